@@ -1,0 +1,37 @@
+"""Wall-clock time, in one place so tests can move it.
+
+Times are stored as UTC ISO-8601 strings and shown in the building's time zone. The Pi has no
+real-time clock: times are for display only, never for ordering or syncing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+_offset_seconds: float = 0.0
+
+
+def now() -> datetime:
+    """The current time, aware, in UTC."""
+    from datetime import timedelta
+
+    return datetime.now(UTC) + timedelta(seconds=_offset_seconds)
+
+
+def now_iso() -> str:
+    return now().isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def parse_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def shift(seconds: float) -> None:
+    """Move the kiosk's notion of now (tests only; a real clock is set by the system)."""
+    global _offset_seconds
+    _offset_seconds += seconds
+
+
+def reset() -> None:
+    global _offset_seconds
+    _offset_seconds = 0.0

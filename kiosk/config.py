@@ -1,0 +1,218 @@
+"""The kiosk's configuration: one TOML file, a default for every key.
+
+``load_config(path)`` reads the file named by ``path``, ``$KIOSK_CONFIG`` or nothing at all
+(the embedded defaults), checks every key against ``DEFAULTS`` and returns a ``Config``.
+A wrong key or value raises ``ConfigError`` naming the key and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def default_data_dir() -> Path:
+    """Where the kiosk keeps its database, secret key and previews when no config says."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "building-kiosk"
+
+
+# Every key the kiosk knows, with its default. config.example.toml documents each one and a test
+# checks that the two agree.
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "building": {
+        "name": "Résidence des Tilleuls",
+        "address": "12 rue des Tilleuls, 69003 Lyon",
+    },
+    "kiosk": {
+        "language": "fr",
+        "timezone": "Europe/Paris",
+        "idle_timeout_seconds": 60,
+        "idle_warning_seconds": 20,
+        "host": "127.0.0.1",
+        "port": 8080,
+    },
+    "storage": {
+        "data_dir": "",  # empty: $XDG_DATA_HOME/building-kiosk
+        "database": "",  # empty: <data_dir>/kiosk.sqlite3
+        "busy_timeout_ms": 5000,
+    },
+    "currency": {
+        "name": "CEEC",
+        "units_per_hour": 10,
+        "credit_floor": -100,
+        "credit_ceiling": 300,
+        "max_exchange": 200,
+    },
+    "security": {
+        "pin_max_attempts": 5,
+        "pin_lockout_minutes": 15,
+    },
+    "receipts": {
+        "show_balances": True,
+        "copies": 1,
+    },
+    "printer": {
+        "kind": "preview",
+        "profile": "TM-T20II",
+        "paper_width_mm": 80,
+        "preview_dir": "",  # empty: <data_dir>/previews
+        "host": "127.0.0.1",
+        "port": 9100,
+        "timeout_seconds": 10,
+        "usb_vendor_id": 0,
+        "usb_product_id": 0,
+        "serial_device": "/dev/ttyUSB0",
+        "serial_baudrate": 9600,
+        "file_path": "/dev/usb/lp0",
+        "cups_queue": "",
+        "retry_max_seconds": 300,
+        "logo": "",
+    },
+}
+
+LANGUAGES = ("fr", "en")
+PRINTER_KINDS = ("preview", "network", "usb", "serial", "file", "cups")
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message names the key and the problem."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The loaded configuration: ``config.section["key"]`` or the helpers below."""
+
+    values: dict[str, dict[str, Any]]
+    source: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, section: str) -> dict[str, Any]:
+        return self.values[section]
+
+    @property
+    def data_dir(self) -> Path:
+        value = self.values["storage"]["data_dir"]
+        return Path(value).expanduser() if value else default_data_dir()
+
+    @property
+    def database_path(self) -> Path:
+        value = self.values["storage"]["database"]
+        return Path(value).expanduser() if value else self.data_dir / "kiosk.sqlite3"
+
+    @property
+    def preview_dir(self) -> Path:
+        value = self.values["printer"]["preview_dir"]
+        return Path(value).expanduser() if value else self.data_dir / "previews"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.data_dir / "secret_key"
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.values["kiosk"]["timezone"])
+
+    @property
+    def language(self) -> str:
+        return self.values["kiosk"]["language"]
+
+    @property
+    def hundredths_per_hour(self) -> int:
+        return self.values["currency"]["units_per_hour"] * 100
+
+    def amount(self, key: str) -> int:
+        """A currency setting (whole CEEC in the file) in hundredths."""
+        return int(self.values["currency"][key]) * 100
+
+
+def _check_type(section: str, key: str, value: Any, default: Any) -> Any:
+    where = f"[{section}] {key}"
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, not {value!r}")
+    elif isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be a whole number, not {value!r}")
+    elif isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a text in quotes, not {value!r}")
+    return value
+
+
+def _validate(values: dict[str, dict[str, Any]]) -> None:
+    kiosk = values["kiosk"]
+    if kiosk["language"] not in LANGUAGES:
+        raise ConfigError(f"[kiosk] language must be one of {', '.join(LANGUAGES)}, not {kiosk['language']!r}")
+    try:
+        ZoneInfo(kiosk["timezone"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"[kiosk] timezone {kiosk['timezone']!r} is not a known time zone (e.g. Europe/Paris)") from exc
+    if kiosk["idle_timeout_seconds"] < 20:
+        raise ConfigError("[kiosk] idle_timeout_seconds must be at least 20")
+    if not 5 <= kiosk["idle_warning_seconds"] < kiosk["idle_timeout_seconds"]:
+        raise ConfigError("[kiosk] idle_warning_seconds must be at least 5 and below idle_timeout_seconds")
+    if not 1 <= kiosk["port"] <= 65535:
+        raise ConfigError("[kiosk] port must be between 1 and 65535")
+    cur = values["currency"]
+    if cur["units_per_hour"] <= 0:
+        raise ConfigError("[currency] units_per_hour must be above 0")
+    if cur["credit_floor"] > 0:
+        raise ConfigError("[currency] credit_floor must be 0 or below (e.g. -100)")
+    if cur["credit_ceiling"] <= 0:
+        raise ConfigError("[currency] credit_ceiling must be above 0")
+    if cur["max_exchange"] <= 0:
+        raise ConfigError("[currency] max_exchange must be above 0")
+    sec = values["security"]
+    if sec["pin_max_attempts"] < 1:
+        raise ConfigError("[security] pin_max_attempts must be at least 1")
+    if sec["pin_lockout_minutes"] < 1:
+        raise ConfigError("[security] pin_lockout_minutes must be at least 1")
+    if values["receipts"]["copies"] not in (1, 2):
+        raise ConfigError("[receipts] copies must be 1 or 2")
+    printer = values["printer"]
+    if printer["kind"] not in PRINTER_KINDS:
+        raise ConfigError(f"[printer] kind must be one of {', '.join(PRINTER_KINDS)}, not {printer['kind']!r}")
+    if printer["paper_width_mm"] not in (58, 80):
+        raise ConfigError("[printer] paper_width_mm must be 58 or 80")
+    if printer["timeout_seconds"] <= 0:
+        raise ConfigError("[printer] timeout_seconds must be above 0")
+
+
+def make_config(overrides: dict[str, dict[str, Any]] | None = None, source: str | None = None) -> Config:
+    """Defaults merged with ``overrides`` (a parsed TOML document), checked key by key."""
+    values = copy.deepcopy(DEFAULTS)
+    for section, keys in (overrides or {}).items():
+        if section not in DEFAULTS:
+            raise ConfigError(f"unknown section [{section}] (known: {', '.join(DEFAULTS)})")
+        if not isinstance(keys, dict):
+            raise ConfigError(f"[{section}] must be a table of keys")
+        for key, value in keys.items():
+            if key not in DEFAULTS[section]:
+                raise ConfigError(f"unknown key {key!r} in [{section}]")
+            values[section][key] = _check_type(section, key, value, DEFAULTS[section][key])
+    _validate(values)
+    return Config(values=values, source=source)
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load ``path``, else ``$KIOSK_CONFIG``, else the embedded defaults."""
+    path = path or os.environ.get("KIOSK_CONFIG") or None
+    if path is None:
+        return make_config()
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+    try:
+        return make_config(data, source=str(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc

@@ -1,0 +1,19 @@
+"""The store layer: SQLite access, migrations, the event log and its projections."""
+
+from .db import connect, query, query_one, scalar, write
+from .events import Event, get_meta, kiosk_id, projection_snapshot, rebuild, record, set_meta
+
+__all__ = [
+    "Event",
+    "connect",
+    "get_meta",
+    "kiosk_id",
+    "projection_snapshot",
+    "query",
+    "query_one",
+    "rebuild",
+    "record",
+    "scalar",
+    "set_meta",
+    "write",
+]

@@ -1,0 +1,77 @@
+"""Opening the kiosk's SQLite database and writing to it safely.
+
+Every connection gets WAL, ``synchronous=FULL`` (a Pi loses power), foreign keys and a busy
+time-out. Python's sqlite3 is put in autocommit mode so that transactions are ours: every write
+goes through ``write(db)``, which opens ``BEGIN IMMEDIATE`` (the write lock is taken up front, so
+two kiosk threads never deadlock half-way through an exchange) and commits or rolls back whole.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+
+def connect(path: str | Path, *, busy_timeout_ms: int = 5000, migrate: bool = True) -> Database:
+    """Open (and create) the database at ``path``, upgraded to the current schema."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(
+        str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = Database(conn)
+    if migrate:
+        from .schema import migrations
+
+        migrations.apply(db)
+    return db
+
+
+@contextmanager
+def write(db: Database) -> Iterator[Database]:
+    """One write transaction, ``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any error.
+
+    Nested use joins the outer transaction (a savepoint), so a domain function can call another.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+
+def query(db: Database, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    return db.conn.execute(sql, params).fetchall()
+
+
+def query_one(db: Database, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    return db.conn.execute(sql, params).fetchone()
+
+
+def scalar(db: Database, sql: str, params: tuple | dict = ()):
+    row = db.conn.execute(sql, params).fetchone()
+    return None if row is None else row[0]

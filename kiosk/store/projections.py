@@ -1,0 +1,88 @@
+"""Projectors: how each event changes the projection tables.
+
+A projector trusts its event: the domain checked the rules before recording it, and a replayed
+log must give the same rows whatever the config says today. Projectors never read the clock.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from .events import Event, projector
+
+
+def resident_account_id(resident_id: str) -> str:
+    return f"resident:{resident_id}"
+
+
+@projector("resident.registered", "building")
+def _resident_registered(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO residents (id, apartment, name, role, status, home_origin, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [p["resident_id"], p["apartment"], p["name"], p["role"], p["status"], event.origin,
+         event.created_at, event.created_at],
+    )
+    db.execute(
+        "INSERT INTO accounts (id, kind, resident_id, label, balance) VALUES (?, 'resident', ?, ?, 0)",
+        [resident_account_id(p["resident_id"]), p["resident_id"], p["apartment"]],
+    )
+    db.execute("INSERT INTO credentials (resident_id) VALUES (?)", [p["resident_id"]])
+
+
+@projector("resident.updated", "building")
+def _resident_updated(db: Database, event: Event) -> None:
+    p = event.payload
+    fields = {k: p[k] for k in ("apartment", "name", "role", "status") if k in p}
+    if not fields:
+        return
+    assignments = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(
+        f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+        [*fields.values(), event.created_at, p["resident_id"]],
+    )
+    if "apartment" in fields:
+        db.execute(
+            "UPDATE accounts SET label = ? WHERE resident_id = ?", [fields["apartment"], p["resident_id"]]
+        )
+
+
+@projector("resident.pin_set", "private")
+def _pin_set(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute("UPDATE credentials SET pin_hash = ? WHERE resident_id = ?", [p["pin_hash"], p["resident_id"]])
+
+
+@projector("card.issued", "private")
+def _card_issued(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "UPDATE credentials SET card_token_hash = ?, card_number = ?, card_issued_at = ? "
+        "WHERE resident_id = ?",
+        [p["token_hash"], p["card_number"], event.created_at, p["resident_id"]],
+    )
+
+
+@projector("account.opened", "building")
+def _account_opened(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO accounts (id, kind, resident_id, label, balance) VALUES (?, 'system', NULL, ?, 0)",
+        [p["account_id"], p["label"]],
+    )
+
+
+@projector("transfer.recorded", "building")
+def _transfer_recorded(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO transfers (id, reference, kind, debit_account, credit_account, amount, minutes, "
+        "description, category, reverses, recorded_by, origin, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [event.id, event.reference, p["kind"], p["debit_account"], p["credit_account"], p["amount"],
+         p.get("minutes"), p.get("description", ""), p.get("category", "other"), p.get("reverses"),
+         p.get("recorded_by"), event.origin, event.created_at],
+    )
+    db.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", [p["amount"], p["debit_account"]])
+    db.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", [p["amount"], p["credit_account"]])

@@ -1,0 +1,133 @@
+"""Schema migrations, recorded in ``_sqlite_migrations`` (sqlite-utils ``Migrations``).
+
+Rules: a migration, once released, never changes; a new need is a new function appended at the
+end, named ``mNNN_what_it_does``. An old database file upgrades in place at the next start
+(``connect`` applies what is pending), each migration in its own transaction.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("kiosk")
+
+
+@migrations()
+def m001_event_log(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE kiosk_meta (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+
+        -- The append-only event log: the source of truth. Projections below are rebuilt from it.
+        CREATE TABLE events (
+            local_id   INTEGER PRIMARY KEY AUTOINCREMENT,  -- order applied on this kiosk
+            id         TEXT NOT NULL UNIQUE,               -- UUIDv7
+            origin     TEXT NOT NULL,                      -- the kiosk that wrote it
+            seq        INTEGER NOT NULL CHECK (seq > 0),   -- gapless per origin
+            type       TEXT NOT NULL,
+            scope      TEXT NOT NULL CHECK (scope IN ('private', 'building', 'network')),
+            payload    TEXT NOT NULL CHECK (json_valid(payload)),
+            created_at TEXT NOT NULL,                      -- UTC, display only
+            UNIQUE (origin, seq)
+        );
+        CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        """
+    )
+
+
+@migrations()
+def m002_residents_and_ledger(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE residents (
+            id          TEXT PRIMARY KEY,
+            apartment   TEXT NOT NULL,
+            name        TEXT NOT NULL,
+            role        TEXT NOT NULL CHECK (role IN ('resident', 'admin')),
+            status      TEXT NOT NULL CHECK (status IN ('pending', 'verified', 'suspended')),
+            home_origin TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        CREATE INDEX residents_by_apartment ON residents (apartment, name);
+
+        -- Private: never leaves the kiosk (PIN hash, card token hash).
+        CREATE TABLE credentials (
+            resident_id     TEXT PRIMARY KEY REFERENCES residents (id),
+            pin_hash        TEXT,
+            card_token_hash TEXT UNIQUE,
+            card_number     INTEGER NOT NULL DEFAULT 0,
+            card_issued_at  TEXT
+        );
+
+        CREATE TABLE accounts (
+            id          TEXT PRIMARY KEY,
+            kind        TEXT NOT NULL CHECK (kind IN ('resident', 'system')),
+            resident_id TEXT UNIQUE REFERENCES residents (id),
+            label       TEXT NOT NULL,
+            balance     INTEGER NOT NULL DEFAULT 0,     -- CEEC hundredths
+            CHECK ((kind = 'resident') = (resident_id IS NOT NULL))
+        );
+
+        CREATE TABLE transfers (
+            id            TEXT PRIMARY KEY,              -- the event's id
+            reference     TEXT NOT NULL UNIQUE,          -- printed on receipts: ORIGIN-SEQ
+            kind          TEXT NOT NULL CHECK (kind IN ('exchange', 'reversal')),
+            debit_account  TEXT NOT NULL REFERENCES accounts (id),
+            credit_account TEXT NOT NULL REFERENCES accounts (id),
+            amount        INTEGER NOT NULL CHECK (amount > 0),
+            minutes       INTEGER CHECK (minutes IS NULL OR minutes > 0),
+            description   TEXT NOT NULL DEFAULT '',
+            category      TEXT NOT NULL DEFAULT 'other',
+            reverses      TEXT UNIQUE REFERENCES transfers (id),
+            recorded_by   TEXT REFERENCES residents (id),
+            origin        TEXT NOT NULL,
+            created_at    TEXT NOT NULL,
+            CHECK (debit_account <> credit_account)
+        );
+        CREATE INDEX transfers_by_debit ON transfers (debit_account);
+        CREATE INDEX transfers_by_credit ON transfers (credit_account);
+
+        -- Device state, not shared state: wrong-PIN counters and lockouts of this kiosk.
+        CREATE TABLE login_guard (
+            resident_id  TEXT PRIMARY KEY REFERENCES residents (id),
+            failures     INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT
+        );
+        """
+    )
+
+
+@migrations()
+def m003_print_queue(db: Database) -> None:
+    db.executescript(
+        """
+        -- Device state: jobs for this kiosk's printer, queued in the same transaction as the
+        -- exchange that asked for them.
+        CREATE TABLE print_jobs (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            layout          TEXT NOT NULL,
+            payload         TEXT NOT NULL CHECK (json_valid(payload)),
+            reference       TEXT,
+            state           TEXT NOT NULL DEFAULT 'queued'
+                            CHECK (state IN ('queued', 'printing', 'done', 'failed',
+                                             'uncertain', 'cancelled')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            last_error      TEXT,
+            is_copy         INTEGER NOT NULL DEFAULT 0,
+            copy_of         INTEGER REFERENCES print_jobs (id),
+            created_at      TEXT NOT NULL,
+            printed_at      TEXT,
+            preview_path    TEXT
+        );
+        CREATE INDEX print_jobs_by_state ON print_jobs (state, id);
+        CREATE INDEX print_jobs_by_reference ON print_jobs (reference);
+        """
+    )

@@ -1,0 +1,1 @@
+"""Printing: device-independent documents, ESC/POS and PNG renderers, the print queue."""
