@@ -74,6 +74,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "retry_max_seconds": 300,
         "logo": "",
     },
+    "backup": {
+        "dir": "",  # empty: <data_dir>/backups
+        "hour": 3,  # local hour of the nightly backup, 0-23
+        "keep_daily": 7,
+        "keep_weekly": 4,
+        "usb_copy": True,  # also copy to a mounted USB stick with a building-kiosk-backups folder
+    },
 }
 
 LANGUAGES = ("fr", "en")
@@ -182,6 +189,13 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
         raise ConfigError("[printer] paper_width_mm must be 58 or 80")
     if printer["timeout_seconds"] <= 0:
         raise ConfigError("[printer] timeout_seconds must be above 0")
+    backup = values["backup"]
+    if not 0 <= backup["hour"] <= 23:
+        raise ConfigError("[backup] hour must be between 0 and 23")
+    if backup["keep_daily"] < 1:
+        raise ConfigError("[backup] keep_daily must be at least 1")
+    if backup["keep_weekly"] < 0:
+        raise ConfigError("[backup] keep_weekly must be 0 or more")
 
 
 def make_config(overrides: dict[str, dict[str, Any]] | None = None, source: str | None = None) -> Config:
