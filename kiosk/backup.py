@@ -83,9 +83,17 @@ def _fsync_file(path: Path) -> None:
 
 
 def _new_private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 (SQLite would create it world-readable)."""
+    """Create ``path`` empty with mode 0600 (SQLite would create it world-readable).
+
+    Run as root (``sudo kiosk restore``), the file gets the owner of its folder, so the kiosk's
+    own user can still open it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
+    try:
+        if os.geteuid() == 0:
+            folder = path.parent.stat()
+            os.fchown(fd, folder.st_uid, folder.st_gid)
+    finally:
+        os.close(fd)
 
 
 def _stamp(now: datetime | None) -> str:

@@ -229,3 +229,118 @@ def test_a_damaged_database_on_start_says_how_to_restore(db_path, tmp_path):
     advice = backup.what_to_do_when_damaged(config, damaged.value)
     assert f"kiosk restore {good}" in advice
     assert str(db_path) in advice
+
+
+# The operator commands (kiosk backup / restore / check-db), as run from a terminal.
+
+
+def run_ops(config, *args, input=None):
+    from click.testing import CliRunner
+
+    from kiosk import cli_ops
+
+    return CliRunner().invoke(cli_ops.main, list(args), obj={"config": config}, input=input)
+
+
+@pytest.fixture
+def config(db_path, tmp_path):
+    return make_config({"storage": {"database": str(db_path)}, "backup": {"dir": str(tmp_path / "b")}})
+
+
+def test_backup_command_names_the_checked_file(config, tmp_path):
+    result = run_ops(config, "backup")
+    assert result.exit_code == 0, result.output
+    [path] = backup.list_backups(tmp_path / "b")
+    assert f"Backup written and checked: {path}" in result.output
+
+
+def test_backup_command_without_a_database_says_to_run_init(tmp_path):
+    config = make_config({"storage": {"database": str(tmp_path / "none.sqlite3")}})
+    result = run_ops(config, "backup")
+    assert result.exit_code == 1
+    assert "run `kiosk init` first" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_restore_command_asks_then_keeps_the_old_database(config, db_path):
+    good = backup.backup_database(db_path, db_path.parent / "b")
+    result = run_ops(config, "restore", str(good), input="n\n")
+    assert result.exit_code == 1 and "Aborted" in result.output
+    result = run_ops(config, "restore", str(good), input="y\n")
+    assert result.exit_code == 0, result.output
+    assert "The previous database is kept as" in result.output
+    aside = [p.name for p in db_path.parent.glob("kiosk.sqlite3.before-restore-*")]
+    assert len([name for name in aside if not name.endswith(("-wal", "-shm"))]) == 1
+
+
+def test_restore_command_refuses_a_corrupt_file_in_plain_words(config, tmp_path):
+    bad = tmp_path / "kiosk-20260101-000000.sqlite3"
+    bad.write_bytes(b"\x00garbage" * 500)
+    result = run_ops(config, "restore", "--yes", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad} cannot be restored" in result.output
+    assert "The current database was not touched" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_db_reports_a_sound_up_to_date_database(config):
+    result = run_ops(config, "check-db")
+    assert result.exit_code == 0, result.output
+    assert "integrity ok" in result.output and "Schema: up to date." in result.output
+
+
+def test_check_db_on_a_damaged_database_names_the_backup_to_restore(config, db_path, tmp_path):
+    good = backup.backup_database(db_path, tmp_path / "b")
+    corrupt_copy(db_path)
+    result = run_ops(config, "check-db")
+    assert result.exit_code == 1
+    assert f"kiosk restore {good}" in result.output
+
+
+@pytest.fixture
+def old_database(tmp_path):
+    """A database written by the first release: only the first migration applied."""
+    from kiosk.store.schema import migrations
+
+    path = tmp_path / "old" / "kiosk.sqlite3"
+    db = store.connect(path, migrate=False)
+    first, second = [m.name for m in migrations._migrations[:2]]
+    migrations.apply(db, stop_before=second)
+    db.conn.close()
+    return path
+
+
+def test_check_db_rehearses_migrations_on_a_copy_then_applies_them(old_database):
+    config = make_config({"storage": {"database": str(old_database)}})
+    result = run_ops(config, "check-db", "--try-migrations")
+    assert result.exit_code == 0, result.output
+    assert "Migrations rehearsed on a copy: ok." in result.output
+    assert "migration(s) to apply" in run_ops(config, "check-db").output  # live file untouched
+
+    result = run_ops(config, "check-db", "--migrate")
+    assert result.exit_code == 0, result.output
+    assert "Schema: up to date." in run_ops(config, "check-db").output
+
+
+def test_a_failing_migration_is_caught_on_the_copy(old_database, monkeypatch):
+    from sqlite_utils import Migrations
+
+    from kiosk.store import schema
+
+    broken = Migrations("kiosk")
+    for migration in schema.migrations._migrations:
+        broken(name=migration.name)(migration.fn)
+
+    @broken()
+    def m999_broken(db):
+        db.execute("CREATE TABLE half_done (x)")
+        raise RuntimeError("disk says no")
+
+    monkeypatch.setattr(schema, "migrations", broken)
+    before = old_database.read_bytes()
+    config = make_config({"storage": {"database": str(old_database)}})
+    result = run_ops(config, "check-db", "--try-migrations")
+    assert result.exit_code == 1
+    assert "A migration failed on a copy of the database: disk says no" in result.output
+    assert "keep running the installed version" in result.output
+    assert old_database.read_bytes() == before
