@@ -20,7 +20,7 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 5000, migrate: bool = Tr
     """Open (and create) the database at ``path``, upgraded to the current schema."""
     path = Path(path)
     if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     conn = sqlite3.connect(
         str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False, isolation_level=None
     )

@@ -29,7 +29,7 @@ EVENT_SCOPES: dict[str, str] = {}
 _PROJECTORS: dict[str, Projector] = {}
 
 # Tables rebuilt from the log (device-state tables such as print_jobs are not).
-PROJECTION_TABLES: list[str] = ["residents", "credentials", "accounts", "transfers"]
+PROJECTION_TABLES: list[str] = ["residents", "credentials", "revoked_cards", "accounts", "transfers"]
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,12 @@ def _pin_set(db: Database, event: Event) -> None:
 def _card_issued(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
+        "INSERT OR IGNORE INTO revoked_cards (token_hash, resident_id, revoked_at) "
+        "SELECT card_token_hash, resident_id, ? FROM credentials "
+        "WHERE resident_id = ? AND card_token_hash IS NOT NULL",
+        [event.created_at, p["resident_id"]],
+    )
+    db.execute(
         "UPDATE credentials SET card_token_hash = ?, card_number = ?, card_issued_at = ? "
         "WHERE resident_id = ?",
         [p["token_hash"], p["card_number"], event.created_at, p["resident_id"]],

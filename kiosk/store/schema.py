@@ -65,6 +65,12 @@ def m002_residents_and_ledger(db: Database) -> None:
             card_number     INTEGER NOT NULL DEFAULT 0,
             card_issued_at  TEXT
         );
+        -- Private: hashes of replaced cards, so a scan of an old card says "replaced".
+        CREATE TABLE revoked_cards (
+            token_hash  TEXT PRIMARY KEY,
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            revoked_at  TEXT NOT NULL
+        );
 
         CREATE TABLE accounts (
             id          TEXT PRIMARY KEY,

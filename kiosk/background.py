@@ -1,0 +1,50 @@
+"""Work that runs beside the web server: the printer worker and scheduled jobs.
+
+Started by ``kiosk serve`` only, never by ``create_app`` (tests and the reloader would start
+it twice).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from .config import Config
+
+log = logging.getLogger(__name__)
+
+
+def start_background(config: Config) -> Callable[[], None]:
+    """Start the print worker and the scheduler; returns a function that stops both."""
+    from printing.settings import PrintSettings
+    from printing.worker import PrintWorker
+
+    settings = PrintSettings.from_config(config.values, config.preview_dir)
+    worker = PrintWorker(config.database_path, settings)
+    worker.start()
+
+    scheduler = BackgroundScheduler(timezone=str(config.timezone))
+    for register in _job_registrations():
+        register(scheduler, config)
+    scheduler.start()
+    log.info("background: print worker and %d scheduled jobs started", len(scheduler.get_jobs()))
+
+    def stop() -> None:
+        scheduler.shutdown(wait=False)
+        worker.stop()
+
+    return stop
+
+
+def _job_registrations():
+    """Scheduled jobs of each area, registered when their module exists."""
+    registrations = []
+    try:
+        from .backup import schedule as schedule_backup
+    except ImportError:
+        schedule_backup = None
+    if schedule_backup is not None:
+        registrations.append(schedule_backup)
+    return registrations

@@ -1,0 +1,256 @@
+"""The ``kiosk`` command: set up, fill with demo data, serve, manage residents.
+
+Every command wraps the same domain functions as the web pages. ``kiosk --help`` is the
+reference; each command's help has an example.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, residents, store
+from .config import Config, ConfigError, load_config
+from .errors import KioskError
+
+
+def _translate(exc: KioskError, config: Config) -> str:
+    from .i18n import gettext_for
+
+    message = gettext_for(config.language)(exc.msgid)
+    return message % exc.params if exc.params else message
+
+
+def _open_db(config: Config):
+    return store.connect(config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"])
+
+
+class KioskGroup(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration error: {exc}") from None
+        except KioskError as exc:
+            config = (ctx.obj or {}).get("config")
+            raise click.ClickException(_translate(exc, config) if config else str(exc)) from None
+
+
+@click.group(cls=KioskGroup)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="KIOSK_CONFIG",
+    help="TOML config file (default: $KIOSK_CONFIG, else the embedded defaults).",
+)
+@click.version_option(__version__, prog_name="kiosk")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    """The building kiosk: neighbours' exchanges in CEEC, at a touchscreen in the hall.
+
+    \b
+    Example:
+        kiosk init --admin-apartment A-001 --admin-name "Claire Petit"
+        kiosk serve
+    """
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+    ctx.obj = {"config": config}
+
+
+def _config(ctx: click.Context) -> Config:
+    return ctx.obj["config"]
+
+
+@main.command()
+@click.option("--admin-apartment", help="Apartment of the first administrator, e.g. A-001.")
+@click.option("--admin-name", help="Name of the first administrator.")
+@click.option("--admin-pin", help="PIN of the first administrator (4 to 6 digits); asked if missing.")
+@click.pass_context
+def init(ctx, admin_apartment, admin_name, admin_pin):
+    """Create the database, the secret key and (optionally) the first administrator.
+
+    Running it again is harmless: an existing database is upgraded, never erased.
+
+    \b
+    Example:
+        kiosk init --admin-apartment A-001 --admin-name "Claire Petit" --admin-pin 4821
+    """
+    from .secrets_file import load_or_create_secret_key
+
+    config = _config(ctx)
+    db = _open_db(config)
+    kiosk = store.kiosk_id(db)
+    load_or_create_secret_key(config.secret_key_path)
+    click.echo(f"Database: {config.database_path} (kiosk id {kiosk})")
+    click.echo(f"Secret key: {config.secret_key_path}")
+    try:
+        from . import keys
+
+        keys.load_or_create_signing_key(config)
+    except ImportError:
+        pass
+    if admin_apartment and admin_name:
+        if admin_pin is None:
+            admin_pin = click.prompt("PIN (4 to 6 digits)", hide_input=True, confirmation_prompt=True)
+        admin = residents.register(
+            db, apartment=admin_apartment, name=admin_name, pin=admin_pin, role="admin", status="verified"
+        )
+        click.echo(f"Administrator added: {admin.name} ({admin.apartment})")
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has residents.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed of the demo.")
+@click.pass_context
+def demo(ctx, if_empty, seed):
+    """Fill the database with a believable demo building (30 residents, months of exchanges).
+
+    Every demo resident's PIN is 1234; the administrator is Claire Petit, apartment A-001.
+
+    \b
+    Example:
+        kiosk demo --if-empty
+    """
+    from . import demo as demo_data
+
+    config = _config(ctx)
+    db = _open_db(config)
+    if if_empty and residents.all_residents(db):
+        click.echo("The database already has residents; demo data not added.")
+        return
+    summary = demo_data.populate(db, config, seed=seed)
+    click.echo(
+        f"Demo building ready: {summary['residents']} residents, {summary['exchanges']} exchanges. "
+        "Every PIN is 1234; administrator: A-001 Claire Petit."
+    )
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default from config: 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default from config: 8080).")
+@click.option("--threads", type=int, default=6, show_default=True)
+@click.pass_context
+def serve(ctx, host, port, threads):
+    """Serve the kiosk with waitress, and start the printer worker and scheduled jobs.
+
+    \b
+    Example:
+        kiosk serve --port 8080
+    """
+    from waitress import serve as waitress_serve
+
+    from . import create_app
+    from .background import start_background
+
+    config = _config(ctx)
+    app = create_app(config)
+    host = host or config["kiosk"]["host"]
+    port = port or config["kiosk"]["port"]
+    stop = start_background(config)
+    click.echo(f"Kiosk at http://{host}:{port}/  (database {config.database_path})")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="kiosk")
+    finally:
+        stop()
+
+
+@main.command("add-resident")
+@click.argument("apartment")
+@click.argument("name")
+@click.option("--pin", help="PIN (4 to 6 digits); asked if missing.")
+@click.option("--admin", is_flag=True, help="Give administrator access.")
+@click.option("--pending", is_flag=True, help="Start as pending (not yet verified).")
+@click.option("--print-card/--no-print-card", default=True, show_default=True)
+@click.pass_context
+def add_resident(ctx, apartment, name, pin, admin, pending, print_card):
+    """Add a resident (and print their member card).
+
+    \b
+    Example:
+        kiosk add-resident B-204 "Jeanne Martin" --pin 2580
+    """
+    config = _config(ctx)
+    db = _open_db(config)
+    if pin is None:
+        pin = click.prompt("PIN (4 to 6 digits)", hide_input=True, confirmation_prompt=True)
+    resident = residents.register(
+        db,
+        apartment=apartment,
+        name=name,
+        pin=pin,
+        role="admin" if admin else "resident",
+        status="pending" if pending else "verified",
+    )
+    click.echo(f"Added {resident.name} ({resident.apartment}).")
+    if print_card:
+        residents.issue_card(db, resident.id, building=config["building"]["name"])
+        click.echo("Member card queued for printing.")
+
+
+@main.command("print-card")
+@click.argument("apartment")
+@click.argument("name", required=False)
+@click.pass_context
+def print_card(ctx, apartment, name):
+    """Print a new member card; the resident's previous card stops working at once.
+
+    \b
+    Example:
+        kiosk print-card B-204 "Jeanne Martin"
+    """
+    config = _config(ctx)
+    db = _open_db(config)
+    people = residents.in_apartment(db, residents.clean_apartment(apartment))
+    if name:
+        people = [p for p in people if p.name.casefold() == name.strip().casefold()]
+    if not people:
+        raise click.ClickException(f"nobody called {name or '...'} in apartment {apartment}")
+    if len(people) > 1:
+        names = ", ".join(p.name for p in people)
+        raise click.ClickException(f"several residents in {apartment} ({names}): give the name too")
+    residents.issue_card(db, people[0].id, building=config["building"]["name"])
+    click.echo(f"New card for {people[0].name} ({people[0].apartment}) queued for printing.")
+
+
+@main.command()
+@click.argument("target", type=click.Path(dir_okay=False))
+@click.pass_context
+def rebuild(ctx, target):
+    """Replay the event log into a fresh database file TARGET and check it matches.
+
+    \b
+    Example:
+        kiosk rebuild /tmp/rebuilt.sqlite3
+    """
+    config = _config(ctx)
+    db = _open_db(config)
+    rebuilt = store.rebuild(db, Path(target))
+    same = store.projection_snapshot(rebuilt) == store.projection_snapshot(db)
+    click.echo(f"Rebuilt into {target}: projections {'identical' if same else 'DIFFERENT'}.")
+    if not same:
+        sys.exit(1)
+
+
+def _register_extra_commands() -> None:
+    """Commands of other areas (backup, restore, sync...), when their modules exist."""
+    import importlib
+
+    for module_name in ("kiosk.cli_ops",):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(main)
+
+
+_register_extra_commands()

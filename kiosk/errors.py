@@ -1,0 +1,95 @@
+"""Typed errors of the domain.
+
+Each error carries an English message id, marked with ``N_`` for extraction, and its
+parameters; the web layer and the CLI translate ``error.msgid`` and format it with
+``error.params``. The domain never imports Flask.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation without translating it (done where it is shown)."""
+    return message
+
+
+class KioskError(Exception):
+    """A refused operation. Nothing was changed."""
+
+    msgid = N_("This operation was refused.")
+
+    def __init__(self, msgid: str | None = None, **params: Any) -> None:
+        if msgid is not None:
+            self.msgid = msgid
+        self.params = params
+        super().__init__(self.msgid % params if params else self.msgid)
+
+
+class InvalidInput(KioskError):
+    msgid = N_("This value is not valid.")
+
+
+class NotFound(KioskError):
+    msgid = N_("Not found.")
+
+
+class UnknownCard(KioskError):
+    msgid = N_("This card is not recognised. Ask the kiosk volunteer for a new one.")
+
+
+class CardRevoked(UnknownCard):
+    msgid = N_("This card has been replaced by a newer one and no longer works.")
+
+
+class WrongPin(KioskError):
+    msgid = N_("Wrong PIN. %(left)d tries left before the account is locked.")
+
+
+class AccountLocked(KioskError):
+    msgid = N_("Too many wrong PINs: this account is locked until %(until)s.")
+
+
+class NoPin(KioskError):
+    msgid = N_("No PIN has been set for this resident yet. Ask the kiosk volunteer.")
+
+
+class ResidentNotActive(KioskError):
+    msgid = N_("%(name)s cannot exchange: the account is %(status)s.")
+
+
+class SelfPayment(KioskError):
+    msgid = N_("You cannot pay yourself: choose another neighbour.")
+
+
+class InvalidAmount(KioskError):
+    msgid = N_("Enter an amount above zero.")
+
+
+class AmountTooLarge(KioskError):
+    msgid = N_("This amount is larger than the maximum of %(max)s for one exchange.")
+
+
+class BelowFloor(KioskError):
+    msgid = N_("%(name)s would go below the credit floor of %(floor)s.")
+
+
+class AboveCeiling(KioskError):
+    msgid = N_("%(name)s would go above the ceiling of %(ceiling)s.")
+
+
+class AlreadyReversed(KioskError):
+    msgid = N_("This transfer has already been reversed.")
+
+
+class NotReversible(KioskError):
+    msgid = N_("A reversal cannot itself be reversed; record a new exchange instead.")
+
+
+class PermissionDenied(KioskError):
+    msgid = N_("Only a kiosk administrator can do this.")
+
+
+class SelfDemotion(KioskError):
+    msgid = N_("You cannot remove your own administrator access or suspend yourself.")

@@ -1,0 +1,127 @@
+"""The kiosk's web app: the app factory, shared request plumbing and Jinja filters."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import Babel, gettext
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from .. import __version__, store
+from ..config import Config, load_config
+from ..errors import KioskError
+from ..i18n import TRANSLATIONS_DIR
+from ..secrets_file import load_or_create_secret_key
+from . import formatting
+
+log = logging.getLogger(__name__)
+csrf = CSRFProtect()
+
+
+def _select_locale() -> str:
+    config: Config = g.get("config") or _app_config()
+    lang = session.get("lang")
+    return lang if lang in ("fr", "en") else config.language
+
+
+def _app_config() -> Config:
+    from flask import current_app
+
+    return current_app.config["KIOSK"]
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or load_config()
+    app = Flask(__name__)
+    app.config.update(
+        KIOSK=config,
+        SECRET_KEY=load_or_create_secret_key(config.secret_key_path),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_NAME="kiosk_session",
+        # A kiosk page can sit for hours on the idle screen: tokens live as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=False,
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
+        BABEL_DEFAULT_LOCALE=config.language,
+        BABEL_DEFAULT_TIMEZONE=config["kiosk"]["timezone"],
+        MAX_CONTENT_LENGTH=256 * 1024,
+        STARTED_AT=time.time(),
+        VERSION=__version__,
+    )
+    # Create or upgrade the database once, before serving.
+    db = store.connect(config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"])
+    store.kiosk_id(db)
+    db.close()
+
+    csrf.init_app(app)
+    Babel(app, locale_selector=_select_locale, timezone_selector=lambda: config["kiosk"]["timezone"])
+    formatting.init_app(app)
+
+    @app.before_request
+    def open_request() -> None:
+        g.config = config
+
+    @app.teardown_appcontext
+    def close_db(_exc) -> None:
+        db = g.pop("db", None)
+        if db is not None:
+            db.close()
+
+    from . import admin, exchange, login, me, session_state
+
+    session_state.init_app(app)
+    for blueprint in (login.bp, me.bp, exchange.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    _register_optional_blueprints(app)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_template(
+            "error.html",
+            title=gettext("Page expired"),
+            message=gettext("This page had expired. Please try again."),
+        ), 400
+
+    @app.errorhandler(KioskError)
+    def kiosk_error(exc: KioskError):
+        return render_template("error.html", title=gettext("Refused"), message=formatting.error_message(exc)), 400
+
+    @app.errorhandler(404)
+    def not_found(_exc):
+        return render_template(
+            "error.html", title=gettext("Page not found"), message=gettext("This page does not exist.")
+        ), 404
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return render_template(
+            "error.html", title=gettext("Refused"), message=gettext("What was sent is too large.")
+        ), 413
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        log.exception("unexpected error on %s", request.path)
+        return render_template(
+            "error.html",
+            title=gettext("Something went wrong"),
+            message=gettext("Nothing was lost. Please try again, or ask the kiosk volunteer."),
+        ), 500
+
+    return app
+
+
+def _register_optional_blueprints(app: Flask) -> None:
+    """Blueprints of other areas (health, print queue...), registered when present."""
+    import importlib
+
+    for module_name in ("kiosk.web.health", "kiosk.web.printer_admin"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        app.register_blueprint(module.bp)

@@ -1,0 +1,147 @@
+"""Who is at the kiosk: the session's resident, idle log-out, access decorators, page context.
+
+The session holds only ids and times (signed cookie, HttpOnly, SameSite=Strict). A session idle
+longer than the configured time-out is ended on the server too, not only by the page's timer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext
+
+from .. import residents, store
+from ..errors import NotFound
+from ..residents import Resident
+
+IDLE_GRACE_SECONDS = 15  # the page logs out first; the server is the safety net
+
+
+def db():
+    """The request's database connection (opened on first use, closed at teardown)."""
+    if "db" not in g:
+        config = g.config
+        g.db = store.connect(
+            config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"], migrate=False
+        )
+    return g.db
+
+
+def current_resident() -> Resident | None:
+    if "resident" not in g:
+        g.resident = None
+        resident_id = session.get("resident_id")
+        if resident_id:
+            try:
+                resident = residents.get(db(), resident_id)
+            except NotFound:
+                resident = None
+            if resident is None or resident.status == "suspended":
+                end_session()
+            else:
+                g.resident = resident
+    return g.resident
+
+
+def start_session(resident: Resident) -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session["resident_id"] = resident.id
+    session["last_seen"] = time.time()
+    g.resident = resident
+
+
+def end_session() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    g.resident = None
+
+
+def login_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if current_resident() is None:
+            flash(gettext("Please scan your card or choose your name to continue."), "info")
+            return redirect(url_for("login.home"))
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        resident = current_resident()
+        if resident is None:
+            flash(gettext("Please scan your card or choose your name to continue."), "info")
+            return redirect(url_for("login.home"))
+        if not resident.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _check_idle() -> None:
+    if request.endpoint == "static" or "resident_id" not in session:
+        return
+    timeout = g.config["kiosk"]["idle_timeout_seconds"]
+    last_seen = session.get("last_seen", 0)
+    now = time.time()
+    if now - last_seen > timeout + IDLE_GRACE_SECONDS:
+        end_session()
+        flash(gettext("You were logged out after a while without activity."), "info")
+    else:
+        session["last_seen"] = now
+
+
+def _js_strings() -> dict[str, str]:
+    return {
+        "idle_title": gettext("Are you still there?"),
+        "idle_body": gettext("Touch the screen to stay logged in."),
+        "idle_stay": gettext("I am still here"),
+        "seconds_left": gettext("%(n)s seconds left", n="{n}"),
+        "key_space": gettext("Space"),
+        "key_backspace": gettext("Delete"),
+        "key_shift": gettext("Capitals"),
+        "key_ok": gettext("OK"),
+        "key_symbols": gettext("123?"),
+        "key_letters": gettext("ABC"),
+        "key_accents": gettext("Accents"),
+        "key_clear": gettext("Clear"),
+        "keyboard_label": gettext("On-screen keyboard"),
+        "numpad_label": gettext("Number pad"),
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_check_idle)
+
+    @app.errorhandler(403)
+    def forbidden(_exc):
+        from flask import render_template
+
+        return render_template(
+            "error.html", title=gettext("Not allowed"), message=gettext("Only a kiosk administrator can open this page.")
+        ), 403
+
+    @app.context_processor
+    def page_context():
+        config = g.config
+        return {
+            "me": current_resident(),
+            "building_name": config["building"]["name"],
+            "currency": config["currency"]["name"],
+            "idle_timeout": config["kiosk"]["idle_timeout_seconds"],
+            "idle_warning": config["kiosk"]["idle_warning_seconds"],
+            "lang": session.get("lang") or config.language,
+            "js_strings": _js_strings(),
+            "admin_links": set(current_app.view_functions),
+        }

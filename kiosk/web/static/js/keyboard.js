@@ -1,0 +1,301 @@
+/*
+ * keyboard.js — the on-screen keyboard and pop-up number pads.
+ *
+ * Fields marked data-keyboard="text" | "numpad" | "pin" get inputmode="none" (no native
+ * keyboard); when one is focused a panel slides up at the bottom of the screen, the page gets
+ * room below its content, and the field scrolls into view above the panel. Keys edit the field
+ * without taking the focus from it. OK (and Escape) closes the panel; with data-ok="submit" on
+ * the field, OK submits the field's form.
+ *
+ * Text layers: French AZERTY letters, accented letters (é è ê à ù ç œ « » ’ ...; after one
+ * accented letter the keyboard goes back to the letters), numbers and symbols. Shift cycles
+ * off -> one letter -> caps lock -> off.
+ */
+(() => {
+  "use strict";
+  const Kiosk = window.Kiosk;
+  const t = Kiosk.t;
+
+  // Keys: a string is a character key; an object is a special key with an action and a width.
+  const SHIFT = { action: "shift", width: 1.5 };
+  const BACK = { action: "back", width: 1.5 };
+  const OK = { action: "ok", width: 2 };
+  const SPACE = { action: "space", width: 3 };
+  const TO_LETTERS = { action: "letters", width: 1.5 };
+  const TO_SYMBOLS = { action: "symbols", width: 1.5 };
+  const TO_ACCENTS = { action: "accents", width: 1.5 };
+
+  const TEXT_LAYERS = {
+    letters: [
+      ["a", "z", "e", "r", "t", "y", "u", "i", "o", "p"],
+      ["q", "s", "d", "f", "g", "h", "j", "k", "l", "m"],
+      [SHIFT, "w", "x", "c", "v", "b", "n", "'", BACK],
+      [TO_SYMBOLS, TO_ACCENTS, ",", SPACE, ".", OK],
+    ],
+    accents: [
+      ["é", "è", "ê", "ë", "à", "â", "ù", "û", "ü", "ç"],
+      ["œ", "æ", "î", "ï", "ô", "ö", "ÿ", "«", "»", "’"],
+      [SHIFT, "-", "!", "?", ":", ";", "\"", BACK],
+      [TO_SYMBOLS, TO_LETTERS, ",", SPACE, ".", OK],
+    ],
+    symbols: [
+      ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"],
+      ["@", "#", "€", "%", "&", "*", "(", ")", "-", "+"],
+      ["/", "_", "=", ":", ";", "!", "?", "\"", BACK],
+      [TO_LETTERS, TO_ACCENTS, ",", SPACE, ".", OK],
+    ],
+  };
+
+  const CLEAR = { action: "clear" };
+  const NUMPAD_LAYOUTS = {
+    numpad: [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], [",", "0", BACK], [CLEAR, OK]],
+    pin: [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], [CLEAR, "0", BACK], [OK]],
+  };
+
+  const state = {
+    panel: null,
+    field: null, // the field being edited
+    kind: null, // "text" | "numpad" | "pin"
+    layer: "letters",
+    shift: "off", // "off" | "once" | "lock"
+    valueAtFocus: "",
+  };
+
+  function hasInlinePad(field) {
+    return Boolean(field.id) && document.querySelector(
+      `.numpad[data-for="${CSS.escape(field.id)}"]`) !== null;
+  }
+
+  /** The keyboard a field asks for, or null (none asked, or the server drew an inline pad). */
+  function kindOf(field) {
+    const kind = field && field.getAttribute && field.getAttribute("data-keyboard");
+    if (kind !== "text" && kind !== "numpad" && kind !== "pin") return null;
+    return hasInlinePad(field) ? null : kind;
+  }
+
+  function prepareField(field) {
+    if (field.getAttribute("inputmode") !== "none") field.setAttribute("inputmode", "none");
+  }
+
+  function createPanel() {
+    const panel = document.createElement("div");
+    panel.className = "osk";
+    panel.hidden = true;
+    panel.setAttribute("role", "group");
+    // Keys must not take the focus away from the field they type into.
+    panel.addEventListener("pointerdown", (event) => event.preventDefault());
+    panel.addEventListener("mousedown", (event) => event.preventDefault());
+    panel.addEventListener("click", onKeyClick);
+    document.body.appendChild(panel);
+    return panel;
+  }
+
+  function makeKey(key) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "osk-key";
+    if (typeof key === "string") {
+      const upper = state.kind === "text" && state.shift !== "off";
+      button.dataset.char = key;
+      button.textContent = upper ? key.toUpperCase() : key;
+      if (key === ",") {
+        if (state.kind === "numpad") button.setAttribute("aria-label", t("key_comma"));
+      }
+    } else {
+      button.dataset.action = key.action;
+      button.classList.add(`osk-key--${key.action}`);
+      labelSpecialKey(button, key.action);
+    }
+    const width = typeof key === "string" ? 1 : key.width || 1;
+    button.style.setProperty("--osk-span", String(width));
+    return button;
+  }
+
+  function labelSpecialKey(button, action) {
+    switch (action) {
+      case "shift":
+        button.textContent = state.shift === "lock" ? "⇪" : "⇧";
+        button.setAttribute("aria-label", t(state.shift === "lock" ? "key_caps" : "key_shift"));
+        button.setAttribute("aria-pressed", state.shift === "off" ? "false" : "true");
+        break;
+      case "back":
+        button.textContent = "⌫";
+        button.setAttribute("aria-label", t("key_backspace"));
+        break;
+      case "space":
+        button.textContent = t("key_space");
+        break;
+      case "ok":
+        button.textContent = t("key_ok");
+        break;
+      case "clear":
+        button.textContent = t("key_clear");
+        break;
+      case "letters":
+        button.textContent = t("key_letters");
+        break;
+      case "symbols":
+        button.textContent = t("key_symbols");
+        break;
+      case "accents":
+        button.textContent = t("key_accents");
+        break;
+      default:
+        button.textContent = action;
+    }
+  }
+
+  function render() {
+    const panel = state.panel;
+    const rows = state.kind === "text" ? TEXT_LAYERS[state.layer] : NUMPAD_LAYOUTS[state.kind];
+    panel.className = `osk osk--${state.kind === "text" ? "text" : "numpad"}`;
+    panel.dataset.layer = state.kind === "text" ? state.layer : state.kind;
+    panel.setAttribute("aria-label", t(state.kind === "text" ? "keyboard_label" : "numpad_label"));
+    const fragment = document.createDocumentFragment();
+    for (const keys of rows) {
+      const row = document.createElement("div");
+      row.className = "osk-row";
+      for (const key of keys) row.appendChild(makeKey(key));
+      fragment.appendChild(row);
+    }
+    panel.replaceChildren(fragment);
+  }
+
+  function open(field) {
+    if (!state.panel) state.panel = createPanel();
+    const sameField = state.field === field;
+    state.field = field;
+    state.kind = kindOf(field);
+    if (!sameField) {
+      state.layer = "letters";
+      state.shift = "off";
+      state.valueAtFocus = field.value;
+    }
+    render();
+    state.panel.hidden = false;
+    document.documentElement.classList.add("osk-open");
+    makeRoomFor(field);
+  }
+
+  /** Leave room below the page for the panel and scroll the field above it. */
+  function makeRoomFor(field) {
+    const height = state.panel.getBoundingClientRect().height;
+    const root = document.documentElement;
+    root.style.setProperty("--osk-height", `${Math.ceil(height)}px`);
+    requestAnimationFrame(() => {
+      if (state.field !== field || state.panel.hidden) return;
+      field.scrollIntoView({ block: "nearest", inline: "nearest" });
+      const panelTop = window.innerHeight - height;
+      const rect = field.getBoundingClientRect();
+      const margin = 12;
+      if (rect.bottom + margin > panelTop) {
+        window.scrollBy(0, Math.min(rect.bottom + margin - panelTop, rect.top - margin));
+      }
+    });
+  }
+
+  function close({ blur = true } = {}) {
+    const field = state.field;
+    if (!field) return;
+    state.field = null;
+    if (state.panel) state.panel.hidden = true;
+    document.documentElement.classList.remove("osk-open");
+    document.documentElement.style.removeProperty("--osk-height");
+    if (field.value !== state.valueAtFocus) {
+      field.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    if (blur && document.activeElement === field) field.blur();
+  }
+
+  function typeCharacter(field, char) {
+    if (state.kind === "text") {
+      const text = state.shift !== "off" ? char.toUpperCase() : char;
+      Kiosk.insertText(field, text);
+      let changed = false;
+      if (state.shift === "once") {
+        state.shift = "off";
+        changed = true;
+      }
+      if (state.layer === "accents" && /\p{L}/u.test(char)) {
+        state.layer = "letters";
+        changed = true;
+      }
+      if (changed) render();
+      return;
+    }
+    const text = Kiosk.numpadText(state.kind, field.value, char);
+    if (text) Kiosk.insertText(field, text, true);
+  }
+
+  function onKeyClick(event) {
+    const button = event.target.closest("button");
+    const field = state.field;
+    if (!button || !field) return;
+    if (document.activeElement !== field) field.focus({ preventScroll: true });
+    if (button.dataset.char !== undefined) {
+      typeCharacter(field, button.dataset.char);
+      return;
+    }
+    const atEnd = state.kind !== "text";
+    switch (button.dataset.action) {
+      case "back":
+        Kiosk.deleteBackward(field, atEnd);
+        break;
+      case "space":
+        Kiosk.insertText(field, " ");
+        break;
+      case "clear":
+        Kiosk.clearField(field);
+        break;
+      case "shift":
+        state.shift = { off: "once", once: "lock", lock: "off" }[state.shift];
+        render();
+        break;
+      case "letters":
+      case "symbols":
+      case "accents":
+        state.layer = button.dataset.action;
+        render();
+        break;
+      case "ok": {
+        const submit = field.getAttribute("data-ok") === "submit" ? field.form : null;
+        close();
+        if (submit) Kiosk.submitForm(submit);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  function onFocusIn(event) {
+    const field = event.target;
+    if (kindOf(field) && !field.disabled && !field.readOnly) {
+      prepareField(field);
+      open(field);
+    }
+  }
+
+  function onFocusOut(event) {
+    if (event.target !== state.field) return;
+    const next = event.relatedTarget;
+    if (next && state.panel && state.panel.contains(next)) return;
+    if (kindOf(next)) return; // focusin of the next field re-targets the panel
+    close({ blur: false });
+  }
+
+  function onKeyDown(event) {
+    if (event.key === "Escape" && state.field) close();
+  }
+
+  Kiosk.onReady(() => {
+    document.querySelectorAll("[data-keyboard]").forEach(prepareField);
+    document.addEventListener("focusin", onFocusIn);
+    document.addEventListener("focusout", onFocusOut);
+    document.addEventListener("keydown", onKeyDown);
+    // A field focused before this script ran (autofocus) gets its keyboard too.
+    if (kindOf(document.activeElement)) onFocusIn({ target: document.activeElement });
+  });
+
+  window.KioskKeyboard = Object.freeze({ open, close });
+})();
