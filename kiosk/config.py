@@ -73,6 +73,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "cups_queue": "",
         "retry_max_seconds": 300,
         "logo": "",
+        "read_status": True,  # ask DLE EOT status (paper out...); false for printers that never answer
     },
     "backup": {
         "dir": "",  # empty: <data_dir>/backups

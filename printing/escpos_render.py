@@ -1,0 +1,133 @@
+"""Document -> ESC/POS bytes, through python-escpos for the printer profile in the settings.
+
+Text goes through ``TextEncoder`` (code pages, transliteration); QR codes use the printer's own
+``GS ( k`` command when the profile has it (a few hundred bytes) and a raster image otherwise;
+barcodes use ``GS k`` (Code128) or a raster image from python-barcode.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from escpos.constants import GS
+from escpos.image import EscposImage
+
+from .document import (
+    Barcode,
+    Columns,
+    Cut,
+    Document,
+    Feed,
+    Logo,
+    QrCode,
+    Separator,
+    Text,
+    text_rows,
+)
+from .images import barcode_image, centred, logo_image, qr_image
+from .settings import PrintSettings
+from .text import TextEncoder
+
+ESC = b"\x1b"
+ALIGN = {"left": ESC + b"a\x00", "center": ESC + b"a\x01", "right": ESC + b"a\x02"}
+BOLD = {False: ESC + b"E\x00", True: ESC + b"E\x01"}
+SIZE = {False: GS + b"!\x00", True: GS + b"!\x11"}
+
+
+def _dummy(profile_name: str):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from escpos.printer import Dummy
+
+        return Dummy(profile=profile_name)
+
+
+class EscposRenderer:
+    """Renders documents for one printer; ``native_qr``/``native_barcode`` default to the profile."""
+
+    def __init__(self, settings: PrintSettings, *, native_qr: bool | None = None,
+                 native_barcode: bool | None = None):
+        self.settings = settings
+        self.printer = _dummy(settings.profile)
+        profile = self.printer.profile
+        self.native_qr = profile.supports("qrCode") if native_qr is None else native_qr
+        self.native_barcode = (
+            profile.supports("barcodeB") if native_barcode is None else native_barcode
+        )
+        self.chars = settings.chars_per_line
+        self.dots = settings.dots
+
+    def render(self, document: Document) -> bytes:
+        p = self.printer
+        p.clear()
+        encoder = TextEncoder.for_profile(p.profile)
+        state = {"align": "left", "bold": False, "double": False}
+        p._raw(ESC + b"@")  # initialise: left, normal size, not bold, code page unknown
+
+        def set_style(align: str, bold: bool, double: bool) -> None:
+            if state["align"] != align:
+                p._raw(ALIGN[align])
+            if state["bold"] != bold:
+                p._raw(BOLD[bold])
+            if state["double"] != double:
+                p._raw(SIZE[double])
+            state.update(align=align, bold=bold, double=double)
+
+        for block in document.blocks:
+            if isinstance(block, Text | Columns | Separator):
+                block = _printable(block, encoder)
+                for row in text_rows(block, self.chars):
+                    set_style(row.align, row.bold, row.double)
+                    p._raw(encoder.encode(row.text) + b"\n")
+            elif isinstance(block, Feed):
+                p._raw(b"\n" * block.lines)
+            elif isinstance(block, QrCode):
+                set_style("center", False, False)
+                if self.native_qr:
+                    from escpos.constants import QR_ECLEVEL_M
+
+                    p.qr(block.data, ec=QR_ECLEVEL_M, size=block.module_dots, native=True)
+                else:
+                    self._raster(qr_image(block.data, block.module_dots))
+            elif isinstance(block, Barcode):
+                set_style("center", False, False)
+                if self.native_barcode:
+                    p._hw_barcode("{B" + block.data, "CODE128", block.height_dots,
+                                  block.module_dots, "BELOW", "A", False, "B", True)
+                    p._raw(b"\n")
+                else:
+                    self._raster(barcode_image(block.data, block.module_dots,
+                                               block.height_dots))
+                    set_style("center", False, False)
+                    p._raw(encoder.encode(block.data) + b"\n")
+            elif isinstance(block, Logo):
+                image = logo_image(block.path, self.dots)
+                if image is not None:
+                    set_style("left", state["bold"], state["double"])
+                    self._raster(image)
+            elif isinstance(block, Cut):
+                set_style("left", False, False)
+                p.cut(mode="PART" if block.partial else "FULL")
+        return p.output
+
+    def _raster(self, image) -> None:
+        """``GS v 0``: a raster image, centred by white space on its left."""
+        im = EscposImage(centred(image, self.dots))
+        header = (GS + b"v0\x00" + im.width_bytes.to_bytes(2, "little")
+                  + im.height.to_bytes(2, "little"))
+        self.printer._raw(header + im.to_raster_format())
+
+
+def _printable(block, encoder: TextEncoder):
+    """The block with its text as the paper will show it."""
+    if isinstance(block, Text):
+        return Text(encoder.printable(block.text), block.bold, block.double, block.align)
+    if isinstance(block, Columns):
+        return Columns(encoder.printable(block.label), encoder.printable(block.value),
+                       block.bold, block.fill)
+    return Separator(block.char, encoder.printable(block.label))
+
+
+def render_escpos(document: Document, settings: PrintSettings, **options) -> bytes:
+    """ESC/POS bytes of ``document`` for the printer in ``settings``."""
+    return EscposRenderer(settings, **options).render(document)

@@ -1,0 +1,46 @@
+"""Layouts: a job's payload (plain JSON from the queue) -> a ``Document`` in the print language.
+
+Each layout module has ``build(payload, settings, words) -> Document`` and documents its payload
+in its docstring. ``build_document`` is the one entry point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..document import Document
+from ..i18n import Words
+from ..settings import PrintSettings
+from . import board_sheet, mailbox_slip, member_card, receipt, statement, test_page, voucher
+from .common import copy_banner
+
+LAYOUTS = {
+    "receipt": receipt.build,
+    "voucher": voucher.build,
+    "member_card": member_card.build,
+    "statement": statement.build,
+    "board_sheet": board_sheet.build,
+    "mailbox_slip": mailbox_slip.build,
+    "test_page": test_page.build,
+}
+
+
+class LayoutError(ValueError):
+    """The payload cannot make this layout (unknown layout, missing or wrong field)."""
+
+
+def build_document(layout: str, payload: dict[str, Any], settings: PrintSettings, *,
+                   is_copy: bool = False) -> Document:
+    """The document for one job. A copy carries a "COPY" banner at its top and bottom."""
+    try:
+        build = LAYOUTS[layout]
+    except KeyError:
+        raise LayoutError(f"unknown layout {layout!r}") from None
+    words = Words(settings.language, settings.timezone, settings.currency_name)
+    try:
+        document = build(payload, settings, words)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise LayoutError(f"{layout}: bad payload ({type(exc).__name__}: {exc})") from exc
+    if is_copy:
+        document = copy_banner(document, words)
+    return document

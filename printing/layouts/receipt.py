@@ -1,0 +1,75 @@
+"""Exchange receipt (layout "receipt"), produced by the ledger for every transfer.
+
+Payload::
+
+    {"reference": "RJGPEP-42", "created_at": "2026-11-23T10:00:00Z",  # UTC
+     "kind": "exchange" | "reversal", "reverses_reference": None | "RJGPEP-7",
+     "payer": {"apartment": "B-204", "name": "Jeanne Martin", "balance_after": -1500 | None},
+     "payee": {same}, "description": "Réparer un robinet",
+     "category_label": "Bricolage et petite plomberie",  # already in the print language
+     "minutes": 90 | None, "amount": 1500}                 # hundredths
+
+With ``[receipts] copies = 2`` the job prints one copy for each resident, each showing only its
+holder's balance; with one copy, every balance the ledger did not set to None is shown.
+``[receipts] show_balances = false`` hides balances altogether.
+"""
+
+from __future__ import annotations
+
+from ..document import Document
+from ..i18n import Words
+from ..settings import PrintSettings
+from .common import footer_cut, header, person
+
+
+def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
+    _ = words._
+    document = Document(title=_("Receipt %(reference)s", reference=payload["reference"]))
+    if settings.receipt_copies == 2:
+        _one_copy(document, payload, settings, words, holder="payer")
+        _one_copy(document, payload, settings, words, holder="payee")
+    else:
+        _one_copy(document, payload, settings, words, holder=None)
+    return document
+
+
+def _one_copy(document: Document, payload: dict, settings: PrintSettings, words: Words,
+              holder: str | None) -> None:
+    _ = words._
+    reversal = payload.get("kind") == "reversal"
+    header(document, settings, words, _("Correction") if reversal else _("Exchange receipt"))
+    if holder == "payer":
+        document.text(_("Copy for the payer"), align="center")
+    elif holder == "payee":
+        document.text(_("Copy for the provider"), align="center")
+    document.columns(_("Reference"), payload["reference"], bold=True)
+    document.columns(_("Date"), words.datetime(payload["created_at"]))
+    if reversal and payload.get("reverses_reference"):
+        document.text(_("Cancels exchange %(reference)s",
+                        reference=payload["reverses_reference"]))
+    document.separator()
+    document.text(_("Paid by"), bold=True)
+    document.text(person(payload["payer"]))
+    document.text(_("Paid to"), bold=True)
+    document.text(person(payload["payee"]))
+    document.separator()
+    if payload.get("description"):
+        document.text(payload["description"])
+    if payload.get("category_label"):
+        document.columns(_("Category"), payload["category_label"])
+    if payload.get("minutes"):
+        document.columns(_("Duration"), words.duration(payload["minutes"]))
+    document.feed()
+    document.text(words.amount(payload["amount"]), bold=True, double=True, align="center")
+    document.feed()
+    if settings.show_balances:
+        roles = [holder] if holder else ["payer", "payee"]
+        shown = [(payload[role]["name"], payload[role].get("balance_after")) for role in roles]
+        shown = [(name, balance) for name, balance in shown if balance is not None]
+        if shown:
+            document.separator()
+            for name, balance in shown:
+                document.columns(_("New balance of %(name)s", name=name), words.amount(balance))
+    document.separator()
+    document.text(_("Thank you for helping each other!"), align="center")
+    footer_cut(document)
