@@ -1,14 +1,3 @@
-# --- app fixtures ---
-# The app on a temporary database, a test client, a small building (tests/app_fixtures.py).
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from app_fixtures import app, building, client, config, db, fast_pin_hashing  # noqa: E402, F401, I001
-# --- end of app fixtures ---
-
 # --- browser fixtures ---
 # Real headless Chromium (Playwright) against the app served by waitress on 127.0.0.1.
 # The code lives in tests/browser.py; importing the fixtures here makes them available to every
