@@ -44,7 +44,7 @@ class CardRevoked(UnknownCard):
 
 
 class WrongPin(KioskError):
-    msgid = N_("Wrong PIN. %(left)d tries left before the account is locked.")
+    msgid = N_("Wrong PIN. Tries left before the account is locked: %(left)d.")
 
 
 class AccountLocked(KioskError):

@@ -56,13 +56,13 @@ def create_app(config: Config | None = None) -> Flask:
     store.kiosk_id(db)
     db.close()
 
-    csrf.init_app(app)
-    Babel(app, locale_selector=_select_locale, timezone_selector=lambda: config["kiosk"]["timezone"])
-    formatting.init_app(app)
-
     @app.before_request
     def open_request() -> None:
         g.config = config
+
+    csrf.init_app(app)  # after open_request: its error page needs g.config
+    Babel(app, locale_selector=_select_locale, timezone_selector=lambda: config["kiosk"]["timezone"])
+    formatting.init_app(app)
 
     @app.teardown_appcontext
     def close_db(_exc) -> None:

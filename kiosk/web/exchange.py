@@ -35,6 +35,8 @@ def _parse_form(form, me) -> dict:
         neighbour = residents.get(db(), neighbour_id)
     except NotFound:
         raise InvalidInput(N_("Choose the neighbour from the list.")) from None
+    if neighbour.status != "verified":
+        raise _not_active(neighbour)
     description = ledger.clean_description(form.get("description"))
     category = form.get("category", "")
     if category not in CATEGORIES:

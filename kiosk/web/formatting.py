@@ -57,7 +57,11 @@ def error_message(exc: KioskError) -> str:
     """The translated message of a domain error, with its parameters."""
     params = {}
     for key, value in exc.params.items():
-        params[key] = when(value) if isinstance(value, datetime) else value
+        if isinstance(value, datetime):
+            value = when(value)
+        elif key == "status":
+            value = status_label(value)
+        params[key] = value
     return gettext(exc.msgid, **params)
 
 

@@ -43,6 +43,8 @@
  *   <textarea name="body" data-keyboard="text"></textarea>          same
  *   <input type="text" name="amount" data-keyboard="numpad">        digits, decimal comma
  *   <input type="password" name="pin" maxlength="6" data-keyboard="pin">   digits only
+ *   <input type="text" name="minutes" maxlength="2" data-keyboard="digits"> digits only
+ *     (data-keyboard="numpad" with inputmode="numeric" also means digits only)
  * Optional on any of them: data-ok="submit" makes the OK key submit the field's form
  * (default: OK only closes the panel). The JS sets inputmode="none" (no native keyboard).
  *
@@ -66,10 +68,17 @@
  *     <button type="button" data-key="ok">{{ _('OK') }}</button>       (optional: submits)
  *   </div>
  *
- * For amounts, add <button type="button" data-key="comma" aria-label="{{ _('Decimal comma') }}">,
- * </button>. The buttons are laid out by osk.css as a 3-column grid in document order, so put
- * them in the order above (clear, 0, back on the fourth row; ok spans the last row). The JS adds
- * missing aria-labels to the back/clear/ok/comma buttons and to the group from the strings.
+ * For amounts, add <button type="button" data-key="," aria-label="{{ _('Decimal comma') }}">,
+ * </button> (data-key="comma" works too); the rows are then "1 2 3 / 4 5 6 / 7 8 9 / , 0 ⌫ /
+ * Clear OK". osk.css places each key by its data-key, so the grid does not depend on the order,
+ * but keep the order above: it is the focus order. The input's rules: data-keyboard="pin" or
+ * "digits" (or a password input) take digits only, otherwise an amount. The JS adds missing
+ * aria-labels to the back/clear/ok/comma buttons and to the group from the strings.
+ *
+ * Keep-alive (optional): <body data-keepalive-url="/keepalive"> makes idle.js POST the
+ * csrf_token of #logout-form there, at most every (timeout - warning) / 2 seconds while the
+ * resident touches the screen, so that a server-side idle check does not log out someone who
+ * spent a long time typing on the on-screen keyboard without loading a page.
  */
 (() => {
   "use strict";
@@ -220,13 +229,13 @@
   }
 
   /**
-   * Rules of a number pad key for the kind of field: "pin" accepts digits only; "numpad"
-   * (amounts) accepts digits and one decimal comma followed by at most two digits.
+   * Rules of a number pad key for the kind of field: "pin" and "digits" accept digits only;
+   * "numpad" (amounts) accepts digits and one decimal comma followed by at most two digits.
    * Returns the text to insert, or "" when the key must be ignored.
    */
   function numpadText(kind, value, key) {
     const isDigit = /^[0-9]$/.test(key);
-    if (kind === "pin") return isDigit ? key : "";
+    if (kind === "pin" || kind === "digits") return isDigit ? key : "";
     const comma = value.indexOf(",");
     if (key === ",") {
       if (comma !== -1) return "";

@@ -8,6 +8,10 @@
  * over; at zero, #logout-form is submitted. Not logged in, on any page but the home page: go
  * back home after `timeout` seconds, without a dialog.
  *
+ * Optional data-keepalive-url on <body>: while a logged-in resident keeps touching the screen
+ * without loading a page (typing a long text), the csrf_token of #logout-form is POSTed there
+ * now and then, so that the server's own idle check sees the activity too.
+ *
  * One timer ticks every second while the page is open; time is measured with performance.now(),
  * which does not jump when the clock of the Pi (it has no real-time clock) is set by NTP.
  */
@@ -31,6 +35,8 @@
   let countdown = null;
   let focusBefore = null;
   let swallowClicksUntil = 0;
+  let keepAliveUrl = null;
+  let lastKeepAlive = 0;
 
   function secondsAttribute(name, fallback) {
     const value = Number.parseFloat(document.body.getAttribute(name));
@@ -117,8 +123,21 @@
     hideDialog(byKey);
   }
 
+  /** Tell the server that the resident is still here, at most every (timeout - warning) / 2 s. */
+  function keepAlive(now) {
+    const everyMs = Math.max(5, (timeoutS - warningS) / 2) * 1000;
+    if (!keepAliveUrl || now - lastKeepAlive < everyMs) return;
+    lastKeepAlive = now;
+    const token = document.querySelector('#logout-form input[name="csrf_token"]');
+    const body = new URLSearchParams(token ? { csrf_token: token.value } : {});
+    fetch(keepAliveUrl, { method: "POST", body, credentials: "same-origin" }).catch(() => {
+      // Offline or server busy: the next activity will try again.
+    });
+  }
+
   function onActivity(event) {
     if (leaving) return;
+    if (loggedIn) keepAlive(performance.now());
     const byKey = event.type === "keydown";
     if (dialogOpen() && !byKey) swallowClicksUntil = performance.now() + SWALLOW_CLICK_MS;
     stayHere(byKey);
@@ -168,6 +187,8 @@
     if (!loggedIn && isHomePage()) return;
 
     lastActivity = performance.now();
+    lastKeepAlive = lastActivity; // the page load itself was a request
+    keepAliveUrl = loggedIn ? body.getAttribute("data-keepalive-url") : null;
     for (const type of ACTIVITY_EVENTS) {
       window.addEventListener(type, onActivity, { capture: true, passive: true });
     }

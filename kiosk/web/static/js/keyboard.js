@@ -47,9 +47,11 @@
   };
 
   const CLEAR = { action: "clear" };
+  const DIGITS_ONLY = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], [CLEAR, "0", BACK], [OK]];
   const NUMPAD_LAYOUTS = {
     numpad: [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], [",", "0", BACK], [CLEAR, OK]],
-    pin: [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], [CLEAR, "0", BACK], [OK]],
+    pin: DIGITS_ONLY,
+    digits: DIGITS_ONLY,
   };
 
   const state = {
@@ -66,15 +68,23 @@
       `.numpad[data-for="${CSS.escape(field.id)}"]`) !== null;
   }
 
-  /** The keyboard a field asks for, or null (none asked, or the server drew an inline pad). */
+  /**
+   * The keyboard a field asks for: "text", "numpad" (amounts), "pin" or "digits" (also
+   * data-keyboard="numpad" with inputmode="numeric"); null when it asks for none or the server
+   * drew an inline pad for it.
+   */
   function kindOf(field) {
-    const kind = field && field.getAttribute && field.getAttribute("data-keyboard");
-    if (kind !== "text" && kind !== "numpad" && kind !== "pin") return null;
+    let kind = field && field.getAttribute && field.getAttribute("data-keyboard");
+    if (!["text", "numpad", "pin", "digits"].includes(kind)) return null;
+    if (kind === "numpad" && field.dataset.numericOnly === "1") kind = "digits";
     return hasInlinePad(field) ? null : kind;
   }
 
   function prepareField(field) {
-    if (field.getAttribute("inputmode") !== "none") field.setAttribute("inputmode", "none");
+    const mode = field.getAttribute("inputmode");
+    if (mode === "none") return;
+    if (mode === "numeric") field.dataset.numericOnly = "1"; // remembered: digits only
+    field.setAttribute("inputmode", "none");
   }
 
   function createPanel() {

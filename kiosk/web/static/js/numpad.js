@@ -3,10 +3,10 @@
  *
  *   <div class="numpad" data-for="INPUT_ID"> <button type="button" data-key="1">1</button> ...
  *
- * data-key is a digit, "comma" (inserts ","), "back", "clear" or "ok" (submits the input's
- * form). The target input's data-keyboard ("pin" or "numpad") chooses the rules: a PIN takes
- * digits only; an amount takes one decimal comma and two decimals. Without data-keyboard, a
- * password input is treated as a PIN and any other input as an amount. Keys edit the end of
+ * data-key is a digit, "," or "comma" (inserts ","), "back", "clear" or "ok" (submits the
+ * input's form). The target input's data-keyboard chooses the rules: "pin" and "digits" take
+ * digits only, "numpad" an amount (one decimal comma, two decimals). Without data-keyboard, a
+ * password or inputmode="numeric" input takes digits only and any other input an amount. Keys edit the end of
  * the value, respect maxlength, and fire "input" events like typing would.
  */
 (() => {
@@ -23,7 +23,9 @@
 
   function rulesFor(input) {
     const kind = input.getAttribute("data-keyboard");
-    if (kind === "pin" || kind === "numpad") return kind;
+    if (kind === "pin" || kind === "digits") return kind;
+    if (input.dataset.numericOnly === "1") return "digits";
+    if (kind === "numpad") return kind;
     return input.type === "password" ? "pin" : "numpad";
   }
 
@@ -43,7 +45,10 @@
     // The pad is the keyboard of this field: no native keyboard (keyboard.js opens no pop-up
     // panel for a field that has an inline pad).
     const input = targetOf(pad);
-    if (input) input.setAttribute("inputmode", "none");
+    if (input) {
+      if (input.getAttribute("inputmode") === "numeric") input.dataset.numericOnly = "1";
+      input.setAttribute("inputmode", "none");
+    }
   }
 
   function press(pad, key) {
@@ -60,7 +65,7 @@
         Kiosk.submitForm(input.form);
         return;
       default: {
-        const char = key === "comma" ? "," : key;
+        const char = key === "comma" ? "," : key; // data-key="," works as well
         const text = Kiosk.numpadText(rulesFor(input), input.value, char);
         if (text) Kiosk.insertText(input, text, true);
       }

@@ -1,0 +1,105 @@
+"""Fixtures for the kiosk app: a config and database in a temporary folder, a test client,
+a small building of residents, and helpers to log in and post forms with their CSRF token."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from kiosk import clock, create_app, residents, store
+from kiosk.config import make_config
+
+PIN = "2580"
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def fast_pin_hashing(monkeypatch):
+    """scrypt at a test-sized cost (production cost is checked in test_residents.py)."""
+    monkeypatch.setattr(
+        residents, "hash_pin", lambda pin: generate_password_hash(pin, method="scrypt:1024:8:1")
+    )
+    yield
+    clock.reset()
+
+
+def make_test_config(tmp_path, **sections):
+    values = {"storage": {"data_dir": str(tmp_path / "data")}}
+    for section, keys in sections.items():
+        values.setdefault(section, {}).update(keys)
+    return make_config(values)
+
+
+@pytest.fixture
+def config(tmp_path):
+    return make_test_config(tmp_path)
+
+
+@pytest.fixture
+def app(config):
+    app = create_app(config)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db(app):
+    database = store.connect(app.config["KIOSK"].database_path)
+    yield database
+    database.close()
+
+
+@dataclass
+class Building:
+    admin: residents.Resident
+    jeanne: residents.Resident
+    paul: residents.Resident
+    pending: residents.Resident
+    suspended: residents.Resident
+
+
+@pytest.fixture
+def building(db) -> Building:
+    return Building(
+        admin=residents.register(db, apartment="A-001", name="Claire Petit", pin=PIN, role="admin"),
+        jeanne=residents.register(db, apartment="B-204", name="Jeanne Martin", pin=PIN),
+        paul=residents.register(db, apartment="A-101", name="Paul Durand", pin=PIN),
+        pending=residents.register(db, apartment="C-301", name="Nouveau Voisin", pin=PIN, status="pending"),
+        suspended=residents.register(db, apartment="C-302", name="Ancien Voisin", pin=PIN, status="suspended"),
+    )
+
+
+def csrf_token(client, path: str = "/") -> str:
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = _CSRF.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def post(client, path: str, data: dict | None = None, **kwargs):
+    """POST a form as the browser would: with the page's CSRF token."""
+    form = {"csrf_token": csrf_token(client), **(data or {})}
+    return client.post(path, data=form, **kwargs)
+
+
+def login(client, resident, pin: str = PIN):
+    response = post(client, "/login/choose", {"resident_id": resident.id})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    response = post(client, "/login/pin", {"pin": pin})
+    assert response.status_code == 302 and response.location.endswith("/me/"), response.get_data(as_text=True)
+    return response
+
+
+def text_of(response) -> str:
+    """The page's HTML with entities decoded, to assert on what a person reads."""
+    from html import unescape
+
+    return unescape(response.get_data(as_text=True))

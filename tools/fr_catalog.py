@@ -1,0 +1,258 @@
+"""French translations of the kiosk's catalog, kept as data so they survive `make i18n`.
+
+Run `python tools/fr_catalog.py` after `make i18n` extracts new msgids: it fills the French
+catalog from this table (and lists msgids still missing), then compiles the .mo files.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parent.parent / "kiosk" / "translations"
+
+FR = {
+    "%(h)d h": "%(h)d h",
+    "%(h)d h %(m)02d": "%(h)d h %(m)02d",
+    "%(m)d min": "%(m)d min",
+    "%(n)s seconds left": "encore %(n)s secondes",
+    "%(name)s (%(apartment)s) was added.": "%(name)s (%(apartment)s) a été ajouté·e.",
+    "%(name)s cannot exchange: the account is %(status)s.": "%(name)s ne peut pas échanger : le compte est %(status)s.",
+    "%(name)s would go above the ceiling of %(ceiling)s.": "%(name)s dépasserait le plafond de %(ceiling)s.",
+    "%(name)s would go below the credit floor of %(floor)s.": "%(name)s descendrait sous le plancher de %(floor)s.",
+    "%(name)s, type your PIN to pay": "%(name)s, tapez votre code pour payer",
+    "%(payer)s (%(pa)s) pays %(payee)s (%(pb)s)": "%(payer)s (%(pa)s) paie %(payee)s (%(pb)s)",
+    "%(payer)s paid %(payee)s %(amount)s for: %(what)s": "%(payer)s a payé %(amount)s à %(payee)s pour : %(what)s",
+    "123?": "123?",
+    "A PIN is 4 to 6 digits.": "Le code fait 4 à 6 chiffres.",
+    "A copy of the receipt is being printed.": "Une copie du reçu est en cours d'impression.",
+    "A name cannot contain control characters.": "Un nom ne peut pas contenir de caractères de contrôle.",
+    "A name is at most %(max)d characters.": "Un nom fait au plus %(max)d caractères.",
+    "A neighbour helped me: I pay": "Un voisin m'a aidé : je paie",
+    "A new card is being printed. The previous card no longer works.": "Une nouvelle carte est en cours d'impression. L'ancienne carte ne fonctionne plus.",
+    "A reversal cannot itself be reversed; record a new exchange instead.": "Une annulation ne peut pas être annulée ; enregistrez plutôt un nouvel échange.",
+    "A reversal is a new transfer the other way. The original stays in the history.": "Une annulation est un nouveau virement en sens inverse. L'original reste dans l'historique.",
+    "ABC": "ABC",
+    "Accents": "Accents",
+    "Actions": "Actions",
+    "Add": "Ajouter",
+    "Add a resident": "Ajouter un résident",
+    "Administration": "Administration",
+    "All": "Tout",
+    "Amount": "Montant",
+    "An amount in %(cur)s": "Un montant en %(cur)s",
+    "An apartment is 1 to 12 letters and digits, e.g. B-204.": "Un appartement s'écrit avec 1 à 12 lettres et chiffres, par exemple B-204.",
+    "Apartment": "Appartement",
+    "Apartment %(apartment)s: who are you?": "Appartement %(apartment)s : qui êtes-vous ?",
+    "Apartment (e.g. B-204)": "Appartement (par exemple B-204)",
+    "Are you still there?": "Vous êtes toujours là ?",
+    "Back": "Retour",
+    "Back to the start": "Retour à l'accueil",
+    "Balance": "Solde",
+    "Cancel": "Annuler",
+    "Capitals": "Majuscules",
+    "Card and PIN": "Carte et code",
+    "Category": "Catégorie",
+    "Change": "Mouvement",
+    "Childcare": "Garde d'enfants",
+    "Choose a category from the list.": "Choisissez une catégorie dans la liste.",
+    "Choose the neighbour from the list.": "Choisissez le voisin dans la liste.",
+    "Choose…": "Choisir…",
+    "Clear": "Effacer",
+    "Computer help": "Aide informatique",
+    "Confirm the exchange": "Confirmer l'échange",
+    "Continue": "Continuer",
+    "Cooking": "Cuisine",
+    "DIY and small plumbing": "Bricolage et petite plomberie",
+    "Date": "Date",
+    "Decimal comma": "Virgule",
+    "Delete": "Effacer le dernier chiffre",
+    "Done": "Terminé",
+    "Enter a duration above zero.": "Indiquez une durée supérieure à zéro.",
+    "Enter a name.": "Indiquez un nom.",
+    "Enter an amount above zero.": "Indiquez un montant supérieur à zéro.",
+    "Exchange recorded": "Échange enregistré",
+    "First PIN (4 to 6 digits)": "Premier code (4 à 6 chiffres)",
+    "From": "De",
+    "Give either a duration or an amount, not both.": "Indiquez soit une durée, soit un montant, pas les deux.",
+    "Give the duration of the service, or an amount.": "Indiquez la durée du service, ou un montant.",
+    "Haircut": "Coiffure",
+    "Hello %(name)s!": "Bonjour %(name)s !",
+    "Hours": "Heures",
+    "Hours and minutes must be whole numbers.": "Les heures et les minutes sont des nombres entiers.",
+    "How long did it take? (1 hour = %(n)s %(cur)s)": "Combien de temps cela a-t-il pris ? (1 heure = %(n)s %(cur)s)",
+    "I am still here": "Je suis encore là",
+    "I helped a neighbour: I am paid": "J'ai aidé un voisin : je suis payé",
+    "In: %(in)s · Out: %(out)s": "Reçu : %(in)s · Payé : %(out)s",
+    "Kiosk status": "État de la borne",
+    "Latest exchanges": "Derniers échanges",
+    "Locked accounts": "Comptes bloqués",
+    "Locked after wrong PINs until %(until)s.": "Bloqué après des codes erronés jusqu'au %(until)s.",
+    "Log out": "Se déconnecter",
+    "Minutes": "Minutes",
+    "Minutes must be between 0 and 59.": "Les minutes vont de 0 à 59.",
+    "Month": "Mois",
+    "Moving help": "Aide au déménagement",
+    "My account": "Mon compte",
+    "My balance": "Mon solde",
+    "My statement": "Mon relevé",
+    "Name": "Nom",
+    "Neighbour": "Voisin",
+    "New PIN (4 to 6 digits)": "Nouveau code (4 à 6 chiffres)",
+    "New balance": "Nouveau solde",
+    "Newer": "Plus récents",
+    "No PIN has been set for this resident yet. Ask the kiosk volunteer.": "Aucun code n'a encore été défini pour ce résident. Demandez au bénévole de la borne.",
+    "No exchange yet for this period.": "Aucun échange pour cette période.",
+    "No receipt was queued.": "Aucun reçu n'a été demandé.",
+    "No transfer has this reference.": "Aucun virement ne porte cette référence.",
+    "No transfer yet.": "Aucun virement pour l'instant.",
+    "Nobody is registered yet. Ask the kiosk volunteer.": "Personne n'est encore inscrit. Demandez au bénévole de la borne.",
+    "Nobody lives in this apartment yet.": "Personne n'habite encore cet appartement.",
+    "Not allowed": "Accès refusé",
+    "Not found.": "Introuvable.",
+    "Nothing was lost. Please try again, or ask the kiosk volunteer.": "Rien n'a été perdu. Réessayez, ou demandez au bénévole de la borne.",
+    "Number pad": "Pavé numérique",
+    "OK": "Valider",
+    "Older": "Plus anciens",
+    "On-screen keyboard": "Clavier à l'écran",
+    "Only a kiosk administrator can do this.": "Seul un administrateur de la borne peut faire cela.",
+    "Only a kiosk administrator can open this page.": "Seul un administrateur de la borne peut ouvrir cette page.",
+    "Other": "Autre",
+    "Page expired": "Page expirée",
+    "Page not found": "Page introuvable",
+    "Pages": "Pages",
+    "Pay": "Payer",
+    "Pet care": "Garde d'animaux",
+    "Plant watering": "Arrosage des plantes",
+    "Please scan your card or choose your name to continue.": "Scannez votre carte ou choisissez votre nom pour continuer.",
+    "Print a copy": "Imprimer une copie",
+    "Print a new card (the old one stops working)": "Imprimer une nouvelle carte (l'ancienne ne fonctionnera plus)",
+    "Print my statement": "Imprimer mon relevé",
+    "Print the member card": "Imprimer la carte de membre",
+    "Print the member card now": "Imprimer la carte de membre maintenant",
+    "Printer and receipts": "Imprimante et reçus",
+    "Profile": "Profil",
+    "Reason for the correction": "Motif de la correction",
+    "Receipt pending: it will print as soon as the printer is ready.": "Reçu en attente : il sera imprimé dès que l'imprimante sera prête.",
+    "Record an exchange": "Enregistrer un échange",
+    "Reference": "Référence",
+    "Refused": "Refusé",
+    "Residents": "Résidents",
+    "Residents and cards": "Résidents et cartes",
+    "Reverse": "Annuler",
+    "Reverse a transfer": "Annuler un virement",
+    "Reverse transfer %(ref)s": "Annuler le virement %(ref)s",
+    "Role": "Rôle",
+    "Save": "Enregistrer",
+    "Saved.": "Enregistré.",
+    "Say in a few words what the exchange was.": "Dites en quelques mots en quoi consistait l'échange.",
+    "Say whether you received or gave the service.": "Indiquez si vous avez reçu ou rendu le service.",
+    "Scan your member card under the reader": "Passez votre carte de membre sous le lecteur",
+    "School support": "Soutien scolaire",
+    "Set the new PIN": "Définir le nouveau code",
+    "Sewing": "Couture",
+    "Skip to content": "Aller au contenu",
+    "Something went wrong": "Un problème est survenu",
+    "Space": "Espace",
+    "Status": "Statut",
+    "That is too many hours for one exchange.": "C'est trop d'heures pour un seul échange.",
+    "The account is unlocked.": "Le compte est débloqué.",
+    "The description is at most %(max)d characters.": "La description fait au plus %(max)d caractères.",
+    "The exchange was cancelled. Nothing was recorded.": "L'échange a été annulé. Rien n'a été enregistré.",
+    "The new PIN is set and any lockout is lifted.": "Le nouveau code est défini et le blocage éventuel est levé.",
+    "The receipt could not be printed yet. Nothing about the exchange is lost.": "Le reçu n'a pas encore pu être imprimé. Rien de l'échange n'est perdu.",
+    "This account is suspended. Ask the kiosk volunteer.": "Ce compte est suspendu. Demandez au bénévole de la borne.",
+    "This amount is larger than the maximum of %(max)s for one exchange.": "Ce montant dépasse le maximum de %(max)s pour un échange.",
+    "This card has been replaced by a newer one and no longer works.": "Cette carte a été remplacée par une plus récente et ne fonctionne plus.",
+    "This card is not recognised. Ask the kiosk volunteer for a new one.": "Cette carte n'est pas reconnue. Demandez-en une nouvelle au bénévole de la borne.",
+    "This code is not a member card.": "Ce code n'est pas une carte de membre.",
+    "This code is not a member card. Scan your card first.": "Ce code n'est pas une carte de membre. Scannez d'abord votre carte.",
+    "This is not me": "Ce n'est pas moi",
+    "This operation was refused.": "Cette opération a été refusée.",
+    "This page does not exist.": "Cette page n'existe pas.",
+    "This page had expired. Please try again.": "Cette page avait expiré. Veuillez réessayer.",
+    "This resident does not exist.": "Ce résident n'existe pas.",
+    "This transfer does not exist.": "Ce virement n'existe pas.",
+    "This transfer has already been reversed.": "Ce virement a déjà été annulé.",
+    "This value is not valid.": "Cette valeur n'est pas valide.",
+    "To": "À",
+    "Too many wrong PINs: this account is locked until %(until)s.": "Trop de codes erronés : ce compte est bloqué jusqu'au %(until)s.",
+    "Touch here to choose your apartment": "Touchez ici pour choisir votre appartement",
+    "Touch the screen to stay logged in.": "Touchez l'écran pour rester connecté.",
+    "Transfer %(ref)s was reversed by %(new)s.": "Le virement %(ref)s a été annulé par %(new)s.",
+    "Transfers": "Virements",
+    "Transfers and corrections": "Virements et corrections",
+    "Transport": "Transport",
+    "Type your PIN": "Tapez votre code",
+    "Unknown month.": "Mois inconnu.",
+    "Unknown role.": "Rôle inconnu.",
+    "Unknown status.": "Statut inconnu.",
+    "Unlock now": "Débloquer maintenant",
+    "Welcome": "Bienvenue",
+    "Welcome to the building kiosk": "Bienvenue à la borne de l'immeuble",
+    "What": "Quoi",
+    "What happened?": "Que s'est-il passé ?",
+    "What was it? (a few words)": "De quoi s'agissait-il ? (quelques mots)",
+    "What was sent is too large.": "Ce qui a été envoyé est trop volumineux.",
+    "What would you like to do?": "Que voulez-vous faire ?",
+    "Which is your apartment?": "Quel est votre appartement ?",
+    "Who are you?": "Qui êtes-vous ?",
+    "With": "Avec",
+    "Wrong PIN. Tries left before the account is locked: %(left)d.": "Code erroné. Essais restants avant le blocage du compte : %(left)d.",
+    "You are logged out. See you soon!": "Vous êtes déconnecté. À bientôt !",
+    "You cannot pay yourself: choose another neighbour.": "Vous ne pouvez pas vous payer vous-même : choisissez un autre voisin.",
+    "You cannot remove your own administrator access or suspend yourself.": "Vous ne pouvez pas retirer votre propre accès administrateur ni vous suspendre.",
+    "You were logged out after a while without activity.": "Vous avez été déconnecté après un moment d'inactivité.",
+    "Your PIN": "Votre code",
+    "Your account is %(status)s: you can look around but not exchange yet.": "Votre compte est %(status)s : vous pouvez consulter mais pas encore échanger.",
+    "Your apartment": "Votre appartement",
+    "Your receipt has been printed.": "Votre reçu a été imprimé.",
+    "Your statement is being printed.": "Votre relevé est en cours d'impression.",
+    "administrator": "administrateur",
+    "card no. %(n)s": "carte n° %(n)s",
+    "correction of %(ref)s": "correction de %(ref)s",
+    "no card yet": "pas encore de carte",
+    "or": "ou",
+    "pending": "en attente",
+    "reference %(ref)s": "référence %(ref)s",
+    "resident": "résident",
+    "reversed by %(ref)s": "annulé par %(ref)s",
+    "suspended": "suspendu",
+    "verified": "vérifié",
+    "“%(value)s” is not an amount. Type digits, e.g. 12,50.": "« %(value)s » n'est pas un montant. Tapez des chiffres, par exemple 12,50.",
+}
+
+
+def main() -> int:
+    from babel.messages.catalog import Catalog
+
+    template = read_po((ROOT / "messages.pot").open("rb"))
+    missing = []
+    for lang in ("fr", "en"):
+        catalog = Catalog(locale=lang, domain="messages", project="building-kiosk")
+        for message in template:
+            if not message.id:
+                continue
+            if lang == "fr":
+                text = FR.get(message.id, "")
+                if not text:
+                    missing.append(message.id)
+            else:
+                text = ""  # English is the msgid itself
+            catalog.add(message.id, text)
+        folder = ROOT / lang / "LC_MESSAGES"
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / "messages.po").open("wb") as fh:
+            write_po(fh, catalog, omit_header=False, sort_output=True, width=100)
+        with (folder / "messages.mo").open("wb") as fh:
+            write_mo(fh, catalog)
+    for msgid in missing:
+        print(f"missing French translation: {msgid!r}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
