@@ -24,7 +24,7 @@ from .document import (
     Text,
     text_rows,
 )
-from .images import barcode_image, centred, logo_image, qr_image
+from .images import barcode_image, barcode_module_dots, centred, logo_image, qr_image
 from .settings import PrintSettings
 from .text import TextEncoder
 
@@ -91,13 +91,13 @@ class EscposRenderer:
                     self._raster(qr_image(block.data, block.module_dots))
             elif isinstance(block, Barcode):
                 set_style("center", False, False)
-                if self.native_barcode:
+                module = barcode_module_dots(block.data, block.module_dots, self.dots)
+                if self.native_barcode and module >= 2:  # GS w accepts 2 to 6
                     p._hw_barcode("{B" + block.data, "CODE128", block.height_dots,
-                                  block.module_dots, "BELOW", "A", False, "B", True)
+                                  module, "BELOW", "A", False, "B", True)
                     p._raw(b"\n")
                 else:
-                    self._raster(barcode_image(block.data, block.module_dots,
-                                               block.height_dots))
+                    self._raster(barcode_image(block.data, module, block.height_dots))
                     set_style("center", False, False)
                     p._raw(encoder.encode(block.data) + b"\n")
             elif isinstance(block, Logo):

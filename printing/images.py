@@ -40,6 +40,12 @@ def barcode_modules(data: str) -> str:
     return Code128(data).build()[0]
 
 
+def barcode_module_dots(data: str, wanted: int, dots: int) -> int:
+    """The widest module (<= ``wanted``) at which the barcode and its quiet zones fit."""
+    modules = len(barcode_modules(data)) + 20
+    return max(1, min(wanted, dots // modules))
+
+
 def barcode_image(data: str, module_dots: int, height_dots: int) -> Image.Image:
     """The Code128 barcode of ``data`` (bars only), with a 10-module quiet zone each side."""
     modules = "0" * 10 + barcode_modules(data) + "0" * 10

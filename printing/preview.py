@@ -27,7 +27,7 @@ from .document import (
     text_rows,
 )
 from .escpos_render import _dummy, _printable
-from .images import barcode_image, centred, logo_image, qr_image
+from .images import barcode_image, barcode_module_dots, centred, logo_image, qr_image
 from .settings import PrintSettings
 from .text import TextEncoder
 
@@ -71,7 +71,8 @@ class PreviewRenderer:
             elif isinstance(block, QrCode):
                 strips.append(self._image(qr_image(block.data, block.module_dots)))
             elif isinstance(block, Barcode):
-                strips.append(self._image(barcode_image(block.data, block.module_dots,
+                module = barcode_module_dots(block.data, block.module_dots, self.dots)
+                strips.append(self._image(barcode_image(block.data, module,
                                                         block.height_dots)))
                 strips.append(self._row_text(block.data, "center"))
             elif isinstance(block, Logo):

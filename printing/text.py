@@ -59,6 +59,12 @@ TRANSLITERATIONS = {
     "\u00b7": ".",
     "\u2702": "8<",
     "\u2116": "No",
+    "\u0141": "L",
+    "\u0142": "l",
+    "\u00d8": "O",
+    "\u00f8": "o",
+    "\u0110": "D",
+    "\u0111": "d",
 }
 
 _CONTROL_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}

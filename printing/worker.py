@@ -90,6 +90,10 @@ class PrintWorker:
         self._status_lock = threading.Lock()
         self._status_wanted = threading.Event()
         self.uncertain_at_start: list[int] = []
+        self._passes = 0
+        self._busy = False
+        self._finished = False
+        self._passes_changed = threading.Condition()
 
     @property
     def status(self) -> PrinterStatus:
@@ -114,6 +118,15 @@ class PrintWorker:
         self._status_wanted.set()
         self._wake.set()
 
+    def wait_for_pass(self, timeout: float = 10.0) -> bool:
+        """Wake the worker and wait until it has gone through the queue once more."""
+        with self._passes_changed:
+            # A pass under way may have missed the newest job: then wait for the next one too.
+            target = self._passes + (2 if self._busy else 1)
+            self._wake.set()
+            return self._passes_changed.wait_for(lambda: self._passes >= target or
+                                                 self._finished, timeout)
+
     def start(self) -> None:
         """Mark jobs cut off by a crash 'uncertain', then print in a daemon thread."""
         if self._thread is not None and self._thread.is_alive():
@@ -124,6 +137,7 @@ class PrintWorker:
             log.warning("print jobs %s were interrupted by a restart: marked uncertain",
                         self.uncertain_at_start)
         self._stop.clear()
+        self._finished = False
         self._thread = threading.Thread(target=self._run, args=(db,), name="print-worker",
                                         daemon=True)
         self._thread.start()
@@ -146,6 +160,9 @@ class PrintWorker:
                 return
             last_check = 0.0
             while not self._stop.is_set():
+                with self._passes_changed:
+                    self._busy = True
+                    self._wake.clear()  # a wake during the pass keeps the next wait short
                 now = time.monotonic()
                 if self._status_wanted.is_set() or now - last_check >= STATUS_REFRESH_SECONDS:
                     self._status_wanted.clear()
@@ -155,10 +172,16 @@ class PrintWorker:
                     print_pending(db, printer, self.settings, on_status=self._set_status)
                 except Exception:  # the worker must outlive a locked database or a bug
                     log.exception("print worker pass failed")
+                with self._passes_changed:
+                    self._passes += 1
+                    self._busy = False
+                    self._passes_changed.notify_all()
                 self._wake.wait(self.poll_seconds)
-                self._wake.clear()
         finally:
             db.conn.close()
+            with self._passes_changed:
+                self._finished = True
+                self._passes_changed.notify_all()
 
     def _refresh_status(self, db, printer: Printer) -> None:
         before = self.status
