@@ -94,7 +94,7 @@ class LiveServer:
 def serve(app: Callable[..., Any], *, threads: int = 4) -> LiveServer:
     """Serve ``app`` on 127.0.0.1 at a free port; returns once it accepts connections."""
     server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="kiosk-test")
-    port = server.effective_port
+    port = int(server.effective_port)
 
     def run() -> None:
         try:

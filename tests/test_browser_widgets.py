@@ -40,7 +40,7 @@ BASE = """<!doctype html>
   <script defer src="/static/js/idle.js"></script>
 </head>
 <body data-idle-timeout="{{ idle_timeout }}" data-idle-warning="{{ idle_warning }}"
-      data-logged-in="{{ logged_in }}">
+      data-logged-in="{{ logged_in }}" data-keepalive-url="/keepalive">
   <main>
     <h1>{{ title }}</h1>
     {{ content | safe }}
@@ -69,6 +69,11 @@ WIDGETS = """
 <form method="post" action="/pay">
   <label for="amount">Amount in CEEC</label>
   <input id="amount" name="amount" type="text" data-keyboard="numpad" autocomplete="off">
+</form>
+<form method="post" action="/duration">
+  <label for="minutes">Minutes</label>
+  <input id="minutes" name="minutes" type="text" inputmode="numeric" maxlength="2"
+         data-keyboard="numpad" autocomplete="off">
 </form>
 <form method="post" action="/pin">
   <label for="pin">PIN</label>
@@ -291,6 +296,17 @@ def test_the_amount_numpad_takes_one_decimal_comma_and_two_decimals(page, kiosk)
     expect(page.locator(".osk")).to_be_hidden()
 
 
+def test_a_numeric_field_gets_a_pad_without_decimal_comma(page, kiosk):
+    open_widgets(page, kiosk)
+    minutes = page.locator("#minutes")
+    minutes.tap()
+    expect(page.locator(".osk")).to_have_attribute("data-layer", "digits")
+    expect(osk_key(page, ",")).to_have_count(0)
+    for key in "457":  # maxlength 2
+        osk_key(page, key).tap()
+    expect(minutes).to_have_value("45")
+
+
 # --------------------------------------------------------------------------- idle log-out
 
 
@@ -310,6 +326,16 @@ def test_a_touch_keeps_a_resident_who_is_still_there_logged_in(page, kiosk):
     page.clock.fast_forward("00:39")  # the timer started again at the touch
     expect(dialog).to_be_hidden()
     assert page.url.endswith("/widgets")
+
+
+def test_touches_tell_the_server_that_a_resident_typing_a_long_text_is_still_there(page, kiosk):
+    page.clock.install()
+    open_widgets(page, kiosk)
+    page.clock.fast_forward("00:25")  # more than half of the 40 s before the warning
+    with page.expect_request(kiosk.url_for("/keepalive")) as keepalive:
+        page.locator("#title").tap()
+    assert keepalive.value.method == "POST"
+    assert "csrf_token=test-token" in (keepalive.value.post_data or "")
 
 
 def test_a_resident_who_walked_away_is_logged_out(page, kiosk):
