@@ -1,0 +1,87 @@
+"""The `kiosk` command line: init, demo, add-resident, print-card, rebuild, errors."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from kiosk import residents, store
+from kiosk.cli import main
+from kiosk.config import load_config
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    monkeypatch.setenv("KIOSK_CONFIG", str(path))
+    runner = CliRunner()
+
+    def run(*args, input=None):
+        return runner.invoke(main, list(args), input=input, catch_exceptions=False)
+
+    run.config = load_config(path)
+    return run
+
+
+def test_init_creates_the_database_secret_key_and_first_admin(cli):
+    result = cli("init", "--admin-apartment", "a-001", "--admin-name", "Claire Petit", "--admin-pin", "4821")
+    assert result.exit_code == 0, result.output
+    assert "Administrator added: Claire Petit (A-001)" in result.output
+    assert cli.config.secret_key_path.stat().st_mode & 0o777 == 0o600
+    db = store.connect(cli.config.database_path)
+    [claire] = residents.all_residents(db)
+    assert claire.is_admin
+    # running it again is harmless
+    assert cli("init").exit_code == 0
+    assert len(residents.all_residents(store.connect(cli.config.database_path))) == 1
+
+
+def test_demo_builds_a_believable_building_once(cli):
+    result = cli("demo", "--if-empty")
+    assert result.exit_code == 0, result.output
+    db = store.connect(cli.config.database_path)
+    people = residents.all_residents(db)
+    assert 28 <= len(people) <= 35
+    assert len({p.apartment[:3] for p in people}) >= 8  # several floors and stairs
+    assert store.scalar(db, "SELECT COUNT(*) FROM transfers") >= 80
+    assert store.scalar(db, "SELECT SUM(balance) FROM accounts") == 0
+    months = store.scalar(db, "SELECT COUNT(DISTINCT substr(created_at, 1, 7)) FROM transfers")
+    assert months >= 3
+    assert "already has residents" in cli("demo", "--if-empty").output
+
+
+def test_add_resident_then_print_card(cli):
+    result = cli("add-resident", "B-204", "Jeanne Martin", "--pin", "2580")
+    assert result.exit_code == 0 and "Member card queued" in result.output
+    result = cli("print-card", "b-204")
+    assert result.exit_code == 0 and "New card for Jeanne Martin" in result.output
+    db = store.connect(cli.config.database_path)
+    assert store.scalar(db, "SELECT COUNT(*) FROM print_jobs WHERE layout = 'member_card'") == 2
+
+
+def test_bad_input_on_the_command_line_is_a_clear_message(cli):
+    result = cli("add-resident", "B-204", "Jeanne", "--pin", "12")
+    assert result.exit_code != 0 and "4 à 6 chiffres" in result.output
+    result = cli("print-card", "Z-999")
+    assert result.exit_code != 0 and "nobody" in result.output
+
+
+def test_a_bad_config_file_is_named(tmp_path, monkeypatch):
+    path = tmp_path / "bad.toml"
+    path.write_text("[currency]\ncredit_floor = 'low'\n", encoding="utf-8")
+    monkeypatch.setenv("KIOSK_CONFIG", str(path))
+    result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code != 0
+    assert "configuration error" in result.output and "[currency] credit_floor" in result.output
+
+
+def test_rebuild_replays_the_log(cli, tmp_path):
+    cli("demo")
+    result = cli("rebuild", str(tmp_path / "rebuilt.sqlite3"))
+    assert result.exit_code == 0 and "identical" in result.output
+
+
+def test_every_command_has_an_example_in_its_help(cli):
+    for name, command in main.commands.items():
+        assert "Example" in (command.help or ""), f"kiosk {name} has no example in its help"
