@@ -91,12 +91,10 @@ def init(ctx, admin_apartment, admin_name, admin_pin):
     load_or_create_secret_key(config.secret_key_path)
     click.echo(f"Database: {config.database_path} (kiosk id {kiosk})")
     click.echo(f"Secret key: {config.secret_key_path}")
-    try:
-        from . import keys
+    from . import keys
 
-        keys.load_or_create_signing_key(config)
-    except ImportError:
-        pass
+    keys.publish_public_key(db, config)
+    click.echo(f"Signing key: {keys.key_path(config)}")
     if admin_apartment and admin_name:
         if admin_pin is None:
             admin_pin = click.prompt("PIN (4 to 6 digits)", hide_input=True, confirmation_prompt=True)
@@ -126,6 +124,9 @@ def demo(ctx, if_empty, seed):
     if if_empty and residents.all_residents(db):
         click.echo("The database already has residents; demo data not added.")
         return
+    from . import keys
+
+    keys.publish_public_key(db, config)
     summary = demo_data.populate(db, config, seed=seed)
     click.echo(
         f"Demo building ready: {summary['residents']} residents, {summary['exchanges']} exchanges. "
@@ -150,8 +151,11 @@ def serve(ctx, host, port, threads):
     from . import create_app
     from .background import start_background
 
+    from . import keys
+
     config = _config(ctx)
     app = create_app(config)
+    keys.publish_public_key(_open_db(config), config)
     host = host or config["kiosk"]["host"]
     port = port or config["kiosk"]["port"]
     stop = start_background(config)

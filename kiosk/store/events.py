@@ -29,7 +29,13 @@ EVENT_SCOPES: dict[str, str] = {}
 _PROJECTORS: dict[str, Projector] = {}
 
 # Tables rebuilt from the log (device-state tables such as print_jobs are not).
-PROJECTION_TABLES: list[str] = ["residents", "credentials", "revoked_cards", "accounts", "transfers"]
+PROJECTION_TABLES: list[str] = [
+    "residents", "credentials", "revoked_cards", "accounts", "transfers", "kiosk_keys",
+]
+
+# Modules whose import registers projectors (and extends PROJECTION_TABLES). Each area of the
+# kiosk adds its own module here.
+PROJECTOR_MODULES: list[str] = ["kiosk.store.projections"]
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,10 @@ def projector(event_type: str, scope: str) -> Callable[[Projector], Projector]:
 
 
 def _ensure_projectors_loaded() -> None:
-    from . import projections  # noqa: F401  (registers the projectors)
+    import importlib
+
+    for module in PROJECTOR_MODULES:
+        importlib.import_module(module)
 
 
 def kiosk_id(db: Database) -> str:

@@ -92,3 +92,14 @@ def _transfer_recorded(db: Database, event: Event) -> None:
     )
     db.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", [p["amount"], p["debit_account"]])
     db.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", [p["amount"], p["credit_account"]])
+
+
+@projector("kiosk.key_published", "network")
+def _kiosk_key_published(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO kiosk_keys (origin, public_key, building, published_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (origin) DO UPDATE SET public_key = excluded.public_key, "
+        "building = excluded.building, published_at = excluded.published_at",
+        [event.origin, p["public_key"], p["building"], event.created_at],
+    )

@@ -137,3 +137,19 @@ def m003_print_queue(db: Database) -> None:
         CREATE INDEX print_jobs_by_reference ON print_jobs (reference);
         """
     )
+
+
+@migrations()
+def m004_kiosk_keys(db: Database) -> None:
+    db.executescript(
+        """
+        -- Public keys of kiosks (this one and, through sync, the network's): they verify
+        -- vouchers and sync requests signed by that kiosk.
+        CREATE TABLE kiosk_keys (
+            origin       TEXT PRIMARY KEY,
+            public_key   TEXT NOT NULL,          -- raw Ed25519, base64
+            building     TEXT NOT NULL,
+            published_at TEXT NOT NULL
+        );
+        """
+    )
