@@ -266,6 +266,18 @@ def test_keyboard_keys_are_big_enough_to_touch_on_the_small_screen(page, kiosk):
     assert sizes and not small
 
 
+@pytest.mark.parametrize("width,height", [(800, 480), (1024, 600), (1920, 1080)])
+def test_the_field_being_typed_stays_above_the_keyboard_panel(page, kiosk, width, height):
+    open_widgets(page, kiosk)
+    page.locator("#amount").tap()  # low on the page: the panel would cover it
+    page.set_viewport_size({"width": width, "height": height})
+    expect(page.locator(".osk")).to_be_visible()
+    page.wait_for_function(
+        """() => document.getElementById("amount").getBoundingClientRect().bottom
+                 <= document.querySelector(".osk").getBoundingClientRect().top"""
+    )
+
+
 def test_the_inline_numpad_enters_a_pin_and_submits_it(page, kiosk):
     open_widgets(page, kiosk)
     pad = page.locator('.numpad[data-for="pin"]')

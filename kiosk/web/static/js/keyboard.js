@@ -47,9 +47,10 @@
   };
 
   const CLEAR = { action: "clear" };
-  const DIGITS_ONLY = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], [CLEAR, "0", BACK], [OK]];
+  const PAD_BACK = { action: "back" }; // as wide as a digit on the pads
+  const DIGITS_ONLY = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], [CLEAR, "0", PAD_BACK], [OK]];
   const NUMPAD_LAYOUTS = {
-    numpad: [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], [",", "0", BACK], [CLEAR, OK]],
+    numpad: [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], [",", "0", PAD_BACK], [CLEAR, OK]],
     pin: DIGITS_ONLY,
     digits: DIGITS_ONLY,
   };
@@ -303,6 +304,10 @@
     document.addEventListener("focusin", onFocusIn);
     document.addEventListener("focusout", onFocusOut);
     document.addEventListener("keydown", onKeyDown);
+    // The screen turned or the window changed size: the panel's height changes with it.
+    window.addEventListener("resize", () => {
+      if (state.field && state.panel && !state.panel.hidden) makeRoomFor(state.field);
+    });
     // A field focused before this script ran (autofocus) gets its keyboard too.
     if (kindOf(document.activeElement)) onFocusIn({ target: document.activeElement });
   });
