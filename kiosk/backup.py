@@ -363,8 +363,9 @@ def last_backup(config: Config) -> Path | None:
     return backups[0] if backups else None
 
 
-def schedule_nightly_backup(scheduler, config: Config) -> None:
-    """Add the nightly backup to an APScheduler 3 scheduler (call from ``kiosk serve`` only)."""
+def schedule(scheduler, config: Config) -> None:
+    """Add the nightly backup to an APScheduler 3 scheduler (``kiosk.background`` calls this
+    from ``kiosk serve`` only)."""
 
     def job() -> None:
         try:

@@ -344,3 +344,13 @@ def test_a_failing_migration_is_caught_on_the_copy(old_database, monkeypatch):
     assert "A migration failed on a copy of the database: disk says no" in result.output
     assert "keep running the installed version" in result.output
     assert old_database.read_bytes() == before
+
+
+def test_the_nightly_backup_is_scheduled_at_the_configured_hour():
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = BackgroundScheduler()
+    backup.schedule(scheduler, make_config({"backup": {"hour": 4}}))
+    [job] = scheduler.get_jobs()
+    assert job.id == "nightly-backup"
+    assert str(job.trigger.fields[5]) == "4"  # the cron trigger's hour field
