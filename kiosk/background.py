@@ -16,14 +16,20 @@ from .config import Config
 log = logging.getLogger(__name__)
 
 
-def start_background(config: Config) -> Callable[[], None]:
-    """Start the print worker and the scheduler; returns a function that stops both."""
+def start_background(config: Config, app=None) -> Callable[[], None]:
+    """Start the print worker and the scheduler; returns a function that stops both.
+
+    With ``app``, the worker is put in ``app.extensions["print_worker"]``, so pages can show
+    the printer's state and wake the worker after queueing a job.
+    """
     from printing.settings import PrintSettings
     from printing.worker import PrintWorker
 
     settings = PrintSettings.from_config(config.values, config.preview_dir)
     worker = PrintWorker(config.database_path, settings)
     worker.start()
+    if app is not None:
+        app.extensions["print_worker"] = worker
 
     scheduler = BackgroundScheduler(timezone=str(config.timezone))
     for register in _job_registrations():

@@ -158,7 +158,7 @@ def serve(ctx, host, port, threads):
     keys.publish_public_key(_open_db(config), config)
     host = host or config["kiosk"]["host"]
     port = port or config["kiosk"]["port"]
-    stop = start_background(config)
+    stop = start_background(config, app)
     click.echo(f"Kiosk at http://{host}:{port}/  (database {config.database_path})")
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="kiosk")

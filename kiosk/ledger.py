@@ -291,10 +291,6 @@ def _queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
     print_queue.enqueue(db, "receipt", payload, reference=row["reference"])
 
 
-def receipt_jobs(db: Database, reference: str) -> list:
-    return store.query(db, "SELECT * FROM print_jobs WHERE reference = ? ORDER BY id", (reference,))
-
-
 def parse_month(text: str | None) -> str | None:
     if not text:
         return None

@@ -126,11 +126,11 @@ def test_transfers_cannot_be_edited_or_deleted_in_the_log(db, config, building):
 
 def test_an_exchange_queues_its_receipt_in_the_same_transaction(db, config, building):
     transfer = exchange(db, config, building.paul, building.jeanne, minutes=90)
-    jobs = ledger.receipt_jobs(db, transfer.reference)
-    assert len(jobs) == 1 and jobs[0]["layout"] == "receipt" and jobs[0]["state"] == "queued"
-    import json
+    from printing.queue import list_jobs
 
-    payload = json.loads(jobs[0]["payload"])
+    jobs = list_jobs(db, reference=transfer.reference)
+    assert len(jobs) == 1 and jobs[0].layout == "receipt" and jobs[0].state == "queued"
+    payload = jobs[0].payload
     assert payload["payer"]["apartment"] == "A-101" and payload["payee"]["name"] == "Jeanne Martin"
     assert payload["amount"] == 1500 and payload["minutes"] == 90
     assert payload["category_label"] == "Bricolage et petite plomberie"

@@ -159,3 +159,19 @@ def test_the_receipt_page_is_private_to_the_two_parties(client, db, building):
     post(client, "/logout")
     login(client, building.pending)
     assert client.get(url).status_code == 403
+
+
+def test_a_failed_receipt_can_be_reprinted_and_nothing_is_lost(client, db, building):
+    from printing import queue as print_queue
+
+    login(client, building.paul)
+    fill(client, building.jeanne)
+    done = post(client, "/exchange/confirm", {"pin": PIN})
+    [job] = print_queue.list_jobs(db)
+    print_queue.mark_failed(db, job.id, "paper jam")
+    page = text_of(client.get(done.location))
+    assert "n'a pas encore pu être imprimé" in page and "Rien de l'échange n'est perdu" in page
+    post(client, done.location + "/reprint")
+    jobs = print_queue.list_jobs(db)
+    assert len(jobs) == 2 and jobs[0].is_copy and jobs[0].copy_of == job.id
+    assert residents.get(db, building.jeanne.id).balance == 1500

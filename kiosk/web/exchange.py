@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
+from printing import queue as print_queue
+
 from .. import auth, ledger, residents
 from ..categories import CATEGORIES
 from ..errors import InvalidInput, KioskError, N_, NotFound
@@ -148,21 +150,19 @@ def done(reference: str):
         abort(403)
     payer = residents.get(db(), transfer.payer_id)
     payee = residents.get(db(), transfer.payee_id)
-    jobs = ledger.receipt_jobs(db(), transfer.reference)
+    jobs = [job for job in print_queue.list_jobs(db(), reference=transfer.reference) if not job.is_copy]
     return render_template("exchange/done.html", transfer=transfer, payer=payer, payee=payee, jobs=jobs)
 
 
 @bp.post("/done/<reference>/reprint")
 @login_required
 def reprint(reference: str):
-    from printing import queue as print_queue
-
     me = current_resident()
     transfer = ledger.find_transfer(db(), reference)
     if me.id not in (transfer.payer_id, transfer.payee_id) and not me.is_admin:
         abort(403)
-    jobs = ledger.receipt_jobs(db(), transfer.reference)
-    if jobs:
-        print_queue.request_copy(db(), jobs[0]["id"])
+    originals = [job for job in print_queue.list_jobs(db(), reference=transfer.reference) if not job.is_copy]
+    if originals:
+        print_queue.reprint_as_copy(db(), originals[-1].id)
         flash(gettext("A copy of the receipt is being printed."), "success")
     return redirect(url_for("exchange.done", reference=reference))

@@ -144,4 +144,31 @@ def init_app(app: Flask) -> None:
             "lang": session.get("lang") or config.language,
             "js_strings": _js_strings(),
             "admin_links": set(current_app.view_functions),
+            "kiosk_status": _kiosk_status(),
         }
+
+    @app.after_request
+    def wake_printer(response):
+        # A POST may have queued a print job (committed by now): print it soon.
+        if request.method == "POST":
+            worker = current_app.extensions.get("print_worker")
+            if worker is not None:
+                worker.wake()
+        return response
+
+
+def _kiosk_status() -> dict:
+    """What the status bar shows. Never waits on a device: the worker's last known state."""
+    from flask_babel import get_locale
+
+    worker = current_app.extensions.get("print_worker")
+    status = {"printer": None, "printer_ok": True, "pending_jobs": 0}
+    if worker is not None:
+        from printing import admin as printer
+
+        printer_status = worker.status
+        status["printer"] = printer_status.label(str(get_locale()))
+        status["printer_ok"] = printer_status.can_print
+        counts = printer.count_jobs(db())
+        status["pending_jobs"] = counts["queued"] + counts["printing"]
+    return status
