@@ -325,6 +325,7 @@ def test_a_numeric_field_gets_a_pad_without_decimal_comma(page, kiosk):
 def test_a_touch_keeps_a_resident_who_is_still_there_logged_in(page, kiosk):
     page.clock.install()
     open_widgets(page, kiosk)
+    page.locator("#note").focus()
     dialog = page.get_by_role("alertdialog")
     page.clock.fast_forward("00:39")
     expect(dialog).to_be_hidden()
@@ -333,8 +334,11 @@ def test_a_touch_keeps_a_resident_who_is_still_there_logged_in(page, kiosk):
     expect(dialog).to_contain_text("Still there?")
     expect(dialog).to_contain_text(re.compile(r"19 seconds left"))
 
+    expect(dialog.get_by_role("button")).to_be_focused()
+
     page.touchscreen.tap(5, 5)  # outside the dialog box
     expect(dialog).to_be_hidden()
+    expect(page.locator("#note")).to_be_focused()  # the focus comes back where it was
     page.clock.fast_forward("00:39")  # the timer started again at the touch
     expect(dialog).to_be_hidden()
     assert page.url.endswith("/widgets")

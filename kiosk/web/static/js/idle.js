@@ -35,6 +35,7 @@
   let countdown = null;
   let focusBefore = null;
   let swallowClicksUntil = 0;
+  let refocusAfterClick = null;
   let keepAliveUrl = null;
   let lastKeepAlive = 0;
 
@@ -106,21 +107,22 @@
    * into one (scanner.js reads it from the page).
    */
   function hideDialog(byKey = false) {
-    if (!dialogOpen()) return;
+    if (!dialogOpen()) return null;
     dialog.close();
     const previous = focusBefore;
     focusBefore = null;
-    if (!previous || previous === document.body || !previous.isConnected || !previous.focus) return;
+    if (!previous || previous === document.body || !previous.isConnected || !previous.focus) return null;
     if (byKey && Kiosk.isTextField(previous)) {
       if (document.activeElement === previous) previous.blur(); // <dialog> restores focus itself
-      return;
+      return null;
     }
     previous.focus({ preventScroll: true });
+    return previous;
   }
 
   function stayHere(byKey = false) {
     lastActivity = performance.now();
-    hideDialog(byKey);
+    return hideDialog(byKey);
   }
 
   /** Tell the server that the resident is still here, at most every (timeout - warning) / 2 s. */
@@ -139,16 +141,24 @@
     if (leaving) return;
     if (loggedIn) keepAlive(performance.now());
     const byKey = event.type === "keydown";
-    if (dialogOpen() && !byKey) swallowClicksUntil = performance.now() + SWALLOW_CLICK_MS;
-    stayHere(byKey);
+    const byTouch = dialogOpen() && !byKey;
+    const refocused = stayHere(byKey);
+    if (byTouch) {
+      // The rest of this tap (mousedown, click) lands on the page under the finger: it must
+      // neither press anything there nor keep the focus that was just given back.
+      swallowClicksUntil = performance.now() + SWALLOW_CLICK_MS;
+      refocusAfterClick = refocused;
+    }
   }
 
   function onClick(event) {
-    if (performance.now() < swallowClicksUntil && !(dialog && dialog.contains(event.target))) {
-      swallowClicksUntil = 0;
-      event.preventDefault();
-      event.stopImmediatePropagation();
-    }
+    if (performance.now() >= swallowClicksUntil) return;
+    swallowClicksUntil = 0;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const element = refocusAfterClick;
+    refocusAfterClick = null;
+    if (element && element.isConnected) element.focus({ preventScroll: true });
   }
 
   function leave() {
