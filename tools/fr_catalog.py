@@ -177,6 +177,8 @@ FR = {
     "School support": "Soutien scolaire",
     "Set the new PIN": "Définir le nouveau code",
     "Sewing": "Couture",
+    "%(n)s second left": "encore %(n)s seconde",
+    "Caps lock": "Verrouillage majuscules",
     "Skip to content": "Aller au contenu",
     "Something went wrong": "Un problème est survenu",
     "Space": "Espace",

@@ -116,6 +116,12 @@ def logout():
     return redirect(url_for("login.home"))
 
 
+@bp.post("/keepalive")
+def keepalive():
+    """The page says someone is still typing (see idle.js); _check_idle refreshed the session."""
+    return ("", 204)
+
+
 @bp.post("/language")
 def language():
     lang = request.form.get("lang")
