@@ -28,9 +28,8 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-# Translations: extract msgids, merge them into the catalogs, compile the .mo files.
+# Translations: extract msgids, write the fr/en catalogs from tools/fr_catalog.py, compile them.
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 -k lazy_gettext \
 	  --no-location --omit-header --sort-output -o kiosk/translations/messages.pot .
-	$(BIN)/pybabel update -i kiosk/translations/messages.pot -d kiosk/translations --no-fuzzy-matching --omit-header
-	$(BIN)/pybabel compile -d kiosk/translations --statistics
+	$(BIN)/python tools/fr_catalog.py
