@@ -31,11 +31,12 @@ _PROJECTORS: dict[str, Projector] = {}
 # Tables rebuilt from the log (device-state tables such as print_jobs are not).
 PROJECTION_TABLES: list[str] = [
     "residents", "credentials", "revoked_cards", "accounts", "transfers", "kiosk_keys",
+    "vouchers", "voucher_settlements",
 ]
 
 # Modules whose import registers projectors (and extends PROJECTION_TABLES). Each area of the
 # kiosk adds its own module here.
-PROJECTOR_MODULES: list[str] = ["kiosk.store.projections"]
+PROJECTOR_MODULES: list[str] = ["kiosk.store.projections", "kiosk.store.projections_vouchers"]
 
 
 @dataclass(frozen=True)
