@@ -1,0 +1,109 @@
+"""The hub: a small Flask app, served by waitress, that relays kiosks' events.
+
+``POST /api/enrol`` (a one-time code, no signature yet), then signed requests only:
+``POST /api/push`` (a gzip batch of the kiosk's own events), ``GET /api/pull?after=N&limit=M``
+(pages by ``hub_seq``), ``GET /api/status``. ``GET /`` is the administrator's dashboard.
+Refusals are JSON ``{"error": code, "message": ...}`` with a 4xx status, never retried by kiosks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, Response, g, jsonify, render_template, request
+
+from . import hub_store, protocol
+from .hub_store import BadRequest, HubRefusal
+
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+
+def create_hub_app(database_path: str | Path) -> Flask:
+    """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing)."""
+    app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
+    app.config.update(HUB_DATABASE=str(database_path), MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    hub_store.connect_hub(database_path).close()  # create or upgrade once, before serving
+
+    def hub_db():
+        if "hub_db" not in g:
+            g.hub_db = hub_store.connect_hub(app.config["HUB_DATABASE"])
+        return g.hub_db
+
+    @app.teardown_appcontext
+    def close_db(_exc) -> None:
+        db = g.pop("hub_db", None)
+        if db is not None:
+            db.close()
+
+    @app.errorhandler(HubRefusal)
+    def refused(exc: HubRefusal):
+        return jsonify(exc.as_json()), exc.status
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        return jsonify({"error": "too_large", "message": "request body too large"}), 413
+
+    def signed_kiosk(body: bytes) -> hub_store.Kiosk:
+        path = request.path + (f"?{request.query_string.decode('ascii', 'replace')}" if request.query_string else "")
+        return hub_store.authenticate(hub_db(), request.method, path, body, request.headers)
+
+    def decoded(body: bytes):
+        try:
+            return protocol.decode_body(body)
+        except protocol.ProtocolError as exc:
+            raise BadRequest(str(exc)) from exc
+
+    def gzip_json(text: str) -> Response:
+        response = Response(protocol.encode_json_text(text), content_type=protocol.CONTENT_TYPE)
+        response.headers["Content-Encoding"] = protocol.CONTENT_ENCODING
+        return response
+
+    @app.post("/api/enrol")
+    def enrol():
+        body = request.get_data()
+        data = decoded(body)
+        if not isinstance(data, dict) or not isinstance(data.get("code"), str):
+            raise BadRequest("enrolment needs a code, an origin and a public key")
+        public_key = data.get("public_key")
+        if not isinstance(public_key, str):
+            raise BadRequest("enrolment needs the kiosk's public key")
+        try:
+            key = protocol.public_key_from_b64(public_key)
+            protocol.verify_signature(
+                key, protocol.read_signature_headers(request.headers)[2], "POST", "/api/enrol", body,
+                str(data.get("origin") or ""), 0,
+            )
+        except (protocol.ProtocolError, protocol.SignatureError) as exc:
+            raise hub_store.Unauthenticated(f"enrolment not signed by the key it enrols: {exc}") from exc
+        kiosk = hub_store.enrol(hub_db(), data["code"], data.get("origin") or None, public_key)
+        return jsonify(hub_store.kiosk_status(hub_db(), kiosk))
+
+    @app.post("/api/push")
+    def push():
+        body = request.get_data()
+        kiosk = signed_kiosk(body)
+        result = hub_store.accept_batch(hub_db(), kiosk, decoded(body))
+        return jsonify(result)
+
+    @app.get("/api/pull")
+    def pull():
+        kiosk = signed_kiosk(b"")
+        try:
+            after = int(request.args.get("after", "0"))
+            limit = int(request.args.get("limit", "500"))
+        except ValueError as exc:
+            raise BadRequest("after and limit are whole numbers") from exc
+        include_own = request.args.get("own") == "1"
+        text, _last, _count = hub_store.events_page(hub_db(), kiosk, after, limit, include_own=include_own)
+        return gzip_json(text)
+
+    @app.get("/api/status")
+    def status():
+        kiosk = signed_kiosk(b"")
+        return jsonify(hub_store.kiosk_status(hub_db(), kiosk))
+
+    @app.get("/")
+    def dashboard():
+        return render_template("hub_dashboard.html", hub=hub_store.dashboard(hub_db()))
+
+    return app

@@ -1,0 +1,385 @@
+"""The hub's own SQLite store: enrolled kiosks, enrolment codes, every event received.
+
+The hub numbers each event it accepts with ``hub_seq`` (AUTOINCREMENT: monotonic, never
+reused); kiosks pull in that order. A kiosk's pushes must cover its seq numbers without a hole
+(``from_seq`` = the hub's acknowledged seq + 1), so a lost or reordered batch is noticed and
+re-sent instead of leaving a gap. Times here are the hub's own clock, for display only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from kiosk import ids
+from kiosk.store import db as dbmod
+
+from . import protocol
+
+migrations = Migrations("hub")
+MAX_BATCH_EVENTS = 5000
+MAX_PAGE_EVENTS = 5000
+ENROL_CODE_DAYS = 7
+
+
+@migrations()
+def m001_hub(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE kiosks (
+            origin          TEXT PRIMARY KEY,
+            building        TEXT NOT NULL,
+            public_key      TEXT NOT NULL,              -- raw Ed25519, base64
+            revoked         INTEGER NOT NULL DEFAULT 0,
+            enrolled_at     TEXT NOT NULL,
+            last_contact_at TEXT,
+            last_counter    INTEGER NOT NULL DEFAULT 0, -- replay guard: only goes up
+            acked_seq       INTEGER NOT NULL DEFAULT 0, -- the kiosk's seqs held up to here
+            pull_cursor     INTEGER NOT NULL DEFAULT 0  -- the last hub_seq it asked after
+        );
+        CREATE TABLE enrol_codes (
+            code_hash      TEXT PRIMARY KEY,            -- SHA-256 of the one-time code
+            building       TEXT NOT NULL,
+            restore_origin TEXT REFERENCES kiosks (origin),  -- set: re-key a dead kiosk
+            created_at     TEXT NOT NULL,
+            expires_at     TEXT NOT NULL,
+            used_at        TEXT,
+            used_by        TEXT
+        );
+        CREATE TABLE events (
+            hub_seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+            id          TEXT NOT NULL UNIQUE,
+            origin      TEXT NOT NULL REFERENCES kiosks (origin),
+            seq         INTEGER NOT NULL CHECK (seq > 0),
+            type        TEXT NOT NULL,
+            scope       TEXT NOT NULL CHECK (scope IN ('building', 'network')),
+            building    TEXT NOT NULL,
+            body        TEXT NOT NULL,                  -- canonical JSON, served as is
+            digest      TEXT NOT NULL,                  -- SHA-256 of body
+            received_at TEXT NOT NULL,
+            UNIQUE (origin, seq)
+        );
+        CREATE INDEX events_by_building ON events (building, hub_seq);
+        CREATE TRIGGER hub_events_are_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER hub_events_are_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TABLE conflicts (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind       TEXT NOT NULL,                   -- fork, ...
+            origin     TEXT,
+            seq        INTEGER,
+            detail     TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+class HubRefusal(Exception):
+    """A refused request: ``status`` (4xx), a machine ``code`` and a sentence."""
+
+    status = 400
+    code = "refused"
+
+    def __init__(self, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.extra = extra
+
+    def as_json(self) -> dict[str, Any]:
+        return {"error": self.code, "message": str(self), **self.extra}
+
+
+class BadRequest(HubRefusal):
+    status, code = 400, "bad_request"
+
+
+class Unauthenticated(HubRefusal):
+    status, code = 401, "unauthenticated"
+
+
+class Replayed(HubRefusal):
+    status, code = 401, "replayed"
+
+
+class Revoked(HubRefusal):
+    status, code = 403, "revoked"
+
+
+class BadCode(HubRefusal):
+    status, code = 403, "bad_code"
+
+
+class Gap(HubRefusal):
+    status, code = 409, "gap"
+
+
+class Fork(HubRefusal):
+    status, code = 409, "fork"
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    origin: str
+    building: str
+    public_key: str
+    revoked: bool
+    acked_seq: int
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def connect_hub(path: str | Path) -> Database:
+    db = dbmod.connect(path, migrate=False)
+    migrations.apply(db)
+    return db
+
+
+def _hash_code(code: str) -> str:
+    normalised = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(normalised.encode("ascii", "replace")).hexdigest()
+
+
+def create_enrol_code(db: Database, building: str, *, restore_origin: str | None = None) -> str:
+    """A one-time code that enrols one kiosk of ``building`` (or re-keys ``restore_origin``)."""
+    building = building.strip()
+    if not building:
+        raise BadRequest("a building name is needed")
+    if restore_origin is not None:
+        row = dbmod.query_one(db, "SELECT building FROM kiosks WHERE origin = ?", (restore_origin,))
+        if row is None:
+            raise BadRequest(f"no kiosk {restore_origin} is enrolled")
+        building = row["building"]
+    raw = ids.scan_token(12)
+    code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    now = datetime.now(UTC)
+    with dbmod.write(db):
+        db.execute(
+            "INSERT INTO enrol_codes (code_hash, building, restore_origin, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [_hash_code(code), building, restore_origin, now_iso(),
+             (now + timedelta(days=ENROL_CODE_DAYS)).isoformat(timespec="seconds")],
+        )
+    return code
+
+
+def enrol(db: Database, code: str, origin: str | None, public_key_b64: str) -> Kiosk:
+    """Use a one-time code: a new kiosk (``origin``) or a restored one (the code's origin)."""
+    protocol.public_key_from_b64(public_key_b64)
+    with dbmod.write(db):
+        row = dbmod.query_one(
+            db, "SELECT * FROM enrol_codes WHERE code_hash = ? AND used_at IS NULL", (_hash_code(code),)
+        )
+        if row is None or datetime.fromisoformat(row["expires_at"]) < datetime.now(UTC):
+            raise BadCode("this enrolment code is unknown, used or expired")
+        if row["restore_origin"]:
+            origin = row["restore_origin"]
+            db.execute(
+                "UPDATE kiosks SET public_key = ?, last_counter = 0, revoked = 0 WHERE origin = ?",
+                [public_key_b64, origin],
+            )
+        else:
+            if not origin or len(origin) > 40:
+                raise BadRequest("a kiosk id is needed")
+            if dbmod.query_one(db, "SELECT 1 FROM kiosks WHERE origin = ?", (origin,)) is not None:
+                raise BadCode(f"kiosk {origin} is already enrolled; ask for a restore code")
+            db.execute(
+                "INSERT INTO kiosks (origin, building, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
+                [origin, row["building"], public_key_b64, now_iso()],
+            )
+        db.execute(
+            "UPDATE enrol_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
+            [now_iso(), origin, row["code_hash"]],
+        )
+    return get_kiosk(db, origin)
+
+
+def get_kiosk(db: Database, origin: str) -> Kiosk | None:
+    row = dbmod.query_one(db, "SELECT * FROM kiosks WHERE origin = ?", (origin,))
+    if row is None:
+        return None
+    return Kiosk(row["origin"], row["building"], row["public_key"], bool(row["revoked"]), row["acked_seq"])
+
+
+def revoke(db: Database, origin: str) -> bool:
+    with dbmod.write(db):
+        return db.execute("UPDATE kiosks SET revoked = 1 WHERE origin = ?", [origin]).rowcount == 1
+
+
+def authenticate(db: Database, method: str, path: str, body: bytes, headers) -> Kiosk:
+    """The enrolled, non-revoked kiosk that signed this request; its counter moves up."""
+    try:
+        origin, counter, signature = protocol.read_signature_headers(headers)
+    except protocol.SignatureError as exc:
+        raise Unauthenticated(str(exc)) from exc
+    kiosk = get_kiosk(db, origin)
+    if kiosk is None:
+        raise Unauthenticated("unknown kiosk")
+    try:
+        protocol.verify_signature(
+            protocol.public_key_from_b64(kiosk.public_key), signature, method, path, body, origin, counter
+        )
+    except protocol.SignatureError as exc:
+        raise Unauthenticated(str(exc)) from exc
+    if kiosk.revoked:
+        raise Revoked("this kiosk was revoked by the hub's administrator")
+    with dbmod.write(db):
+        updated = db.execute(
+            "UPDATE kiosks SET last_counter = ?, last_contact_at = ? WHERE origin = ? AND last_counter < ?",
+            [counter, now_iso(), origin, counter],
+        ).rowcount
+        if not updated:
+            last = dbmod.scalar(db, "SELECT last_counter FROM kiosks WHERE origin = ?", (origin,))
+            raise Replayed("request counter already used", last_counter=last)
+    return kiosk
+
+
+def accept_batch(db: Database, kiosk: Kiosk, batch: Any) -> dict[str, int]:
+    """Store a kiosk's batch covering its seqs ``from_seq``..``to_seq``; idempotent."""
+    from_seq, to_seq, wires = _check_batch(kiosk, batch)
+    digests = {wire["seq"]: protocol.event_digest(wire) for wire in wires}
+    received = now_iso()
+    try:
+        with dbmod.write(db):
+            acked = dbmod.scalar(db, "SELECT acked_seq FROM kiosks WHERE origin = ?", (kiosk.origin,))
+            if from_seq > acked + 1:
+                raise Gap(f"expected seq {acked + 1}, got {from_seq}", acked_seq=acked)
+            held = dict(
+                db.execute(
+                    "SELECT seq, digest FROM events WHERE origin = ? AND seq BETWEEN ? AND ?",
+                    [kiosk.origin, from_seq, to_seq],
+                ).fetchall()
+            )
+            for seq in sorted(set(held) | set(digests)):
+                if held.get(seq) != digests.get(seq) and (seq in held or seq <= acked):
+                    raise Fork(f"kiosk {kiosk.origin} sent a different event {seq}", seq=seq)
+            new = [wire for wire in wires if wire["seq"] not in held]
+            db.conn.executemany(
+                "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (w["id"], w["origin"], w["seq"], w["type"], w["scope"], kiosk.building,
+                     protocol.canonical_json(w), digests[w["seq"]], received)
+                    for w in new
+                ],
+            )
+            new_acked = max(acked, to_seq)
+            db.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", [new_acked, kiosk.origin])
+    except sqlite3.IntegrityError as exc:  # an event id already used by another (origin, seq)
+        raise BadRequest(f"event refused: {exc}") from exc
+    except Fork as exc:
+        _record_conflict(db, "fork", kiosk.origin, exc.extra["seq"], str(exc))
+        raise
+    return {"acked_seq": new_acked, "accepted": len(new), "duplicates": len(wires) - len(new)}
+
+
+def _check_batch(kiosk: Kiosk, batch: Any) -> tuple[int, int, list[dict[str, Any]]]:
+    if not isinstance(batch, dict) or not isinstance(batch.get("events"), list):
+        raise BadRequest("a batch is an object with from_seq, to_seq and events")
+    from_seq, to_seq = batch.get("from_seq"), batch.get("to_seq")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (from_seq, to_seq)):
+        raise BadRequest("from_seq and to_seq must be whole numbers")
+    if not 1 <= from_seq <= to_seq:
+        raise BadRequest("a batch covers 1 <= from_seq <= to_seq")
+    if len(batch["events"]) > MAX_BATCH_EVENTS:
+        raise BadRequest(f"at most {MAX_BATCH_EVENTS} events per batch")
+    previous = from_seq - 1
+    wires = []
+    for data in batch["events"]:
+        try:
+            event = protocol.event_from_wire(data)
+        except protocol.ProtocolError as exc:
+            raise BadRequest(str(exc)) from exc
+        if event.origin != kiosk.origin:
+            raise BadRequest("a kiosk sends only its own events")
+        if event.scope not in protocol.SHARED_SCOPES:
+            raise BadRequest("private events never leave the kiosk")
+        if not previous < event.seq <= to_seq:
+            raise BadRequest("events must be in seq order within from_seq..to_seq")
+        previous = event.seq
+        wires.append(protocol.event_to_wire(event))
+    return from_seq, to_seq, wires
+
+
+def _record_conflict(db: Database, kind: str, origin: str | None, seq: int | None, detail: str) -> None:
+    with dbmod.write(db):
+        db.execute(
+            "INSERT INTO conflicts (kind, origin, seq, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+            [kind, origin, seq, detail, now_iso()],
+        )
+
+
+def events_page(
+    db: Database, kiosk: Kiosk, after: int, limit: int, *, include_own: bool = False
+) -> tuple[str, int, int]:
+    """The JSON text of the next page for ``kiosk``: (text, last_hub_seq, count).
+
+    A kiosk gets its building's events and every ``network`` event, in ``hub_seq`` order, its
+    own events only when restoring. When the page is not full, ``last_hub_seq`` jumps to the
+    newest hub_seq of the same snapshot, so events meant for others are not scanned again.
+    """
+    limit = max(1, min(limit, MAX_PAGE_EVENTS))
+    own_clause = "" if include_own else "AND origin <> :origin "
+    conn = db.conn
+    conn.execute("BEGIN")  # one read snapshot for the page and the newest hub_seq
+    try:
+        rows = conn.execute(
+            "SELECT hub_seq, body FROM events WHERE hub_seq > :after "
+            "AND (building = :building OR scope = 'network') " + own_clause
+            + "ORDER BY hub_seq LIMIT :limit",
+            {"after": after, "building": kiosk.building, "origin": kiosk.origin, "limit": limit + 1},
+        ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if more:
+            last = rows[-1][0]
+        else:
+            last = max(after, conn.execute("SELECT COALESCE(MAX(hub_seq), 0) FROM events").fetchone()[0])
+    finally:
+        conn.execute("COMMIT")
+    with dbmod.write(db):
+        db.execute("UPDATE kiosks SET pull_cursor = ? WHERE origin = ?", [after, kiosk.origin])
+    items = ",".join(f"[{hub_seq},{body}]" for hub_seq, body in rows)
+    text = f'{{"events":[{items}],"last_hub_seq":{last},"more":{"true" if more else "false"}}}'
+    return text, last, len(rows)
+
+
+def kiosk_status(db: Database, kiosk: Kiosk) -> dict[str, Any]:
+    row = dbmod.query_one(db, "SELECT * FROM kiosks WHERE origin = ?", (kiosk.origin,))
+    return {
+        "origin": row["origin"],
+        "building": row["building"],
+        "acked_seq": row["acked_seq"],
+        "last_counter": row["last_counter"],
+        "latest_hub_seq": dbmod.scalar(db, "SELECT COALESCE(MAX(hub_seq), 0) FROM events"),
+        "protocol": protocol.PROTOCOL_VERSION,
+    }
+
+
+def dashboard(db: Database) -> dict[str, Any]:
+    """What the hub's administrator sees: kiosks by building, lag, conflicts."""
+    kiosks = []
+    for row in dbmod.query(db, "SELECT * FROM kiosks ORDER BY building, origin"):
+        held = dbmod.scalar(db, "SELECT COUNT(*) FROM events WHERE origin = ?", (row["origin"],))
+        lag = dbmod.scalar(
+            db,
+            "SELECT COUNT(*) FROM events WHERE hub_seq > ? AND origin <> ? "
+            "AND (building = ? OR scope = 'network')",
+            (row["pull_cursor"], row["origin"], row["building"]),
+        )
+        kiosks.append({**dict(row), "events_held": held, "lag": lag})
+    return {
+        "kiosks": kiosks,
+        "buildings": sorted({k["building"] for k in kiosks}),
+        "events": dbmod.scalar(db, "SELECT COUNT(*) FROM events"),
+        "conflicts": [dict(r) for r in dbmod.query(db, "SELECT * FROM conflicts ORDER BY id DESC LIMIT 50")],
+        "conflict_count": dbmod.scalar(db, "SELECT COUNT(*) FROM conflicts"),
+    }

@@ -1,0 +1,160 @@
+"""The sync wire format and request signing, shared by the hub and the kiosks.
+
+Bodies are gzip-compressed JSON. An event travels as a flat object (``id``, ``origin``, ``seq``,
+``type``, ``scope``, ``payload``, ``created_at``); its digest is the SHA-256 of its canonical
+JSON (sorted keys, no spaces, UTF-8), so the hub can tell "the same event sent twice" from "a
+different event under a known (origin, seq)" (a fork).
+
+Every request after enrolment is signed with the kiosk's Ed25519 key over::
+
+    METHOD \\n PATH?QUERY \\n sha256(body) \\n ORIGIN \\n COUNTER
+
+``COUNTER`` is a per-kiosk request number that only goes up; the hub keeps the last one it
+accepted and refuses anything not above it, so a replayed request is refused whatever either
+clock says (a Pi has no real-time clock: a kiosk may believe it is 1970).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import zlib
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from kiosk.store.events import Event
+
+PROTOCOL_VERSION = 1
+HEADER_ORIGIN = "X-Kiosk-Origin"
+HEADER_COUNTER = "X-Kiosk-Counter"
+HEADER_SIGNATURE = "X-Kiosk-Signature"
+CONTENT_TYPE = "application/json"
+CONTENT_ENCODING = "gzip"
+MAX_DECODED_BYTES = 64 * 1024 * 1024  # a gzip bomb stops here
+SHARED_SCOPES = ("building", "network")  # `private` events never leave the kiosk
+EVENT_FIELDS = ("id", "origin", "seq", "type", "scope", "payload", "created_at")
+
+
+class ProtocolError(ValueError):
+    """A body or event that does not follow the protocol (answered with 400)."""
+
+
+class SignatureError(ValueError):
+    """A request whose signature headers are missing or do not verify (answered with 401)."""
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_to_wire(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "origin": event.origin,
+        "seq": event.seq,
+        "type": event.type,
+        "scope": event.scope,
+        "payload": event.payload,
+        "created_at": event.created_at,
+    }
+
+
+def event_from_wire(data: Any) -> Event:
+    """An ``Event`` from its wire form, every field checked."""
+    if not isinstance(data, dict) or set(data) != set(EVENT_FIELDS):
+        raise ProtocolError("an event has exactly the fields " + ", ".join(EVENT_FIELDS))
+    for name in ("id", "origin", "type", "scope", "created_at"):
+        if not isinstance(data[name], str) or not data[name] or len(data[name]) > 200:
+            raise ProtocolError(f"event field {name!r} must be a short non-empty text")
+    seq = data["seq"]
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        raise ProtocolError("event seq must be a whole number above 0")
+    if data["scope"] not in ("private", "building", "network"):
+        raise ProtocolError(f"unknown scope {data['scope']!r}")
+    if not isinstance(data["payload"], dict):
+        raise ProtocolError("event payload must be an object")
+    return Event(**{name: data[name] for name in EVENT_FIELDS})
+
+
+def event_digest(wire: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(wire).encode("utf-8")).hexdigest()
+
+
+def encode_body(value: Any) -> bytes:
+    """JSON, gzip-compressed (level 3: most of the gain, little of the CPU of a Pi)."""
+    return gzip.compress(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 3)
+
+
+def encode_json_text(text: str) -> bytes:
+    """An already serialised JSON text, gzip-compressed."""
+    return gzip.compress(text.encode("utf-8"), 3)
+
+
+def decode_body(data: bytes, max_bytes: int = MAX_DECODED_BYTES) -> Any:
+    """The JSON value of a gzip body; ``ProtocolError`` on anything else or above ``max_bytes``."""
+    inflater = zlib.decompressobj(wbits=31)  # gzip container
+    try:
+        raw = inflater.decompress(data, max_bytes)
+        if inflater.unconsumed_tail:
+            raise ProtocolError(f"body above {max_bytes} bytes once decompressed")
+        raw += inflater.flush()
+        if not inflater.eof or inflater.unused_data:
+            raise ProtocolError("body is not one complete gzip stream")
+        return json.loads(raw.decode("utf-8"))
+    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError(f"body is not gzip-compressed JSON: {exc}") from exc
+
+
+def signing_message(method: str, path: str, body: bytes, origin: str, counter: int) -> bytes:
+    body_hash = hashlib.sha256(body).hexdigest()
+    return f"{method.upper()}\n{path}\n{body_hash}\n{origin}\n{counter}".encode()
+
+
+def sign_request(
+    key: Ed25519PrivateKey, method: str, path: str, body: bytes, origin: str, counter: int
+) -> dict[str, str]:
+    """The headers that authenticate one request of ``origin``."""
+    signature = key.sign(signing_message(method, path, body, origin, counter))
+    return {
+        HEADER_ORIGIN: origin,
+        HEADER_COUNTER: str(counter),
+        HEADER_SIGNATURE: base64.b64encode(signature).decode("ascii"),
+    }
+
+
+def read_signature_headers(headers) -> tuple[str, int, bytes]:
+    """(origin, counter, signature) from request headers; ``SignatureError`` if unusable."""
+    origin = headers.get(HEADER_ORIGIN, "")
+    counter_text = headers.get(HEADER_COUNTER, "")
+    signature_text = headers.get(HEADER_SIGNATURE, "")
+    if not origin or not counter_text or not signature_text:
+        raise SignatureError("unsigned request")
+    if not counter_text.isdigit() or len(counter_text) > 18:
+        raise SignatureError("bad request counter")
+    try:
+        signature = base64.b64decode(signature_text, validate=True)
+    except ValueError as exc:
+        raise SignatureError("bad signature encoding") from exc
+    return origin, int(counter_text), signature
+
+
+def verify_signature(
+    public_key: Ed25519PublicKey, signature: bytes, method: str, path: str, body: bytes,
+    origin: str, counter: int,
+) -> None:
+    try:
+        public_key.verify(signature, signing_message(method, path, body, origin, counter))
+    except InvalidSignature as exc:
+        raise SignatureError("signature does not match the request") from exc
+
+
+def public_key_from_b64(text: str) -> Ed25519PublicKey:
+    try:
+        raw = base64.b64decode(text, validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except ValueError as exc:
+        raise ProtocolError("not a base64 Ed25519 public key") from exc
