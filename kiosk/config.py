@@ -82,23 +82,18 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "keep_weekly": 4,
         "usb_copy": True,  # also copy to a mounted USB stick with a building-kiosk-backups folder
     },
-    "sync": {
-        "hub_url": "",  # empty: the URL given to `kiosk enrol` (kept in the database)
-        "ca_bundle": "",  # empty: the system's certificate authorities
-        "interval_minutes": 5,
-        "batch_size": 500,
-        "timeout_seconds": 20,
-        "backoff_max_seconds": 1800,
-        "voucher_conflict_policy": "reverse",  # or "loss_fund"
-        "hub_database": "",  # `kiosk hub serve` only; empty: <data_dir>/hub.sqlite3
-        "hub_host": "127.0.0.1",
-        "hub_port": 8470,
+    "vouchers": {
+        "denominations": [5, 10, 20],  # whole CEEC
+        "validity_days": 365,
+        "allow_credit": False,  # false: vouchers only from a positive balance
+        "max_outstanding_count": 10,  # per resident
+        "max_outstanding_amount": 100,  # whole CEEC, per resident
+        "expired_policy": "issuer",  # preselected for expired vouchers: issuer or common_fund
     },
 }
 
 LANGUAGES = ("fr", "en")
 PRINTER_KINDS = ("preview", "network", "usb", "serial", "file", "cups")
-SYNC_CONFLICT_POLICIES = ("reverse", "loss_fund")
 
 
 class ConfigError(ValueError):
@@ -163,6 +158,12 @@ def _check_type(section: str, key: str, value: Any, default: Any) -> Any:
     elif isinstance(default, str):
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a text in quotes, not {value!r}")
+    elif isinstance(default, list):
+        if not isinstance(value, list) or not all(
+            isinstance(item, int) and not isinstance(item, bool) for item in value
+        ):
+            raise ConfigError(f"{where} must be a list of whole numbers, e.g. [5, 10, 20], not {value!r}")
+        value = list(value)
     return value
 
 
@@ -210,19 +211,27 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
         raise ConfigError("[backup] keep_daily must be at least 1")
     if backup["keep_weekly"] < 0:
         raise ConfigError("[backup] keep_weekly must be 0 or more")
-    sync = values["sync"]
-    if sync["hub_url"] and not sync["hub_url"].startswith(("http://", "https://")):
-        raise ConfigError("[sync] hub_url must start with https:// (or http:// on a local network)")
-    if sync["interval_minutes"] < 1:
-        raise ConfigError("[sync] interval_minutes must be at least 1")
-    if not 1 <= sync["batch_size"] <= 5000:
-        raise ConfigError("[sync] batch_size must be between 1 and 5000")
-    if sync["timeout_seconds"] <= 0 or sync["backoff_max_seconds"] <= 0:
-        raise ConfigError("[sync] timeout_seconds and backoff_max_seconds must be above 0")
-    if sync["voucher_conflict_policy"] not in SYNC_CONFLICT_POLICIES:
-        raise ConfigError(f"[sync] voucher_conflict_policy must be one of {', '.join(SYNC_CONFLICT_POLICIES)}")
-    if not 1 <= sync["hub_port"] <= 65535:
-        raise ConfigError("[sync] hub_port must be between 1 and 65535")
+    _validate_vouchers(values["vouchers"])
+
+
+VOUCHER_POLICIES = ("issuer", "common_fund")
+
+
+def _validate_vouchers(vouchers: dict[str, Any]) -> None:
+    values = vouchers["denominations"]
+    if not values or len(values) > 6 or len(set(values)) != len(values):
+        raise ConfigError("[vouchers] denominations must list 1 to 6 different values, e.g. [5, 10, 20]")
+    if not all(1 <= value <= 1000 for value in values):
+        raise ConfigError("[vouchers] denominations must be between 1 and 1000 CEEC")
+    if vouchers["validity_days"] < 1:
+        raise ConfigError("[vouchers] validity_days must be at least 1")
+    if vouchers["max_outstanding_count"] < 1:
+        raise ConfigError("[vouchers] max_outstanding_count must be at least 1")
+    if vouchers["max_outstanding_amount"] < 1:
+        raise ConfigError("[vouchers] max_outstanding_amount must be at least 1")
+    if vouchers["expired_policy"] not in VOUCHER_POLICIES:
+        raise ConfigError(f"[vouchers] expired_policy must be one of {', '.join(VOUCHER_POLICIES)}")
+
 
 
 def make_config(overrides: dict[str, dict[str, Any]] | None = None, source: str | None = None) -> Config:

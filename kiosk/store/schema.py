@@ -156,24 +156,72 @@ def m004_kiosk_keys(db: Database) -> None:
 
 
 @migrations()
-def m006_sync_state(db: Database) -> None:
+def m005_vouchers(db: Database) -> None:
+    # Voucher transfers get their own kinds. SQLite cannot alter a CHECK constraint, so the
+    # transfers table is rebuilt with the same columns and rows. Its self-reference (reverses)
+    # names the new table until the rename, so dropping the old one touches no other row.
     db.executescript(
         """
-        -- Device state: this kiosk's link to the hub (one row). Its key stays in the
-        -- 0600 key file; the hub knows the public half.
-        CREATE TABLE sync_state (
-            id              INTEGER PRIMARY KEY CHECK (id = 1),
-            hub_url         TEXT NOT NULL DEFAULT '',   -- set by `kiosk enrol`
-            building        TEXT NOT NULL DEFAULT '',   -- as the hub knows this kiosk
-            enrolled_at     TEXT,
-            request_counter INTEGER NOT NULL DEFAULT 0, -- last signed request number used
-            acked_seq       INTEGER NOT NULL DEFAULT 0, -- own seqs the hub holds up to here
-            pull_cursor     INTEGER NOT NULL DEFAULT 0, -- last hub_seq applied (or skipped)
-            last_attempt_at TEXT,                       -- display only (no RTC on a Pi)
-            last_success_at TEXT,
-            last_error      TEXT,
-            failures        INTEGER NOT NULL DEFAULT 0  -- consecutive, for the back-off
+        CREATE TABLE transfers_m005 (
+            id            TEXT PRIMARY KEY,              -- the event's id
+            reference     TEXT NOT NULL UNIQUE,          -- printed on receipts: ORIGIN-SEQ
+            kind          TEXT NOT NULL CHECK (kind IN ('exchange', 'reversal', 'voucher_issue',
+                                                        'voucher_redeem', 'voucher_refund')),
+            debit_account  TEXT NOT NULL REFERENCES accounts (id),
+            credit_account TEXT NOT NULL REFERENCES accounts (id),
+            amount        INTEGER NOT NULL CHECK (amount > 0),
+            minutes       INTEGER CHECK (minutes IS NULL OR minutes > 0),
+            description   TEXT NOT NULL DEFAULT '',
+            category      TEXT NOT NULL DEFAULT 'other',
+            reverses      TEXT UNIQUE REFERENCES transfers_m005 (id),
+            recorded_by   TEXT REFERENCES residents (id),
+            origin        TEXT NOT NULL,
+            created_at    TEXT NOT NULL,
+            CHECK (debit_account <> credit_account)
         );
-        INSERT INTO sync_state (id) VALUES (1);
+        INSERT INTO transfers_m005 SELECT * FROM transfers ORDER BY rowid;
+        DROP TABLE transfers;
+        ALTER TABLE transfers_m005 RENAME TO transfers;
+        CREATE INDEX transfers_by_debit ON transfers (debit_account);
+        CREATE INDEX transfers_by_credit ON transfers (credit_account);
+
+        -- Every voucher this kiosk knows: issued here, learned from the network, or met at a
+        -- redemption. Shared state (network events); serial = issuer origin + its own sequence.
+        CREATE TABLE vouchers (
+            serial            TEXT PRIMARY KEY,          -- ORIGIN-SEQ, e.g. BCDFGH-17
+            issuer_origin     TEXT NOT NULL,             -- the issuing kiosk (its key signs)
+            voucher_seq       INTEGER NOT NULL CHECK (voucher_seq > 0),  -- gapless per issuer
+            amount            INTEGER NOT NULL CHECK (amount > 0),       -- CEEC hundredths
+            issued_on         TEXT NOT NULL,             -- YYYY-MM-DD, building time zone
+            expires_on        TEXT NOT NULL,             -- last valid day
+            building          TEXT NOT NULL,
+            issuer_resident_id TEXT,                     -- no FK: may live in another building
+            signature         TEXT NOT NULL,             -- Ed25519, base64
+            qr                TEXT NOT NULL,             -- the scanner-safe signed code
+            issue_transfer    TEXT REFERENCES transfers (id),  -- NULL: issued in another building
+            issue_event       TEXT,                      -- NULL: only met at a redemption
+            issued_at         TEXT,                      -- UTC, display only
+            UNIQUE (issuer_origin, voucher_seq)
+        );
+        CREATE INDEX vouchers_by_issuer ON vouchers (issuer_resident_id);
+
+        -- How a voucher left circulation: redeemed by a bearer or cancelled (lost, not printed,
+        -- expired). One row at most per voucher: the PRIMARY KEY makes a second redemption
+        -- (or a redemption racing a cancellation) fail in the database itself.
+        CREATE TABLE voucher_settlements (
+            serial          TEXT PRIMARY KEY REFERENCES vouchers (serial),
+            outcome         TEXT NOT NULL CHECK (outcome IN ('redeemed', 'cancelled')),
+            reason          TEXT CHECK (reason IS NULL OR reason IN
+                                        ('lost', 'not_printed', 'batch', 'expired')),
+            credit_account  TEXT NOT NULL,               -- who got the CEEC (no FK: remote)
+            resident_id     TEXT,                        -- the bearer, for a redemption
+            decided_by      TEXT,                        -- admin who cancelled or honoured
+            honoured_expired INTEGER NOT NULL DEFAULT 0 CHECK (honoured_expired IN (0, 1)),
+            origin          TEXT NOT NULL,               -- the kiosk where it happened
+            transfer_id     TEXT REFERENCES transfers (id),  -- NULL: settled in another building
+            event_id        TEXT NOT NULL,
+            settled_at      TEXT NOT NULL,               -- UTC, display only
+            CHECK ((outcome = 'redeemed') = (reason IS NULL))
+        );
         """
     )
