@@ -82,6 +82,18 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "keep_weekly": 4,
         "usb_copy": True,  # also copy to a mounted USB stick with a building-kiosk-backups folder
     },
+    "sync": {
+        "hub_url": "",  # empty: the URL given to `kiosk enrol` (kept in the database)
+        "ca_bundle": "",  # empty: the system's certificate authorities
+        "interval_minutes": 5,
+        "batch_size": 500,
+        "timeout_seconds": 20,
+        "backoff_max_seconds": 1800,
+        "voucher_conflict_policy": "reverse",  # or "loss_fund"
+        "hub_database": "",  # `kiosk hub serve` only; empty: <data_dir>/hub.sqlite3
+        "hub_host": "127.0.0.1",
+        "hub_port": 8470,
+    },
     "vouchers": {
         "denominations": [5, 10, 20],  # whole CEEC
         "validity_days": 365,
@@ -94,6 +106,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 
 LANGUAGES = ("fr", "en")
 PRINTER_KINDS = ("preview", "network", "usb", "serial", "file", "cups")
+SYNC_CONFLICT_POLICIES = ("reverse", "loss_fund")
 
 
 class ConfigError(ValueError):
@@ -211,6 +224,19 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
         raise ConfigError("[backup] keep_daily must be at least 1")
     if backup["keep_weekly"] < 0:
         raise ConfigError("[backup] keep_weekly must be 0 or more")
+    sync = values["sync"]
+    if sync["hub_url"] and not sync["hub_url"].startswith(("http://", "https://")):
+        raise ConfigError("[sync] hub_url must start with https:// (or http:// on a local network)")
+    if sync["interval_minutes"] < 1:
+        raise ConfigError("[sync] interval_minutes must be at least 1")
+    if not 1 <= sync["batch_size"] <= 5000:
+        raise ConfigError("[sync] batch_size must be between 1 and 5000")
+    if sync["timeout_seconds"] <= 0 or sync["backoff_max_seconds"] <= 0:
+        raise ConfigError("[sync] timeout_seconds and backoff_max_seconds must be above 0")
+    if sync["voucher_conflict_policy"] not in SYNC_CONFLICT_POLICIES:
+        raise ConfigError(f"[sync] voucher_conflict_policy must be one of {', '.join(SYNC_CONFLICT_POLICIES)}")
+    if not 1 <= sync["hub_port"] <= 65535:
+        raise ConfigError("[sync] hub_port must be between 1 and 65535")
     _validate_vouchers(values["vouchers"])
 
 
@@ -231,7 +257,6 @@ def _validate_vouchers(vouchers: dict[str, Any]) -> None:
         raise ConfigError("[vouchers] max_outstanding_amount must be at least 1")
     if vouchers["expired_policy"] not in VOUCHER_POLICIES:
         raise ConfigError(f"[vouchers] expired_policy must be one of {', '.join(VOUCHER_POLICIES)}")
-
 
 
 def make_config(overrides: dict[str, dict[str, Any]] | None = None, source: str | None = None) -> Config:

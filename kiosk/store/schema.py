@@ -225,3 +225,27 @@ def m005_vouchers(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m006_sync_state(db: Database) -> None:
+    db.executescript(
+        """
+        -- Device state: this kiosk's link to the hub (one row). Its key stays in the
+        -- 0600 key file; the hub knows the public half.
+        CREATE TABLE sync_state (
+            id              INTEGER PRIMARY KEY CHECK (id = 1),
+            hub_url         TEXT NOT NULL DEFAULT '',   -- set by `kiosk enrol`
+            building        TEXT NOT NULL DEFAULT '',   -- as the hub knows this kiosk
+            enrolled_at     TEXT,
+            request_counter INTEGER NOT NULL DEFAULT 0, -- last signed request number used
+            acked_seq       INTEGER NOT NULL DEFAULT 0, -- own seqs the hub holds up to here
+            pull_cursor     INTEGER NOT NULL DEFAULT 0, -- last hub_seq applied (or skipped)
+            last_attempt_at TEXT,                       -- display only (no RTC on a Pi)
+            last_success_at TEXT,
+            last_error      TEXT,
+            failures        INTEGER NOT NULL DEFAULT 0  -- consecutive, for the back-off
+        );
+        INSERT INTO sync_state (id) VALUES (1);
+        """
+    )
