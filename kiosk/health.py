@@ -96,11 +96,15 @@ def _printer(db: Database, config: Config, printer_status) -> dict[str, Any]:
 
 
 def _sync(db: Database) -> dict[str, Any]:
+    """The sync client's last contact with the hub (table ``sync_state``), if enrolled."""
     try:
-        last = store.get_meta(db, "last_sync_at")
-    except Exception:  # noqa: BLE001
-        last = None
-    return {"last_sync_at": last, "ok": True}
+        row = store.query_one(db, "SELECT hub_url, last_success_at, last_error FROM sync_state WHERE id = 1")
+    except Exception:  # noqa: BLE001 - a database from before sync
+        row = None
+    if row is None or not row["hub_url"]:
+        return {"enrolled": False, "last_sync_at": None, "ok": True}
+    part = {"enrolled": True, "last_sync_at": row["last_success_at"], "last_error": row["last_error"], "ok": True}
+    return part
 
 
 def _clock(now: datetime, last_event_at: str | None) -> dict[str, Any]:
