@@ -70,10 +70,10 @@ def create_app(config: Config | None = None) -> Flask:
         if db is not None:
             db.close()
 
-    from . import admin, exchange, login, me, session_state
+    from . import admin, exchange, login, me, session_state, vouchers
 
     session_state.init_app(app)
-    for blueprint in (login.bp, me.bp, exchange.bp, admin.bp):
+    for blueprint in (login.bp, me.bp, exchange.bp, admin.bp, vouchers.bp):
         app.register_blueprint(blueprint)
     _register_optional_blueprints(app)
 

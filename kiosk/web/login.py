@@ -24,6 +24,8 @@ def home():
 def scan():
     """Whatever the scanner typed, ending with Enter (see kiosk.js)."""
     code = auth.normalise_scan(request.form.get("code"))
+    if code.startswith("KV") and current_resident() is not None:  # a voucher: what is it worth?
+        return redirect(url_for("vouchers.redeem", code=code))
     if not auth.is_card_code(code):
         if current_resident() is None:
             flash(gettext("This code is not a member card. Scan your card first."), "error")
