@@ -53,4 +53,10 @@ def _job_registrations():
         schedule_backup = None
     if schedule_backup is not None:
         registrations.append(schedule_backup)
+    try:
+        from sync.client import schedule as schedule_sync
+    except ImportError:
+        schedule_sync = None
+    if schedule_sync is not None:
+        registrations.append(schedule_sync)
     return registrations

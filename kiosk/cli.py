@@ -247,7 +247,7 @@ def _register_extra_commands() -> None:
     """Commands of other areas (backup, restore, sync...), when their modules exist."""
     import importlib
 
-    for module_name in ("kiosk.cli_ops",):
+    for module_name in ("kiosk.cli_ops", "sync.cli"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -70,7 +70,7 @@ def create_hub_app(database_path: str | Path) -> Flask:
         try:
             key = protocol.public_key_from_b64(public_key)
             protocol.verify_signature(
-                key, protocol.read_signature_headers(request.headers)[2], "POST", "/api/enrol", body,
+                key, protocol.read_signature(request.headers), "POST", "/api/enrol", body,
                 str(data.get("origin") or ""), 0,
             )
         except (protocol.ProtocolError, protocol.SignatureError) as exc:

@@ -151,13 +151,13 @@ def _hash_code(code: str) -> str:
 def create_enrol_code(db: Database, building: str, *, restore_origin: str | None = None) -> str:
     """A one-time code that enrols one kiosk of ``building`` (or re-keys ``restore_origin``)."""
     building = building.strip()
-    if not building:
-        raise BadRequest("a building name is needed")
     if restore_origin is not None:
         row = dbmod.query_one(db, "SELECT building FROM kiosks WHERE origin = ?", (restore_origin,))
         if row is None:
             raise BadRequest(f"no kiosk {restore_origin} is enrolled")
         building = row["building"]
+    if not building:
+        raise BadRequest("a building name is needed")
     raw = ids.scan_token(12)
     code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
     now = datetime.now(UTC)

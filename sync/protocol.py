@@ -126,6 +126,16 @@ def sign_request(
     }
 
 
+def read_signature(headers) -> bytes:
+    try:
+        signature = base64.b64decode(headers.get(HEADER_SIGNATURE, ""), validate=True)
+    except ValueError as exc:
+        raise SignatureError("bad signature encoding") from exc
+    if not signature:
+        raise SignatureError("unsigned request")
+    return signature
+
+
 def read_signature_headers(headers) -> tuple[str, int, bytes]:
     """(origin, counter, signature) from request headers; ``SignatureError`` if unusable."""
     origin = headers.get(HEADER_ORIGIN, "")
@@ -135,11 +145,7 @@ def read_signature_headers(headers) -> tuple[str, int, bytes]:
         raise SignatureError("unsigned request")
     if not counter_text.isdigit() or len(counter_text) > 18:
         raise SignatureError("bad request counter")
-    try:
-        signature = base64.b64decode(signature_text, validate=True)
-    except ValueError as exc:
-        raise SignatureError("bad signature encoding") from exc
-    return origin, int(counter_text), signature
+    return origin, int(counter_text), read_signature(headers)
 
 
 def verify_signature(

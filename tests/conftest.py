@@ -25,3 +25,8 @@ from browser import browser, live_server, page, screenshot  # noqa: E402, F401, 
 # A loopback port-9100 ESC/POS printer on 127.0.0.1 (tests/printer_loopback.py).
 from printer_loopback import loopback_printer  # noqa: E402, F401, I001
 # --- end of printing fixtures ---
+# --- sync fixtures ---
+# A real hub served by waitress on 127.0.0.1 with fault injection, and kiosk factories
+# (tests/sync_fixtures.py).
+from sync_fixtures import hub, make_kiosk  # noqa: E402, F401, I001
+# --- end of sync fixtures ---

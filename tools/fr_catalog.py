@@ -353,6 +353,30 @@ FR = {
     "more than a year": "plus d'un an",
     "of which expired": "dont expirés",
     # --- end of vouchers ---
+    # --- sync (sync/, kiosk/web/sync_admin.py) ---
+    "%(n)s to send": "%(n)s à envoyer",
+    "Building at the hub": "Immeuble au hub",
+    "Connect to the hub": "Se relier au hub",
+    "Enrolment code": "Code d'inscription",
+    "Events waiting to be sent": "Événements en attente d'envoi",
+    "Hub": "Hub",
+    "Hub address": "Adresse du hub",
+    "Last attempt": "Dernière tentative",
+    "Last successful sync": "Dernière synchronisation réussie",
+    "Never synced": "Jamais synchronisé",
+    "Refresh": "Actualiser",
+    "Sync now": "Synchroniser maintenant",
+    "Sync started. The result shows here in a moment.": "Synchronisation lancée. Le résultat s'affiche ici dans un instant.",
+    "Sync with the other buildings": "Synchronisation avec les autres immeubles",
+    "Synced %(when)s": "Synchronisé %(when)s",
+    "The hub cannot be reached at this address. Check it and the network, then try again.": "Le hub est injoignable à cette adresse. Vérifiez-la ainsi que le réseau, puis réessayez.",
+    "The hub refused this enrolment code. Ask its administrator for a new one.": "Le hub a refusé ce code d'inscription. Demandez-en un nouveau à son administrateur.",
+    "The last attempt failed; the kiosk keeps working and tries again by itself.": "La dernière tentative a échoué ; la borne continue de fonctionner et réessaie d'elle-même.",
+    "This kiosk is not connected to a hub yet.": "Cette borne n'est pas encore reliée à un hub.",
+    "This kiosk is not connected to a hub yet. It works fully on its own; a hub keeps a copy of the building's events and shares offers and vouchers with the other buildings.": "Cette borne n'est pas encore reliée à un hub. Elle fonctionne entièrement seule ; un hub garde une copie des événements de l'immeuble et partage offres et bons avec les autres immeubles.",
+    "This kiosk is now connected to the hub.": "Cette borne est maintenant reliée au hub.",
+    "Type the hub's address (starting with https://) and the enrolment code.": "Tapez l'adresse du hub (commençant par https://) et le code d'inscription.",
+    "never": "jamais",
 }
 
 

@@ -1,0 +1,419 @@
+"""The kiosk's side of sync: enrol once, then push own events and pull the network's.
+
+Push sends this kiosk's ``building`` and ``network`` events above the hub's acknowledged seq,
+in batches covering ``from_seq``..``to_seq`` (private events inside the range are simply not
+sent). Pull applies pages in ``hub_seq`` order through ``apply_foreign``, and moves the cursor
+in the same transaction. Everything is idempotent: after a cut-off at any point the next run
+resends or re-pulls, and what is already held changes nothing.
+
+The kiosk never waits on this: ``SyncRunner`` runs it from the scheduler or a "sync now"
+thread, one run at a time, backing off exponentially while the hub cannot be reached.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import random
+import ssl
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from kiosk import clock, ids, keys, store
+from kiosk.config import Config
+from kiosk.store import events as eventlog
+
+from . import protocol
+
+log = logging.getLogger(__name__)
+
+BACKOFF_FIRST_SECONDS = 30
+MAX_GAP_RESENDS = 3
+
+
+class SyncError(Exception):
+    """Sync could not be done; the message says why in plain words."""
+
+
+class HubUnreachable(SyncError):
+    """No answer, a cut answer or a 5xx: try again later (with back-off)."""
+
+
+class HubRefused(SyncError):
+    """A 4xx answer: the hub refused this request and would refuse it again."""
+
+    def __init__(self, status: int, answer: dict[str, Any]) -> None:
+        self.status = status
+        self.code = str(answer.get("error", "refused"))
+        self.answer = answer
+        super().__init__(f"hub refused ({status} {self.code}): {answer.get('message', '')}")
+
+
+class NotEnrolled(SyncError):
+    """This kiosk has no hub yet: `kiosk enrol URL CODE`."""
+
+
+@dataclass
+class SyncResult:
+    pushed: int = 0
+    pulled: int = 0
+    applied: int = 0
+    acked_seq: int = 0
+    pull_cursor: int = 0
+
+
+# --------------------------------------------------------------------------- state
+
+
+def state(db: Database) -> dict[str, Any]:
+    return dict(store.query_one(db, "SELECT * FROM sync_state WHERE id = 1"))
+
+
+def is_enrolled(db: Database) -> bool:
+    return bool(state(db)["enrolled_at"])
+
+
+def hub_url(db: Database, config: Config) -> str:
+    return (config["sync"]["hub_url"] or state(db)["hub_url"]).rstrip("/")
+
+
+def pending_count(db: Database) -> int:
+    """This kiosk's shared events the hub has not acknowledged yet."""
+    return store.scalar(
+        db,
+        "SELECT COUNT(*) FROM events WHERE origin = ? AND scope <> 'private' "
+        "AND seq > (SELECT acked_seq FROM sync_state WHERE id = 1)",
+        (store.kiosk_id(db),),
+    )
+
+
+def _set_state(db: Database, **values: Any) -> None:
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    with store.write(db):
+        db.execute(f"UPDATE sync_state SET {assignments} WHERE id = 1", list(values.values()))  # noqa: S608
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class HubConnection:
+    """HTTP to one hub with the standard library: timeouts and CA bundle from config."""
+
+    def __init__(self, url: str, *, timeout: float, ca_bundle: str = "") -> None:
+        if not url.startswith(("http://", "https://")):
+            raise NotEnrolled("no hub address: run `kiosk enrol URL CODE` first")
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+        self.context = ssl.create_default_context(cafile=ca_bundle or None) if url.startswith("https") else None
+
+    @classmethod
+    def from_config(cls, url: str, config: Config) -> HubConnection:
+        sync = config["sync"]
+        return cls(url, timeout=sync["timeout_seconds"], ca_bundle=sync["ca_bundle"])
+
+    def send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Any:
+        """The decoded JSON answer; ``HubRefused`` on 4xx, ``HubUnreachable`` otherwise."""
+        all_headers = {"Accept-Encoding": "gzip", **headers}
+        if body is not None:
+            all_headers.update({"Content-Type": protocol.CONTENT_TYPE, "Content-Encoding": "gzip"})
+        request = urllib.request.Request(self.url + path, data=body, method=method, headers=all_headers)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as response:
+                return self._decode(response.read(), response.headers)
+        except urllib.error.HTTPError as exc:
+            try:
+                answer = self._decode(exc.read(), exc.headers)
+            except (OSError, http.client.HTTPException, SyncError):
+                answer = {}
+            finally:
+                exc.close()
+            if 400 <= exc.code < 500:
+                raise HubRefused(exc.code, answer if isinstance(answer, dict) else {}) from None
+            raise HubUnreachable(f"the hub answered {exc.code}") from None
+        except (OSError, http.client.HTTPException) as exc:  # refused, reset, timeout, cut answer
+            raise HubUnreachable(f"the hub at {self.url} cannot be reached: {exc}") from None
+
+    @staticmethod
+    def _decode(raw: bytes, headers) -> Any:
+        try:
+            if headers.get("Content-Encoding") == "gzip":
+                return protocol.decode_body(raw)
+            return json.loads(raw.decode("utf-8")) if raw else {}
+        except (protocol.ProtocolError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise HubUnreachable(f"the hub's answer is unreadable: {exc}") from None
+
+
+# --------------------------------------------------------------------------- client
+
+
+class SyncClient:
+    """Push and pull for one kiosk database; not thread-safe (``SyncRunner`` serialises)."""
+
+    def __init__(self, db: Database, config: Config, *, connection: HubConnection | None = None) -> None:
+        self.db = db
+        self.config = config
+        self.origin = store.kiosk_id(db)
+        self.key = keys.load_or_create_signing_key(config)
+        self.batch_size = config["sync"]["batch_size"]
+        self.connection = connection or HubConnection.from_config(hub_url(db, config), config)
+
+    def _next_counter(self) -> int:
+        with store.write(self.db):
+            self.db.execute("UPDATE sync_state SET request_counter = request_counter + 1 WHERE id = 1")
+            return store.scalar(self.db, "SELECT request_counter FROM sync_state WHERE id = 1")
+
+    def signed(self, method: str, path: str, body: bytes | None = None) -> Any:
+        """One signed request; a stale counter (e.g. a database restored from a backup) is
+        moved above the hub's and the request signed again, once."""
+        for attempt in range(2):
+            counter = self._next_counter()
+            headers = protocol.sign_request(self.key, method, path, body or b"", self.origin, counter)
+            try:
+                return self.connection.send(method, path, body, headers)
+            except HubRefused as exc:
+                last = exc.answer.get("last_counter")
+                if exc.code != "replayed" or attempt or not isinstance(last, int):
+                    raise
+                _set_state(self.db, request_counter=max(last, counter))
+        raise AssertionError("unreachable")
+
+    def push(self) -> int:
+        """Send every own shared event the hub lacks; returns how many were sent."""
+        sent = 0
+        gaps = 0
+        while True:
+            acked = state(self.db)["acked_seq"]
+            rows = store.query(
+                self.db,
+                "SELECT * FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (self.origin, acked, self.batch_size),
+            )
+            if not rows:
+                return sent
+            wires = [protocol.event_to_wire(eventlog.Event.from_row(r)) for r in rows if r["scope"] != "private"]
+            batch = {"from_seq": acked + 1, "to_seq": rows[-1]["seq"], "events": wires}
+            try:
+                answer = self.signed("POST", "/api/push", protocol.encode_body(batch))
+            except HubRefused as exc:
+                hub_acked = exc.answer.get("acked_seq")
+                if exc.code != "gap" or not isinstance(hub_acked, int) or gaps >= MAX_GAP_RESENDS:
+                    raise
+                gaps += 1  # the hub holds less (or more) than we thought: resend from there
+                _set_state(self.db, acked_seq=hub_acked)
+                continue
+            gaps = 0
+            sent += len(wires)
+            _set_state(self.db, acked_seq=int(answer["acked_seq"]))
+
+    def pull(self, *, include_own: bool = False) -> tuple[int, int]:
+        """Apply every page the hub has for this kiosk; returns (received, newly applied)."""
+        received = applied = 0
+        while True:
+            cursor = state(self.db)["pull_cursor"]
+            path = f"/api/pull?after={cursor}&limit={self.batch_size}" + ("&own=1" if include_own else "")
+            page = self.signed("GET", path)
+            try:
+                items = [(int(hub_seq), protocol.event_from_wire(wire)) for hub_seq, wire in page["events"]]
+                last = int(page["last_hub_seq"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise HubUnreachable(f"the hub sent a page this kiosk cannot read: {exc}") from None
+            with store.write(self.db):
+                if store.scalar(self.db, "SELECT pull_cursor FROM sync_state WHERE id = 1") != cursor:
+                    continue  # another run applied this page meanwhile
+                for _hub_seq, event in items:
+                    if event.scope == "private" or (event.origin == self.origin and not include_own):
+                        continue
+                    applied += eventlog.apply_foreign(self.db, event)
+                self.db.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [max(cursor, last)])
+            received += len(items)
+            if not page.get("more"):
+                return received, applied
+
+    def sync(self) -> SyncResult:
+        """Push, then pull; the state records the outcome for the status bar."""
+        _set_state(self.db, last_attempt_at=clock.now_iso())
+        try:
+            pushed = self.push()
+            received, applied = self.pull()
+        except SyncError as exc:
+            with store.write(self.db):
+                self.db.execute(
+                    "UPDATE sync_state SET failures = failures + 1, last_error = ? WHERE id = 1", [str(exc)]
+                )
+            raise
+        _set_state(self.db, failures=0, last_error=None, last_success_at=clock.now_iso())
+        current = state(self.db)
+        return SyncResult(pushed, received, applied, current["acked_seq"], current["pull_cursor"])
+
+
+# --------------------------------------------------------------------------- enrol, restore
+
+
+def _enrol_request(connection: HubConnection, key, code: str, origin: str, building: str) -> dict:
+    body = protocol.encode_body(
+        {"code": code.strip(), "origin": origin, "public_key": keys.public_key_b64(key), "building": building}
+    )
+    headers = protocol.sign_request(key, "POST", "/api/enrol", body, origin, 0)
+    return connection.send("POST", "/api/enrol", body, headers)
+
+
+def enrol(db: Database, config: Config, url: str, code: str) -> dict[str, Any]:
+    """Enrol this kiosk at the hub at ``url`` with a one-time ``code`` (once per kiosk)."""
+    connection = HubConnection.from_config(url, config)
+    keys.publish_public_key(db, config)
+    key = keys.load_or_create_signing_key(config)
+    answer = _enrol_request(connection, key, code, store.kiosk_id(db), config["building"]["name"])
+    _set_state(
+        db, hub_url=connection.url, building=answer["building"], enrolled_at=clock.now_iso(),
+        acked_seq=int(answer["acked_seq"]), failures=0, last_error=None,
+    )
+    return answer
+
+
+@dataclass
+class RestoreResult:
+    origin: str
+    building: str
+    events: int
+    residents: int
+    next_seq: int
+    sync: SyncResult = field(default_factory=SyncResult)
+
+
+def restore_from_hub(db: Database, config: Config, url: str, code: str) -> RestoreResult:
+    """Rebuild an empty kiosk database from the hub's copy of its building's events.
+
+    ``code`` is a restore code (``kiosk hub enrol-code --restore ORIGIN``): the kiosk takes back
+    its old id with a new key. A ``kiosk.restored`` event above every seq the hub acknowledged
+    marks the restore in the log, so the numbering continues without collision. Card and PIN
+    hashes never left the kiosk: residents get new cards.
+    """
+    if store.scalar(db, "SELECT COUNT(*) FROM events"):
+        raise SyncError("this database already has events: restore into a new, empty data folder")
+    connection = HubConnection.from_config(url, config)
+    key = keys.load_or_create_signing_key(config)
+    answer = _enrol_request(connection, key, code, "", config["building"]["name"])
+    origin = answer["origin"]
+    with store.write(db):
+        store.set_meta(db, "kiosk_id", origin)
+        db.execute(
+            "UPDATE sync_state SET hub_url = ?, building = ?, enrolled_at = ?, acked_seq = ?, "
+            "pull_cursor = 0, request_counter = 0, failures = 0, last_error = NULL WHERE id = 1",
+            [connection.url, answer["building"], clock.now_iso(), int(answer["acked_seq"])],
+        )
+    client = SyncClient(db, config, connection=connection)
+    _received, applied = client.pull(include_own=True)
+    with store.write(db):
+        held = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+        seq = max(held, int(answer["acked_seq"])) + 1
+        eventlog.apply_foreign(db, eventlog.Event(
+            id=ids.uuid7(), origin=origin, seq=seq, type="kiosk.restored", scope="building",
+            payload={"events_restored": applied, "hub_acked_seq": int(answer["acked_seq"])},
+            created_at=clock.now_iso(),
+        ))
+    keys.publish_public_key(db, config)
+    result = client.sync()
+    people = store.scalar(db, "SELECT COUNT(*) FROM residents WHERE home_origin = ?", (origin,))
+    return RestoreResult(origin, answer["building"], applied, people, seq + 1, result)
+
+
+# --------------------------------------------------------------------------- runner
+
+
+class SyncRunner:
+    """One sync at a time for one kiosk database, with exponential back-off in between.
+
+    Back-off is kept on the monotonic clock (a Pi's wall clock may jump by years when it
+    finally finds a time server); only the count of failures is stored.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._next_due = 0.0
+        self.last_result: SyncResult | None = None
+        self.thread: threading.Thread | None = None  # the last "sync now"
+
+    def backoff_seconds(self, failures: int) -> float:
+        limit = self.config["sync"]["backoff_max_seconds"]
+        delay = min(limit, BACKOFF_FIRST_SECONDS * 2 ** max(0, failures - 1))
+        return delay * random.uniform(0.8, 1.0)
+
+    def run_now(self) -> SyncResult | None:
+        """Sync now unless a run is under way (then None). Errors are logged and stored."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            db = store.connect(
+                self.config.database_path, busy_timeout_ms=self.config["storage"]["busy_timeout_ms"]
+            )
+            try:
+                if not is_enrolled(db):
+                    return None
+                try:
+                    self.last_result = SyncClient(db, self.config).sync()
+                except HubRefused as exc:
+                    log.error("sync refused by the hub: %s", exc)  # will be refused again: wait long
+                    self._next_due = time.monotonic() + self.config["sync"]["backoff_max_seconds"]
+                    return None
+                except SyncError as exc:
+                    failures = state(db)["failures"]
+                    delay = self.backoff_seconds(failures)
+                    log.warning("sync failed (%s); next attempt in %.0f s", exc, delay)
+                    self._next_due = time.monotonic() + delay
+                    return None
+                self._next_due = time.monotonic() + self.config["sync"]["interval_minutes"] * 60
+                return self.last_result
+            finally:
+                db.close()
+        finally:
+            self._lock.release()
+
+    def tick(self) -> None:
+        """The scheduled job: sync when due (interval after a success, back-off after a failure)."""
+        if time.monotonic() >= self._next_due:
+            self.run_now()
+
+    def start_now(self) -> threading.Thread:
+        """"Sync now" from the admin page: a thread, so the page never waits on the network."""
+        self._next_due = 0.0
+        thread = threading.Thread(target=self.run_now, name="sync-now", daemon=True)
+        thread.start()
+        self.thread = thread
+        return thread
+
+
+_runners: dict[Path, SyncRunner] = {}
+_runners_lock = threading.Lock()
+
+
+def runner_for(config: Config) -> SyncRunner:
+    """The process's runner for this kiosk database (shared by the scheduler and the web)."""
+    with _runners_lock:
+        path = config.database_path.resolve()
+        if path not in _runners:
+            _runners[path] = SyncRunner(config)
+        return _runners[path]
+
+
+def schedule(scheduler, config: Config) -> None:
+    """Add the sync job to an APScheduler 3 scheduler (``kiosk serve`` only): a short tick that
+    syncs when due, so back-off can be shorter or longer than the interval."""
+    runner = runner_for(config)
+    scheduler.add_job(
+        runner.tick,
+        "interval",
+        seconds=min(30, config["sync"]["interval_minutes"] * 60),
+        id="sync",
+        replace_existing=True,
+        max_instances=1,
+        coalesce=True,
+    )
