@@ -1,0 +1,197 @@
+"""Sync test rig: a real hub served by waitress on 127.0.0.1 (with a fault-injecting WSGI layer
+that can cut a request before or after the hub commits), and kiosks as separate databases, data
+folders and keys in temporary directories."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from app_fixtures import make_test_config
+from browser import LiveServer
+from waitress.server import create_server
+
+from kiosk import keys, store
+from kiosk.config import Config
+from sync import client as sync_client
+from sync import hub_store
+from sync.hub import create_hub_app
+
+SHARED_TABLES_EXCLUDED = ("credentials", "revoked_cards")  # fed by private events
+
+
+class FaultyNetwork:
+    """WSGI middleware: the next requests to a path can be cut before the hub sees them
+    ("cut_before"), or after it answered and committed ("cut_after": the answer is lost)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self._plan: list[list] = []
+        self._lock = threading.Lock()
+        self.requests: list[str] = []
+
+    def cut(self, path: str, mode: str, *, skip: int = 0) -> None:
+        """Cut the next request to ``path`` after letting ``skip`` of them through."""
+        assert mode in ("cut_before", "cut_after")
+        with self._lock:
+            self._plan.append([path, mode, skip])
+
+    def _take(self, path: str) -> str | None:
+        with self._lock:
+            self.requests.append(path)
+            for i, plan in enumerate(self._plan):
+                if path.startswith(plan[0]):
+                    if plan[2]:
+                        plan[2] -= 1
+                        return None
+                    del self._plan[i]
+                    return plan[1]
+        return None
+
+    def __call__(self, environ, start_response):
+        mode = self._take(environ.get("PATH_INFO", ""))
+        if mode is None:
+            return self.app(environ, start_response)
+        if mode == "cut_before":
+            environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0) // 2)
+            return self._cut_answer(start_response, b"x" * 64)
+        captured: dict[str, Any] = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.app(environ, capture))  # the hub does all its work and commits
+        return self._cut_answer(start_response, body)
+
+    @staticmethod
+    def _cut_answer(start_response, body: bytes):
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body) + 10))])
+
+        def cut_stream():
+            yield body[: len(body) // 2]
+            raise ConnectionAbortedError("test: connection cut")  # waitress drops the socket
+
+        return cut_stream()
+
+
+@dataclass
+class Hub:
+    path: Path
+    network: FaultyNetwork
+    server: LiveServer | None = None
+    port: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def db(self):
+        return hub_store.connect_hub(self.path)
+
+    def start(self) -> None:
+        server = create_server(self.network, host="127.0.0.1", port=self.port, threads=2, ident="hub-test")
+        self.port = int(server.effective_port)
+
+        def run() -> None:
+            try:
+                server.run()
+            finally:
+                server.task_dispatcher.shutdown()
+
+        thread = threading.Thread(target=run, name=f"hub-{self.port}", daemon=True)
+        self.server = LiveServer(server=server, thread=thread, port=self.port)
+        thread.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+    def enrol_code(self, building: str, restore_origin: str | None = None) -> str:
+        db = self.db
+        try:
+            return hub_store.create_enrol_code(db, building, restore_origin=restore_origin)
+        finally:
+            db.close()
+
+
+@dataclass
+class Kiosk:
+    """One kiosk of the test network: its own data folder, database and key."""
+
+    name: str
+    config: Config
+    db: Any
+    hub: Hub | None = None
+    results: list = field(default_factory=list)
+
+    @property
+    def origin(self) -> str:
+        return store.kiosk_id(self.db)
+
+    def enrol(self, hub: Hub) -> None:
+        self.hub = hub
+        sync_client.enrol(self.db, self.config, hub.url, hub.enrol_code(self.config["building"]["name"]))
+
+    def client(self) -> sync_client.SyncClient:
+        return sync_client.SyncClient(self.db, self.config)
+
+    def sync(self) -> sync_client.SyncResult:
+        result = self.client().sync()
+        self.results.append(result)
+        return result
+
+    def state(self) -> dict:
+        return sync_client.state(self.db)
+
+
+def shared_snapshot(db) -> dict[str, list[tuple]]:
+    """Projections fed by shared events (private ones, PIN and card hashes, differ by design)."""
+    snapshot = store.projection_snapshot(db)
+    for table in SHARED_TABLES_EXCLUDED:
+        snapshot.pop(table, None)
+    return snapshot
+
+
+def shared_events(db) -> set[tuple]:
+    return {
+        (r["id"], r["origin"], r["seq"], r["type"], r["scope"], r["payload"])
+        for r in store.query(db, "SELECT * FROM events WHERE scope <> 'private'")
+    }
+
+
+@pytest.fixture
+def hub(tmp_path) -> Iterator[Hub]:
+    path = tmp_path / "hub" / "hub.sqlite3"
+    running = Hub(path=path, network=FaultyNetwork(create_hub_app(path)))
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def make_kiosk(tmp_path) -> Iterator[Callable[..., Kiosk]]:
+    made: list[Kiosk] = []
+
+    def make(name: str, building: str = "Résidence des Tilleuls", *, batch_size: int = 500,
+             enrol_at: Hub | None = None) -> Kiosk:
+        config = make_test_config(
+            tmp_path / name, building={"name": building}, sync={"batch_size": batch_size, "timeout_seconds": 10}
+        )
+        db = store.connect(config.database_path)
+        keys.publish_public_key(db, config)
+        kiosk = Kiosk(name=name, config=config, db=db)
+        if enrol_at is not None:
+            kiosk.enrol(enrol_at)
+        made.append(kiosk)
+        return kiosk
+
+    yield make
+    for kiosk in made:
+        kiosk.db.close()

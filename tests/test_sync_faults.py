@@ -1,0 +1,303 @@
+"""Sync when things go wrong: cut connections, odd batches, forged or replayed requests, a hub
+that is down for a long time."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sync_fixtures import shared_events, shared_snapshot
+
+from kiosk import keys, residents, store
+from kiosk.store import events as eventlog
+from sync import client as sync_client
+from sync import hub_store, protocol
+
+
+def record_notes(kiosk, count: int, start: int = 0) -> None:
+    """Many building events in one transaction: a resident's name changed ``count`` times."""
+    db = kiosk.db
+    person = store.query_one(db, "SELECT id FROM residents WHERE home_origin = ? LIMIT 1", (kiosk.origin,))
+    if person is None:
+        person = {"id": residents.register(db, apartment="A-001", name="Claire Petit", pin="2580").id}
+    with store.write(db):
+        for i in range(start, start + count):
+            store.record(db, "resident.updated", {"resident_id": person["id"], "name": f"Claire {i}"})
+
+
+def own_batch(kiosk, from_seq: int, to_seq: int) -> dict:
+    rows = store.query(
+        kiosk.db, "SELECT * FROM events WHERE origin = ? AND seq BETWEEN ? AND ? AND scope <> 'private' ORDER BY seq",
+        (kiosk.origin, from_seq, to_seq),
+    )
+    return {"from_seq": from_seq, "to_seq": to_seq,
+            "events": [protocol.event_to_wire(eventlog.Event.from_row(r)) for r in rows]}
+
+
+def send(kiosk, method: str, path: str, body: bytes = b"", *, key=None, counter=None, headers=None):
+    """A hand-made signed request (the tests' way to send what a kiosk would never send)."""
+    client = kiosk.client()
+    counter = counter if counter is not None else client._next_counter()
+    signed = protocol.sign_request(key or client.key, method, path, body, kiosk.origin, counter)
+    signed.update(headers or {})
+    return client.connection.send(method, path, body if method == "POST" else None, signed)
+
+
+def hub_rows(hub) -> int:
+    db = hub.db
+    try:
+        return store.scalar(db, "SELECT COUNT(*) FROM events")
+    finally:
+        db.close()
+
+
+# --------------------------------------------------------------------------- cut-offs
+
+
+def shared_count(kiosk, up_to_seq: int | None = None) -> int:
+    return store.scalar(
+        kiosk.db, "SELECT COUNT(*) FROM events WHERE scope <> 'private' AND seq <= ?", (up_to_seq or 10**9,)
+    )
+
+
+@pytest.mark.parametrize("mode", ["cut_before", "cut_after"])
+def test_a_push_cut_off_before_or_after_the_hub_commits_resumes_without_loss_or_duplicates(hub, make_kiosk, mode):
+    a = make_kiosk("a", batch_size=50, enrol_at=hub)
+    record_notes(a, 180)
+    hub.network.cut("/api/push", mode, skip=1)  # the second batch is cut
+    with pytest.raises(sync_client.HubUnreachable):
+        a.sync()
+    assert a.state()["failures"] == 1 and a.state()["last_error"]
+    assert hub_rows(hub) == shared_count(a, 100 if mode == "cut_after" else 50)
+    a.sync()
+    assert hub_rows(hub) == shared_count(a) == 182
+    assert a.state()["failures"] == 0 and a.state()["last_error"] is None
+    assert sync_client.pending_count(a.db) == 0
+
+
+@pytest.mark.parametrize("mode", ["cut_before", "cut_after"])
+def test_a_pull_cut_off_mid_way_resumes_from_the_last_applied_page(hub, make_kiosk, mode):
+    a = make_kiosk("a", enrol_at=hub)
+    b = make_kiosk("b", batch_size=40, enrol_at=hub)
+    record_notes(a, 150)
+    a.sync()
+    hub.network.cut("/api/pull", mode, skip=2)  # two pages arrive, the third is cut
+    with pytest.raises(sync_client.HubUnreachable):
+        b.sync()
+    assert b.state()["pull_cursor"] > 0
+    assert store.scalar(b.db, "SELECT COUNT(*) FROM events WHERE origin = ?", (a.origin,)) == 80
+    b.sync()
+    a.sync()
+    assert shared_events(a.db) == shared_events(b.db)
+    assert shared_snapshot(b.db) == shared_snapshot(a.db)
+
+
+def test_a_kiosk_that_dies_while_applying_a_page_keeps_neither_the_page_nor_the_cursor(hub, make_kiosk, monkeypatch):
+    a = make_kiosk("a", enrol_at=hub)
+    b = make_kiosk("b", batch_size=100, enrol_at=hub)
+    record_notes(a, 120)
+    a.sync()
+    applied = []
+    real_apply = eventlog.apply_foreign
+
+    def dying_apply(db, event):
+        if len(applied) == 110:  # in the second page
+            raise KeyboardInterrupt("power cut")
+        applied.append(event)
+        return real_apply(db, event)
+
+    monkeypatch.setattr(eventlog, "apply_foreign", dying_apply)
+    with pytest.raises(KeyboardInterrupt):
+        b.client().pull()
+    first_page_cursor = b.state()["pull_cursor"]
+    held = store.scalar(b.db, "SELECT COUNT(*) FROM events")
+    monkeypatch.setattr(eventlog, "apply_foreign", real_apply)
+    b.sync()
+    assert first_page_cursor > 0 and held < store.scalar(b.db, "SELECT COUNT(*) FROM events")
+    assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]
+
+
+# --------------------------------------------------------------------------- odd batches
+
+
+def test_a_batch_sent_twice_changes_nothing(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    record_notes(a, 10)
+    top = store.scalar(a.db, "SELECT MAX(seq) FROM events")
+    first = send(a, "POST", "/api/push", protocol.encode_body(own_batch(a, 1, top)))
+    again = send(a, "POST", "/api/push", protocol.encode_body(own_batch(a, 1, top)))
+    assert first["accepted"] == 12 and again == {"acked_seq": top, "accepted": 0, "duplicates": 12}
+    assert hub_rows(hub) == 12  # the key, the resident and 10 changes; never the PIN
+
+
+def test_reordered_and_gapped_batches_are_refused_until_the_missing_one_arrives(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    record_notes(a, 30)
+    a.client().push()  # seqs 1.. as the hub expects
+    acked = a.state()["acked_seq"]
+    record_notes(a, 20, start=30)
+    later = own_batch(a, acked + 11, acked + 20)
+    with pytest.raises(sync_client.HubRefused) as refused:
+        send(a, "POST", "/api/push", protocol.encode_body(later))
+    assert refused.value.status == 409 and refused.value.answer == {
+        "error": "gap", "acked_seq": acked, "message": f"expected seq {acked + 1}, got {acked + 11}"}
+    send(a, "POST", "/api/push", protocol.encode_body(own_batch(a, acked + 1, acked + 10)))
+    send(a, "POST", "/api/push", protocol.encode_body(later))
+    assert hub_rows(hub) == acked + 20 - 1  # every shared event once (seq 2 is the PIN: private)
+    assert sync_client.pending_count(a.db) == 20  # the kiosk's own acked seq is behind: ...
+    a.sync()  # ...its next push starts lower, the hub answers with duplicates only
+    assert sync_client.pending_count(a.db) == 0 and hub_rows(hub) == acked + 19
+
+
+def test_a_different_event_under_a_known_seq_is_refused_as_a_fork(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    record_notes(a, 5)
+    a.sync()
+    batch = own_batch(a, 3, 4)
+    batch["events"][0]["payload"]["name"] = "Someone else"
+    with pytest.raises(sync_client.HubRefused) as refused:
+        send(a, "POST", "/api/push", protocol.encode_body(batch))
+    assert refused.value.status == 409 and refused.value.code == "fork"
+    db = hub.db
+    assert store.scalar(db, "SELECT COUNT(*) FROM conflicts WHERE kind = 'fork'") == 1
+    assert "Someone else" not in str(store.query(db, "SELECT body FROM events"))
+    db.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda b: b["events"][0].update(origin="ZZZZZZ"), "only its own events"),
+        (lambda b: b["events"][0].update(scope="private"), "private events never leave"),
+        (lambda b: b["events"].reverse(), "seq order"),
+        (lambda b: b.update(to_seq=1), "seq order"),
+        (lambda b: b["events"][0].pop("payload"), "exactly the fields"),
+    ],
+)
+def test_malformed_batches_are_refused_whole(hub, make_kiosk, change, message):
+    a = make_kiosk("a", enrol_at=hub)
+    record_notes(a, 3)
+    batch = own_batch(a, 1, 5)
+    change(batch)
+    with pytest.raises(sync_client.HubRefused) as refused:
+        send(a, "POST", "/api/push", protocol.encode_body(batch))
+    assert refused.value.status == 400 and message in refused.value.answer["message"]
+    assert hub_rows(hub) == 0
+
+
+# --------------------------------------------------------------------------- forged requests
+
+
+def test_one_flipped_byte_in_a_signed_batch_is_refused(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    client = a.client()
+    body = bytearray(protocol.encode_body(own_batch(a, 1, 1)))
+    headers = protocol.sign_request(client.key, "POST", "/api/push", bytes(body), a.origin, client._next_counter())
+    body[len(body) // 2] ^= 0x01
+    with pytest.raises(sync_client.HubRefused) as refused:
+        client.connection.send("POST", "/api/push", bytes(body), headers)
+    assert refused.value.status == 401 and "signature" in refused.value.answer["message"]
+    assert hub_rows(hub) == 0
+
+
+@pytest.mark.parametrize("forgery", ["other_key", "unsigned", "unknown_kiosk", "bad_signature_text"])
+def test_forged_requests_are_refused(hub, make_kiosk, forgery):
+    a = make_kiosk("a", enrol_at=hub)
+    body = protocol.encode_body(own_batch(a, 1, 1))
+    client = a.client()
+    headers = protocol.sign_request(client.key, "POST", "/api/push", body, a.origin, client._next_counter())
+    if forgery == "other_key":
+        headers = protocol.sign_request(Ed25519PrivateKey.generate(), "POST", "/api/push", body, a.origin, 99)
+    elif forgery == "unsigned":
+        headers = {}
+    elif forgery == "unknown_kiosk":
+        headers = protocol.sign_request(client.key, "POST", "/api/push", body, "NOBODY", 1)
+    else:
+        headers[protocol.HEADER_SIGNATURE] = "not base64!"
+    with pytest.raises(sync_client.HubRefused) as refused:
+        client.connection.send("POST", "/api/push", body, headers)
+    assert refused.value.status == 401
+    assert hub_rows(hub) == 0
+
+
+def test_a_replayed_request_is_refused_whatever_the_clocks_say(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    client = a.client()
+    path = "/api/pull?after=0&limit=10"
+    headers = protocol.sign_request(client.key, "GET", path, b"", a.origin, client._next_counter())
+    client.connection.send("GET", path, None, headers)
+    with pytest.raises(sync_client.HubRefused) as refused:
+        client.connection.send("GET", path, None, headers)
+    assert refused.value.status == 401 and refused.value.code == "replayed"
+
+
+def test_a_kiosk_whose_counter_went_back_catches_up_once(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    a.sync()
+    with store.write(a.db):  # e.g. the database came back from last night's backup
+        a.db.execute("UPDATE sync_state SET request_counter = 0")
+    a.sync()
+    assert a.state()["request_counter"] > 2
+
+
+def test_a_revoked_kiosk_is_refused_and_told_so(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    a.sync()
+    db = hub.db
+    assert hub_store.revoke(db, a.origin)
+    db.close()
+    record_notes(a, 2)
+    with pytest.raises(sync_client.HubRefused) as refused:
+        a.sync()
+    assert refused.value.status == 403 and refused.value.code == "revoked"
+    assert "refused" in a.state()["last_error"]
+
+
+def test_an_enrolment_code_works_once(hub, make_kiosk):
+    a = make_kiosk("a")
+    b = make_kiosk("b")
+    code = hub.enrol_code("Résidence des Tilleuls")
+    sync_client.enrol(a.db, a.config, hub.url, code)
+    with pytest.raises(sync_client.HubRefused) as refused:
+        sync_client.enrol(b.db, b.config, hub.url, code)
+    assert refused.value.status == 403 and refused.value.code == "bad_code"
+    with pytest.raises(sync_client.HubRefused):
+        sync_client.enrol(b.db, b.config, hub.url, "BCDF-GHJK-LNPR")
+    assert not sync_client.is_enrolled(b.db)
+
+
+def test_an_enrolment_must_be_signed_by_the_key_it_enrols(hub, make_kiosk):
+    a = make_kiosk("a")
+    connection = sync_client.HubConnection(hub.url, timeout=5)
+    body = protocol.encode_body({"code": hub.enrol_code("X"), "origin": a.origin,
+                                 "public_key": keys.public_key_b64(Ed25519PrivateKey.generate())})
+    key = keys.load_or_create_signing_key(a.config)
+    with pytest.raises(sync_client.HubRefused) as refused:
+        connection.send("POST", "/api/enrol", body, protocol.sign_request(key, "POST", "/api/enrol", body, a.origin, 0))
+    assert refused.value.status == 401
+
+
+# --------------------------------------------------------------------------- hub down
+
+
+def test_hub_down_while_a_kiosk_records_5000_events_then_catch_up_in_bounded_batches(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    b = make_kiosk("b", enrol_at=hub)
+    hub.stop()
+    record_notes(a, 5000)
+    runner = sync_client.SyncRunner(a.config)
+    with pytest.raises(sync_client.HubUnreachable):
+        a.sync()
+    assert runner.run_now() is None  # the scheduled job: logs, counts, backs off
+    assert a.state()["failures"] == 2
+    assert 0 < runner.backoff_seconds(1) < runner.backoff_seconds(5) <= a.config["sync"]["backoff_max_seconds"]
+    assert runner.backoff_seconds(50) <= a.config["sync"]["backoff_max_seconds"]
+    hub.start()
+    hub.network.requests.clear()
+    result = a.sync()
+    assert result.pushed == 5002 and sync_client.pending_count(a.db) == 0
+    pushes = [p for p in hub.network.requests if p == "/api/push"]
+    assert len(pushes) == 11  # ceil(5003 seqs / 500)
+    b.sync()
+    assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]
+    pulls = [p for p in hub.network.requests if p == "/api/pull"]
+    assert len(pulls) <= 2 + 11 + 1
