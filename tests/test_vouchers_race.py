@@ -1,0 +1,85 @@
+"""Two neighbours scan the same voucher at the same moment, on a kiosk served by waitress:
+exactly one is credited, the other reads "already redeemed"."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from app_fixtures import PIN
+
+from kiosk import ledger, residents, store, vouchers
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Visitor:
+    """A browser of its own: a cookie jar, no redirects followed."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(self, path: str, form: dict) -> tuple[int, str]:
+        token = CSRF.search(self.get("/")[1]).group(1)
+        data = urllib.parse.urlencode({"csrf_token": token, **form}).encode()
+        return self._open(urllib.request.Request(self.base + path, data=data))
+
+    def _open(self, request) -> tuple[int, str]:
+        try:
+            with self.opener.open(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def login(self, resident) -> None:
+        assert self.post("/login/choose", {"resident_id": resident.id})[0] == 302
+        assert self.post("/login/pin", {"pin": PIN})[0] == 302
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_two_simultaneous_redemptions_credit_once(app, db, config, building, live_server):
+    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
+                           description="Ourlets", amount=3000)
+    (voucher,) = vouchers.issue_vouchers(db, config, resident_id=building.jeanne.id,
+                                         counts={2000: 1})
+    server = live_server(app, threads=4)
+    people = [building.paul, building.admin]
+    visitors = [Visitor(server.url) for _ in people]
+    for visitor, person in zip(visitors, people, strict=True):
+        visitor.login(person)
+    tokens = [CSRF.search(v.get("/vouchers/redeem")[1]).group(1) for v in visitors]
+    start = threading.Barrier(len(visitors), timeout=10)
+    results: list[tuple[int, str]] = [(0, "")] * len(visitors)
+
+    def redeem(index: int) -> None:
+        data = urllib.parse.urlencode({"csrf_token": tokens[index], "code": voucher.qr}).encode()
+        start.wait()
+        results[index] = visitors[index]._open(
+            urllib.request.Request(server.url + "/vouchers/redeem", data=data))
+
+    threads = [threading.Thread(target=redeem, args=(i,)) for i in range(len(visitors))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(15)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [302, 400], results
+    loser = next(body for status, body in results if status == 400)
+    assert "déjà été échangé" in loser
+    paul, admin = (residents.get(db, p.id).balance for p in people)
+    assert (paul, admin) in {(-1000, 0), (-3000, 2000)}  # one of them got the 20 CEEC
+    assert store.scalar(db, "SELECT COUNT(*) FROM voucher_settlements") == 1
+    assert store.scalar(db, "SELECT SUM(balance) FROM accounts") == 0
