@@ -148,10 +148,8 @@ def serve(ctx, host, port, threads):
     """
     from waitress import serve as waitress_serve
 
-    from . import create_app
+    from . import create_app, keys
     from .background import start_background
-
-    from . import keys
 
     config = _config(ctx)
     app = create_app(config)

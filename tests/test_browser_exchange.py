@@ -42,9 +42,9 @@ def osk_type(page, text: str) -> None:
             page.locator(f'.osk button[data-char="{char}"]').tap()
 
 
-def check(page, screenshot, name: str) -> None:
+def check(page, screenshot, name: str, sizes=((800, 480),)) -> None:
     assert_accessible(page)
-    screenshot(page, name, sizes=((800, 480),))
+    screenshot(page, name, sizes=sizes)
 
 
 def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(page, kiosk, db, building, screenshot):
@@ -66,7 +66,7 @@ def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(page, kiosk, db,
     page.locator('.numpad button[data-key="ok"]').tap()
     page.wait_for_url("**/me/")
     expect(page.get_by_test_id("balance")).to_have_text("0,00\u00a0CEEC")
-    check(page, screenshot, "03-home")
+    check(page, screenshot, "03-home", sizes=((800, 480), (1024, 600), (1920, 1080)))
 
     page.get_by_role("link", name="Enregistrer un échange").tap()
     page.wait_for_url("**/exchange/new")
@@ -86,7 +86,7 @@ def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(page, kiosk, db,
     expect(page.locator("#description")).to_have_value("Fuite sous evier")
     expect(page.locator("#hours")).to_have_value("1")
     expect(page.locator("#minutes")).to_have_value("30")
-    check(page, screenshot, "04-exchange-form")
+    check(page, screenshot, "04-exchange-form", sizes=((800, 480), (1024, 600), (1920, 1080)))
     page.get_by_role("button", name="Continuer").tap()
 
     page.wait_for_url("**/exchange/confirm")

@@ -13,7 +13,7 @@ bp = Blueprint("health", __name__)
 
 
 def _health() -> dict:
-    worker = current_app.extensions.get("kiosk_print_worker")  # set by `kiosk serve` when running
+    worker = current_app.extensions.get("print_worker")  # set by `kiosk serve` (background.py)
     return gather_health(
         db(),
         current_app.config["KIOSK"],
