@@ -16,6 +16,7 @@ import http.client
 import json
 import logging
 import random
+import sqlite3
 import ssl
 import threading
 import time
@@ -55,6 +56,11 @@ class HubRefused(SyncError):
         self.code = str(answer.get("error", "refused"))
         self.answer = answer
         super().__init__(f"hub refused ({status} {self.code}): {answer.get('message', '')}")
+
+
+class EventNotApplicable(SyncError):
+    """A pulled event that this kiosk's projections refuse (e.g. a voucher settled twice):
+    the page is rolled back and the cursor stays before it, so nothing is skipped."""
 
 
 class NotEnrolled(SyncError):
@@ -231,7 +237,12 @@ class SyncClient:
                 for _hub_seq, event in items:
                     if event.scope == "private" or (event.origin == self.origin and not include_own):
                         continue
-                    applied += eventlog.apply_foreign(self.db, event)
+                    try:
+                        applied += eventlog.apply_foreign(self.db, event)
+                    except sqlite3.Error as exc:
+                        raise EventNotApplicable(
+                            f"event {event.reference} ({event.type}) cannot be applied here: {exc}"
+                        ) from exc
                 self.db.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [max(cursor, last)])
             received += len(items)
             if not page.get("more"):

@@ -245,7 +245,8 @@ def authenticate(db: Database, method: str, path: str, body: bytes, headers) -> 
 def accept_batch(db: Database, kiosk: Kiosk, batch: Any) -> dict[str, int]:
     """Store a kiosk's batch covering its seqs ``from_seq``..``to_seq``; idempotent."""
     from_seq, to_seq, wires = _check_batch(kiosk, batch)
-    digests = {wire["seq"]: protocol.event_digest(wire) for wire in wires}
+    bodies = {wire["seq"]: protocol.canonical_json(wire) for wire in wires}
+    digests = {seq: hashlib.sha256(body.encode("utf-8")).hexdigest() for seq, body in bodies.items()}
     received = now_iso()
     try:
         with dbmod.write(db):
@@ -267,7 +268,7 @@ def accept_batch(db: Database, kiosk: Kiosk, batch: Any) -> dict[str, int]:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (w["id"], w["origin"], w["seq"], w["type"], w["scope"], kiosk.building,
-                     protocol.canonical_json(w), digests[w["seq"]], received)
+                     bodies[w["seq"]], digests[w["seq"]], received)
                     for w in new
                 ],
             )

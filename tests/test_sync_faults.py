@@ -301,3 +301,20 @@ def test_hub_down_while_a_kiosk_records_5000_events_then_catch_up_in_bounded_bat
     assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]
     pulls = [p for p in hub.network.requests if p == "/api/pull"]
     assert len(pulls) <= 2 + 11 + 1
+
+
+def test_an_event_the_projections_refuse_stops_the_pull_before_it_and_says_so(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    b = make_kiosk("b", enrol_at=hub)
+    record_notes(a, 3)
+    with store.write(a.db):  # a resident registered twice: the second insert must fail at b
+        store.events.apply_foreign(a.db, store.Event(
+            id="01900000-0000-7000-8000-0000000000ff", origin=a.origin, seq=99, type="account.opened",
+            scope="building", payload={"account_id": "system:fund", "label": "Fund"}, created_at="2026-01-01T00:00:00Z"))
+    with store.write(b.db):
+        store.record(b.db, "account.opened", {"account_id": "system:fund", "label": "Fund"})
+    a.sync()
+    with pytest.raises(sync_client.EventNotApplicable, match=f"{a.origin}-99"):
+        b.sync()
+    assert "cannot be applied" in b.state()["last_error"]
+    assert not store.query(b.db, "SELECT 1 FROM events WHERE origin = ? AND seq = 99", (a.origin,))

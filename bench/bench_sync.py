@@ -1,0 +1,164 @@
+"""Benchmark (run by hand, not a test): push then pull N events through a hub on loopback.
+
+    .venv/bin/python bench/bench_sync.py [--events 100000] [--batch-size 500]
+
+A fresh kiosk records N building events (not timed), pushes them to a hub running in its own
+process (waitress on 127.0.0.1), and a second kiosk of the same building pulls them. Reported:
+events per second of push, pull and both, against a raw SQLite bulk insert of the same rows
+in the same run (goal: within 5x), and the peak memory (VmHWM) of the hub process and of this
+kiosk process (goal: under 150 MB each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk import keys, store  # noqa: E402
+from kiosk.config import make_config  # noqa: E402
+from sync import client as sync_client  # noqa: E402
+from sync import hub_store  # noqa: E402
+
+HUB_SCRIPT = """
+import sys
+from waitress import serve
+from sync.hub import create_hub_app
+serve(create_hub_app(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), threads=2, ident="bench-hub")
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def peak_mb(pid: int | str = "self") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def start_hub(path: Path, port: int) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-c", HUB_SCRIPT, str(path), str(port)], cwd=ROOT)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise SystemExit("the hub did not start")
+
+
+def make_kiosk(folder: Path, name: str, batch_size: int):
+    config = make_config({
+        "storage": {"data_dir": str(folder / name)},
+        "sync": {"batch_size": batch_size, "timeout_seconds": 120},
+    })
+    db = store.connect(config.database_path)
+    keys.publish_public_key(db, config)
+    return config, db
+
+
+def record_events(db, count: int) -> None:
+    with store.write(db):
+        store.record(db, "resident.registered", {"resident_id": "r1", "apartment": "A-001",
+                                                 "name": "Claire Petit", "role": "admin", "status": "verified"})
+        for i in range(count - 1):
+            store.record(db, "resident.updated", {"resident_id": "r1", "name": f"Claire {i}"})
+
+
+def raw_bulk_insert(rows: list[tuple], path: Path) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute(
+        "CREATE TABLE events (local_id INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+        "origin TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, scope TEXT NOT NULL, "
+        "payload TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (origin, seq))"
+    )
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+    )
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--batch-size", type=int, default=500)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        hub_path = folder / "hub.sqlite3"
+        hub_store.connect_hub(hub_path).close()
+        port = free_port()
+        hub = start_hub(hub_path, port)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            config_a, db_a = make_kiosk(folder, "a", args.batch_size)
+            config_b, db_b = make_kiosk(folder, "b", args.batch_size)
+            hub_db = hub_store.connect_hub(hub_path)
+            for config, db in ((config_a, db_a), (config_b, db_b)):
+                sync_client.enrol(db, config, url, hub_store.create_enrol_code(hub_db, "Bench"))
+            hub_db.close()
+            record_events(db_a, args.events)
+            rows = [tuple(r) for r in store.query(
+                db_a, "SELECT id, origin, seq, type, scope, payload, created_at FROM events ORDER BY seq")]
+            raw_seconds = raw_bulk_insert(rows, folder / "raw.sqlite3")
+            del rows
+
+            started = time.perf_counter()
+            pushed = sync_client.SyncClient(db_a, config_a).push()
+            push_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            received, applied = sync_client.SyncClient(db_b, config_b).pull()
+            pull_seconds = time.perf_counter() - started
+            hub_peak = peak_mb(hub.pid)
+        finally:
+            hub.terminate()
+            hub.wait(10)
+
+    total = push_seconds + pull_seconds
+    raw_eps = args.events / raw_seconds
+    result = {
+        "events": args.events,
+        "batch_size": args.batch_size,
+        "pushed": pushed,
+        "pulled": received,
+        "applied": applied,
+        "push_events_per_s": round(pushed / push_seconds),
+        "pull_events_per_s": round(received / pull_seconds),
+        "push_then_pull_events_per_s": round(args.events / total),
+        "raw_sqlite_insert_events_per_s": round(raw_eps),
+        "slowdown_vs_raw_insert": round(raw_eps / (args.events / total), 1),
+        "hub_peak_mb": round(hub_peak, 1),
+        "kiosk_peak_mb": round(peak_mb(), 1),
+        "cpu_count": os.cpu_count(),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
