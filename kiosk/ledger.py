@@ -17,13 +17,13 @@ from . import clock, i18n, store
 from .categories import CATEGORIES
 from .config import Config
 from .errors import (
+    N_,
     AboveCeiling,
     AlreadyReversed,
     AmountTooLarge,
     BelowFloor,
     InvalidAmount,
     InvalidInput,
-    N_,
     NotFound,
     NotReversible,
     ResidentNotActive,

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from werkzeug.security import generate_password_hash
 
 from . import ids, store
-from .errors import InvalidInput, N_, NotFound
+from .errors import N_, InvalidInput, NotFound
 from .store import reads
 
 ROLES = ("resident", "admin")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from babel.dates import format_date
 from datetime import date
 
+from babel.dates import format_date
 from sqlite_utils import Database
 
 from . import ledger, store

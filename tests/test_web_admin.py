@@ -159,3 +159,51 @@ def test_transfer_pages_paginate(client, building):
     login(client, building.admin)
     assert client.get("/admin/transfers?page=abc").status_code == 200
     assert client.get("/admin/transfers?page=-3").status_code == 200
+
+
+def test_csv_exports_for_the_association_have_no_secrets(client, db, config, building):
+    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
+                           description="Ourlet; « pantalon »", category="sewing", minutes=15)
+    residents.issue_card(db, building.jeanne.id, print_it=False)
+    login(client, building.admin)
+    page = text_of(client.get("/admin/exports/"))
+    assert "Exports pour l'association" in page
+    people = client.get("/admin/exports/residents.csv")
+    assert people.mimetype == "text/csv"
+    body = people.get_data(as_text=True)
+    assert body.startswith("\ufeffapartment;name;role;status")
+    assert "B-204;Jeanne Martin;resident;verified;2,50" in body
+    assert "scrypt" not in body and "pin" not in body.lower()
+    from kiosk import clock
+
+    month = clock.now().astimezone(config.timezone).strftime("%Y-%m")
+    moves = client.get(f"/admin/exports/transfers.csv?start={month}&end={month}").get_data(as_text=True)
+    assert '"Ourlet; « pantalon »"' in moves and ";2,50;15;sewing;" in moves
+    empty = client.get("/admin/exports/transfers.csv?start=2001-01&end=2001-02").get_data(as_text=True)
+    assert empty.count("\r\n") == 1  # the header only
+
+
+@pytest.mark.parametrize("query", ["start=2026-13&end=2026-01", "start=2026-05&end=2026-01", "start=&end=", "start=abc&end=def"])
+def test_a_bad_export_period_is_a_clear_message(client, building, query):
+    login(client, building.admin)
+    response = client.get(f"/admin/exports/transfers.csv?{query}", follow_redirects=True)
+    assert response.mimetype == "text/html"
+    text = text_of(response)
+    assert "mois" in text
+
+
+def test_an_admin_prints_a_residents_monthly_statement(client, db, config, building):
+    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
+                           description="Couture", category="sewing", minutes=60)
+    login(client, building.admin)
+    page = text_of(client.get(f"/admin/residents/{building.jeanne.id}"))
+    assert "Imprimer le relevé de" in page
+    from kiosk import clock
+
+    month = clock.now().astimezone(config.timezone).strftime("%Y-%m")
+    response = post(client, f"/admin/exports/statement/{building.jeanne.id}", {"month": month}, follow_redirects=True)
+    assert "Le relevé de Jeanne Martin est en cours d'impression" in text_of(response)
+    from printing.queue import list_jobs
+
+    [job] = [j for j in list_jobs(db) if j.layout == "statement"]
+    assert job.payload["month"] == month and job.payload["lines"][0]["amount"] == 1000

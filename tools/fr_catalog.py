@@ -15,6 +15,20 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent / "kiosk" / "translations"
 
 FR = {
+    'Exports for the association': "Exports pour l'association",
+    'CSV files open in a spreadsheet. They never contain a PIN or a card code.': "Les fichiers CSV s'ouvrent dans un tableur. Ils ne contiennent jamais de code ni de carte.",
+    'Residents and balances': 'Résidents et soldes',
+    'Period': 'Période',
+    'Transfers of the period': 'Virements de la période',
+    'Vouchers of the period': 'Bons de la période',
+    'Unknown export.': 'Export inconnu.',
+    'There are no vouchers yet.': "Il n'y a pas encore de bons.",
+    'The statement of %(name)s is being printed.': "Le relevé de %(name)s est en cours d'impression.",
+    'Print the statement of': 'Imprimer le relevé de',
+    'the latest exchanges': 'les derniers échanges',
+    'Print': 'Imprimer',
+    'Choose the first and last month of the period.': 'Choisissez le premier et le dernier mois de la période.',
+    'The first month must come before the last one.': 'Le premier mois doit précéder le dernier.',
     'Needs attention': 'À vérifier',
     'MB': 'Mo',
     'Everything is working.': 'Tout fonctionne.',

@@ -117,7 +117,12 @@ def _register_optional_blueprints(app: Flask) -> None:
     """Blueprints of other areas (health, print queue...), registered when present."""
     import importlib
 
-    for module_name in ("kiosk.web.health", "kiosk.web.printer_admin", "kiosk.web.sync_admin"):
+    for module_name in (
+        "kiosk.web.health",
+        "kiosk.web.printer_admin",
+        "kiosk.web.sync_admin",
+        "kiosk.web.exports",
+    ):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

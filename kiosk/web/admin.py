@@ -86,6 +86,7 @@ def resident_edit(resident_id: str):
         resident=resident,
         locked_until=auth.locked_until(db(), resident.id),
         card_number=residents.card_number(db(), resident.id),
+        statement_months=ledger.statement(db(), g.config, resident.id).months[:24],
         error=error,
     ), (400 if error else 200)
 

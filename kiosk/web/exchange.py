@@ -9,7 +9,7 @@ from printing import queue as print_queue
 
 from .. import auth, ledger, residents
 from ..categories import CATEGORIES
-from ..errors import InvalidInput, KioskError, N_, NotFound
+from ..errors import N_, InvalidInput, KioskError, NotFound
 from ..money import parse_amount, parse_duration
 from .formatting import error_message
 from .session_state import current_resident, db, login_required
