@@ -41,6 +41,7 @@ def test_exchange_receipt_in_french(db, loopback_printer, tmp_path):
     assert paper.find("1 h 30")
     assert paper.find("15,00 CEEC")
     assert paper.find("-15,00 CEEC") and paper.find("1 234,50 CEEC")
+    assert paper.barcodes == ["RJGPEP-42"]  # the reference as Code128, scanned at the kiosk
     assert paper.cuts == 1
     assert paper.status_requests == [1, 4, 1, 4]  # before the job and after it
     assert all(len(line) <= 48 or style[1] for line, style in zip(paper.lines, paper.styles, strict=True))

@@ -9,6 +9,7 @@ Payload::
      "category_label": "Bricolage et petite plomberie",  # already in the print language
      "minutes": 90 | None, "amount": 1500}                 # hundredths
 
+The reference is printed as text and as a Code128 barcode.
 With ``[receipts] copies = 2`` the job prints one copy for each resident, each showing only its
 holder's balance; with one copy, every balance the ledger did not set to None is shown.
 ``[receipts] show_balances = false`` hides balances altogether.
@@ -71,5 +72,7 @@ def _one_copy(document: Document, payload: dict, settings: PrintSettings, words:
             for name, balance in shown:
                 document.columns(_("New balance of %(name)s", name=name), words.amount(balance))
     document.separator()
+    # The reference as a Code128: the volunteer finds the transfer by scanning the paper.
+    document.barcode(payload["reference"])
     document.text(_("Thank you for helping each other!"), align="center")
     footer_cut(document)
