@@ -421,3 +421,21 @@ def test_voucher_events_are_network_events_and_their_transfers_stay_in_the_build
     row = store.query_one(db, "SELECT payload FROM events WHERE type = 'voucher.issued'")
     signature = base64.b64decode(__import__("json").loads(row[0])["signature"])
     assert voucher_codes.read_code(voucher.qr).signature == signature
+
+
+def test_the_printed_voucher_s_qr_code_reads_back_and_redeems(db, config, jeanne_has_80):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from printing.admin import job_preview_png
+    from printing.settings import PrintSettings
+
+    b = jeanne_has_80
+    (voucher,) = issue(db, config, b.jeanne, {1000: 1})
+    (job,) = print_queue.list_jobs(db, reference=voucher.serial)
+    png = job_preview_png(db, job.id, PrintSettings.from_config(config.values, config.preview_dir))
+    (read,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    vouchers.redeem_voucher(db, config, read.text, resident_id=b.paul.id)
+    assert balance(db, b.paul) == -7000
