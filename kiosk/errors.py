@@ -84,7 +84,7 @@ class AlreadyReversed(KioskError):
 
 
 class NotReversible(KioskError):
-    msgid = N_("A reversal cannot itself be reversed; record a new exchange instead.")
+    msgid = N_("Only an exchange can be reversed: record a new exchange instead, or cancel a voucher from the vouchers page.")
 
 
 class PermissionDenied(KioskError):

@@ -186,7 +186,9 @@ def reverse_transfer(db: Database, config: Config, transfer_id: str, *, admin_id
         original = reads.transfer(db, transfer_id)
         if original is None:
             raise NotFound(N_("This transfer does not exist."))
-        if original["kind"] == "reversal":
+        if original["kind"] != "exchange":
+            # reversals, and voucher movements (settled by the voucher functions, which keep
+            # the circulation account equal to the outstanding vouchers)
             raise NotReversible()
         if original["reversed_by_reference"]:
             raise AlreadyReversed()

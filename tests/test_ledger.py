@@ -205,3 +205,13 @@ def test_random_histories_keep_the_books_balanced(ops):
         rebuilt = store.rebuild(db, Path(tmp) / "rebuilt.sqlite3")
         assert store.projection_snapshot(rebuilt) == store.projection_snapshot(db)
         rebuilt.close()
+
+
+def test_voucher_movements_cannot_be_reversed_as_exchanges(db, config, building):
+    from kiosk import vouchers
+
+    exchange(db, config, building.paul, building.jeanne, amount=4000)
+    (voucher,) = vouchers.issue_vouchers(db, config, resident_id=building.jeanne.id, counts={500: 1})
+    issue = [t for t in ledger.recent_transfers(db) if t.kind == "voucher_issue"][0]
+    with pytest.raises(NotReversible):
+        ledger.reverse_transfer(db, config, issue.id, admin_id=building.admin.id, reason="erreur")

@@ -77,8 +77,6 @@ def test_jeanne_issues_two_vouchers_and_paul_redeems_one_once(page, app, db, con
     assert residents.get(db, building.paul.id).balance == -3000
 
 
-@pytest.mark.xfail(strict=True, reason="scanner.js keeps at most MAX_LENGTH = 80 keys of a burst; "
-                   "a voucher QR is ~163 letters (Ed25519 signature): raise it to 200")
 def test_a_full_length_voucher_qr_typed_by_the_scanner_reaches_the_kiosk(
         page, app, db, config, building, live_server):
     from kiosk import vouchers

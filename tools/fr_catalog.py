@@ -89,7 +89,7 @@ FR = {
     "A name is at most %(max)d characters.": "Un nom fait au plus %(max)d caractères.",
     "A neighbour helped me: I pay": "Un voisin m'a aidé : je paie",
     "A new card is being printed. The previous card no longer works.": "Une nouvelle carte est en cours d'impression. L'ancienne carte ne fonctionne plus.",
-    "A reversal cannot itself be reversed; record a new exchange instead.": "Une annulation ne peut pas être annulée ; enregistrez plutôt un nouvel échange.",
+    "Only an exchange can be reversed: record a new exchange instead, or cancel a voucher from the vouchers page.": "Seul un échange peut être annulé : enregistrez plutôt un nouvel échange, ou annulez un bon depuis la page des bons.",
     "A reversal is a new transfer the other way. The original stays in the history.": "Une annulation est un nouveau virement en sens inverse. L'original reste dans l'historique.",
     "ABC": "ABC",
     "Accents": "Accents",

@@ -17,7 +17,7 @@
 
   const ALPHABET = "BCDEFGHJKLNPRSTUVXY";
   const CODE_PATTERN = /^K[CV][BCDEFGHJKLNPRSTUVXY]{10,}$/;
-  const MAX_LENGTH = 80; // longer bursts are not codes: stop collecting
+  const MAX_LENGTH = 256; // a voucher QR is ~165 letters (64-byte signature); longer bursts are not codes
   const FIELD_BURST_GAP_MS = 100; // in a field, a longer pause starts a new burst
   const PAGE_BURST_GAP_MS = 500; // outside fields, slow scanners are still welcome
   const FIELD_MIN_KEYS = 10;
