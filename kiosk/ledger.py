@@ -88,7 +88,7 @@ class Statement:
         return -sum(line.signed_amount for line in self.lines if line.signed_amount < 0)
 
 
-def _format_amount(config: Config, hundredths: int) -> str:
+def format_amount(config: Config, hundredths: int) -> str:
     from babel.numbers import format_decimal
 
     from .money import to_decimal
@@ -108,9 +108,9 @@ def _check_limits(db: Database, config: Config, payer: Resident, payee: Resident
     payer_balance = reads.account_balance(db, payer.account_id)
     payee_balance = reads.account_balance(db, payee.account_id)
     if payer_balance - amount < floor:
-        raise BelowFloor(name=payer.name, floor=_format_amount(config, floor))
+        raise BelowFloor(name=payer.name, floor=format_amount(config, floor))
     if payee_balance + amount > ceiling:
-        raise AboveCeiling(name=payee.name, ceiling=_format_amount(config, ceiling))
+        raise AboveCeiling(name=payee.name, ceiling=format_amount(config, ceiling))
 
 
 def clean_description(text: str | None) -> str:
@@ -132,7 +132,7 @@ def exchange_amount(config: Config, *, minutes: int | None, amount: int | None) 
         raise InvalidAmount()
     maximum = config.amount("max_exchange")
     if amount > maximum:
-        raise AmountTooLarge(max=_format_amount(config, maximum))
+        raise AmountTooLarge(max=format_amount(config, maximum))
     return amount
 
 
@@ -175,7 +175,7 @@ def record_exchange(
                 "recorded_by": recorded_by,
             },
         )
-        _queue_receipt(db, config, event.id)
+        queue_receipt(db, config, event.id)
     return get_transfer(db, event.id)
 
 
@@ -195,9 +195,9 @@ def reverse_transfer(db: Database, config: Config, transfer_id: str, *, admin_id
         amount = original["amount"]
         # The reversal takes from the original payee and gives back to the original payer.
         if original["payee_id"] and reads.account_balance(db, original["credit_account"]) - amount < config.amount("credit_floor"):
-            raise BelowFloor(name=original["payee_name"], floor=_format_amount(config, config.amount("credit_floor")))
+            raise BelowFloor(name=original["payee_name"], floor=format_amount(config, config.amount("credit_floor")))
         if original["payer_id"] and reads.account_balance(db, original["debit_account"]) + amount > config.amount("credit_ceiling"):
-            raise AboveCeiling(name=original["payer_name"], ceiling=_format_amount(config, config.amount("credit_ceiling")))
+            raise AboveCeiling(name=original["payer_name"], ceiling=format_amount(config, config.amount("credit_ceiling")))
         event = store.record(
             db,
             "transfer.recorded",
@@ -213,7 +213,7 @@ def reverse_transfer(db: Database, config: Config, transfer_id: str, *, admin_id
                 "recorded_by": admin_id,
             },
         )
-        _queue_receipt(db, config, event.id)
+        queue_receipt(db, config, event.id)
     return get_transfer(db, event.id)
 
 
@@ -263,7 +263,7 @@ def statement(db: Database, config: Config, resident_id: str, *, month: str | No
     return Statement(resident=resident, balance=resident.balance, month=month, months=months, lines=lines)
 
 
-def _queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
+def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
     """Queue the receipt of a transfer, in the transfer's own transaction."""
     from printing import queue as print_queue
 

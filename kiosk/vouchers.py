@@ -26,7 +26,7 @@ from . import clock, keys, store
 from . import voucher_codes as codes
 from .config import Config
 from .errors import N_, AboveCeiling, BelowFloor, InvalidInput, ResidentNotActive
-from .ledger import _format_amount, _queue_receipt
+from .ledger import format_amount, queue_receipt
 from .residents import get as get_resident
 from .store import reads
 from .store import voucher_reads as vreads
@@ -207,15 +207,15 @@ def issue_vouchers(
             raise TooManyOutstanding(max=settings["max_outstanding_count"], count=count_out)
         max_amount = settings["max_outstanding_amount"] * 100
         if total_out + total > max_amount:
-            raise OutstandingTooLarge(max=_format_amount(config, max_amount),
-                                      total=_format_amount(config, total_out))
+            raise OutstandingTooLarge(max=format_amount(config, max_amount),
+                                      total=format_amount(config, total_out))
         balance = reads.account_balance(db, resident.account_id)
         if not settings["allow_credit"] and balance - total < 0:
-            raise BalanceTooLow(total=_format_amount(config, total),
-                                balance=_format_amount(config, balance))
+            raise BalanceTooLow(total=format_amount(config, total),
+                                balance=format_amount(config, balance))
         floor = config.amount("credit_floor")
         if balance - total < floor:
-            raise BelowFloor(name=resident.name, floor=_format_amount(config, floor))
+            raise BelowFloor(name=resident.name, floor=format_amount(config, floor))
         _ensure_system_account(db, CIRCULATION_ACCOUNT)
         origin = store.kiosk_id(db)
         seq = vreads.next_voucher_seq(db, origin)
@@ -379,7 +379,7 @@ def redeem_voucher(
             check_redeemable(db, config, checked, honour_expired=honoured_by is not None)
             ceiling = config.amount("credit_ceiling")
             if bearer.balance + code.amount > ceiling:
-                raise AboveCeiling(name=bearer.name, ceiling=_format_amount(config, ceiling))
+                raise AboveCeiling(name=bearer.name, ceiling=format_amount(config, ceiling))
             _ensure_system_account(db, CIRCULATION_ACCOUNT)
             transfer = store.record(db, "transfer.recorded", {
                 "kind": "voucher_redeem",
@@ -399,7 +399,7 @@ def redeem_voucher(
                 "decided_by": honoured_by,
                 "transfer_id": transfer.id,
             })
-            _queue_receipt(db, config, transfer.id)
+            queue_receipt(db, config, transfer.id)
     except sqlite3.IntegrityError:
         # Another request settled it between our check and our insert: the database refused.
         error = _settlement_error(db, code.serial)
