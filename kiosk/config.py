@@ -102,6 +102,17 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "max_outstanding_amount": 100,  # whole CEEC, per resident
         "expired_policy": "issuer",  # preselected for expired vouchers: issuer or common_fund
     },
+    "board": {
+        "categories": [  # keys of kiosk/categories.py offered on the board, in this order
+            "diy", "sewing", "haircut", "school", "moving", "computer", "childcare", "pets",
+            "plants", "cooking", "transport", "other",
+        ],
+        "page_size": 8,  # posts per page of the board
+        "request_expiry_days": 14,  # a payment request not answered by then expires
+        "sheet_day": "mon",  # weekly board sheet: mon, tue, wed, thu, fri, sat, sun or "" (off)
+        "sheet_hour": 8,  # local hour of the weekly board sheet, 0-23
+        "sheet_max_posts": 15,  # most offers (and most requests) on the sheet
+    },
 }
 
 LANGUAGES = ("fr", "en")
@@ -171,6 +182,10 @@ def _check_type(section: str, key: str, value: Any, default: Any) -> Any:
     elif isinstance(default, str):
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a text in quotes, not {value!r}")
+    elif isinstance(default, list) and default and isinstance(default[0], str):
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise ConfigError(f"{where} must be a list of texts in quotes, e.g. [\"diy\", \"other\"], not {value!r}")
+        value = list(value)
     elif isinstance(default, list):
         if not isinstance(value, list) or not all(
             isinstance(item, int) and not isinstance(item, bool) for item in value
@@ -238,6 +253,7 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
     if not 1 <= sync["hub_port"] <= 65535:
         raise ConfigError("[sync] hub_port must be between 1 and 65535")
     _validate_vouchers(values["vouchers"])
+    _validate_board(values["board"])
 
 
 VOUCHER_POLICIES = ("issuer", "common_fund")
@@ -257,6 +273,31 @@ def _validate_vouchers(vouchers: dict[str, Any]) -> None:
         raise ConfigError("[vouchers] max_outstanding_amount must be at least 1")
     if vouchers["expired_policy"] not in VOUCHER_POLICIES:
         raise ConfigError(f"[vouchers] expired_policy must be one of {', '.join(VOUCHER_POLICIES)}")
+
+
+SHEET_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _validate_board(board: dict[str, Any]) -> None:
+    from .categories import CATEGORIES
+
+    categories = board["categories"]
+    unknown = [key for key in categories if key not in CATEGORIES]
+    if not categories or unknown or len(set(categories)) != len(categories):
+        raise ConfigError(
+            f"[board] categories must list different known categories ({', '.join(CATEGORIES)})"
+            + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+        )
+    if not 3 <= board["page_size"] <= 50:
+        raise ConfigError("[board] page_size must be between 3 and 50")
+    if board["request_expiry_days"] < 1:
+        raise ConfigError("[board] request_expiry_days must be at least 1")
+    if board["sheet_day"] and board["sheet_day"] not in SHEET_DAYS:
+        raise ConfigError(f"[board] sheet_day must be one of {', '.join(SHEET_DAYS)} or \"\" (no sheet)")
+    if not 0 <= board["sheet_hour"] <= 23:
+        raise ConfigError("[board] sheet_hour must be between 0 and 23")
+    if not 1 <= board["sheet_max_posts"] <= 100:
+        raise ConfigError("[board] sheet_max_posts must be between 1 and 100")
 
 
 def make_config(overrides: dict[str, dict[str, Any]] | None = None, source: str | None = None) -> Config:

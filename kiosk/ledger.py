@@ -57,6 +57,7 @@ class Transfer:
     credit_label: str
     reverses_reference: str | None
     reversed_by_reference: str | None
+    post_id: str | None = None  # the board post this exchange came from
 
     @classmethod
     def from_row(cls, row) -> Transfer:
@@ -147,8 +148,12 @@ def record_exchange(
     minutes: int | None = None,
     amount: int | None = None,
     recorded_by: str | None = None,
+    post_id: str | None = None,
 ) -> Transfer:
-    """The payer received a service or good from the payee: move its CEEC, queue a receipt."""
+    """The payer received a service or good from the payee: move its CEEC, queue a receipt.
+
+    ``post_id`` names the board post the exchange came from (kept on the transfer).
+    """
     if payer_id == payee_id:
         raise SelfPayment()
     description = clean_description(description)
@@ -173,6 +178,7 @@ def record_exchange(
                 "description": description,
                 "category": category,
                 "recorded_by": recorded_by,
+                **({"post_id": post_id} if post_id else {}),
             },
         )
         queue_receipt(db, config, event.id)

@@ -32,11 +32,14 @@ _PROJECTORS: dict[str, Projector] = {}
 PROJECTION_TABLES: list[str] = [
     "residents", "credentials", "revoked_cards", "accounts", "transfers", "kiosk_keys",
     "vouchers", "voucher_settlements",
+    "board_posts", "board_messages", "board_helpers", "payment_requests", "loans",
 ]
 
 # Modules whose import registers projectors (and extends PROJECTION_TABLES). Each area of the
 # kiosk adds its own module here.
-PROJECTOR_MODULES: list[str] = ["kiosk.store.projections", "kiosk.store.projections_vouchers"]
+PROJECTOR_MODULES: list[str] = [
+    "kiosk.store.projections", "kiosk.store.projections_vouchers", "kiosk.store.projections_board",
+]
 
 
 @dataclass(frozen=True)

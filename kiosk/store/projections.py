@@ -84,11 +84,11 @@ def _transfer_recorded(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
         "INSERT INTO transfers (id, reference, kind, debit_account, credit_account, amount, minutes, "
-        "description, category, reverses, recorded_by, origin, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "description, category, reverses, recorded_by, origin, created_at, post_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [event.id, event.reference, p["kind"], p["debit_account"], p["credit_account"], p["amount"],
          p.get("minutes"), p.get("description", ""), p.get("category", "other"), p.get("reverses"),
-         p.get("recorded_by"), event.origin, event.created_at],
+         p.get("recorded_by"), event.origin, event.created_at, p.get("post_id")],
     )
     db.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", [p["amount"], p["debit_account"]])
     db.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", [p["amount"], p["credit_account"]])

@@ -249,3 +249,114 @@ def m006_sync_state(db: Database) -> None:
         INSERT INTO sync_state (id) VALUES (1);
         """
     )
+
+
+@migrations()
+def m007_board(db: Database) -> None:
+    db.executescript(
+        """
+        -- A transfer may settle an exchange found on the board: the post's id (no FK: a post
+        -- may be withdrawn, or come from another building of the network).
+        ALTER TABLE transfers ADD COLUMN post_id TEXT;
+
+        -- Offers ("je propose") and requests ("je cherche") of this building and, through
+        -- sync, of the network. Never deleted: a withdrawal sets withdrawn_*; an end date is
+        -- compared with the clock when the board is read.
+        CREATE TABLE board_posts (
+            id               TEXT PRIMARY KEY,            -- the publishing event's id
+            reference        TEXT NOT NULL UNIQUE,        -- ORIGIN-SEQ
+            origin           TEXT NOT NULL,               -- the kiosk where it was posted
+            building         TEXT NOT NULL,               -- that kiosk's building name
+            scope            TEXT NOT NULL CHECK (scope IN ('building', 'network')),
+            direction        TEXT NOT NULL CHECK (direction IN ('offer', 'request')),
+            kind             TEXT NOT NULL CHECK (kind IN ('service', 'lend', 'give', 'barter',
+                                                           'carpool', 'other')),
+            category         TEXT NOT NULL,
+            title            TEXT NOT NULL,
+            description      TEXT NOT NULL DEFAULT '',
+            availability     TEXT NOT NULL DEFAULT '',
+            price_mode       TEXT NOT NULL CHECK (price_mode IN ('per_hour', 'fixed', 'free')),
+            price            INTEGER CHECK ((price_mode = 'free') = (price IS NULL)),
+            ends_on          TEXT,                        -- last day shown (building's date)
+            poster_id        TEXT NOT NULL,               -- no FK: may live in another building
+            poster_name      TEXT NOT NULL,               -- as posted (remote posts)
+            poster_apartment TEXT NOT NULL,
+            posted_by        TEXT,                        -- an admin or super neighbour, for them
+            created_at       TEXT NOT NULL,               -- UTC, display only
+            withdrawn_at     TEXT,
+            withdrawn_by     TEXT
+        );
+        CREATE INDEX board_posts_by_poster ON board_posts (poster_id);
+        CREATE INDEX board_posts_by_category ON board_posts (category, direction);
+
+        -- Full-text index of the posts (a projection too, rebuilt from the log). Accents and
+        -- case are ignored: "electricite" finds "Électricité".
+        CREATE VIRTUAL TABLE board_posts_fts USING fts5(
+            post_id UNINDEXED, title, description, availability,
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+
+        -- "I'm interested": a message for the poster, shown at their next login.
+        CREATE TABLE board_messages (
+            id           TEXT PRIMARY KEY,                -- the event's id
+            post_id      TEXT NOT NULL REFERENCES board_posts (id),
+            sender_id    TEXT NOT NULL REFERENCES residents (id),
+            recipient_id TEXT NOT NULL REFERENCES residents (id),
+            body         TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            read_at      TEXT
+        );
+        CREATE INDEX board_messages_by_recipient ON board_messages (recipient_id, read_at);
+
+        -- Super neighbours: residents an admin allows to post for someone without the kiosk.
+        CREATE TABLE board_helpers (
+            resident_id TEXT PRIMARY KEY REFERENCES residents (id),
+            granted_by  TEXT REFERENCES residents (id),
+            granted_at  TEXT NOT NULL
+        );
+
+        -- Payment requests: the provider asks, the payer accepts with a PIN (then a transfer is
+        -- recorded) or declines with a reason; pending past expires_at means expired.
+        CREATE TABLE payment_requests (
+            id           TEXT PRIMARY KEY,                -- the event's id
+            reference    TEXT NOT NULL UNIQUE,
+            provider_id  TEXT NOT NULL REFERENCES residents (id),
+            payer_id     TEXT NOT NULL REFERENCES residents (id),
+            description  TEXT NOT NULL,
+            category     TEXT NOT NULL,
+            minutes      INTEGER CHECK (minutes IS NULL OR minutes > 0),
+            amount       INTEGER NOT NULL CHECK (amount > 0),
+            post_id      TEXT,
+            loan_id      TEXT,
+            created_by   TEXT REFERENCES residents (id),
+            created_at   TEXT NOT NULL,
+            expires_at   TEXT NOT NULL,
+            status       TEXT NOT NULL DEFAULT 'pending'
+                         CHECK (status IN ('pending', 'accepted', 'declined')),
+            decided_at   TEXT,
+            reason       TEXT,
+            transfer_id  TEXT UNIQUE REFERENCES transfers (id)
+        );
+        CREATE INDEX payment_requests_by_payer ON payment_requests (payer_id, status);
+        CREATE INDEX payment_requests_by_provider ON payment_requests (provider_id, status);
+
+        -- The lending register: what was lent, from whom, to whom, since, until.
+        CREATE TABLE loans (
+            id           TEXT PRIMARY KEY,                -- the event's id
+            reference    TEXT NOT NULL UNIQUE,
+            lender_id    TEXT NOT NULL REFERENCES residents (id),
+            borrower_id  TEXT NOT NULL REFERENCES residents (id),
+            item         TEXT NOT NULL,
+            post_id      TEXT,
+            due_on       TEXT,                            -- building's date; NULL: no due date
+            rate_mode    TEXT NOT NULL CHECK (rate_mode IN ('none', 'per_day', 'per_loan')),
+            rate         INTEGER CHECK ((rate_mode = 'none') = (rate IS NULL)),
+            recorded_by  TEXT REFERENCES residents (id),
+            created_at   TEXT NOT NULL,
+            returned_at  TEXT,
+            request_id   TEXT REFERENCES payment_requests (id)
+        );
+        CREATE INDEX loans_by_lender ON loans (lender_id, returned_at);
+        CREATE INDEX loans_by_borrower ON loans (borrower_id, returned_at);
+        """
+    )
