@@ -113,6 +113,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "sheet_hour": 8,  # local hour of the weekly board sheet, 0-23
         "sheet_max_posts": 15,  # most offers (and most requests) on the sheet
     },
+    "projects": {
+        "deadline_check_minutes": 5,  # how often group purchases past their deadline are closed
+        "default_order_days": 7,  # a new group purchase's deadline is proposed this many days ahead
+    },
 }
 
 LANGUAGES = ("fr", "en")
@@ -254,6 +258,11 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
         raise ConfigError("[sync] hub_port must be between 1 and 65535")
     _validate_vouchers(values["vouchers"])
     _validate_board(values["board"])
+    projects = values["projects"]
+    if not 1 <= projects["deadline_check_minutes"] <= 1440:
+        raise ConfigError("[projects] deadline_check_minutes must be between 1 and 1440")
+    if not 1 <= projects["default_order_days"] <= 90:
+        raise ConfigError("[projects] default_order_days must be between 1 and 90")
 
 
 VOUCHER_POLICIES = ("issuer", "common_fund")

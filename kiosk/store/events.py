@@ -33,12 +33,16 @@ PROJECTION_TABLES: list[str] = [
     "residents", "credentials", "revoked_cards", "accounts", "transfers", "kiosk_keys",
     "vouchers", "voucher_settlements",
     "board_posts", "board_messages", "board_helpers", "payment_requests", "loans",
+    "projects", "project_coordinators", "project_members", "project_updates", "project_tasks",
+    "project_volunteers", "project_dues", "purchases", "purchase_products", "purchase_orders",
+    "purchase_households", "purchase_fees",
 ]
 
 # Modules whose import registers projectors (and extends PROJECTION_TABLES). Each area of the
 # kiosk adds its own module here.
 PROJECTOR_MODULES: list[str] = [
     "kiosk.store.projections", "kiosk.store.projections_vouchers", "kiosk.store.projections_board",
+    "kiosk.store.projections_projects",
 ]
 
 

@@ -360,3 +360,198 @@ def m007_board(db: Database) -> None:
         CREATE INDEX loans_by_borrower ON loans (borrower_id, returned_at);
         """
     )
+
+
+PROJECT_TRANSFER_KINDS = ("project_contribution", "project_payment", "purchase_fee")
+
+
+def _widen_transfer_kinds(db: Database, kinds: tuple[str, ...]) -> None:
+    """Add ``kinds`` to the transfers table's ``kind`` CHECK, in place.
+
+    SQLite cannot alter a CHECK, and rebuilding the table is no longer possible here: other
+    tables (vouchers, payment requests...) hold foreign keys to transfers, so dropping it
+    fails with foreign keys on, and a migration cannot turn them off (it runs inside a
+    transaction). SQLite documents, for removing or loosening a CHECK, that the table's SQL
+    may be rewritten in sqlite_schema with writable_schema and the schema version bumped
+    (https://www.sqlite.org/lang_altertable.html#otheralter): no row changes, and every
+    existing row meets the looser rule. Only the list inside ``CHECK (kind IN (...))`` is
+    changed, so columns added by other migrations are kept as they are.
+    """
+    import re
+
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'transfers'").fetchone()[0]
+    match = re.search(r"CHECK \(kind IN \(([^)]*)\)\)", sql)
+    if match is None:
+        raise RuntimeError("transfers.kind has no CHECK (kind IN (...)) to widen")
+    known = re.findall(r"'([a-z_]+)'", match.group(1))
+    wanted = known + [kind for kind in kinds if kind not in known]
+    new_check = "CHECK (kind IN ({}))".format(", ".join(f"'{kind}'" for kind in wanted))
+    new_sql = sql[: match.start()] + new_check + sql[match.end():]
+    version = db.execute("PRAGMA schema_version").fetchone()[0]
+    db.execute("PRAGMA writable_schema = ON")
+    try:
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'transfers'", [new_sql])
+        db.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    finally:
+        db.execute("PRAGMA writable_schema = OFF")
+
+
+@migrations()
+def m008_projects(db: Database) -> None:
+    _widen_transfer_kinds(db, PROJECT_TRANSFER_KINDS)
+    db.executescript(
+        """
+        -- Building projects: group purchases, shared equipment, events. Each has its own CEEC
+        -- system account ("project:<id>") opened with account.opened.
+        CREATE TABLE projects (
+            id            TEXT PRIMARY KEY,
+            title         TEXT NOT NULL,
+            description   TEXT NOT NULL DEFAULT '',
+            kind          TEXT NOT NULL CHECK (kind IN ('group_purchase', 'shared_equipment',
+                                                        'event', 'other')),
+            status        TEXT NOT NULL CHECK (status IN ('proposed', 'open', 'running', 'closed')),
+            account_id    TEXT NOT NULL REFERENCES accounts (id),
+            created_by    TEXT REFERENCES residents (id),
+            created_at    TEXT NOT NULL,
+            updated_at    TEXT NOT NULL,
+            -- A recurring contribution (wifi bill, composter): the whole amount per period,
+            -- shared by the members; euros reimburse dues_payee_id, CEEC go to the account.
+            dues_currency TEXT CHECK (dues_currency IS NULL OR dues_currency IN ('eur', 'ceec')),
+            dues_amount   INTEGER CHECK (dues_amount IS NULL OR dues_amount > 0),  -- cents or hundredths
+            dues_period   TEXT CHECK (dues_period IS NULL OR dues_period IN ('month', 'quarter', 'year')),
+            dues_payee_id TEXT REFERENCES residents (id),
+            CHECK ((dues_currency IS NULL) = (dues_amount IS NULL))
+        );
+
+        CREATE TABLE project_coordinators (
+            project_id  TEXT NOT NULL REFERENCES projects (id),
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            added_at    TEXT NOT NULL,
+            PRIMARY KEY (project_id, resident_id)
+        );
+
+        -- Members join and leave (left_at set; joining again clears it).
+        CREATE TABLE project_members (
+            project_id  TEXT NOT NULL REFERENCES projects (id),
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            joined_at   TEXT NOT NULL,
+            left_at     TEXT,
+            PRIMARY KEY (project_id, resident_id)
+        );
+
+        -- The timeline: updates posted by coordinators.
+        CREATE TABLE project_updates (
+            id         TEXT PRIMARY KEY,              -- the event's id
+            project_id TEXT NOT NULL REFERENCES projects (id),
+            author_id  TEXT NOT NULL REFERENCES residents (id),
+            body       TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX project_updates_by_project ON project_updates (project_id);
+
+        -- Tasks with volunteer sign-up ("turn the composter, week 48": 2 places).
+        CREATE TABLE project_tasks (
+            id         TEXT PRIMARY KEY,
+            project_id TEXT NOT NULL REFERENCES projects (id),
+            title      TEXT NOT NULL,
+            when_label TEXT NOT NULL DEFAULT '',
+            slots      INTEGER NOT NULL CHECK (slots > 0),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX project_tasks_by_project ON project_tasks (project_id);
+
+        CREATE TABLE project_volunteers (
+            task_id     TEXT NOT NULL REFERENCES project_tasks (id),
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            signed_at   TEXT NOT NULL,
+            minutes     INTEGER CHECK (minutes IS NULL OR minutes > 0),   -- once paid
+            transfer_id TEXT UNIQUE REFERENCES transfers (id),           -- the payment
+            PRIMARY KEY (task_id, resident_id)
+        );
+
+        -- Recurring contributions paid, per member and period ("2026-11", "2026-Q4", "2026").
+        CREATE TABLE project_dues (
+            project_id  TEXT NOT NULL REFERENCES projects (id),
+            period      TEXT NOT NULL,
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            currency    TEXT NOT NULL CHECK (currency IN ('eur', 'ceec')),
+            amount      INTEGER NOT NULL CHECK (amount > 0),
+            transfer_id TEXT UNIQUE REFERENCES transfers (id),   -- CEEC only
+            marked_by   TEXT REFERENCES residents (id),
+            paid_at     TEXT NOT NULL,
+            PRIMARY KEY (project_id, period, resident_id),
+            CHECK ((currency = 'ceec') = (transfer_id IS NOT NULL))
+        );
+
+        -- Group purchases: euros in integer cents, never in accounts; quantities in
+        -- thousandths of the product's unit.
+        CREATE TABLE purchases (
+            project_id       TEXT PRIMARY KEY REFERENCES projects (id),
+            organiser_id     TEXT NOT NULL REFERENCES residents (id),
+            supplier         TEXT NOT NULL,
+            deadline         TEXT NOT NULL,               -- UTC
+            pickup_place     TEXT NOT NULL,
+            pickup_at        TEXT NOT NULL,               -- UTC
+            minimum_total    INTEGER CHECK (minimum_total IS NULL OR minimum_total > 0),      -- cents
+            minimum_quantity INTEGER CHECK (minimum_quantity IS NULL OR minimum_quantity > 0),  -- thousandths
+            fee_kind         TEXT NOT NULL CHECK (fee_kind IN ('none', 'per_participant', 'fixed')),
+            fee_amount       INTEGER NOT NULL CHECK (fee_amount >= 0),  -- CEEC hundredths
+            state            TEXT NOT NULL CHECK (state IN ('open', 'confirmed', 'cancelled',
+                                                            'distributed')),
+            opened_at        TEXT NOT NULL,
+            closed_at        TEXT,
+            order_total      INTEGER,                     -- cents, at closing
+            distributed_at   TEXT,
+            distributed_by   TEXT REFERENCES residents (id),
+            CHECK ((fee_kind = 'none') = (fee_amount = 0))
+        );
+
+        CREATE TABLE purchase_products (
+            id           TEXT PRIMARY KEY,
+            project_id   TEXT NOT NULL REFERENCES purchases (project_id),
+            position     INTEGER NOT NULL,
+            name         TEXT NOT NULL,
+            unit         TEXT NOT NULL,
+            unit_price   INTEGER NOT NULL CHECK (unit_price > 0),          -- cents
+            whole_units  INTEGER NOT NULL CHECK (whole_units IN (0, 1)),
+            stock_limit  INTEGER CHECK (stock_limit IS NULL OR stock_limit > 0),    -- thousandths
+            retail_price INTEGER CHECK (retail_price IS NULL OR retail_price > 0),  -- cents
+            UNIQUE (project_id, position)
+        );
+
+        -- A resident's current order, line by line (an order replaces the previous one).
+        CREATE TABLE purchase_orders (
+            project_id  TEXT NOT NULL REFERENCES purchases (project_id),
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            product_id  TEXT NOT NULL REFERENCES purchase_products (id),
+            apartment   TEXT NOT NULL,                    -- the household, at ordering
+            quantity    INTEGER NOT NULL CHECK (quantity > 0),   -- thousandths
+            ordered_at  TEXT NOT NULL,
+            PRIMARY KEY (project_id, resident_id, product_id)
+        );
+
+        -- Per household: the euros paid (cash or cheque) and the pick-up, as marked by the
+        -- organiser. The primary key and the domain refuse a second marking.
+        CREATE TABLE purchase_households (
+            project_id       TEXT NOT NULL REFERENCES purchases (project_id),
+            apartment        TEXT NOT NULL,
+            paid_amount      INTEGER CHECK (paid_amount IS NULL OR paid_amount > 0),  -- cents
+            paid_method      TEXT CHECK (paid_method IS NULL OR paid_method IN ('cash', 'cheque')),
+            paid_at          TEXT,
+            paid_marked_by   TEXT REFERENCES residents (id),
+            picked_up_at     TEXT,
+            picked_marked_by TEXT REFERENCES residents (id),
+            PRIMARY KEY (project_id, apartment),
+            CHECK ((paid_amount IS NULL) = (paid_method IS NULL))
+        );
+
+        -- The organiser's CEEC fees, one transfer per paying participant.
+        CREATE TABLE purchase_fees (
+            project_id  TEXT NOT NULL REFERENCES purchases (project_id),
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            amount      INTEGER NOT NULL CHECK (amount > 0),
+            transfer_id TEXT NOT NULL UNIQUE REFERENCES transfers (id),
+            PRIMARY KEY (project_id, resident_id)
+        );
+        """
+    )
