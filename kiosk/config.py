@@ -288,7 +288,10 @@ SHEET_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _validate_board(board: dict[str, Any]) -> None:
-    from .categories import CATEGORIES
+    try:
+        from .categories import CATEGORIES
+    except ImportError:  # install.sh loads this file alone (no package): the kiosk checks at start
+        CATEGORIES = {key: key for key in board["categories"]}
 
     categories = board["categories"]
     unknown = [key for key in categories if key not in CATEGORIES]
