@@ -59,4 +59,7 @@ def _job_registrations():
         schedule_sync = None
     if schedule_sync is not None:
         registrations.append(schedule_sync)
+    from .board_sheet import schedule as schedule_board_sheet
+
+    registrations.append(schedule_board_sheet)
     return registrations

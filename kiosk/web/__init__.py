@@ -71,9 +71,14 @@ def create_app(config: Config | None = None) -> Flask:
             db.close()
 
     from . import admin, exchange, login, me, session_state, vouchers
+    from .board import bp as board_bp
+    from .loans import bp as loans_bp
+    from .payment_requests import bp as requests_bp
+    from .stats import bp as stats_bp
 
     session_state.init_app(app)
-    for blueprint in (login.bp, me.bp, exchange.bp, admin.bp, vouchers.bp):
+    for blueprint in (login.bp, me.bp, exchange.bp, admin.bp, vouchers.bp,
+                      board_bp, requests_bp, loans_bp, stats_bp):
         app.register_blueprint(blueprint)
     _register_optional_blueprints(app)
 

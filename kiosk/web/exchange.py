@@ -53,7 +53,9 @@ def _parse_form(form, me) -> dict:
     duration = parse_duration(hours, minutes) if has_time else None
     amount = ledger.exchange_amount(g.config, minutes=duration, amount=None if has_time else parse_amount(amount_text))
     payer, payee = (me, neighbour) if direction == "paid" else (neighbour, me)
+    post = _post_of(form)
     return {
+        "post_id": post.id if post else None,
         "payer_id": payer.id,
         "payee_id": payee.id,
         "description": description,
@@ -87,7 +89,15 @@ def new():
         form=form,
         error=error,
         per_hour=g.config["currency"]["units_per_hour"],
+        post=_post_of(form),
     ), (400 if error else 200)
+
+
+def _post_of(form):
+    """The board post this exchange comes from (``post`` in the form), or None."""
+    from .. import board
+
+    return board.get_post(db(), g.config, form["post"]) if form.get("post") else None
 
 
 def _not_active(resident):
@@ -122,6 +132,7 @@ def confirm():
                 minutes=draft["minutes"],
                 amount=None if draft["minutes"] else draft["amount"],
                 recorded_by=current_resident().id,
+                post_id=draft.get("post_id"),
             )
         except KioskError as exc:
             error = error_message(exc)

@@ -11,7 +11,17 @@ from typing import Any
 from ..document import Document
 from ..i18n import Words
 from ..settings import PrintSettings
-from . import board_sheet, mailbox_slip, member_card, receipt, statement, test_page, voucher
+from . import (
+    board_message,
+    board_sheet,
+    mailbox_slip,
+    member_card,
+    payment_request,
+    receipt,
+    statement,
+    test_page,
+    voucher,
+)
 from .common import copy_banner
 
 LAYOUTS = {
@@ -20,6 +30,8 @@ LAYOUTS = {
     "member_card": member_card.build,
     "statement": statement.build,
     "board_sheet": board_sheet.build,
+    "board_message": board_message.build,
+    "payment_request": payment_request.build,
     "mailbox_slip": mailbox_slip.build,
     "test_page": test_page.build,
 }
