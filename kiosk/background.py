@@ -62,4 +62,7 @@ def _job_registrations():
     from .board_sheet import schedule as schedule_board_sheet
 
     registrations.append(schedule_board_sheet)
+    from .purchase_deadlines import schedule as schedule_purchase_deadlines
+
+    registrations.append(schedule_purchase_deadlines)
     return registrations

@@ -271,7 +271,7 @@ def test_reports_add_up_and_show_the_savings(db, config, building):
     assert "TOTAL;;;34,28;0,00" in csv_text
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     prices=st.lists(st.integers(1, 100_000), min_size=1, max_size=4),
     orders=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 50_000)), max_size=12),
@@ -323,7 +323,7 @@ def test_line_amounts_round_half_up_to_the_cent():
     assert line_amount(3000, 599) == 1797
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.sampled_from(["order", "order2", "cancel", "close", "pay", "pickup", "distribute",
                                         "join", "task", "contribute"]), max_size=15))
 def test_a_random_purchase_history_rebuilds_the_same_projections(tmp_path_factory, steps):

@@ -70,7 +70,7 @@ def create_app(config: Config | None = None) -> Flask:
         if db is not None:
             db.close()
 
-    from . import admin, exchange, login, me, session_state, vouchers
+    from . import admin, exchange, login, me, projects, purchases, session_state, vouchers
     from .board import bp as board_bp
     from .loans import bp as loans_bp
     from .payment_requests import bp as requests_bp
@@ -78,7 +78,8 @@ def create_app(config: Config | None = None) -> Flask:
 
     session_state.init_app(app)
     for blueprint in (login.bp, me.bp, exchange.bp, admin.bp, vouchers.bp,
-                      board_bp, requests_bp, loans_bp, stats_bp):
+                      board_bp, requests_bp, loans_bp, stats_bp,
+                      projects.bp, purchases.bp):
         app.register_blueprint(blueprint)
     _register_optional_blueprints(app)
 

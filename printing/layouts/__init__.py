@@ -14,9 +14,13 @@ from ..settings import PrintSettings
 from . import (
     board_message,
     board_sheet,
+    distribution_list,
+    dues_list,
     mailbox_slip,
     member_card,
     payment_request,
+    project_sheet,
+    purchase_order,
     receipt,
     statement,
     test_page,
@@ -34,6 +38,10 @@ LAYOUTS = {
     "payment_request": payment_request.build,
     "mailbox_slip": mailbox_slip.build,
     "test_page": test_page.build,
+    "project_sheet": project_sheet.build,
+    "purchase_order": purchase_order.build,
+    "distribution_list": distribution_list.build,
+    "dues_list": dues_list.build,
 }
 
 
