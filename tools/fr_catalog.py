@@ -849,6 +849,13 @@ FR = {
     '“%(value)s” is not an amount in euros. Type digits, e.g. 12,50.': "« %(value)s » n'est pas un montant en euros. Tapez des chiffres, par ex. 12,50.",
     'yes': 'oui',
     'no': 'non',
+    # shared with the community pages (idle screen, notices)
+    'Group purchase': 'Achat groupé',
+    'Projects and group purchases': 'Projets et achats groupés',
+    'This text cannot contain control characters.': 'Ce texte ne peut pas contenir de caractères de contrôle.',
+    'This text is at most %(max)d characters.': 'Ce texte fait au plus %(max)d caractères.',
+    'Title': 'Titre',
+    'Withdraw': 'Retirer',
     # --- end of projects and group purchases ---
 }
 
