@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from printing import queue as print_queue
 
@@ -246,34 +246,10 @@ def export(project_id: str):
 
 
 def savings_chart(rows: list[tuple[str, int]], total: int) -> Markup:
-    """A horizontal bar chart of the euros saved per household, as inline SVG with a title
-    and a description (the page also shows the same figures as a table).
-
-    Private helper: no shared chart module existed when this was written.
-    """
+    """A horizontal bar chart of the euros saved per household (kiosk/svg_charts.py: a title
+    and a description listing every value; the page shows the same figures as a table)."""
+    from ..svg_charts import Bar, bar_chart
     from .projects import euros
 
-    bar_height, gap, label_width, width = 28, 10, 110, 640
-    plot = width - label_width - 120
-    height = (bar_height + gap) * max(1, len(rows)) + gap
-    largest = max([saving for _apartment, saving in rows] + [1])
-    title = gettext("Euros saved per household")
-    desc = gettext("Total saved: %(total)s.", total=euros(total)) + " " + "; ".join(
-        f"{apartment}: {euros(saving)}" for apartment, saving in rows)
-    parts = [
-        f'<svg class="chart" role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 {width} {height}" '
-        f'width="100%" style="max-width:{width}px" xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="chart-title">{escape(title)}</title><desc id="chart-desc">{escape(desc)}</desc>',
-    ]
-    for index, (apartment, saving) in enumerate(rows):
-        y = gap + index * (bar_height + gap)
-        length = round(plot * saving / largest)
-        parts.append(
-            f'<text x="{label_width - 8}" y="{y + bar_height * 0.7:.0f}" text-anchor="end" font-size="18" '
-            f'fill="#111">{escape(apartment)}</text>'
-            f'<rect x="{label_width}" y="{y}" width="{max(length, 2)}" height="{bar_height}" fill="#0a6b2d"></rect>'
-            f'<text x="{label_width + max(length, 2) + 8}" y="{y + bar_height * 0.7:.0f}" font-size="18" '
-            f'fill="#111">{escape(euros(saving))}</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    bars = [Bar(apartment, saving, euros(saving)) for apartment, saving in rows]
+    return bar_chart("chart-savings", gettext("Euros saved per household"), bars, label_width=120)
