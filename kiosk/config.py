@@ -117,6 +117,17 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "deadline_check_minutes": 5,  # how often group purchases past their deadline are closed
         "default_order_days": 7,  # a new group purchase's deadline is proposed this many days ahead
     },
+    "community": {
+        "self_registration": True,  # newcomers may register at the kiosk (they start pending)
+        "vouches_needed": 2,  # verified neighbours of other apartments who make a newcomer verified
+        "mailbox_code_hours": 72,  # a mailbox verification code expires after this many hours
+        "mailbox_code_tries": 5,  # wrong codes before a mailbox code stops working
+        "residents_may_raise_alerts": False,  # false: only admins raise urgent alerts
+        "notice_max_days": 60,  # longest time a notice stays on the board
+        "polls_closing_soon_days": 3,  # the idle screen shows polls closing within these days
+        "idle_rotate_seconds": 8,  # seconds each item stays on the idle screen's rotating panel
+        "moving_out_settlement": "common_fund",  # or "credit_only"
+    },
 }
 
 LANGUAGES = ("fr", "en")
@@ -257,6 +268,7 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
     if not 1 <= sync["hub_port"] <= 65535:
         raise ConfigError("[sync] hub_port must be between 1 and 65535")
     _validate_vouchers(values["vouchers"])
+    _validate_community(values["community"])
     _validate_board(values["board"])
     projects = values["projects"]
     if not 1 <= projects["deadline_check_minutes"] <= 1440:
@@ -310,6 +322,26 @@ def _validate_board(board: dict[str, Any]) -> None:
         raise ConfigError("[board] sheet_hour must be between 0 and 23")
     if not 1 <= board["sheet_max_posts"] <= 100:
         raise ConfigError("[board] sheet_max_posts must be between 1 and 100")
+
+
+SETTLEMENTS = ("common_fund", "credit_only")
+
+
+def _validate_community(community: dict[str, Any]) -> None:
+    if not 1 <= community["vouches_needed"] <= 5:
+        raise ConfigError("[community] vouches_needed must be between 1 and 5")
+    if not 1 <= community["mailbox_code_hours"] <= 24 * 60:
+        raise ConfigError("[community] mailbox_code_hours must be between 1 and 1440 (60 days)")
+    if not 1 <= community["mailbox_code_tries"] <= 20:
+        raise ConfigError("[community] mailbox_code_tries must be between 1 and 20")
+    if not 1 <= community["notice_max_days"] <= 366:
+        raise ConfigError("[community] notice_max_days must be between 1 and 366")
+    if not 0 <= community["polls_closing_soon_days"] <= 60:
+        raise ConfigError("[community] polls_closing_soon_days must be between 0 and 60")
+    if not 3 <= community["idle_rotate_seconds"] <= 120:
+        raise ConfigError("[community] idle_rotate_seconds must be between 3 and 120")
+    if community["moving_out_settlement"] not in SETTLEMENTS:
+        raise ConfigError(f"[community] moving_out_settlement must be one of {', '.join(SETTLEMENTS)}")
 
 
 def make_config(overrides: dict[str, dict[str, Any]] | None = None, source: str | None = None) -> Config:

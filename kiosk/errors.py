@@ -93,3 +93,9 @@ class PermissionDenied(KioskError):
 
 class SelfDemotion(KioskError):
     msgid = N_("You cannot remove your own administrator access or suspend yourself.")
+
+
+class NotVerified(KioskError):
+    """A pending (or suspended, moved-out) resident tried something only verified ones may do."""
+
+    msgid = N_("Your account is not verified yet: you can look around, but not exchange, post, vote or vouch. Ask two neighbours to vouch for you, or the kiosk volunteer.")

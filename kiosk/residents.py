@@ -16,11 +16,13 @@ from sqlite_utils import Database
 from werkzeug.security import generate_password_hash
 
 from . import ids, store
-from .errors import N_, InvalidInput, NotFound
+from .errors import N_, InvalidInput, NotFound, NotVerified
 from .store import reads
 
 ROLES = ("resident", "admin")
-STATUSES = ("pending", "verified", "suspended")
+STATUSES = ("pending", "verified", "suspended", "moved_out")
+# Statuses that may log in at the kiosk (a pending resident looks around, see require_verified).
+ACTIVE_STATUSES = ("pending", "verified")
 CARD_PREFIX = "KC"
 CARD_TOKEN_LETTERS = 24  # 19^24 ~ 2^102 possibilities
 PIN_PATTERN = re.compile(r"^\d{4,6}$")
@@ -214,3 +216,10 @@ def issue_card(db: Database, resident_id: str, *, print_it: bool = True, buildin
                 reference=f"card-{resident.apartment}-{number}",
             )
     return token
+
+
+def require_verified(resident: Resident) -> None:
+    """Refuse with ``NotVerified`` unless the resident is verified: a pending resident may
+    browse, but not exchange, post, vote or vouch (used by the board, notices, polls...)."""
+    if resident.status != "verified":
+        raise NotVerified()

@@ -36,6 +36,8 @@ PROJECTION_TABLES: list[str] = [
     "projects", "project_coordinators", "project_members", "project_updates", "project_tasks",
     "project_volunteers", "project_dues", "purchases", "purchase_products", "purchase_orders",
     "purchase_households", "purchase_fees",
+    "vouches", "verifications", "mailbox_codes", "notices", "alerts", "polls", "poll_votes",
+    "poll_salts", "departures",
 ]
 
 # Modules whose import registers projectors (and extends PROJECTION_TABLES). Each area of the
@@ -43,6 +45,7 @@ PROJECTION_TABLES: list[str] = [
 PROJECTOR_MODULES: list[str] = [
     "kiosk.store.projections", "kiosk.store.projections_vouchers", "kiosk.store.projections_board",
     "kiosk.store.projections_projects",
+    "kiosk.store.projections_community",
 ]
 
 

@@ -28,7 +28,7 @@ def residents(db: Database) -> list[sqlite3.Row]:
 def residents_in_apartment(db: Database, apartment: str) -> list[sqlite3.Row]:
     return query(
         db,
-        _RESIDENT + "WHERE r.apartment = ? AND r.status != 'suspended' ORDER BY r.name COLLATE NOCASE",
+        _RESIDENT + "WHERE r.apartment = ? AND r.status NOT IN ('suspended', 'moved_out') ORDER BY r.name COLLATE NOCASE",
         (apartment,),
     )
 
@@ -36,7 +36,7 @@ def residents_in_apartment(db: Database, apartment: str) -> list[sqlite3.Row]:
 def apartments(db: Database) -> list[str]:
     rows = query(
         db,
-        "SELECT DISTINCT apartment FROM residents WHERE status != 'suspended' "
+        "SELECT DISTINCT apartment FROM residents WHERE status NOT IN ('suspended', 'moved_out') "
         "ORDER BY apartment COLLATE NOCASE",
     )
     return [row["apartment"] for row in rows]

@@ -555,3 +555,159 @@ def m008_projects(db: Database) -> None:
         );
         """
     )
+
+
+def _widen_check_list(db: Database, table: str, column: str, values: tuple[str, ...]) -> None:
+    """Add ``values`` to ``CHECK (column IN (...))`` of ``table``, in place (idempotent).
+
+    The same documented technique as ``_widen_transfer_kinds``: tables referenced by foreign
+    keys cannot be rebuilt inside a migration, and loosening a CHECK changes no row, so the
+    table's SQL is rewritten in sqlite_master with writable_schema and the schema version bumped.
+    """
+    import re
+
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
+    match = re.search(rf"CHECK \({column} IN \(([^)]*)\)\)", sql)
+    if match is None:
+        raise RuntimeError(f"{table}.{column} has no CHECK ({column} IN (...)) to widen")
+    known = re.findall(r"'([a-z_]+)'", match.group(1))
+    wanted = known + [value for value in values if value not in known]
+    if wanted == known:
+        return
+    new_check = "CHECK ({} IN ({}))".format(column, ", ".join(f"'{value}'" for value in wanted))
+    new_sql = sql[: match.start()] + new_check + sql[match.end():]
+    version = db.execute("PRAGMA schema_version").fetchone()[0]
+    db.execute("PRAGMA writable_schema = ON")
+    try:
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", [new_sql, table])
+        db.execute(f"PRAGMA schema_version = {int(version) + 1}")
+    finally:
+        db.execute("PRAGMA writable_schema = OFF")
+
+
+@migrations()
+def m009_community(db: Database) -> None:
+    # A resident who moved out keeps their history under a status of their own; the balance
+    # they leave is settled against the common fund by a transfer of kind 'settlement'.
+    _widen_check_list(db, "residents", "status", ("moved_out",))
+    _widen_check_list(db, "transfers", "kind", ("settlement",))
+    db.executescript(
+        """
+        -- Neighbour verification: who vouched for whom (two verified neighbours of other
+        -- apartments make a newcomer verified).
+        CREATE TABLE vouches (
+            resident_id  TEXT NOT NULL REFERENCES residents (id),   -- the newcomer
+            voucher_id   TEXT NOT NULL REFERENCES residents (id),   -- the neighbour vouching
+            apartment    TEXT NOT NULL,                             -- the neighbour's, then
+            event_id     TEXT NOT NULL,
+            created_at   TEXT NOT NULL,
+            PRIMARY KEY (resident_id, voucher_id)
+        );
+
+        -- The history of verifications: how, by whom, when. Never a document, only that an
+        -- admin saw one (its kind and the day).
+        CREATE TABLE verifications (
+            event_id     TEXT PRIMARY KEY,
+            resident_id  TEXT NOT NULL REFERENCES residents (id),
+            method       TEXT NOT NULL CHECK (method IN ('vouches', 'mailbox_code', 'proof_of_address')),
+            by_ids       TEXT NOT NULL DEFAULT '[]',  -- JSON: the vouching neighbours or the admin
+            admin_name   TEXT,                        -- proof of address: the admin who saw it
+            proof_kind   TEXT,                        -- e.g. 'lease', 'utility_bill' (no content)
+            seen_on      TEXT,                        -- the day the admin saw it
+            created_at   TEXT NOT NULL
+        );
+        CREATE INDEX verifications_by_resident ON verifications (resident_id);
+
+        -- Private: one-time mailbox codes, only their hash (the clear code lives in the print job
+        -- until it is printed). One open code per apartment: a new one supersedes the last.
+        CREATE TABLE mailbox_codes (
+            id           TEXT PRIMARY KEY,            -- the issuing event's id
+            apartment    TEXT NOT NULL,
+            code_hash    TEXT NOT NULL,
+            expires_at   TEXT NOT NULL,
+            issued_by    TEXT REFERENCES residents (id),
+            created_at   TEXT NOT NULL,
+            failures     INTEGER NOT NULL DEFAULT 0,
+            used_by      TEXT REFERENCES residents (id),
+            closed_at    TEXT,                        -- used, superseded or too many tries
+            closed_why   TEXT CHECK (closed_why IS NULL OR closed_why IN ('used', 'superseded', 'tries'))
+        );
+        CREATE INDEX mailbox_codes_by_apartment ON mailbox_codes (apartment, closed_at);
+
+        -- Notices of this building and, through sync, of neighbouring buildings.
+        CREATE TABLE notices (
+            id               TEXT PRIMARY KEY,        -- the posting event's id
+            reference        TEXT NOT NULL UNIQUE,
+            origin           TEXT NOT NULL,
+            building         TEXT NOT NULL,
+            scope            TEXT NOT NULL CHECK (scope IN ('building', 'network')),
+            category         TEXT NOT NULL,
+            official         INTEGER NOT NULL DEFAULT 0 CHECK (official IN (0, 1)),
+            title            TEXT NOT NULL,
+            body             TEXT NOT NULL DEFAULT '',
+            starts_on        TEXT NOT NULL,           -- building's date, first day shown
+            ends_on          TEXT NOT NULL,           -- last day shown
+            author_id        TEXT NOT NULL,           -- no FK: may live in another building
+            author_name      TEXT NOT NULL,
+            author_apartment TEXT NOT NULL,
+            created_at       TEXT NOT NULL,
+            withdrawn_at     TEXT,
+            withdrawn_by     TEXT
+        );
+        CREATE INDEX notices_by_dates ON notices (ends_on, starts_on);
+
+        -- Urgent alerts: a banner on every screen until resolved.
+        CREATE TABLE alerts (
+            id            TEXT PRIMARY KEY,           -- the raising event's id
+            reference     TEXT NOT NULL UNIQUE,
+            kind          TEXT NOT NULL CHECK (kind IN ('theft', 'accident', 'flood', 'safety', 'other')),
+            text          TEXT NOT NULL,
+            raised_by     TEXT NOT NULL REFERENCES residents (id),
+            raised_at     TEXT NOT NULL,
+            resolved_by   TEXT REFERENCES residents (id),
+            resolved_at   TEXT,
+            resolution    TEXT
+        );
+
+        -- Polls and their ballots. A secret ballot keeps no voter id: voter_key is a salted
+        -- hash (the salt is private to this kiosk), so a vote can be changed, not traced.
+        CREATE TABLE polls (
+            id             TEXT PRIMARY KEY,          -- the opening event's id
+            reference      TEXT NOT NULL UNIQUE,
+            question       TEXT NOT NULL,
+            options        TEXT NOT NULL CHECK (json_valid(options)),  -- JSON list of texts
+            opens_on       TEXT NOT NULL,             -- building's date
+            closes_on      TEXT NOT NULL,             -- last day of voting
+            per            TEXT NOT NULL CHECK (per IN ('resident', 'apartment')),
+            ballot         TEXT NOT NULL CHECK (ballot IN ('secret', 'public')),
+            results_hidden INTEGER NOT NULL DEFAULT 0 CHECK (results_hidden IN (0, 1)),
+            created_by     TEXT NOT NULL REFERENCES residents (id),
+            created_at     TEXT NOT NULL
+        );
+        CREATE TABLE poll_votes (
+            poll_id    TEXT NOT NULL REFERENCES polls (id),
+            voter_key  TEXT NOT NULL,                 -- secret: salted hash; public: the voter
+            option     INTEGER NOT NULL CHECK (option >= 0),
+            voter_id   TEXT REFERENCES residents (id),  -- public ballots only
+            apartment  TEXT,                            -- public ballots only
+            voted_at   TEXT NOT NULL,
+            changes    INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (poll_id, voter_key)
+        );
+        -- Private: the salt of each secret poll, never sent to the hub.
+        CREATE TABLE poll_salts (
+            poll_id  TEXT PRIMARY KEY REFERENCES polls (id),
+            salt     TEXT NOT NULL
+        );
+
+        -- Residents who moved out: who closed the account, and the settling transfer.
+        CREATE TABLE departures (
+            resident_id  TEXT PRIMARY KEY REFERENCES residents (id),
+            closed_by    TEXT NOT NULL REFERENCES residents (id),
+            balance_left INTEGER NOT NULL,            -- the balance settled to zero
+            transfer_id  TEXT REFERENCES transfers (id),
+            posts_withdrawn INTEGER NOT NULL DEFAULT 0,
+            created_at   TEXT NOT NULL
+        );
+        """
+    )

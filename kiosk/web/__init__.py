@@ -70,7 +70,19 @@ def create_app(config: Config | None = None) -> Flask:
         if db is not None:
             db.close()
 
-    from . import admin, exchange, login, me, projects, purchases, session_state, vouchers
+    from . import (
+        admin,
+        community,
+        exchange,
+        login,
+        me,
+        polls,
+        projects,
+        purchases,
+        session_state,
+        verification,
+        vouchers,
+    )
     from .board import bp as board_bp
     from .loans import bp as loans_bp
     from .payment_requests import bp as requests_bp
@@ -79,7 +91,8 @@ def create_app(config: Config | None = None) -> Flask:
     session_state.init_app(app)
     for blueprint in (login.bp, me.bp, exchange.bp, admin.bp, vouchers.bp,
                       board_bp, requests_bp, loans_bp, stats_bp,
-                      projects.bp, purchases.bp):
+                      projects.bp, purchases.bp,
+                      community.bp, polls.bp, verification.bp):
         app.register_blueprint(blueprint)
     _register_optional_blueprints(app)
 

@@ -70,6 +70,7 @@ def status_label(status: str) -> str:
         "pending": gettext("pending"),
         "verified": gettext("verified"),
         "suspended": gettext("suspended"),
+        "moved_out": gettext("moved out"),
     }.get(status, status)
 
 

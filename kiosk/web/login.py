@@ -17,7 +17,9 @@ bp = Blueprint("login", __name__)
 def home():
     if current_resident() is not None:
         return redirect(url_for("me.home"))
-    return render_template("login/home.html")
+    from .idle_screen import idle_items
+
+    return render_template("login/home.html", idle_items=idle_items())
 
 
 @bp.post("/scan")
@@ -61,14 +63,14 @@ def choose():
     except NotFound:
         flash(gettext("This resident does not exist."), "error")
         return redirect(url_for("login.apartments"))
-    if resident.status == "suspended":
+    if resident.status not in residents.ACTIVE_STATUSES:
         flash(gettext("This account is suspended. Ask the kiosk volunteer."), "error")
         return redirect(url_for("login.home"))
     return _ask_pin_for(resident)
 
 
 def _ask_pin_for(resident: residents.Resident):
-    if resident.status == "suspended":
+    if resident.status not in residents.ACTIVE_STATUSES:
         flash(gettext("This account is suspended. Ask the kiosk volunteer."), "error")
         return redirect(url_for("login.home"))
     end_session()

@@ -39,7 +39,7 @@ def current_resident() -> Resident | None:
                 resident = residents.get(db(), resident_id)
             except NotFound:
                 resident = None
-            if resident is None or resident.status == "suspended":
+            if resident is None or resident.status not in residents.ACTIVE_STATUSES:
                 end_session()
             else:
                 g.resident = resident
@@ -149,6 +149,7 @@ def init_app(app: Flask) -> None:
             "js_strings": _js_strings(),
             "admin_links": set(current_app.view_functions),
             "kiosk_status": _kiosk_status(),
+            "active_alerts": _active_alerts(),
         }
 
     @app.after_request
@@ -159,6 +160,13 @@ def init_app(app: Flask) -> None:
             if worker is not None:
                 worker.wake()
         return response
+
+
+def _active_alerts() -> list:
+    """Urgent alerts not resolved yet: a banner on every screen (see base.html)."""
+    from .. import alerts
+
+    return alerts.active_alerts(db())
 
 
 def _kiosk_status() -> dict:

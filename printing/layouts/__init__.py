@@ -12,13 +12,16 @@ from ..document import Document
 from ..i18n import Words
 from ..settings import PrintSettings
 from . import (
+    alert,
     board_message,
     board_sheet,
     distribution_list,
     dues_list,
     mailbox_slip,
     member_card,
+    notice,
     payment_request,
+    poll_results,
     project_sheet,
     purchase_order,
     receipt,
@@ -42,6 +45,9 @@ LAYOUTS = {
     "purchase_order": purchase_order.build,
     "distribution_list": distribution_list.build,
     "dues_list": dues_list.build,
+    "alert": alert.build,
+    "notice": notice.build,
+    "poll_results": poll_results.build,
 }
 
 

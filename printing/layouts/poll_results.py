@@ -1,0 +1,39 @@
+"""Results of a poll (layout "poll_results"), with a bar of # per answer.
+
+Payload::
+
+    {"question": "Repeindre le hall en vert ?", "closes_on": "2026-11-30", "closed": true,
+     "results": [{"option": "Oui", "votes": 12}, {"option": "Non", "votes": 5}],
+     "per": "resident" | "apartment"}
+"""
+
+from __future__ import annotations
+
+from ..document import Document
+from ..i18n import Words
+from ..settings import PrintSettings
+from .common import footer_cut, header
+
+
+def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
+    _ = words._
+    document = Document(title=_("Poll results"))
+    header(document, settings, words, _("Poll results"))
+    document.text(payload["question"], bold=True)
+    if payload.get("closed"):
+        document.text(_("Closed on %(date)s", date=words.date(payload["closes_on"])))
+    else:
+        document.text(_("Provisional: open until %(date)s", date=words.date(payload["closes_on"])))
+    document.feed()
+    results = payload["results"]
+    total = sum(entry["votes"] for entry in results)
+    peak = max((entry["votes"] for entry in results), default=0) or 1
+    width = max(4, settings.chars_per_line - 12)
+    for entry in results:
+        share = round(100 * entry["votes"] / total) if total else 0
+        document.columns(entry["option"], f"{words.number(entry['votes'])} ({share} %)", bold=True)
+        document.text("#" * round(width * entry["votes"] / peak) or "-")
+    document.separator()
+    per = _("apartments") if payload.get("per") == "apartment" else _("residents")
+    document.text(_("Votes cast: %(count)s (%(per)s)", count=words.number(total), per=per))
+    return footer_cut(document)
