@@ -22,12 +22,14 @@ def line_amount(quantity: int, unit_price: int) -> int:
 def parse_euros(text: str | None, *, what: str = "") -> int:
     """"12,50" -> 1250 cents. Refuses zero, signs, letters and three decimals."""
     value = (text or "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("€", "")
+    if not value:
+        raise InvalidInput(N_("Give the price in euros: %(what)s."), what=what or "?")
     if value.startswith("-"):
         raise InvalidInput(N_("A price or amount cannot be negative."))
     match = re.match(r"^(\d{1,7})(?:[.,](\d{1,2}))?$", value)
     if not match:
         raise InvalidInput(N_("“%(value)s” is not an amount in euros. Type digits, e.g. 12,50."),
-                           value=value[:20] or what)
+                           value=value[:20])
     cents = int(match.group(1)) * 100 + int((match.group(2) or "").ljust(2, "0"))
     if cents <= 0:
         raise InvalidInput(N_("A price must be above zero: %(what)s."), what=what or "?")

@@ -94,6 +94,7 @@ def test_the_organiser_opens_a_purchase_with_the_numpad_form(client, db, buildin
     ({"deadline_day": "31", "deadline_month": "2"}, "Cette date n'existe pas"),
     ({"name_1": ""}, "Ajoutez au moins un produit"),
     ({"price_1": "-2"}, "ne peut pas être négatif"),
+    ({"price_1": ""}, "Indiquez le prix en euros : Pommes."),
 ])
 def test_bad_purchase_set_ups_are_refused_in_french(client, db, building, overrides, message):
     project = projects.propose(db, resident_id=building.jeanne.id, title="Pommes bio", description="",

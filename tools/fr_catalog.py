@@ -856,6 +856,7 @@ FR = {
     'This text is at most %(max)d characters.': 'Ce texte fait au plus %(max)d caractères.',
     'Title': 'Titre',
     'Withdraw': 'Retirer',
+    'Give the price in euros: %(what)s.': 'Indiquez le prix en euros : %(what)s.',
     # --- end of projects and group purchases ---
     # --- community: verification, notices, alerts, polls, moving out, idle screen ---
     "%(count)d votes": "%(count)d voix",
