@@ -7,8 +7,10 @@ to the issuer or to the common fund. Each step is a ``transfer.recorded`` event 
 building followed by a ``voucher.*`` event of the network (kiosk/store/projections_vouchers.py).
 
 Every rule is checked inside the write transaction that records the step. A voucher is
-settled (redeemed or cancelled) at most once: the ``voucher_settlements`` table's PRIMARY KEY
-refuses a second settlement even if two requests pass the checks at the same moment.
+settled (redeemed or cancelled) at most once per kiosk: the ``voucher_settlements`` table's
+PRIMARY KEY refuses a second settlement even if two requests pass the checks at the same
+moment. Two kiosks offline may each settle it once: the hub judges, see
+kiosk/voucher_conflicts.py.
 
 Codes and signatures: kiosk/voucher_codes.py; refusals: kiosk/voucher_errors.py; cancelling and
 reprinting: kiosk/voucher_cancel.py; reports and the circulation check: kiosk/voucher_reports.py.
@@ -51,9 +53,11 @@ from .voucher_errors import (  # noqa: F401 (re-exported: vouchers.ForgedVoucher
 
 CIRCULATION_ACCOUNT = "system:vouchers"
 COMMON_FUND_ACCOUNT = "system:common_fund"
+LOSS_FUND_ACCOUNT = "system:loss_fund"  # pays a voucher settled twice (kiosk/voucher_conflicts.py)
 SYSTEM_ACCOUNTS = {
     CIRCULATION_ACCOUNT: "Vouchers in circulation",
     COMMON_FUND_ACCOUNT: "Common fund",
+    LOSS_FUND_ACCOUNT: "Loss fund",
 }
 # Print job states in which a voucher is surely not on paper: its issuer may cancel it.
 NOT_PRINTED_STATES = ("queued", "failed", "cancelled")

@@ -2,9 +2,14 @@
 
 Push sends this kiosk's ``building`` and ``network`` events above the hub's acknowledged seq,
 in batches covering ``from_seq``..``to_seq`` (private events inside the range are simply not
-sent). Pull applies pages in ``hub_seq`` order through ``apply_foreign``, and moves the cursor
+sent); SQLite writes each batch's JSON from the stored rows (``json_object``), payloads are not
+parsed again. Pull applies each page with one ``apply_foreign_many`` (held (origin, seq) found
+in one query, new events inserted in bulk, then projected in page order) and moves the cursor
 in the same transaction. Everything is idempotent: after a cut-off at any point the next run
 resends or re-pulls, and what is already held changes nothing.
+
+After the pull, the hub's verdicts on vouchers settled twice that fall to this kiosk are
+compensated (kiosk/voucher_conflicts.py) and, if any, pushed at once.
 
 The kiosk never waits on this: ``SyncRunner`` runs it from the scheduler or a "sync now"
 thread, one run at a time, backing off exponentially while the hub cannot be reached.
@@ -28,7 +33,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from kiosk import clock, ids, keys, store
+from kiosk import clock, ids, keys, store, voucher_conflicts
 from kiosk.config import Config
 from kiosk.store import events as eventlog
 
@@ -197,17 +202,19 @@ class SyncClient:
         gaps = 0
         while True:
             acked = state(self.db)["acked_seq"]
-            rows = store.query(
-                self.db,
-                "SELECT * FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
+            rows = self.db.conn.execute(
+                "SELECT seq, scope, json_object('id', id, 'origin', origin, 'seq', seq, 'type', type, "
+                "'scope', scope, 'payload', json(payload), 'created_at', created_at) "
+                "FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
                 (self.origin, acked, self.batch_size),
-            )
+            ).fetchall()
             if not rows:
                 return sent
-            wires = [protocol.event_to_wire(eventlog.Event.from_row(r)) for r in rows if r["scope"] != "private"]
-            batch = {"from_seq": acked + 1, "to_seq": rows[-1]["seq"], "events": wires}
+            wires = [row[2] for row in rows if row[1] != "private"]
+            body = protocol.encode_json_text(
+                f'{{"from_seq":{acked + 1},"to_seq":{rows[-1][0]},"events":[{",".join(wires)}]}}')
             try:
-                answer = self.signed("POST", "/api/push", protocol.encode_body(batch))
+                answer = self.signed("POST", "/api/push", body)
             except HubRefused as exc:
                 hub_acked = exc.answer.get("acked_seq")
                 if exc.code != "gap" or not isinstance(hub_acked, int) or gaps >= MAX_GAP_RESENDS:
@@ -234,26 +241,40 @@ class SyncClient:
             with store.write(self.db):
                 if store.scalar(self.db, "SELECT pull_cursor FROM sync_state WHERE id = 1") != cursor:
                     continue  # another run applied this page meanwhile
-                for _hub_seq, event in items:
-                    if event.scope == "private" or (event.origin == self.origin and not include_own):
-                        continue
-                    try:
-                        applied += eventlog.apply_foreign(self.db, event)
-                    except sqlite3.Error as exc:
-                        raise EventNotApplicable(
-                            f"event {event.reference} ({event.type}) cannot be applied here: {exc}"
-                        ) from exc
+                events = [event for _hub_seq, event in items
+                          if event.scope != "private" and (include_own or event.origin != self.origin)]
+                applied += self._apply(events)
                 self.db.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [max(cursor, last)])
             received += len(items)
             if not page.get("more"):
                 return received, applied
 
+    def _apply(self, events: list[eventlog.Event]) -> int:
+        """Apply one page in bulk; if the projections refuse it, name the first event refused
+        (the caller's transaction then rolls the whole page back)."""
+        try:
+            with store.write(self.db):  # a savepoint inside the page's transaction
+                return eventlog.apply_foreign_many(self.db, events)
+        except sqlite3.Error:
+            for event in events:
+                try:
+                    with store.write(self.db):
+                        eventlog.apply_foreign(self.db, event)
+                except sqlite3.Error as exc:
+                    raise EventNotApplicable(
+                        f"event {event.reference} ({event.type}) cannot be applied here: {exc}"
+                    ) from exc
+            raise
+
     def sync(self) -> SyncResult:
-        """Push, then pull; the state records the outcome for the status bar."""
+        """Push, pull, settle the voucher verdicts that fall to this kiosk (then push those);
+        the state records the outcome for the status bar."""
         _set_state(self.db, last_attempt_at=clock.now_iso())
         try:
             pushed = self.push()
             received, applied = self.pull()
+            if voucher_conflicts.compensate_conflicts(self.db, self.config):
+                pushed += self.push()
         except SyncError as exc:
             with store.write(self.db):
                 self.db.execute(

@@ -25,8 +25,8 @@ def create_hub_app(database_path: str | Path) -> Flask:
     hub_store.connect_hub(database_path).close()  # create or upgrade once, before serving
 
     def hub_db():
-        if "hub_db" not in g:
-            g.hub_db = hub_store.connect_hub(app.config["HUB_DATABASE"])
+        if "hub_db" not in g:  # migrated once above: a request only opens the file
+            g.hub_db = hub_store.open_hub(app.config["HUB_DATABASE"])
         return g.hub_db
 
     @app.teardown_appcontext

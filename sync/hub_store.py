@@ -4,6 +4,14 @@ The hub numbers each event it accepts with ``hub_seq`` (AUTOINCREMENT: monotonic
 reused); kiosks pull in that order. A kiosk's pushes must cover its seq numbers without a hole
 (``from_seq`` = the hub's acknowledged seq + 1), so a lost or reordered batch is noticed and
 re-sent instead of leaving a gap. Times here are the hub's own clock, for display only.
+
+Vouchers: the hub is the judge of a voucher settled twice (redeemed at two kiosks while they
+were offline, or redeemed at one and cancelled at another). ``voucher_registry`` keeps, per
+serial, the first settlement event the hub committed; a later one, in the same transaction
+that stores it, becomes a ``conflicts`` row (the dashboard lists them) and a verdict: an event
+of the hub's own (origin ``HUB``, gapless seq, scope ``network``) of type
+``voucher.settlement_rejected`` that every kiosk pulls like any other. The kiosks settle the
+books from it (kiosk/voucher_conflicts.py); nothing the kiosks sent is ever changed.
 """
 
 from __future__ import annotations
@@ -82,6 +90,30 @@ def m001_hub(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_voucher_registry(db: Database) -> None:
+    db.executescript(
+        """
+        -- The settlement (redemption or cancellation) of each voucher that counts: the first
+        -- one the hub committed. A later one for the same serial is rejected by a verdict.
+        CREATE TABLE voucher_registry (
+            serial    TEXT PRIMARY KEY,
+            event_id  TEXT NOT NULL REFERENCES events (id),
+            origin    TEXT NOT NULL,
+            type      TEXT NOT NULL,
+            hub_seq   INTEGER NOT NULL
+        );
+        """
+    )
+    # The hub writes events of its own (verdicts) under a pseudo-kiosk that can never sign in.
+    db.execute(
+        "INSERT OR IGNORE INTO kiosks (origin, building, public_key, revoked, enrolled_at) "
+        "VALUES (?, '', '', 1, ?)",
+        [protocol.HUB_ORIGIN, now_iso()],
+    )
+    _judge_settlements(db, after_hub_seq=0)  # settlements already held, in hub order
+
+
 class HubRefusal(Exception):
     """A refused request: ``status`` (4xx), a machine ``code`` and a sentence."""
 
@@ -143,6 +175,11 @@ def connect_hub(path: str | Path) -> Database:
     return db
 
 
+def open_hub(path: str | Path) -> Database:
+    """The hub's database, already migrated (by ``create_hub_app``): one per request."""
+    return dbmod.connect(path, migrate=False)
+
+
 def _hash_code(code: str) -> str:
     normalised = code.replace("-", "").replace(" ", "").upper()
     return hashlib.sha256(normalised.encode("ascii", "replace")).hexdigest()
@@ -151,6 +188,8 @@ def _hash_code(code: str) -> str:
 def create_enrol_code(db: Database, building: str, *, restore_origin: str | None = None) -> str:
     """A one-time code that enrols one kiosk of ``building`` (or re-keys ``restore_origin``)."""
     building = building.strip()
+    if restore_origin == protocol.HUB_ORIGIN:
+        raise BadRequest("the hub's own origin is not a kiosk")
     if restore_origin is not None:
         row = dbmod.query_one(db, "SELECT building FROM kiosks WHERE origin = ?", (restore_origin,))
         if row is None:
@@ -221,7 +260,7 @@ def authenticate(db: Database, method: str, path: str, body: bytes, headers) -> 
     except protocol.SignatureError as exc:
         raise Unauthenticated(str(exc)) from exc
     kiosk = get_kiosk(db, origin)
-    if kiosk is None:
+    if kiosk is None or origin == protocol.HUB_ORIGIN:
         raise Unauthenticated("unknown kiosk")
     try:
         protocol.verify_signature(
@@ -243,10 +282,24 @@ def authenticate(db: Database, method: str, path: str, body: bytes, headers) -> 
 
 
 def accept_batch(db: Database, kiosk: Kiosk, batch: Any) -> dict[str, int]:
-    """Store a kiosk's batch covering its seqs ``from_seq``..``to_seq``; idempotent."""
+    """Store a kiosk's batch covering its seqs ``from_seq``..``to_seq``; idempotent.
+
+    Each event is checked, then encoded once in canonical form (its stored body, served as is
+    to pullers) and hashed. One query reads the digests already held in the range; a held seq
+    sent with another digest (or left out), or a seq at or below the acknowledged one that the
+    hub does not hold, is a fork. The rest go in with one ``executemany`` (a plain INSERT under
+    the write lock: an event id used by another (origin, seq) is refused, not ignored);
+    settlements among them are judged (``_judge_settlements``) in the same transaction.
+    """
     from_seq, to_seq, wires = _check_batch(kiosk, batch)
-    bodies = {wire["seq"]: protocol.canonical_json(wire) for wire in wires}
-    digests = {seq: hashlib.sha256(body.encode("utf-8")).hexdigest() for seq, body in bodies.items()}
+    encode = protocol.canonical_json
+    sha256 = hashlib.sha256
+    rows = []
+    for wire in wires:
+        body = encode(wire)
+        rows.append((wire["id"], wire["origin"], wire["seq"], wire["type"], wire["scope"], kiosk.building,
+                     body, sha256(body.encode("utf-8")).hexdigest()))
+    digests = {row[2]: row[7] for row in rows}
     received = now_iso()
     try:
         with dbmod.write(db):
@@ -259,19 +312,22 @@ def accept_batch(db: Database, kiosk: Kiosk, batch: Any) -> dict[str, int]:
                     [kiosk.origin, from_seq, to_seq],
                 ).fetchall()
             )
-            for seq in sorted(set(held) | set(digests)):
-                if held.get(seq) != digests.get(seq) and (seq in held or seq <= acked):
-                    raise Fork(f"kiosk {kiosk.origin} sent a different event {seq}", seq=seq)
-            new = [wire for wire in wires if wire["seq"] not in held]
+            # A held event must come again the same; a seq the hub acknowledged without holding
+            # it (private then) cannot turn up now.
+            forked = [seq for seq, digest in held.items() if digests.get(seq) != digest]
+            forked += [seq for seq in digests if seq <= acked and seq not in held]
+            if forked:
+                seq = min(forked)
+                raise Fork(f"kiosk {kiosk.origin} sent a different event {seq}", seq=seq)
+            new = [row for row in rows if row[2] not in held]
+            before = dbmod.scalar(db, "SELECT COALESCE(MAX(hub_seq), 0) FROM events")
             db.conn.executemany(
-                "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (w["id"], w["origin"], w["seq"], w["type"], w["scope"], kiosk.building,
-                     bodies[w["seq"]], digests[w["seq"]], received)
-                    for w in new
-                ],
+                "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, "
+                "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*row, received) for row in new],
             )
+            if any(row[3] in SETTLEMENT_TYPES for row in new):
+                _judge_settlements(db, after_hub_seq=before)
             new_acked = max(acked, to_seq)
             db.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", [new_acked, kiosk.origin])
     except sqlite3.IntegrityError as exc:  # an event id already used by another (origin, seq)
@@ -282,6 +338,71 @@ def accept_batch(db: Database, kiosk: Kiosk, batch: Any) -> dict[str, int]:
     return {"acked_seq": new_acked, "accepted": len(new), "duplicates": len(wires) - len(new)}
 
 
+SETTLEMENT_TYPES = ("voucher.redeemed", "voucher.cancelled")
+VERDICT_TYPE = "voucher.settlement_rejected"
+
+
+def _judge_settlements(db: Database, *, after_hub_seq: int) -> int:
+    """Judge the settlements stored after ``after_hub_seq``, in hub order: the first one for
+    a serial goes into the registry, any later one is a conflict answered by a verdict event.
+    Runs inside the transaction that stored them; returns how many verdicts were written."""
+    settlements = db.execute(
+        "SELECT hub_seq, id, origin, seq, type, "
+        "json_extract(body, '$.payload.serial') AS serial, "
+        "json_extract(body, '$.payload.amount') AS amount FROM events "
+        "WHERE hub_seq > ? AND type IN (?, ?) ORDER BY hub_seq",
+        [after_hub_seq, *SETTLEMENT_TYPES],
+    ).fetchall()
+    verdicts = 0
+    for hub_seq, event_id, origin, seq, event_type, serial, amount in settlements:
+        if not isinstance(serial, str) or not serial:
+            continue  # not a settlement this hub can read: nothing to judge
+        inserted = db.execute(
+            "INSERT OR IGNORE INTO voucher_registry (serial, event_id, origin, type, hub_seq) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [serial, event_id, origin, event_type, hub_seq],
+        ).rowcount
+        if inserted:
+            continue
+        winner = db.execute(
+            "SELECT event_id, origin, type FROM voucher_registry WHERE serial = ?", [serial]
+        ).fetchone()
+        _append_hub_event(db, VERDICT_TYPE, {
+            "serial": serial,
+            "amount": amount,
+            "losing_event_id": event_id,
+            "losing_origin": origin,
+            "losing_type": event_type,
+            "winning_event_id": winner[0],
+            "winning_origin": winner[1],
+            "winning_type": winner[2],
+        })
+        db.execute(
+            "INSERT INTO conflicts (kind, origin, seq, detail, created_at) VALUES (?, ?, ?, ?, ?)",
+            ["voucher", origin, seq,
+             f"voucher {serial} settled twice: {event_type} {origin}-{seq} rejected, "
+             f"{winner[2]} at {winner[1]} came first", now_iso()],
+        )
+        verdicts += 1
+    return verdicts
+
+
+def _append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) -> None:
+    """One event of the hub's own, stored like a kiosk's (network scope: every kiosk pulls it)."""
+    origin = protocol.HUB_ORIGIN
+    seq = dbmod.scalar(db, "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE origin = ?", (origin,))
+    wire = {"id": ids.uuid7(), "origin": origin, "seq": seq, "type": event_type, "scope": "network",
+            "payload": payload, "created_at": now_iso()}
+    body = protocol.canonical_json(wire)
+    db.execute(
+        "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
+        "VALUES (?, ?, ?, ?, 'network', '', ?, ?, ?)",
+        [wire["id"], origin, seq, event_type, body, hashlib.sha256(body.encode("utf-8")).hexdigest(),
+         wire["created_at"]],
+    )
+    db.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", [seq, origin])
+
+
 def _check_batch(kiosk: Kiosk, batch: Any) -> tuple[int, int, list[dict[str, Any]]]:
     if not isinstance(batch, dict) or not isinstance(batch.get("events"), list):
         raise BadRequest("a batch is an object with from_seq, to_seq and events")
@@ -290,24 +411,27 @@ def _check_batch(kiosk: Kiosk, batch: Any) -> tuple[int, int, list[dict[str, Any
         raise BadRequest("from_seq and to_seq must be whole numbers")
     if not 1 <= from_seq <= to_seq:
         raise BadRequest("a batch covers 1 <= from_seq <= to_seq")
-    if len(batch["events"]) > MAX_BATCH_EVENTS:
+    events = batch["events"]
+    if len(events) > MAX_BATCH_EVENTS:
         raise BadRequest(f"at most {MAX_BATCH_EVENTS} events per batch")
     previous = from_seq - 1
-    wires = []
-    for data in batch["events"]:
+    origin = kiosk.origin
+    check = protocol.check_wire_event
+    shared = protocol.SHARED_SCOPES
+    for data in events:
         try:
-            event = protocol.event_from_wire(data)
+            check(data)
         except protocol.ProtocolError as exc:
             raise BadRequest(str(exc)) from exc
-        if event.origin != kiosk.origin:
+        if data["origin"] != origin:
             raise BadRequest("a kiosk sends only its own events")
-        if event.scope not in protocol.SHARED_SCOPES:
+        if data["scope"] not in shared:
             raise BadRequest("private events never leave the kiosk")
-        if not previous < event.seq <= to_seq:
+        seq = data["seq"]
+        if not previous < seq <= to_seq:
             raise BadRequest("events must be in seq order within from_seq..to_seq")
-        previous = event.seq
-        wires.append(protocol.event_to_wire(event))
-    return from_seq, to_seq, wires
+        previous = seq
+    return from_seq, to_seq, events
 
 
 def _record_conflict(db: Database, kind: str, origin: str | None, seq: int | None, detail: str) -> None:
@@ -368,7 +492,8 @@ def kiosk_status(db: Database, kiosk: Kiosk) -> dict[str, Any]:
 def dashboard(db: Database) -> dict[str, Any]:
     """What the hub's administrator sees: kiosks by building, lag, conflicts."""
     kiosks = []
-    for row in dbmod.query(db, "SELECT * FROM kiosks ORDER BY building, origin"):
+    for row in dbmod.query(db, "SELECT * FROM kiosks WHERE origin <> ? ORDER BY building, origin",
+                           (protocol.HUB_ORIGIN,)):
         held = dbmod.scalar(db, "SELECT COUNT(*) FROM events WHERE origin = ?", (row["origin"],))
         lag = dbmod.scalar(
             db,

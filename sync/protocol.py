@@ -37,6 +37,10 @@ CONTENT_ENCODING = "gzip"
 MAX_DECODED_BYTES = 64 * 1024 * 1024  # a gzip bomb stops here
 SHARED_SCOPES = ("building", "network")  # `private` events never leave the kiosk
 EVENT_FIELDS = ("id", "origin", "seq", "type", "scope", "payload", "created_at")
+_EVENT_FIELD_SET = frozenset(EVENT_FIELDS)
+_TEXT_FIELDS = ("id", "origin", "type", "scope", "created_at")
+_SCOPES = frozenset(("private", "building", "network"))
+HUB_ORIGIN = "HUB"  # the hub's own events (voucher verdicts) carry this origin
 
 
 class ProtocolError(ValueError):
@@ -47,8 +51,12 @@ class SignatureError(ValueError):
     """A request whose signature headers are missing or do not verify (answered with 401)."""
 
 
+# One encoder, made once: the hub encodes every event it receives.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _canonical(value)
 
 
 def event_to_wire(event: Event) -> dict[str, Any]:
@@ -63,21 +71,28 @@ def event_to_wire(event: Event) -> dict[str, Any]:
     }
 
 
-def event_from_wire(data: Any) -> Event:
-    """An ``Event`` from its wire form, every field checked."""
-    if not isinstance(data, dict) or set(data) != set(EVENT_FIELDS):
+def check_wire_event(data: Any) -> dict[str, Any]:
+    """``data`` itself once every field of a wire event is checked; ``ProtocolError`` if not."""
+    if type(data) is not dict or data.keys() != _EVENT_FIELD_SET:
         raise ProtocolError("an event has exactly the fields " + ", ".join(EVENT_FIELDS))
-    for name in ("id", "origin", "type", "scope", "created_at"):
-        if not isinstance(data[name], str) or not data[name] or len(data[name]) > 200:
+    for name in _TEXT_FIELDS:
+        value = data[name]
+        if type(value) is not str or not value or len(value) > 200:
             raise ProtocolError(f"event field {name!r} must be a short non-empty text")
     seq = data["seq"]
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+    if type(seq) is not int or seq < 1:
         raise ProtocolError("event seq must be a whole number above 0")
-    if data["scope"] not in ("private", "building", "network"):
+    if data["scope"] not in _SCOPES:
         raise ProtocolError(f"unknown scope {data['scope']!r}")
-    if not isinstance(data["payload"], dict):
+    if type(data["payload"]) is not dict:
         raise ProtocolError("event payload must be an object")
-    return Event(**{name: data[name] for name in EVENT_FIELDS})
+    return data
+
+
+def event_from_wire(data: Any) -> Event:
+    """An ``Event`` from its wire form, every field checked."""
+    d = check_wire_event(data)
+    return Event(d["id"], d["origin"], d["seq"], d["type"], d["scope"], d["payload"], d["created_at"])
 
 
 def event_digest(wire: dict[str, Any]) -> str:

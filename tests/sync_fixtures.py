@@ -166,6 +166,39 @@ def shared_events(db) -> set[tuple]:
     }
 
 
+# Voucher state every kiosk of the network must agree on (columns naming a building's own
+# transfers are left out: they are NULL in the other buildings by design).
+NETWORK_VOUCHER_QUERIES = {
+    "vouchers": "SELECT serial, issuer_origin, voucher_seq, amount, issued_on, expires_on, building, "
+                "signature, qr, issuer_resident_id, issue_event, issued_at FROM vouchers",
+    "voucher_settlements": "SELECT serial, outcome, reason, credit_account, resident_id, decided_by, "
+                           "honoured_expired, origin, event_id, settled_at FROM voucher_settlements",
+    "voucher_rival_settlements": "SELECT serial, outcome, reason, credit_account, resident_id, decided_by, "
+                                 "honoured_expired, origin, event_id, settled_at "
+                                 "FROM voucher_rival_settlements",
+    "voucher_conflicts": "SELECT losing_event_id, serial, amount, losing_origin, losing_type, winning_event_id, "
+                         "winning_origin, winning_type, verdict_event, decided_at, policy, "
+                         "compensating_origin, compensation_event, debited_account, compensated_at "
+                         "FROM voucher_conflicts",
+}
+
+
+def network_vouchers(db) -> dict[str, list[tuple]]:
+    return {name: sorted(tuple(r) for r in store.query(db, sql)) for name, sql in NETWORK_VOUCHER_QUERIES.items()}
+
+
+def sync_until_quiet(kiosks, *, rounds: int = 4) -> int:
+    """Sync every kiosk in turn until a whole round moves nothing; the number of rounds."""
+    for done in range(1, rounds + 1):
+        moved = 0
+        for kiosk in kiosks:
+            result = kiosk.sync()
+            moved += result.pushed + result.applied
+        if not moved:
+            return done
+    raise AssertionError(f"still syncing after {rounds} rounds")
+
+
 @pytest.fixture
 def hub(tmp_path) -> Iterator[Hub]:
     path = tmp_path / "hub" / "hub.sqlite3"
@@ -180,9 +213,10 @@ def make_kiosk(tmp_path) -> Iterator[Callable[..., Kiosk]]:
     made: list[Kiosk] = []
 
     def make(name: str, building: str = "Résidence des Tilleuls", *, batch_size: int = 500,
-             enrol_at: Hub | None = None) -> Kiosk:
+             enrol_at: Hub | None = None, sync: dict | None = None) -> Kiosk:
         config = make_test_config(
-            tmp_path / name, building={"name": building}, sync={"batch_size": batch_size, "timeout_seconds": 10}
+            tmp_path / name, building={"name": building},
+            sync={"batch_size": batch_size, "timeout_seconds": 10, **(sync or {})},
         )
         db = store.connect(config.database_path)
         keys.publish_public_key(db, config)

@@ -97,26 +97,41 @@ def test_a_kiosk_that_dies_while_applying_a_page_keeps_neither_the_page_nor_the_
     record_notes(a, 120)
     a.sync()
     applied = []
-    real_apply = eventlog.apply_foreign
+    real_projector = eventlog._PROJECTORS["resident.updated"]
 
-    def dying_apply(db, event):
+    def dying_projector(db, event):  # the page's events are inserted, its projections half done
         if len(applied) == 110:  # in the second page
             raise KeyboardInterrupt("power cut")
         applied.append(event)
-        return real_apply(db, event)
+        real_projector(db, event)
 
-    monkeypatch.setattr(eventlog, "apply_foreign", dying_apply)
+    monkeypatch.setitem(eventlog._PROJECTORS, "resident.updated", dying_projector)
     with pytest.raises(KeyboardInterrupt):
         b.client().pull()
     first_page_cursor = b.state()["pull_cursor"]
     held = store.scalar(b.db, "SELECT COUNT(*) FROM events")
-    monkeypatch.setattr(eventlog, "apply_foreign", real_apply)
+    monkeypatch.setitem(eventlog._PROJECTORS, "resident.updated", real_projector)
     b.sync()
     assert first_page_cursor > 0 and held < store.scalar(b.db, "SELECT COUNT(*) FROM events")
     assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]
 
 
 # --------------------------------------------------------------------------- odd batches
+
+
+def test_a_page_applied_twice_or_with_an_event_met_twice_changes_nothing(make_kiosk):
+    a = make_kiosk("a")
+    b = make_kiosk("b")
+    record_notes(a, 20)
+    page = [eventlog.Event.from_row(r) for r in store.query(a.db, "SELECT * FROM events WHERE scope <> 'private'")]
+    with store.write(b.db):
+        first = eventlog.apply_foreign_many(b.db, page[:12] + page[5:12])  # seqs 5..11 twice
+    with store.write(b.db):
+        second = eventlog.apply_foreign_many(b.db, page)
+        again = eventlog.apply_foreign_many(b.db, page)
+    assert (first, second, again) == (12, len(page) - 12, 0)
+    assert shared_events(b.db) >= shared_events(a.db)
+    assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]
 
 
 def test_a_batch_sent_twice_changes_nothing(hub, make_kiosk):

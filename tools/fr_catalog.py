@@ -1074,6 +1074,28 @@ FR = {
     "Also visible to neighbouring buildings": "Visible aussi par les immeubles voisins",
     "until %(date)s": "jusqu'au %(date)s",
     # --- end of community ---
+    # --- vouchers used twice (sync) ---
+    "Voucher %(serial)s was used twice and %(where)s had it first: this credit is taken back": "Bon %(serial)s utilisé deux fois, d'abord à %(where)s : ce crédit est repris",
+    "Voucher %(serial)s was used at %(where)s before it was cancelled: the refund is taken back": "Bon %(serial)s utilisé à %(where)s avant son annulation : le remboursement est repris",
+    "Voucher %(serial)s was used twice (first at %(where)s): the loss fund pays": "Bon %(serial)s utilisé deux fois (d'abord à %(where)s) : le fonds de pertes paie",
+    "This notice is not yours, or was already dismissed.": "Ce message ne vous concerne pas, ou a déjà été lu.",
+    "About your vouchers": "À propos de vos bons",
+    "Voucher %(code)s was also used at %(where)s, and that use reached the network first.": "Le bon %(code)s a aussi été utilisé à %(where)s, et cette utilisation est arrivée la première sur le réseau.",
+    "The %(amount)s it brought you was taken back (line %(ref)s of your statement).": "Les %(amount)s qu'il vous avait apportés ont été repris (ligne %(ref)s de votre relevé).",
+    "You keep its %(amount)s: the association's loss fund pays it.": "Vous gardez ses %(amount)s : le fonds de pertes de l'association les paie.",
+    "Its %(amount)s will be settled at the next synchronisation of your kiosk.": "Ses %(amount)s seront réglés à la prochaine synchronisation de votre borne.",
+    "Voucher %(code)s that you used was also presented at %(where)s. Yours counted: nothing changes for you.": "Le bon %(code)s que vous avez utilisé a aussi été présenté à %(where)s. Le vôtre compte : rien ne change pour vous.",
+    "I have read it": "J'ai lu",
+    "Vouchers used twice": "Bons utilisés deux fois",
+    "Two kiosks offline accepted the same voucher. The hub kept the use that reached it first; the other was put right by a new transfer, nothing was erased.": "Deux bornes hors ligne ont accepté le même bon. Le serveur central a gardé l'utilisation arrivée la première ; l'autre a été corrigée par un nouveau virement, rien n'a été effacé.",
+    "Decided": "Décidé le",
+    "Kept": "Gardé",
+    "Put right": "Correction",
+    "cancelled": "annulé",
+    "credit taken back": "crédit repris",
+    "paid by the loss fund": "payé par le fonds de pertes",
+    "waiting for the kiosk that holds the credit": "en attente de la borne qui détient le crédit",
+    # --- end of vouchers used twice ---
 }
 
 

@@ -32,6 +32,7 @@ _PROJECTORS: dict[str, Projector] = {}
 PROJECTION_TABLES: list[str] = [
     "residents", "credentials", "revoked_cards", "accounts", "transfers", "kiosk_keys",
     "vouchers", "voucher_settlements",
+    "voucher_rival_settlements", "voucher_conflicts", "voucher_conflict_notices_read",
     "board_posts", "board_messages", "board_helpers", "payment_requests", "loans",
     "projects", "project_coordinators", "project_members", "project_updates", "project_tasks",
     "project_volunteers", "project_dues", "purchases", "purchase_products", "purchase_orders",
@@ -92,11 +93,16 @@ def projector(event_type: str, scope: str) -> Callable[[Projector], Projector]:
     return register
 
 
+_loaded_modules: set[str] = set()
+
+
 def _ensure_projectors_loaded() -> None:
     import importlib
 
     for module in PROJECTOR_MODULES:
-        importlib.import_module(module)
+        if module not in _loaded_modules:  # once each: apply_foreign runs per pulled event
+            importlib.import_module(module)
+            _loaded_modules.add(module)
 
 
 def kiosk_id(db: Database) -> str:
@@ -150,20 +156,21 @@ def record(db: Database, event_type: str, payload: dict[str, Any]) -> Event:
     return event
 
 
+# The stored payload text: json.dumps(payload, ensure_ascii=False, sort_keys=True), with one
+# encoder made once (a bulk apply encodes thousands of payloads).
+_payload_text = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_INSERT = (
+    "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _row(event: Event) -> tuple:
+    return (event.id, event.origin, event.seq, event.type, event.scope, _payload_text(event.payload),
+            event.created_at)
+
+
 def _insert(db: Database, event: Event) -> None:
-    db.execute(
-        "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            event.id,
-            event.origin,
-            event.seq,
-            event.type,
-            event.scope,
-            json.dumps(event.payload, ensure_ascii=False, sort_keys=True),
-            event.created_at,
-        ],
-    )
+    db.execute(_INSERT, _row(event))
 
 
 def apply_foreign(db: Database, event: Event) -> bool:
@@ -179,6 +186,43 @@ def apply_foreign(db: Database, event: Event) -> bool:
     if projector_fn is not None:
         projector_fn(db, event)
     return True
+
+
+def apply_foreign_many(db: Database, events: list[Event]) -> int:
+    """``apply_foreign`` for a page of events, in their order: how many were new.
+
+    One query per origin finds the (origin, seq) already held, the new events go in with one
+    ``executemany``, then their projectors run in the same order (inside the caller's write
+    transaction, so a projector that fails leaves nothing of the page). An event met twice in
+    ``events`` is applied once.
+    """
+    _ensure_projectors_loaded()
+    if not db.conn.in_transaction:
+        raise RuntimeError("apply_foreign_many() must run inside store.write(db)")
+    ranges: dict[str, list[int]] = {}
+    for event in events:
+        low_high = ranges.setdefault(event.origin, [event.seq, event.seq])
+        low_high[0] = min(low_high[0], event.seq)
+        low_high[1] = max(low_high[1], event.seq)
+    held: set[tuple[str, int]] = set()
+    for origin, (low, high) in ranges.items():
+        held.update((origin, seq) for (seq,) in db.conn.execute(
+            "SELECT seq FROM events WHERE origin = ? AND seq BETWEEN ? AND ?", (origin, low, high)))
+    new: list[Event] = []
+    for event in events:
+        key = (event.origin, event.seq)
+        if key not in held:
+            held.add(key)
+            new.append(event)
+    if not new:
+        return 0
+    db.conn.executemany(_INSERT, [_row(event) for event in new])
+    projectors = _PROJECTORS
+    for event in new:
+        projector_fn = projectors.get(event.type)
+        if projector_fn is not None:
+            projector_fn(db, event)
+    return len(new)
 
 
 def events(db: Database, after_local_id: int = 0):

@@ -711,3 +711,62 @@ def m009_community(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m010_voucher_conflicts(db: Database) -> None:
+    db.executescript(
+        """
+        -- Settlements of a voucher beside the one in voucher_settlements: the same voucher
+        -- redeemed (or cancelled) at two kiosks while they were offline. Same columns as
+        -- voucher_settlements. Once the hub's verdict is known here, voucher_settlements holds
+        -- the winner and this table the losers (kept as history: their transfers stand and
+        -- are compensated by new ones).
+        CREATE TABLE voucher_rival_settlements (
+            event_id        TEXT PRIMARY KEY,
+            serial          TEXT NOT NULL REFERENCES vouchers (serial),
+            outcome         TEXT NOT NULL CHECK (outcome IN ('redeemed', 'cancelled')),
+            reason          TEXT CHECK (reason IS NULL OR reason IN
+                                        ('lost', 'not_printed', 'batch', 'expired')),
+            credit_account  TEXT NOT NULL,
+            resident_id     TEXT,
+            decided_by      TEXT,
+            honoured_expired INTEGER NOT NULL DEFAULT 0 CHECK (honoured_expired IN (0, 1)),
+            origin          TEXT NOT NULL,
+            transfer_id     TEXT REFERENCES transfers (id),  -- NULL: settled in another building
+            settled_at      TEXT NOT NULL,
+            CHECK ((outcome = 'redeemed') = (reason IS NULL))
+        );
+        CREATE INDEX voucher_rival_settlements_by_serial ON voucher_rival_settlements (serial);
+
+        -- One row per settlement the hub rejected (its verdict event), and how the books were
+        -- put right: by the kiosk holding the account credited by the losing settlement.
+        CREATE TABLE voucher_conflicts (
+            losing_event_id       TEXT PRIMARY KEY,
+            serial                TEXT NOT NULL,
+            amount                INTEGER,
+            losing_origin         TEXT,
+            losing_type           TEXT,
+            winning_event_id      TEXT,
+            winning_origin        TEXT,
+            winning_type          TEXT,
+            verdict_event         TEXT,
+            decided_at            TEXT,                -- the hub's clock, display only
+            policy                TEXT CHECK (policy IS NULL OR policy IN ('reverse', 'loss_fund')),
+            compensating_origin   TEXT,
+            compensation_event    TEXT,
+            compensation_transfer TEXT REFERENCES transfers (id),  -- NULL: another building's
+            debited_account       TEXT,                -- who paid the value back into circulation
+            compensated_at        TEXT
+        );
+        CREATE INDEX voucher_conflicts_by_serial ON voucher_conflicts (serial);
+
+        -- "I have read it": a resident dismissed the notice of a conflict (building scope).
+        CREATE TABLE voucher_conflict_notices_read (
+            losing_event_id TEXT NOT NULL,
+            resident_id     TEXT NOT NULL,
+            read_at         TEXT NOT NULL,
+            PRIMARY KEY (losing_event_id, resident_id)
+        );
+        """
+    )

@@ -113,3 +113,66 @@ def circulation_figures(db: Database, account_id: str) -> dict[str, int]:
 
 def kiosk_building(db: Database, origin: str) -> str | None:
     return scalar(db, "SELECT building FROM kiosk_keys WHERE origin = ?", (origin,))
+
+
+# --------------------------------------------------------------------------- settled twice
+
+_CONFLICT = """
+SELECT c.*, l.outcome AS losing_outcome, l.credit_account AS losing_account,
+       l.transfer_id AS losing_transfer, l.settled_at AS losing_settled_at,
+       COALESCE(l.resident_id, la.resident_id) AS loser_id, lr.name AS loser_name,
+       lr.apartment AS loser_apartment,
+       s.resident_id AS winner_id, wr.name AS winner_name, wr.apartment AS winner_apartment,
+       s.settled_at AS winning_settled_at,
+       lk.building AS losing_building, wk.building AS winning_building,
+       ct.reference AS compensation_reference
+FROM voucher_conflicts c
+LEFT JOIN voucher_rival_settlements l ON l.event_id = c.losing_event_id
+LEFT JOIN accounts la ON la.id = l.credit_account
+LEFT JOIN residents lr ON lr.id = COALESCE(l.resident_id, la.resident_id)
+LEFT JOIN voucher_settlements s ON s.event_id = c.winning_event_id
+LEFT JOIN residents wr ON wr.id = s.resident_id
+LEFT JOIN kiosk_keys lk ON lk.origin = c.losing_origin
+LEFT JOIN kiosk_keys wk ON wk.origin = c.winning_origin
+LEFT JOIN transfers ct ON ct.id = c.compensation_transfer
+"""
+
+
+def conflicts(db: Database, *, limit: int = 200) -> list[sqlite3.Row]:
+    """Vouchers settled twice that the hub judged, the latest verdict first."""
+    return query(db, _CONFLICT + "WHERE c.winning_event_id IS NOT NULL "
+                 "ORDER BY c.decided_at DESC, c.losing_event_id LIMIT ?", (limit,))
+
+
+def conflicts_of_resident(db: Database, resident_id: str) -> list[sqlite3.Row]:
+    """Judged conflicts a resident took part in (losing or winning) and has not dismissed."""
+    return query(
+        db,
+        _CONFLICT + "WHERE c.winning_event_id IS NOT NULL "
+        "AND (COALESCE(l.resident_id, la.resident_id) = :r OR s.resident_id = :r) "
+        "AND NOT EXISTS (SELECT 1 FROM voucher_conflict_notices_read n "
+        "WHERE n.losing_event_id = c.losing_event_id AND n.resident_id = :r) "
+        "ORDER BY c.decided_at DESC, c.losing_event_id",
+        {"r": resident_id},
+    )
+
+
+def conflicts_to_compensate(db: Database, origin: str) -> list[sqlite3.Row]:
+    """Judged conflicts whose losing credit sits in this building's ledger and falls to the
+    kiosk ``origin``: the home kiosk of the resident credited, or for a system account the
+    kiosk that recorded the losing settlement."""
+    return query(
+        db,
+        "SELECT c.losing_event_id, c.serial, c.winning_origin, c.winning_type, "
+        "l.outcome AS losing_outcome, l.credit_account, l.transfer_id, t.amount, "
+        "a.resident_id AS account_resident "
+        "FROM voucher_conflicts c "
+        "JOIN voucher_rival_settlements l ON l.event_id = c.losing_event_id "
+        "JOIN transfers t ON t.id = l.transfer_id "
+        "JOIN accounts a ON a.id = l.credit_account "
+        "LEFT JOIN residents r ON r.id = a.resident_id "
+        "WHERE c.winning_event_id IS NOT NULL AND c.compensation_event IS NULL "
+        "AND COALESCE(r.home_origin, l.origin) = ? "
+        "ORDER BY c.decided_at, c.losing_event_id",
+        (origin,),
+    )

@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import format_date, gettext
 
-from .. import auth, residents, voucher_cancel, voucher_reports, vouchers
+from .. import auth, residents, voucher_cancel, voucher_conflicts, voucher_reports, vouchers
 from ..errors import N_, InvalidInput, KioskError
 from .formatting import error_message
 from .session_state import admin_required, current_resident, db, login_required
@@ -169,6 +169,26 @@ def cancel(serial: str):
     return redirect(url_for("vouchers.home"))
 
 
+@bp.app_context_processor
+def voucher_notices_context() -> dict:
+    def voucher_notices() -> list:
+        """Vouchers settled twice that the logged-in resident took part in (home screen)."""
+        me = current_resident()
+        return voucher_conflicts.notices_for(db(), me.id) if me is not None else []
+
+    return {"voucher_notices": voucher_notices}
+
+
+@bp.post("/vouchers/notices/<losing_event_id>/read")
+@login_required
+def notice_read(losing_event_id: str):
+    try:
+        voucher_conflicts.dismiss_notice(db(), current_resident().id, losing_event_id)
+    except KioskError as exc:
+        flash(message(exc), "error")
+    return redirect(url_for("me.home"))
+
+
 @bp.get("/vouchers/redeem")
 @login_required
 def redeem():
@@ -228,6 +248,7 @@ def admin_report():
         report=voucher_reports.outstanding_report(db(), g.config),
         check=voucher_reports.circulation_check(db()),
         buckets=[key for _, key in voucher_reports.AGE_BUCKETS],
+        conflicts=voucher_conflicts.conflicts(db(), limit=50),
     )
 
 
