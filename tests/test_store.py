@@ -96,3 +96,23 @@ def test_the_rebuilt_database_equals_the_live_one_after_a_random_history(tmp_pat
     rebuilt = store.rebuild(db, tmp_path / "rebuilt.sqlite3")
     assert store.projection_snapshot(rebuilt) == store.projection_snapshot(db)
     assert store.scalar(rebuilt, "SELECT SUM(balance) FROM accounts") == 0
+
+
+def test_an_old_board_search_index_is_rekeyed_in_place(tmp_path):
+    from kiosk.store import board_reads
+
+    path = tmp_path / "old-board.sqlite3"
+    old = store.connect(path, migrate=False)
+    migrations.apply(old, stop_before="m011_board_search_by_rowid")
+    old.execute(
+        "INSERT INTO board_posts (id, reference, origin, building, scope, direction, kind, category, "
+        "title, price_mode, price, poster_id, poster_name, poster_apartment, created_at) VALUES "
+        "('p1', 'OLD-1', 'OLD', 'Les Lilas', 'building', 'offer', 'service', 'diy', "
+        "'Réparation électricité', 'free', NULL, 'r1', 'Jeanne', 'B-204', '2026-01-01T00:00:00Z')"
+    )
+    # the index as m007 wrote it: its own rowids, unrelated to the post's
+    old.execute("INSERT INTO board_posts_fts (rowid, post_id, title) VALUES (777, 'p1', 'Réparation électricité')")
+    old.close()
+    db = store.connect(path)
+    [found] = board_reads.active_posts(db, today="2026-01-02", match='"electricite"*')
+    assert found["id"] == "p1"

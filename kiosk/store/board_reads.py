@@ -13,14 +13,16 @@ from sqlite_utils import Database
 
 from .db import query, query_one, scalar
 
-_POST = """
+_POST_COLUMNS = """
 SELECT p.*, COALESCE(r.name, p.poster_name) AS name,
        COALESCE(r.apartment, p.poster_apartment) AS apartment,
        pb.name AS posted_by_name
-FROM board_posts p
+"""
+_POST_JOINS = """
 LEFT JOIN residents r ON r.id = p.poster_id
 LEFT JOIN residents pb ON pb.id = p.posted_by
 """
+_POST = _POST_COLUMNS + "FROM board_posts p" + _POST_JOINS
 
 _ACTIVE = "p.withdrawn_at IS NULL AND (p.ends_on IS NULL OR p.ends_on >= :today)"
 
@@ -48,8 +50,16 @@ def active_posts(
             where.append(f"p.{column} = :{column}")
             params[column] = value
     if match:
-        where.append("p.id IN (SELECT post_id FROM board_posts_fts WHERE board_posts_fts MATCH :match)")
+        # The index drives the query, newest first by the rowid it shares with the post, so
+        # SQLite stops after one page instead of sorting every match.
+        where.append("board_posts_fts MATCH :match")
         params["match"] = match
+        sql = (
+            _POST_COLUMNS + "FROM board_posts_fts f JOIN board_posts p ON p.rowid = f.rowid "
+            + _POST_JOINS + "WHERE " + " AND ".join(where)
+            + " ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset"
+        )
+        return query(db, sql, params)
     sql = _POST + "WHERE " + " AND ".join(where) + " ORDER BY p.rowid DESC LIMIT :limit OFFSET :offset"
     return query(db, sql, params)
 

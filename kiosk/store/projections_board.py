@@ -50,10 +50,12 @@ def _post_published(db: Database, event: Event) -> None:
          p["poster_id"], p["poster_name"], p["poster_apartment"], p.get("posted_by"),
          event.created_at],
     )
+    # The index row shares the post's rowid, so a search walks the index newest first and
+    # stops at the page's end (see board_reads.active_posts).
     db.execute(
-        "INSERT INTO board_posts_fts (post_id, title, description, availability) "
-        "VALUES (?, ?, ?, ?)",
-        [event.id, p["title"], p.get("description", ""), p.get("availability", "")],
+        "INSERT INTO board_posts_fts (rowid, post_id, title, description, availability) "
+        "SELECT rowid, id, ?, ?, ? FROM board_posts WHERE id = ?",
+        [p["title"], p.get("description", ""), p.get("availability", ""), event.id],
     )
 
 

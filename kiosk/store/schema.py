@@ -770,3 +770,15 @@ def m010_voucher_conflicts(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m011_board_search_by_rowid(db: Database) -> None:
+    """The search index's rows take their post's rowid (searches stop at the page's end)."""
+    db.executescript(
+        """
+        DELETE FROM board_posts_fts;
+        INSERT INTO board_posts_fts (rowid, post_id, title, description, availability)
+        SELECT rowid, id, title, description, availability FROM board_posts;
+        """
+    )
