@@ -18,6 +18,9 @@
 (() => {
   "use strict";
   const Kiosk = window.Kiosk;
+  // kiosk.js did not load (a request cut off by a navigation or a restart): do nothing
+  // rather than throw; the page still works as plain HTML forms.
+  if (!Kiosk) return;
   const t = Kiosk.t;
 
   const TICK_MS = 1000;

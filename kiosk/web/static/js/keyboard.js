@@ -14,6 +14,9 @@
 (() => {
   "use strict";
   const Kiosk = window.Kiosk;
+  // kiosk.js did not load (a request cut off by a navigation or a restart): do nothing
+  // rather than throw; the page still works as plain HTML forms.
+  if (!Kiosk) return;
   const t = Kiosk.t;
 
   // Keys: a string is a character key; an object is a special key with an action and a width.

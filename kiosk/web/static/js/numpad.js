@@ -12,6 +12,9 @@
 (() => {
   "use strict";
   const Kiosk = window.Kiosk;
+  // kiosk.js did not load (a request cut off by a navigation or a restart): do nothing
+  // rather than throw; the page still works as plain HTML forms.
+  if (!Kiosk) return;
   const t = Kiosk.t;
 
   const SPECIAL_LABELS = { back: "key_backspace", clear: "key_clear", ok: "key_ok", comma: "key_comma" };

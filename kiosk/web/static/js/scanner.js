@@ -14,6 +14,9 @@
 (() => {
   "use strict";
   const Kiosk = window.Kiosk;
+  // kiosk.js did not load (a request cut off by a navigation or a restart): do nothing
+  // rather than throw; the page still works as plain HTML forms.
+  if (!Kiosk) return;
 
   const ALPHABET = "BCDEFGHJKLNPRSTUVXY";
   const CODE_PATTERN = /^K[CV][BCDEFGHJKLNPRSTUVXY]{10,}$/;
