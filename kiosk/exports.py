@@ -116,15 +116,23 @@ def transfers_csv(db: Database, config: Config, period: Period) -> str:
     )
 
 
-def vouchers_csv(db: Database, config: Config, period: Period) -> str | None:
-    """Vouchers issued in the period, with their state; None while vouchers do not exist."""
-    if "vouchers" not in db.table_names():
-        return None
+# A voucher's signature and its QR code are the voucher itself (whoever holds them can redeem
+# it): they never leave the kiosk in an export.
+_VOUCHER_SECRETS = {"signature", "qr"}
+
+
+def vouchers_csv(db: Database, config: Config, period: Period) -> str:
+    """Vouchers issued in the period, with how they left circulation, if they did."""
     start, end = period.bounds_utc(config)
-    rows = store.query(db, "SELECT * FROM vouchers WHERE issued_at >= ? AND issued_at < ? ORDER BY rowid", (start, end))
-    if not rows:
-        return _csv(config, ["serial"], [])
-    columns = [name for name in rows[0].keys() if "signature" not in name and "token" not in name]
+    columns = [c for c in db["vouchers"].columns_dict if c not in _VOUCHER_SECRETS]
+    rows = store.query(
+        db,
+        f"SELECT {', '.join('v.' + c for c in columns)}, s.outcome, s.reason, s.origin AS settled_at_kiosk, "  # noqa: S608
+        "s.settled_at FROM vouchers v LEFT JOIN voucher_settlements s ON s.serial = v.serial "
+        "WHERE v.issued_at >= ? AND v.issued_at < ? ORDER BY v.rowid",
+        (start, end),
+    )
+    columns += ["outcome", "reason", "settled_at_kiosk", "settled_at"]
     return _csv(
         config,
         columns,

@@ -207,3 +207,20 @@ def test_an_admin_prints_a_residents_monthly_statement(client, db, config, build
 
     [job] = [j for j in list_jobs(db) if j.layout == "statement"]
     assert job.payload["month"] == month and job.payload["lines"][0]["amount"] == 1000
+
+
+def test_the_vouchers_csv_lists_the_periods_vouchers_without_signatures(client, db, config, building):
+    from kiosk import clock, vouchers
+
+    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
+                           description="Couture", category="sewing", amount=4000)
+    vouchers.issue_vouchers(db, config, resident_id=building.jeanne.id, counts={1000: 2})
+    login(client, building.admin)
+    month = clock.now().astimezone(config.timezone).strftime("%Y-%m")
+    body = client.get(f"/admin/exports/vouchers.csv?start={month}&end={month}").get_data(as_text=True)
+    header, *rows = body.lstrip("\ufeff").strip().split("\r\n")
+    assert "serial" in header and "amount" in header and "outcome" in header
+    assert "signature" not in header and ";qr;" not in header
+    assert len(rows) == 2 and all(";10,00;" in row for row in rows)
+    empty = client.get("/admin/exports/vouchers.csv?start=2001-01&end=2001-01").get_data(as_text=True)
+    assert empty.lstrip("\ufeff").strip() == header
