@@ -45,24 +45,11 @@ def start_background(config: Config, app=None) -> Callable[[], None]:
 
 
 def _job_registrations():
-    """Scheduled jobs of each area, registered when their module exists."""
-    registrations = []
-    try:
-        from .backup import schedule as schedule_backup
-    except ImportError:
-        schedule_backup = None
-    if schedule_backup is not None:
-        registrations.append(schedule_backup)
-    try:
-        from sync.client import schedule as schedule_sync
-    except ImportError:
-        schedule_sync = None
-    if schedule_sync is not None:
-        registrations.append(schedule_sync)
-    from .board_sheet import schedule as schedule_board_sheet
+    """Scheduled jobs of each area: nightly backup, sync, weekly board sheet, purchase deadlines."""
+    from sync.client import schedule as schedule_sync
 
-    registrations.append(schedule_board_sheet)
+    from .backup import schedule as schedule_backup
+    from .board_sheet import schedule as schedule_board_sheet
     from .purchase_deadlines import schedule as schedule_purchase_deadlines
 
-    registrations.append(schedule_purchase_deadlines)
-    return registrations
+    return [schedule_backup, schedule_sync, schedule_board_sheet, schedule_purchase_deadlines]

@@ -19,6 +19,3 @@ CATEGORIES: dict[str, str] = {
     "other": N_("Other"),
 }
 
-
-def is_category(key: str) -> bool:
-    return key in CATEGORIES

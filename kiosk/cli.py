@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__, residents, store
+from sync import cli as sync_cli
+
+from . import __version__, cli_ops, residents, store
 from .config import Config, ConfigError, load_config
 from .errors import KioskError
 
@@ -241,18 +243,6 @@ def rebuild(ctx, target):
         sys.exit(1)
 
 
-def _register_extra_commands() -> None:
-    """Commands of other areas (backup, restore, sync...), when their modules exist."""
-    import importlib
-
-    for module_name in ("kiosk.cli_ops", "sync.cli"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        module.register(main)
-
-
-_register_extra_commands()
+# Commands of other areas: backup/restore/check-db, and the hub and sync commands.
+cli_ops.register(main)
+sync_cli.register(main)

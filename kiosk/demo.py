@@ -11,6 +11,8 @@ import random
 
 from sqlite_utils import Database
 
+from printing import queue as print_queue
+
 from . import clock, ledger, residents
 from .config import Config
 from .errors import KioskError
@@ -104,5 +106,6 @@ def populate(db: Database, config: Config, *, seed: int = 2026, exchanges: int =
     finally:
         clock.reset()
     # The demo's receipts are history, not jobs for today's printer.
-    db.execute("UPDATE print_jobs SET state = 'cancelled' WHERE state = 'queued'")
+    for job in print_queue.list_jobs(db, states=("queued",), limit=exchanges + 1):
+        print_queue.cancel_job(db, job.id)
     return {"residents": len(people), "exchanges": recorded}

@@ -246,6 +246,15 @@ def local_month(config: Config, created_at: str) -> str:
     return clock.parse_iso(created_at).astimezone(config.timezone).strftime("%Y-%m")
 
 
+def _statement_line(row, account_id: str) -> StatementLine:
+    """A transfer as one account sees it: signed amount and the other party."""
+    if row["debit_account"] == account_id:
+        signed, name, apartment = -row["amount"], row["payee_name"] or row["credit_label"], row["payee_apartment"]
+    else:
+        signed, name, apartment = row["amount"], row["payer_name"] or row["debit_label"], row["payer_apartment"]
+    return StatementLine(Transfer.from_row(row), signed, name or "", apartment or "")
+
+
 def statement(db: Database, config: Config, resident_id: str, *, month: str | None = None) -> Statement:
     """A resident's balance and history (one month in the building's time zone, or the latest)."""
     resident = get_resident(db, resident_id)
@@ -258,15 +267,14 @@ def statement(db: Database, config: Config, resident_id: str, *, month: str | No
             months.append(row_month)
         if month and row_month != month:
             continue
-        transfer = Transfer.from_row(row)
-        if row["debit_account"] == resident.account_id:
-            signed, name, apartment = -row["amount"], row["payee_name"], row["payee_apartment"]
-            name = name or row["credit_label"]
-        else:
-            signed, name, apartment = row["amount"], row["payer_name"], row["payer_apartment"]
-            name = name or row["debit_label"]
-        lines.append(StatementLine(transfer, signed, name or "", apartment or ""))
+        lines.append(_statement_line(row, resident.account_id))
     return Statement(resident=resident, balance=resident.balance, month=month, months=months, lines=lines)
+
+
+def latest_lines(db: Database, resident: Resident, *, limit: int = 3) -> list[StatementLine]:
+    """A resident's newest transfers, for the home screen (reads only ``limit`` rows)."""
+    rows = reads.transfers_of_account(db, resident.account_id, limit=limit)
+    return [_statement_line(row, resident.account_id) for row in rows]
 
 
 def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:

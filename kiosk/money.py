@@ -7,7 +7,7 @@ hundredths = "2,50 CEEC".
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from .errors import N_, InvalidAmount, InvalidInput
 
@@ -59,9 +59,3 @@ def minutes_to_amount(minutes: int, units_per_hour: int) -> int:
 def to_decimal(hundredths: int) -> Decimal:
     return (Decimal(hundredths) / 100).quantize(Decimal("0.01"))
 
-
-def from_decimal(value: Decimal) -> int:
-    try:
-        return int((value * 100).to_integral_exact())
-    except InvalidOperation as exc:
-        raise InvalidAmount() from exc

@@ -54,15 +54,20 @@ def _pin_set(db: Database, event: Event) -> None:
     db.execute("UPDATE credentials SET pin_hash = ? WHERE resident_id = ?", [p["pin_hash"], p["resident_id"]])
 
 
-@projector("card.issued", "private")
-def _card_issued(db: Database, event: Event) -> None:
-    p = event.payload
+def retire_current_card(db: Database, resident_id: str, revoked_at: str) -> None:
+    """Keep the hash of a resident's current card as revoked (a scan then says "replaced")."""
     db.execute(
         "INSERT OR IGNORE INTO revoked_cards (token_hash, resident_id, revoked_at) "
         "SELECT card_token_hash, resident_id, ? FROM credentials "
         "WHERE resident_id = ? AND card_token_hash IS NOT NULL",
-        [event.created_at, p["resident_id"]],
+        [revoked_at, resident_id],
     )
+
+
+@projector("card.issued", "private")
+def _card_issued(db: Database, event: Event) -> None:
+    p = event.payload
+    retire_current_card(db, p["resident_id"], event.created_at)
     db.execute(
         "UPDATE credentials SET card_token_hash = ?, card_number = ?, card_issued_at = ? "
         "WHERE resident_id = ?",

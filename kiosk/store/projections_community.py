@@ -16,6 +16,7 @@ import json
 from sqlite_utils import Database
 
 from .events import Event, projector
+from .projections import retire_current_card
 
 # --------------------------------------------------------------------------- verification
 
@@ -81,12 +82,7 @@ def _mailbox_code_used(db: Database, event: Event) -> None:
 def _card_revoked(db: Database, event: Event) -> None:
     """The card stops working; its hash stays known so a scan says it was revoked."""
     p = event.payload
-    db.execute(
-        "INSERT OR IGNORE INTO revoked_cards (token_hash, resident_id, revoked_at) "
-        "SELECT card_token_hash, resident_id, ? FROM credentials "
-        "WHERE resident_id = ? AND card_token_hash IS NOT NULL",
-        [event.created_at, p["resident_id"]],
-    )
+    retire_current_card(db, p["resident_id"], event.created_at)
     db.execute("UPDATE credentials SET card_token_hash = NULL WHERE resident_id = ?", [p["resident_id"]])
 
 

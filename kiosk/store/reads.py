@@ -58,10 +58,6 @@ def card_number(db: Database, resident_id: str) -> int:
     return scalar(db, "SELECT card_number FROM credentials WHERE resident_id = ?", (resident_id,)) or 0
 
 
-def card_issued_at(db: Database, resident_id: str) -> str | None:
-    return scalar(db, "SELECT card_issued_at FROM credentials WHERE resident_id = ?", (resident_id,))
-
-
 def pin_hash(db: Database, resident_id: str) -> str | None:
     return scalar(db, "SELECT pin_hash FROM credentials WHERE resident_id = ?", (resident_id,))
 
@@ -126,28 +122,14 @@ def transfer_by_reference(db: Database, reference: str) -> sqlite3.Row | None:
     return query_one(db, _TRANSFER + "WHERE t.reference = ?", (reference,))
 
 
-def transfers_of_account(
-    db: Database, account_id: str, *, month: str | None = None, limit: int = 200
-) -> list[sqlite3.Row]:
+def transfers_of_account(db: Database, account_id: str, *, limit: int = 200) -> list[sqlite3.Row]:
     """An account's transfers, newest first (local application order, not wall-clock)."""
-    sql = _TRANSFER + "WHERE (t.debit_account = :acc OR t.credit_account = :acc) "
-    params: dict = {"acc": account_id, "limit": limit}
-    if month:
-        sql += "AND substr(t.created_at, 1, 7) = :month "
-        params["month"] = month
-    sql += "ORDER BY t.rowid DESC LIMIT :limit"
-    return query(db, sql, params)
+    return query(
+        db,
+        _TRANSFER + "WHERE t.debit_account = :acc OR t.credit_account = :acc ORDER BY t.rowid DESC LIMIT :limit",
+        {"acc": account_id, "limit": limit},
+    )
 
 
 def recent_transfers(db: Database, *, limit: int = 50, offset: int = 0) -> list[sqlite3.Row]:
     return query(db, _TRANSFER + "ORDER BY t.rowid DESC LIMIT ? OFFSET ?", (limit, offset))
-
-
-def months_of_account(db: Database, account_id: str) -> list[str]:
-    rows = query(
-        db,
-        "SELECT DISTINCT substr(created_at, 1, 7) AS month FROM transfers "
-        "WHERE debit_account = ? OR credit_account = ? ORDER BY month DESC",
-        (account_id, account_id),
-    )
-    return [row["month"] for row in rows]

@@ -365,35 +365,41 @@ def m007_board(db: Database) -> None:
 PROJECT_TRANSFER_KINDS = ("project_contribution", "project_payment", "purchase_fee")
 
 
-def _widen_transfer_kinds(db: Database, kinds: tuple[str, ...]) -> None:
-    """Add ``kinds`` to the transfers table's ``kind`` CHECK, in place.
+def _widen_check_list(db: Database, table: str, column: str, values: tuple[str, ...]) -> None:
+    """Add ``values`` to ``CHECK (column IN (...))`` of ``table``, in place (idempotent).
 
     SQLite cannot alter a CHECK, and rebuilding the table is no longer possible here: other
-    tables (vouchers, payment requests...) hold foreign keys to transfers, so dropping it
+    tables (vouchers, payment requests...) hold foreign keys to it, so dropping it
     fails with foreign keys on, and a migration cannot turn them off (it runs inside a
     transaction). SQLite documents, for removing or loosening a CHECK, that the table's SQL
     may be rewritten in sqlite_schema with writable_schema and the schema version bumped
     (https://www.sqlite.org/lang_altertable.html#otheralter): no row changes, and every
-    existing row meets the looser rule. Only the list inside ``CHECK (kind IN (...))`` is
+    existing row meets the looser rule. Only the list inside ``CHECK (column IN (...))`` is
     changed, so columns added by other migrations are kept as they are.
     """
     import re
 
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'transfers'").fetchone()[0]
-    match = re.search(r"CHECK \(kind IN \(([^)]*)\)\)", sql)
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
+    match = re.search(rf"CHECK \({column} IN \(([^)]*)\)\)", sql)
     if match is None:
-        raise RuntimeError("transfers.kind has no CHECK (kind IN (...)) to widen")
+        raise RuntimeError(f"{table}.{column} has no CHECK ({column} IN (...)) to widen")
     known = re.findall(r"'([a-z_]+)'", match.group(1))
-    wanted = known + [kind for kind in kinds if kind not in known]
-    new_check = "CHECK (kind IN ({}))".format(", ".join(f"'{kind}'" for kind in wanted))
+    wanted = known + [value for value in values if value not in known]
+    if wanted == known:
+        return
+    new_check = "CHECK ({} IN ({}))".format(column, ", ".join(f"'{value}'" for value in wanted))
     new_sql = sql[: match.start()] + new_check + sql[match.end():]
     version = db.execute("PRAGMA schema_version").fetchone()[0]
     db.execute("PRAGMA writable_schema = ON")
     try:
-        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'transfers'", [new_sql])
+        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", [new_sql, table])
         db.execute(f"PRAGMA schema_version = {int(version) + 1}")
     finally:
         db.execute("PRAGMA writable_schema = OFF")
+
+
+def _widen_transfer_kinds(db: Database, kinds: tuple[str, ...]) -> None:
+    _widen_check_list(db, "transfers", "kind", kinds)
 
 
 @migrations()
@@ -555,34 +561,6 @@ def m008_projects(db: Database) -> None:
         );
         """
     )
-
-
-def _widen_check_list(db: Database, table: str, column: str, values: tuple[str, ...]) -> None:
-    """Add ``values`` to ``CHECK (column IN (...))`` of ``table``, in place (idempotent).
-
-    The same documented technique as ``_widen_transfer_kinds``: tables referenced by foreign
-    keys cannot be rebuilt inside a migration, and loosening a CHECK changes no row, so the
-    table's SQL is rewritten in sqlite_master with writable_schema and the schema version bumped.
-    """
-    import re
-
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
-    match = re.search(rf"CHECK \({column} IN \(([^)]*)\)\)", sql)
-    if match is None:
-        raise RuntimeError(f"{table}.{column} has no CHECK ({column} IN (...)) to widen")
-    known = re.findall(r"'([a-z_]+)'", match.group(1))
-    wanted = known + [value for value in values if value not in known]
-    if wanted == known:
-        return
-    new_check = "CHECK ({} IN ({}))".format(column, ", ".join(f"'{value}'" for value in wanted))
-    new_sql = sql[: match.start()] + new_check + sql[match.end():]
-    version = db.execute("PRAGMA schema_version").fetchone()[0]
-    db.execute("PRAGMA writable_schema = ON")
-    try:
-        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", [new_sql, table])
-        db.execute(f"PRAGMA schema_version = {int(version) + 1}")
-    finally:
-        db.execute("PRAGMA writable_schema = OFF")
 
 
 @migrations()

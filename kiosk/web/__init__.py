@@ -74,12 +74,16 @@ def create_app(config: Config | None = None) -> Flask:
         admin,
         community,
         exchange,
+        exports,
+        health,
         login,
         me,
         polls,
+        printer_admin,
         projects,
         purchases,
         session_state,
+        sync_admin,
         verification,
         vouchers,
     )
@@ -92,9 +96,9 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in (login.bp, me.bp, exchange.bp, admin.bp, vouchers.bp,
                       board_bp, requests_bp, loans_bp, stats_bp,
                       projects.bp, purchases.bp,
-                      community.bp, polls.bp, verification.bp):
+                      community.bp, polls.bp, verification.bp,
+                      health.bp, printer_admin.bp, sync_admin.bp, exports.bp):
         app.register_blueprint(blueprint)
-    _register_optional_blueprints(app)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
@@ -131,21 +135,3 @@ def create_app(config: Config | None = None) -> Flask:
 
     return app
 
-
-def _register_optional_blueprints(app: Flask) -> None:
-    """Blueprints of other areas (health, print queue...), registered when present."""
-    import importlib
-
-    for module_name in (
-        "kiosk.web.health",
-        "kiosk.web.printer_admin",
-        "kiosk.web.sync_admin",
-        "kiosk.web.exports",
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        app.register_blueprint(module.bp)

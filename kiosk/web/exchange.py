@@ -7,9 +7,9 @@ from flask_babel import gettext
 
 from printing import queue as print_queue
 
-from .. import auth, ledger, residents
+from .. import auth, board, ledger, residents
 from ..categories import CATEGORIES
-from ..errors import N_, InvalidInput, KioskError, NotFound
+from ..errors import N_, InvalidInput, KioskError, NotFound, ResidentNotActive, SelfPayment
 from ..money import parse_amount, parse_duration
 from .formatting import error_message
 from .session_state import current_resident, db, login_required
@@ -30,8 +30,6 @@ def _parse_form(form, me) -> dict:
         raise InvalidInput(N_("Say whether you received or gave the service."))
     neighbour_id = form.get("neighbour", "")
     if neighbour_id == me.id:
-        from ..errors import SelfPayment
-
         raise SelfPayment()
     try:
         neighbour = residents.get(db(), neighbour_id)
@@ -95,14 +93,10 @@ def new():
 
 def _post_of(form):
     """The board post this exchange comes from (``post`` in the form), or None."""
-    from .. import board
-
     return board.get_post(db(), g.config, form["post"]) if form.get("post") else None
 
 
 def _not_active(resident):
-    from ..errors import ResidentNotActive
-
     return ResidentNotActive(name=resident.name, status=resident.status)
 
 

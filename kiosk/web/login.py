@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
 from .. import auth, residents
-from ..errors import AccountLocked, KioskError, NotFound
+from ..errors import KioskError, NotFound
 from .formatting import error_message
 from .session_state import current_resident, db, end_session, start_session
 
@@ -91,9 +91,7 @@ def pin():
     error = None
     if request.method == "POST":
         try:
-            auth.verify_pin(db(), db_config(), resident.id, request.form.get("pin"))
-        except AccountLocked as exc:
-            error = error_message(exc)
+            auth.verify_pin(db(), g.config, resident.id, request.form.get("pin"))
         except KioskError as exc:
             error = error_message(exc)
         else:
@@ -136,8 +134,3 @@ def language():
         target = url_for("login.home")
     return redirect(target)
 
-
-def db_config():
-    from flask import g
-
-    return g.config

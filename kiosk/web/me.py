@@ -17,7 +17,7 @@ bp = Blueprint("me", __name__, url_prefix="/me")
 @login_required
 def home():
     resident = current_resident()
-    recent = ledger.statement(db(), g.config, resident.id).lines[:3]
+    recent = ledger.latest_lines(db(), resident)
     return render_template("me/home.html", resident=resident, recent=recent)
 
 

@@ -147,7 +147,6 @@ def init_app(app: Flask) -> None:
             "lang": session.get("lang") or config.language,
             "timezone": config["kiosk"]["timezone"],
             "js_strings": _js_strings(),
-            "admin_links": set(current_app.view_functions),
             "kiosk_status": _kiosk_status(),
             "active_alerts": _active_alerts(),
         }
