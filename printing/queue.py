@@ -153,6 +153,14 @@ def count_jobs(db) -> dict[str, int]:
     return counts
 
 
+def count_waiting(db) -> int:
+    """Jobs queued or printing (the status bar's count, on every page): counted through the
+    state index, so finished jobs, which pile up for years, cost nothing."""
+    return db.conn.execute(
+        "SELECT count(*) FROM print_jobs WHERE state IN ('queued', 'printing')"
+    ).fetchone()[0]
+
+
 def claim_next_job(db, *, now: datetime | None = None) -> PrintJob | None:
     """The oldest queued job, now marked 'printing' (committed before a byte is sent);
     None if the queue is empty or its oldest job is waiting for its retry time."""

@@ -117,6 +117,9 @@ def test_list_and_count_jobs_for_the_admin_page(db):
     assert [job.id for job in queue.list_jobs(db, reference="RJGPEP-42")] == [first]
     assert queue.count_jobs(db)["queued"] == 2
     assert len(queue.list_jobs(db, states=("done",))) == 0
+    assert queue.count_waiting(db) == 2  # the status bar's figure
+    queue.mark_done(db, queue.claim_next_job(db).id)
+    assert queue.count_waiting(db) == 1 and queue.count_jobs(db)["done"] == 1
 
 
 def test_the_worker_thread_prints_what_is_queued_and_marks_crashed_jobs(db, settings,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 
 from flask import Flask, g, render_template, request, session
 from flask_babel import Babel, gettext
@@ -14,7 +15,7 @@ from ..config import Config, load_config
 from ..errors import KioskError
 from ..i18n import TRANSLATIONS_DIR
 from ..secrets_file import load_or_create_secret_key
-from . import formatting
+from . import formatting, urls
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -63,12 +64,8 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)  # after open_request: its error page needs g.config
     Babel(app, locale_selector=_select_locale, timezone_selector=lambda: config["kiosk"]["timezone"])
     formatting.init_app(app)
+    urls.init_app(app)
 
-    @app.teardown_appcontext
-    def close_db(_exc) -> None:
-        db = g.pop("db", None)
-        if db is not None:
-            db.close()
 
     from . import (
         admin,
@@ -92,6 +89,15 @@ def create_app(config: Config | None = None) -> Flask:
     from .payment_requests import bp as requests_bp
     from .stats import bp as stats_bp
 
+    pool = session_state.ConnectionPool(config)
+    app.extensions["kiosk_db_pool"] = pool
+    weakref.finalize(app, pool.close_all)
+
+    @app.teardown_appcontext
+    def release_db(_exc) -> None:
+        db = g.pop("db", None)
+        if db is not None:
+            pool.release(db)
     session_state.init_app(app)
     for blueprint in (login.bp, me.bp, exchange.bp, admin.bp, vouchers.bp,
                       board_bp, requests_bp, loans_bp, stats_bp,

@@ -1,23 +1,69 @@
-"""Jinja filters and helpers: CEEC amounts, durations and dates in the user's locale."""
+"""Jinja filters and helpers: CEEC amounts, durations and dates in the user's locale.
+
+A page calls these dozens of times (every label, every amount, every date of a list), so the
+request's locale and translations are looked up once and kept on ``g``: Flask-Babel's own
+``gettext`` looks them up again through several context-locals on every call, which made
+translation the largest single cost of drawing a board page. Amounts and dates use the same
+symbols and patterns as Babel (tests compare them) without re-parsing a pattern per call.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
 
+import flask_babel
+from babel import Locale
 from flask import Flask, g
-from flask_babel import format_datetime, format_decimal, get_locale, gettext
+from flask_babel import format_datetime
+from markupsafe import Markup
 
 from .. import clock
 from ..categories import CATEGORIES
 from ..errors import KioskError
-from ..money import to_decimal
+
+
+def locale_code() -> str:
+    """The request's language ("fr" or "en"), decided once per request."""
+    try:
+        return g._kiosk_locale
+    except AttributeError:
+        code = g._kiosk_locale = str(flask_babel.get_locale())
+        return code
+
+
+def translations():
+    """The request's translations catalogue, looked up once per request."""
+    try:
+        return g._kiosk_translations
+    except AttributeError:
+        catalogue = g._kiosk_translations = flask_babel.get_translations()
+        return catalogue
+
+
+def gettext(string: str, **variables) -> str:
+    """Same contract as ``flask_babel.gettext``, without its per-call look-ups."""
+    text = translations().ugettext(string)
+    return text % variables if variables else text
+
+
+@cache
+def _number_symbols(code: str) -> tuple[str, str]:
+    symbols = Locale.parse(code).number_symbols["latn"]
+    return symbols["group"], symbols["decimal"]
 
 
 def ceec(hundredths: int | None, signed: bool = False) -> str:
-    """1500 -> '15,00 CEEC' (fr) / '15.00 CEEC' (en); signed adds '+' to credits."""
+    """1500 -> '15,00 CEEC' (fr) / '15.00 CEEC' (en); signed adds '+' to credits.
+
+    Babel's ``#,##0.00`` pattern, written out: amounts are whole hundredths, so grouping the
+    units and appending two digits is exact."""
     if hundredths is None:
         return ""
-    text = format_decimal(to_decimal(abs(hundredths)), format="#,##0.00")
+    group, decimal = _number_symbols(locale_code())
+    units, cents = divmod(abs(hundredths), 100)
+    text = f"{units:,}".replace(",", group) + f"{decimal}{cents:02d}"
     sign = "-" if hundredths < 0 else ("+" if signed and hundredths > 0 else "")
     return f"{sign}{text}\u00a0{g.config['currency']['name']}"
 
@@ -33,15 +79,29 @@ def duration(minutes: int | None) -> str:
     return gettext("%(m)d min", m=mins)
 
 
+# Babel's "HH:mm", "dd/MM/yyyy" and "yyyy-MM-dd HH:mm" patterns: digits only, so strftime.
+_WHEN_FORMATS = {
+    ("time", "fr"): "%H:%M", ("time", "en"): "%H:%M",
+    ("date", "fr"): "%d/%m/%Y", ("date", "en"): "%Y-%m-%d",
+    ("medium", "fr"): "%d/%m/%Y %H:%M", ("medium", "en"): "%Y-%m-%d %H:%M",
+}
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def when(value: str | datetime | None, fmt: str = "medium") -> str:
+    """A moment in the building's time zone: "time", "date" or date and time ("medium")."""
     if not value:
         return ""
     moment = clock.parse_iso(value) if isinstance(value, str) else value
-    if fmt == "time":
-        return format_datetime(moment, "HH:mm")
-    if fmt == "date":
-        return format_datetime(moment, "dd/MM/yyyy" if str(get_locale()) == "fr" else "yyyy-MM-dd")
-    return format_datetime(moment, "dd/MM/yyyy HH:mm" if str(get_locale()) == "fr" else "yyyy-MM-dd HH:mm")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # stored times are UTC (as Flask-Babel assumes)
+    code = locale_code()
+    pattern = _WHEN_FORMATS.get((fmt, code)) or _WHEN_FORMATS[("medium", code if code == "fr" else "en")]
+    return moment.astimezone(_zone(g.config["kiosk"]["timezone"])).strftime(pattern)
 
 
 def month_label(month: str) -> str:
@@ -51,6 +111,28 @@ def month_label(month: str) -> str:
 
 def category_label(key: str) -> str:
     return gettext(CATEGORIES.get(key, CATEGORIES["other"]))
+
+
+_OPTIONS: dict[tuple, Markup] = {}
+
+
+def select_options(choices: dict[str, str], selected: str | None = None, blank: str | None = None) -> Markup:
+    """The ``<option>`` elements of a ``<select>``: labels are msgids, translated; the chosen
+    one is selected; ``blank`` (a msgid) labels a first option with an empty value. Built once
+    per language, list and choice (a board page has 20 options)."""
+    if selected not in choices:
+        selected = None  # the key stays bounded whatever a query string says
+    key = (locale_code(), tuple(choices.items()), selected, blank)
+    html = _OPTIONS.get(key)
+    if html is None:
+        parts = [Markup('<option value="">{}</option>').format(gettext(blank))] if blank else []
+        parts += [
+            Markup('<option value="{}"{}>{}</option>').format(
+                value, Markup(" selected") if value == selected else "", gettext(label))
+            for value, label in choices.items()
+        ]
+        html = _OPTIONS[key] = Markup("").join(parts)
+    return html
 
 
 def error_message(exc: KioskError) -> str:
@@ -79,6 +161,16 @@ def role_label(role: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    """Filters, and Jinja's ``_()`` / ``gettext`` / ``ngettext`` through the request's cached
+    catalogue (replacing Flask-Babel's callables: call after ``Babel(app)``)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+    app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.filters.update(
         ceec=ceec,
         duration=duration,

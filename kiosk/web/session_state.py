@@ -6,28 +6,74 @@ longer than the configured time-out is ended on the server too, not only by the 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
-from flask_babel import gettext
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
 from .. import residents, store
 from ..errors import NotFound
 from ..residents import Resident
+from .formatting import gettext, locale_code
 
 IDLE_GRACE_SECONDS = 15  # the page logs out first; the server is the safety net
 
 
 def db():
-    """The request's database connection (opened on first use, closed at teardown)."""
+    """The request's database connection: the serving thread's own, opened on first use and
+    kept for the thread's next requests (see ``ConnectionPool``)."""
     if "db" not in g:
-        config = g.config
-        g.db = store.connect(
-            config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"], migrate=False
-        )
+        g.db = current_app.extensions["kiosk_db_pool"].connection()
     return g.db
+
+
+class ConnectionPool:
+    """One SQLite connection per serving thread, kept across requests.
+
+    Opening a connection costs about a millisecond on a Pi-class CPU (the PRAGMAs, then parsing
+    the whole schema on the first statement), more than most pages spend on their queries; a
+    thread's connection also keeps its prepared statements. Reuse is safe because the database
+    runs in autocommit mode: ``release`` rolls back anything a failed request left open, so no
+    transaction or read snapshot outlives a request. waitress serves from a fixed set of
+    threads, so there are as many connections as threads.
+
+    The database file must not be replaced under a running kiosk (``kiosk restore`` says to
+    stop it first): closing a connection to a replaced file could delete the new file's WAL.
+    """
+
+    def __init__(self, config) -> None:
+        self._config = config
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list = []
+
+    def connection(self):
+        conn = getattr(self._local, "db", None)
+        if conn is None:
+            conn = store.connect(
+                self._config.database_path,
+                busy_timeout_ms=self._config["storage"]["busy_timeout_ms"], migrate=False,
+            )
+            self._local.db = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @staticmethod
+    def release(conn) -> None:
+        """End of a request: nothing may stay open on the thread's connection."""
+        if conn.conn.in_transaction:
+            conn.conn.execute("ROLLBACK")
+
+    def close_all(self) -> None:
+        with self._lock:
+            connections, self._all = self._all, []
+        for conn in connections:
+            conn.close()
 
 
 def current_resident() -> Resident | None:
@@ -102,7 +148,19 @@ def _check_idle() -> None:
         session["last_seen"] = now
 
 
-def _js_strings() -> dict[str, str]:
+_JS_STRINGS: dict[str, Markup] = {}
+
+
+def _js_strings() -> Markup:
+    """The page scripts' texts as JSON safe inside <script>, built once per language."""
+    code = locale_code()
+    text = _JS_STRINGS.get(code)
+    if text is None:
+        text = _JS_STRINGS[code] = htmlsafe_json_dumps(_js_texts())
+    return text
+
+
+def _js_texts() -> dict[str, str]:
     return {
         "idle_title": gettext("Are you still there?"),
         "idle_body": gettext("Touch the screen to stay logged in."),
@@ -170,16 +228,13 @@ def _active_alerts() -> list:
 
 def _kiosk_status() -> dict:
     """What the status bar shows. Never waits on a device: the worker's last known state."""
-    from flask_babel import get_locale
-
     worker = current_app.extensions.get("print_worker")
     status = {"printer": None, "printer_ok": True, "pending_jobs": 0}
     if worker is not None:
         from printing import admin as printer
 
         printer_status = worker.status
-        status["printer"] = printer_status.label(str(get_locale()))
+        status["printer"] = printer_status.label(locale_code())
         status["printer_ok"] = printer_status.can_print
-        counts = printer.count_jobs(db())
-        status["pending_jobs"] = counts["queued"] + counts["printing"]
+        status["pending_jobs"] = printer.count_waiting(db())
     return status
