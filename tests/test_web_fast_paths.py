@@ -156,3 +156,45 @@ def test_a_post_ending_today_is_on_the_board_until_tomorrow(client, db, config, 
     assert "Cartons de déménagement" in text_of(client.get("/board/"))
     clock.shift(2 * 86400)
     assert "Cartons de déménagement" not in text_of(client.get("/board/"))
+
+
+def test_the_board_list_is_drawn_again_after_any_new_event_and_reused_until_then(app, client, db, config, building):
+    from kiosk.web.page_cache import log_version
+
+    pages = app.extensions["board_pages"]
+    assert "Le tableau est vide" in text_of(client.get("/board/"))
+    drawn = len(pages)
+    assert "Le tableau est vide" in text_of(client.get("/board/"))
+    assert len(pages) == drawn  # the same log version: reused
+    version = log_version(db)
+    board.publish(db, config, poster_id=building.paul.id, direction="offer", kind="service",
+                  category="computer", title="Aide informatique", price_mode="free")
+    assert log_version(db) > version
+    assert "Aide informatique" in text_of(client.get("/board/"))
+    assert len(pages) == drawn + 1
+
+
+def test_the_search_bar_offers_to_post_only_to_someone_logged_in(client, building):
+    from app_fixtures import login
+
+    assert "Publier une offre ou une demande" not in text_of(client.get("/board/?q=velo"))
+    login(client, building.jeanne)
+    assert "Publier une offre ou une demande" in text_of(client.get("/board/?q=velo"))
+
+
+def test_the_page_cache_keeps_the_most_recently_used_and_stays_bounded():
+    from kiosk.web.page_cache import LRUCache
+
+    cache, made = LRUCache(3), []
+
+    def make(key):
+        return lambda: made.append(key) or f"<{key}>"
+
+    for key in "abcab":
+        assert cache.get_or_make(key, make(key)) == f"<{key}>"
+    assert made == ["a", "b", "c"] and len(cache) == 3
+    cache.get_or_make("d", make("d"))  # "c" is the least recently used now
+    assert len(cache) == 3
+    cache.get_or_make("a", make("a"))
+    cache.get_or_make("c", make("c"))
+    assert made == ["a", "b", "c", "d", "c"]
