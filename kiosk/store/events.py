@@ -164,6 +164,29 @@ _INSERT = (
 )
 
 
+_INSERT_UNLESS_HELD = _INSERT + " ON CONFLICT (origin, seq) DO NOTHING"
+
+
+def _fast_payload_encoder() -> Callable[[dict[str, Any]], str]:
+    """``_payload_text`` for payloads decoded from JSON (no cycles), with json's C encoder made
+    once instead of once per call: a pulled page encodes thousands of payloads."""
+    from json import encoder as json_encoder
+
+    make, quote = json_encoder.c_make_encoder, json_encoder.c_encode_basestring
+    if make is None or quote is None:
+        return _payload_text
+
+    def refuse(value: Any) -> Any:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    encode = make(None, refuse, quote, None, ": ", ", ", True, False, True)
+    join = "".join
+    return lambda payload: join(encode(payload, 0))
+
+
+_payload_text_fast = _fast_payload_encoder()
+
+
 def _row(event: Event) -> tuple:
     return (event.id, event.origin, event.seq, event.type, event.scope, _payload_text(event.payload),
             event.created_at)
@@ -191,32 +214,37 @@ def apply_foreign(db: Database, event: Event) -> bool:
 def apply_foreign_many(db: Database, events: list[Event]) -> int:
     """``apply_foreign`` for a page of events, in their order: how many were new.
 
-    One query per origin finds the (origin, seq) already held, the new events go in with one
-    ``executemany``, then their projectors run in the same order (inside the caller's write
-    transaction, so a projector that fails leaves nothing of the page). An event met twice in
-    ``events`` is applied once.
+    The page goes in with one ``executemany`` that skips an (origin, seq) already held (``ON
+    CONFLICT (origin, seq) DO NOTHING``; an event id used by another (origin, seq) still fails).
+    When every row went in, the whole page is projected; otherwise the rows added are read back
+    by ``local_id`` and only those are projected. Projectors run in page order, inside the
+    caller's write transaction, so a projector that fails leaves nothing of the page. An event
+    met twice in ``events`` is applied once.
     """
     _ensure_projectors_loaded()
-    if not db.conn.in_transaction:
+    conn = db.conn
+    if not conn.in_transaction:
         raise RuntimeError("apply_foreign_many() must run inside store.write(db)")
-    ranges: dict[str, list[int]] = {}
-    for event in events:
-        low_high = ranges.setdefault(event.origin, [event.seq, event.seq])
-        low_high[0] = min(low_high[0], event.seq)
-        low_high[1] = max(low_high[1], event.seq)
-    held: set[tuple[str, int]] = set()
-    for origin, (low, high) in ranges.items():
-        held.update((origin, seq) for (seq,) in db.conn.execute(
-            "SELECT seq FROM events WHERE origin = ? AND seq BETWEEN ? AND ?", (origin, low, high)))
-    new: list[Event] = []
-    for event in events:
-        key = (event.origin, event.seq)
-        if key not in held:
-            held.add(key)
-            new.append(event)
-    if not new:
+    if not events:
         return 0
-    db.conn.executemany(_INSERT, [_row(event) for event in new])
+    top = conn.execute("SELECT COALESCE(MAX(local_id), 0) FROM events").fetchone()[0]
+    changes = conn.total_changes
+    encode = _payload_text_fast
+    conn.executemany(_INSERT_UNLESS_HELD, [
+        (event.id, event.origin, event.seq, event.type, event.scope, encode(event.payload), event.created_at)
+        for event in events
+    ])
+    if conn.total_changes - changes == len(events):
+        new = events
+    else:
+        added = {(origin, seq) for origin, seq in conn.execute(
+            "SELECT origin, seq FROM events WHERE local_id > ?", (top,))}
+        new = []
+        for event in events:
+            key = (event.origin, event.seq)
+            if key in added:
+                added.discard(key)  # a second copy in the page was not inserted
+                new.append(event)
     projectors = _PROJECTORS
     for event in new:
         projector_fn = projectors.get(event.type)
