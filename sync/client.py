@@ -176,16 +176,26 @@ class SyncClient:
         self.batch_size = config["sync"]["batch_size"]
         self.connection = connection or HubConnection.from_config(hub_url(db, config), config)
 
-    def _next_counter(self) -> int:
+    def _next_counter(self, **state_values: Any) -> int:
+        """The next request counter, stored before it is used (with ``state_values``, in the
+        same transaction: one commit per request); joins the caller's transaction if any."""
+        sets = "".join(f", {name} = ?" for name in state_values)
         with store.write(self.db):
-            self.db.execute("UPDATE sync_state SET request_counter = request_counter + 1 WHERE id = 1")
+            self.db.conn.execute(
+                f"UPDATE sync_state SET request_counter = request_counter + 1{sets} WHERE id = 1",  # noqa: S608
+                list(state_values.values()),
+            )
             return store.scalar(self.db, "SELECT request_counter FROM sync_state WHERE id = 1")
 
-    def signed(self, method: str, path: str, body: bytes | None = None) -> Any:
+    def signed(self, method: str, path: str, body: bytes | None = None, *, counter: int | None = None,
+               **state_values: Any) -> Any:
         """One signed request; a stale counter (e.g. a database restored from a backup) is
-        moved above the hub's and the request signed again, once."""
+        moved above the hub's and the request signed again, once. ``counter``: one already
+        taken (``_next_counter``); ``state_values``: ``sync_state`` columns stored with the
+        counter."""
         for attempt in range(2):
-            counter = self._next_counter()
+            if counter is None or attempt:
+                counter = self._next_counter(**state_values)
             headers = protocol.sign_request(self.key, method, path, body or b"", self.origin, counter)
             try:
                 return self.connection.send(method, path, body, headers)
@@ -197,56 +207,75 @@ class SyncClient:
         raise AssertionError("unreachable")
 
     def push(self) -> int:
-        """Send every own shared event the hub lacks; returns how many were sent."""
+        """Send every own shared event the hub lacks; returns how many were sent.
+
+        The seq the hub acknowledged is stored with the next request's counter (one commit per
+        batch), and when the push ends, however it ends; a crash in between only means the
+        last batch is sent again, which changes nothing at the hub."""
         sent = 0
         gaps = 0
-        while True:
-            acked = state(self.db)["acked_seq"]
-            rows = self.db.conn.execute(
-                "SELECT seq, scope, json_object('id', id, 'origin', origin, 'seq', seq, 'type', type, "
-                "'scope', scope, 'payload', json(payload), 'created_at', created_at) "
-                "FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
-                (self.origin, acked, self.batch_size),
-            ).fetchall()
-            if not rows:
-                return sent
-            wires = [row[2] for row in rows if row[1] != "private"]
-            body = protocol.encode_json_text(
-                f'{{"from_seq":{acked + 1},"to_seq":{rows[-1][0]},"events":[{",".join(wires)}]}}')
-            try:
-                answer = self.signed("POST", "/api/push", body)
-            except HubRefused as exc:
-                hub_acked = exc.answer.get("acked_seq")
-                if exc.code != "gap" or not isinstance(hub_acked, int) or gaps >= MAX_GAP_RESENDS:
-                    raise
-                gaps += 1  # the hub holds less (or more) than we thought: resend from there
-                _set_state(self.db, acked_seq=hub_acked)
-                continue
-            gaps = 0
-            sent += len(wires)
-            _set_state(self.db, acked_seq=int(answer["acked_seq"]))
+        acked = saved = state(self.db)["acked_seq"]
+        try:
+            while True:
+                rows = self.db.conn.execute(
+                    "SELECT seq, scope, json_object('id', id, 'origin', origin, 'seq', seq, 'type', type, "
+                    "'scope', scope, 'payload', json(payload), 'created_at', created_at) "
+                    "FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    (self.origin, acked, self.batch_size),
+                ).fetchall()
+                if not rows:
+                    return sent
+                wires = [row[2] for row in rows if row[1] != "private"]
+                body = protocol.encode_json_text(
+                    f'{{"from_seq":{acked + 1},"to_seq":{rows[-1][0]},"events":[{",".join(wires)}]}}')
+                try:
+                    answer = self.signed("POST", "/api/push", body, acked_seq=acked)
+                    saved = acked
+                except HubRefused as exc:
+                    hub_acked = exc.answer.get("acked_seq")
+                    if exc.code != "gap" or not isinstance(hub_acked, int) or gaps >= MAX_GAP_RESENDS:
+                        raise
+                    gaps += 1  # the hub holds less (or more) than we thought: resend from there
+                    acked = hub_acked
+                    continue
+                gaps = 0
+                sent += len(wires)
+                acked = int(answer["acked_seq"])
+        finally:
+            if acked != saved:
+                _set_state(self.db, acked_seq=acked)
 
     def pull(self, *, include_own: bool = False) -> tuple[int, int]:
         """Apply every page the hub has for this kiosk; returns (received, newly applied)."""
         received = applied = 0
+        counter = None  # the next request's, taken in the transaction of the page before
         while True:
             cursor = state(self.db)["pull_cursor"]
             path = f"/api/pull?after={cursor}&limit={self.batch_size}" + ("&own=1" if include_own else "")
-            page = self.signed("GET", path)
+            page = self.signed("GET", path, counter=counter)
+            counter = None
             try:
-                items = [(int(hub_seq), protocol.event_from_wire(wire)) for hub_seq, wire in page["events"]]
+                items = page["events"]
                 last = int(page["last_hub_seq"])
+                events = []
+                from_wire, own = protocol.event_from_wire, None if include_own else self.origin
+                for hub_seq, wire in items:
+                    int(hub_seq)
+                    event = from_wire(wire)
+                    if event.scope != "private" and event.origin != own:
+                        events.append(event)
             except (KeyError, TypeError, ValueError) as exc:
                 raise HubUnreachable(f"the hub sent a page this kiosk cannot read: {exc}") from None
             with store.write(self.db):
                 if store.scalar(self.db, "SELECT pull_cursor FROM sync_state WHERE id = 1") != cursor:
                     continue  # another run applied this page meanwhile
-                events = [event for _hub_seq, event in items
-                          if event.scope != "private" and (include_own or event.origin != self.origin)]
                 applied += self._apply(events)
+                more = page.get("more")
                 self.db.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [max(cursor, last)])
+                if more:
+                    counter = self._next_counter()
             received += len(items)
-            if not page.get("more"):
+            if not more:
                 return received, applied
 
     def _apply(self, events: list[eventlog.Event]) -> int:

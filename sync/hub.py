@@ -8,6 +8,7 @@ Refusals are JSON ``{"error": code, "message": ...}`` with a 4xx status, never r
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from flask import Flask, Response, g, jsonify, render_template, request
@@ -24,16 +25,22 @@ def create_hub_app(database_path: str | Path) -> Flask:
     app.config.update(HUB_DATABASE=str(database_path), MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     hub_store.connect_hub(database_path).close()  # create or upgrade once, before serving
 
+    connections = threading.local()
+
     def hub_db():
-        if "hub_db" not in g:  # migrated once above: a request only opens the file
-            g.hub_db = hub_store.open_hub(app.config["HUB_DATABASE"])
-        return g.hub_db
+        # One connection per server thread, kept open (migrated once above): opening one per
+        # request cost a connection set-up and, on close, a checkpoint of the whole WAL.
+        db = getattr(connections, "db", None)
+        if db is None:
+            db = connections.db = hub_store.open_hub(app.config["HUB_DATABASE"])
+        g.hub_db = db
+        return db
 
     @app.teardown_appcontext
-    def close_db(_exc) -> None:
+    def end_request(_exc) -> None:
         db = g.pop("hub_db", None)
-        if db is not None:
-            db.close()
+        if db is not None and db.conn.in_transaction:  # never carry a transaction over
+            db.conn.execute("ROLLBACK")
 
     @app.errorhandler(HubRefusal)
     def refused(exc: HubRefusal):
@@ -43,9 +50,16 @@ def create_hub_app(database_path: str | Path) -> Flask:
     def too_large(_exc):
         return jsonify({"error": "too_large", "message": "request body too large"}), 413
 
+    def signed_path() -> str:
+        return request.path + (f"?{request.query_string.decode('ascii', 'replace')}" if request.query_string else "")
+
     def signed_kiosk(body: bytes) -> hub_store.Kiosk:
-        path = request.path + (f"?{request.query_string.decode('ascii', 'replace')}" if request.query_string else "")
-        return hub_store.authenticate(hub_db(), request.method, path, body, request.headers)
+        return hub_store.authenticate(hub_db(), request.method, signed_path(), body, request.headers)
+
+    def verified(body: bytes) -> tuple[hub_store.Kiosk, int]:
+        """The signing kiosk and its request counter, not used up yet: the request's own write
+        transaction does that (one commit per request instead of two)."""
+        return hub_store.verify_request(hub_db(), request.method, signed_path(), body, request.headers)
 
     def decoded(body: bytes):
         try:
@@ -81,20 +95,26 @@ def create_hub_app(database_path: str | Path) -> Flask:
     @app.post("/api/push")
     def push():
         body = request.get_data()
-        kiosk = signed_kiosk(body)
-        result = hub_store.accept_batch(hub_db(), kiosk, decoded(body))
-        return jsonify(result)
+        kiosk, counter = verified(body)
+        try:
+            batch = decoded(body)
+        except BadRequest:
+            hub_store.use_counter(hub_db(), kiosk, counter)
+            raise
+        return jsonify(hub_store.accept_batch(hub_db(), kiosk, batch, counter=counter))
 
     @app.get("/api/pull")
     def pull():
-        kiosk = signed_kiosk(b"")
+        kiosk, counter = verified(b"")
         try:
             after = int(request.args.get("after", "0"))
             limit = int(request.args.get("limit", "500"))
         except ValueError as exc:
+            hub_store.use_counter(hub_db(), kiosk, counter)
             raise BadRequest("after and limit are whole numbers") from exc
         include_own = request.args.get("own") == "1"
-        text, _last, _count = hub_store.events_page(hub_db(), kiosk, after, limit, include_own=include_own)
+        text, _last, _count = hub_store.events_page(
+            hub_db(), kiosk, after, limit, include_own=include_own, counter=counter)
         return gzip_json(text)
 
     @app.get("/api/status")

@@ -253,8 +253,9 @@ def revoke(db: Database, origin: str) -> bool:
         return db.execute("UPDATE kiosks SET revoked = 1 WHERE origin = ?", [origin]).rowcount == 1
 
 
-def authenticate(db: Database, method: str, path: str, body: bytes, headers) -> Kiosk:
-    """The enrolled, non-revoked kiosk that signed this request; its counter moves up."""
+def verify_request(db: Database, method: str, path: str, body: bytes, headers) -> tuple[Kiosk, int]:
+    """(kiosk, counter) of a request signed by an enrolled, non-revoked kiosk; nothing written
+    yet: the counter is used up by ``use_counter``, in the request's own write transaction."""
     try:
         origin, counter, signature = protocol.read_signature_headers(headers)
     except protocol.SignatureError as exc:
@@ -270,72 +271,103 @@ def authenticate(db: Database, method: str, path: str, body: bytes, headers) -> 
         raise Unauthenticated(str(exc)) from exc
     if kiosk.revoked:
         raise Revoked("this kiosk was revoked by the hub's administrator")
+    return kiosk, counter
+
+
+def use_counter(db: Database, kiosk: Kiosk, counter: int, **also: Any) -> None:
+    """Move the kiosk's request counter up to ``counter`` (and set the ``kiosks`` columns in
+    ``also``), inside the caller's write transaction or its own; ``Replayed`` if the counter is
+    not above the last one used."""
+    sets = "".join(f", {name} = ?" for name in also)
     with dbmod.write(db):
-        updated = db.execute(
-            "UPDATE kiosks SET last_counter = ?, last_contact_at = ? WHERE origin = ? AND last_counter < ?",
-            [counter, now_iso(), origin, counter],
+        updated = db.conn.execute(
+            f"UPDATE kiosks SET last_counter = ?, last_contact_at = ?{sets} "  # noqa: S608 (fixed names)
+            "WHERE origin = ? AND last_counter < ?",
+            (counter, now_iso(), *also.values(), kiosk.origin, counter),
         ).rowcount
         if not updated:
-            last = dbmod.scalar(db, "SELECT last_counter FROM kiosks WHERE origin = ?", (origin,))
+            last = dbmod.scalar(db, "SELECT last_counter FROM kiosks WHERE origin = ?", (kiosk.origin,))
             raise Replayed("request counter already used", last_counter=last)
+
+
+def authenticate(db: Database, method: str, path: str, body: bytes, headers) -> Kiosk:
+    """The enrolled, non-revoked kiosk that signed this request; its counter moves up."""
+    kiosk, counter = verify_request(db, method, path, body, headers)
+    use_counter(db, kiosk, counter)
     return kiosk
 
 
-def accept_batch(db: Database, kiosk: Kiosk, batch: Any) -> dict[str, int]:
+def accept_batch(db: Database, kiosk: Kiosk, batch: Any, *, counter: int | None = None) -> dict[str, int]:
     """Store a kiosk's batch covering its seqs ``from_seq``..``to_seq``; idempotent.
 
     Each event is checked, then encoded once in canonical form (its stored body, served as is
-    to pullers) and hashed. One query reads the digests already held in the range; a held seq
-    sent with another digest (or left out), or a seq at or below the acknowledged one that the
-    hub does not hold, is a fork. The rest go in with one ``executemany`` (a plain INSERT under
-    the write lock: an event id used by another (origin, seq) is refused, not ignored);
-    settlements among them are judged (``_judge_settlements``) in the same transaction.
+    to pullers) and hashed (``_batch_rows``). A batch that starts right after the acknowledged
+    seq, above every seq held for the kiosk (every push but a re-sent one), goes in with one
+    ``executemany``. Otherwise one query reads the digests already held in the range; a held
+    seq sent with another digest (or left out), or a seq at or below the acknowledged one that
+    the hub does not hold, is a fork, and only the events not held go in. The INSERT is plain,
+    under the write lock: an event id used by another (origin, seq) is refused, not ignored.
+    Settlements among the new events are judged (``_judge_settlements``) in the same transaction.
+
+    ``counter``: the request's counter (``verify_request``), used up in the same transaction
+    when the batch is stored, or on its own when the batch is refused.
     """
-    from_seq, to_seq, wires = _check_batch(kiosk, batch)
-    encode = protocol.canonical_json
-    sha256 = hashlib.sha256
-    rows = []
-    for wire in wires:
-        body = encode(wire)
-        rows.append((wire["id"], wire["origin"], wire["seq"], wire["type"], wire["scope"], kiosk.building,
-                     body, sha256(body.encode("utf-8")).hexdigest()))
-    digests = {row[2]: row[7] for row in rows}
-    received = now_iso()
+    try:
+        return _accept_batch(db, kiosk, batch, counter)
+    except HubRefusal as exc:
+        if counter is not None and not isinstance(exc, Replayed):
+            use_counter(db, kiosk, counter)  # a refused request is used up too (Replayed first)
+        raise
+
+
+def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -> dict[str, int]:
+    from_seq, to_seq, rows = _batch_rows(kiosk, batch, now_iso())
     try:
         with dbmod.write(db):
-            acked = dbmod.scalar(db, "SELECT acked_seq FROM kiosks WHERE origin = ?", (kiosk.origin,))
+            if counter is not None:
+                use_counter(db, kiosk, counter)
+            conn = db.conn
+            acked = conn.execute("SELECT acked_seq FROM kiosks WHERE origin = ?", (kiosk.origin,)).fetchone()[0]
             if from_seq > acked + 1:
                 raise Gap(f"expected seq {acked + 1}, got {from_seq}", acked_seq=acked)
-            held = dict(
-                db.execute(
-                    "SELECT seq, digest FROM events WHERE origin = ? AND seq BETWEEN ? AND ?",
-                    [kiosk.origin, from_seq, to_seq],
-                ).fetchall()
-            )
-            # A held event must come again the same; a seq the hub acknowledged without holding
-            # it (private then) cannot turn up now.
-            forked = [seq for seq, digest in held.items() if digests.get(seq) != digest]
-            forked += [seq for seq in digests if seq <= acked and seq not in held]
-            if forked:
-                seq = min(forked)
-                raise Fork(f"kiosk {kiosk.origin} sent a different event {seq}", seq=seq)
-            new = [row for row in rows if row[2] not in held]
-            before = dbmod.scalar(db, "SELECT COALESCE(MAX(hub_seq), 0) FROM events")
-            db.conn.executemany(
+            held_top = conn.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (kiosk.origin,)).fetchone()[0]
+            if from_seq > acked and from_seq > held_top:
+                new = rows  # nothing of the range can be held yet
+            else:
+                new = _rows_not_held(conn, kiosk, from_seq, to_seq, acked, rows)
+            before = conn.execute("SELECT COALESCE(MAX(hub_seq), 0) FROM events").fetchone()[0]
+            conn.executemany(
                 "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, "
                 "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*row, received) for row in new],
+                new,
             )
             if any(row[3] in SETTLEMENT_TYPES for row in new):
                 _judge_settlements(db, after_hub_seq=before)
             new_acked = max(acked, to_seq)
-            db.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", [new_acked, kiosk.origin])
+            conn.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin))
     except sqlite3.IntegrityError as exc:  # an event id already used by another (origin, seq)
         raise BadRequest(f"event refused: {exc}") from exc
     except Fork as exc:
         _record_conflict(db, "fork", kiosk.origin, exc.extra["seq"], str(exc))
         raise
-    return {"acked_seq": new_acked, "accepted": len(new), "duplicates": len(wires) - len(new)}
+    return {"acked_seq": new_acked, "accepted": len(new), "duplicates": len(rows) - len(new)}
+
+
+def _rows_not_held(conn, kiosk: Kiosk, from_seq: int, to_seq: int, acked: int, rows: list[tuple]) -> list[tuple]:
+    """The rows of a re-sent range that the hub does not hold yet; ``Fork`` if a held event
+    comes again different (or is left out), or a seq acknowledged without being held (private
+    then) turns up now."""
+    held = dict(conn.execute(
+        "SELECT seq, digest FROM events WHERE origin = ? AND seq BETWEEN ? AND ?", (kiosk.origin, from_seq, to_seq)
+    ).fetchall())
+    digests = {row[2]: row[7] for row in rows}
+    forked = [seq for seq, digest in held.items() if digests.get(seq) != digest]
+    forked += [seq for seq in digests if seq <= acked and seq not in held]
+    if forked:
+        seq = min(forked)
+        raise Fork(f"kiosk {kiosk.origin} sent a different event {seq}", seq=seq)
+    return [row for row in rows if row[2] not in held]
 
 
 SETTLEMENT_TYPES = ("voucher.redeemed", "voucher.cancelled")
@@ -403,7 +435,13 @@ def _append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) ->
     db.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", [seq, origin])
 
 
-def _check_batch(kiosk: Kiosk, batch: Any) -> tuple[int, int, list[dict[str, Any]]]:
+def _batch_rows(kiosk: Kiosk, batch: Any, received_at: str) -> tuple[int, int, list[tuple]]:
+    """(from_seq, to_seq, rows to insert) of a batch, every event checked; ``BadRequest`` if not.
+
+    One pass: each event is checked inline (the same rules as ``protocol.check_wire_event``, a
+    kiosk's own shared events in seq order within the range), then its canonical body is written
+    and hashed. The first event that fails goes through ``_refuse_event`` for the exact reason.
+    """
     if not isinstance(batch, dict) or not isinstance(batch.get("events"), list):
         raise BadRequest("a batch is an object with from_seq, to_seq and events")
     from_seq, to_seq = batch.get("from_seq"), batch.get("to_seq")
@@ -415,23 +453,46 @@ def _check_batch(kiosk: Kiosk, batch: Any) -> tuple[int, int, list[dict[str, Any
     if len(events) > MAX_BATCH_EVENTS:
         raise BadRequest(f"at most {MAX_BATCH_EVENTS} events per batch")
     previous = from_seq - 1
-    origin = kiosk.origin
-    check = protocol.check_wire_event
-    shared = protocol.SHARED_SCOPES
+    origin, building = kiosk.origin, kiosk.building
+    fields = protocol.EVENT_FIELD_SET
+    shared = protocol.SHARED_SCOPES  # a tuple: an unhashable scope is simply not in it
+    body_of = protocol.canonical_event_json
+    sha256 = hashlib.sha256
+    rows = []
+    append = rows.append
     for data in events:
-        try:
-            check(data)
-        except protocol.ProtocolError as exc:
-            raise BadRequest(str(exc)) from exc
-        if data["origin"] != origin:
-            raise BadRequest("a kiosk sends only its own events")
-        if data["scope"] not in shared:
-            raise BadRequest("private events never leave the kiosk")
-        seq = data["seq"]
-        if not previous < seq <= to_seq:
-            raise BadRequest("events must be in seq order within from_seq..to_seq")
+        if type(data) is not dict or data.keys() != fields:
+            _refuse_event(kiosk, data, previous, to_seq)
+        event_id, seq, event_type, scope, created_at = (
+            data["id"], data["seq"], data["type"], data["scope"], data["created_at"])
+        if not (
+            data["origin"] == origin and scope in shared and type(seq) is int and previous < seq <= to_seq
+            and type(data["payload"]) is dict
+            and type(event_id) is str and 0 < len(event_id) <= 200
+            and type(event_type) is str and 0 < len(event_type) <= 200
+            and type(created_at) is str and 0 < len(created_at) <= 200
+        ):
+            _refuse_event(kiosk, data, previous, to_seq)
         previous = seq
-    return from_seq, to_seq, events
+        body = body_of(data)
+        append((event_id, origin, seq, event_type, scope, building, body,
+                sha256(body.encode("utf-8")).hexdigest(), received_at))
+    return from_seq, to_seq, rows
+
+
+def _refuse_event(kiosk: Kiosk, data: Any, previous: int, to_seq: int) -> None:
+    """Raise ``BadRequest`` saying why ``data`` is not the next event of this kiosk's batch."""
+    try:
+        protocol.check_wire_event(data)
+    except protocol.ProtocolError as exc:
+        raise BadRequest(str(exc)) from exc
+    if data["origin"] != kiosk.origin:
+        raise BadRequest("a kiosk sends only its own events")
+    if data["scope"] not in protocol.SHARED_SCOPES:
+        raise BadRequest("private events never leave the kiosk")
+    if not previous < data["seq"] <= to_seq:
+        raise BadRequest("events must be in seq order within from_seq..to_seq")
+    raise AssertionError(f"event refused by the fast check only: {data!r}")
 
 
 def _record_conflict(db: Database, kind: str, origin: str | None, seq: int | None, detail: str) -> None:
@@ -443,13 +504,15 @@ def _record_conflict(db: Database, kind: str, origin: str | None, seq: int | Non
 
 
 def events_page(
-    db: Database, kiosk: Kiosk, after: int, limit: int, *, include_own: bool = False
+    db: Database, kiosk: Kiosk, after: int, limit: int, *, include_own: bool = False, counter: int | None = None
 ) -> tuple[str, int, int]:
     """The JSON text of the next page for ``kiosk``: (text, last_hub_seq, count).
 
     A kiosk gets its building's events and every ``network`` event, in ``hub_seq`` order, its
     own events only when restoring. When the page is not full, ``last_hub_seq`` jumps to the
     newest hub_seq of the same snapshot, so events meant for others are not scanned again.
+    The page is read first; then one write records the kiosk's ``pull_cursor`` and uses up
+    the request's ``counter`` (``Replayed``: the page is not served).
     """
     limit = max(1, min(limit, MAX_PAGE_EVENTS))
     own_clause = "" if include_own else "AND origin <> :origin "
@@ -470,8 +533,11 @@ def events_page(
             last = max(after, conn.execute("SELECT COALESCE(MAX(hub_seq), 0) FROM events").fetchone()[0])
     finally:
         conn.execute("COMMIT")
-    with dbmod.write(db):
-        db.execute("UPDATE kiosks SET pull_cursor = ? WHERE origin = ?", [after, kiosk.origin])
+    if counter is None:
+        with dbmod.write(db):
+            db.execute("UPDATE kiosks SET pull_cursor = ? WHERE origin = ?", [after, kiosk.origin])
+    else:
+        use_counter(db, kiosk, counter, pull_cursor=after)
     items = ",".join(f"[{hub_seq},{body}]" for hub_seq, body in rows)
     text = f'{{"events":[{items}],"last_hub_seq":{last},"more":{"true" if more else "false"}}}'
     return text, last, len(rows)

@@ -1,0 +1,146 @@
+"""The fast paths of sync keep every guarantee of the slow ones: the hub's inline batch check and
+field-by-field canonical encoding, one commit per request (a refused request still uses up its
+counter), the kiosk's bulk apply (held events skipped, an event id reused refused)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_sync_faults import hub_rows, own_batch, record_notes, send
+
+from kiosk import store
+from kiosk.store import events as eventlog
+from sync import client as sync_client
+from sync import protocol
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+short_text = st.text(min_size=1, max_size=40)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    event_id=short_text, origin=short_text, seq=st.integers(min_value=1, max_value=2**62),
+    event_type=short_text, scope=st.sampled_from(["building", "network"]),
+    payload=st.dictionaries(st.text(max_size=10), json_values, max_size=6), created_at=short_text,
+)
+def test_the_hub_writes_the_canonical_json_of_any_event_field_by_field(
+    event_id, origin, seq, event_type, scope, payload, created_at
+):
+    wire = {"id": event_id, "origin": origin, "seq": seq, "type": event_type, "scope": scope,
+            "payload": payload, "created_at": created_at}
+    wire = json.loads(json.dumps(wire))  # what the hub decodes
+    assert protocol.canonical_event_json(wire) == protocol.canonical_json(wire)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(payload=st.dictionaries(st.text(max_size=10), json_values, max_size=6))
+def test_a_pulled_payload_is_stored_as_a_recorded_one_would_be(payload):
+    payload = json.loads(json.dumps(payload))
+    assert eventlog._payload_text_fast(payload) == eventlog._payload_text(payload)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda e: e.update(id=""), "event field 'id'"),
+        (lambda e: e.update(type=7), "event field 'type'"),
+        (lambda e: e.update(created_at="x" * 201), "event field 'created_at'"),
+        (lambda e: e.update(seq=True), "event seq must be a whole number"),
+        (lambda e: e.update(payload=[1]), "payload must be an object"),
+        (lambda e: e.update(scope=["building"]), "event field 'scope'"),
+        (lambda e: e.update(extra=1), "exactly the fields"),
+    ],
+)
+def test_the_hubs_inline_check_names_what_is_wrong_with_an_event(hub, make_kiosk, change, message):
+    a = make_kiosk("a", enrol_at=hub)
+    record_notes(a, 3)
+    batch = own_batch(a, 1, 5)
+    change(batch["events"][-1])
+    with pytest.raises(sync_client.HubRefused) as refused:
+        send(a, "POST", "/api/push", protocol.encode_body(batch))
+    assert refused.value.status == 400 and message in refused.value.answer["message"]
+    assert hub_rows(hub) == 0
+
+
+def test_an_event_id_reused_under_a_new_seq_is_refused_whole(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    record_notes(a, 3)
+    batch = own_batch(a, 1, 5)
+    batch["events"][-1]["id"] = batch["events"][0]["id"]
+    with pytest.raises(sync_client.HubRefused) as refused:
+        send(a, "POST", "/api/push", protocol.encode_body(batch))
+    assert refused.value.status == 400 and "event refused" in refused.value.answer["message"]
+    assert hub_rows(hub) == 0
+
+
+def test_a_fork_is_refused_whether_the_batch_resends_a_seq_or_leaves_one_out(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    record_notes(a, 5)
+    a.client().push()
+    top = a.state()["acked_seq"]
+    held = own_batch(a, top - 2, top)
+    left_out = held["events"].pop(1)  # held: leaving it out of a re-sent range is a fork too
+    with pytest.raises(sync_client.HubRefused) as refused:
+        send(a, "POST", "/api/push", protocol.encode_body(held))
+    assert refused.value.code == "fork" and refused.value.answer["seq"] == left_out["seq"]
+
+
+def test_a_refused_request_uses_up_its_counter(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    record_notes(a, 5)
+    client = a.client()
+    later = protocol.encode_body(own_batch(a, 3, 5))  # a gap: the hub holds nothing yet
+    counter = client._next_counter()
+    headers = protocol.sign_request(client.key, "POST", "/api/push", later, a.origin, counter)
+    with pytest.raises(sync_client.HubRefused) as refused:
+        client.connection.send("POST", "/api/push", later, headers)
+    assert refused.value.code == "gap"
+    client.push()  # the missing seqs arrive: the same request would now be accepted...
+    with pytest.raises(sync_client.HubRefused) as replayed:
+        client.connection.send("POST", "/api/push", later, headers)
+    assert replayed.value.code == "replayed"  # ...but its counter was used up when refused
+    garbled = b"not gzip"
+    headers = protocol.sign_request(client.key, "POST", "/api/push", garbled, a.origin, client._next_counter())
+    with pytest.raises(sync_client.HubRefused) as refused:
+        client.connection.send("POST", "/api/push", garbled, headers)
+    assert refused.value.status == 400
+    with pytest.raises(sync_client.HubRefused) as replayed:
+        client.connection.send("POST", "/api/push", garbled, headers)
+    assert replayed.value.code == "replayed"
+
+
+def test_a_pull_uses_up_its_counter_and_records_where_the_kiosk_reads(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    b = make_kiosk("b", enrol_at=hub)
+    record_notes(a, 5)
+    a.sync()
+    client = b.client()
+    path = "/api/pull?after=2&limit=10"
+    headers = protocol.sign_request(client.key, "GET", path, b"", b.origin, client._next_counter())
+    page = client.connection.send("GET", path, None, headers)
+    assert [hub_seq for hub_seq, _wire in page["events"]][:1] == [3]
+    with pytest.raises(sync_client.HubRefused) as replayed:
+        client.connection.send("GET", path, None, headers)
+    assert replayed.value.code == "replayed"
+    db = hub.db
+    assert store.scalar(db, "SELECT pull_cursor FROM kiosks WHERE origin = ?", (b.origin,)) == 2
+    db.close()
+
+
+def test_a_bulk_apply_refuses_an_event_id_reused_under_another_seq(make_kiosk):
+    a = make_kiosk("a")
+    b = make_kiosk("b")
+    record_notes(a, 3)
+    page = [eventlog.Event.from_row(r) for r in store.query(a.db, "SELECT * FROM events WHERE scope <> 'private'")]
+    twin = eventlog.Event(page[0].id, page[0].origin, 99, page[-1].type, page[-1].scope, page[-1].payload,
+                          page[-1].created_at)
+    with pytest.raises(Exception, match="UNIQUE"), store.write(b.db):
+        eventlog.apply_foreign_many(b.db, [*page, twin])
+    assert not store.query(b.db, "SELECT 1 FROM events WHERE origin = ?", (a.origin,))
