@@ -165,6 +165,34 @@ class HubConnection:
 # --------------------------------------------------------------------------- client
 
 
+class _InFlight:
+    """One request running in its own (daemon) thread: the kiosk prepares or applies the next
+    batch meanwhile. ``result()`` waits and returns the answer or raises what the request raised."""
+
+    def __init__(self, counter: int, send) -> None:
+        self.counter = counter
+        self._outcome: tuple[bool, Any] = (False, None)
+        self._thread = threading.Thread(target=self._run, args=(send,), name="sync-request", daemon=True)
+        self._thread.start()
+
+    def _run(self, send) -> None:
+        try:
+            self._outcome = (True, send())
+        except BaseException as exc:  # handed to the caller by result()
+            self._outcome = (False, exc)
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self._thread.join()
+        done, value = self._outcome
+        if not done:
+            raise value
+        return value
+
+
+
 class SyncClient:
     """Push and pull for one kiosk database; not thread-safe (``SyncRunner`` serialises)."""
 
@@ -187,18 +215,33 @@ class SyncClient:
             )
             return store.scalar(self.db, "SELECT request_counter FROM sync_state WHERE id = 1")
 
-    def signed(self, method: str, path: str, body: bytes | None = None, *, counter: int | None = None,
+    def _request(self, method: str, path: str, body: bytes | None, counter: int) -> Any:
+        """Sign and send one request with ``counter``; touches no database (so it may run in
+        an ``_InFlight`` thread while the kiosk reads or applies)."""
+        headers = protocol.sign_request(self.key, method, path, body or b"", self.origin, counter)
+        return self.connection.send(method, path, body, headers)
+
+    def _start(self, method: str, path: str, body: bytes | None = None, *, counter: int | None = None,
+               **state_values: Any) -> _InFlight:
+        """A request under way in its own thread, with ``counter`` (stored earlier) or one taken
+        and stored now."""
+        if counter is None:
+            counter = self._next_counter(**state_values)
+        return _InFlight(counter, lambda: self._request(method, path, body, counter))
+
+    def signed(self, method: str, path: str, body: bytes | None = None, *, under_way: _InFlight | None = None,
                **state_values: Any) -> Any:
         """One signed request; a stale counter (e.g. a database restored from a backup) is
-        moved above the hub's and the request signed again, once. ``counter``: one already
-        taken (``_next_counter``); ``state_values``: ``sync_state`` columns stored with the
+        moved above the hub's and the request signed again, once. ``under_way``: the first try,
+        already sent (``_start``); ``state_values``: ``sync_state`` columns stored with the
         counter."""
         for attempt in range(2):
-            if counter is None or attempt:
-                counter = self._next_counter(**state_values)
-            headers = protocol.sign_request(self.key, method, path, body or b"", self.origin, counter)
+            counter = under_way.counter if under_way is not None and not attempt else None
             try:
-                return self.connection.send(method, path, body, headers)
+                if counter is not None:
+                    return under_way.result()
+                counter = self._next_counter(**state_values)
+                return self._request(method, path, body, counter)
             except HubRefused as exc:
                 last = exc.answer.get("last_counter")
                 if exc.code != "replayed" or attempt or not isinstance(last, int):
@@ -206,77 +249,120 @@ class SyncClient:
                 _set_state(self.db, request_counter=max(last, counter))
         raise AssertionError("unreachable")
 
+    def _push_batch(self, after: int) -> tuple[bytes, int, int] | None:
+        """(gzip body, events in it, to_seq) of the batch of own events above seq ``after``;
+        SQLite writes each event's JSON from the stored row (``json_object``)."""
+        rows = self.db.conn.execute(
+            "SELECT seq, scope, json_object('id', id, 'origin', origin, 'seq', seq, 'type', type, "
+            "'scope', scope, 'payload', json(payload), 'created_at', created_at) "
+            "FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (self.origin, after, self.batch_size),
+        ).fetchall()
+        if not rows:
+            return None
+        wires = [row[2] for row in rows if row[1] != "private"]
+        body = protocol.encode_json_text(
+            f'{{"from_seq":{after + 1},"to_seq":{rows[-1][0]},"events":[{",".join(wires)}]}}')
+        return body, len(wires), rows[-1][0]
+
     def push(self) -> int:
         """Send every own shared event the hub lacks; returns how many were sent.
 
-        The seq the hub acknowledged is stored with the next request's counter (one commit per
-        batch), and when the push ends, however it ends; a crash in between only means the
-        last batch is sent again, which changes nothing at the hub."""
+        While the hub stores a batch, the next one is read and compressed (the request runs in
+        its own thread); it is sent once the hub acknowledged the one before, or read again
+        from the hub's answer if that differs. The seq the hub acknowledged is stored with the
+        next request's counter (one commit per batch), and when the push ends, however it
+        ends; a crash in between only means the last batch is sent again, which changes
+        nothing at the hub."""
         sent = 0
         gaps = 0
         acked = saved = state(self.db)["acked_seq"]
         try:
-            while True:
-                rows = self.db.conn.execute(
-                    "SELECT seq, scope, json_object('id', id, 'origin', origin, 'seq', seq, 'type', type, "
-                    "'scope', scope, 'payload', json(payload), 'created_at', created_at) "
-                    "FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
-                    (self.origin, acked, self.batch_size),
-                ).fetchall()
-                if not rows:
-                    return sent
-                wires = [row[2] for row in rows if row[1] != "private"]
-                body = protocol.encode_json_text(
-                    f'{{"from_seq":{acked + 1},"to_seq":{rows[-1][0]},"events":[{",".join(wires)}]}}')
+            batch = self._push_batch(acked)
+            while batch is not None:
+                body, count, to_seq = batch
+                flight = self._start("POST", "/api/push", body, acked_seq=acked)
+                saved = acked
+                following = self._push_batch(to_seq)  # while the hub works on this one
                 try:
-                    answer = self.signed("POST", "/api/push", body, acked_seq=acked)
-                    saved = acked
+                    answer = self.signed("POST", "/api/push", body, under_way=flight, acked_seq=acked)
                 except HubRefused as exc:
                     hub_acked = exc.answer.get("acked_seq")
                     if exc.code != "gap" or not isinstance(hub_acked, int) or gaps >= MAX_GAP_RESENDS:
                         raise
                     gaps += 1  # the hub holds less (or more) than we thought: resend from there
                     acked = hub_acked
+                    batch = self._push_batch(acked)
                     continue
                 gaps = 0
-                sent += len(wires)
+                sent += count
                 acked = int(answer["acked_seq"])
+                batch = following if acked == to_seq else self._push_batch(acked)
+            return sent
         finally:
             if acked != saved:
                 _set_state(self.db, acked_seq=acked)
 
+    def _start_pull(self, after: int, include_own: bool, counter: int | None = None) -> _InFlight:
+        path = f"/api/pull?after={after}&limit={self.batch_size}" + ("&own=1" if include_own else "")
+        return self._start("GET", path, counter=counter)
+
     def pull(self, *, include_own: bool = False) -> tuple[int, int]:
-        """Apply every page the hub has for this kiosk; returns (received, newly applied)."""
+        """Apply every page the hub has for this kiosk; returns (received, newly applied).
+
+        The next page is asked for (in its own thread) as soon as a page has arrived, so the hub
+        reads and sends it while this one is applied. Each page is applied, and the cursor
+        moved, in one transaction, which also takes the counter of the request after next
+        (so a page costs one commit)."""
         received = applied = 0
-        counter = None  # the next request's, taken in the transaction of the page before
-        while True:
-            cursor = state(self.db)["pull_cursor"]
-            path = f"/api/pull?after={cursor}&limit={self.batch_size}" + ("&own=1" if include_own else "")
-            page = self.signed("GET", path, counter=counter)
-            counter = None
-            try:
-                items = page["events"]
-                last = int(page["last_hub_seq"])
-                events = []
-                from_wire, own = protocol.event_from_wire, None if include_own else self.origin
-                for hub_seq, wire in items:
-                    int(hub_seq)
-                    event = from_wire(wire)
-                    if event.scope != "private" and event.origin != own:
-                        events.append(event)
-            except (KeyError, TypeError, ValueError) as exc:
-                raise HubUnreachable(f"the hub sent a page this kiosk cannot read: {exc}") from None
-            with store.write(self.db):
-                if store.scalar(self.db, "SELECT pull_cursor FROM sync_state WHERE id = 1") != cursor:
-                    continue  # another run applied this page meanwhile
-                applied += self._apply(events)
-                more = page.get("more")
-                self.db.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [max(cursor, last)])
+        banked = None
+        own = None if include_own else self.origin
+        cursor = state(self.db)["pull_cursor"]
+        flight = self._start_pull(cursor, include_own)
+        try:
+            while True:
+                path = f"/api/pull?after={cursor}&limit={self.batch_size}" + ("&own=1" if include_own else "")
+                page = self.signed("GET", path, under_way=flight)
+                flight = None
+                try:
+                    items = page["events"]
+                    last = int(page["last_hub_seq"])
+                    more = bool(page.get("more"))
+                    events = []
+                    from_wire = protocol.event_from_wire
+                    for hub_seq, wire in items:
+                        int(hub_seq)
+                        event = from_wire(wire)
+                        if event.scope != "private" and event.origin != own:
+                            events.append(event)
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise HubUnreachable(f"the hub sent a page this kiosk cannot read: {exc}") from None
+                after = max(cursor, last)
+                taken = None
                 if more:
-                    counter = self._next_counter()
-            received += len(items)
-            if not more:
-                return received, applied
+                    flight = self._start_pull(after, include_own, banked)
+                    banked = None
+                with store.write(self.db):
+                    stored = store.scalar(self.db, "SELECT pull_cursor FROM sync_state WHERE id = 1")
+                    if stored == cursor:
+                        applied += self._apply(events)
+                        self.db.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [after])
+                        if more:
+                            taken = self._next_counter()
+                if stored != cursor:  # another run applied this page meanwhile: go on from there
+                    if flight is not None:
+                        flight.wait()
+                    cursor = stored
+                    flight = self._start_pull(cursor, include_own)
+                    continue
+                received += len(items)
+                cursor = after
+                if not more:
+                    return received, applied
+                banked = taken  # committed with the page
+        finally:
+            if flight is not None:
+                flight.wait()  # never leave a request of ours running behind
 
     def _apply(self, events: list[eventlog.Event]) -> int:
         """Apply one page in bulk; if the projections refuse it, name the first event refused

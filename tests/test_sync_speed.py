@@ -9,12 +9,13 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sync_fixtures import shared_events, shared_snapshot
 from test_sync_faults import hub_rows, own_batch, record_notes, send
 
 from kiosk import store
 from kiosk.store import events as eventlog
 from sync import client as sync_client
-from sync import protocol
+from sync import hub_store, protocol
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -144,3 +145,68 @@ def test_a_bulk_apply_refuses_an_event_id_reused_under_another_seq(make_kiosk):
     with pytest.raises(Exception, match="UNIQUE"), store.write(b.db):
         eventlog.apply_foreign_many(b.db, [*page, twin])
     assert not store.query(b.db, "SELECT 1 FROM events WHERE origin = ?", (a.origin,))
+
+
+# --------------------------------------------------------------------------- pipelined push and pull
+
+
+def test_a_counter_gone_back_is_caught_up_by_a_push_and_a_pull_already_under_way(hub, make_kiosk):
+    a = make_kiosk("a", batch_size=4, enrol_at=hub)
+    b = make_kiosk("b", batch_size=4, enrol_at=hub)
+    record_notes(a, 10)
+    a.sync()
+    b.sync()
+    record_notes(a, 10, start=10)
+    for kiosk in (a, b):
+        with store.write(kiosk.db):  # e.g. both databases came back from last night's backup
+            kiosk.db.execute("UPDATE sync_state SET request_counter = 0")
+    assert a.client().push() == 10
+    assert b.client().pull() == (10, 10)
+    assert shared_events(b.db) >= shared_events(a.db)
+
+
+def test_a_push_reads_on_from_the_seq_the_hub_acknowledged_when_it_is_ahead(hub, make_kiosk):
+    a = make_kiosk("a", batch_size=5, enrol_at=hub)
+    record_notes(a, 20)
+    a.client().push()
+    top = a.state()["acked_seq"]
+    with store.write(a.db):  # the kiosk forgot what the hub holds
+        a.db.execute("UPDATE sync_state SET acked_seq = 0")
+    record_notes(a, 3, start=20)
+    hub.network.requests.clear()
+    again = store.scalar(a.db, "SELECT COUNT(*) FROM events WHERE seq <= 5 AND scope <> 'private'")
+    assert a.client().push() == again + 3  # one batch again (duplicates), then only the new events
+    assert [p for p in hub.network.requests if p == "/api/push"] == ["/api/push"] * 2
+    assert a.state()["acked_seq"] == top + 3 and sync_client.pending_count(a.db) == 0
+
+
+def test_big_batches_stay_bounded_by_the_hub(hub, make_kiosk, monkeypatch):
+    monkeypatch.setattr(hub_store, "MAX_BATCH_EVENTS", 7)
+    monkeypatch.setattr(hub_store, "MAX_PAGE_EVENTS", 7)
+    a = make_kiosk("a", batch_size=20, enrol_at=hub)
+    b = make_kiosk("b", batch_size=20, enrol_at=hub)
+    record_notes(a, 30)
+    with pytest.raises(sync_client.HubRefused) as refused:
+        a.client().push()
+    assert refused.value.status == 400 and "at most 7 events" in refused.value.answer["message"]
+    monkeypatch.setattr(hub_store, "MAX_BATCH_EVENTS", 20)
+    a.client().push()
+    hub.network.requests.clear()
+    received, applied = b.client().pull()  # asks for 20 a page, gets 7 at most
+    pulls = [p for p in hub.network.requests if p == "/api/pull"]
+    assert received == applied == hub_rows(hub) and len(pulls) >= received / 7
+
+
+def test_a_kiosk_catches_up_on_5000_events_in_big_batches(hub, make_kiosk):
+    a = make_kiosk("a", batch_size=2000, enrol_at=hub)
+    b = make_kiosk("b", batch_size=2000, enrol_at=hub)
+    record_notes(a, 5000)
+    hub.network.requests.clear()
+    assert a.client().push() == 5002
+    pushes = [p for p in hub.network.requests if p == "/api/push"]
+    hub.network.requests.clear()
+    b.client().pull()
+    pulls = [p for p in hub.network.requests if p == "/api/pull"]
+    assert len(pushes) == 3 and len(pulls) == 3  # ceil(5003 seqs / 2000)
+    assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]
+    assert shared_events(b.db) >= shared_events(a.db)
