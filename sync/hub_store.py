@@ -16,6 +16,7 @@ books from it (kiosk/voucher_conflicts.py); nothing the kiosks sent is ever chan
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sqlite3
 from dataclasses import dataclass
@@ -302,11 +303,12 @@ def accept_batch(db: Database, kiosk: Kiosk, batch: Any, *, counter: int | None 
 
     Each event is checked, then encoded once in canonical form (its stored body, served as is
     to pullers) and hashed (``_batch_rows``). A batch that starts right after the acknowledged
-    seq, above every seq held for the kiosk (every push but a re-sent one), goes in with one
-    ``executemany``. Otherwise one query reads the digests already held in the range; a held
-    seq sent with another digest (or left out), or a seq at or below the acknowledged one that
-    the hub does not hold, is a fork, and only the events not held go in. The INSERT is plain,
-    under the write lock: an event id used by another (origin, seq) is refused, not ignored.
+    seq, above every seq held for the kiosk (every push but a re-sent one), goes in whole
+    (``_insert_events``). Otherwise one query reads the digests already held in the range; a
+    held seq sent with another digest (or left out), or a seq at or below the acknowledged one
+    that the hub does not hold, is a fork, and only the events not held go in. The INSERT is
+    plain, under the write lock: an event id used by another (origin, seq) is refused, not
+    ignored.
     Settlements among the new events are judged (``_judge_settlements``) in the same transaction.
 
     ``counter``: the request's counter (``verify_request``), used up in the same transaction
@@ -337,11 +339,7 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
             else:
                 new = _rows_not_held(conn, kiosk, from_seq, to_seq, acked, rows)
             before = conn.execute("SELECT COALESCE(MAX(hub_seq), 0) FROM events").fetchone()[0]
-            conn.executemany(
-                "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, "
-                "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                new,
-            )
+            _insert_events(conn, new)
             if any(row[3] in SETTLEMENT_TYPES for row in new):
                 _judge_settlements(db, after_hub_seq=before)
             new_acked = max(acked, to_seq)
@@ -352,6 +350,29 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
         _record_conflict(db, "fork", kiosk.origin, exc.extra["seq"], str(exc))
         raise
     return {"acked_seq": new_acked, "accepted": len(new), "duplicates": len(rows) - len(new)}
+
+
+# Multi-row INSERTs: SQLite sets a statement up (AUTOINCREMENT, foreign key) once per 256 rows
+# instead of once per row; partial chunks in powers of two keep the statement cache small.
+_ROWS_PER_INSERT = 256  # 9 parameters a row: far below SQLite's limit of 32766
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_events_sql(rows: int) -> str:
+    return (
+        "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) VALUES "
+        + ",".join(("(?, ?, ?, ?, ?, ?, ?, ?, ?)",) * rows)
+    )
+
+
+def _insert_events(conn, rows: list[tuple]) -> None:
+    """Insert ``rows`` (9 values each) in their order: their hub_seq follow that order."""
+    start = 0
+    while start < len(rows):
+        left = len(rows) - start
+        count = _ROWS_PER_INSERT if left >= _ROWS_PER_INSERT else 1 << (left.bit_length() - 1)
+        conn.execute(_insert_events_sql(count), [value for row in rows[start:start + count] for value in row])
+        start += count
 
 
 def _rows_not_held(conn, kiosk: Kiosk, from_seq: int, to_seq: int, acked: int, rows: list[tuple]) -> list[tuple]:
