@@ -210,3 +210,21 @@ def test_a_kiosk_catches_up_on_5000_events_in_big_batches(hub, make_kiosk):
     assert len(pushes) == 3 and len(pulls) == 3  # ceil(5003 seqs / 2000)
     assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]
     assert shared_events(b.db) >= shared_events(a.db)
+
+
+def test_a_bulk_apply_across_insert_chunks_skips_held_events_and_copies(make_kiosk):
+    a = make_kiosk("a")
+    b = make_kiosk("b")
+    record_notes(a, 1200)
+    page = [eventlog.Event.from_row(r) for r in store.query(a.db, "SELECT * FROM events WHERE scope <> 'private'")]
+    with store.write(b.db):
+        assert eventlog.apply_foreign_many(b.db, page[500:530]) == 30  # held before the big page
+    mixed = page[:515] + page[505:520] + page[515:]  # copies on both sides of the 512-row chunk
+    with store.write(b.db):
+        assert eventlog.apply_foreign_many(b.db, mixed) == len(page) - 30
+    assert shared_events(b.db) >= shared_events(a.db)
+    assert store.scalar(b.db, "SELECT COUNT(*) FROM events WHERE origin = ?", (a.origin,)) == len(page)
+    assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]
+    seqs = [r[0] for r in store.query(b.db, "SELECT seq FROM events WHERE origin = ? ORDER BY local_id",
+                                      (a.origin,))]
+    assert seqs[30:] == sorted(seqs[30:])  # stored in page order
