@@ -11,12 +11,11 @@ kept in ``departures``. Vouchers they printed stay valid: a voucher belongs to i
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import ledger, notices, residents, store
+from . import board, ledger, notices, residents, store
 from .community_errors import AlreadyMovedOut, CannotCloseOwnAccount, DebtMustBeRepaid
 from .config import Config
 from .errors import PermissionDenied
@@ -35,21 +34,8 @@ class Departure:
     created_at: str
 
 
-def _board_module():
-    """kiosk.board when that area is installed (it withdraws a resident's offers and requests)."""
-    try:
-        return importlib.import_module("kiosk.board")
-    except ModuleNotFoundError as exc:
-        if exc.name != "kiosk.board":
-            raise
-        return None
-
-
 def withdraw_board_posts(db: Database, config: Config, resident_id: str, admin: residents.Resident) -> int:
-    """Hook: withdraw the resident's active board posts through kiosk.board; how many."""
-    board = _board_module()
-    if board is None:
-        return 0
+    """Withdraw the resident's active board posts (events, as any withdrawal); how many."""
     count = 0
     for post in board.posts_of(db, config, resident_id):
         if post.withdrawn_at is None and not post.is_remote:

@@ -2,21 +2,19 @@
 group purchases, polls closing soon and notices. Urgent alerts are the banner above it.
 
 Only what the lobby may see: titles, apartments of posters, dates. Never a balance, a price in
-an account, a vote or anything private. The board and the group purchases are other areas of
-the kiosk: they are read through their public functions when their modules are installed, and
-skipped otherwise (``_optional``).
+an account, a vote or anything private. The board and the group purchases are read through
+their public functions.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from dataclasses import dataclass
 
 from flask import g
 from flask_babel import gettext
 
-from .. import notices, polls
+from .. import board, notices, polls, projects
 from ..errors import KioskError
 from .session_state import db
 
@@ -41,30 +39,15 @@ def day_label(iso_date: str) -> str:
     return format_date(date.fromisoformat(iso_date), "dd/MM/yyyy" if str(get_locale()) == "fr" else "yyyy-MM-dd")
 
 
-def _optional(module_name: str):
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return None
-
-
 def new_offers() -> list[IdleItem]:
-    """Hook: the newest offers of the board (kiosk.board.browse), when the board is installed."""
-    board = _optional("kiosk.board")
-    if board is None:
-        return []
+    """The newest offers of the board."""
     page = board.browse(db(), g.config, direction="offer")
     return [IdleItem("offer", gettext("New offer"), post.title, post.apartment)
             for post in page.posts[:MAX_PER_KIND]]
 
 
 def open_group_purchases() -> list[IdleItem]:
-    """Hook: open group purchases (kiosk.projects), when that area is installed."""
-    projects = _optional("kiosk.projects")
-    if projects is None:
-        return []
+    """Open group purchases."""
     found = [project for project in projects.all_projects(db(), include_closed=False)
              if project.kind == "group_purchase" and project.status == "open"]
     return [IdleItem("purchase", gettext("Group purchase"), project.title,
