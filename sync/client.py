@@ -203,6 +203,7 @@ class SyncClient:
         self.key = keys.load_or_create_signing_key(config)
         self.batch_size = config["sync"]["batch_size"]
         self.connection = connection or HubConnection.from_config(hub_url(db, config), config)
+        self.last_counter = 0  # the highest counter this client has sent
 
     def _next_counter(self, **state_values: Any) -> int:
         """The next request counter, stored before it is used (with ``state_values``, in the
@@ -219,6 +220,7 @@ class SyncClient:
         """Sign and send one request with ``counter``; touches no database (so it may run in
         an ``_InFlight`` thread while the kiosk reads or applies)."""
         headers = protocol.sign_request(self.key, method, path, body or b"", self.origin, counter)
+        self.last_counter = max(self.last_counter, counter)
         return self.connection.send(method, path, body, headers)
 
     def _start(self, method: str, path: str, body: bytes | None = None, *, counter: int | None = None,
@@ -246,7 +248,9 @@ class SyncClient:
                 last = exc.answer.get("last_counter")
                 if exc.code != "replayed" or attempt or not isinstance(last, int):
                     raise
-                _set_state(self.db, request_counter=max(last, counter))
+                with store.write(self.db):  # never lower: a counter may already be taken ahead
+                    self.db.execute("UPDATE sync_state SET request_counter = MAX(request_counter, ?) WHERE id = 1",
+                                    [max(last, counter)])
         raise AssertionError("unreachable")
 
     def _push_batch(self, after: int) -> tuple[bytes, int, int] | None:
@@ -340,6 +344,8 @@ class SyncClient:
                 after = max(cursor, last)
                 taken = None
                 if more:
+                    if banked is not None and banked <= self.last_counter:
+                        banked = None  # outrun by a request signed again (a counter gone back)
                     flight = self._start_pull(after, include_own, banked)
                     banked = None
                 with store.write(self.db):

@@ -228,3 +228,16 @@ def test_a_bulk_apply_across_insert_chunks_skips_held_events_and_copies(make_kio
     seqs = [r[0] for r in store.query(b.db, "SELECT seq FROM events WHERE origin = ? ORDER BY local_id",
                                       (a.origin,))]
     assert seqs[30:] == sorted(seqs[30:])  # stored in page order
+
+
+def test_a_request_signed_again_never_takes_back_a_counter_already_taken(hub, make_kiosk):
+    a = make_kiosk("a", enrol_at=hub)
+    a.sync()
+    client = a.client()
+    path = "/api/pull?after=0&limit=10"
+    stale = client._start("GET", path, counter=1)  # refused: the hub has seen higher
+    with store.write(a.db):  # meanwhile a counter was taken ahead (a page's transaction does that)
+        a.db.execute("UPDATE sync_state SET request_counter = request_counter + 10")
+    ahead = a.state()["request_counter"]
+    client.signed("GET", path, under_way=stale)
+    assert a.state()["request_counter"] == client.last_counter == ahead + 1
