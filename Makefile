@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/kiosk serve
 
 test: $(STAMP)
-	$(BIN)/ruff check kiosk printing sync tests bench
+	$(BIN)/ruff check kiosk printing sync tests bench tools
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
