@@ -115,6 +115,13 @@ def m002_voucher_registry(db: Database) -> None:
     _judge_settlements(db, after_hub_seq=0)  # settlements already held, in hub order
 
 
+@migrations()
+def m003_event_scope_check_as_comparisons(db: Database) -> None:
+    from kiosk.store.schema import check_list_as_comparisons
+
+    check_list_as_comparisons(db, "events", "scope")  # the same rule, cheaper per pushed event
+
+
 class HubRefusal(Exception):
     """A refused request: ``status`` (4xx), a machine ``code`` and a sentence."""
 

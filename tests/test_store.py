@@ -116,3 +116,36 @@ def test_an_old_board_search_index_is_rekeyed_in_place(tmp_path):
     db = store.connect(path)
     [found] = board_reads.active_posts(db, today="2026-01-02", match='"electricite"*')
     assert found["id"] == "p1"
+
+
+def test_the_event_scope_check_is_rewritten_as_comparisons_and_still_refuses_unknown_scopes(tmp_path):
+    import sqlite3
+
+    import pytest
+
+    from sync import hub_store
+
+    path = tmp_path / "old-scope.sqlite3"
+    old = store.connect(path, migrate=False)
+    migrations.apply(old, stop_before="m012_event_scope_check_as_comparisons")
+    old.execute(
+        "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) "
+        "VALUES ('e1', 'OLDKSK', 1, 'kiosk.note', 'building', '{}', '2025-01-01T00:00:00Z')"
+    )
+    old.close()
+    db = store.connect(path)
+    assert not migrations.pending(db)
+    hub = hub_store.connect_hub(tmp_path / "hub.sqlite3")
+    bad = {
+        db: "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) "
+            "VALUES ('e2', 'OLDKSK', 2, 'kiosk.note', 'everywhere', '{}', '2025-01-01T00:00:00Z')",
+        hub: "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
+             "VALUES ('e2', 'HUB', 1, 'kiosk.note', 'private', '', '{}', '', '2025-01-01T00:00:00Z')",
+    }
+    for database, insert in bad.items():
+        sql = store.scalar(database, "SELECT sql FROM sqlite_master WHERE name = 'events'")
+        assert "scope IN" not in sql and "scope = 'building' OR scope = 'network'" in sql
+        assert store.scalar(database, "PRAGMA integrity_check") == "ok"
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            database.execute(insert)
+        database.close()
