@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
-from . import backup
+from . import backup, store
 from .config import Config, ConfigError, load_config
 
 
@@ -171,7 +171,36 @@ def restore_command(ctx: click.Context, backup_file: Path, yes: bool) -> None:
     click.echo(f"Restored {backup_file} to {config.database_path}.")
     if aside is not None:
         click.echo(f"The previous database is kept as {aside}.")
+    catch_up_with_hub(config, backup_file.name)
     click.echo("Start the kiosk again: sudo systemctl start kiosk")
+
+
+def catch_up_with_hub(config: Config, backup_name: str) -> None:
+    """A kiosk enrolled at a hub has sent it what it wrote after the backup: fetch that back
+    now, or at the next sync (which does it before anything else) when the hub is out of reach."""
+    from sync import client as sync_client
+
+    db = store.connect(config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"])
+    try:
+        if not sync_client.is_enrolled(db):
+            return
+        sync_client.mark_restored_from_backup(db, backup_name)
+        try:
+            caught = sync_client.catch_up_after_restore(db, config)
+        except sync_client.SyncError as exc:
+            click.echo(
+                f"The hub could not be reached ({exc}). It may hold exchanges this kiosk recorded "
+                "after the backup: the kiosk fetches them back at its next sync, before sending "
+                "anything. Run `kiosk sync` as soon as the network is back, if possible before "
+                "residents record new exchanges."
+            )
+            return
+        click.echo(
+            f"The hub held {caught.recovered} event(s) this kiosk recorded after the backup: "
+            "they are back in the database."
+        )
+    finally:
+        db.close()
 
 
 @click.command("check-db")

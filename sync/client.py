@@ -392,6 +392,8 @@ class SyncClient:
         the state records the outcome for the status bar."""
         _set_state(self.db, last_attempt_at=clock.now_iso())
         try:
+            if needs_catch_up(self.db):  # restored from a backup: fetch back newer own events first
+                catch_up_after_restore(self.db, self.config)
             pushed = self.push()
             received, applied = self.pull()
             if voucher_conflicts.compensate_conflicts(self.db, self.config):
@@ -476,6 +478,56 @@ def restore_from_hub(db: Database, config: Config, url: str, code: str) -> Resto
     result = client.sync()
     people = store.scalar(db, "SELECT COUNT(*) FROM residents WHERE home_origin = ?", (origin,))
     return RestoreResult(origin, answer["building"], applied, people, seq + 1, result)
+
+
+RESTORED_FROM_BACKUP = "restored_from_backup"  # kiosk_meta: a backup's name, until caught up
+
+
+def mark_restored_from_backup(db: Database, backup_name: str) -> None:
+    """``kiosk restore FILE`` put an older copy of this kiosk's database in place: the hub may
+    hold events this kiosk wrote after the backup. Until they are fetched back
+    (``catch_up_after_restore``, tried by every sync first), a new event could take a seq the
+    hub already holds for another one."""
+    with store.write(db):
+        store.set_meta(db, RESTORED_FROM_BACKUP, backup_name)
+
+
+def needs_catch_up(db: Database) -> str | None:
+    """The backup this kiosk was restored from, while its newer events are still at the hub."""
+    return store.get_meta(db, RESTORED_FROM_BACKUP) or None
+
+
+@dataclass
+class CatchUp:
+    recovered: int  # own events the hub held beyond the backup, now back in the log
+    applied: int  # every event applied (neighbours' too)
+    next_seq: int
+
+
+def catch_up_after_restore(db: Database, config: Config) -> CatchUp:
+    """Fetch back from the hub the events this kiosk wrote after the backup it was restored
+    from, then mark the restore with a ``kiosk.restored`` event above every seq the hub holds,
+    as ``restore_from_hub`` does: the numbering continues without collision and nothing
+    written since the backup is lost (what the hub had received)."""
+    backup_name = needs_catch_up(db) or ""
+    client = SyncClient(db, config)
+    hub_acked = int(client.signed("GET", "/api/status")["acked_seq"])
+    origin = client.origin
+    before = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+    _received, applied = client.pull(include_own=True)
+    held = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+    if held < hub_acked:
+        raise SyncError(f"the hub holds this kiosk's events up to {hub_acked} but sent them only up to {held}")
+    seq = max(held, hub_acked) + 1
+    with store.write(db):
+        eventlog.apply_foreign(db, eventlog.Event(
+            id=ids.uuid7(), origin=origin, seq=seq, type="kiosk.restored", scope="building",
+            payload={"events_restored": held - before, "hub_acked_seq": hub_acked, "from_backup": backup_name},
+            created_at=clock.now_iso(),
+        ))
+        db.execute("UPDATE sync_state SET acked_seq = ? WHERE id = 1", [hub_acked])
+        db.execute("DELETE FROM kiosk_meta WHERE key = ?", [RESTORED_FROM_BACKUP])
+    return CatchUp(recovered=held - before, applied=applied, next_seq=seq + 1)
 
 
 # --------------------------------------------------------------------------- runner

@@ -1,0 +1,87 @@
+"""A kiosk enrolled at a hub restored from a local backup (``kiosk restore FILE``): what it
+recorded after the backup, and had sent to the hub, comes back, and its numbering continues
+above it, whether the hub is reachable at the restore or only later."""
+
+from __future__ import annotations
+
+from app_fixtures import PIN
+from sync_fixtures import shared_snapshot, sync_until_quiet
+
+from kiosk import ledger, residents, store
+from kiosk.cli_ops import catch_up_with_hub, restore_backup, take_backup
+from sync import client as sync_client
+
+
+def exchange(kiosk, payer, payee, minutes, what):
+    return ledger.record_exchange(kiosk.db, kiosk.config, payer_id=payer.id, payee_id=payee.id,
+                                  description=what, minutes=minutes)
+
+
+def a_building_with_a_backup(hub, make_kiosk, tmp_path):
+    a = make_kiosk("a", enrol_at=hub)
+    b = make_kiosk("b", enrol_at=hub)
+    jeanne = residents.register(a.db, apartment="B-204", name="Jeanne Martin", pin=PIN)
+    paul = residents.register(a.db, apartment="A-101", name="Paul Durand", pin=PIN)
+    exchange(a, jeanne, paul, 60, "Étagère")
+    a.sync()
+    backup_file = take_backup(a.config, tmp_path / "backups")
+    # After the backup: two more exchanges, sent to the hub, then the SD card fails.
+    exchange(a, jeanne, paul, 30, "Ourlet")
+    exchange(a, paul, jeanne, 90, "Devoirs")
+    a.sync()
+    lost_seq = a.state()["acked_seq"]
+    return a, b, jeanne, paul, backup_file, lost_seq
+
+
+def restore(kiosk, backup_file):
+    kiosk.db.close()  # the kiosk is stopped
+    restore_backup(kiosk.config, backup_file)
+    catch_up_with_hub(kiosk.config, backup_file.name)
+    kiosk.db = store.connect(kiosk.config.database_path)
+
+
+def balance(kiosk, apartment):
+    return store.scalar(kiosk.db, "SELECT balance FROM accounts WHERE label = ?", (apartment,))
+
+
+def test_a_restore_fetches_back_from_the_hub_what_was_recorded_after_the_backup(hub, make_kiosk, tmp_path):
+    a, b, jeanne, paul, backup_file, lost_seq = a_building_with_a_backup(hub, make_kiosk, tmp_path)
+    restore(a, backup_file)
+    assert sync_client.needs_catch_up(a.db) is None
+    assert balance(a, "A-101") == 1000 + 500 - 1500  # every exchange is back
+    marker = store.query_one(a.db, "SELECT seq, payload FROM events WHERE type = 'kiosk.restored'")
+    assert marker["seq"] == lost_seq + 1 and backup_file.name in marker["payload"]
+    # New exchanges are numbered above everything the hub holds: no fork, everyone converges.
+    exchange(a, jeanne, paul, 120, "Déménagement")
+    sync_until_quiet([a, b])
+    assert a.state()["last_error"] is None
+    assert shared_snapshot(a.db) == shared_snapshot(b.db)
+    assert balance(b, "A-101") == 1000 + 500 - 1500 + 2000
+
+
+def test_a_restore_while_the_hub_is_out_of_reach_catches_up_at_the_next_sync(hub, make_kiosk, tmp_path, capsys):
+    a, b, jeanne, paul, backup_file, lost_seq = a_building_with_a_backup(hub, make_kiosk, tmp_path)
+    hub.stop()
+    restore(a, backup_file)
+    assert "could not be reached" in capsys.readouterr().out
+    assert sync_client.needs_catch_up(a.db) == backup_file.name
+    assert balance(a, "A-101") == 1000  # only what the backup held, for now
+    hub.start()
+    a.sync()  # fetches back first, then sends
+    assert sync_client.needs_catch_up(a.db) is None
+    assert balance(a, "A-101") == 1000 + 500 - 1500
+    exchange(a, jeanne, paul, 60, "Jardinage")
+    sync_until_quiet([a, b])
+    assert a.state()["last_error"] is None
+    assert shared_snapshot(a.db) == shared_snapshot(b.db)
+
+
+def test_a_kiosk_without_a_hub_is_restored_as_before(make_kiosk, tmp_path):
+    alone = make_kiosk("alone")
+    residents.register(alone.db, apartment="B-204", name="Jeanne Martin", pin=PIN)
+    backup_file = take_backup(alone.config, tmp_path / "backups")
+    residents.register(alone.db, apartment="A-101", name="Paul Durand", pin=PIN)
+    restore(alone, backup_file)
+    assert store.scalar(alone.db, "SELECT COUNT(*) FROM residents") == 1
+    assert sync_client.needs_catch_up(alone.db) is None
+    assert not store.query(alone.db, "SELECT 1 FROM events WHERE type = 'kiosk.restored'")
