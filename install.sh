@@ -524,3 +524,7 @@ say "config:    $CONFIG"
 say "data:      $DATA_DIR (nightly backups in $DATA_DIR/backups)"
 say "logs:      journalctl -u kiosk"
 say "commands:  KIOSK_CONFIG=$CONFIG $CURRENT/bin/kiosk --help"
+if [ "$HUB" = 1 ]; then
+    say "hub:       its dashboard needs a password first:"
+    say "           sudo -u $SERVICE_USER env KIOSK_CONFIG=$CONFIG $CURRENT/bin/kiosk hub dashboard-password"
+fi

@@ -102,6 +102,29 @@ def hub_revoke(ctx, origin):
     click.echo(f"Kiosk {origin} revoked: the hub refuses its requests from now on.")
 
 
+@hub.command("dashboard-password")
+@click.password_option("--password", prompt="New dashboard password",
+                       help="Asked for (twice) when not given.")
+@click.pass_context
+def hub_dashboard_password(ctx, password):
+    """Set the password of the hub's dashboard (user name: anything; at least 10 characters).
+
+    \b
+    Example:
+        kiosk hub dashboard-password
+    """
+    from . import hub_store
+
+    db = hub_store.connect_hub(hub_database_path(_config(ctx)))
+    try:
+        hub_store.set_dashboard_password(db, password)
+    except hub_store.HubRefusal as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.close()
+    click.echo("Dashboard password set: open the hub's address in a browser and give it.")
+
+
 @hub.command("kiosks")
 @click.pass_context
 def hub_kiosks(ctx):

@@ -124,6 +124,15 @@ def create_hub_app(database_path: str | Path) -> Flask:
 
     @app.get("/")
     def dashboard():
-        return render_template("hub_dashboard.html", hub=hub_store.dashboard(hub_db()))
+        # The dashboard names every building and kiosk: only for the hub's administrator
+        # (HTTP basic authentication; put the hub behind HTTPS on the internet).
+        db = hub_db()
+        if not hub_store.dashboard_password_set(db):
+            return render_template("hub_locked.html"), 403
+        auth = request.authorization
+        if auth is None or auth.type != "basic" or not hub_store.check_dashboard_password(db, auth.password or ""):
+            return Response("Password required.\n", 401, {"WWW-Authenticate": 'Basic realm="Kiosk hub"',
+                                                          "Content-Type": "text/plain; charset=utf-8"})
+        return render_template("hub_dashboard.html", hub=hub_store.dashboard(db))
 
     return app

@@ -122,6 +122,20 @@ def m003_event_scope_check_as_comparisons(db: Database) -> None:
     check_list_as_comparisons(db, "events", "scope")  # the same rule, cheaper per pushed event
 
 
+
+@migrations()
+def m004_hub_settings(db: Database) -> None:
+    db.executescript(
+        """
+        -- The hub administrator's settings (the dashboard's password hash, never the password).
+        CREATE TABLE hub_settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
+
+
 class HubRefusal(Exception):
     """A refused request: ``status`` (4xx), a machine ``code`` and a sentence."""
 
@@ -581,6 +595,34 @@ def kiosk_status(db: Database, kiosk: Kiosk) -> dict[str, Any]:
         "latest_hub_seq": dbmod.scalar(db, "SELECT COALESCE(MAX(hub_seq), 0) FROM events"),
         "protocol": protocol.PROTOCOL_VERSION,
     }
+
+
+DASHBOARD_PASSWORD_MIN = 10
+
+
+def set_dashboard_password(db: Database, password: str) -> None:
+    """The dashboard's password (HTTP basic authentication), stored as a scrypt hash."""
+    from werkzeug.security import generate_password_hash
+
+    if len(password) < DASHBOARD_PASSWORD_MIN:
+        raise BadRequest(f"the dashboard password needs at least {DASHBOARD_PASSWORD_MIN} characters")
+    with dbmod.write(db):
+        db.execute(
+            "INSERT INTO hub_settings (key, value) VALUES ('dashboard_password', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [generate_password_hash(password, method="scrypt")],
+        )
+
+
+def dashboard_password_set(db: Database) -> bool:
+    return dbmod.query_one(db, "SELECT 1 FROM hub_settings WHERE key = 'dashboard_password'") is not None
+
+
+def check_dashboard_password(db: Database, password: str) -> bool:
+    from werkzeug.security import check_password_hash
+
+    row = dbmod.query_one(db, "SELECT value FROM hub_settings WHERE key = 'dashboard_password'")
+    return row is not None and check_password_hash(row["value"], password)
 
 
 def dashboard(db: Database) -> dict[str, Any]:

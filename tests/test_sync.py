@@ -137,11 +137,44 @@ def test_the_hub_dashboard_shows_buildings_lag_and_conflicts(hub, make_kiosk):
     assert summary["buildings"] == ["Les Lilas", "Résidence des Tilleuls"]
     lilas = next(k for k in summary["kiosks"] if k["building"] == "Les Lilas")
     assert lilas["lag"] == 1  # a's public key, not yet pulled
-    from urllib.request import urlopen
-
-    with urlopen(hub.url + "/", timeout=5) as response:
-        page = response.read().decode()
+    db = hub.db
+    hub_store.set_dashboard_password(db, "correct horse battery")
+    db.close()
+    page = dashboard(hub, "admin", "correct horse battery")
     assert "Les Lilas" in page and a.origin in page and "Conflicts" in page
+
+
+def dashboard(hub, user: str | None = None, password: str | None = None) -> str:
+    import base64
+    from urllib.request import Request, urlopen
+
+    request = Request(hub.url + "/")
+    if user is not None:
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    with urlopen(request, timeout=5) as response:
+        return response.read().decode()
+
+
+def test_the_hub_dashboard_is_for_its_administrator_only(hub, make_kiosk):
+    from urllib.error import HTTPError
+
+    make_kiosk("a", enrol_at=hub)
+    with pytest.raises(HTTPError) as locked:  # no password yet: closed, and says how to open it
+        dashboard(hub)
+    assert locked.value.code == 403 and "kiosk hub dashboard-password" in locked.value.read().decode()
+    db = hub.db
+    with pytest.raises(hub_store.HubRefusal, match="at least 10"):
+        hub_store.set_dashboard_password(db, "short")
+    hub_store.set_dashboard_password(db, "correct horse battery")
+    assert "correct horse" not in str(store.query(db, "SELECT value FROM hub_settings"))  # a hash only
+    db.close()
+    for user, password in ((None, None), ("admin", "wrong password!"), ("admin", "")):
+        with pytest.raises(HTTPError) as refused:
+            dashboard(hub, user, password)
+        assert refused.value.code == 401 and "Basic" in refused.value.headers["WWW-Authenticate"]
+        assert "Résidence des Tilleuls" not in refused.value.read().decode()
+    assert "Résidence des Tilleuls" in dashboard(hub, "anyone", "correct horse battery")
 
 
 # --------------------------------------------------------------------------- command line
@@ -156,6 +189,11 @@ def test_the_command_line_enrols_syncs_revokes_and_restores(hub, make_kiosk, tmp
         result = CliRunner().invoke(main, list(args), catch_exceptions=False)
         return result
 
+    result = kiosk_cli("admin", "hub", "dashboard-password", "--password", "correct horse battery")
+    assert result.exit_code == 0 and "Dashboard password set" in result.output
+    db = hub.db
+    assert hub_store.check_dashboard_password(db, "correct horse battery")
+    db.close()
     result = kiosk_cli("admin", "hub", "enrol-code", "Résidence des Tilleuls")
     assert result.exit_code == 0, result.output
     code = result.output.split("Enrolment code: ")[1].split()[0]
