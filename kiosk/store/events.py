@@ -166,8 +166,8 @@ _INSERT = (
 
 
 # A page of pulled events goes in with multi-row INSERTs: SQLite then sets up the statement (its
-# AUTOINCREMENT bookkeeping, the temporary table of the CHECK (scope IN (...))) once per 512 rows
-# instead of once per row, which halves the insert. Partial chunks come in powers of two, so a
+# AUTOINCREMENT bookkeeping, the CHECK constraints) once per 512 rows instead of once per row,
+# which halves the insert. Partial chunks come in powers of two, so a
 # connection's statement cache holds a handful of these, not one per page length.
 _ROWS_PER_INSERT = 512  # 7 parameters a row: far below SQLite's limit of 32766
 
