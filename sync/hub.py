@@ -12,6 +12,9 @@ import threading
 from pathlib import Path
 
 from flask import Flask, Response, g, jsonify, render_template, request
+from flask_babel import Babel
+
+from kiosk.i18n import TRANSLATIONS_DIR
 
 from . import hub_store, protocol
 from .hub_store import BadRequest, HubRefusal
@@ -19,11 +22,19 @@ from .hub_store import BadRequest, HubRefusal
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 
+def _dashboard_language() -> str:
+    return request.accept_languages.best_match(["fr", "en"], default="fr")
+
+
 def create_hub_app(database_path: str | Path) -> Flask:
     """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing)."""
     app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
     app.config.update(HUB_DATABASE=str(database_path), MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     hub_store.connect_hub(database_path).close()  # create or upgrade once, before serving
+    # The dashboard speaks the administrator's browser language, French unless English is
+    # preferred (the kiosk's own catalogues).
+    Babel(app, locale_selector=_dashboard_language, default_translation_directories=str(TRANSLATIONS_DIR))
+    app.context_processor(lambda: {"lang": _dashboard_language()})
 
     connections = threading.local()
 
@@ -131,7 +142,7 @@ def create_hub_app(database_path: str | Path) -> Flask:
             return render_template("hub_locked.html"), 403
         auth = request.authorization
         if auth is None or auth.type != "basic" or not hub_store.check_dashboard_password(db, auth.password or ""):
-            return Response("Password required.\n", 401, {"WWW-Authenticate": 'Basic realm="Kiosk hub"',
+            return Response("Password required. Mot de passe requis.\n", 401, {"WWW-Authenticate": 'Basic realm="Kiosk hub"',
                                                           "Content-Type": "text/plain; charset=utf-8"})
         return render_template("hub_dashboard.html", hub=hub_store.dashboard(db))
 

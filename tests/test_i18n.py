@@ -12,7 +12,8 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = ROOT / "kiosk" / "translations"
 KEYWORDS = {"N_": None, "_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
-METHOD_MAP = [("kiosk/**.py", "python"), ("kiosk/web/templates/**.html", "jinja2")]
+METHOD_MAP = [("kiosk/**.py", "python"), ("kiosk/web/templates/**.html", "jinja2"),
+              ("sync/templates/**.html", "jinja2")]
 
 
 def source_msgids() -> set[str]:

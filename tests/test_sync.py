@@ -144,11 +144,11 @@ def test_the_hub_dashboard_shows_buildings_lag_and_conflicts(hub, make_kiosk):
     assert "Les Lilas" in page and a.origin in page and "Conflicts" in page
 
 
-def dashboard(hub, user: str | None = None, password: str | None = None) -> str:
+def dashboard(hub, user: str | None = None, password: str | None = None, language: str = "en") -> str:
     import base64
     from urllib.request import Request, urlopen
 
-    request = Request(hub.url + "/")
+    request = Request(hub.url + "/", headers={"Accept-Language": language})
     if user is not None:
         token = base64.b64encode(f"{user}:{password}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
@@ -163,6 +163,9 @@ def test_the_hub_dashboard_is_for_its_administrator_only(hub, make_kiosk):
     with pytest.raises(HTTPError) as locked:  # no password yet: closed, and says how to open it
         dashboard(hub)
     assert locked.value.code == 403 and "kiosk hub dashboard-password" in locked.value.read().decode()
+    with pytest.raises(HTTPError) as locked_fr:
+        dashboard(hub, language="fr")
+    assert "n'a pas encore de mot de passe" in locked_fr.value.read().decode()
     db = hub.db
     with pytest.raises(hub_store.HubRefusal, match="at least 10"):
         hub_store.set_dashboard_password(db, "short")
@@ -175,6 +178,9 @@ def test_the_hub_dashboard_is_for_its_administrator_only(hub, make_kiosk):
         assert refused.value.code == 401 and "Basic" in refused.value.headers["WWW-Authenticate"]
         assert "Résidence des Tilleuls" not in refused.value.read().decode()
     assert "Résidence des Tilleuls" in dashboard(hub, "anyone", "correct horse battery")
+    french = dashboard(hub, "anyone", "correct horse battery", language="fr-FR,fr;q=0.9")
+    assert '<html lang="fr">' in french and "Bornes" in french and "Dernier contact" in french
+    assert '<html lang="en">' in dashboard(hub, "anyone", "correct horse battery", language="en-GB")
 
 
 # --------------------------------------------------------------------------- command line

@@ -1087,6 +1087,30 @@ FR = {
     "paid by the loss fund": "payé par le fonds de pertes",
     "waiting for the kiosk that holds the credit": "en attente de la borne qui détient le crédit",
     # --- end of vouchers used twice ---
+    # --- the hub's dashboard (sync/templates) ---
+    "%(buildings)s buildings, %(kiosks)s kiosks, %(events)s events held, %(conflicts)s conflicts.":
+        "%(buildings)s immeubles, %(kiosks)s bornes, %(events)s événements conservés, %(conflicts)s conflits.",
+    "Acknowledged seq": "N° confirmé",
+    "Building": "Immeuble",
+    "Building name": "Nom de l'immeuble",
+    "Conflicts": "Conflits",
+    "Enrolled": "Inscrite le",
+    "Events held": "Événements conservés",
+    "Kiosk": "Borne",
+    "Kiosk hub": "Hub des bornes",
+    "Kiosks": "Bornes",
+    "Lag (events to pull)": "Retard (événements à recevoir)",
+    "Last contact": "Dernier contact",
+    "No kiosk enrolled yet:": "Aucune borne inscrite pour l'instant :",
+    "None.": "Aucun.",
+    "Seq": "N°",
+    "The dashboard has no password yet. On the hub's machine, run this command, then open this page again:":
+        "Le tableau de bord n'a pas encore de mot de passe. Sur la machine du hub, lancez cette commande, puis rouvrez cette page :",
+    "What happened": "Ce qui s'est passé",
+    "When": "Quand",
+    "active": "active",
+    "revoked": "révoquée",
+    # --- end of the hub's dashboard ---
 }
 
 
