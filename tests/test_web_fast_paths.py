@@ -198,3 +198,13 @@ def test_the_page_cache_keeps_the_most_recently_used_and_stays_bounded():
     cache.get_or_make("a", make("a"))
     cache.get_or_make("c", make("c"))
     assert made == ["a", "b", "c", "d", "c"]
+
+
+def test_a_huge_or_hostile_search_is_clipped_escaped_and_cached_small(app, client, building):
+    for query in ("x" * 50_000, "<script>alert(1)</script>", "électricité -1 OR 1=1"):
+        response = client.get("/board/", query_string={"q": query, "page": "-5", "category": "<b>"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "<script>alert" not in html and "<b>" not in html
+        assert len(html) < 20_000
+    cached = [*app.extensions["board_pages"]._items.values(), *app.extensions["board_bars"]._items.values()]
+    assert max(len(fragment) for fragment in cached) < 10_000

@@ -105,6 +105,8 @@ def board_url(filters: dict, **changes) -> str:
 def index():
     args = request.args
     filters = {key: args.get(key) for key in ("direction", "kind", "category", "q") if args.get(key)}
+    if "q" in filters:  # the search reads this much; a longer one would only bloat the caches
+        filters["q"] = filters["q"][:board.SEARCH_MAX]
     page = _page_number(args.get("page"))
     me = current_resident()
     query = (locale_code(), request.script_root, tuple(sorted(filters.items())))
