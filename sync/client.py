@@ -443,6 +443,17 @@ class RestoreResult:
     sync: SyncResult = field(default_factory=SyncResult)
 
 
+def _mark_restored(db: Database, origin: str, held: int, hub_acked: int, payload: dict) -> int:
+    """A ``kiosk.restored`` event above every seq this kiosk holds and the hub acknowledged
+    (inside the caller's write): numbering continues from there. Returns its seq."""
+    seq = max(held, hub_acked) + 1
+    eventlog.apply_foreign(db, eventlog.Event(
+        id=ids.uuid7(), origin=origin, seq=seq, type="kiosk.restored", scope="building",
+        payload={**payload, "hub_acked_seq": hub_acked}, created_at=clock.now_iso(),
+    ))
+    return seq
+
+
 def restore_from_hub(db: Database, config: Config, url: str, code: str) -> RestoreResult:
     """Rebuild an empty kiosk database from the hub's copy of its building's events.
 
@@ -468,12 +479,7 @@ def restore_from_hub(db: Database, config: Config, url: str, code: str) -> Resto
     _received, applied = client.pull(include_own=True)
     with store.write(db):
         held = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
-        seq = max(held, int(answer["acked_seq"])) + 1
-        eventlog.apply_foreign(db, eventlog.Event(
-            id=ids.uuid7(), origin=origin, seq=seq, type="kiosk.restored", scope="building",
-            payload={"events_restored": applied, "hub_acked_seq": int(answer["acked_seq"])},
-            created_at=clock.now_iso(),
-        ))
+        seq = _mark_restored(db, origin, held, int(answer["acked_seq"]), {"events_restored": applied})
     keys.publish_public_key(db, config)
     result = client.sync()
     people = store.scalar(db, "SELECT COUNT(*) FROM residents WHERE home_origin = ?", (origin,))
@@ -518,13 +524,9 @@ def catch_up_after_restore(db: Database, config: Config) -> CatchUp:
     held = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
     if held < hub_acked:
         raise SyncError(f"the hub holds this kiosk's events up to {hub_acked} but sent them only up to {held}")
-    seq = max(held, hub_acked) + 1
     with store.write(db):
-        eventlog.apply_foreign(db, eventlog.Event(
-            id=ids.uuid7(), origin=origin, seq=seq, type="kiosk.restored", scope="building",
-            payload={"events_restored": held - before, "hub_acked_seq": hub_acked, "from_backup": backup_name},
-            created_at=clock.now_iso(),
-        ))
+        seq = _mark_restored(db, origin, held, hub_acked,
+                             {"events_restored": held - before, "from_backup": backup_name})
         db.execute("UPDATE sync_state SET acked_seq = ? WHERE id = 1", [hub_acked])
         db.execute("DELETE FROM kiosk_meta WHERE key = ?", [RESTORED_FROM_BACKUP])
     return CatchUp(recovered=held - before, applied=applied, next_seq=seq + 1)
