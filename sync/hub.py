@@ -8,13 +8,14 @@ Refusals are JSON ``{"error": code, "message": ...}`` with a 4xx status, never r
 
 from __future__ import annotations
 
-import threading
+import weakref
 from pathlib import Path
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from flask_babel import Babel
 
 from kiosk.i18n import TRANSLATIONS_DIR
+from kiosk.store import ConnectionPool
 
 from . import hub_store, protocol
 from .hub_store import BadRequest, HubRefusal
@@ -36,22 +37,21 @@ def create_hub_app(database_path: str | Path) -> Flask:
     Babel(app, locale_selector=_dashboard_language, default_translation_directories=str(TRANSLATIONS_DIR))
     app.context_processor(lambda: {"lang": _dashboard_language()})
 
-    connections = threading.local()
+    # One connection per server thread, kept open (migrated once above): opening one per
+    # request cost a connection set-up and, on close, a checkpoint of the whole WAL.
+    pool = ConnectionPool(lambda: hub_store.open_hub(app.config["HUB_DATABASE"]))
+    weakref.finalize(app, pool.close_all)
 
     def hub_db():
-        # One connection per server thread, kept open (migrated once above): opening one per
-        # request cost a connection set-up and, on close, a checkpoint of the whole WAL.
-        db = getattr(connections, "db", None)
-        if db is None:
-            db = connections.db = hub_store.open_hub(app.config["HUB_DATABASE"])
-        g.hub_db = db
-        return db
+        if "hub_db" not in g:
+            g.hub_db = pool.connection()
+        return g.hub_db
 
     @app.teardown_appcontext
     def end_request(_exc) -> None:
         db = g.pop("hub_db", None)
-        if db is not None and db.conn.in_transaction:  # never carry a transaction over
-            db.conn.execute("ROLLBACK")
+        if db is not None:
+            pool.release(db)  # never carry a transaction over
 
     @app.errorhandler(HubRefusal)
     def refused(exc: HubRefusal):

@@ -1,9 +1,10 @@
 """The store layer: SQLite access, migrations, the event log and its projections."""
 
-from .db import connect, query, query_one, scalar, write
+from .db import ConnectionPool, connect, query, query_one, scalar, write
 from .events import Event, get_meta, kiosk_id, projection_snapshot, rebuild, record, set_meta
 
 __all__ = [
+    "ConnectionPool",
     "Event",
     "connect",
     "get_meta",

@@ -9,7 +9,8 @@ two kiosk threads never deadlock half-way through an exchange) and commits or ro
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -75,3 +76,46 @@ def query_one(db: Database, sql: str, params: tuple | dict = ()) -> sqlite3.Row 
 def scalar(db: Database, sql: str, params: tuple | dict = ()):
     row = db.conn.execute(sql, params).fetchone()
     return None if row is None else row[0]
+
+
+class ConnectionPool:
+    """One SQLite connection per serving thread, kept across requests.
+
+    Opening a connection costs about a millisecond on a Pi-class CPU (the PRAGMAs, then parsing
+    the whole schema on the first statement), more than most pages spend on their queries; a
+    thread's connection also keeps its prepared statements. Reuse is safe because the database
+    runs in autocommit mode: ``release`` rolls back anything a failed request left open, so no
+    transaction or read snapshot outlives a request. waitress serves from a fixed set of
+    threads, so there are as many connections as threads.
+
+    ``open_connection`` opens one (the kiosk's ``connect``, the hub's ``open_hub``). The
+    database file must not be replaced under a running server (``kiosk restore`` says to stop
+    the kiosk first): closing a connection to a replaced file could delete the new file's WAL.
+    """
+
+    def __init__(self, open_connection: Callable[[], Database]) -> None:
+        self._open = open_connection
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list = []
+
+    def connection(self) -> Database:
+        conn = getattr(self._local, "db", None)
+        if conn is None:
+            conn = self._open()
+            self._local.db = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @staticmethod
+    def release(conn: Database) -> None:
+        """End of a request: nothing may stay open on the thread's connection."""
+        if conn.conn.in_transaction:
+            conn.conn.execute("ROLLBACK")
+
+    def close_all(self) -> None:
+        with self._lock:
+            connections, self._all = self._all, []
+        for conn in connections:
+            conn.close()

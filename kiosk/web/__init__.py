@@ -89,7 +89,8 @@ def create_app(config: Config | None = None) -> Flask:
     from .payment_requests import bp as requests_bp
     from .stats import bp as stats_bp
 
-    pool = session_state.ConnectionPool(config)
+    pool = store.ConnectionPool(lambda: store.connect(
+        config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"], migrate=False))
     app.extensions["kiosk_db_pool"] = pool
     weakref.finalize(app, pool.close_all)
 

@@ -6,7 +6,6 @@ longer than the configured time-out is ended on the server too, not only by the 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -15,7 +14,7 @@ from flask import Flask, abort, current_app, flash, g, redirect, request, sessio
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from .. import residents, store
+from .. import residents
 from ..errors import NotFound
 from ..residents import Resident
 from .formatting import gettext, locale_code
@@ -29,51 +28,6 @@ def db():
     if "db" not in g:
         g.db = current_app.extensions["kiosk_db_pool"].connection()
     return g.db
-
-
-class ConnectionPool:
-    """One SQLite connection per serving thread, kept across requests.
-
-    Opening a connection costs about a millisecond on a Pi-class CPU (the PRAGMAs, then parsing
-    the whole schema on the first statement), more than most pages spend on their queries; a
-    thread's connection also keeps its prepared statements. Reuse is safe because the database
-    runs in autocommit mode: ``release`` rolls back anything a failed request left open, so no
-    transaction or read snapshot outlives a request. waitress serves from a fixed set of
-    threads, so there are as many connections as threads.
-
-    The database file must not be replaced under a running kiosk (``kiosk restore`` says to
-    stop it first): closing a connection to a replaced file could delete the new file's WAL.
-    """
-
-    def __init__(self, config) -> None:
-        self._config = config
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._all: list = []
-
-    def connection(self):
-        conn = getattr(self._local, "db", None)
-        if conn is None:
-            conn = store.connect(
-                self._config.database_path,
-                busy_timeout_ms=self._config["storage"]["busy_timeout_ms"], migrate=False,
-            )
-            self._local.db = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
-
-    @staticmethod
-    def release(conn) -> None:
-        """End of a request: nothing may stay open on the thread's connection."""
-        if conn.conn.in_transaction:
-            conn.conn.execute("ROLLBACK")
-
-    def close_all(self) -> None:
-        with self._lock:
-            connections, self._all = self._all, []
-        for conn in connections:
-            conn.close()
 
 
 def current_resident() -> Resident | None:
