@@ -97,20 +97,21 @@ def test_a_kiosk_that_dies_while_applying_a_page_keeps_neither_the_page_nor_the_
     record_notes(a, 120)
     a.sync()
     applied = []
-    real_projector = eventlog._PROJECTORS["resident.updated"]
+    real_projector = eventlog._BULK_PROJECTORS["resident.updated"]
 
-    def dying_projector(db, event):  # the page's events are inserted, its projections half done
-        if len(applied) == 110:  # in the second page
-            raise KeyboardInterrupt("power cut")
-        applied.append(event)
-        real_projector(db, event)
+    def dying_projector(db, events):  # the page's events are inserted, its projections half done
+        for event in events:
+            if len(applied) == 110:  # in the second page
+                raise KeyboardInterrupt("power cut")
+            applied.append(event)
+            real_projector(db, (event,))
 
-    monkeypatch.setitem(eventlog._PROJECTORS, "resident.updated", dying_projector)
+    monkeypatch.setitem(eventlog._BULK_PROJECTORS, "resident.updated", dying_projector)
     with pytest.raises(KeyboardInterrupt):
         b.client().pull()
     first_page_cursor = b.state()["pull_cursor"]
     held = store.scalar(b.db, "SELECT COUNT(*) FROM events")
-    monkeypatch.setitem(eventlog._PROJECTORS, "resident.updated", real_projector)
+    monkeypatch.setitem(eventlog._BULK_PROJECTORS, "resident.updated", real_projector)
     b.sync()
     assert first_page_cursor > 0 and held < store.scalar(b.db, "SELECT COUNT(*) FROM events")
     assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]

@@ -241,3 +241,43 @@ def test_a_request_signed_again_never_takes_back_a_counter_already_taken(hub, ma
     ahead = a.state()["request_counter"]
     client.signed("GET", path, under_way=stale)
     assert a.state()["request_counter"] == client.last_counter == ahead + 1
+
+
+resident_changes = st.lists(
+    st.fixed_dictionaries({}, optional={
+        "apartment": st.sampled_from(["A-1", "B-2", "C-3"]),
+        "name": st.text(min_size=1, max_size=6),
+        "role": st.sampled_from(["resident", "admin"]),
+        "status": st.sampled_from(["pending", "verified", "suspended"]),
+    }),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(changes=resident_changes, who=st.lists(st.sampled_from(["r1", "r2"]), min_size=40, max_size=40))
+def test_a_run_of_resident_updates_projected_at_once_equals_one_by_one(tmp_path_factory, changes, who):
+    """A pulled page projects a run of ``resident.updated`` with one ``executemany`` per run of
+    the same fields: the rows must be those of applying each event on its own, in order."""
+    folder = tmp_path_factory.mktemp("bulk")
+    events = [
+        eventlog.Event(f"e{i}", "K", i + 3, "resident.updated", "building",
+                       {"resident_id": who[i], **change}, f"2026-01-01T00:00:{i:02d}Z")
+        for i, change in enumerate(changes)
+    ]
+    snapshots = []
+    for name, apply in (("bulk", lambda db: eventlog.project_in_order(db, events)),
+                        ("single", lambda db: [eventlog._PROJECTORS[e.type](db, e) for e in events])):
+        db = store.connect(folder / f"{name}.sqlite3")
+        with store.write(db):
+            for number, resident in enumerate(("r1", "r2"), start=1):
+                eventlog.apply_foreign(db, eventlog.Event(
+                    f"reg-{resident}", "K", number, "resident.registered", "building",
+                    {"resident_id": resident, "apartment": "Z-9", "name": resident, "role": "resident",
+                     "status": "pending"}, "2026-01-01T00:00:00Z"))
+            apply(db)
+        snapshots.append({table: store.query(db, f"SELECT * FROM {table} ORDER BY id")  # noqa: S608
+                          for table in ("residents", "accounts")})
+        snapshots[-1] = {table: [tuple(row) for row in rows] for table, rows in snapshots[-1].items()}
+        db.close()
+    assert snapshots[0] == snapshots[1]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,13 @@ from .. import clock, ids
 from . import db as dbmod
 
 Projector = Callable[[Database, "Event"], None]
+BulkProjector = Callable[[Database, "Sequence[Event]"], None]
 
 # type -> scope. A type missing here cannot be recorded.
 EVENT_SCOPES: dict[str, str] = {}
 _PROJECTORS: dict[str, Projector] = {}
+# Types whose projector also takes a run of events at once (``projector(..., bulk=True)``).
+_BULK_PROJECTORS: dict[str, BulkProjector] = {}
 
 # Tables rebuilt from the log (device-state tables such as print_jobs are not).
 PROJECTION_TABLES: list[str] = [
@@ -79,19 +82,49 @@ class Event:
         return f"{self.origin}-{self.seq}"
 
 
-def projector(event_type: str, scope: str) -> Callable[[Projector], Projector]:
-    """Register the function that applies ``event_type`` to the projections."""
+def projector(event_type: str, scope: str, *, bulk: bool = False) -> Callable[[Projector], Projector]:
+    """Register the function that applies ``event_type`` to the projections.
+
+    ``bulk=True``: the function takes a sequence of events of that type, in log order, and
+    must leave exactly what applying them one by one would (a pulled page or a restore applies
+    a run of them at once, e.g. with ``executemany``); it is also called with one event.
+    """
     if scope not in ("private", "building", "network"):
         raise ValueError(f"unknown scope {scope!r}")
 
-    def register(fn: Projector) -> Projector:
+    def register(fn):
         if event_type in _PROJECTORS:
             raise ValueError(f"projector for {event_type!r} registered twice")
         EVENT_SCOPES[event_type] = scope
-        _PROJECTORS[event_type] = fn
+        if bulk:
+            _BULK_PROJECTORS[event_type] = fn
+            _PROJECTORS[event_type] = lambda db, event: fn(db, (event,))
+        else:
+            _PROJECTORS[event_type] = fn
         return fn
 
     return register
+
+
+def project_in_order(db: Database, events: Sequence[Event]) -> None:
+    """Apply ``events`` to the projections in their order: a run of consecutive events of one
+    type with a bulk projector goes to it at once, any other event to its own projector."""
+    projectors, bulk_projectors = _PROJECTORS, _BULK_PROJECTORS
+    count, i = len(events), 0
+    while i < count:
+        event_type = events[i].type
+        bulk = bulk_projectors.get(event_type)
+        if bulk is None:
+            projector_fn = projectors.get(event_type)
+            if projector_fn is not None:
+                projector_fn(db, events[i])
+            i += 1
+            continue
+        end = i + 1
+        while end < count and events[end].type == event_type:
+            end += 1
+        bulk(db, events[i:end])
+        i = end
 
 
 _loaded_modules: set[str] = set()
@@ -242,7 +275,8 @@ def apply_foreign_many(db: Database, events: list[Event]) -> int:
     The page goes in with multi-row INSERTs that skip an (origin, seq) already held (``ON
     CONFLICT (origin, seq) DO NOTHING``; an event id used by another (origin, seq) still fails).
     When every row went in, the whole page is projected; otherwise the rows added are read back
-    by ``local_id`` and only those are projected. Projectors run in page order, inside the
+    by ``local_id`` and only those are projected. Projectors run in page order (runs of one type
+    at once where the type has a bulk projector, ``project_in_order``), inside the
     caller's write transaction, so a projector that fails leaves nothing of the page. An event
     met twice in ``events`` is applied once.
     """
@@ -271,11 +305,7 @@ def apply_foreign_many(db: Database, events: list[Event]) -> int:
             if key in added:
                 added.discard(key)  # a second copy in the page was not inserted
                 new.append(event)
-    projectors = _PROJECTORS
-    for event in new:
-        projector_fn = projectors.get(event.type)
-        if projector_fn is not None:
-            projector_fn(db, event)
+    project_in_order(db, new)
     return len(new)
 
 

@@ -6,6 +6,8 @@ log must give the same rows whatever the config says today. Projectors never rea
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlite_utils import Database
 
 from .events import Event, projector
@@ -31,21 +33,38 @@ def _resident_registered(db: Database, event: Event) -> None:
     db.execute("INSERT INTO credentials (resident_id) VALUES (?)", [p["resident_id"]])
 
 
-@projector("resident.updated", "building")
-def _resident_updated(db: Database, event: Event) -> None:
-    p = event.payload
-    fields = {k: p[k] for k in ("apartment", "name", "role", "status") if k in p}
-    if not fields:
-        return
-    assignments = ", ".join(f"{k} = ?" for k in fields)
-    db.execute(
-        f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
-        [*fields.values(), event.created_at, p["resident_id"]],
-    )
-    if "apartment" in fields:
-        db.execute(
-            "UPDATE accounts SET label = ? WHERE resident_id = ?", [fields["apartment"], p["resident_id"]]
-        )
+_RESIDENT_FIELDS = ("apartment", "name", "role", "status")
+
+
+@projector("resident.updated", "building", bulk=True)
+def _residents_updated(db: Database, events: Sequence[Event]) -> None:
+    """Each event sets the fields its payload names. Consecutive events naming the same fields
+    (a page of renames) share one ``executemany``, in log order."""
+    conn = db.conn
+    shape: tuple[str, ...] = ()
+    rows: list[tuple] = []
+    labels: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        if rows:
+            assignments = ", ".join(f"{name} = ?" for name in shape)
+            conn.executemany(f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?", rows)  # noqa: S608
+            rows.clear()
+
+    for event in events:
+        p = event.payload
+        fields = tuple(name for name in _RESIDENT_FIELDS if name in p)
+        if not fields:
+            continue
+        if fields != shape:
+            flush()
+            shape = fields
+        rows.append((*(p[name] for name in fields), event.created_at, p["resident_id"]))
+        if "apartment" in p:
+            labels.append((p["apartment"], p["resident_id"]))
+    flush()
+    if labels:  # the account's label follows the apartment (another table: order kept within it)
+        conn.executemany("UPDATE accounts SET label = ? WHERE resident_id = ?", labels)
 
 
 @projector("resident.pin_set", "private")
