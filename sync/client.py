@@ -25,8 +25,9 @@ import sqlite3
 import ssl
 import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,41 +117,108 @@ def _set_state(db: Database, **values: Any) -> None:
 
 
 class HubConnection:
-    """HTTP to one hub with the standard library: timeouts and CA bundle from config."""
+    """HTTP/1.1 to one hub with the standard library: timeouts and CA bundle from config.
+
+    Inside ``kept_open()`` the connection stays open between requests (a push or a pull is
+    hundreds of requests; a new TCP and TLS handshake for each would cost more than the request
+    on a hub far away); outside, it is closed after each request. A kept connection the hub has
+    closed meanwhile fails before any answer: the request then goes once more on a new
+    connection. If the hub had in fact handled it, the resent request is refused as replayed,
+    which ``SyncClient.signed`` already handles. Any other failure closes the connection, so the
+    next request starts afresh. One request at a time.
+    """
 
     def __init__(self, url: str, *, timeout: float, ca_bundle: str = "") -> None:
         if not url.startswith(("http://", "https://")):
             raise NotEnrolled("no hub address: run `kiosk enrol URL CODE` first")
         self.url = url.rstrip("/")
         self.timeout = timeout
-        self.context = ssl.create_default_context(cafile=ca_bundle or None) if url.startswith("https") else None
+        parts = urllib.parse.urlsplit(self.url)
+        try:
+            self._host, self._port, self._base = parts.hostname, parts.port, parts.path
+        except ValueError as exc:
+            raise SyncError(f"the hub address {url!r} is not valid: {exc}") from None
+        if not self._host:
+            raise SyncError(f"the hub address {url!r} names no host")
+        self._secure = parts.scheme == "https"
+        self.context = ssl.create_default_context(cafile=ca_bundle or None) if self._secure else None
+        self._conn: http.client.HTTPConnection | None = None
+        self._lock = threading.Lock()
+        self._kept = 0
 
     @classmethod
     def from_config(cls, url: str, config: Config) -> HubConnection:
         sync = config["sync"]
         return cls(url, timeout=sync["timeout_seconds"], ca_bundle=sync["ca_bundle"])
 
+    def _open(self) -> http.client.HTTPConnection:
+        if self._secure:
+            return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=self.context)
+        return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+    @contextmanager
+    def kept_open(self) -> Iterator[HubConnection]:
+        """Keep the connection open for the requests made inside (nested uses are fine)."""
+        with self._lock:
+            self._kept += 1
+        try:
+            yield self
+        finally:
+            with self._lock:
+                self._kept -= 1
+                if not self._kept:
+                    self._drop()
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
     def send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Any:
         """The decoded JSON answer; ``HubRefused`` on 4xx, ``HubUnreachable`` otherwise."""
         all_headers = {"Accept-Encoding": "gzip", **headers}
         if body is not None:
             all_headers.update({"Content-Type": protocol.CONTENT_TYPE, "Content-Encoding": "gzip"})
-        request = urllib.request.Request(self.url + path, data=body, method=method, headers=all_headers)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout, context=self.context) as response:
-                return self._decode(response.read(), response.headers)
-        except urllib.error.HTTPError as exc:
+        with self._lock:
             try:
-                answer = self._decode(exc.read(), exc.headers)
-            except (OSError, http.client.HTTPException, SyncError):
+                status, raw, answer_headers = self._exchange(method, self._base + path, body, all_headers)
+            except (OSError, http.client.HTTPException) as exc:  # refused, reset, timeout, cut answer
+                self._drop()
+                raise HubUnreachable(f"the hub at {self.url} cannot be reached: {exc}") from None
+        if status >= 400:
+            try:
+                answer = self._decode(raw, answer_headers)
+            except SyncError:
                 answer = {}
-            finally:
-                exc.close()
-            if 400 <= exc.code < 500:
-                raise HubRefused(exc.code, answer if isinstance(answer, dict) else {}) from None
-            raise HubUnreachable(f"the hub answered {exc.code}") from None
-        except (OSError, http.client.HTTPException) as exc:  # refused, reset, timeout, cut answer
-            raise HubUnreachable(f"the hub at {self.url} cannot be reached: {exc}") from None
+            if 400 <= status < 500:
+                raise HubRefused(status, answer if isinstance(answer, dict) else {})
+            raise HubUnreachable(f"the hub answered {status}")
+        return self._decode(raw, answer_headers)
+
+    def _exchange(self, method: str, target: str, body: bytes | None, headers: dict[str, str]):
+        """(status, body, headers) of one request; on a kept connection that turns out closed
+        (nothing answered), once more on a new one."""
+        for attempt in range(2):
+            reused = self._conn is not None
+            if self._conn is None:
+                self._conn = self._open()
+            try:
+                self._conn.request(method, target, body=body, headers=headers)
+                response = self._conn.getresponse()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self._drop()
+                if reused and not attempt:
+                    continue
+                raise
+            raw = response.read()
+            if response.will_close or not self._kept:
+                self._drop()
+            return response.status, raw, response.headers
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _decode(raw: bytes, headers) -> Any:
@@ -163,6 +231,27 @@ class HubConnection:
 
 
 # --------------------------------------------------------------------------- client
+
+
+def read_page(page: Any, own: str | None) -> tuple[list[eventlog.Event], int, int, bool]:
+    """(events to apply, events received, last_hub_seq, more) of a pulled page; the events of
+    ``own`` (this kiosk, unless restoring) and any private one are left out. ``HubUnreachable``
+    if the page cannot be read. Touches no database: runs in the request's thread, while the
+    kiosk applies the page before."""
+    try:
+        items = page["events"]
+        last = int(page["last_hub_seq"])
+        more = bool(page.get("more"))
+        events = []
+        from_wire = protocol.event_from_wire
+        for hub_seq, wire in items:
+            int(hub_seq)
+            event = from_wire(wire)
+            if event.scope != "private" and event.origin != own:
+                events.append(event)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HubUnreachable(f"the hub sent a page this kiosk cannot read: {exc}") from None
+    return events, len(items), last, more
 
 
 class _InFlight:
@@ -216,34 +305,37 @@ class SyncClient:
             )
             return store.scalar(self.db, "SELECT request_counter FROM sync_state WHERE id = 1")
 
-    def _request(self, method: str, path: str, body: bytes | None, counter: int) -> Any:
-        """Sign and send one request with ``counter``; touches no database (so it may run in
-        an ``_InFlight`` thread while the kiosk reads or applies)."""
+    def _request(self, method: str, path: str, body: bytes | None, counter: int, then=None) -> Any:
+        """Sign and send one request with ``counter``, and return the answer, or what ``then``
+        makes of it; touches no database (so it may run in an ``_InFlight`` thread while the
+        kiosk reads or applies)."""
         headers = protocol.sign_request(self.key, method, path, body or b"", self.origin, counter)
         self.last_counter = max(self.last_counter, counter)
-        return self.connection.send(method, path, body, headers)
+        answer = self.connection.send(method, path, body, headers)
+        return answer if then is None else then(answer)
 
     def _start(self, method: str, path: str, body: bytes | None = None, *, counter: int | None = None,
-               **state_values: Any) -> _InFlight:
+               then=None, **state_values: Any) -> _InFlight:
         """A request under way in its own thread, with ``counter`` (stored earlier) or one taken
         and stored now."""
         if counter is None:
             counter = self._next_counter(**state_values)
-        return _InFlight(counter, lambda: self._request(method, path, body, counter))
+        return _InFlight(counter, lambda: self._request(method, path, body, counter, then))
 
     def signed(self, method: str, path: str, body: bytes | None = None, *, under_way: _InFlight | None = None,
-               **state_values: Any) -> Any:
+               then=None, **state_values: Any) -> Any:
         """One signed request; a stale counter (e.g. a database restored from a backup) is
         moved above the hub's and the request signed again, once. ``under_way``: the first try,
-        already sent (``_start``); ``state_values``: ``sync_state`` columns stored with the
-        counter."""
+        already sent (``_start``, with the same ``then``); ``then``: makes the answer into what
+        is returned (in the request's thread); ``state_values``: ``sync_state`` columns stored
+        with the counter."""
         for attempt in range(2):
             counter = under_way.counter if under_way is not None and not attempt else None
             try:
                 if counter is not None:
                     return under_way.result()
                 counter = self._next_counter(**state_values)
-                return self._request(method, path, body, counter)
+                return self._request(method, path, body, counter, then)
             except HubRefused as exc:
                 last = exc.answer.get("last_counter")
                 if exc.code != "replayed" or attempt or not isinstance(last, int):
@@ -270,6 +362,11 @@ class SyncClient:
         return body, len(wires), rows[-1][0]
 
     def push(self) -> int:
+        """Send every own shared event the hub lacks; returns how many were sent (``_push``)."""
+        with self.connection.kept_open():
+            return self._push()
+
+    def _push(self) -> int:
         """Send every own shared event the hub lacks; returns how many were sent.
 
         While the hub stores a batch, the next one is read and compressed (the request runs in
@@ -307,11 +404,25 @@ class SyncClient:
             if acked != saved:
                 _set_state(self.db, acked_seq=acked)
 
+    def _pull_path(self, after: int, include_own: bool) -> str:
+        return f"/api/pull?after={after}&limit={self.batch_size}" + ("&own=1" if include_own else "")
+
+    def _read_page(self, include_own: bool):
+        """The function that reads a pulled page (run in the request's thread)."""
+        own = None if include_own else self.origin
+        return lambda answer: read_page(answer, own)
+
     def _start_pull(self, after: int, include_own: bool, counter: int | None = None) -> _InFlight:
-        path = f"/api/pull?after={after}&limit={self.batch_size}" + ("&own=1" if include_own else "")
-        return self._start("GET", path, counter=counter)
+        return self._start("GET", self._pull_path(after, include_own), counter=counter,
+                           then=self._read_page(include_own))
 
     def pull(self, *, include_own: bool = False) -> tuple[int, int]:
+        """Apply every page the hub has for this kiosk; returns (received, newly applied)
+        (``_pull``)."""
+        with self.connection.kept_open():
+            return self._pull(include_own)
+
+    def _pull(self, include_own: bool) -> tuple[int, int]:
         """Apply every page the hub has for this kiosk; returns (received, newly applied).
 
         The next page is asked for (in its own thread) as soon as a page has arrived, so the hub
@@ -320,27 +431,13 @@ class SyncClient:
         (so a page costs one commit)."""
         received = applied = 0
         banked = None
-        own = None if include_own else self.origin
         cursor = state(self.db)["pull_cursor"]
         flight = self._start_pull(cursor, include_own)
         try:
             while True:
-                path = f"/api/pull?after={cursor}&limit={self.batch_size}" + ("&own=1" if include_own else "")
-                page = self.signed("GET", path, under_way=flight)
+                events, count, last, more = self.signed(
+                    "GET", self._pull_path(cursor, include_own), under_way=flight, then=self._read_page(include_own))
                 flight = None
-                try:
-                    items = page["events"]
-                    last = int(page["last_hub_seq"])
-                    more = bool(page.get("more"))
-                    events = []
-                    from_wire = protocol.event_from_wire
-                    for hub_seq, wire in items:
-                        int(hub_seq)
-                        event = from_wire(wire)
-                        if event.scope != "private" and event.origin != own:
-                            events.append(event)
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise HubUnreachable(f"the hub sent a page this kiosk cannot read: {exc}") from None
                 after = max(cursor, last)
                 taken = None
                 if more:
@@ -361,7 +458,7 @@ class SyncClient:
                     cursor = stored
                     flight = self._start_pull(cursor, include_own)
                     continue
-                received += len(items)
+                received += count
                 cursor = after
                 if not more:
                     return received, applied
@@ -392,12 +489,8 @@ class SyncClient:
         the state records the outcome for the status bar."""
         _set_state(self.db, last_attempt_at=clock.now_iso())
         try:
-            if needs_catch_up(self.db):  # restored from a backup: fetch back newer own events first
-                catch_up_after_restore(self.db, self.config)
-            pushed = self.push()
-            received, applied = self.pull()
-            if voucher_conflicts.compensate_conflicts(self.db, self.config):
-                pushed += self.push()
+            with self.connection.kept_open():  # one connection for the whole run
+                pushed, received, applied = self._sync()
         except SyncError as exc:
             with store.write(self.db):
                 self.db.execute(
@@ -407,6 +500,15 @@ class SyncClient:
         _set_state(self.db, failures=0, last_error=None, last_success_at=clock.now_iso())
         current = state(self.db)
         return SyncResult(pushed, received, applied, current["acked_seq"], current["pull_cursor"])
+
+    def _sync(self) -> tuple[int, int, int]:
+        if needs_catch_up(self.db):  # restored from a backup: fetch back newer own events first
+            catch_up_after_restore(self.db, self.config, connection=self.connection)
+        pushed = self.push()
+        received, applied = self.pull()
+        if voucher_conflicts.compensate_conflicts(self.db, self.config):
+            pushed += self.push()
+        return pushed, received, applied
 
 
 # --------------------------------------------------------------------------- enrol, restore
@@ -510,13 +612,13 @@ class CatchUp:
     next_seq: int
 
 
-def catch_up_after_restore(db: Database, config: Config) -> CatchUp:
+def catch_up_after_restore(db: Database, config: Config, *, connection: HubConnection | None = None) -> CatchUp:
     """Fetch back from the hub the events this kiosk wrote after the backup it was restored
     from, then mark the restore with a ``kiosk.restored`` event above every seq the hub holds,
     as ``restore_from_hub`` does: the numbering continues without collision and nothing
     written since the backup is lost (what the hub had received)."""
     backup_name = needs_catch_up(db) or ""
-    client = SyncClient(db, config)
+    client = SyncClient(db, config, connection=connection)
     hub_acked = int(client.signed("GET", "/api/status")["acked_seq"])
     origin = client.origin
     before = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))

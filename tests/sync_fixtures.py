@@ -33,6 +33,7 @@ class FaultyNetwork:
         self._plan: list[list] = []
         self._lock = threading.Lock()
         self.requests: list[str] = []
+        self.client_ports: list[int] = []  # the kiosk's end of the connection, per request
 
     def cut(self, path: str, mode: str, *, skip: int = 0) -> None:
         """Cut the next request to ``path`` after letting ``skip`` of them through."""
@@ -53,6 +54,7 @@ class FaultyNetwork:
         return None
 
     def __call__(self, environ, start_response):
+        self.client_ports.append(int(environ.get("REMOTE_PORT") or 0))
         mode = self._take(environ.get("PATH_INFO", ""))
         if mode is None:
             return self.app(environ, start_response)
