@@ -280,3 +280,17 @@ def test_a_run_of_resident_updates_projected_at_once_equals_one_by_one(changes, 
         snapshots[-1] = {table: [tuple(row) for row in rows] for table, rows in snapshots[-1].items()}
         db.close()
     assert snapshots[0] == snapshots[1]
+
+
+@pytest.mark.parametrize("include_own", [False, True])
+def test_a_page_walks_the_hubs_primary_key_and_events_carry_no_unused_index(hub, include_own):
+    db = hub.db
+    try:
+        plan = [row[3] for row in store.query(db, "EXPLAIN QUERY PLAN " + hub_store.page_sql(include_own),
+                                              {"after": 0, "building": "B", "origin": "K", "limit": 10})]
+        indexes = {row["name"] for row in store.query(db, "PRAGMA index_list(events)")}
+    finally:
+        db.close()
+    assert plan == ["SEARCH events USING INTEGER PRIMARY KEY (rowid>?)"]
+    # The two UNIQUE keys only (event id; origin and seq): every other index costs each insert.
+    assert len(indexes) == 2 and all(name.startswith("sqlite_autoindex_events") for name in indexes)
