@@ -20,10 +20,11 @@ import base64
 import gzip
 import hashlib
 import json
+import math
 import zlib
-from json import encoder as _json_encoder
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -52,45 +53,26 @@ class SignatureError(ValueError):
     """A request whose signature headers are missing or do not verify (answered with 401)."""
 
 
-# One encoder, made once: the hub encodes every event it receives.
-_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+# The legacy canonical encoder (the standard library's): what hubs before orjson stored digests
+# of, and the fallback for values orjson does not encode (integers beyond 64 bits).
+_stdlib_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_SORT_KEYS = orjson.OPT_SORT_KEYS
 
 
 def canonical_json(value: Any) -> str:
-    return _canonical(value)
+    """The canonical JSON text of a decoded value: sorted keys, no spaces, UTF-8 (not
+    escaped). The same value always gives the same text (orjson, or the standard library for
+    what orjson refuses), so the hub can compare events by the digest of this text."""
+    try:
+        return orjson.dumps(value, option=_SORT_KEYS).decode("utf-8")
+    except TypeError:  # orjson.JSONEncodeError: an integer beyond 64 bits, a non-text key
+        return _stdlib_canonical(value)
 
 
-def _refuse_to_encode(value: Any) -> Any:
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
-def c_json_encoder(key_separator: str, item_separator: str):
-    """``json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=...).encode`` for values
-    decoded from JSON, with the C encoder made once instead of once per call (about twice as fast
-    on small objects). No circular-reference check: a decoded value has no cycles. Falls back to
-    the plain encoder where the C one is missing."""
-    make, quote = _json_encoder.c_make_encoder, _json_encoder.c_encode_basestring
-    if make is None or quote is None:
-        return json.JSONEncoder(sort_keys=True, ensure_ascii=False, check_circular=False,
-                                separators=(item_separator, key_separator)).encode
-    encode = make(None, _refuse_to_encode, quote, None, key_separator, item_separator, True, False, True)
-    join = "".join
-    return lambda value: join(encode(value, 0))
-
-
-_canonical_fast = c_json_encoder(":", ",")
-_quote = _json_encoder.c_encode_basestring or _json_encoder.py_encode_basestring
-
-
-def canonical_event_json(wire: dict[str, Any]) -> str:
-    """``canonical_json(wire)`` of a checked wire event (``check_wire_event``), written field by
-    field in sorted order: the hub encodes every event it receives with this."""
-    q = _quote
-    return (
-        f'{{"created_at":{q(wire["created_at"])},"id":{q(wire["id"])},"origin":{q(wire["origin"])},'
-        f'"payload":{_canonical_fast(wire["payload"])},"scope":{q(wire["scope"])},"seq":{wire["seq"]},'
-        f'"type":{q(wire["type"])}}}'
-    )
+def legacy_canonical_json(value: Any) -> str:
+    """The canonical text of hubs before orjson (floats such as 1e-07 are written differently):
+    a re-sent event is compared with a digest stored then through this too."""
+    return _stdlib_canonical(value)
 
 
 def event_to_wire(event: Event) -> dict[str, Any]:
@@ -145,10 +127,6 @@ def event_from_wire(data: Any) -> Event:
     return Event(d["id"], d["origin"], d["seq"], d["type"], d["scope"], d["payload"], d["created_at"])
 
 
-def event_digest(wire: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(wire).encode("utf-8")).hexdigest()
-
-
 def encode_body(value: Any) -> bytes:
     """JSON, gzip-compressed (level 3: most of the gain, little of the CPU of a Pi)."""
     return gzip.compress(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 3)
@@ -157,6 +135,42 @@ def encode_body(value: Any) -> bytes:
 def encode_json_text(text: str) -> bytes:
     """An already serialised JSON text, gzip-compressed."""
     return gzip.compress(text.encode("utf-8"), 3)
+
+
+# A run of 19 digits or more may be an integer orjson cannot hold (beyond 64 bits, which it
+# turns into a float): such a body is read by the standard library, which keeps it exact.
+# Found by mapping every digit to "0" and anything else to a space (a regular expression
+# took as long as parsing the body).
+_DIGITS_AS_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_LONG_NUMBER = b"0" * 19
+
+
+def _has_long_number(raw: bytes) -> bool:
+    return _LONG_NUMBER in raw.translate(_DIGITS_AS_ZEROS)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is beyond what a JSON number can be here")
+    return value
+
+
+def loads(raw: bytes) -> Any:
+    """The JSON value of UTF-8 bytes, as ``json.loads`` reads it (same values) but strict:
+    NaN and Infinity are refused, as the JSON standard and SQLite's ``json_valid`` refuse them.
+    orjson reads it unless it holds a long number; whatever orjson refuses is read again by
+    the standard library, which accepts it or says what is wrong (``ValueError``)."""
+    if not _has_long_number(raw):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def decode_body(data: bytes, max_bytes: int = MAX_DECODED_BYTES) -> Any:
@@ -169,8 +183,8 @@ def decode_body(data: bytes, max_bytes: int = MAX_DECODED_BYTES) -> Any:
         raw += inflater.flush()
         if not inflater.eof or inflater.unused_data:
             raise ProtocolError("body is not one complete gzip stream")
-        return json.loads(raw.decode("utf-8"))
-    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return loads(raw)
+    except (zlib.error, ValueError) as exc:  # ValueError: JSONDecodeError, UnicodeDecodeError
         raise ProtocolError(f"body is not gzip-compressed JSON: {exc}") from exc
 
 

@@ -4,6 +4,7 @@ counter), the kiosk's bulk apply (held events skipped, an event id reused refuse
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -18,7 +19,7 @@ from sync import client as sync_client
 from sync import hub_store, protocol
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
 )
@@ -31,13 +32,84 @@ short_text = st.text(min_size=1, max_size=40)
     event_type=short_text, scope=st.sampled_from(["building", "network"]),
     payload=st.dictionaries(st.text(max_size=10), json_values, max_size=6), created_at=short_text,
 )
-def test_the_hub_writes_the_canonical_json_of_any_event_field_by_field(
+def test_the_canonical_text_of_an_event_is_one_text_per_value(
     event_id, origin, seq, event_type, scope, payload, created_at
 ):
     wire = {"id": event_id, "origin": origin, "seq": seq, "type": event_type, "scope": scope,
             "payload": payload, "created_at": created_at}
     wire = json.loads(json.dumps(wire))  # what the hub decodes
-    assert protocol.canonical_event_json(wire) == protocol.canonical_json(wire)
+    text = protocol.canonical_json(wire)
+    assert json.loads(text) == wire
+    assert protocol.canonical_json(protocol.loads(text.encode("utf-8"))) == text  # stable
+    assert protocol.legacy_canonical_json(json.loads(text)) == protocol.legacy_canonical_json(wire)
+    if not has_float(wire):  # sorted keys, no spaces: the standard library's text, floats aside
+        assert text == protocol.legacy_canonical_json(wire)
+
+
+def has_float(value) -> bool:
+    if isinstance(value, dict):
+        return any(has_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_float(v) for v in value)
+    return isinstance(value, float)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(value=json_values | st.dictionaries(st.text(max_size=8), json_values, max_size=6))
+def test_reading_a_body_gives_what_the_standard_library_gives(value):
+    """orjson reads bodies, but the values are those of ``json.loads``: integers of any size
+    stay exact (orjson would make a float of one beyond 64 bits)."""
+    raw = json.dumps(value, ensure_ascii=False).encode("utf-8")
+    got = protocol.loads(raw)
+    assert got == json.loads(raw) and type(got) is type(value)
+    assert json.dumps(got) == json.dumps(value)
+
+
+@pytest.mark.parametrize("text", [
+    '{"n": 18446744073709551616}', '{"n": -9223372036854775809}',
+    '{"a": 1, "a": 2}', '{"phone": "06123456789012345678901"}', '"\\ud800"', '[1e308, -0.0, 5e-324]',
+])
+def test_reading_odd_bodies_matches_the_standard_library(text):
+    assert repr(protocol.loads(text.encode())) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize("raw", [b"", b"{", b"\xff", b'{"a": 1}}', b"\xef\xbb\xbf{}", b"[1,]",
+                                 b'{"n": NaN}', b"[Infinity]", b"[-Infinity]", b"[1e400]"])
+def test_a_body_that_is_not_strict_json_is_refused(raw):
+    """NaN and Infinity too (1e400 reads as Infinity): the kiosks' SQLite would refuse them."""
+    with pytest.raises(ValueError):  # JSONDecodeError, or UnicodeDecodeError for bytes not UTF-8
+        protocol.loads(raw)
+
+
+def test_an_event_stored_by_a_hub_before_orjson_sent_again_is_not_a_fork(hub, make_kiosk):
+    """Such a hub stored the digest of the standard library's text, which writes 1e-07 where
+    orjson writes 1e-7: the same event sent again must still be recognised."""
+    a = make_kiosk("a", enrol_at=hub)
+    with store.write(a.db):
+        store.record(a.db, "resident.registered", {"resident_id": "r9", "apartment": "A-9", "name": "Zoé",
+                                                   "role": "resident", "status": "verified", "ratio": 1e-07})
+    batch = own_batch(a, 1, a.state()["acked_seq"] + 10)
+    db = hub.db
+    try:
+        kiosk = hub_store.get_kiosk(db, a.origin)
+        hub_store.accept_batch(db, kiosk, batch)
+        with store.write(db):  # as the hub before orjson stored it
+            for wire in batch["events"]:
+                legacy = protocol.legacy_canonical_json(wire)
+                db.execute("DROP TRIGGER hub_events_are_append_only_update")
+                db.execute("UPDATE events SET body = ?, digest = ? WHERE origin = ? AND seq = ?",
+                           [legacy, hashlib.sha256(legacy.encode()).hexdigest(), a.origin, wire["seq"]])
+                db.execute("CREATE TRIGGER hub_events_are_append_only_update BEFORE UPDATE ON events "
+                           "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
+        assert any("1e-07" in row["body"] for row in store.query(db, "SELECT body FROM events"))
+        answer = hub_store.accept_batch(db, kiosk, batch)
+        assert answer["accepted"] == 0 and answer["duplicates"] == len(batch["events"])
+        changed = dict(batch, events=[dict(w, payload={**w["payload"], "ratio": 2e-07}) if "ratio" in w["payload"]
+                                      else w for w in batch["events"]])
+        with pytest.raises(hub_store.Fork):
+            hub_store.accept_batch(db, kiosk, changed)
+    finally:
+        db.close()
 
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
