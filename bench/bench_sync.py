@@ -39,8 +39,10 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -137,60 +139,82 @@ def raw_bulk_insert(rows: list[tuple], path: Path, *, multi_row: bool = False) -
     return elapsed
 
 
+def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dict:
+    """A fresh hub in its own process, a copy of the recorded kiosk and a new kiosk of the same
+    building: the baselines, then push and pull, all timed in this round."""
+    shutil.copytree(template, folder / "a")
+    hub_path = folder / "hub.sqlite3"
+    hub_store.connect_hub(hub_path).close()
+    port = free_port()
+    hub = start_hub(hub_path, port)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        config_a, db_a = make_kiosk(folder, "a", batch_size)
+        config_b, db_b = make_kiosk(folder, "b", batch_size)
+        hub_db = hub_store.connect_hub(hub_path)
+        for config, db in ((config_a, db_a), (config_b, db_b)):
+            sync_client.enrol(db, config, url, hub_store.create_enrol_code(hub_db, "Bench"))
+        hub_db.close()
+        rows = [tuple(r) for r in store.query(
+            db_a, "SELECT id, origin, seq, type, scope, payload, created_at FROM events "
+                  "WHERE scope <> 'private' ORDER BY seq")]
+        raw_seconds = raw_bulk_insert(rows, folder / "raw.sqlite3")
+        multi_row_seconds = raw_bulk_insert(rows, folder / "raw-multi-row.sqlite3", multi_row=True)
+        del rows
+
+        started = time.perf_counter()
+        pushed = sync_client.SyncClient(db_a, config_a).push()
+        push_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        received, applied = sync_client.SyncClient(db_b, config_b).pull()
+        pull_seconds = time.perf_counter() - started
+        hub_peak = peak_mb(hub.pid)
+        db_a.close()
+        db_b.close()
+    finally:
+        hub.terminate()
+        hub.wait(10)
+    if not pushed == received == applied >= events:
+        raise SystemExit(f"sync moved {pushed} / {received} / {applied} events, not {events}")
+    total = push_seconds + pull_seconds
+    return {
+        "push_events_per_s": round(pushed / push_seconds),
+        "pull_events_per_s": round(received / pull_seconds),
+        "push_then_pull_events_per_s": round(pushed / total),
+        "raw_sqlite_insert_events_per_s": round(pushed / raw_seconds),
+        "slowdown_vs_raw_insert": round(total / raw_seconds, 2),
+        "raw_multi_row_insert_events_per_s": round(pushed / multi_row_seconds),
+        "slowdown_vs_raw_multi_row_insert": round(total / multi_row_seconds, 2),
+        "hub_peak_mb": round(hub_peak, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=DEFAULTS["sync"]["batch_size"])
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        hub_path = folder / "hub.sqlite3"
-        hub_store.connect_hub(hub_path).close()
-        port = free_port()
-        hub = start_hub(hub_path, port)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            config_a, db_a = make_kiosk(folder, "a", args.batch_size)
-            config_b, db_b = make_kiosk(folder, "b", args.batch_size)
-            hub_db = hub_store.connect_hub(hub_path)
-            for config, db in ((config_a, db_a), (config_b, db_b)):
-                sync_client.enrol(db, config, url, hub_store.create_enrol_code(hub_db, "Bench"))
-            hub_db.close()
-            record_events(db_a, args.events)
-            rows = [tuple(r) for r in store.query(
-                db_a, "SELECT id, origin, seq, type, scope, payload, created_at FROM events ORDER BY seq")]
-            raw_seconds = raw_bulk_insert(rows, folder / "raw.sqlite3")
-            multi_row_seconds = raw_bulk_insert(rows, folder / "raw-multi-row.sqlite3", multi_row=True)
-            del rows
+        template = folder / "recorded"
+        _config, db = make_kiosk(template.parent, template.name, args.batch_size)
+        record_events(db, args.events)
+        db.close()
+        rounds = [one_round(template, folder / f"round-{n}", args.batch_size, args.events)
+                  for n in range(args.rounds)]
 
-            started = time.perf_counter()
-            pushed = sync_client.SyncClient(db_a, config_a).push()
-            push_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            received, applied = sync_client.SyncClient(db_b, config_b).pull()
-            pull_seconds = time.perf_counter() - started
-            hub_peak = peak_mb(hub.pid)
-        finally:
-            hub.terminate()
-            hub.wait(10)
+    def median(key: str) -> float:
+        return round(statistics.median(r[key] for r in rounds), 2)
 
-    total = push_seconds + pull_seconds
-    raw_eps = args.events / raw_seconds
     result = {
         "events": args.events,
         "batch_size": args.batch_size,
-        "pushed": pushed,
-        "pulled": received,
-        "applied": applied,
-        "push_events_per_s": round(pushed / push_seconds),
-        "pull_events_per_s": round(received / pull_seconds),
-        "push_then_pull_events_per_s": round(args.events / total),
-        "raw_sqlite_insert_events_per_s": round(raw_eps),
-        "slowdown_vs_raw_insert": round(raw_eps / (args.events / total), 1),
-        "raw_multi_row_insert_events_per_s": round(args.events / multi_row_seconds),
-        "slowdown_vs_raw_multi_row_insert": round(total / multi_row_seconds, 1),
-        "hub_peak_mb": round(hub_peak, 1),
+        "rounds": args.rounds,
+        **{f"median_{key}": median(key) for key in rounds[0] if key != "hub_peak_mb"},
+        "slowdown_vs_raw_insert_by_round": [r["slowdown_vs_raw_insert"] for r in rounds],
+        "hub_peak_mb": max(r["hub_peak_mb"] for r in rounds),
         "kiosk_peak_mb": round(peak_mb(), 1),
         "cpu_count": os.cpu_count(),
     }
