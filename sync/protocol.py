@@ -106,6 +106,7 @@ def check_wire_event(data: Any) -> dict[str, Any]:
 
 
 _SCOPE_NAMES = tuple(_SCOPES)  # a tuple: an unhashable value is simply not in it
+from_checked_fields = Event.from_checked_fields
 
 
 def event_from_wire(data: Any) -> Event:
@@ -122,7 +123,7 @@ def event_from_wire(data: Any) -> Event:
             and type(event_type) is str and 0 < len(event_type) <= 200
             and type(created_at) is str and 0 < len(created_at) <= 200
         ):
-            return Event(event_id, origin, seq, event_type, scope, payload, created_at)
+            return from_checked_fields(data)  # its keys are exactly Event's fields
     d = check_wire_event(data)
     return Event(d["id"], d["origin"], d["seq"], d["type"], d["scope"], d["payload"], d["created_at"])
 

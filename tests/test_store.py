@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import random
 
+import pytest
+
 from kiosk import ledger, residents, store
 from kiosk.config import make_config
 from kiosk.errors import KioskError
@@ -149,3 +151,12 @@ def test_the_event_scope_check_is_rewritten_as_comparisons_and_still_refuses_unk
         with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
             database.execute(insert)
         database.close()
+
+
+def test_a_payload_that_is_not_strict_json_is_never_recorded(tmp_path):
+    db = store.connect(tmp_path / "kiosk.sqlite3")
+    with pytest.raises(ValueError), store.write(db):
+        store.record(db, "resident.registered", {"resident_id": "r1", "apartment": "A-1", "name": "Zoé",
+                                                 "role": "resident", "status": "verified", "score": float("nan")})
+    assert store.scalar(db, "SELECT COUNT(*) FROM events") == 0
+    db.close()
