@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -233,11 +233,19 @@ class HubConnection:
 # --------------------------------------------------------------------------- client
 
 
-def read_page(page: Any, own: str | None) -> tuple[list[eventlog.Event], int, int, bool]:
-    """(events to apply, events received, last_hub_seq, more) of a pulled page; the events of
-    ``own`` (this kiosk, unless restoring) and any private one are left out. ``HubUnreachable``
-    if the page cannot be read. Touches no database: runs in the request's thread, while the
-    kiosk applies the page before."""
+class Page(NamedTuple):
+    events: list[eventlog.Event]  # to apply, in hub order
+    values: list  # what inserting them takes (``eventlog.insert_values``)
+    received: int  # events in the page (including those left out)
+    last_hub_seq: int
+    more: bool
+
+
+def read_page(page: Any, own: str | None) -> Page:
+    """The events of a pulled page, and the values that insert them; the events of ``own``
+    (this kiosk, unless restoring) and any private one are left out. ``HubUnreachable`` if the
+    page cannot be read. Touches no database: runs in the request's thread, while the kiosk
+    applies the page before."""
     try:
         items = page["events"]
         last = int(page["last_hub_seq"])
@@ -251,7 +259,7 @@ def read_page(page: Any, own: str | None) -> tuple[list[eventlog.Event], int, in
                 events.append(event)
     except (KeyError, TypeError, ValueError) as exc:
         raise HubUnreachable(f"the hub sent a page this kiosk cannot read: {exc}") from None
-    return events, len(items), last, more
+    return Page(events, eventlog.insert_values(events), len(items), last, more)
 
 
 class _InFlight:
@@ -435,8 +443,9 @@ class SyncClient:
         flight = self._start_pull(cursor, include_own)
         try:
             while True:
-                events, count, last, more = self.signed(
+                page = self.signed(
                     "GET", self._pull_path(cursor, include_own), under_way=flight, then=self._read_page(include_own))
+                last, more = page.last_hub_seq, page.more
                 flight = None
                 after = max(cursor, last)
                 taken = None
@@ -448,7 +457,7 @@ class SyncClient:
                 with store.write(self.db):
                     stored = store.scalar(self.db, "SELECT pull_cursor FROM sync_state WHERE id = 1")
                     if stored == cursor:
-                        applied += self._apply(events)
+                        applied += self._apply(page)
                         self.db.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [after])
                         if more:
                             taken = self._next_counter()
@@ -458,7 +467,7 @@ class SyncClient:
                     cursor = stored
                     flight = self._start_pull(cursor, include_own)
                     continue
-                received += count
+                received += page.received
                 cursor = after
                 if not more:
                     return received, applied
@@ -467,14 +476,14 @@ class SyncClient:
             if flight is not None:
                 flight.wait()  # never leave a request of ours running behind
 
-    def _apply(self, events: list[eventlog.Event]) -> int:
+    def _apply(self, page: Page) -> int:
         """Apply one page in bulk; if the projections refuse it, name the first event refused
         (the caller's transaction then rolls the whole page back)."""
         try:
             with store.write(self.db):  # a savepoint inside the page's transaction
-                return eventlog.apply_foreign_many(self.db, events)
+                return eventlog.apply_foreign_many(self.db, page.events, page.values)
         except sqlite3.Error:
-            for event in events:
+            for event in page.events:
                 try:
                     with store.write(self.db):
                         eventlog.apply_foreign(self.db, event)
