@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -141,6 +142,13 @@ def m005_drop_unused_building_index(db: Database) -> None:
     # Pulls and the dashboard ask for "this building OR the network" after a hub_seq: SQLite
     # walks the primary key for that, never this index, which only made every insert dearer.
     db.execute("DROP INDEX IF EXISTS events_by_building")
+
+
+@migrations()
+def m006_conflict_facts(db: Database) -> None:
+    # What the dashboard needs to tell a conflict in the administrator's language (JSON);
+    # ``detail`` stays, in English, for older rows and for logs.
+    db.execute("ALTER TABLE conflicts ADD COLUMN facts TEXT")
 
 
 class HubRefusal(Exception):
@@ -375,7 +383,8 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
     except sqlite3.IntegrityError as exc:  # an event id already used by another (origin, seq)
         raise BadRequest(f"event refused: {exc}") from exc
     except Fork as exc:
-        _record_conflict(db, "fork", kiosk.origin, exc.extra["seq"], str(exc))
+        with dbmod.write(db):
+            _insert_conflict(db, "fork", kiosk.origin, exc.extra["seq"], str(exc), {})
         raise
     return {"acked_seq": new_acked, "accepted": len(new), "duplicates": len(rows) - len(new)}
 
@@ -469,11 +478,11 @@ def _judge_settlements(db: Database, *, after_hub_seq: int) -> int:
             "winning_origin": winner[1],
             "winning_type": winner[2],
         })
-        db.execute(
-            "INSERT INTO conflicts (kind, origin, seq, detail, created_at) VALUES (?, ?, ?, ?, ?)",
-            ["voucher", origin, seq,
-             f"voucher {serial} settled twice: {event_type} {origin}-{seq} rejected, "
-             f"{winner[2]} at {winner[1]} came first", now_iso()],
+        _insert_conflict(
+            db, "voucher", origin, seq,
+            f"voucher {serial} settled twice: {event_type} {origin}-{seq} rejected, "
+            f"{winner[2]} at {winner[1]} came first",
+            {"serial": serial, "type": event_type, "winning_origin": winner[1], "winning_type": winner[2]},
         )
         verdicts += 1
     return verdicts
@@ -555,12 +564,13 @@ def _refuse_event(kiosk: Kiosk, data: Any, previous: int, to_seq: int) -> None:
     raise AssertionError(f"event refused by the fast check only: {data!r}")
 
 
-def _record_conflict(db: Database, kind: str, origin: str | None, seq: int | None, detail: str) -> None:
-    with dbmod.write(db):
-        db.execute(
-            "INSERT INTO conflicts (kind, origin, seq, detail, created_at) VALUES (?, ?, ?, ?, ?)",
-            [kind, origin, seq, detail, now_iso()],
-        )
+def _insert_conflict(db: Database, kind: str, origin: str | None, seq: int | None, detail: str,
+                     facts: dict[str, Any]) -> None:
+    """One row for the dashboard: ``detail`` in English, ``facts`` to tell it in any language."""
+    db.execute(
+        "INSERT INTO conflicts (kind, origin, seq, detail, facts, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [kind, origin, seq, detail, protocol.canonical_json(facts), now_iso()],
+    )
 
 
 def page_sql(include_own: bool) -> str:
@@ -668,6 +678,7 @@ def dashboard(db: Database) -> dict[str, Any]:
         "kiosks": kiosks,
         "buildings": sorted({k["building"] for k in kiosks}),
         "events": dbmod.scalar(db, "SELECT COUNT(*) FROM events"),
-        "conflicts": [dict(r) for r in dbmod.query(db, "SELECT * FROM conflicts ORDER BY id DESC LIMIT 50")],
+        "conflicts": [{**dict(r), "facts": json.loads(r["facts"]) if r["facts"] else None}
+                      for r in dbmod.query(db, "SELECT * FROM conflicts ORDER BY id DESC LIMIT 50")],
         "conflict_count": dbmod.scalar(db, "SELECT COUNT(*) FROM conflicts"),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync_fixtures import shared_events, shared_snapshot
+from test_sync import dashboard
 
 from kiosk import keys, residents, store
 from kiosk.store import events as eventlog
@@ -176,7 +177,18 @@ def test_a_different_event_under_a_known_seq_is_refused_as_a_fork(hub, make_kios
     db = hub.db
     assert store.scalar(db, "SELECT COUNT(*) FROM conflicts WHERE kind = 'fork'") == 1
     assert "Someone else" not in str(store.query(db, "SELECT body FROM events"))
+    hub_store.set_dashboard_password(db, "correct horse battery")
+    with store.write(db):  # a conflict a hub stored before conflicts had facts: its English detail
+        db.execute("INSERT INTO conflicts (kind, origin, seq, detail, created_at) "
+                   "VALUES ('fork', 'OLDKSK', 9, 'kiosk OLDKSK sent a different event 9', '2026-01-01T00:00:00Z')")
     db.close()
+    french = dashboard(hub, "admin", "correct horse battery", language="fr")
+    assert "Autre événement, même numéro" in french
+    seq = batch["events"][0]["seq"]
+    assert f"La borne {a.origin} a envoyé un autre événement sous le numéro {seq}, que le hub" in french
+    assert "kiosk OLDKSK sent a different event 9" in french
+    english = dashboard(hub, "admin", "correct horse battery", language="en")
+    assert f"Kiosk {a.origin} sent another event under number {seq}, which the hub already held" in english
 
 
 @pytest.mark.parametrize(

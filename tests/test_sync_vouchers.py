@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN, login, text_of
 from sync_fixtures import network_vouchers, shared_events, shared_snapshot, sync_until_quiet
+from test_sync import dashboard
 
 from kiosk import (
     create_app,
@@ -89,6 +90,12 @@ def test_the_same_voucher_redeemed_offline_at_two_kiosks_one_wins_and_every_node
     (conflict,) = store.query(db, "SELECT * FROM conflicts WHERE kind = 'voucher'")
     db.close()
     assert voucher.serial in conflict["detail"] and conflict["origin"] == loser.origin
+    db = hub.db
+    hub_store.set_dashboard_password(db, "correct horse battery")
+    db.close()
+    page = dashboard(hub, "admin", "correct horse battery", language="fr")
+    assert (f"Le bon {voucher.serial} a été réglé deux fois. La borne {loser.origin} (échange) est arrivée "
+            f"en second : son règlement est rejeté. Celui de la borne {winner.origin} (échange) compte.") in page
     for kiosk in (tilleuls, hall, lilas):
         settled = vouchers.get_voucher(kiosk.db, voucher.serial)
         assert settled.settled_origin == winner.origin  # exactly one wins, the same everywhere
