@@ -188,11 +188,12 @@ def catch_up_with_hub(config: Config, backup_name: str) -> None:
         try:
             caught = sync_client.catch_up_after_restore(db, config)
         except sync_client.SyncError as exc:
+            jumped_to = sync_client.jump_numbering_after_restore(db, backup_name)
             click.echo(
                 f"The hub could not be reached ({exc}). It may hold exchanges this kiosk recorded "
                 "after the backup: the kiosk fetches them back at its next sync, before sending "
-                "anything. Run `kiosk sync` as soon as the network is back, if possible before "
-                "residents record new exchanges."
+                f"anything. Residents can go on meanwhile: new events are numbered from {jumped_to}, "
+                "above anything the hub can hold."
             )
             return
         click.echo(

@@ -609,6 +609,31 @@ def mark_restored_from_backup(db: Database, backup_name: str) -> None:
         store.set_meta(db, RESTORED_FROM_BACKUP, backup_name)
 
 
+# When the hub cannot be reached at the restore, new events are numbered from this far above
+# the backup's last seq: a kiosk would have to have sent the hub this many events after the
+# backup (about a year of a busy building) for them to meet. The catch-up checks it.
+RESTORE_SEQ_JUMP = 100_000
+NUMBERING_JUMPED_TO = "restored_numbering_jumped_to"  # kiosk_meta: that seq, until caught up
+
+
+def jump_numbering_after_restore(db: Database, backup_name: str) -> int:
+    """Restored from a backup while the hub cannot be reached: the events written after the
+    backup are still at the hub only, and residents may record new ones before the next sync.
+    A ``kiosk.restored`` event ``RESTORE_SEQ_JUMP`` above the backup's last seq makes new events
+    numbered from there, so none can take a seq the hub holds for another (which the hub would
+    refuse as a fork); the catch-up then fetches the others back below. Returns its seq."""
+    origin = store.kiosk_id(db)
+    with store.write(db):
+        held = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+        seq = held + RESTORE_SEQ_JUMP
+        eventlog.apply_foreign(db, eventlog.Event(
+            id=ids.uuid7(), origin=origin, seq=seq, type="kiosk.restored", scope="building",
+            payload={"from_backup": backup_name, "numbering_jumped_from": held}, created_at=clock.now_iso(),
+        ))
+        store.set_meta(db, NUMBERING_JUMPED_TO, str(seq))
+    return seq
+
+
 def needs_catch_up(db: Database) -> str | None:
     """The backup this kiosk was restored from, while its newer events are still at the hub."""
     return store.get_meta(db, RESTORED_FROM_BACKUP) or None
@@ -628,19 +653,31 @@ def catch_up_after_restore(db: Database, config: Config, *, connection: HubConne
     written since the backup is lost (what the hub had received)."""
     backup_name = needs_catch_up(db) or ""
     client = SyncClient(db, config, connection=connection)
-    hub_acked = int(client.signed("GET", "/api/status")["acked_seq"])
+    status = client.signed("GET", "/api/status")
+    hub_acked = int(status["acked_seq"])
+    hub_held = int(status.get("held_seq", hub_acked))  # a hub before held_seq: its acked seq
     origin = client.origin
-    before = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+    jumped_to = int(store.get_meta(db, NUMBERING_JUMPED_TO) or 0)
+    if jumped_to and hub_acked >= jumped_to:
+        raise SyncError(
+            f"the hub holds events of this kiosk up to number {hub_acked}, but since the restore from "
+            f"{backup_name} (the hub was out of reach) this kiosk numbers new events from {jumped_to}: "
+            "the backup was too old. Nothing is sent until an administrator restores a newer backup "
+            "or this kiosk from the hub (kiosk restore-from-hub)."
+        )
+    own_events = "SELECT COUNT(*), COALESCE(MAX(CASE WHEN seq <= ? THEN seq END), 0) FROM events WHERE origin = ?"
+    before = store.query_one(db, own_events, (hub_acked, origin))[0]
     _received, applied = client.pull(include_own=True)
-    held = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
-    if held < hub_acked:
-        raise SyncError(f"the hub holds this kiosk's events up to {hub_acked} but sent them only up to {held}")
+    after, held = store.query_one(db, own_events, (hub_acked, origin))
+    if held < hub_held:
+        raise SyncError(f"the hub holds this kiosk's events up to {hub_held} but sent them only up to {held}")
+    top = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
     with store.write(db):
-        seq = _mark_restored(db, origin, held, hub_acked,
-                             {"events_restored": held - before, "from_backup": backup_name})
+        seq = _mark_restored(db, origin, top, hub_acked,
+                             {"events_restored": after - before, "from_backup": backup_name})
         db.execute("UPDATE sync_state SET acked_seq = ? WHERE id = 1", [hub_acked])
-        db.execute("DELETE FROM kiosk_meta WHERE key = ?", [RESTORED_FROM_BACKUP])
-    return CatchUp(recovered=held - before, applied=applied, next_seq=seq + 1)
+        db.execute("DELETE FROM kiosk_meta WHERE key IN (?, ?)", [RESTORED_FROM_BACKUP, NUMBERING_JUMPED_TO])
+    return CatchUp(recovered=after - before, applied=applied, next_seq=seq + 1)
 
 
 # --------------------------------------------------------------------------- runner

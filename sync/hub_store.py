@@ -627,6 +627,7 @@ def kiosk_status(db: Database, kiosk: Kiosk) -> dict[str, Any]:
         "origin": row["origin"],
         "building": row["building"],
         "acked_seq": row["acked_seq"],
+        "held_seq": dbmod.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (kiosk.origin,)),
         "last_counter": row["last_counter"],
         "latest_hub_seq": dbmod.scalar(db, "SELECT COALESCE(MAX(hub_seq), 0) FROM events"),
         "protocol": protocol.PROTOCOL_VERSION,

@@ -4,6 +4,7 @@ above it, whether the hub is reachable at the restore or only later."""
 
 from __future__ import annotations
 
+import pytest
 from app_fixtures import PIN
 from sync_fixtures import shared_snapshot, sync_until_quiet
 
@@ -74,6 +75,62 @@ def test_a_restore_while_the_hub_is_out_of_reach_catches_up_at_the_next_sync(hub
     sync_until_quiet([a, b])
     assert a.state()["last_error"] is None
     assert shared_snapshot(a.db) == shared_snapshot(b.db)
+
+
+def test_residents_may_go_on_after_a_restore_while_the_hub_is_out_of_reach(hub, make_kiosk, tmp_path, capsys):
+    """New exchanges recorded before the hub is back are numbered far above the backup, so
+    they cannot take the numbers of the exchanges the hub holds from after the backup: at the
+    next sync those come back, the new ones go out, and nothing is refused as a fork."""
+    a, b, jeanne, paul, backup_file, lost_seq = a_building_with_a_backup(hub, make_kiosk, tmp_path)
+    hub.stop()
+    restore(a, backup_file)
+    jumped = store.query_one(a.db, "SELECT seq, payload FROM events WHERE type = 'kiosk.restored'")
+    assert f"numbered from {jumped['seq']}" in capsys.readouterr().out
+    held_at_backup = store.scalar(a.db, "SELECT MAX(seq) FROM events WHERE origin = ? AND seq < ?",
+                                  (a.origin, jumped["seq"]))
+    assert jumped["seq"] == held_at_backup + sync_client.RESTORE_SEQ_JUMP > lost_seq
+    new = exchange(a, paul, jeanne, 45, "Courses")  # the hub still holds the lost two
+    assert new.reference == f"{a.origin}-{jumped['seq'] + 1}"
+    hub.start()
+    a.sync()
+    assert a.state()["last_error"] is None and sync_client.needs_catch_up(a.db) is None
+    assert balance(a, "A-101") == 1000 + 500 - 1500 - 750  # the lost two are back, the new one kept
+    sync_until_quiet([a, b])
+    assert shared_snapshot(a.db) == shared_snapshot(b.db)
+    assert balance(b, "A-101") == 1000 + 500 - 1500 - 750
+    db = hub.db
+    assert store.scalar(db, "SELECT COUNT(*) FROM conflicts") == 0
+    db.close()
+
+
+def test_a_backup_too_old_for_the_jump_stops_sync_before_anything_is_lost(hub, make_kiosk, tmp_path, monkeypatch):
+    a, b, jeanne, paul, backup_file, lost_seq = a_building_with_a_backup(hub, make_kiosk, tmp_path)
+    monkeypatch.setattr(sync_client, "RESTORE_SEQ_JUMP", 1)  # as if the hub held a year of events more
+    hub.stop()
+    restore(a, backup_file)
+    exchange(a, paul, jeanne, 45, "Courses")
+    held = sorted(tuple(r) for r in store.query(a.db, "SELECT id, seq FROM events"))
+    hub.start()
+    with pytest.raises(sync_client.SyncError, match="the backup was too old"):
+        a.sync()
+    assert sorted(tuple(r) for r in store.query(a.db, "SELECT id, seq FROM events")) == held
+    assert "too old" in a.state()["last_error"]
+    db = hub.db
+    assert store.scalar(db, "SELECT MAX(seq) FROM events WHERE origin = ?", (a.origin,)) == lost_seq
+    db.close()
+
+
+def test_a_restore_catches_up_when_the_last_event_sent_after_the_backup_was_private(hub, make_kiosk, tmp_path):
+    """The hub acknowledges a private event's seq without ever holding it: the catch-up must
+    compare with the last seq the hub holds, not the one it acknowledged."""
+    a, b, jeanne, paul, backup_file, _lost = a_building_with_a_backup(hub, make_kiosk, tmp_path)
+    residents.set_pin(a.db, paul.id, "4826")  # private: never leaves the kiosk
+    a.sync()
+    restore(a, backup_file)
+    assert sync_client.needs_catch_up(a.db) is None
+    assert balance(a, "A-101") == 1000 + 500 - 1500
+    sync_until_quiet([a, b])
+    assert a.state()["last_error"] is None and shared_snapshot(a.db) == shared_snapshot(b.db)
 
 
 def test_a_kiosk_without_a_hub_is_restored_as_before(make_kiosk, tmp_path):
