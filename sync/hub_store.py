@@ -676,6 +676,7 @@ def dashboard(db: Database) -> dict[str, Any]:
         )
         kiosks.append({**dict(row), "events_held": held, "lag": lag})
     return {
+        "as_of": now_iso(),
         "kiosks": kiosks,
         "buildings": sorted({k["building"] for k in kiosks}),
         "events": dbmod.scalar(db, "SELECT COUNT(*) FROM events"),

@@ -1088,12 +1088,15 @@ FR = {
     "waiting for the kiosk that holds the credit": "en attente de la borne qui détient le crédit",
     # --- end of vouchers used twice ---
     # --- the hub's dashboard (sync/templates) ---
-    "%(buildings)s buildings, %(kiosks)s kiosks, %(events)s events held, %(conflicts)s conflicts.":
-        "%(buildings)s immeubles, %(kiosks)s bornes, %(events)s événements conservés, %(conflicts)s conflits.",
+    "Buildings:": "Immeubles :",
+    "Kiosks:": "Bornes :",
+    "Events held:": "Événements conservés :",
+    "Conflicts:": "Conflits :",
     "Acknowledged seq": "N° confirmé",
     "Building": "Immeuble",
     "Building name": "Nom de l'immeuble",
     "Conflicts": "Conflits",
+    "As of %(when)s (UTC).": "État au %(when)s (UTC).",
     "Different event, same number": "Autre événement, même numéro",
     "Voucher settled twice": "Bon réglé deux fois",
     "redemption": "échange",
