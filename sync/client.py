@@ -604,9 +604,11 @@ def mark_restored_from_backup(db: Database, backup_name: str) -> None:
     """``kiosk restore FILE`` put an older copy of this kiosk's database in place: the hub may
     hold events this kiosk wrote after the backup. Until they are fetched back
     (``catch_up_after_restore``, tried by every sync first), a new event could take a seq the
-    hub already holds for another one."""
+    hub already holds for another one. A numbering jump the backup was waiting to catch up on
+    (``jump_numbering_after_restore`` before it was taken) is history now: forgotten."""
     with store.write(db):
         store.set_meta(db, RESTORED_FROM_BACKUP, backup_name)
+        db.execute("DELETE FROM kiosk_meta WHERE key = ?", [NUMBERING_JUMPED_TO])
 
 
 # When the hub cannot be reached at the restore, new events are numbered from this far above

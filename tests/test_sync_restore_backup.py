@@ -91,9 +91,11 @@ def test_residents_may_go_on_after_a_restore_while_the_hub_is_out_of_reach(hub, 
     assert jumped["seq"] == held_at_backup + sync_client.RESTORE_SEQ_JUMP > lost_seq
     new = exchange(a, paul, jeanne, 45, "Courses")  # the hub still holds the lost two
     assert new.reference == f"{a.origin}-{jumped['seq'] + 1}"
+    offline_backup = take_backup(a.config, tmp_path / "backups-offline")  # still waiting to catch up
     hub.start()
     a.sync()
     assert a.state()["last_error"] is None and sync_client.needs_catch_up(a.db) is None
+    assert store.get_meta(a.db, sync_client.NUMBERING_JUMPED_TO) is None
     assert balance(a, "A-101") == 1000 + 500 - 1500 - 750  # the lost two are back, the new one kept
     sync_until_quiet([a, b])
     assert shared_snapshot(a.db) == shared_snapshot(b.db)
@@ -101,6 +103,14 @@ def test_residents_may_go_on_after_a_restore_while_the_hub_is_out_of_reach(hub, 
     db = hub.db
     assert store.scalar(db, "SELECT COUNT(*) FROM conflicts") == 0
     db.close()
+    # A backup taken while the jump waited to catch up, restored later with the hub in reach:
+    # the hub now holds numbers above that jump, and the restore still catches up.
+    restore(a, offline_backup)
+    assert sync_client.needs_catch_up(a.db) is None and a.state()["last_error"] is None
+    assert balance(a, "A-101") == 1000 + 500 - 1500 - 750
+    exchange(a, jeanne, paul, 15, "Clé")
+    sync_until_quiet([a, b])
+    assert shared_snapshot(a.db) == shared_snapshot(b.db)
 
 
 def test_a_backup_too_old_for_the_jump_stops_sync_before_anything_is_lost(hub, make_kiosk, tmp_path, monkeypatch):
