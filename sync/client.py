@@ -69,8 +69,26 @@ class EventNotApplicable(SyncError):
     the page is rolled back and the cursor stays before it, so nothing is skipped."""
 
 
+class BackupTooOld(SyncError):
+    """Restored from a backup while the hub was out of reach, and the hub holds more events of
+    this kiosk than the numbering jump left room for: an administrator must act."""
+
+
 class NotEnrolled(SyncError):
     """This kiosk has no hub yet: `kiosk enrol URL CODE`."""
+
+
+def error_kind(exc: SyncError) -> str:
+    """What the admin page says about a failed sync: ``unreachable`` (it retries by itself),
+    ``refused`` (the hub said no: its administrator can tell why), ``backup_too_old`` or
+    ``not_applicable`` (someone must act on this kiosk)."""
+    if isinstance(exc, BackupTooOld):
+        return "backup_too_old"
+    if isinstance(exc, EventNotApplicable):
+        return "not_applicable"
+    if isinstance(exc, HubRefused):
+        return "refused"
+    return "unreachable"
 
 
 @dataclass
@@ -503,10 +521,11 @@ class SyncClient:
         except SyncError as exc:
             with store.write(self.db):
                 self.db.execute(
-                    "UPDATE sync_state SET failures = failures + 1, last_error = ? WHERE id = 1", [str(exc)]
+                    "UPDATE sync_state SET failures = failures + 1, last_error = ?, last_error_kind = ? WHERE id = 1",
+                    [str(exc), error_kind(exc)],
                 )
             raise
-        _set_state(self.db, failures=0, last_error=None, last_success_at=clock.now_iso())
+        _set_state(self.db, failures=0, last_error=None, last_error_kind=None, last_success_at=clock.now_iso())
         current = state(self.db)
         return SyncResult(pushed, received, applied, current["acked_seq"], current["pull_cursor"])
 
@@ -661,7 +680,7 @@ def catch_up_after_restore(db: Database, config: Config, *, connection: HubConne
     origin = client.origin
     jumped_to = int(store.get_meta(db, NUMBERING_JUMPED_TO) or 0)
     if jumped_to and hub_acked >= jumped_to:
-        raise SyncError(
+        raise BackupTooOld(
             f"the hub holds events of this kiosk up to number {hub_acked}, but since the restore from "
             f"{backup_name} (the hub was out of reach) this kiosk numbers new events from {jumped_to}: "
             "the backup was too old. Nothing is sent until an administrator restores a newer backup "

@@ -83,3 +83,23 @@ def test_the_hub_dashboard_asks_for_its_password_and_speaks_english_when_preferr
         assert_accessible(page)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("kind", ["backup_too_old", "refused"])
+def test_the_kiosks_sync_page_says_what_to_do_after_a_failure(page, app, db, building, live_server, screenshot, kind):
+    from playwright.sync_api import expect
+    from test_browser_board import log_in
+
+    with store.write(db):  # enrolled, and the last sync failed in a way retrying will not mend
+        db.execute("UPDATE sync_state SET hub_url = 'https://hub.example.org', building = 'Résidence des Tilleuls', "
+                   "enrolled_at = '2026-11-01T10:00:00Z', last_attempt_at = '2026-11-23T05:00:00Z', "
+                   "last_error = 'the hub refused: details for support', last_error_kind = ? WHERE id = 1", [kind])
+    server = live_server(app)
+    log_in(page, server, "A-001", "Claire Petit")
+    page.goto(server.url_for("/admin/sync/"))
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("La borne continue de fonctionner seule")
+    expect(alert).to_contain_text("details for support")
+    expect(alert).not_to_contain_text("réessaie d'elle-même")
+    assert_accessible(page)
+    screenshot(page, f"sync-admin-{kind}")

@@ -262,6 +262,28 @@ def test_sync_now_answers_at_once_even_when_the_hub_is_down(admin_client, hub):
     assert "La dernière tentative a échoué" in page
 
 
+def test_the_sync_page_says_what_to_do_about_each_kind_of_failure(admin_client, hub):
+    kiosk = admin_client.kiosk
+    db = hub.db
+    hub_store.revoke(db, kiosk.origin)  # refused: trying again will not help
+    db.close()
+    with pytest.raises(sync_client.HubRefused):
+        kiosk.sync()
+    page = text_of(admin_client.get("/admin/sync/"))
+    assert "Le hub a refusé la dernière tentative de cette borne ; réessayer n'y changera rien" in page
+    assert "tries again by itself" not in page and "revoked" in page  # the detail stays, for support
+    failures = {
+        sync_client.BackupTooOld("x"): "restaurée, hors de portée du hub, depuis une sauvegarde plus ancienne",
+        sync_client.EventNotApplicable("x"): "Un événement venu du hub ne peut pas être appliqué sur cette borne",
+        sync_client.HubUnreachable("x"): "La dernière tentative a échoué ; la borne continue de fonctionner",
+    }
+    for exc, sentence in failures.items():
+        with store.write(kiosk.db):
+            kiosk.db.execute("UPDATE sync_state SET last_error = ?, last_error_kind = ? WHERE id = 1",
+                             [str(exc), sync_client.error_kind(exc)])
+        assert sentence in text_of(admin_client.get("/admin/sync/"))
+
+
 def test_an_admin_enrols_the_kiosk_from_the_page(hub, make_kiosk):
     kiosk = make_kiosk("fresh")
     app = create_app(kiosk.config)

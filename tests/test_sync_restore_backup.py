@@ -124,7 +124,7 @@ def test_a_backup_too_old_for_the_jump_stops_sync_before_anything_is_lost(hub, m
     with pytest.raises(sync_client.SyncError, match="the backup was too old"):
         a.sync()
     assert sorted(tuple(r) for r in store.query(a.db, "SELECT id, seq FROM events")) == held
-    assert "too old" in a.state()["last_error"]
+    assert "too old" in a.state()["last_error"] and a.state()["last_error_kind"] == "backup_too_old"
     db = hub.db
     assert store.scalar(db, "SELECT MAX(seq) FROM events WHERE origin = ?", (a.origin,)) == lost_seq
     db.close()

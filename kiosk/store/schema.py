@@ -787,3 +787,10 @@ def m011_board_search_by_rowid(db: Database) -> None:
 @migrations()
 def m012_event_scope_check_as_comparisons(db: Database) -> None:
     check_list_as_comparisons(db, "events", "scope")
+
+
+@migrations()
+def m013_sync_error_kind(db: Database) -> None:
+    # What kind of failure the last sync met, so the admin page can say what to do about it:
+    # "unreachable" (it retries by itself), "refused", "backup_too_old", "not_applicable".
+    db.execute("ALTER TABLE sync_state ADD COLUMN last_error_kind TEXT")
