@@ -101,5 +101,14 @@ def test_the_kiosks_sync_page_says_what_to_do_after_a_failure(page, app, db, bui
     expect(alert).to_contain_text("La borne continue de fonctionner seule")
     expect(alert).to_contain_text("details for support")
     expect(alert).not_to_contain_text("réessaie d'elle-même")
+    # The status bar may shorten "never synced" on this narrow screen, never the count waiting.
+    item, count = page.get_by_test_id("status-sync"), page.get_by_test_id("status-sync").locator(".status-count")
+    expect(count).to_have_text(" · 5 à envoyer")
+    assert count.bounding_box()["x"] + count.bounding_box()["width"] <= item.bounding_box()["x"] + item.bounding_box()["width"] + 1
+    assert item.bounding_box()["x"] + item.bounding_box()["width"] <= 800
+    logout = page.get_by_role("button", name="Se déconnecter").bounding_box()
+    beyond = page.evaluate("""() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > 800.5).map(e => e.tagName + '.' + e.className)""")
+    assert logout["x"] + logout["width"] <= 800 and beyond == []
     assert_accessible(page)
     screenshot(page, f"sync-admin-{kind}")
