@@ -25,14 +25,14 @@ once, a new second kiosk and its own baselines; medians are reported, with every
 ratio. ``kiosk_sync_peak_mb`` is this process's peak during push and pull only (VmHWM reset
 before); ``hub_peak_mb`` the hub process's peak over its life.
 
-Figures (100,000 events, 2 noisy cores: one round's ratio ranged from 4.4x to 9.3x, so compare
+Figures (100,000 events, 2 noisy cores: one round's ratio ranged from 4.4x to 10x, so compare
 medians of several runs). At the default batch of 500: push 34,000-52,000 events/s, pull
 38,000-52,000, push then pull 19,000-26,000 events/s; medians of four 5-round runs 7.1x, 7.6x,
 8.0x and 8.1x the baseline (7.1x and 7.7x at the final commit). The storage floor alone is
 2.9-3.6x. The 5x goal is not met.
 Peak memory: hub 51 MB, kiosk during sync 64-77 MB. The code as it was before orjson, the
 kept connection, the bulk projector and the dropped hub index, run interleaved with it one
-round at a time: 7.5-10.1x (median 8.4x) against 6.5-8.4x (median 7.6x).
+round at a time (9 rounds each): 7.5-11.7x (median 9.1x) against 6.5-9.7x (median 7.7x).
 """
 
 from __future__ import annotations
