@@ -151,8 +151,8 @@ class HubConnection:
             raise NotEnrolled("no hub address: run `kiosk enrol URL CODE` first")
         self.url = url.rstrip("/")
         self.timeout = timeout
-        parts = urllib.parse.urlsplit(self.url)
         try:
+            parts = urllib.parse.urlsplit(self.url)
             self._host, self._port, self._base = parts.hostname, parts.port, parts.path
         except ValueError as exc:
             raise SyncError(f"the hub address {url!r} is not valid: {exc}") from None

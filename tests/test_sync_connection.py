@@ -4,8 +4,11 @@ after the run."""
 
 from __future__ import annotations
 
+import pytest
 from sync_fixtures import shared_snapshot
 from test_sync_faults import record_notes
+
+from sync import client as sync_client
 
 
 def test_a_whole_sync_run_goes_over_one_kept_connection_closed_at_the_end(hub, make_kiosk):
@@ -45,3 +48,14 @@ def test_a_kept_connection_the_hub_closed_is_opened_again_once(hub, make_kiosk):
     assert len(set(hub.network.client_ports)) == 2
     assert client.connection._conn is None
     assert client.signed("GET", "/api/status")["acked_seq"] == a.state()["acked_seq"]
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("http://hub.example.org:99999", "is not valid"),
+    ("http://[::1", "is not valid"),
+    ("https://", "names no host"),
+    ("ftp://hub.example.org", "no hub address"),
+])
+def test_a_hub_address_that_cannot_work_is_refused_with_a_clear_message(url, message):
+    with pytest.raises(sync_client.SyncError, match=message):
+        sync_client.HubConnection(url, timeout=1)
