@@ -58,6 +58,7 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk import keys, store  # noqa: E402
 from kiosk.config import DEFAULTS, make_config  # noqa: E402
+from kiosk.store.db import insert_multi_row  # noqa: E402
 from sync import client as sync_client  # noqa: E402
 from sync import hub_store  # noqa: E402
 
@@ -123,7 +124,7 @@ def record_events(db, count: int) -> None:
             store.record(db, "resident.updated", {"resident_id": "r1", "name": f"Claire {i}"})
 
 
-RAW_INSERT = "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) VALUES "
+RAW_INSERT = "INSERT INTO events (id, origin, seq, type, scope, payload, created_at)"
 RAW_ROWS_PER_INSERT = 512  # as sync does (kiosk/store/events.py)
 
 
@@ -141,12 +142,10 @@ def raw_bulk_insert(rows: list[tuple], path: Path, *, multi_row: bool = False) -
     started = time.perf_counter()
     conn.execute("BEGIN")
     if multi_row:
-        for start in range(0, len(rows), RAW_ROWS_PER_INSERT):
-            chunk = rows[start:start + RAW_ROWS_PER_INSERT]
-            conn.execute(RAW_INSERT + ",".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk)),
-                         [value for row in chunk for value in row])
+        insert_multi_row(conn, RAW_INSERT, [value for row in rows for value in row], 7,
+                         rows_per_insert=RAW_ROWS_PER_INSERT)
     else:
-        conn.executemany(RAW_INSERT + "(?, ?, ?, ?, ?, ?, ?)", rows)
+        conn.executemany(RAW_INSERT + " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
     conn.close()

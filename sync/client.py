@@ -174,10 +174,6 @@ class HubConnection:
             return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=self.context)
         return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
 
-    def close(self) -> None:
-        with self._lock:
-            self._drop()
-
     @contextmanager
     def kept_open(self) -> Iterator[HubConnection]:
         """Keep the connection open for the requests made inside (nested uses are fine)."""

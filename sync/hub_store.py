@@ -16,7 +16,6 @@ books from it (kiosk/voucher_conflicts.py); nothing the kiosks sent is ever chan
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import sqlite3
@@ -389,27 +388,15 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
     return {"acked_seq": new_acked, "accepted": len(new), "duplicates": len(rows) - len(new)}
 
 
-# Multi-row INSERTs: SQLite sets a statement up (AUTOINCREMENT, foreign key) once per 256 rows
-# instead of once per row; partial chunks in powers of two keep the statement cache small.
-_ROWS_PER_INSERT = 256  # 9 parameters a row: far below SQLite's limit of 32766
-
-
-@functools.lru_cache(maxsize=16)
-def _insert_events_sql(rows: int) -> str:
-    return (
-        "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) VALUES "
-        + ",".join(("(?, ?, ?, ?, ?, ?, ?, ?, ?)",) * rows)
-    )
+_INSERT_HEAD = "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at)"
+_ROWS_PER_INSERT = 256  # 9 parameters a row
 
 
 def _insert_events(conn, rows: list[tuple]) -> None:
-    """Insert ``rows`` (9 values each) in their order: their hub_seq follow that order."""
-    start = 0
-    while start < len(rows):
-        left = len(rows) - start
-        count = _ROWS_PER_INSERT if left >= _ROWS_PER_INSERT else 1 << (left.bit_length() - 1)
-        conn.execute(_insert_events_sql(count), [value for row in rows[start:start + count] for value in row])
-        start += count
+    """Insert ``rows`` (9 values each) in their order, with multi-row INSERTs: their hub_seq
+    follow that order."""
+    dbmod.insert_multi_row(conn, _INSERT_HEAD, [value for row in rows for value in row], 9,
+                           rows_per_insert=_ROWS_PER_INSERT)
 
 
 def _rows_not_held(conn, kiosk: Kiosk, from_seq: int, to_seq: int, acked: int, rows: list[tuple]) -> list[tuple]:

@@ -8,6 +8,7 @@ two kiosk threads never deadlock half-way through an exchange) and commits or ro
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -63,6 +64,28 @@ def write(db: Database) -> Iterator[Database]:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+
+@functools.lru_cache(maxsize=32)
+def _multi_row_sql(head: str, width: int, rows: int, tail: str) -> str:
+    row = "(" + ", ".join(("?",) * width) + ")"
+    return f"{head} VALUES {','.join((row,) * rows)}{tail}"
+
+
+def insert_multi_row(conn: sqlite3.Connection, head: str, values: list, width: int, *,
+                     rows_per_insert: int, tail: str = "") -> None:
+    """Insert the rows whose ``width`` values follow each other in ``values``, in their order,
+    with multi-row INSERTs (``head`` is ``INSERT INTO table (columns)``, ``tail`` e.g. an ON
+    CONFLICT clause). SQLite then sets the statement up (AUTOINCREMENT, constraints, foreign
+    keys) once per ``rows_per_insert`` rows instead of once per row; partial chunks come in
+    powers of two, so a connection's statement cache holds a handful of these, not one per
+    length. ``rows_per_insert * width`` stays far below SQLite's 32766 parameters."""
+    rows, start = len(values) // width, 0
+    while start < rows:
+        left = rows - start
+        count = rows_per_insert if left >= rows_per_insert else 1 << (left.bit_length() - 1)
+        conn.execute(_multi_row_sql(head, width, count, tail), values[start * width:(start + count) * width])
+        start += count
 
 
 def query(db: Database, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:

@@ -11,7 +11,6 @@ hub as a backup of this building, ``network`` is shared with every kiosk of the 
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -214,36 +213,12 @@ def _payload_text_fast(payload: dict[str, Any]) -> str:
         return _payload_text(payload)
 
 
-_INSERT = (
-    "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-# A page of pulled events goes in with multi-row INSERTs: SQLite then sets up the statement (its
-# AUTOINCREMENT bookkeeping, the CHECK constraints) once per 512 rows instead of once per row,
-# which halves the insert. Partial chunks come in powers of two, so a
-# connection's statement cache holds a handful of these, not one per page length.
-_ROWS_PER_INSERT = 512  # 7 parameters a row: far below SQLite's limit of 32766
-
-
-@functools.lru_cache(maxsize=16)
-def _insert_unless_held_sql(rows: int) -> str:
-    return (
-        "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) VALUES "
-        + ",".join(("(?, ?, ?, ?, ?, ?, ?)",) * rows)
-        + " ON CONFLICT (origin, seq) DO NOTHING"
-    )
-
-
-def _insert_unless_held(conn, values: list) -> None:
-    """Insert the rows whose 7 values follow each other in ``values``, in their order; a row
-    whose (origin, seq) is held (or met earlier in ``values``) is skipped."""
-    rows, start = len(values) // 7, 0
-    while start < rows:
-        left = rows - start
-        count = _ROWS_PER_INSERT if left >= _ROWS_PER_INSERT else 1 << (left.bit_length() - 1)
-        conn.execute(_insert_unless_held_sql(count), values[start * 7:(start + count) * 7])
-        start += count
+# A page of pulled events goes in with multi-row INSERTs (``db.insert_multi_row``), which halves
+# the insert; a row whose (origin, seq) is held (or met earlier in the page) is skipped.
+_INSERT_HEAD = "INSERT INTO events (id, origin, seq, type, scope, payload, created_at)"
+_INSERT = _INSERT_HEAD + " VALUES (?, ?, ?, ?, ?, ?, ?)"
+_UNLESS_HELD = " ON CONFLICT (origin, seq) DO NOTHING"
+_ROWS_PER_INSERT = 512  # 7 parameters a row
 
 
 def _row(event: Event) -> tuple:
@@ -301,7 +276,8 @@ def apply_foreign_many(db: Database, events: list[Event], values: list | None = 
         return 0
     top = conn.execute("SELECT COALESCE(MAX(local_id), 0) FROM events").fetchone()[0]
     changes = conn.total_changes
-    _insert_unless_held(conn, insert_values(events) if values is None else values)
+    dbmod.insert_multi_row(conn, _INSERT_HEAD, insert_values(events) if values is None else values, 7,
+                           rows_per_insert=_ROWS_PER_INSERT, tail=_UNLESS_HELD)
     if conn.total_changes - changes == len(events):
         new = events
     else:
