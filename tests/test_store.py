@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
 
 import pytest
 
@@ -28,15 +29,20 @@ def test_migrations_are_recorded_in_the_database(tmp_path):
     assert applied[0] == "m001_event_log"
 
 
-def test_an_old_database_file_upgrades_in_place(tmp_path):
-    path = tmp_path / "old.sqlite3"
+def an_old_database(path, *, stop_before: str):
+    """A database file of an older kiosk (migrated up to ``stop_before``), with one event."""
     old = store.connect(path, migrate=False)
-    migrations.apply(old, stop_before="m002_residents_and_ledger")
+    migrations.apply(old, stop_before=stop_before)
     old.execute(
         "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) "
         "VALUES ('e1', 'OLDKSK', 1, 'kiosk.note', 'building', '{}', '2025-01-01T00:00:00Z')"
     )
     old.close()
+    return path
+
+
+def test_an_old_database_file_upgrades_in_place(tmp_path):
+    path = an_old_database(tmp_path / "old.sqlite3", stop_before="m002_residents_and_ledger")
     db = store.connect(path)
     assert "transfers" in db.table_names() and "print_jobs" in db.table_names()
     assert store.scalar(db, "SELECT origin FROM events WHERE id = 'e1'") == "OLDKSK"
@@ -121,20 +127,9 @@ def test_an_old_board_search_index_is_rekeyed_in_place(tmp_path):
 
 
 def test_the_event_scope_check_is_rewritten_as_comparisons_and_still_refuses_unknown_scopes(tmp_path):
-    import sqlite3
-
-    import pytest
-
     from sync import hub_store
 
-    path = tmp_path / "old-scope.sqlite3"
-    old = store.connect(path, migrate=False)
-    migrations.apply(old, stop_before="m012_event_scope_check_as_comparisons")
-    old.execute(
-        "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) "
-        "VALUES ('e1', 'OLDKSK', 1, 'kiosk.note', 'building', '{}', '2025-01-01T00:00:00Z')"
-    )
-    old.close()
+    path = an_old_database(tmp_path / "old-scope.sqlite3", stop_before="m012_event_scope_check_as_comparisons")
     db = store.connect(path)
     assert not migrations.pending(db)
     hub = hub_store.connect_hub(tmp_path / "hub.sqlite3")

@@ -202,6 +202,12 @@ def test_a_different_event_under_a_known_seq_is_refused_as_a_fork(hub, make_kios
     ],
 )
 def test_malformed_batches_are_refused_whole(hub, make_kiosk, change, message):
+    assert_batch_refused_whole(hub, make_kiosk, change, message)
+
+
+def assert_batch_refused_whole(hub, make_kiosk, change, message: str) -> None:
+    """A kiosk's batch of 5 seqs, changed by ``change``, is refused (400, naming ``message``)
+    and nothing of it is stored."""
     a = make_kiosk("a", enrol_at=hub)
     record_notes(a, 3)
     batch = own_batch(a, 1, 5)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sync_fixtures import shared_events, shared_snapshot
-from test_sync_faults import hub_rows, own_batch, record_notes, send
+from test_sync_faults import assert_batch_refused_whole, hub_rows, own_batch, record_notes, send
 
 from kiosk import store
 from kiosk.store import events as eventlog
@@ -136,14 +136,7 @@ def test_a_pulled_payload_is_stored_as_a_recorded_one_would_be(payload):
     ],
 )
 def test_the_hubs_inline_check_names_what_is_wrong_with_an_event(hub, make_kiosk, change, message):
-    a = make_kiosk("a", enrol_at=hub)
-    record_notes(a, 3)
-    batch = own_batch(a, 1, 5)
-    change(batch["events"][-1])
-    with pytest.raises(sync_client.HubRefused) as refused:
-        send(a, "POST", "/api/push", protocol.encode_body(batch))
-    assert refused.value.status == 400 and message in refused.value.answer["message"]
-    assert hub_rows(hub) == 0
+    assert_batch_refused_whole(hub, make_kiosk, lambda batch: change(batch["events"][-1]), message)
 
 
 def test_an_event_id_reused_under_a_new_seq_is_refused_whole(hub, make_kiosk):
