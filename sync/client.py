@@ -200,7 +200,8 @@ class HubConnection:
         with self._lock:
             try:
                 status, raw, answer_headers = self._exchange(method, self._base + path, body, all_headers)
-            except (OSError, http.client.HTTPException) as exc:  # refused, reset, timeout, cut answer
+            # refused, reset, timeout, cut answer; UnicodeError: a host name IDNA cannot encode
+            except (OSError, http.client.HTTPException, UnicodeError) as exc:
                 self._drop()
                 raise HubUnreachable(f"the hub at {self.url} cannot be reached: {exc}") from None
         if status >= 400:

@@ -292,7 +292,9 @@ def test_an_admin_enrols_the_kiosk_from_the_page(hub, make_kiosk):
     login(client, admin)
     response = post(client, "/admin/sync/enrol", {"url": hub.url, "code": "WRONG-CODE"}, follow_redirects=True)
     assert "a refusé ce code" in text_of(response)
-    for url in ("http://hub.example.org:99999", "https://", "http://[::1"):  # typed wrong on the screen
+    typed_wrong = ("http://hub.example.org:99999", "https://", "http://[::1", "http://" + "a" * 5000,
+                   "http://<b>hub</b>")
+    for url in typed_wrong:  # typed wrong on the screen
         response = post(client, "/admin/sync/enrol", {"url": url, "code": "ABCD-EFGH"}, follow_redirects=True)
         assert response.status_code == 200 and "Vérifiez-la" in text_of(response)
     code = hub.enrol_code("Résidence des Tilleuls")

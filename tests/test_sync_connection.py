@@ -59,3 +59,8 @@ def test_a_kept_connection_the_hub_closed_is_opened_again_once(hub, make_kiosk):
 def test_a_hub_address_that_cannot_work_is_refused_with_a_clear_message(url, message):
     with pytest.raises(sync_client.SyncError, match=message):
         sync_client.HubConnection(url, timeout=1)
+
+
+def test_a_host_name_too_long_to_look_up_means_the_hub_cannot_be_reached():
+    with pytest.raises(sync_client.HubUnreachable):
+        sync_client.HubConnection("http://" + "a" * 5000, timeout=1).send("GET", "/api/status", None, {})
