@@ -252,6 +252,7 @@ class LoopbackPrinter:
         self._applied = threading.Event()
         self._changed = threading.Condition()
         self._stop = threading.Event()
+        self._quiet_rounds = 0  # server rounds in a row with no client open and none waiting
         self._deadline = time.monotonic() + max_lifetime
         self._listener = self._listen(0)
         self.port = self._listener.getsockname()[1]
@@ -291,6 +292,19 @@ class LoopbackPrinter:
                 f"{len(self.connections)} connections, expected {count}")
             return list(self.connections)
 
+    def settled(self, timeout: float = 5.0) -> list[bytes]:
+        """Every connection, once the server has read each one to its end.
+
+        A client closing its socket does not mean the server has read its last bytes yet. This
+        waits for two quiet rounds (no connection open, none waiting to be accepted) counted from
+        now: the first may have looked before the call, the second began after it.
+        """
+        with self._changed:
+            self._quiet_rounds = 0
+            assert self._changed.wait_for(lambda: self._quiet_rounds >= 2, timeout), (
+                "the loopback printer still has connections open")
+            return list(self.connections)
+
     def _finish(self, data: bytes) -> None:
         with self._changed:
             self.connections.append(data)
@@ -310,6 +324,11 @@ class LoopbackPrinter:
                 readable = select.select(watched, [], [], 0.02)[0] if watched else []
                 if not watched:
                     self._stop.wait(0.02)
+                with self._changed:
+                    quiet = not clients and not readable and self.mode != "stall"
+                    self._quiet_rounds = self._quiet_rounds + 1 if quiet else 0
+                    if quiet:
+                        self._changed.notify_all()
                 for sock in readable:
                     if sock is self._listener:
                         client, _ = self._listener.accept()

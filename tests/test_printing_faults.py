@@ -34,7 +34,7 @@ def complete_receipts(loopback_printer) -> list:
     """Connections that carried a whole receipt (cut included)."""
     profile = load_profile("TM-T20II").get_code_pages()
     papers = []
-    for data in loopback_printer.connections:
+    for data in loopback_printer.settled():
         try:
             paper = decode(data, profile)
         except AssertionError:  # a stream cut in the middle of a command
@@ -106,6 +106,7 @@ def test_jobs_print_in_order_and_wait_behind_a_job_waiting_for_its_retry(
     assert print_pending(db, printer, settings, now=LATER) == 2
     done = [queue.get_job(db, job_id) for job_id in (first, second)]
     assert [job.state for job in done] == ["done", "done"]
+    loopback_printer.settled()
     jobs = loopback_printer.jobs()
     assert b"RJGPEP-42" in jobs[0] and b"CEEC-TEST-0042" in jobs[1]
 
