@@ -63,6 +63,8 @@ def test_a_job_survives_a_printer_fault_and_prints_once_when_it_is_back(
     assert print_pending(db, printer, settings) == 0  # still waiting for its retry time
 
     loopback_printer.set_mode("ok")
+    settings = network_settings(loopback_printer, tmp_path)  # printer back: the long time-out
+    printer = make_printer(settings)
     assert print_pending(db, printer, settings, now=LATER) == 1
     assert print_pending(db, printer, settings, now=LATER + timedelta(hours=1)) == 0
     job = queue.get_job(db, job_id)
