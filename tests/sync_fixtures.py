@@ -17,6 +17,7 @@ from waitress.server import create_server
 
 from kiosk import keys, store
 from kiosk.config import Config
+from kiosk.store import events as eventlog
 from sync import client as sync_client
 from sync import hub_store
 from sync.hub import create_hub_app
@@ -161,11 +162,19 @@ def shared_snapshot(db) -> dict[str, list[tuple]]:
     return snapshot
 
 
+SHARED_EVENTS_SQL = "SELECT * FROM events WHERE scope <> 'private'"
+
+
 def shared_events(db) -> set[tuple]:
     return {
         (r["id"], r["origin"], r["seq"], r["type"], r["scope"], r["payload"])
-        for r in store.query(db, "SELECT * FROM events WHERE scope <> 'private'")
+        for r in store.query(db, SHARED_EVENTS_SQL)
     }
+
+
+def shared_event_page(db) -> list:
+    """Every shared event of ``db`` as ``Event`` objects, as a pulled page would carry them."""
+    return [eventlog.Event.from_row(r) for r in store.query(db, SHARED_EVENTS_SQL)]
 
 
 # Voucher state every kiosk of the network must agree on (columns naming a building's own

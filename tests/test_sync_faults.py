@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sync_fixtures import shared_events, shared_snapshot
+from sync_fixtures import shared_event_page, shared_events, shared_snapshot
 from test_sync import dashboard
 
 from kiosk import keys, residents, store
@@ -23,6 +23,15 @@ def record_notes(kiosk, count: int, start: int = 0) -> None:
     with store.write(db):
         for i in range(start, start + count):
             store.record(db, "resident.updated", {"resident_id": person["id"], "name": f"Claire {i}"})
+
+
+def a_page_of_notes(make_kiosk, count: int):
+    """Kiosk ``a`` with ``count`` name changes, a fresh kiosk ``b``, and ``a``'s shared events as
+    a pulled page would carry them: ``(a, b, page)``."""
+    a = make_kiosk("a")
+    b = make_kiosk("b")
+    record_notes(a, count)
+    return a, b, shared_event_page(a.db)
 
 
 def own_batch(kiosk, from_seq: int, to_seq: int) -> dict:
@@ -122,10 +131,7 @@ def test_a_kiosk_that_dies_while_applying_a_page_keeps_neither_the_page_nor_the_
 
 
 def test_a_page_applied_twice_or_with_an_event_met_twice_changes_nothing(make_kiosk):
-    a = make_kiosk("a")
-    b = make_kiosk("b")
-    record_notes(a, 20)
-    page = [eventlog.Event.from_row(r) for r in store.query(a.db, "SELECT * FROM events WHERE scope <> 'private'")]
+    a, b, page = a_page_of_notes(make_kiosk, 20)
     with store.write(b.db):
         first = eventlog.apply_foreign_many(b.db, page[:12] + page[5:12])  # seqs 5..11 twice
     with store.write(b.db):

@@ -12,7 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sync_fixtures import shared_events, shared_snapshot
-from test_sync_faults import assert_batch_refused_whole, hub_rows, own_batch, record_notes, send
+from test_sync_faults import (
+    a_page_of_notes,
+    assert_batch_refused_whole,
+    hub_rows,
+    own_batch,
+    record_notes,
+    send,
+)
 
 from kiosk import store
 from kiosk.store import events as eventlog
@@ -205,10 +212,7 @@ def test_a_pull_uses_up_its_counter_and_records_where_the_kiosk_reads(hub, make_
 
 
 def test_a_bulk_apply_refuses_an_event_id_reused_under_another_seq(make_kiosk):
-    a = make_kiosk("a")
-    b = make_kiosk("b")
-    record_notes(a, 3)
-    page = [eventlog.Event.from_row(r) for r in store.query(a.db, "SELECT * FROM events WHERE scope <> 'private'")]
+    a, b, page = a_page_of_notes(make_kiosk, 3)
     twin = eventlog.Event(page[0].id, page[0].origin, 99, page[-1].type, page[-1].scope, page[-1].payload,
                           page[-1].created_at)
     with pytest.raises(Exception, match="UNIQUE"), store.write(b.db):
@@ -282,10 +286,7 @@ def test_a_kiosk_catches_up_on_5000_events_in_big_batches(hub, make_kiosk):
 
 
 def test_a_bulk_apply_across_insert_chunks_skips_held_events_and_copies(make_kiosk):
-    a = make_kiosk("a")
-    b = make_kiosk("b")
-    record_notes(a, 1200)
-    page = [eventlog.Event.from_row(r) for r in store.query(a.db, "SELECT * FROM events WHERE scope <> 'private'")]
+    a, b, page = a_page_of_notes(make_kiosk, 1200)
     with store.write(b.db):
         assert eventlog.apply_foreign_many(b.db, page[500:530]) == 30  # held before the big page
     mixed = page[:515] + page[505:520] + page[515:]  # copies on both sides of the 512-row chunk
