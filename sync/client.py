@@ -570,15 +570,19 @@ class RestoreResult:
     sync: SyncResult = field(default_factory=SyncResult)
 
 
-def _mark_restored(db: Database, origin: str, held: int, hub_acked: int, payload: dict) -> int:
-    """A ``kiosk.restored`` event above every seq this kiosk holds and the hub acknowledged
-    (inside the caller's write): numbering continues from there. Returns its seq."""
-    seq = max(held, hub_acked) + 1
+def _append_restored(db: Database, origin: str, seq: int, payload: dict) -> int:
+    """A ``kiosk.restored`` event at ``seq`` (inside the caller's write): this kiosk's numbering
+    continues from there. Returns ``seq``."""
     eventlog.apply_foreign(db, eventlog.Event(
         id=ids.uuid7(), origin=origin, seq=seq, type="kiosk.restored", scope="building",
-        payload={**payload, "hub_acked_seq": hub_acked}, created_at=clock.now_iso(),
+        payload=payload, created_at=clock.now_iso(),
     ))
     return seq
+
+
+def _mark_restored(db: Database, origin: str, held: int, hub_acked: int, payload: dict) -> int:
+    """The ``kiosk.restored`` event above every seq this kiosk holds and the hub acknowledged."""
+    return _append_restored(db, origin, max(held, hub_acked) + 1, {**payload, "hub_acked_seq": hub_acked})
 
 
 def restore_from_hub(db: Database, config: Config, url: str, code: str) -> RestoreResult:
@@ -605,7 +609,7 @@ def restore_from_hub(db: Database, config: Config, url: str, code: str) -> Resto
     client = SyncClient(db, config, connection=connection)
     _received, applied = client.pull(include_own=True)
     with store.write(db):
-        held = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+        held = eventlog.last_seq(db, origin)
         seq = _mark_restored(db, origin, held, int(answer["acked_seq"]), {"events_restored": applied})
     keys.publish_public_key(db, config)
     result = client.sync()
@@ -642,12 +646,9 @@ def jump_numbering_after_restore(db: Database, backup_name: str) -> int:
     refuse as a fork); the catch-up then fetches the others back below. Returns its seq."""
     origin = store.kiosk_id(db)
     with store.write(db):
-        held = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
-        seq = held + RESTORE_SEQ_JUMP
-        eventlog.apply_foreign(db, eventlog.Event(
-            id=ids.uuid7(), origin=origin, seq=seq, type="kiosk.restored", scope="building",
-            payload={"from_backup": backup_name, "numbering_jumped_from": held}, created_at=clock.now_iso(),
-        ))
+        held = eventlog.last_seq(db, origin)
+        seq = _append_restored(db, origin, held + RESTORE_SEQ_JUMP,
+                               {"from_backup": backup_name, "numbering_jumped_from": held})
         store.set_meta(db, NUMBERING_JUMPED_TO, str(seq))
     return seq
 
@@ -689,7 +690,7 @@ def catch_up_after_restore(db: Database, config: Config, *, connection: HubConne
     after, held = store.query_one(db, own_events, (hub_acked, origin))
     if held < hub_held:
         raise SyncError(f"the hub holds this kiosk's events up to {hub_held} but sent them only up to {held}")
-    top = store.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+    top = eventlog.last_seq(db, origin)
     with store.write(db):
         seq = _mark_restored(db, origin, top, hub_acked,
                              {"events_restored": after - before, "from_backup": backup_name})

@@ -174,6 +174,11 @@ def get_meta(db: Database, key: str, default: str | None = None) -> str | None:
     return default if row is None else row["value"]
 
 
+def last_seq(db: Database, origin: str) -> int:
+    """The highest seq of ``origin``'s events this database holds (0: none)."""
+    return dbmod.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+
+
 def record(db: Database, event_type: str, payload: dict[str, Any]) -> Event:
     """Append one event of this kiosk and apply it, inside the caller's write transaction."""
     _ensure_projectors_loaded()
@@ -183,7 +188,7 @@ def record(db: Database, event_type: str, payload: dict[str, Any]) -> Event:
     if scope is None:
         raise ValueError(f"unknown event type {event_type!r}")
     origin = kiosk_id(db)
-    seq = dbmod.scalar(db, "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE origin = ?", (origin,))
+    seq = last_seq(db, origin) + 1
     event = Event(
         id=ids.uuid7(),
         origin=origin,
