@@ -367,8 +367,7 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
             acked = conn.execute("SELECT acked_seq FROM kiosks WHERE origin = ?", (kiosk.origin,)).fetchone()[0]
             if from_seq > acked + 1:
                 raise Gap(f"expected seq {acked + 1}, got {from_seq}", acked_seq=acked)
-            held_top = conn.execute(
-                "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (kiosk.origin,)).fetchone()[0]
+            held_top = held_seq(db, kiosk.origin)
             if from_seq > acked and from_seq > held_top:
                 new = rows  # nothing of the range can be held yet
             else:
@@ -475,10 +474,15 @@ def _judge_settlements(db: Database, *, after_hub_seq: int) -> int:
     return verdicts
 
 
+def held_seq(db: Database, origin: str) -> int:
+    """The highest seq of ``origin``'s events the hub holds (0: none)."""
+    return dbmod.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+
+
 def _append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) -> None:
     """One event of the hub's own, stored like a kiosk's (network scope: every kiosk pulls it)."""
     origin = protocol.HUB_ORIGIN
-    seq = dbmod.scalar(db, "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE origin = ?", (origin,))
+    seq = held_seq(db, origin) + 1
     wire = {"id": ids.uuid7(), "origin": origin, "seq": seq, "type": event_type, "scope": "network",
             "payload": payload, "created_at": now_iso()}
     body = protocol.canonical_json(wire)
@@ -614,7 +618,7 @@ def kiosk_status(db: Database, kiosk: Kiosk) -> dict[str, Any]:
         "origin": row["origin"],
         "building": row["building"],
         "acked_seq": row["acked_seq"],
-        "held_seq": dbmod.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (kiosk.origin,)),
+        "held_seq": held_seq(db, kiosk.origin),
         "last_counter": row["last_counter"],
         "latest_hub_seq": dbmod.scalar(db, "SELECT COALESCE(MAX(hub_seq), 0) FROM events"),
         "protocol": protocol.PROTOCOL_VERSION,
