@@ -20,6 +20,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check kiosk printing sync tests bench tools
+	$(BIN)/ruff format --check kiosk printing sync tests bench tools
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -47,24 +47,47 @@ sys.path.insert(0, str(ROOT / "tests"))
 from kiosk import board, create_app, residents, store  # noqa: E402
 from kiosk.config import make_config  # noqa: E402
 
-WORDS = ["électricité", "plomberie", "couture", "guitare", "devoirs", "déménagement", "ordinateur",
-         "chat", "plantes", "cuisine", "vélo", "perceuse", "ourlet", "repassage", "tricot"]
+WORDS = [
+    "électricité",
+    "plomberie",
+    "couture",
+    "guitare",
+    "devoirs",
+    "déménagement",
+    "ordinateur",
+    "chat",
+    "plantes",
+    "cuisine",
+    "vélo",
+    "perceuse",
+    "ourlet",
+    "repassage",
+    "tricot",
+]
 
 
 def fill(db, config, posts: int, people: int) -> None:
     rng = random.Random(6)
     # residents.register hashes a PIN with scrypt: none needed here
-    neighbours = [residents.register(db, apartment=f"{chr(65 + i % 4)}-{i:03d}", name=f"Voisin {i}")
-                  for i in range(people)]
+    neighbours = [
+        residents.register(db, apartment=f"{chr(65 + i % 4)}-{i:03d}", name=f"Voisin {i}")
+        for i in range(people)
+    ]
     categories = config["board"]["categories"]
     for n in range(posts):
         title = f"{rng.choice(WORDS).capitalize()} et {rng.choice(WORDS)} {n}"
         board.publish(
-            db, config, poster_id=rng.choice(neighbours).id,
-            direction=rng.choice(["offer", "request"]), kind=rng.choice(list(board.KINDS)),
-            category=rng.choice(categories), title=title,
+            db,
+            config,
+            poster_id=rng.choice(neighbours).id,
+            direction=rng.choice(["offer", "request"]),
+            kind=rng.choice(list(board.KINDS)),
+            category=rng.choice(categories),
+            title=title,
             description=" ".join(rng.choice(WORDS) for _ in range(12)),
-            availability="le soir", price_mode="per_hour", price=1000,
+            availability="le soir",
+            price_mode="per_hour",
+            price=1000,
         )
 
 
@@ -95,7 +118,9 @@ class Visitor:
         return elapsed
 
 
-def timed(port: int, paths: dict[str, str | Callable[[int], str]], count: int) -> dict[str, list[float]]:
+def timed(
+    port: int, paths: dict[str, str | Callable[[int], str]], count: int
+) -> dict[str, list[float]]:
     """Requests interleaved path by path (round after round), so that a slow moment of the
     machine weighs on every path alike instead of on whichever was being measured."""
     visitors = {name: Visitor(port, path) for name, path in paths.items()}
@@ -148,8 +173,10 @@ def main() -> int:
         db = store.connect(config.database_path)
         started = time.perf_counter()
         fill(db, config, args.posts, args.residents)
-        print(f"recorded {args.posts} posts of {args.residents} residents in "
-              f"{time.perf_counter() - started:.1f} s")
+        print(
+            f"recorded {args.posts} posts of {args.residents} residents in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
         db.close()
         # The server runs in its own process, as on the kiosk (the browser is another program):
         # the timing client then does not share the server's interpreter lock.
@@ -181,9 +208,13 @@ def main() -> int:
         ratio = median / base_median
         if name.startswith(("board", "search")):
             worst = max(worst, ratio)
-        print(f"{name:24} {median * 1000:10.2f} {tail * 1000:8.2f} {ratio:9.1f} {tail / base_p99:7.1f}")
+        print(
+            f"{name:24} {median * 1000:10.2f} {tail * 1000:8.2f} {ratio:9.1f} {tail / base_p99:7.1f}"
+        )
     cold = statistics.median(results["cold search (new each)"]) / base_median
-    print(f"board pages and searches as residents browse them: worst median {worst:.1f}x (goal: within 3x)")
+    print(
+        f"board pages and searches as residents browse them: worst median {worst:.1f}x (goal: within 3x)"
+    )
     print(f"a search nobody made since the last change: {cold:.1f}x the bare route")
     return 0
 

@@ -36,24 +36,31 @@ def timed(action, rounds: int = ROUNDS) -> tuple[object, float]:
 
 
 def main() -> int:
-    settings = PrintSettings(building_name="Résidence des Tilleuls",
-                             building_address="12 rue des Tilleuls, 69003 Lyon")
+    settings = PrintSettings(
+        building_name="Résidence des Tilleuls", building_address="12 rue des Tilleuls, 69003 Lyon"
+    )
     native = EscposRenderer(settings)
     image = EscposRenderer(settings, native_qr=False, native_barcode=False)
     preview = PreviewRenderer(settings)
-    print(f"profile {settings.profile}, {settings.paper_width_mm} mm paper, {settings.dots} dots, "
-          f"median of {ROUNDS} runs")
-    print(f"{'layout':<13} {'native B':>9} {'image B':>9} {'ratio':>6} "
-          f"{'native ms':>10} {'image ms':>9} {'ratio':>6} {'PNG ms':>7}")
+    print(
+        f"profile {settings.profile}, {settings.paper_width_mm} mm paper, {settings.dots} dots, "
+        f"median of {ROUNDS} runs"
+    )
+    print(
+        f"{'layout':<13} {'native B':>9} {'image B':>9} {'ratio':>6} "
+        f"{'native ms':>10} {'image ms':>9} {'ratio':>6} {'PNG ms':>7}"
+    )
     worst = 0
     for layout, payload in SAMPLE_PAYLOADS.items():
         document = build_document(layout, payload, settings)
         native_bytes, native_ms = timed(lambda d=document: native.render(d))
         image_bytes, image_ms = timed(lambda d=document: image.render(d))
         _, png_ms = timed(lambda d=document: preview.render_png(d), rounds=5)
-        print(f"{layout:<13} {len(native_bytes):>9} {len(image_bytes):>9} "
-              f"{len(image_bytes) / len(native_bytes):>5.1f}x {native_ms:>10.2f} "
-              f"{image_ms:>9.2f} {image_ms / native_ms:>5.1f}x {png_ms:>7.1f}")
+        print(
+            f"{layout:<13} {len(native_bytes):>9} {len(image_bytes):>9} "
+            f"{len(image_bytes) / len(native_bytes):>5.1f}x {native_ms:>10.2f} "
+            f"{image_ms:>9.2f} {image_ms / native_ms:>5.1f}x {png_ms:>7.1f}"
+        )
         if layout in ("receipt", "voucher"):
             worst = max(worst, len(native_bytes))
     verdict = "met" if worst <= GOAL_BYTES else "MISSED"

@@ -107,10 +107,12 @@ def start_hub(path: Path, port: int) -> subprocess.Popen:
 
 
 def make_kiosk(folder: Path, name: str, batch_size: int):
-    config = make_config({
-        "storage": {"data_dir": str(folder / name)},
-        "sync": {"batch_size": batch_size, "timeout_seconds": 120},
-    })
+    config = make_config(
+        {
+            "storage": {"data_dir": str(folder / name)},
+            "sync": {"batch_size": batch_size, "timeout_seconds": 120},
+        }
+    )
     db = store.connect(config.database_path)
     keys.publish_public_key(db, config)
     return config, db
@@ -118,8 +120,17 @@ def make_kiosk(folder: Path, name: str, batch_size: int):
 
 def record_events(db, count: int) -> None:
     with store.write(db):
-        store.record(db, "resident.registered", {"resident_id": "r1", "apartment": "A-001",
-                                                 "name": "Claire Petit", "role": "admin", "status": "verified"})
+        store.record(
+            db,
+            "resident.registered",
+            {
+                "resident_id": "r1",
+                "apartment": "A-001",
+                "name": "Claire Petit",
+                "role": "admin",
+                "status": "verified",
+            },
+        )
         for i in range(count - 1):
             store.record(db, "resident.updated", {"resident_id": "r1", "name": f"Claire {i}"})
 
@@ -142,8 +153,13 @@ def raw_bulk_insert(rows: list[tuple], path: Path, *, multi_row: bool = False) -
     started = time.perf_counter()
     conn.execute("BEGIN")
     if multi_row:
-        insert_multi_row(conn, RAW_INSERT, [value for row in rows for value in row], 7,
-                         rows_per_insert=RAW_ROWS_PER_INSERT)
+        insert_multi_row(
+            conn,
+            RAW_INSERT,
+            [value for row in rows for value in row],
+            7,
+            rows_per_insert=RAW_ROWS_PER_INSERT,
+        )
     else:
         conn.executemany(RAW_INSERT + " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     conn.execute("COMMIT")
@@ -160,28 +176,49 @@ def storage_floor(db_a, folder: Path, batch_size: int) -> float:
     from kiosk.store import events as eventlog
     from sync import protocol
 
-    shared = [eventlog.Event.from_row(row) for row in store.query(
-        db_a, "SELECT * FROM events WHERE scope <> 'private' ORDER BY seq")]
+    shared = [
+        eventlog.Event.from_row(row)
+        for row in store.query(db_a, "SELECT * FROM events WHERE scope <> 'private' ORDER BY seq")
+    ]
     origin = shared[0].origin
     bodies = [protocol.canonical_json(protocol.event_to_wire(e)) for e in shared]
-    hub_rows = [(e.id, e.origin, e.seq, e.type, e.scope, "Bench", body,
-                 hashlib.sha256(body.encode()).hexdigest(), "2026-01-01T00:00:00Z")
-                for e, body in zip(shared, bodies, strict=True)]
-    pages = [(shared[i:i + batch_size], eventlog.insert_values(shared[i:i + batch_size]))
-             for i in range(0, len(shared), batch_size)]
+    hub_rows = [
+        (
+            e.id,
+            e.origin,
+            e.seq,
+            e.type,
+            e.scope,
+            "Bench",
+            body,
+            hashlib.sha256(body.encode()).hexdigest(),
+            "2026-01-01T00:00:00Z",
+        )
+        for e, body in zip(shared, bodies, strict=True)
+    ]
+    pages = [
+        (shared[i : i + batch_size], eventlog.insert_values(shared[i : i + batch_size]))
+        for i in range(0, len(shared), batch_size)
+    ]
     hub_db = hub_store.connect_hub(folder / "floor-hub.sqlite3")
-    hub_db.execute("INSERT INTO kiosks (origin, building, public_key, enrolled_at) VALUES (?, 'Bench', '', '')",
-                   [origin])
+    hub_db.execute(
+        "INSERT INTO kiosks (origin, building, public_key, enrolled_at) VALUES (?, 'Bench', '', '')",
+        [origin],
+    )
     kiosk_db = store.connect(folder / "floor-kiosk.sqlite3")
     started = time.perf_counter()
     for i in range(0, len(hub_rows), batch_size):
         with store.write(hub_db):
-            hub_store._insert_events(hub_db.conn, hub_rows[i:i + batch_size])
-            hub_db.conn.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (hub_rows[i][2], origin))
+            hub_store._insert_events(hub_db.conn, hub_rows[i : i + batch_size])
+            hub_db.conn.execute(
+                "UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (hub_rows[i][2], origin)
+            )
     for events, values in pages:
         with store.write(kiosk_db):
             eventlog.apply_foreign_many(kiosk_db, events, values)
-            kiosk_db.conn.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", (events[-1].seq,))
+            kiosk_db.conn.execute(
+                "UPDATE sync_state SET pull_cursor = ? WHERE id = 1", (events[-1].seq,)
+            )
     elapsed = time.perf_counter() - started
     hub_db.close()
     kiosk_db.close()
@@ -204,9 +241,14 @@ def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dic
         for config, db in ((config_a, db_a), (config_b, db_b)):
             sync_client.enrol(db, config, url, hub_store.create_enrol_code(hub_db, "Bench"))
         hub_db.close()
-        rows = [tuple(r) for r in store.query(
-            db_a, "SELECT id, origin, seq, type, scope, payload, created_at FROM events "
-                  "WHERE scope <> 'private' ORDER BY seq")]
+        rows = [
+            tuple(r)
+            for r in store.query(
+                db_a,
+                "SELECT id, origin, seq, type, scope, payload, created_at FROM events "
+                "WHERE scope <> 'private' ORDER BY seq",
+            )
+        ]
         raw_seconds = raw_bulk_insert(rows, folder / "raw.sqlite3")
         multi_row_seconds = raw_bulk_insert(rows, folder / "raw-multi-row.sqlite3", multi_row=True)
         del rows
@@ -256,8 +298,10 @@ def main() -> None:
         _config, db = make_kiosk(template.parent, template.name, args.batch_size)
         record_events(db, args.events)
         db.close()
-        rounds = [one_round(template, folder / f"round-{n}", args.batch_size, args.events)
-                  for n in range(args.rounds)]
+        rounds = [
+            one_round(template, folder / f"round-{n}", args.batch_size, args.events)
+            for n in range(args.rounds)
+        ]
 
     def median(key: str) -> float:
         return round(statistics.median(r[key] for r in rounds), 2)

@@ -34,38 +34,61 @@ def timed(fn, rounds: int = ROUNDS) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        config = make_config({"storage": {"data_dir": folder},
-                              "vouchers": {"max_outstanding_count": 10_000,
-                                           "max_outstanding_amount": 1_000_000},
-                              "currency": {"credit_ceiling": 1_000_000,
-                                           "credit_floor": -1_000_000,
-                                           "max_exchange": 1_000_000}})
+        config = make_config(
+            {
+                "storage": {"data_dir": folder},
+                "vouchers": {"max_outstanding_count": 10_000, "max_outstanding_amount": 1_000_000},
+                "currency": {
+                    "credit_ceiling": 1_000_000,
+                    "credit_floor": -1_000_000,
+                    "max_exchange": 1_000_000,
+                },
+            }
+        )
         db = store.connect(config.database_path)
         issuer = residents.register(db, apartment="B-204", name="Jeanne Martin")
         bearer = residents.register(db, apartment="A-101", name="Paul Durand")
-        ledger.record_exchange(db, config, payer_id=bearer.id, payee_id=issuer.id,
-                               description="Avance", amount=ROUNDS * 1000 + 100_000)
+        ledger.record_exchange(
+            db,
+            config,
+            payer_id=bearer.id,
+            payee_id=issuer.id,
+            description="Avance",
+            amount=ROUNDS * 1000 + 100_000,
+        )
         issued = []
         for _ in range(ROUNDS // 50):
-            issued += vouchers.issue_vouchers(db, config, resident_id=issuer.id,
-                                              counts={1000: 50})
+            issued += vouchers.issue_vouchers(db, config, resident_id=issuer.id, counts={1000: 50})
         code = voucher_codes.read_code(issued[0].qr)
         public_key = keys.known_public_key(db, code.issuer_origin)
 
         decode = timed(lambda i: voucher_codes.read_code(issued[i].qr))
         verify = timed(lambda i: code.is_signed_by(public_key))
-        check = timed(lambda i: vouchers.check_redeemable(
-            db, config, vouchers.read_voucher(db, issued[i].qr)))
-        redeem = timed(lambda i: vouchers.redeem_voucher(db, config, issued[i].qr,
-                                                         resident_id=bearer.id))
-        exchange = timed(lambda i: ledger.record_exchange(
-            db, config, payer_id=bearer.id, payee_id=issuer.id, description="Courses",
-            amount=100))
+        check = timed(
+            lambda i: vouchers.check_redeemable(db, config, vouchers.read_voucher(db, issued[i].qr))
+        )
+        redeem = timed(
+            lambda i: vouchers.redeem_voucher(db, config, issued[i].qr, resident_id=bearer.id)
+        )
+        exchange = timed(
+            lambda i: ledger.record_exchange(
+                db,
+                config,
+                payer_id=bearer.id,
+                payee_id=issuer.id,
+                description="Courses",
+                amount=100,
+            )
+        )
         db.close()
     print(f"vouchers: {ROUNDS} rounds, median ms (ratio against a plain exchange)")
-    for name, value in [("decode QR", decode), ("verify signature", verify),
-                        ("check voucher", check), ("full redeem", redeem),
-                        ("plain exchange", exchange)]:
+    for name, value in [
+        ("decode QR", decode),
+        ("verify signature", verify),
+        ("check voucher", check),
+        ("full redeem", redeem),
+        ("plain exchange", exchange),
+    ]:
         print(f"  {name:18} {value:8.3f} ms   x{value / exchange:.2f}")
 
 

@@ -53,7 +53,9 @@ def may_raise(config: Config, resident: residents.Resident) -> bool:
     return resident.is_admin or config["community"]["residents_may_raise_alerts"]
 
 
-def raise_alert(db: Database, config: Config, *, raiser_id: str, kind: str | None, text: str | None) -> Alert:
+def raise_alert(
+    db: Database, config: Config, *, raiser_id: str, kind: str | None, text: str | None
+) -> Alert:
     """Record an alert and queue its one automatic print, in one transaction."""
     from printing import queue as print_queue
 
@@ -68,11 +70,20 @@ def raise_alert(db: Database, config: Config, *, raiser_id: str, kind: str | Non
     text = clean_text(text, maximum=TEXT_MAX, required=N_("Say in a few words what is happening."))
     gettext = i18n.gettext_for(config.language)
     with store.write(db):
-        event = store.record(db, "alert.raised", {"kind": kind, "text": text, "raised_by": raiser.id})
-        print_queue.enqueue(db, "alert", {
-            "kind_label": gettext(KINDS[kind]), "text": text, "raised_at": event.created_at,
-            "raised_by": raiser.name,
-        }, reference=f"alert-{event.reference}")
+        event = store.record(
+            db, "alert.raised", {"kind": kind, "text": text, "raised_by": raiser.id}
+        )
+        print_queue.enqueue(
+            db,
+            "alert",
+            {
+                "kind_label": gettext(KINDS[kind]),
+                "text": text,
+                "raised_at": event.created_at,
+                "raised_by": raiser.name,
+            },
+            reference=f"alert-{event.reference}",
+        )
     return get_alert(db, event.id)
 
 
@@ -83,7 +94,9 @@ def get_alert(db: Database, alert_id: str) -> Alert:
     return Alert.from_row(row)
 
 
-def resolve_alert(db: Database, alert_id: str, *, resolver_id: str, resolution: str | None = "") -> Alert:
+def resolve_alert(
+    db: Database, alert_id: str, *, resolver_id: str, resolution: str | None = ""
+) -> Alert:
     """An admin (or whoever raised it) says it is over: the banner goes away everywhere."""
     resolver = residents.get(db, resolver_id)
     resolution = clean_text(resolution, maximum=TEXT_MAX, required=None)
@@ -95,8 +108,11 @@ def resolve_alert(db: Database, alert_id: str, *, resolver_id: str, resolution: 
             raise AlertAlreadyResolved()
         if not resolver.is_admin and resolver.id != row["raised_by"]:
             raise PermissionDenied()
-        store.record(db, "alert.resolved", {"alert_id": row["id"], "resolved_by": resolver.id,
-                                            "resolution": resolution})
+        store.record(
+            db,
+            "alert.resolved",
+            {"alert_id": row["id"], "resolved_by": resolver.id, "resolution": resolution},
+        )
     return get_alert(db, alert_id)
 
 

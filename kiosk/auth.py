@@ -90,4 +90,7 @@ def unlock(db: Database, resident_id: str) -> None:
 
 
 def locked_residents(db: Database) -> list[Resident]:
-    return [Resident.from_row(row) for row in reads.locked_residents(db, clock.now().isoformat(timespec="seconds"))]
+    return [
+        Resident.from_row(row)
+        for row in reads.locked_residents(db, clock.now().isoformat(timespec="seconds"))
+    ]

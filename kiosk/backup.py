@@ -52,7 +52,8 @@ class RestoreRefused(BackupError):
         self.path = Path(path)
         self.problems = list(problems)
         super().__init__(
-            f"{self.path} cannot be restored: " + "; ".join(self.problems)
+            f"{self.path} cannot be restored: "
+            + "; ".join(self.problems)
             + ". The current database was not touched."
         )
 
@@ -110,7 +111,9 @@ def _free_name(dest_dir: Path, stamp: str) -> Path:
     return target
 
 
-def backup_database(db_path: str | Path, dest_dir: str | Path, *, now: datetime | None = None) -> Path:
+def backup_database(
+    db_path: str | Path, dest_dir: str | Path, *, now: datetime | None = None
+) -> Path:
     """Copy the live database at ``db_path`` into ``dest_dir``; returns the new file.
 
     The copy is a single-file database (journal mode DELETE) with mode 0600.
@@ -150,7 +153,9 @@ def check_integrity(path: str | Path) -> list[str]:
         rows = [row[0] for row in conn.execute("PRAGMA integrity_check")]
         if rows != ["ok"]:
             return [f"integrity check: {row}" for row in rows[:20]]
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
     except sqlite3.DatabaseError as exc:
         return [f"not a readable SQLite database ({exc})"]
     finally:
@@ -248,7 +253,11 @@ def copy_to_usb(
             continue
         problems = check_integrity(target)
         if problems:
-            log.error("Backup copy on USB stick %s is damaged (%s); removed it", target, "; ".join(problems))
+            log.error(
+                "Backup copy on USB stick %s is damaged (%s); removed it",
+                target,
+                "; ".join(problems),
+            )
             target.unlink(missing_ok=True)
             continue
         rotate_backups(folder, daily=daily, weekly=weekly)
@@ -261,7 +270,9 @@ def _sidecars(db_path: Path) -> list[tuple[Path, str]]:
     return [(db_path, ""), (Path(f"{db_path}-wal"), "-wal"), (Path(f"{db_path}-shm"), "-shm")]
 
 
-def restore_database(backup_file: str | Path, db_path: str | Path, *, now: datetime | None = None) -> Path | None:
+def restore_database(
+    backup_file: str | Path, db_path: str | Path, *, now: datetime | None = None
+) -> Path | None:
     """Replace the database at ``db_path`` with ``backup_file``; the kiosk must be stopped.
 
     Refuses (``RestoreRefused``) a damaged file or one that is not a kiosk database, before
@@ -343,7 +354,12 @@ def nightly_backup(config: Config, *, now: datetime | None = None) -> Path:
     if problems:
         damaged = path.with_name(path.name + ".damaged")
         os.replace(path, damaged)
-        log.error("Backup %s failed its integrity check (%s); kept as %s", path, "; ".join(problems), damaged)
+        log.error(
+            "Backup %s failed its integrity check (%s); kept as %s",
+            path,
+            "; ".join(problems),
+            damaged,
+        )
         raise DatabaseDamaged(damaged, problems)
     size_kb = path.stat().st_size // 1024
     log.info("Backup written and checked: %s (%d kB)", path, size_kb)
@@ -353,7 +369,10 @@ def nightly_backup(config: Config, *, now: datetime | None = None) -> Path:
     if settings["usb_copy"]:
         copies = copy_to_usb(path, daily=settings["keep_daily"], weekly=settings["keep_weekly"])
         if not copies:
-            log.info("No USB stick with a %s folder is mounted; backup kept on the kiosk only", USB_FOLDER)
+            log.info(
+                "No USB stick with a %s folder is mounted; backup kept on the kiosk only",
+                USB_FOLDER,
+            )
     return path
 
 

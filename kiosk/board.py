@@ -86,7 +86,11 @@ class Post:
 
     @classmethod
     def from_row(cls, row, *, today: str, own_building: str) -> Post:
-        values = {name: row[name] for name in cls.__dataclass_fields__ if name not in ("active", "is_remote")}
+        values = {
+            name: row[name]
+            for name in cls.__dataclass_fields__
+            if name not in ("active", "is_remote")
+        }
         active = row["withdrawn_at"] is None and (row["ends_on"] is None or row["ends_on"] >= today)
         return cls(**values, active=active, is_remote=row["building"] != own_building)
 
@@ -127,8 +131,9 @@ def categories(config: Config) -> dict[str, str]:
     return {key: CATEGORIES[key] for key in config["board"]["categories"]}
 
 
-def _clean_text(text: str | None, *, maximum: int, required: str | None, too_long: str,
-                single_line: bool) -> str:
+def _clean_text(
+    text: str | None, *, maximum: int, required: str | None, too_long: str, single_line: bool
+) -> str:
     value = unicodedata.normalize("NFC", text or "")
     if single_line:
         value = " ".join(value.split())
@@ -145,8 +150,13 @@ def _clean_text(text: str | None, *, maximum: int, required: str | None, too_lon
 
 
 def clean_title(text: str | None) -> str:
-    return _clean_text(text, maximum=TITLE_MAX, required=N_("Give your post a title."),
-                       too_long=N_("A title is at most %(max)d characters."), single_line=True)
+    return _clean_text(
+        text,
+        maximum=TITLE_MAX,
+        required=N_("Give your post a title."),
+        too_long=N_("A title is at most %(max)d characters."),
+        single_line=True,
+    )
 
 
 def _choice(value: str | None, allowed, message: str) -> str:
@@ -162,12 +172,14 @@ def parse_price(config: Config, mode: str | None, text: str | None) -> tuple[str
         return mode, None
     amount = parse_amount(text)
     if amount > config.amount("max_exchange"):
-        raise InvalidInput(N_("A price is at most %(max)d CEEC."), max=config["currency"]["max_exchange"])
+        raise InvalidInput(
+            N_("A price is at most %(max)d CEEC."), max=config["currency"]["max_exchange"]
+        )
     return mode, amount
 
 
 def end_date(config: Config, days: str | int | None) -> date | None:
-    """"in N days" from the board's buttons; empty means no end."""
+    """ "in N days" from the board's buttons; empty means no end."""
     if days is None or str(days).strip() in ("", "none"):
         return None
     try:
@@ -203,19 +215,31 @@ def publish(
     """Put an offer or a request on the board (for ``poster_id``, entered by ``posted_by``)."""
     direction = _choice(direction, DIRECTIONS, N_("Say whether you offer or look for something."))
     kind = _choice(kind, KINDS, N_("Choose what kind of post it is."))
-    category = _choice(category, config["board"]["categories"], N_("Choose a category from the list."))
+    category = _choice(
+        category, config["board"]["categories"], N_("Choose a category from the list.")
+    )
     title = clean_title(title)
-    description = _clean_text(description, maximum=DESCRIPTION_MAX, required=None,
-                              too_long=N_("A description is at most %(max)d characters."),
-                              single_line=False)
-    availability = _clean_text(availability, maximum=AVAILABILITY_MAX, required=None,
-                               too_long=N_("Availability is at most %(max)d characters."),
-                               single_line=True)
+    description = _clean_text(
+        description,
+        maximum=DESCRIPTION_MAX,
+        required=None,
+        too_long=N_("A description is at most %(max)d characters."),
+        single_line=False,
+    )
+    availability = _clean_text(
+        availability,
+        maximum=AVAILABILITY_MAX,
+        required=None,
+        too_long=N_("Availability is at most %(max)d characters."),
+        single_line=True,
+    )
     price_mode = _choice(price_mode, PRICE_MODES, N_("Choose a price: per hour, fixed, or free."))
     if price_mode == "free":
         price = None
     elif price is None or price <= 0 or price > config.amount("max_exchange"):
-        raise InvalidInput(N_("A price is at most %(max)d CEEC."), max=config["currency"]["max_exchange"])
+        raise InvalidInput(
+            N_("A price is at most %(max)d CEEC."), max=config["currency"]["max_exchange"]
+        )
     if ends_on is not None and ends_on < today(config):
         raise EndDateInPast()
     poster = get_resident(db, poster_id)
@@ -232,13 +256,20 @@ def publish(
             db,
             "board.post_published_network" if network else "board.post_published",
             {
-                "direction": direction, "kind": kind, "category": category, "title": title,
-                "description": description, "availability": availability,
-                "price_mode": price_mode, "price": price,
+                "direction": direction,
+                "kind": kind,
+                "category": category,
+                "title": title,
+                "description": description,
+                "availability": availability,
+                "price_mode": price_mode,
+                "price": price,
                 "ends_on": ends_on.isoformat() if ends_on else None,
-                "poster_id": poster.id, "poster_name": poster.name,
+                "poster_id": poster.id,
+                "poster_name": poster.name,
                 "poster_apartment": poster.apartment,
-                "building": config["building"]["name"], "posted_by": posted_by,
+                "building": config["building"]["name"],
+                "posted_by": posted_by,
             },
         )
     return get_post(db, config, event.id)
@@ -248,7 +279,9 @@ def get_post(db: Database, config: Config, post_id: str) -> Post:
     row = board_reads.post(db, post_id or "")
     if row is None:
         raise PostNotFound()
-    return Post.from_row(row, today=today(config).isoformat(), own_building=config["building"]["name"])
+    return Post.from_row(
+        row, today=today(config).isoformat(), own_building=config["building"]["name"]
+    )
 
 
 def withdraw(db: Database, config: Config, post_id: str, *, actor: Resident) -> Post:
@@ -295,24 +328,37 @@ def browse(
     category = category if category in CATEGORIES else None
     day = today(config).isoformat()
     rows = board_reads.active_posts(
-        db, today=day, direction=direction, kind=kind, category=category,
-        match=search_query(text), limit=size + 1, offset=(page - 1) * size,
+        db,
+        today=day,
+        direction=direction,
+        kind=kind,
+        category=category,
+        match=search_query(text),
+        limit=size + 1,
+        offset=(page - 1) * size,
     )
     own = config["building"]["name"]
     posts = [Post.from_row(row, today=day, own_building=own) for row in rows[:size]]
-    return BoardPage(posts=posts, page=page, has_next=len(rows) > size, query=(text or "")[:SEARCH_MAX])
+    return BoardPage(
+        posts=posts, page=page, has_next=len(rows) > size, query=(text or "")[:SEARCH_MAX]
+    )
 
 
 def posts_of(db: Database, config: Config, resident_id: str) -> list[Post]:
     day, own = today(config).isoformat(), config["building"]["name"]
-    return [Post.from_row(row, today=day, own_building=own) for row in board_reads.posts_of(db, resident_id)]
+    return [
+        Post.from_row(row, today=day, own_building=own)
+        for row in board_reads.posts_of(db, resident_id)
+    ]
 
 
 # --------------------------------------------------------------------------- answers
 
 
-def answer(db: Database, config: Config, post_id: str, *, sender: Resident, body: str = "") -> Message:
-    """"I'm interested": a message for the poster, shown at their next login."""
+def answer(
+    db: Database, config: Config, post_id: str, *, sender: Resident, body: str = ""
+) -> Message:
+    """ "I'm interested": a message for the poster, shown at their next login."""
     post = get_post(db, config, post_id)
     if post.is_remote:
         raise RemotePost(building=post.building)
@@ -322,12 +368,23 @@ def answer(db: Database, config: Config, post_id: str, *, sender: Resident, body
         raise OwnPost()
     if sender.status != "verified":
         raise ResidentNotActive(name=sender.name, status=sender.status)
-    body = _clean_text(body, maximum=MESSAGE_MAX, required=None,
-                       too_long=N_("A message is at most %(max)d characters."), single_line=False)
+    body = _clean_text(
+        body,
+        maximum=MESSAGE_MAX,
+        required=None,
+        too_long=N_("A message is at most %(max)d characters."),
+        single_line=False,
+    )
     with store.write(db):
         event = store.record(
-            db, "board.message_sent",
-            {"post_id": post.id, "sender_id": sender.id, "recipient_id": post.poster_id, "body": body},
+            db,
+            "board.message_sent",
+            {
+                "post_id": post.id,
+                "sender_id": sender.id,
+                "recipient_id": post.poster_id,
+                "body": body,
+            },
         )
     return get_message(db, event.id)
 
@@ -352,11 +409,15 @@ def mark_read(db: Database, resident_id: str) -> int:
     with store.write(db):
         ids = board_reads.unread_message_ids(db, resident_id)
         if ids:
-            store.record(db, "board.messages_read", {"resident_id": resident_id, "message_ids": ids})
+            store.record(
+                db, "board.messages_read", {"resident_id": resident_id, "message_ids": ids}
+            )
     return len(ids)
 
 
-def queue_message_print(db: Database, config: Config, message_id: str, *, resident: Resident) -> int:
+def queue_message_print(
+    db: Database, config: Config, message_id: str, *, resident: Resident
+) -> int:
     """Print a message (for its recipient or sender, or an admin)."""
     from printing import queue as print_queue
 
@@ -372,7 +433,9 @@ def queue_message_print(db: Database, config: Config, message_id: str, *, reside
         "created_at": message.created_at,
     }
     with store.write(db):
-        return print_queue.enqueue(db, "board_message", payload, reference=f"message-{message.id[:8]}")
+        return print_queue.enqueue(
+            db, "board_message", payload, reference=f"message-{message.id[:8]}"
+        )
 
 
 # --------------------------------------------------------------------------- super neighbours
@@ -387,8 +450,11 @@ def set_helper(db: Database, *, admin: Resident, resident_id: str, enabled: bool
     get_resident(db, resident_id)
     with store.write(db):
         if board_reads.is_helper(db, resident_id) != enabled:
-            store.record(db, "board.helper_set",
-                         {"resident_id": resident_id, "enabled": enabled, "granted_by": admin.id})
+            store.record(
+                db,
+                "board.helper_set",
+                {"resident_id": resident_id, "enabled": enabled, "granted_by": admin.id},
+            )
 
 
 def helper_ids(db: Database) -> set[str]:

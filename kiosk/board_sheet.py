@@ -29,7 +29,8 @@ def sheet_payload(db: Database, config: Config) -> dict:
         return [
             {
                 "title": row["title"],
-                "apartment": row["apartment"] if row["building"] == own
+                "apartment": row["apartment"]
+                if row["building"] == own
                 else f"{row['apartment']}, {row['building']}",
                 "name": row["name"],
                 "category_label": gettext(CATEGORIES.get(row["category"], CATEGORIES["other"])),
@@ -51,7 +52,9 @@ def queue_board_sheet(db: Database, config: Config) -> int:
 
     with store.write(db):
         payload = sheet_payload(db, config)
-        return print_queue.enqueue(db, "board_sheet", payload, reference=f"board-{payload['week_of']}")
+        return print_queue.enqueue(
+            db, "board_sheet", payload, reference=f"board-{payload['week_of']}"
+        )
 
 
 def schedule(scheduler, config: Config) -> None:
@@ -61,8 +64,11 @@ def schedule(scheduler, config: Config) -> None:
         return
 
     def job() -> None:
-        db = store.connect(config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"],
-                           migrate=False)
+        db = store.connect(
+            config.database_path,
+            busy_timeout_ms=config["storage"]["busy_timeout_ms"],
+            migrate=False,
+        )
         try:
             queue_board_sheet(db, config)
         except Exception:  # a scheduler thread must not die; the next week tries again
@@ -71,7 +77,14 @@ def schedule(scheduler, config: Config) -> None:
             db.close()
 
     scheduler.add_job(
-        job, "cron", day_of_week=day, hour=config["board"]["sheet_hour"], minute=5,
-        timezone=config.timezone, id="weekly-board-sheet", replace_existing=True,
-        misfire_grace_time=6 * 3600, coalesce=True,
+        job,
+        "cron",
+        day_of_week=day,
+        hour=config["board"]["sheet_hour"],
+        minute=5,
+        timezone=config.timezone,
+        id="weekly-board-sheet",
+        replace_existing=True,
+        misfire_grace_time=6 * 3600,
+        coalesce=True,
     )

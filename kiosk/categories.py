@@ -18,4 +18,3 @@ CATEGORIES: dict[str, str] = {
     "transport": N_("Transport"),
     "other": N_("Other"),
 }
-

@@ -74,7 +74,9 @@ def _config(ctx: click.Context) -> Config:
 @main.command()
 @click.option("--admin-apartment", help="Apartment of the first administrator, e.g. A-001.")
 @click.option("--admin-name", help="Name of the first administrator.")
-@click.option("--admin-pin", help="PIN of the first administrator (4 to 6 digits); asked if missing.")
+@click.option(
+    "--admin-pin", help="PIN of the first administrator (4 to 6 digits); asked if missing."
+)
 @click.pass_context
 def init(ctx, admin_apartment, admin_name, admin_pin):
     """Create the database, the secret key and (optionally) the first administrator.
@@ -99,15 +101,24 @@ def init(ctx, admin_apartment, admin_name, admin_pin):
     click.echo(f"Signing key: {keys.key_path(config)}")
     if admin_apartment and admin_name:
         if admin_pin is None:
-            admin_pin = click.prompt("PIN (4 to 6 digits)", hide_input=True, confirmation_prompt=True)
+            admin_pin = click.prompt(
+                "PIN (4 to 6 digits)", hide_input=True, confirmation_prompt=True
+            )
         admin = residents.register(
-            db, apartment=admin_apartment, name=admin_name, pin=admin_pin, role="admin", status="verified"
+            db,
+            apartment=admin_apartment,
+            name=admin_name,
+            pin=admin_pin,
+            role="admin",
+            status="verified",
         )
         click.echo(f"Administrator added: {admin.name} ({admin.apartment})")
 
 
 @main.command()
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has residents.")
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing when the database already has residents."
+)
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed of the demo.")
 @click.pass_context
 def demo(ctx, if_empty, seed):

@@ -39,7 +39,9 @@ def take_backup(config: Config, to: Path | None = None) -> Path:
     """Back up the database into ``to`` (default: the backup folder) and check the copy."""
     db_path = config.database_path
     if not db_path.exists():
-        raise click.ClickException(f"There is no database at {db_path} yet: run `kiosk init` first.")
+        raise click.ClickException(
+            f"There is no database at {db_path} yet: run `kiosk init` first."
+        )
     dest = to or backup.backup_dir(config)
     try:
         path = backup.backup_database(db_path, dest)
@@ -81,7 +83,9 @@ def pending_migrations(db_path: Path) -> list[str]:
         conn.close()
 
 
-def check_database(config: Config, *, try_migrations: bool = False, migrate: bool = False) -> list[str]:
+def check_database(
+    config: Config, *, try_migrations: bool = False, migrate: bool = False
+) -> list[str]:
     """Check the database; optionally rehearse pending migrations on a copy, or apply them.
 
     Returns the report lines; raises ``click.ClickException`` saying what to do on a problem.
@@ -90,14 +94,19 @@ def check_database(config: Config, *, try_migrations: bool = False, migrate: boo
 
     db_path = config.database_path
     if not db_path.exists():
-        raise click.ClickException(f"There is no database at {db_path}: run `kiosk init` to create it.")
+        raise click.ClickException(
+            f"There is no database at {db_path}: run `kiosk init` to create it."
+        )
     problems = backup.check_integrity(db_path)
     if problems:
-        raise click.ClickException(backup.what_to_do_when_damaged(config, backup.DatabaseDamaged(db_path, problems)))
+        raise click.ClickException(
+            backup.what_to_do_when_damaged(config, backup.DatabaseDamaged(db_path, problems))
+        )
     report = [f"Database {db_path} ({_size(db_path)}): integrity ok."]
     pending = pending_migrations(db_path)
     report.append(
-        f"Schema: {len(pending)} migration(s) to apply: {', '.join(pending)}." if pending
+        f"Schema: {len(pending)} migration(s) to apply: {', '.join(pending)}."
+        if pending
         else "Schema: up to date."
     )
     if try_migrations and pending:
@@ -119,7 +128,9 @@ def check_database(config: Config, *, try_migrations: bool = False, migrate: boo
         report.append("Migrations rehearsed on a copy: ok.")
     if migrate and pending:
         try:
-            store.connect(db_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"]).conn.close()
+            store.connect(
+                db_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"]
+            ).conn.close()
         except Exception as exc:
             raise click.ClickException(
                 f"A migration failed on {db_path}: {exc}. Restore the backup taken before the "
@@ -130,8 +141,13 @@ def check_database(config: Config, *, try_migrations: bool = False, migrate: boo
 
 
 @click.command("backup")
-@click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder to write the backup to (default: [backup] dir).")
+@click.option(
+    "--to",
+    "to",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder to write the backup to (default: [backup] dir).",
+)
 @click.pass_context
 def backup_command(ctx: click.Context, to: Path | None) -> None:
     """Back up the database now, while the kiosk keeps running, and check the copy.
@@ -205,8 +221,11 @@ def catch_up_with_hub(config: Config, backup_name: str) -> None:
 
 
 @click.command("check-db")
-@click.option("--try-migrations", is_flag=True,
-              help="Also apply this version's pending migrations to a temporary copy.")
+@click.option(
+    "--try-migrations",
+    is_flag=True,
+    help="Also apply this version's pending migrations to a temporary copy.",
+)
 @click.option("--migrate", is_flag=True, help="Apply pending migrations to the database.")
 @click.pass_context
 def check_db_command(ctx: click.Context, try_migrations: bool, migrate: bool) -> None:

@@ -33,7 +33,9 @@ class VoucherNotVerified(KioskError):
 
 
 class SameApartmentVouch(KioskError):
-    msgid = N_("A neighbour from the same apartment (%(apartment)s) cannot vouch: ask someone from another apartment.")
+    msgid = N_(
+        "A neighbour from the same apartment (%(apartment)s) cannot vouch: ask someone from another apartment."
+    )
 
 
 class WrongMailboxCode(KioskError):
@@ -41,7 +43,9 @@ class WrongMailboxCode(KioskError):
 
 
 class MailboxCodeUnusable(KioskError):
-    msgid = N_("There is no valid code for apartment %(apartment)s: it expired, was already used or was tried too many times. Ask the kiosk volunteer for a new slip.")
+    msgid = N_(
+        "There is no valid code for apartment %(apartment)s: it expired, was already used or was tried too many times. Ask the kiosk volunteer for a new slip."
+    )
 
 
 class ProofMissing(KioskError):
@@ -65,7 +69,9 @@ class RemoteNotice(KioskError):
 
 
 class AlertNotAllowed(KioskError):
-    msgid = N_("Only a kiosk administrator can raise an urgent alert here. Call one, or the emergency services: 112.")
+    msgid = N_(
+        "Only a kiosk administrator can raise an urgent alert here. Call one, or the emergency services: 112."
+    )
 
 
 class AlertNotFound(KioskError):
@@ -93,7 +99,9 @@ class PollClosed(KioskError):
 
 
 class SameVoteAgain(KioskError):
-    msgid = N_("You have already voted for this answer. You may choose another one until the poll closes.")
+    msgid = N_(
+        "You have already voted for this answer. You may choose another one until the poll closes."
+    )
 
 
 class UnknownOption(KioskError):

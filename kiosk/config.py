@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 def default_data_dir() -> Path:
     """Where the kiosk keeps its database, secret key and previews when no config says."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
     return Path(base) / "building-kiosk"
 
 
@@ -104,8 +106,18 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "board": {
         "categories": [  # keys of kiosk/categories.py offered on the board, in this order
-            "diy", "sewing", "haircut", "school", "moving", "computer", "childcare", "pets",
-            "plants", "cooking", "transport", "other",
+            "diy",
+            "sewing",
+            "haircut",
+            "school",
+            "moving",
+            "computer",
+            "childcare",
+            "pets",
+            "plants",
+            "cooking",
+            "transport",
+            "other",
         ],
         "page_size": 8,  # posts per page of the board
         "request_expiry_days": 14,  # a payment request not answered by then expires
@@ -199,13 +211,17 @@ def _check_type(section: str, key: str, value: Any, default: Any) -> Any:
             raise ConfigError(f"{where} must be a text in quotes, not {value!r}")
     elif isinstance(default, list) and default and isinstance(default[0], str):
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ConfigError(f"{where} must be a list of texts in quotes, e.g. [\"diy\", \"other\"], not {value!r}")
+            raise ConfigError(
+                f'{where} must be a list of texts in quotes, e.g. ["diy", "other"], not {value!r}'
+            )
         value = list(value)
     elif isinstance(default, list):
         if not isinstance(value, list) or not all(
             isinstance(item, int) and not isinstance(item, bool) for item in value
         ):
-            raise ConfigError(f"{where} must be a list of whole numbers, e.g. [5, 10, 20], not {value!r}")
+            raise ConfigError(
+                f"{where} must be a list of whole numbers, e.g. [5, 10, 20], not {value!r}"
+            )
         value = list(value)
     return value
 
@@ -213,15 +229,21 @@ def _check_type(section: str, key: str, value: Any, default: Any) -> Any:
 def _validate(values: dict[str, dict[str, Any]]) -> None:
     kiosk = values["kiosk"]
     if kiosk["language"] not in LANGUAGES:
-        raise ConfigError(f"[kiosk] language must be one of {', '.join(LANGUAGES)}, not {kiosk['language']!r}")
+        raise ConfigError(
+            f"[kiosk] language must be one of {', '.join(LANGUAGES)}, not {kiosk['language']!r}"
+        )
     try:
         ZoneInfo(kiosk["timezone"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"[kiosk] timezone {kiosk['timezone']!r} is not a known time zone (e.g. Europe/Paris)") from exc
+        raise ConfigError(
+            f"[kiosk] timezone {kiosk['timezone']!r} is not a known time zone (e.g. Europe/Paris)"
+        ) from exc
     if kiosk["idle_timeout_seconds"] < 20:
         raise ConfigError("[kiosk] idle_timeout_seconds must be at least 20")
     if not 5 <= kiosk["idle_warning_seconds"] < kiosk["idle_timeout_seconds"]:
-        raise ConfigError("[kiosk] idle_warning_seconds must be at least 5 and below idle_timeout_seconds")
+        raise ConfigError(
+            "[kiosk] idle_warning_seconds must be at least 5 and below idle_timeout_seconds"
+        )
     if not 1 <= kiosk["port"] <= 65535:
         raise ConfigError("[kiosk] port must be between 1 and 65535")
     cur = values["currency"]
@@ -242,7 +264,9 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
         raise ConfigError("[receipts] copies must be 1 or 2")
     printer = values["printer"]
     if printer["kind"] not in PRINTER_KINDS:
-        raise ConfigError(f"[printer] kind must be one of {', '.join(PRINTER_KINDS)}, not {printer['kind']!r}")
+        raise ConfigError(
+            f"[printer] kind must be one of {', '.join(PRINTER_KINDS)}, not {printer['kind']!r}"
+        )
     if printer["paper_width_mm"] not in (58, 80):
         raise ConfigError("[printer] paper_width_mm must be 58 or 80")
     if printer["timeout_seconds"] <= 0:
@@ -264,7 +288,9 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
     if sync["timeout_seconds"] <= 0 or sync["backoff_max_seconds"] <= 0:
         raise ConfigError("[sync] timeout_seconds and backoff_max_seconds must be above 0")
     if sync["voucher_conflict_policy"] not in SYNC_CONFLICT_POLICIES:
-        raise ConfigError(f"[sync] voucher_conflict_policy must be one of {', '.join(SYNC_CONFLICT_POLICIES)}")
+        raise ConfigError(
+            f"[sync] voucher_conflict_policy must be one of {', '.join(SYNC_CONFLICT_POLICIES)}"
+        )
     if not 1 <= sync["hub_port"] <= 65535:
         raise ConfigError("[sync] hub_port must be between 1 and 65535")
     _validate_vouchers(values["vouchers"])
@@ -283,7 +309,9 @@ VOUCHER_POLICIES = ("issuer", "common_fund")
 def _validate_vouchers(vouchers: dict[str, Any]) -> None:
     values = vouchers["denominations"]
     if not values or len(values) > 6 or len(set(values)) != len(values):
-        raise ConfigError("[vouchers] denominations must list 1 to 6 different values, e.g. [5, 10, 20]")
+        raise ConfigError(
+            "[vouchers] denominations must list 1 to 6 different values, e.g. [5, 10, 20]"
+        )
     if not all(1 <= value <= 1000 for value in values):
         raise ConfigError("[vouchers] denominations must be between 1 and 1000 CEEC")
     if vouchers["validity_days"] < 1:
@@ -317,7 +345,9 @@ def _validate_board(board: dict[str, Any]) -> None:
     if board["request_expiry_days"] < 1:
         raise ConfigError("[board] request_expiry_days must be at least 1")
     if board["sheet_day"] and board["sheet_day"] not in SHEET_DAYS:
-        raise ConfigError(f"[board] sheet_day must be one of {', '.join(SHEET_DAYS)} or \"\" (no sheet)")
+        raise ConfigError(
+            f'[board] sheet_day must be one of {", ".join(SHEET_DAYS)} or "" (no sheet)'
+        )
     if not 0 <= board["sheet_hour"] <= 23:
         raise ConfigError("[board] sheet_hour must be between 0 and 23")
     if not 1 <= board["sheet_max_posts"] <= 100:
@@ -341,10 +371,14 @@ def _validate_community(community: dict[str, Any]) -> None:
     if not 3 <= community["idle_rotate_seconds"] <= 120:
         raise ConfigError("[community] idle_rotate_seconds must be between 3 and 120")
     if community["moving_out_settlement"] not in SETTLEMENTS:
-        raise ConfigError(f"[community] moving_out_settlement must be one of {', '.join(SETTLEMENTS)}")
+        raise ConfigError(
+            f"[community] moving_out_settlement must be one of {', '.join(SETTLEMENTS)}"
+        )
 
 
-def make_config(overrides: dict[str, dict[str, Any]] | None = None, source: str | None = None) -> Config:
+def make_config(
+    overrides: dict[str, dict[str, Any]] | None = None, source: str | None = None
+) -> Config:
     """Defaults merged with ``overrides`` (a parsed TOML document), checked key by key."""
     values = copy.deepcopy(DEFAULTS)
     for section, keys in (overrides or {}).items():

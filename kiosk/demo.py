@@ -70,13 +70,17 @@ EXCHANGES = [
 ]
 
 
-def populate(db: Database, config: Config, *, seed: int = 2026, exchanges: int = 120) -> dict[str, int]:
+def populate(
+    db: Database, config: Config, *, seed: int = 2026, exchanges: int = 120
+) -> dict[str, int]:
     rng = random.Random(seed)
     people: list[residents.Resident] = []
     for apartment, names in HOUSEHOLDS:
         for name in names:
             role = "admin" if (apartment, name) == ("A-001", "Claire Petit") else "resident"
-            people.append(residents.register(db, apartment=apartment, name=name, pin=DEMO_PIN, role=role))
+            people.append(
+                residents.register(db, apartment=apartment, name=name, pin=DEMO_PIN, role=role)
+            )
     days_back = 120
     recorded = 0
     try:

@@ -84,7 +84,9 @@ class AlreadyReversed(KioskError):
 
 
 class NotReversible(KioskError):
-    msgid = N_("Only an exchange can be reversed: record a new exchange instead, or cancel a voucher from the vouchers page.")
+    msgid = N_(
+        "Only an exchange can be reversed: record a new exchange instead, or cancel a voucher from the vouchers page."
+    )
 
 
 class PermissionDenied(KioskError):
@@ -98,4 +100,6 @@ class SelfDemotion(KioskError):
 class NotVerified(KioskError):
     """A pending (or suspended, moved-out) resident tried something only verified ones may do."""
 
-    msgid = N_("Your account is not verified yet: you can look around, but not exchange, post, vote or vouch. Ask two neighbours to vouch for you, or the kiosk volunteer.")
+    msgid = N_(
+        "Your account is not verified yet: you can look around, but not exchange, post, vote or vouch. Ask two neighbours to vouch for you, or the kiosk volunteer."
+    )

@@ -86,9 +86,25 @@ def residents_csv(db: Database, config: Config) -> str:
     )
     return _csv(
         config,
-        ["apartment", "name", "role", "status", f"balance_{config['currency']['name']}", "registered_at"],
-        ([r["apartment"], r["name"], r["role"], r["status"], _amount(config, r["balance"]),
-          _local(config, r["created_at"])] for r in rows),
+        [
+            "apartment",
+            "name",
+            "role",
+            "status",
+            f"balance_{config['currency']['name']}",
+            "registered_at",
+        ],
+        (
+            [
+                r["apartment"],
+                r["name"],
+                r["role"],
+                r["status"],
+                _amount(config, r["balance"]),
+                _local(config, r["created_at"]),
+            ]
+            for r in rows
+        ),
     )
 
 
@@ -108,11 +124,37 @@ def transfers_csv(db: Database, config: Config, period: Period) -> str:
     )
     return _csv(
         config,
-        ["reference", "date", "kind", "from_account", "from_name", "to_account", "to_name",
-         f"amount_{config['currency']['name']}", "minutes", "category", "description", "reverses"],
-        ([r["reference"], _local(config, r["created_at"]), r["kind"], r["debit_label"], r["payer_name"] or "",
-          r["credit_label"], r["payee_name"] or "", _amount(config, r["amount"]), r["minutes"] or "",
-          r["category"], r["description"], r["reverses_reference"] or ""] for r in rows),
+        [
+            "reference",
+            "date",
+            "kind",
+            "from_account",
+            "from_name",
+            "to_account",
+            "to_name",
+            f"amount_{config['currency']['name']}",
+            "minutes",
+            "category",
+            "description",
+            "reverses",
+        ],
+        (
+            [
+                r["reference"],
+                _local(config, r["created_at"]),
+                r["kind"],
+                r["debit_label"],
+                r["payer_name"] or "",
+                r["credit_label"],
+                r["payee_name"] or "",
+                _amount(config, r["amount"]),
+                r["minutes"] or "",
+                r["category"],
+                r["description"],
+                r["reverses_reference"] or "",
+            ]
+            for r in rows
+        ),
     )
 
 
@@ -136,7 +178,13 @@ def vouchers_csv(db: Database, config: Config, period: Period) -> str:
     return _csv(
         config,
         columns,
-        ([_amount(config, r[c]) if c == "amount" else (r[c] if r[c] is not None else "") for c in columns] for r in rows),
+        (
+            [
+                _amount(config, r[c]) if c == "amount" else (r[c] if r[c] is not None else "")
+                for c in columns
+            ]
+            for r in rows
+        ),
     )
 
 
@@ -145,7 +193,12 @@ def months_with_transfers(db: Database, config: Config) -> list[str]:
     if first is None:
         today = datetime.now(config.timezone).strftime("%Y-%m")
         return [today]
-    start = datetime.fromisoformat(first.replace("Z", "+00:00")).astimezone(config.timezone).date().replace(day=1)
+    start = (
+        datetime.fromisoformat(first.replace("Z", "+00:00"))
+        .astimezone(config.timezone)
+        .date()
+        .replace(day=1)
+    )
     today = datetime.now(config.timezone).date().replace(day=1)
     months = []
     cursor = start

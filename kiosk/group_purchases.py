@@ -46,7 +46,11 @@ from .residents import get as get_resident
 from .store import project_reads as preads
 from .store import reads
 
-FEE_KINDS = {"none": N_("no fee"), "per_participant": N_("per participant"), "fixed": N_("fixed, shared")}
+FEE_KINDS = {
+    "none": N_("no fee"),
+    "per_participant": N_("per participant"),
+    "fixed": N_("fixed, shared"),
+}
 
 MAX_PRODUCTS = 12
 MAX_PRICE = 100_000_00  # cents
@@ -123,8 +127,16 @@ def _clean_words(text: str | None, *, maximum: int, empty: str) -> str:
 
 
 def _product(row, ordered: int) -> Product:
-    return Product(row["id"], row["name"], row["unit"], row["unit_price"], bool(row["whole_units"]),
-                   row["stock_limit"], row["retail_price"], ordered)
+    return Product(
+        row["id"],
+        row["name"],
+        row["unit"],
+        row["unit_price"],
+        bool(row["whole_units"]),
+        row["stock_limit"],
+        row["retail_price"],
+        ordered,
+    )
 
 
 def _load(db: Database, project_id: str) -> Purchase:
@@ -132,15 +144,29 @@ def _load(db: Database, project_id: str) -> Purchase:
     if row is None:
         raise NotAPurchase()
     project = get_project(db, project_id)
-    products = [_product(p, preads.ordered_quantity(db, p["id"])) for p in preads.products(db, project_id)]
+    products = [
+        _product(p, preads.ordered_quantity(db, p["id"])) for p in preads.products(db, project_id)
+    ]
     return Purchase(
-        project_id=project_id, title=project.title, organiser_id=row["organiser_id"],
-        organiser_name=row["organiser_name"], organiser_apartment=row["organiser_apartment"],
-        organiser_account=row["organiser_account"], supplier=row["supplier"], deadline=row["deadline"],
-        pickup_place=row["pickup_place"], pickup_at=row["pickup_at"], minimum_total=row["minimum_total"],
-        minimum_quantity=row["minimum_quantity"], fee_kind=row["fee_kind"], fee_amount=row["fee_amount"],
-        state=row["state"], closed_at=row["closed_at"], order_total=row["order_total"],
-        distributed_at=row["distributed_at"], products=products,
+        project_id=project_id,
+        title=project.title,
+        organiser_id=row["organiser_id"],
+        organiser_name=row["organiser_name"],
+        organiser_apartment=row["organiser_apartment"],
+        organiser_account=row["organiser_account"],
+        supplier=row["supplier"],
+        deadline=row["deadline"],
+        pickup_place=row["pickup_place"],
+        pickup_at=row["pickup_at"],
+        minimum_total=row["minimum_total"],
+        minimum_quantity=row["minimum_quantity"],
+        fee_kind=row["fee_kind"],
+        fee_amount=row["fee_amount"],
+        state=row["state"],
+        closed_at=row["closed_at"],
+        order_total=row["order_total"],
+        distributed_at=row["distributed_at"],
+        products=products,
     )
 
 
@@ -160,15 +186,20 @@ def has_purchase(db: Database, project_id: str) -> bool:
 
 def order_of(db: Database, project_id: str, resident_id: str) -> dict[str, int]:
     """{product_id: thousandths} of a resident's current order."""
-    return {row["product_id"]: row["quantity"] for row in preads.order_lines(db, project_id)
-            if row["resident_id"] == resident_id}
+    return {
+        row["product_id"]: row["quantity"]
+        for row in preads.order_lines(db, project_id)
+        if row["resident_id"] == resident_id
+    }
 
 
 def totals(db: Database, project_id: str) -> tuple[int, int]:
     """(euro cents, thousandths) ordered so far, as sums of lines."""
     lines = preads.order_lines(db, project_id)
-    return (sum(line_amount(row["quantity"], row["unit_price"]) for row in lines),
-            sum(row["quantity"] for row in lines))
+    return (
+        sum(line_amount(row["quantity"], row["unit_price"]) for row in lines),
+        sum(row["quantity"] for row in lines),
+    )
 
 
 def minimum_met(purchase: Purchase, total: int, quantity: int) -> bool:
@@ -191,7 +222,9 @@ def _require_manager(db: Database, purchase: Purchase, resident_id: str) -> None
 # --------------------------------------------------------------------------- fees
 
 
-def fee_shares(fee_kind: str, fee_amount: int, organiser_id: str, participant_ids) -> dict[str, int]:
+def fee_shares(
+    fee_kind: str, fee_amount: int, organiser_id: str, participant_ids
+) -> dict[str, int]:
     """{resident_id: hundredths} each paying participant owes the organiser.
 
     The organiser pays no fee to themself. A fixed fee is shared in integer hundredths, the
@@ -209,10 +242,14 @@ def fee_shares(fee_kind: str, fee_amount: int, organiser_id: str, participant_id
 def fee_for(db: Database, purchase: Purchase, resident_id: str) -> int:
     """The fee this resident would owe if the purchase were distributed with them in it."""
     participants = set(preads.participant_ids(db, purchase.project_id)) | {resident_id}
-    return fee_shares(purchase.fee_kind, purchase.fee_amount, purchase.organiser_id, participants).get(resident_id, 0)
+    return fee_shares(
+        purchase.fee_kind, purchase.fee_amount, purchase.organiser_id, participants
+    ).get(resident_id, 0)
 
 
-def fee_would_break_floor(db: Database, config: Config, purchase: Purchase, resident_id: str) -> bool:
+def fee_would_break_floor(
+    db: Database, config: Config, purchase: Purchase, resident_id: str
+) -> bool:
     fee = fee_for(db, purchase, resident_id)
     balance = reads.account_balance(db, get_resident(db, resident_id).account_id)
     return fee > 0 and balance - fee < config.amount("credit_floor")
@@ -229,7 +266,9 @@ def _clean_products(products: list[ProductDraft]) -> list[dict]:
     cleaned = []
     for draft in products:
         name = _clean_words(draft.name, maximum=NAME_MAX, empty=N_("Give each product a name."))
-        unit = _clean_words(draft.unit, maximum=20, empty=N_("Give each product a unit (kg, bag, bottle...)."))
+        unit = _clean_words(
+            draft.unit, maximum=20, empty=N_("Give each product a unit (kg, bag, bottle...).")
+        )
         for price in (draft.unit_price, draft.retail_price):
             if price is not None and (not isinstance(price, int) or not 0 < price <= MAX_PRICE):
                 raise InvalidInput(N_("A price must be above zero: %(what)s."), what=name)
@@ -238,11 +277,17 @@ def _clean_products(products: list[ProductDraft]) -> list[dict]:
                 raise InvalidInput(N_("A stock limit must be above zero: %(what)s."), what=name)
             if draft.whole_units and draft.stock_limit % 1000:
                 raise WholeUnitsOnly(product=name, unit=unit)
-        cleaned.append({
-            "product_id": ids.uuid7(), "name": name, "unit": unit, "unit_price": draft.unit_price,
-            "whole_units": bool(draft.whole_units), "stock_limit": draft.stock_limit,
-            "retail_price": draft.retail_price,
-        })
+        cleaned.append(
+            {
+                "product_id": ids.uuid7(),
+                "name": name,
+                "unit": unit,
+                "unit_price": draft.unit_price,
+                "whole_units": bool(draft.whole_units),
+                "stock_limit": draft.stock_limit,
+                "retail_price": draft.retail_price,
+            }
+        )
     return cleaned
 
 
@@ -270,7 +315,9 @@ def open_purchase(
 ) -> Purchase:
     """The organiser (a coordinator of the group-purchase project) opens it for orders."""
     supplier = _clean_words(supplier, maximum=NAME_MAX, empty=N_("Name the supplier."))
-    pickup_place = _clean_words(pickup_place, maximum=NAME_MAX, empty=N_("Say where to pick up the order."))
+    pickup_place = _clean_words(
+        pickup_place, maximum=NAME_MAX, empty=N_("Say where to pick up the order.")
+    )
     deadline_iso, pickup_iso = _utc_iso(deadline), _utc_iso(pickup_at)
     if deadline_iso <= clock.now_iso():
         raise DeadlineInPast()
@@ -283,8 +330,10 @@ def open_purchase(
     elif not isinstance(fee_amount, int) or fee_amount <= 0:
         raise InvalidAmount()
     elif fee_amount > config.amount("max_exchange"):
-        raise InvalidInput(N_("The organiser's fee is at most %(max)s."),
-                           max=_format_amount(config, config.amount("max_exchange")))
+        raise InvalidInput(
+            N_("The organiser's fee is at most %(max)s."),
+            max=_format_amount(config, config.amount("max_exchange")),
+        )
     for minimum in (minimum_total, minimum_quantity):
         if minimum is not None and minimum <= 0:
             raise InvalidInput(N_("A minimum must be above zero, or left empty."))
@@ -302,20 +351,32 @@ def open_purchase(
             raise ResidentNotActive(name=organiser.name, status=organiser.status)
         if preads.purchase(db, project_id) is not None:
             raise PurchaseAlreadyOpen()
-        store.record(db, "purchase.opened", {
-            "project_id": project_id, "organiser_id": by, "supplier": supplier, "deadline": deadline_iso,
-            "pickup_place": pickup_place, "pickup_at": pickup_iso, "minimum_total": minimum_total,
-            "minimum_quantity": minimum_quantity, "fee_kind": fee_kind, "fee_amount": fee_amount,
-            "products": cleaned,
-        })
+        store.record(
+            db,
+            "purchase.opened",
+            {
+                "project_id": project_id,
+                "organiser_id": by,
+                "supplier": supplier,
+                "deadline": deadline_iso,
+                "pickup_place": pickup_place,
+                "pickup_at": pickup_iso,
+                "minimum_total": minimum_total,
+                "minimum_quantity": minimum_quantity,
+                "fee_kind": fee_kind,
+                "fee_amount": fee_amount,
+                "products": cleaned,
+            },
+        )
     return _load(db, project_id)
 
 
 # --------------------------------------------------------------------------- ordering
 
 
-def place_order(db: Database, config: Config, project_id: str, resident_id: str,
-                quantities: dict[str, int]) -> dict[str, int]:
+def place_order(
+    db: Database, config: Config, project_id: str, resident_id: str, quantities: dict[str, int]
+) -> dict[str, int]:
     """A resident's whole order ({product_id: thousandths}; zeros dropped; empty cancels).
 
     Refused after the deadline, beyond a stock limit, in fractions of a whole unit, and when
@@ -347,16 +408,27 @@ def place_order(db: Database, config: Config, project_id: str, resident_id: str,
                 others = preads.ordered_quantity(db, product.id, except_resident=resident_id)
                 if others + line["quantity"] > product.stock_limit:
                     left = max(0, product.stock_limit - others)
-                    raise BeyondStock(product=product.name, unit=product.unit, left=format_quantity(left, config))
+                    raise BeyondStock(
+                        product=product.name, unit=product.unit, left=format_quantity(left, config)
+                    )
         if lines and fee_would_break_floor(db, config, purchase, resident_id):
-            raise FeeBelowFloor(name=resident.name, fee=_format_amount(config, fee_for(db, purchase, resident_id)),
-                                floor=_format_amount(config, config.amount("credit_floor")))
+            raise FeeBelowFloor(
+                name=resident.name,
+                fee=_format_amount(config, fee_for(db, purchase, resident_id)),
+                floor=_format_amount(config, config.amount("credit_floor")),
+            )
         if not lines and not order_of(db, project_id, resident_id):
             return {}
-        store.record(db, "purchase.ordered", {
-            "project_id": project_id, "resident_id": resident_id, "apartment": resident.apartment,
-            "lines": sorted(lines, key=lambda line: line["product_id"]),
-        })
+        store.record(
+            db,
+            "purchase.ordered",
+            {
+                "project_id": project_id,
+                "resident_id": resident_id,
+                "apartment": resident.apartment,
+                "lines": sorted(lines, key=lambda line: line["product_id"]),
+            },
+        )
     return order_of(db, project_id, resident_id)
 
 
@@ -379,7 +451,11 @@ def close_if_due(db: Database, project_id: str) -> str | None:
         purchase = _load(db, project_id)
         total, quantity = totals(db, project_id)
         outcome = "confirmed" if minimum_met(purchase, total, quantity) else "cancelled"
-        store.record(db, "purchase.closed", {"project_id": project_id, "outcome": outcome, "order_total": total})
+        store.record(
+            db,
+            "purchase.closed",
+            {"project_id": project_id, "outcome": outcome, "order_total": total},
+        )
     return outcome
 
 

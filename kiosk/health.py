@@ -39,7 +39,10 @@ def _size(path: Path) -> int:
 
 
 def _database(db: Database, config: Config) -> dict[str, Any]:
-    part: dict[str, Any] = {"path": str(config.database_path), "size_bytes": _size(config.database_path)}
+    part: dict[str, Any] = {
+        "path": str(config.database_path),
+        "size_bytes": _size(config.database_path),
+    }
     try:
         part["events"] = store.scalar(db, "SELECT count(*) FROM events")
         part["last_event_at"] = store.scalar(db, "SELECT max(created_at) FROM events")
@@ -55,7 +58,11 @@ def _disk(config: Config) -> dict[str, Any]:
         usage = shutil.disk_usage(folder)
     except OSError as exc:
         return {"ok": False, "problem": f"cannot read free disk space of {folder}: {exc}"}
-    part = {"free_bytes": usage.free, "total_bytes": usage.total, "ok": usage.free >= LOW_DISK_BYTES}
+    part = {
+        "free_bytes": usage.free,
+        "total_bytes": usage.total,
+        "ok": usage.free >= LOW_DISK_BYTES,
+    }
     if not part["ok"]:
         part["problem"] = f"less than {LOW_DISK_BYTES // (1024 * 1024)} MB free on the data disk"
     return part
@@ -67,8 +74,13 @@ def _backup(config: Config, now: datetime) -> dict[str, Any]:
         return {"ok": False, "last": None, "problem": "no backup yet (run `kiosk backup`)"}
     taken = backup.backup_time(last)
     age_hours = (now - taken).total_seconds() / 3600
-    part = {"ok": age_hours <= BACKUP_STALE_HOURS, "last": last.name, "at": taken.isoformat(),
-            "age_hours": round(age_hours, 1), "size_bytes": last.stat().st_size}
+    part = {
+        "ok": age_hours <= BACKUP_STALE_HOURS,
+        "last": last.name,
+        "at": taken.isoformat(),
+        "age_hours": round(age_hours, 1),
+        "size_bytes": last.stat().st_size,
+    }
     if not part["ok"]:
         part["problem"] = f"the last backup is more than {BACKUP_STALE_HOURS} hours old"
     return part
@@ -86,7 +98,8 @@ def _printer(db: Database, config: Config, printer_status) -> dict[str, Any]:
         part["ok"] = True  # not started in this process (tests, CLI): nothing known to be wrong
     try:
         part["waiting_jobs"] = store.scalar(
-            db, "SELECT count(*) FROM print_jobs WHERE state IN ('queued', 'printing', 'failed', 'uncertain')"
+            db,
+            "SELECT count(*) FROM print_jobs WHERE state IN ('queued', 'printing', 'failed', 'uncertain')",
         )
     except Exception:  # noqa: BLE001 - an old database without a print queue
         part["waiting_jobs"] = None
@@ -98,17 +111,28 @@ def _printer(db: Database, config: Config, printer_status) -> dict[str, Any]:
 def _sync(db: Database) -> dict[str, Any]:
     """The sync client's last contact with the hub (table ``sync_state``), if enrolled."""
     try:
-        row = store.query_one(db, "SELECT hub_url, last_success_at, last_error FROM sync_state WHERE id = 1")
+        row = store.query_one(
+            db, "SELECT hub_url, last_success_at, last_error FROM sync_state WHERE id = 1"
+        )
     except Exception:  # noqa: BLE001 - a database from before sync
         row = None
     if row is None or not row["hub_url"]:
         return {"enrolled": False, "last_sync_at": None, "ok": True}
-    part = {"enrolled": True, "last_sync_at": row["last_success_at"], "last_error": row["last_error"], "ok": True}
+    part = {
+        "enrolled": True,
+        "last_sync_at": row["last_success_at"],
+        "last_error": row["last_error"],
+        "ok": True,
+    }
     return part
 
 
 def _clock(now: datetime, last_event_at: str | None) -> dict[str, Any]:
-    part: dict[str, Any] = {"now": now.isoformat(timespec="seconds"), "last_event_at": last_event_at, "ok": True}
+    part: dict[str, Any] = {
+        "now": now.isoformat(timespec="seconds"),
+        "last_event_at": last_event_at,
+        "ok": True,
+    }
     if last_event_at:
         behind = (clock.parse_iso(last_event_at) - now).total_seconds()
         if behind > CLOCK_TOLERANCE_SECONDS:
@@ -118,8 +142,14 @@ def _clock(now: datetime, last_event_at: str | None) -> dict[str, Any]:
     return part
 
 
-def gather_health(db: Database, config: Config, started_at: float, *, printer_status=None,
-                  now: datetime | None = None) -> dict[str, Any]:
+def gather_health(
+    db: Database,
+    config: Config,
+    started_at: float,
+    *,
+    printer_status=None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """Everything the status page and ``/healthz`` show. ``started_at`` is a ``time.time()``."""
     now = now or clock.now()
     database = _database(db, config)
@@ -143,7 +173,9 @@ def gather_health(db: Database, config: Config, started_at: float, *, printer_st
         "kiosk_id": _kiosk_id(db),
         "uptime_seconds": max(0, int(time.time() - started_at)),
         **parts,
-        "problems": [f"{name}: {part['problem']}" for name, part in parts.items() if "problem" in part],
+        "problems": [
+            f"{name}: {part['problem']}" for name, part in parts.items() if "problem" in part
+        ],
     }
 
 

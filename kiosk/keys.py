@@ -63,7 +63,9 @@ def publish_public_key(db: Database, config: Config) -> None:
     if known_public_key_b64(db, origin) == b64:
         return
     with store.write(db):
-        store.record(db, "kiosk.key_published", {"public_key": b64, "building": config["building"]["name"]})
+        store.record(
+            db, "kiosk.key_published", {"public_key": b64, "building": config["building"]["name"]}
+        )
 
 
 def known_public_key_b64(db: Database, origin: str) -> str | None:

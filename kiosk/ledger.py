@@ -103,7 +103,9 @@ def _check_can_exchange(resident: Resident) -> None:
         raise ResidentNotActive(name=resident.name, status=resident.status)
 
 
-def _check_limits(db: Database, config: Config, payer: Resident, payee: Resident, amount: int) -> None:
+def _check_limits(
+    db: Database, config: Config, payer: Resident, payee: Resident, amount: int
+) -> None:
     floor = config.amount("credit_floor")
     ceiling = config.amount("credit_ceiling")
     payer_balance = reads.account_balance(db, payer.account_id)
@@ -119,7 +121,9 @@ def clean_description(text: str | None) -> str:
     if not value:
         raise InvalidInput(N_("Say in a few words what the exchange was."))
     if len(value) > DESCRIPTION_MAX:
-        raise InvalidInput(N_("The description is at most %(max)d characters."), max=DESCRIPTION_MAX)
+        raise InvalidInput(
+            N_("The description is at most %(max)d characters."), max=DESCRIPTION_MAX
+        )
     return value
 
 
@@ -185,7 +189,9 @@ def record_exchange(
     return get_transfer(db, event.id)
 
 
-def reverse_transfer(db: Database, config: Config, transfer_id: str, *, admin_id: str, reason: str) -> Transfer:
+def reverse_transfer(
+    db: Database, config: Config, transfer_id: str, *, admin_id: str, reason: str
+) -> Transfer:
     """An admin corrects a mistake: the same amount back, pointing to the original."""
     reason = clean_description(reason)
     with store.write(db):
@@ -200,10 +206,20 @@ def reverse_transfer(db: Database, config: Config, transfer_id: str, *, admin_id
             raise AlreadyReversed()
         amount = original["amount"]
         # The reversal takes from the original payee and gives back to the original payer.
-        if original["payee_id"] and reads.account_balance(db, original["credit_account"]) - amount < config.amount("credit_floor"):
-            raise BelowFloor(name=original["payee_name"], floor=format_amount(config, config.amount("credit_floor")))
-        if original["payer_id"] and reads.account_balance(db, original["debit_account"]) + amount > config.amount("credit_ceiling"):
-            raise AboveCeiling(name=original["payer_name"], ceiling=format_amount(config, config.amount("credit_ceiling")))
+        if original["payee_id"] and reads.account_balance(
+            db, original["credit_account"]
+        ) - amount < config.amount("credit_floor"):
+            raise BelowFloor(
+                name=original["payee_name"],
+                floor=format_amount(config, config.amount("credit_floor")),
+            )
+        if original["payer_id"] and reads.account_balance(
+            db, original["debit_account"]
+        ) + amount > config.amount("credit_ceiling"):
+            raise AboveCeiling(
+                name=original["payer_name"],
+                ceiling=format_amount(config, config.amount("credit_ceiling")),
+            )
         event = store.record(
             db,
             "transfer.recorded",
@@ -238,7 +254,9 @@ def find_transfer(db: Database, reference: str) -> Transfer:
 
 
 def recent_transfers(db: Database, *, limit: int = 50, offset: int = 0) -> list[Transfer]:
-    return [Transfer.from_row(row) for row in reads.recent_transfers(db, limit=limit, offset=offset)]
+    return [
+        Transfer.from_row(row) for row in reads.recent_transfers(db, limit=limit, offset=offset)
+    ]
 
 
 def local_month(config: Config, created_at: str) -> str:
@@ -249,13 +267,23 @@ def local_month(config: Config, created_at: str) -> str:
 def _statement_line(row, account_id: str) -> StatementLine:
     """A transfer as one account sees it: signed amount and the other party."""
     if row["debit_account"] == account_id:
-        signed, name, apartment = -row["amount"], row["payee_name"] or row["credit_label"], row["payee_apartment"]
+        signed, name, apartment = (
+            -row["amount"],
+            row["payee_name"] or row["credit_label"],
+            row["payee_apartment"],
+        )
     else:
-        signed, name, apartment = row["amount"], row["payer_name"] or row["debit_label"], row["payer_apartment"]
+        signed, name, apartment = (
+            row["amount"],
+            row["payer_name"] or row["debit_label"],
+            row["payer_apartment"],
+        )
     return StatementLine(Transfer.from_row(row), signed, name or "", apartment or "")
 
 
-def statement(db: Database, config: Config, resident_id: str, *, month: str | None = None) -> Statement:
+def statement(
+    db: Database, config: Config, resident_id: str, *, month: str | None = None
+) -> Statement:
     """A resident's balance and history (one month in the building's time zone, or the latest)."""
     resident = get_resident(db, resident_id)
     rows = reads.transfers_of_account(db, resident.account_id, limit=100_000)
@@ -268,7 +296,9 @@ def statement(db: Database, config: Config, resident_id: str, *, month: str | No
         if month and row_month != month:
             continue
         lines.append(_statement_line(row, resident.account_id))
-    return Statement(resident=resident, balance=resident.balance, month=month, months=months, lines=lines)
+    return Statement(
+        resident=resident, balance=resident.balance, month=month, months=months, lines=lines
+    )
 
 
 def latest_lines(db: Database, resident: Resident, *, limit: int = 3) -> list[StatementLine]:
@@ -288,7 +318,8 @@ def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
     def party(prefix: str, account: str) -> dict:
         return {
             "apartment": row[f"{prefix}_apartment"] or "",
-            "name": row[f"{prefix}_name"] or row[f"{'debit' if prefix == 'payer' else 'credit'}_label"],
+            "name": row[f"{prefix}_name"]
+            or row[f"{'debit' if prefix == 'payer' else 'credit'}_label"],
             "balance_after": reads.account_balance(db, account) if show else None,
         }
 

@@ -42,8 +42,9 @@ def _account(db: Database, account_id: str):
     return row
 
 
-def check_debit(db: Database, config: Config, account_id: str, amount: int, *,
-                may_go_negative: bool = False) -> None:
+def check_debit(
+    db: Database, config: Config, account_id: str, amount: int, *, may_go_negative: bool = False
+) -> None:
     """Refuse if taking ``amount`` from the account breaks a rule (floor, empty fund)."""
     account = _account(db, account_id)
     if account["kind"] == "resident":
@@ -53,8 +54,11 @@ def check_debit(db: Database, config: Config, account_id: str, amount: int, *,
         if account["balance"] - amount < floor:
             raise BelowFloor(name=account["name"], floor=_format_amount(config, floor))
     elif not may_go_negative and account["balance"] - amount < 0:
-        raise ProjectFundsTooLow(label=account["label"], balance=_format_amount(config, account["balance"]),
-                                 amount=_format_amount(config, amount))
+        raise ProjectFundsTooLow(
+            label=account["label"],
+            balance=_format_amount(config, account["balance"]),
+            amount=_format_amount(config, amount),
+        )
 
 
 def check_credit(db: Database, config: Config, account_id: str, amount: int) -> None:

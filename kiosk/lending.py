@@ -62,7 +62,7 @@ def _today(config: Config) -> str:
 
 
 def due_date(config: Config, days: str | int | None) -> date | None:
-    """"in N days" from the buttons; empty means no due date."""
+    """ "in N days" from the buttons; empty means no due date."""
     if days is None or str(days).strip() in ("", "none"):
         return None
     try:
@@ -100,7 +100,9 @@ def lend(
     if rate_mode == "none":
         rate = None
     elif rate is None or rate <= 0 or rate > config.amount("max_exchange"):
-        raise InvalidInput(N_("A price is at most %(max)d CEEC."), max=config["currency"]["max_exchange"])
+        raise InvalidInput(
+            N_("A price is at most %(max)d CEEC."), max=config["currency"]["max_exchange"]
+        )
     if due_on is not None and due_on < board.today(config):
         from .board_errors import EndDateInPast
 
@@ -113,9 +115,14 @@ def lend(
             db,
             "loan.recorded",
             {
-                "lender_id": lender_id, "borrower_id": borrower_id, "item": item,
-                "post_id": post_id, "due_on": due_on.isoformat() if due_on else None,
-                "rate_mode": rate_mode, "rate": rate, "recorded_by": recorded_by,
+                "lender_id": lender_id,
+                "borrower_id": borrower_id,
+                "item": item,
+                "post_id": post_id,
+                "due_on": due_on.isoformat() if due_on else None,
+                "rate_mode": rate_mode,
+                "rate": rate,
+                "recorded_by": recorded_by,
             },
         )
     return get_loan(db, config, event.id)
@@ -136,7 +143,9 @@ def loans_of(db: Database, config: Config, resident_id: str) -> list[Loan]:
 def overdue(db: Database, config: Config, resident_id: str | None = None) -> list[Loan]:
     """Overdue loans (of one resident, as lender or borrower, or of the whole building)."""
     today = _today(config)
-    return [Loan.from_row(row, today=today) for row in board_reads.overdue_loans(db, today, resident_id)]
+    return [
+        Loan.from_row(row, today=today) for row in board_reads.overdue_loans(db, today, resident_id)
+    ]
 
 
 def open_loans(db: Database, config: Config) -> list[Loan]:
@@ -171,8 +180,15 @@ def mark_returned(db: Database, config: Config, loan_id: str, *, actor: Resident
         store.record(db, "loan.returned", {"loan_id": loan.id})
         if due:
             payment_requests.request_payment(
-                db, config, provider_id=loan.lender_id, payer_id=loan.borrower_id,
-                description=loan.item[:ITEM_MAX], category="other", amount=due,
-                post_id=loan.post_id, loan_id=loan.id, created_by=actor.id,
+                db,
+                config,
+                provider_id=loan.lender_id,
+                payer_id=loan.borrower_id,
+                description=loan.item[:ITEM_MAX],
+                category="other",
+                amount=due,
+                post_id=loan.post_id,
+                loan_id=loan.id,
+                created_by=actor.id,
             )
     return get_loan(db, config, loan.id)

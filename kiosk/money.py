@@ -23,7 +23,9 @@ def parse_amount(text: str | None) -> int:
         raise InvalidAmount()
     match = _AMOUNT.match(text)
     if not match:
-        raise InvalidInput(N_("“%(value)s” is not an amount. Type digits, e.g. 12,50."), value=text[:20])
+        raise InvalidInput(
+            N_("“%(value)s” is not an amount. Type digits, e.g. 12,50."), value=text[:20]
+        )
     whole, frac = match.group(1), (match.group(2) or "").ljust(2, "0")
     value = int(whole) * 100 + int(frac)
     if value <= 0:
@@ -58,4 +60,3 @@ def minutes_to_amount(minutes: int, units_per_hour: int) -> int:
 
 def to_decimal(hundredths: int) -> Decimal:
     return (Decimal(hundredths) / 100).quantize(Decimal("0.01"))
-

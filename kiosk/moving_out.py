@@ -34,7 +34,9 @@ class Departure:
     created_at: str
 
 
-def withdraw_board_posts(db: Database, config: Config, resident_id: str, admin: residents.Resident) -> int:
+def withdraw_board_posts(
+    db: Database, config: Config, resident_id: str, admin: residents.Resident
+) -> int:
     """Withdraw the resident's active board posts (events, as any withdrawal); how many."""
     count = 0
     for post in board.posts_of(db, config, resident_id):
@@ -49,7 +51,11 @@ def settlement_preview(config: Config, resident: residents.Resident) -> str:
     if resident.balance > 0:
         return "to_fund"
     if resident.balance < 0:
-        return "from_fund" if config["community"]["moving_out_settlement"] == "common_fund" else "refused"
+        return (
+            "from_fund"
+            if config["community"]["moving_out_settlement"] == "common_fund"
+            else "refused"
+        )
     return "none"
 
 
@@ -70,15 +76,32 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
         transfer_id = None
         if balance:
             if core_reads.account_balance(db, COMMON_FUND_ACCOUNT) is None:
-                store.record(db, "account.opened",
-                             {"account_id": COMMON_FUND_ACCOUNT, "label": SYSTEM_ACCOUNTS[COMMON_FUND_ACCOUNT]})
-            debit, credit = ((leaver.account_id, COMMON_FUND_ACCOUNT) if balance > 0
-                             else (COMMON_FUND_ACCOUNT, leaver.account_id))
-            event = store.record(db, "transfer.recorded", {
-                "kind": "settlement", "debit_account": debit, "credit_account": credit,
-                "amount": abs(balance), "description": f"Moving out: {leaver.name} ({leaver.apartment})",
-                "category": "other", "recorded_by": admin.id,
-            })
+                store.record(
+                    db,
+                    "account.opened",
+                    {
+                        "account_id": COMMON_FUND_ACCOUNT,
+                        "label": SYSTEM_ACCOUNTS[COMMON_FUND_ACCOUNT],
+                    },
+                )
+            debit, credit = (
+                (leaver.account_id, COMMON_FUND_ACCOUNT)
+                if balance > 0
+                else (COMMON_FUND_ACCOUNT, leaver.account_id)
+            )
+            event = store.record(
+                db,
+                "transfer.recorded",
+                {
+                    "kind": "settlement",
+                    "debit_account": debit,
+                    "credit_account": credit,
+                    "amount": abs(balance),
+                    "description": f"Moving out: {leaver.name} ({leaver.apartment})",
+                    "category": "other",
+                    "recorded_by": admin.id,
+                },
+            )
             transfer_id = event.id
             ledger.queue_receipt(db, config, transfer_id)
         store.record(db, "card.revoked", {"resident_id": leaver.id})
@@ -86,10 +109,17 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
         for notice in notices.notices_by(db, leaver.id):
             notices.withdraw_notice(db, notice.id, actor_id=admin.id)
             withdrawn += 1
-        store.record(db, "resident.moved_out", {
-            "resident_id": leaver.id, "closed_by": admin.id, "balance_left": balance,
-            "transfer_id": transfer_id, "posts_withdrawn": withdrawn,
-        })
+        store.record(
+            db,
+            "resident.moved_out",
+            {
+                "resident_id": leaver.id,
+                "closed_by": admin.id,
+                "balance_left": balance,
+                "transfer_id": transfer_id,
+                "posts_withdrawn": withdrawn,
+            },
+        )
         core_reads.clear_login_guard(db, leaver.id)
     result = departure(db, resident_id)
     assert result is not None
@@ -100,6 +130,11 @@ def departure(db: Database, resident_id: str) -> Departure | None:
     row = reads.departure(db, resident_id)
     if row is None:
         return None
-    return Departure(resident_id=row["resident_id"], closed_by_name=row["closed_by_name"],
-                     balance_left=row["balance_left"], transfer_reference=row["transfer_reference"],
-                     posts_withdrawn=row["posts_withdrawn"], created_at=row["created_at"])
+    return Departure(
+        resident_id=row["resident_id"],
+        closed_by_name=row["closed_by_name"],
+        balance_left=row["balance_left"],
+        transfer_reference=row["transfer_reference"],
+        posts_withdrawn=row["posts_withdrawn"],
+        created_at=row["created_at"],
+    )

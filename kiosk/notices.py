@@ -56,7 +56,11 @@ class Notice:
 
     @classmethod
     def from_row(cls, row, own_origin: str) -> Notice:
-        values = {name: row[name] for name in cls.__dataclass_fields__ if name not in ("official", "is_remote")}
+        values = {
+            name: row[name]
+            for name in cls.__dataclass_fields__
+            if name not in ("official", "is_remote")
+        }
         return cls(**values, official=bool(row["official"]), is_remote=row["origin"] != own_origin)
 
 
@@ -66,7 +70,9 @@ def today(config: Config) -> date:
 
 def clean_text(text: str | None, *, maximum: int, required: str | None) -> str:
     """Trimmed text, one space between words (line breaks kept in a body), no control characters."""
-    lines = [" ".join(line.split()) for line in unicodedata.normalize("NFC", text or "").splitlines()]
+    lines = [
+        " ".join(line.split()) for line in unicodedata.normalize("NFC", text or "").splitlines()
+    ]
     value = "\n".join(line for line in lines if line).strip()
     if not value and required:
         raise InvalidInput(required)
@@ -84,7 +90,9 @@ def building_label(db: Database, config: Config) -> str:
     return row["building"] if row is not None and row["building"] else config["building"]["name"]
 
 
-def dates_from_choices(config: Config, start_in_days: str | int | None, length_days: str | int | None) -> tuple[date, date]:
+def dates_from_choices(
+    config: Config, start_in_days: str | int | None, length_days: str | int | None
+) -> tuple[date, date]:
     """The big buttons' choices ("starts in 1 day", "for 7 days") as first and last day shown."""
     try:
         start = int(start_in_days or 0)
@@ -97,9 +105,19 @@ def dates_from_choices(config: Config, start_in_days: str | int | None, length_d
     return first, first + timedelta(days=length - 1)
 
 
-def post_notice(db: Database, config: Config, *, author_id: str, title: str | None, body: str | None,
-                category: str | None, starts_on: date, ends_on: date, official: bool = False,
-                network: bool = False) -> Notice:
+def post_notice(
+    db: Database,
+    config: Config,
+    *,
+    author_id: str,
+    title: str | None,
+    body: str | None,
+    category: str | None,
+    starts_on: date,
+    ends_on: date,
+    official: bool = False,
+    network: bool = False,
+) -> Notice:
     author = residents.get(db, author_id)
     residents.require_verified(author)
     if official and not author.is_admin:
@@ -113,14 +131,26 @@ def post_notice(db: Database, config: Config, *, author_id: str, title: str | No
     if ends_on < starts_on:
         raise InvalidInput(N_("A notice must end after it starts."))
     if (ends_on - starts_on).days + 1 > config["community"]["notice_max_days"]:
-        raise InvalidInput(N_("A notice stays at most %(days)d days."), days=config["community"]["notice_max_days"])
+        raise InvalidInput(
+            N_("A notice stays at most %(days)d days."), days=config["community"]["notice_max_days"]
+        )
     with store.write(db):
-        event = store.record(db, "notice.posted_network" if network else "notice.posted", {
-            "title": title, "body": body, "category": category, "official": bool(official),
-            "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
-            "author_id": author.id, "author_name": author.name, "author_apartment": author.apartment,
-            "building": building_label(db, config),
-        })
+        event = store.record(
+            db,
+            "notice.posted_network" if network else "notice.posted",
+            {
+                "title": title,
+                "body": body,
+                "category": category,
+                "official": bool(official),
+                "starts_on": starts_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
+                "author_id": author.id,
+                "author_name": author.name,
+                "author_apartment": author.apartment,
+                "building": building_label(db, config),
+            },
+        )
     return get_notice(db, event.id)
 
 
@@ -142,14 +172,20 @@ def withdraw_notice(db: Database, notice_id: str, *, actor_id: str) -> Notice:
     if notice.is_remote:
         raise RemoteNotice(building=notice.building)
     with store.write(db):
-        store.record(db, "notice.withdrawn_network" if notice.scope == "network" else "notice.withdrawn",
-                     {"notice_id": notice.id, "by": actor.id})
+        store.record(
+            db,
+            "notice.withdrawn_network" if notice.scope == "network" else "notice.withdrawn",
+            {"notice_id": notice.id, "by": actor.id},
+        )
     return get_notice(db, notice_id)
 
 
 def current_notices(db: Database, config: Config, limit: int = 50) -> list[Notice]:
     own = store.kiosk_id(db)
-    return [Notice.from_row(row, own) for row in reads.current_notices(db, today(config).isoformat(), limit)]
+    return [
+        Notice.from_row(row, own)
+        for row in reads.current_notices(db, today(config).isoformat(), limit)
+    ]
 
 
 def notices_by(db: Database, author_id: str) -> list[Notice]:
@@ -166,10 +202,20 @@ def queue_notice_print(db: Database, config: Config, notice_id: str) -> int:
     notice = get_notice(db, notice_id)
     gettext = i18n.gettext_for(config.language)
     with store.write(db):
-        return print_queue.enqueue(db, "notice", {
-            "title": notice.title, "body": notice.body, "official": notice.official,
-            "category_label": gettext(CATEGORIES.get(notice.category, CATEGORIES["other"])),
-            "starts_on": notice.starts_on, "ends_on": notice.ends_on,
-            "author": None if notice.official else f"{notice.author_name}, {notice.author_apartment}",
-            "building": notice.building,
-        }, reference=f"notice-{notice.reference}")
+        return print_queue.enqueue(
+            db,
+            "notice",
+            {
+                "title": notice.title,
+                "body": notice.body,
+                "official": notice.official,
+                "category_label": gettext(CATEGORIES.get(notice.category, CATEGORIES["other"])),
+                "starts_on": notice.starts_on,
+                "ends_on": notice.ends_on,
+                "author": None
+                if notice.official
+                else f"{notice.author_name}, {notice.author_apartment}",
+                "building": notice.building,
+            },
+            reference=f"notice-{notice.reference}",
+        )

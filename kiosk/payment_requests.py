@@ -93,9 +93,15 @@ def request_payment(
             db,
             "payment.requested",
             {
-                "provider_id": provider_id, "payer_id": payer_id, "description": description,
-                "category": category, "minutes": minutes, "amount": amount,
-                "post_id": post_id, "loan_id": loan_id, "created_by": created_by,
+                "provider_id": provider_id,
+                "payer_id": payer_id,
+                "description": description,
+                "category": category,
+                "minutes": minutes,
+                "amount": amount,
+                "post_id": post_id,
+                "loan_id": loan_id,
+                "created_by": created_by,
                 "expires_at": expires_at.isoformat(timespec="seconds").replace("+00:00", "Z"),
             },
         )
@@ -111,7 +117,9 @@ def get_request(db: Database, request_id: str) -> PaymentRequest:
 
 def requests_of(db: Database, resident_id: str) -> list[PaymentRequest]:
     """Requests to pay and requests sent, newest first."""
-    return [PaymentRequest.from_row(row) for row in board_reads.payment_requests_of(db, resident_id)]
+    return [
+        PaymentRequest.from_row(row) for row in board_reads.payment_requests_of(db, resident_id)
+    ]
 
 
 def pending_count(db: Database, payer_id: str) -> int:
@@ -135,12 +143,20 @@ def accept(db: Database, config: Config, request_id: str, *, payer: Resident) ->
     with store.write(db):
         request = _open_request(db, request_id, payer)
         transfer = ledger.record_exchange(
-            db, config, payer_id=request.payer_id, payee_id=request.provider_id,
-            description=request.description, category=request.category,
-            minutes=request.minutes, amount=None if request.minutes else request.amount,
-            recorded_by=payer.id, post_id=request.post_id,
+            db,
+            config,
+            payer_id=request.payer_id,
+            payee_id=request.provider_id,
+            description=request.description,
+            category=request.category,
+            minutes=request.minutes,
+            amount=None if request.minutes else request.amount,
+            recorded_by=payer.id,
+            post_id=request.post_id,
         )
-        store.record(db, "payment.request_accepted", {"request_id": request.id, "transfer_id": transfer.id})
+        store.record(
+            db, "payment.request_accepted", {"request_id": request.id, "transfer_id": transfer.id}
+        )
     return transfer
 
 

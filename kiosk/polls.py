@@ -74,7 +74,9 @@ class Poll:
         return self.state == "closed" or not self.results_hidden
 
     @classmethod
-    def from_row(cls, row, *, today: str, counts: dict[int, int], my_option: int | None = None) -> Poll:
+    def from_row(
+        cls, row, *, today: str, counts: dict[int, int], my_option: int | None = None
+    ) -> Poll:
         options = json.loads(row["options"])
         if today < row["opens_on"]:
             state = "upcoming"
@@ -83,10 +85,19 @@ class Poll:
         else:
             state = "open"
         return cls(
-            id=row["id"], reference=row["reference"], question=row["question"], options=options,
-            opens_on=row["opens_on"], closes_on=row["closes_on"], per=row["per"], ballot=row["ballot"],
-            results_hidden=bool(row["results_hidden"]), created_at=row["created_at"], state=state,
-            counts=[counts.get(index, 0) for index in range(len(options))], my_option=my_option,
+            id=row["id"],
+            reference=row["reference"],
+            question=row["question"],
+            options=options,
+            opens_on=row["opens_on"],
+            closes_on=row["closes_on"],
+            per=row["per"],
+            ballot=row["ballot"],
+            results_hidden=bool(row["results_hidden"]),
+            created_at=row["created_at"],
+            state=state,
+            counts=[counts.get(index, 0) for index in range(len(options))],
+            my_option=my_option,
         )
 
 
@@ -108,7 +119,9 @@ def clean_options(texts: list[str | None]) -> list[str]:
     return options
 
 
-def dates_from_choices(config: Config, opens_in_days: str | int | None, length_days: str | int | None) -> tuple[date, date]:
+def dates_from_choices(
+    config: Config, opens_in_days: str | int | None, length_days: str | int | None
+) -> tuple[date, date]:
     try:
         start, length = int(opens_in_days or 0), int(length_days or 0)
     except (TypeError, ValueError):
@@ -119,9 +132,19 @@ def dates_from_choices(config: Config, opens_in_days: str | int | None, length_d
     return first, first + timedelta(days=length - 1)
 
 
-def open_poll(db: Database, config: Config, *, creator_id: str, question: str | None,
-              options: list[str | None], opens_on: date, closes_on: date, per: str = "resident",
-              ballot: str = "secret", results_hidden: bool = False) -> Poll:
+def open_poll(
+    db: Database,
+    config: Config,
+    *,
+    creator_id: str,
+    question: str | None,
+    options: list[str | None],
+    opens_on: date,
+    closes_on: date,
+    per: str = "resident",
+    ballot: str = "secret",
+    results_hidden: bool = False,
+) -> Poll:
     """An admin opens a poll (its salt, for a secret ballot, is recorded privately with it)."""
     creator = residents.get(db, creator_id)
     residents.require_verified(creator)
@@ -137,11 +160,20 @@ def open_poll(db: Database, config: Config, *, creator_id: str, question: str | 
     if closes_on < opens_on:
         raise InvalidInput(N_("A poll must close after it opens."))
     with store.write(db):
-        event = store.record(db, "poll.opened", {
-            "question": question, "options": options, "opens_on": opens_on.isoformat(),
-            "closes_on": closes_on.isoformat(), "per": per, "ballot": ballot,
-            "results_hidden": bool(results_hidden), "created_by": creator.id,
-        })
+        event = store.record(
+            db,
+            "poll.opened",
+            {
+                "question": question,
+                "options": options,
+                "opens_on": opens_on.isoformat(),
+                "closes_on": closes_on.isoformat(),
+                "per": per,
+                "ballot": ballot,
+                "results_hidden": bool(results_hidden),
+                "created_by": creator.id,
+            },
+        )
         if ballot == "secret":
             store.record(db, "poll.salted", {"poll_id": event.id, "salt": secrets.token_hex(16)})
     return get_poll(db, config, event.id)
@@ -158,7 +190,9 @@ def _voter_key(db: Database, row, voter: residents.Resident) -> str | None:
     return hashlib.sha256(f"{salt}:{key}".encode()).hexdigest()
 
 
-def get_poll(db: Database, config: Config, poll_id: str, *, voter: residents.Resident | None = None) -> Poll:
+def get_poll(
+    db: Database, config: Config, poll_id: str, *, voter: residents.Resident | None = None
+) -> Poll:
     row = reads.poll(db, poll_id or "")
     if row is None:
         raise PollNotFound()
@@ -167,11 +201,17 @@ def get_poll(db: Database, config: Config, poll_id: str, *, voter: residents.Res
         key = _voter_key(db, row, voter)
         mine = reads.vote(db, row["id"], key) if key else None
         my_option = mine["option"] if mine else None
-    return Poll.from_row(row, today=today(config).isoformat(), counts=reads.vote_counts(db, row["id"]),
-                         my_option=my_option)
+    return Poll.from_row(
+        row,
+        today=today(config).isoformat(),
+        counts=reads.vote_counts(db, row["id"]),
+        my_option=my_option,
+    )
 
 
-def vote(db: Database, config: Config, poll_id: str, *, voter_id: str, option: str | int | None) -> Poll:
+def vote(
+    db: Database, config: Config, poll_id: str, *, voter_id: str, option: str | int | None
+) -> Poll:
     """Cast or change a vote. Refused before the opening, after the close, or for the same answer."""
     voter = residents.get(db, voter_id)
     residents.require_verified(voter)
@@ -195,14 +235,22 @@ def vote(db: Database, config: Config, poll_id: str, *, voter_id: str, option: s
         if previous is not None and previous["option"] == choice:
             raise SameVoteAgain()
         public = poll.ballot == "public"
-        store.record(db, "poll.voted", {
-            "poll_id": poll.id, "voter_key": key, "option": choice,
-            **({"voter_id": voter.id, "apartment": voter.apartment} if public else {}),
-        })
+        store.record(
+            db,
+            "poll.voted",
+            {
+                "poll_id": poll.id,
+                "voter_key": key,
+                "option": choice,
+                **({"voter_id": voter.id, "apartment": voter.apartment} if public else {}),
+            },
+        )
     return get_poll(db, config, poll_id, voter=voter)
 
 
-def all_polls(db: Database, config: Config, *, voter: residents.Resident | None = None) -> list[Poll]:
+def all_polls(
+    db: Database, config: Config, *, voter: residents.Resident | None = None
+) -> list[Poll]:
     polls = [get_poll(db, config, row["id"], voter=voter) for row in reads.polls(db)]
     order = {"open": 0, "upcoming": 1, "closed": 2}
     return sorted(polls, key=lambda poll: order[poll.state])
@@ -212,12 +260,17 @@ def closing_soon(db: Database, config: Config) -> list[Poll]:
     """Open polls that close within ``[community] polls_closing_soon_days``, soonest first."""
     day = today(config)
     limit = (day + timedelta(days=config["community"]["polls_closing_soon_days"])).isoformat()
-    return [get_poll(db, config, row["id"]) for row in reads.open_polls(db, day.isoformat())
-            if row["closes_on"] <= limit]
+    return [
+        get_poll(db, config, row["id"])
+        for row in reads.open_polls(db, day.isoformat())
+        if row["closes_on"] <= limit
+    ]
 
 
 def open_polls(db: Database, config: Config) -> list[Poll]:
-    return [get_poll(db, config, row["id"]) for row in reads.open_polls(db, today(config).isoformat())]
+    return [
+        get_poll(db, config, row["id"]) for row in reads.open_polls(db, today(config).isoformat())
+    ]
 
 
 def public_votes(db: Database, poll: Poll) -> list:
@@ -233,10 +286,22 @@ def queue_results_print(db: Database, config: Config, poll_id: str) -> int:
 
     poll = get_poll(db, config, poll_id)
     if not poll.results_visible:
-        raise InvalidInput(N_("The results are hidden until the poll closes on %(date)s."), date=poll.closes_on)
+        raise InvalidInput(
+            N_("The results are hidden until the poll closes on %(date)s."), date=poll.closes_on
+        )
     with store.write(db):
-        return print_queue.enqueue(db, "poll_results", {
-            "question": poll.question, "closes_on": poll.closes_on, "closed": poll.state == "closed",
-            "results": [{"option": option, "votes": count} for option, count in zip(poll.options, poll.counts, strict=True)],
-            "per": poll.per,
-        }, reference=f"poll-{poll.reference}")
+        return print_queue.enqueue(
+            db,
+            "poll_results",
+            {
+                "question": poll.question,
+                "closes_on": poll.closes_on,
+                "closed": poll.state == "closed",
+                "results": [
+                    {"option": option, "votes": count}
+                    for option, count in zip(poll.options, poll.counts, strict=True)
+                ],
+                "per": poll.per,
+            },
+            reference=f"poll-{poll.reference}",
+        )

@@ -58,8 +58,16 @@ def current_period(config: Config, period_kind: str) -> str:
     return period_of(period_kind, clock.now().astimezone(config.timezone))
 
 
-def set_dues(db: Database, project_id: str, *, by: str, currency: str, amount: int, period: str,
-             payee_id: str | None) -> None:
+def set_dues(
+    db: Database,
+    project_id: str,
+    *,
+    by: str,
+    currency: str,
+    amount: int,
+    period: str,
+    payee_id: str | None,
+) -> None:
     """Set (or change) the recurring contribution; the euro payee must be a member."""
     if currency not in CURRENCIES:
         raise InvalidInput(N_("Choose euros or CEEC."))
@@ -75,10 +83,17 @@ def set_dues(db: Database, project_id: str, *, by: str, currency: str, amount: i
                 raise InvalidInput(N_("Choose the member who pays the bill."))
         else:
             payee_id = None
-        store.record(db, "project.dues_set", {
-            "project_id": project_id, "currency": currency, "amount": amount, "period": period,
-            "payee_id": payee_id,
-        })
+        store.record(
+            db,
+            "project.dues_set",
+            {
+                "project_id": project_id,
+                "currency": currency,
+                "amount": amount,
+                "period": period,
+                "payee_id": payee_id,
+            },
+        )
 
 
 def shares(db: Database, project_id: str, period: str) -> list[Share]:
@@ -91,13 +106,21 @@ def shares(db: Database, project_id: str, period: str) -> list[Share]:
     result = []
     for person, amount in zip(people, split(project.dues_amount, len(people)), strict=True):
         row = paid.get(person.id)
-        result.append(Share(person, row["amount"] if row else amount, row is not None,
-                            row["paid_at"] if row else None))
+        result.append(
+            Share(
+                person,
+                row["amount"] if row else amount,
+                row is not None,
+                row["paid_at"] if row else None,
+            )
+        )
     return result
 
 
 def share_of(db: Database, project_id: str, period: str, resident_id: str) -> Share | None:
-    return next((share for share in shares(db, project_id, period) if share.member.id == resident_id), None)
+    return next(
+        (share for share in shares(db, project_id, period) if share.member.id == resident_id), None
+    )
 
 
 def pay_ceec_share(db: Database, config: Config, project_id: str, resident_id: str) -> str:
@@ -115,19 +138,40 @@ def pay_ceec_share(db: Database, config: Config, project_id: str, resident_id: s
         if share.paid:
             raise DuesAlreadyPaid(name=resident.name, period=period)
         event = record_transfer(
-            db, config, kind="project_contribution", debit_account=resident.account_id,
-            credit_account=project.account_id, amount=share.amount, recorded_by=resident_id,
+            db,
+            config,
+            kind="project_contribution",
+            debit_account=resident.account_id,
+            credit_account=project.account_id,
+            amount=share.amount,
+            recorded_by=resident_id,
             description=f"{project.title} ({period})",
         )
-        store.record(db, "project.dues_paid", {
-            "project_id": project_id, "period": period, "resident_id": resident_id, "currency": "ceec",
-            "amount": share.amount, "transfer_id": event.id, "marked_by": resident_id,
-        })
+        store.record(
+            db,
+            "project.dues_paid",
+            {
+                "project_id": project_id,
+                "period": period,
+                "resident_id": resident_id,
+                "currency": "ceec",
+                "amount": share.amount,
+                "transfer_id": event.id,
+                "marked_by": resident_id,
+            },
+        )
     return event.id
 
 
-def mark_euro_share_paid(db: Database, config: Config, project_id: str, resident_id: str, *, by: str,
-                         period: str | None = None) -> None:
+def mark_euro_share_paid(
+    db: Database,
+    config: Config,
+    project_id: str,
+    resident_id: str,
+    *,
+    by: str,
+    period: str | None = None,
+) -> None:
     """The bill's payer (or a coordinator) marks a member's euro share as received."""
     with store.write(db):
         project = get(db, project_id)
@@ -142,13 +186,24 @@ def mark_euro_share_paid(db: Database, config: Config, project_id: str, resident
             raise NotFound(N_("This resident is not a member of the project."))
         if share.paid:
             raise DuesAlreadyPaid(name=share.member.name, period=period)
-        store.record(db, "project.dues_paid", {
-            "project_id": project_id, "period": period, "resident_id": resident_id, "currency": "eur",
-            "amount": share.amount, "transfer_id": None, "marked_by": marker.id,
-        })
+        store.record(
+            db,
+            "project.dues_paid",
+            {
+                "project_id": project_id,
+                "period": period,
+                "resident_id": resident_id,
+                "currency": "eur",
+                "amount": share.amount,
+                "transfer_id": None,
+                "marked_by": marker.id,
+            },
+        )
 
 
-def paid_list_payload(db: Database, config: Config, project_id: str, period: str | None = None) -> dict:
+def paid_list_payload(
+    db: Database, config: Config, project_id: str, period: str | None = None
+) -> dict:
     """The print payload of the "who has paid" list (layout "dues_list")."""
     project = get(db, project_id)
     if project.dues_currency is None:
@@ -162,7 +217,12 @@ def paid_list_payload(db: Database, config: Config, project_id: str, period: str
         "total": project.dues_amount,
         "payee": {"name": payee.name, "apartment": payee.apartment} if payee else None,
         "members": [
-            {"name": s.member.name, "apartment": s.member.apartment, "amount": s.amount, "paid": s.paid}
+            {
+                "name": s.member.name,
+                "apartment": s.member.apartment,
+                "amount": s.amount,
+                "paid": s.paid,
+            }
             for s in shares(db, project_id, period)
         ],
         "printed_at": clock.now_iso(),

@@ -66,7 +66,9 @@ class PurchaseAlreadyOpen(PurchaseError):
 
 
 class OrdersClosed(PurchaseError):
-    msgid = N_("Orders closed on %(deadline)s: the order cannot be placed, changed or cancelled any more.")
+    msgid = N_(
+        "Orders closed on %(deadline)s: the order cannot be placed, changed or cancelled any more."
+    )
 
 
 class DeadlineInPast(PurchaseError):
@@ -82,13 +84,17 @@ class BeyondStock(PurchaseError):
 
 
 class FeeBelowFloor(PurchaseError):
-    msgid = N_("The organiser's fee of %(fee)s would take %(name)s below the credit floor of %(floor)s: "
-               "the order cannot be accepted.")
+    msgid = N_(
+        "The organiser's fee of %(fee)s would take %(name)s below the credit floor of %(floor)s: "
+        "the order cannot be accepted."
+    )
 
 
 class FeesBlocked(PurchaseError):
-    msgid = N_("Nothing was paid: the fee would take %(names)s below the credit floor of %(floor)s. "
-               "Ask them to earn some %(currency)s first, then try again.")
+    msgid = N_(
+        "Nothing was paid: the fee would take %(names)s below the credit floor of %(floor)s. "
+        "Ask them to earn some %(currency)s first, then try again."
+    )
 
 
 class NotConfirmed(PurchaseError):

@@ -73,11 +73,19 @@ class Project:
     @classmethod
     def from_row(cls, row) -> Project:
         return cls(
-            id=row["id"], title=row["title"], description=row["description"], kind=row["kind"],
-            status=row["status"], account_id=row["account_id"], balance=row["account_balance"],
-            member_count=row["member_count"], created_at=row["created_at"],
-            dues_currency=row["dues_currency"], dues_amount=row["dues_amount"],
-            dues_period=row["dues_period"], dues_payee_id=row["dues_payee_id"],
+            id=row["id"],
+            title=row["title"],
+            description=row["description"],
+            kind=row["kind"],
+            status=row["status"],
+            account_id=row["account_id"],
+            balance=row["account_balance"],
+            member_count=row["member_count"],
+            created_at=row["created_at"],
+            dues_currency=row["dues_currency"],
+            dues_amount=row["dues_amount"],
+            dues_period=row["dues_period"],
+            dues_payee_id=row["dues_payee_id"],
             purchase_state=row["purchase_state"],
         )
 
@@ -126,8 +134,13 @@ def account_id_for(project_id: str) -> str:
 # --------------------------------------------------------------------------- cleaning
 
 
-def clean_text(text: str | None, *, required: bool, maximum: int = TEXT_MAX,
-               empty_msg: str = N_("Write a few words.")) -> str:
+def clean_text(
+    text: str | None,
+    *,
+    required: bool,
+    maximum: int = TEXT_MAX,
+    empty_msg: str = N_("Write a few words."),
+) -> str:
     value = unicodedata.normalize("NFC", text or "").strip()
     value = "\n".join(" ".join(line.split()) for line in value.splitlines()).strip()
     if required and not value:
@@ -140,7 +153,9 @@ def clean_text(text: str | None, *, required: bool, maximum: int = TEXT_MAX,
 
 
 def clean_title(text: str | None) -> str:
-    return clean_text(text, required=True, maximum=TITLE_MAX, empty_msg=N_("Give the project a title."))
+    return clean_text(
+        text, required=True, maximum=TITLE_MAX, empty_msg=N_("Give the project a title.")
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -189,10 +204,25 @@ def tasks(db: Database, project_id: str) -> list[Task]:
     result = []
     for row in preads.tasks(db, project_id):
         volunteers = [
-            Volunteer(v["resident_id"], v["name"], v["apartment"], v["minutes"], v["transfer_id"] is not None)
+            Volunteer(
+                v["resident_id"],
+                v["name"],
+                v["apartment"],
+                v["minutes"],
+                v["transfer_id"] is not None,
+            )
             for v in preads.volunteers(db, row["id"])
         ]
-        result.append(Task(row["id"], row["project_id"], row["title"], row["when_label"], row["slots"], volunteers))
+        result.append(
+            Task(
+                row["id"],
+                row["project_id"],
+                row["title"],
+                row["when_label"],
+                row["slots"],
+                volunteers,
+            )
+        )
     return result
 
 
@@ -221,10 +251,19 @@ def propose(db: Database, *, resident_id: str, title: str, description: str, kin
     account_id = account_id_for(project_id)
     with store.write(db):
         store.record(db, "account.opened", {"account_id": account_id, "label": title})
-        store.record(db, "project.proposed", {
-            "project_id": project_id, "title": title, "description": description, "kind": kind,
-            "account_id": account_id, "coordinators": [resident_id], "created_by": resident_id,
-        })
+        store.record(
+            db,
+            "project.proposed",
+            {
+                "project_id": project_id,
+                "title": title,
+                "description": description,
+                "kind": kind,
+                "account_id": account_id,
+                "coordinators": [resident_id],
+                "created_by": resident_id,
+            },
+        )
     return get(db, project_id)
 
 
@@ -240,7 +279,9 @@ def set_status(db: Database, project_id: str, status: str, *, by: str) -> Projec
         project = get(db, project_id)
         _check_open(project)
         if project.purchase_state is not None:
-            raise InvalidInput(N_("The status of a group purchase follows its orders and deadline."))
+            raise InvalidInput(
+                N_("The status of a group purchase follows its orders and deadline.")
+            )
         if status != project.status:
             store.record(db, "project.status_changed", {"project_id": project_id, "status": status})
     return get(db, project_id)
@@ -253,7 +294,11 @@ def add_coordinator(db: Database, project_id: str, resident_id: str, *, by: str)
         resident = get_resident(db, resident_id)
         _check_active(resident)
         if not preads.is_coordinator(db, project_id, resident_id):
-            store.record(db, "project.coordinator_added", {"project_id": project_id, "resident_id": resident_id})
+            store.record(
+                db,
+                "project.coordinator_added",
+                {"project_id": project_id, "resident_id": resident_id},
+            )
 
 
 def join(db: Database, project_id: str, resident_id: str) -> None:
@@ -265,7 +310,9 @@ def join(db: Database, project_id: str, resident_id: str) -> None:
         _check_active(resident)
         if preads.is_member(db, project_id, resident_id):
             raise AlreadyMember()
-        store.record(db, "project.member_joined", {"project_id": project_id, "resident_id": resident_id})
+        store.record(
+            db, "project.member_joined", {"project_id": project_id, "resident_id": resident_id}
+        )
 
 
 def leave(db: Database, project_id: str, resident_id: str) -> None:
@@ -274,11 +321,16 @@ def leave(db: Database, project_id: str, resident_id: str) -> None:
         if not preads.is_member(db, project_id, resident_id):
             raise NotMember()
         if preads.is_coordinator(db, project_id, resident_id):
-            still = [c for c in preads.coordinators(db, project_id)
-                     if c["id"] != resident_id and preads.is_member(db, project_id, c["id"])]
+            still = [
+                c
+                for c in preads.coordinators(db, project_id)
+                if c["id"] != resident_id and preads.is_member(db, project_id, c["id"])
+            ]
             if not still:
                 raise LastCoordinator()
-        store.record(db, "project.member_left", {"project_id": project_id, "resident_id": resident_id})
+        store.record(
+            db, "project.member_left", {"project_id": project_id, "resident_id": resident_id}
+        )
 
 
 def post_update(db: Database, project_id: str, *, by: str, body: str) -> None:
@@ -286,14 +338,20 @@ def post_update(db: Database, project_id: str, *, by: str, body: str) -> None:
     with store.write(db):
         require_coordinator(db, project_id, by)
         _check_open(get(db, project_id))
-        store.record(db, "project.update_posted", {"project_id": project_id, "author_id": by, "body": body})
+        store.record(
+            db, "project.update_posted", {"project_id": project_id, "author_id": by, "body": body}
+        )
 
 
 # --------------------------------------------------------------------------- tasks
 
 
-def add_task(db: Database, project_id: str, *, by: str, title: str, when_label: str, slots: int) -> str:
-    title = clean_text(title, required=True, maximum=TITLE_MAX, empty_msg=N_("Say what the task is."))
+def add_task(
+    db: Database, project_id: str, *, by: str, title: str, when_label: str, slots: int
+) -> str:
+    title = clean_text(
+        title, required=True, maximum=TITLE_MAX, empty_msg=N_("Say what the task is.")
+    )
     when_label = clean_text(when_label, required=False, maximum=TITLE_MAX)
     if not isinstance(slots, int) or not 1 <= slots <= 50:
         raise InvalidInput(N_("A task has 1 to 50 places."))
@@ -301,10 +359,17 @@ def add_task(db: Database, project_id: str, *, by: str, title: str, when_label: 
     with store.write(db):
         require_coordinator(db, project_id, by)
         _check_open(get(db, project_id))
-        store.record(db, "project.task_added", {
-            "project_id": project_id, "task_id": task_id, "title": title, "when_label": when_label,
-            "slots": slots,
-        })
+        store.record(
+            db,
+            "project.task_added",
+            {
+                "project_id": project_id,
+                "task_id": task_id,
+                "title": title,
+                "when_label": when_label,
+                "slots": slots,
+            },
+        )
     return task_id
 
 
@@ -327,7 +392,11 @@ def sign_up(db: Database, task_id: str, resident_id: str) -> None:
         if len(preads.volunteers(db, task_id)) >= task["slots"]:
             raise TaskFull()
         if not preads.is_member(db, task["project_id"], resident_id):
-            store.record(db, "project.member_joined", {"project_id": task["project_id"], "resident_id": resident_id})
+            store.record(
+                db,
+                "project.member_joined",
+                {"project_id": task["project_id"], "resident_id": resident_id},
+            )
         store.record(db, "project.task_signed_up", {"task_id": task_id, "resident_id": resident_id})
 
 
@@ -342,7 +411,9 @@ def withdraw(db: Database, task_id: str, resident_id: str) -> None:
         store.record(db, "project.task_withdrawn", {"task_id": task_id, "resident_id": resident_id})
 
 
-def pay_volunteer(db: Database, config: Config, task_id: str, resident_id: str, *, minutes: int, by: str) -> str:
+def pay_volunteer(
+    db: Database, config: Config, task_id: str, resident_id: str, *, minutes: int, by: str
+) -> str:
     """A coordinator pays a volunteer's hours from the project's account; returns the transfer id."""
     if not isinstance(minutes, int) or minutes <= 0:
         raise InvalidInput(N_("Enter a duration above zero."))
@@ -358,13 +429,26 @@ def pay_volunteer(db: Database, config: Config, task_id: str, resident_id: str, 
         if row["transfer_id"]:
             raise AlreadyPaid(name=resident.name)
         event = record_transfer(
-            db, config, kind="project_payment", debit_account=project.account_id,
-            credit_account=resident.account_id, amount=amount, minutes=minutes, recorded_by=by,
+            db,
+            config,
+            kind="project_payment",
+            debit_account=project.account_id,
+            credit_account=resident.account_id,
+            amount=amount,
+            minutes=minutes,
+            recorded_by=by,
             description=f"{project.title}: {task['title']}",
         )
-        store.record(db, "project.volunteer_paid", {
-            "task_id": task_id, "resident_id": resident_id, "minutes": minutes, "transfer_id": event.id,
-        })
+        store.record(
+            db,
+            "project.volunteer_paid",
+            {
+                "task_id": task_id,
+                "resident_id": resident_id,
+                "minutes": minutes,
+                "transfer_id": event.id,
+            },
+        )
     return event.id
 
 
@@ -378,14 +462,21 @@ def contribute(db: Database, config: Config, project_id: str, resident_id: str, 
         _check_open(project)
         resident = get_resident(db, resident_id)
         event = record_transfer(
-            db, config, kind="project_contribution", debit_account=resident.account_id,
-            credit_account=project.account_id, amount=amount, recorded_by=resident_id,
+            db,
+            config,
+            kind="project_contribution",
+            debit_account=resident.account_id,
+            credit_account=project.account_id,
+            amount=amount,
+            recorded_by=resident_id,
             description=project.title,
         )
     return event.id
 
 
-def fund_from_association(db: Database, config: Config, project_id: str, amount: int, *, admin_id: str) -> str:
+def fund_from_association(
+    db: Database, config: Config, project_id: str, amount: int, *, admin_id: str
+) -> str:
     """An administrator funds the project from the association's common fund.
 
     The common fund is the association's own account: it may go below zero (the association
@@ -401,8 +492,14 @@ def fund_from_association(db: Database, config: Config, project_id: str, amount:
         _check_open(project)
         ensure_system_account(db, COMMON_FUND_ACCOUNT, COMMON_FUND_LABEL)
         event = record_transfer(
-            db, config, kind="project_contribution", debit_account=COMMON_FUND_ACCOUNT,
-            credit_account=project.account_id, amount=amount, recorded_by=admin_id,
-            description=project.title, debit_may_go_negative=True,
+            db,
+            config,
+            kind="project_contribution",
+            debit_account=COMMON_FUND_ACCOUNT,
+            credit_account=project.account_id,
+            amount=amount,
+            recorded_by=admin_id,
+            description=project.title,
+            debit_may_go_negative=True,
         )
     return event.id

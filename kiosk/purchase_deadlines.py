@@ -21,7 +21,9 @@ JOB_ID = "purchase-deadlines"
 
 def run_deadline_check(config: Config) -> dict[str, str]:
     """Close the purchases past their deadline; {project_id: "confirmed" | "cancelled"}."""
-    db = store.connect(config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"], migrate=False)
+    db = store.connect(
+        config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"], migrate=False
+    )
     try:
         closed = close_due_purchases(db)
     finally:

@@ -31,7 +31,9 @@ def household_amounts(db: Database, project_id: str) -> dict[str, int]:
     """{apartment: euro cents owed}, sums of the household's lines."""
     owed: dict[str, int] = {}
     for row in preads.order_lines(db, project_id):
-        owed[row["apartment"]] = owed.get(row["apartment"], 0) + line_amount(row["quantity"], row["unit_price"])
+        owed[row["apartment"]] = owed.get(row["apartment"], 0) + line_amount(
+            row["quantity"], row["unit_price"]
+        )
     return owed
 
 
@@ -54,10 +56,17 @@ def mark_paid(db: Database, project_id: str, apartment: str, *, method: str, by:
         row = preads.households(db, project_id).get(apartment)
         if row is not None and row["paid_amount"] is not None:
             raise HouseholdAlreadyPaid(apartment=apartment)
-        store.record(db, "purchase.payment_marked", {
-            "project_id": project_id, "apartment": apartment, "amount": owed[apartment], "method": method,
-            "marked_by": by,
-        })
+        store.record(
+            db,
+            "purchase.payment_marked",
+            {
+                "project_id": project_id,
+                "apartment": apartment,
+                "amount": owed[apartment],
+                "method": method,
+                "marked_by": by,
+            },
+        )
 
 
 def mark_picked_up(db: Database, project_id: str, apartment: str, *, by: str) -> None:
@@ -70,7 +79,11 @@ def mark_picked_up(db: Database, project_id: str, apartment: str, *, by: str) ->
         row = preads.households(db, project_id).get(apartment)
         if row is not None and row["picked_up_at"] is not None:
             raise HouseholdAlreadyPickedUp(apartment=apartment)
-        store.record(db, "purchase.pickup_marked", {"project_id": project_id, "apartment": apartment, "marked_by": by})
+        store.record(
+            db,
+            "purchase.pickup_marked",
+            {"project_id": project_id, "apartment": apartment, "marked_by": by},
+        )
 
 
 def mark_distributed(db: Database, config: Config, project_id: str, *, by: str) -> list[str]:
@@ -86,8 +99,12 @@ def mark_distributed(db: Database, config: Config, project_id: str, *, by: str) 
             raise AlreadyDistributed()
         if purchase.state != "confirmed":
             raise NotConfirmed()
-        shares = fee_shares(purchase.fee_kind, purchase.fee_amount, purchase.organiser_id,
-                            preads.participant_ids(db, project_id))
+        shares = fee_shares(
+            purchase.fee_kind,
+            purchase.fee_amount,
+            purchase.organiser_id,
+            preads.participant_ids(db, project_id),
+        )
         floor = config.amount("credit_floor")
         blocked = []
         for resident_id, amount in shares.items():
@@ -95,18 +112,28 @@ def mark_distributed(db: Database, config: Config, project_id: str, *, by: str) 
             if amount and (resident.status != "verified" or resident.balance - amount < floor):
                 blocked.append(f"{resident.name} ({resident.apartment})")
         if blocked:
-            raise FeesBlocked(names=", ".join(blocked), floor=_format_amount(config, floor),
-                              currency=config["currency"]["name"])
+            raise FeesBlocked(
+                names=", ".join(blocked),
+                floor=_format_amount(config, floor),
+                currency=config["currency"]["name"],
+            )
         check_credit(db, config, purchase.organiser_account, sum(shares.values()))
         fees = []
         for resident_id, amount in shares.items():
             if not amount:
                 continue
             event = record_transfer(
-                db, config, kind="purchase_fee", debit_account=get_resident(db, resident_id).account_id,
-                credit_account=purchase.organiser_account, amount=amount, recorded_by=by,
+                db,
+                config,
+                kind="purchase_fee",
+                debit_account=get_resident(db, resident_id).account_id,
+                credit_account=purchase.organiser_account,
+                amount=amount,
+                recorded_by=by,
                 description=f"{purchase.title} ({purchase.supplier})",
             )
             fees.append({"resident_id": resident_id, "amount": amount, "transfer_id": event.id})
-        store.record(db, "purchase.distributed", {"project_id": project_id, "marked_by": by, "fees": fees})
+        store.record(
+            db, "purchase.distributed", {"project_id": project_id, "marked_by": by, "fees": fees}
+        )
     return [fee["transfer_id"] for fee in fees]

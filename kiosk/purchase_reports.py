@@ -71,11 +71,16 @@ def supplier_order(db: Database, purchase: Purchase) -> list[ProductTotal]:
     for product in purchase.products:
         mine = [row for row in lines if row["product_id"] == product.id]
         if mine:
-            result.append(ProductTotal(
-                product.id, product.name, product.unit, product.unit_price,
-                sum(row["quantity"] for row in mine),
-                sum(line_amount(row["quantity"], row["unit_price"]) for row in mine),
-            ))
+            result.append(
+                ProductTotal(
+                    product.id,
+                    product.name,
+                    product.unit,
+                    product.unit_price,
+                    sum(row["quantity"] for row in mine),
+                    sum(line_amount(row["quantity"], row["unit_price"]) for row in mine),
+                )
+            )
     return result
 
 
@@ -91,8 +96,17 @@ def households(db: Database, purchase: Purchase) -> list[Household]:
         saving = 0
         if row["retail_price"] and row["retail_price"] > row["unit_price"]:
             saving = line_amount(row["quantity"], row["retail_price"]) - amount
-        household.items.append(Item(row["resident_name"], row["product_name"], row["unit"], row["quantity"],
-                                    row["unit_price"], amount, saving))
+        household.items.append(
+            Item(
+                row["resident_name"],
+                row["product_name"],
+                row["unit"],
+                row["quantity"],
+                row["unit_price"],
+                amount,
+                saving,
+            )
+        )
     for apartment, household in result.items():
         mark = marks.get(apartment)
         if mark is not None:
@@ -120,8 +134,11 @@ def savings(db: Database, purchase: Purchase) -> tuple[list[tuple[str, int]], in
 
 def _common(purchase: Purchase) -> dict:
     return {
-        "title": purchase.title, "supplier": purchase.supplier, "deadline": purchase.deadline,
-        "pickup_place": purchase.pickup_place, "pickup_at": purchase.pickup_at,
+        "title": purchase.title,
+        "supplier": purchase.supplier,
+        "deadline": purchase.deadline,
+        "pickup_place": purchase.pickup_place,
+        "pickup_at": purchase.pickup_at,
         "organiser": {"name": purchase.organiser_name, "apartment": purchase.organiser_apartment},
         "printed_at": clock.now_iso(),
     }
@@ -133,8 +150,13 @@ def supplier_order_payload(db: Database, config: Config, purchase: Purchase) -> 
     return {
         **_common(purchase),
         "products": [
-            {"name": p.name, "unit": p.unit, "quantity": format_quantity(p.quantity, config),
-             "unit_price": p.unit_price, "amount": p.amount}
+            {
+                "name": p.name,
+                "unit": p.unit,
+                "quantity": format_quantity(p.quantity, config),
+                "unit_price": p.unit_price,
+                "amount": p.amount,
+            }
             for p in lines
         ],
         "total": sum(p.amount for p in lines),
@@ -147,11 +169,22 @@ def distribution_payload(db: Database, config: Config, purchase: Purchase) -> di
     return {
         **_common(purchase),
         "households": [
-            {"apartment": h.apartment, "names": h.names, "owed": h.owed,
-             "paid_method": h.paid_method, "picked_up": h.picked_up_at is not None,
-             "items": [{"product": i.product_name, "unit": i.unit,
-                        "quantity": format_quantity(i.quantity, config), "amount": i.amount}
-                       for i in h.items]}
+            {
+                "apartment": h.apartment,
+                "names": h.names,
+                "owed": h.owed,
+                "paid_method": h.paid_method,
+                "picked_up": h.picked_up_at is not None,
+                "items": [
+                    {
+                        "product": i.product_name,
+                        "unit": i.unit,
+                        "quantity": format_quantity(i.quantity, config),
+                        "amount": i.amount,
+                    }
+                    for i in h.items
+                ],
+            }
             for h in result
         ],
         "total": sum(h.owed for h in result),
@@ -166,19 +199,52 @@ def purchase_csv(db: Database, config: Config, purchase: Purchase) -> str:
     rows = []
     result = households(db, purchase)
     for h in result:
-        items = " | ".join(f"{format_quantity(i.quantity, config)} {i.unit} {i.product_name}" for i in h.items)
-        rows.append([
-            purchase.title, purchase.supplier, h.apartment, ", ".join(h.names), items,
-            _amount(config, h.owed), _amount(config, h.paid_amount or 0), h.paid_method or "",
-            _local(config, h.paid_at) if h.paid_at else "", "yes" if h.picked_up_at else "no",
-        ])
+        items = " | ".join(
+            f"{format_quantity(i.quantity, config)} {i.unit} {i.product_name}" for i in h.items
+        )
+        rows.append(
+            [
+                purchase.title,
+                purchase.supplier,
+                h.apartment,
+                ", ".join(h.names),
+                items,
+                _amount(config, h.owed),
+                _amount(config, h.paid_amount or 0),
+                h.paid_method or "",
+                _local(config, h.paid_at) if h.paid_at else "",
+                "yes" if h.picked_up_at else "no",
+            ]
+        )
     total = sum(h.owed for h in result)
     paid = sum(h.paid_amount or 0 for h in result)
-    rows.append([purchase.title, purchase.supplier, "TOTAL", "", "", _amount(config, total),
-                 _amount(config, paid), "", "", ""])
+    rows.append(
+        [
+            purchase.title,
+            purchase.supplier,
+            "TOTAL",
+            "",
+            "",
+            _amount(config, total),
+            _amount(config, paid),
+            "",
+            "",
+            "",
+        ]
+    )
     return _csv(
         config,
-        ["purchase", "supplier", "apartment", "names", "items", "owed_eur", "paid_eur", "method",
-         "paid_at", "picked_up"],
+        [
+            "purchase",
+            "supplier",
+            "apartment",
+            "names",
+            "items",
+            "owed_eur",
+            "paid_eur",
+            "method",
+            "paid_at",
+            "picked_up",
+        ],
         rows,
     )

@@ -139,7 +139,13 @@ def register(
         store.record(
             db,
             "resident.registered",
-            {"resident_id": resident_id, "apartment": apartment, "name": name, "role": role, "status": status},
+            {
+                "resident_id": resident_id,
+                "apartment": apartment,
+                "name": name,
+                "role": role,
+                "status": status,
+            },
         )
         if pin_hash:
             store.record(db, "resident.pin_set", {"resident_id": resident_id, "pin_hash": pin_hash})
@@ -199,7 +205,11 @@ def issue_card(db: Database, resident_id: str, *, print_it: bool = True, buildin
         event = store.record(
             db,
             "card.issued",
-            {"resident_id": resident_id, "token_hash": hash_card_token(token), "card_number": number},
+            {
+                "resident_id": resident_id,
+                "token_hash": hash_card_token(token),
+                "card_number": number,
+            },
         )
         if print_it:
             print_queue.enqueue(

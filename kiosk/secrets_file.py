@@ -14,7 +14,9 @@ def load_or_create_secret_key(path: Path) -> bytes:
     except FileExistsError:
         data = path.read_bytes().strip()
         if len(data) < 32:
-            raise ValueError(f"the secret key in {path} is too short; delete it to make a new one") from None
+            raise ValueError(
+                f"the secret key in {path} is too short; delete it to make a new one"
+            ) from None
         return data
     key = secrets.token_hex(32).encode("ascii")
     with os.fdopen(fd, "wb") as fh:

@@ -95,7 +95,8 @@ def gather(db: Database, config: Config, *, months: int = 12) -> Statistics:
     from .residents import all_residents
 
     inactive = [
-        person for person in all_residents(db)
+        person
+        for person in all_residents(db)
         if person.status == "verified" and recent_accounts[person.account_id] == 0
     ]
     return Statistics(

@@ -39,16 +39,19 @@ def _open(chart_id: str, title: str, bars: Sequence[Bar], width: int, height: in
     ]
 
 
-def column_chart(chart_id: str, title: str, bars: Sequence[Bar], *, width: int = 720,
-                 height: int = 240) -> Markup:
+def column_chart(
+    chart_id: str, title: str, bars: Sequence[Bar], *, width: int = 720, height: int = 240
+) -> Markup:
     """Vertical bars, one per label (e.g. months), the value above each bar."""
     top, bottom, left, right = 24, 40, 8, 8
     plot_h = height - top - bottom
     slot = (width - left - right) / max(1, len(bars))
     peak = max((bar.value for bar in bars), default=0) or 1
     parts = _open(chart_id, title, bars, width, height)
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
-                 f'stroke="{GRID}" stroke-width="1"/>')
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" '
+        f'stroke="{GRID}" stroke-width="1"/>'
+    )
     for index, bar in enumerate(bars):
         h = plot_h * bar.value / peak
         x = left + index * slot + slot * 0.15
@@ -56,17 +59,30 @@ def column_chart(chart_id: str, title: str, bars: Sequence[Bar], *, width: int =
         y = top + plot_h - h
         centre = left + index * slot + slot / 2
         if bar.value:
-            parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{BAR}"/>')
-        parts.append(f'<text x="{centre:.1f}" y="{y - 5:.1f}" text-anchor="middle" font-size="13" '
-                     f'fill="{INK}" {FONT}>{escape(bar.text)}</text>')
-        parts.append(f'<text x="{centre:.1f}" y="{height - bottom + 18:.1f}" text-anchor="middle" '
-                     f'font-size="13" fill="{INK}" {FONT}>{escape(bar.label)}</text>')
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{BAR}"/>'
+            )
+        parts.append(
+            f'<text x="{centre:.1f}" y="{y - 5:.1f}" text-anchor="middle" font-size="13" '
+            f'fill="{INK}" {FONT}>{escape(bar.text)}</text>'
+        )
+        parts.append(
+            f'<text x="{centre:.1f}" y="{height - bottom + 18:.1f}" text-anchor="middle" '
+            f'font-size="13" fill="{INK}" {FONT}>{escape(bar.label)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, width: int = 720,
-              row_height: int = 30, label_width: int = 250) -> Markup:
+def bar_chart(
+    chart_id: str,
+    title: str,
+    bars: Sequence[Bar],
+    *,
+    width: int = 720,
+    row_height: int = 30,
+    label_width: int = 250,
+) -> Markup:
     """Horizontal bars, one row per label (e.g. categories), the value after each bar."""
     top = 6
     height = top * 2 + row_height * max(1, len(bars))
@@ -78,12 +94,18 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], *, width: int = 72
         y = top + index * row_height
         w = plot_w * bar.value / peak
         middle = y + row_height / 2 + 5
-        parts.append(f'<text x="{label_width - 8}" y="{middle:.1f}" text-anchor="end" font-size="14" '
-                     f'fill="{INK}" {FONT}>{escape(bar.label)}</text>')
+        parts.append(
+            f'<text x="{label_width - 8}" y="{middle:.1f}" text-anchor="end" font-size="14" '
+            f'fill="{INK}" {FONT}>{escape(bar.label)}</text>'
+        )
         if bar.value:
-            parts.append(f'<rect x="{label_width}" y="{y + 4}" width="{w:.1f}" '
-                         f'height="{row_height - 8}" fill="{BAR}"/>')
-        parts.append(f'<text x="{label_width + w + 6:.1f}" y="{middle:.1f}" font-size="14" '
-                     f'fill="{INK}" {FONT}>{escape(bar.text)}</text>')
+            parts.append(
+                f'<rect x="{label_width}" y="{y + 4}" width="{w:.1f}" '
+                f'height="{row_height - 8}" fill="{BAR}"/>'
+            )
+        parts.append(
+            f'<text x="{label_width + w + 6:.1f}" y="{middle:.1f}" font-size="14" '
+            f'fill="{INK}" {FONT}>{escape(bar.text)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -64,8 +64,9 @@ class VouchResult:
     verified: bool
 
 
-def register_self(db: Database, config: Config, *, apartment: str, name: str, pin: str,
-                  pin_again: str) -> Resident:
+def register_self(
+    db: Database, config: Config, *, apartment: str, name: str, pin: str, pin_again: str
+) -> Resident:
     """A newcomer registers at the kiosk: apartment, name, PIN. They start pending."""
     if not config["community"]["self_registration"]:
         raise SelfRegistrationClosed()
@@ -82,8 +83,11 @@ def _pending(db: Database, resident_id: str) -> Resident:
     if newcomer.status == "verified":
         raise AlreadyVerified(name=newcomer.name)
     if newcomer.status != "pending":
-        raise InvalidInput(N_("%(name)s cannot be verified: the account is %(status)s."),
-                           name=newcomer.name, status=newcomer.status)
+        raise InvalidInput(
+            N_("%(name)s cannot be verified: the account is %(status)s."),
+            name=newcomer.name,
+            status=newcomer.status,
+        )
     return newcomer
 
 
@@ -98,7 +102,9 @@ def _check_voucher(db: Database, newcomer: Resident, voucher: Resident) -> None:
         raise AlreadyVouched(name=voucher.name)
 
 
-def vouch(db: Database, config: Config, *, newcomer_id: str, voucher_id: str, pin: str | None) -> VouchResult:
+def vouch(
+    db: Database, config: Config, *, newcomer_id: str, voucher_id: str, pin: str | None
+) -> VouchResult:
     """A verified neighbour vouches for a newcomer with their own PIN (checked, with lockout)."""
     newcomer = _pending(db, newcomer_id)
     voucher = residents.get(db, voucher_id)
@@ -108,13 +114,19 @@ def vouch(db: Database, config: Config, *, newcomer_id: str, voucher_id: str, pi
     with store.write(db):
         newcomer = _pending(db, newcomer_id)  # again, inside the lock: a race decides nothing twice
         _check_voucher(db, newcomer, residents.get(db, voucher_id))
-        store.record(db, "resident.vouched",
-                     {"resident_id": newcomer.id, "voucher_id": voucher.id, "apartment": voucher.apartment})
+        store.record(
+            db,
+            "resident.vouched",
+            {"resident_id": newcomer.id, "voucher_id": voucher.id, "apartment": voucher.apartment},
+        )
         by_ids = [row["voucher_id"] for row in reads.vouches_for(db, newcomer.id)]
         verified = len(by_ids) >= needed
         if verified:
-            store.record(db, "resident.verified",
-                         {"resident_id": newcomer.id, "method": "vouches", "by_ids": by_ids})
+            store.record(
+                db,
+                "resident.verified",
+                {"resident_id": newcomer.id, "method": "vouches", "by_ids": by_ids},
+            )
     return VouchResult(vouches=len(by_ids), needed=needed, verified=verified)
 
 
@@ -136,19 +148,36 @@ def issue_mailbox_code(db: Database, config: Config, *, apartment: str, admin_id
     admin = _require_admin(db, admin_id)
     apartment = residents.clean_apartment(apartment)
     code = "".join(secrets.choice("0123456789") for _ in range(MAILBOX_CODE_DIGITS))
-    expires_at = (clock.now() + timedelta(hours=config["community"]["mailbox_code_hours"]))
+    expires_at = clock.now() + timedelta(hours=config["community"]["mailbox_code_hours"])
     expires_iso = expires_at.isoformat(timespec="seconds").replace("+00:00", "Z")
     code_hash = residents.hash_pin(code)
-    names = [person.name for person in residents.in_apartment(db, apartment) if person.status == "pending"]
+    names = [
+        person.name
+        for person in residents.in_apartment(db, apartment)
+        if person.status == "pending"
+    ]
     with store.write(db):
-        event = store.record(db, "mailbox_code.issued", {
-            "apartment": apartment, "code_hash": code_hash, "expires_at": expires_iso,
-            "issued_by": admin.id,
-        })
-        return print_queue.enqueue(db, "mailbox_slip", {
-            "apartment": apartment, "name": ", ".join(names) or None, "code": code,
-            "expires_at": expires_iso,
-        }, reference=f"mailbox-{event.reference}")
+        event = store.record(
+            db,
+            "mailbox_code.issued",
+            {
+                "apartment": apartment,
+                "code_hash": code_hash,
+                "expires_at": expires_iso,
+                "issued_by": admin.id,
+            },
+        )
+        return print_queue.enqueue(
+            db,
+            "mailbox_slip",
+            {
+                "apartment": apartment,
+                "name": ", ".join(names) or None,
+                "code": code,
+                "expires_at": expires_iso,
+            },
+            reference=f"mailbox-{event.reference}",
+        )
 
 
 def enter_mailbox_code(db: Database, config: Config, *, resident_id: str, code: str | None) -> None:
@@ -158,17 +187,29 @@ def enter_mailbox_code(db: Database, config: Config, *, resident_id: str, code: 
     if row is None or clock.parse_iso(row["expires_at"]) <= clock.now():
         raise MailboxCodeUnusable(apartment=newcomer.apartment)
     code = "".join((code or "").split())
-    good = code.isdigit() and len(code) == MAILBOX_CODE_DIGITS and check_password_hash(row["code_hash"], code)
+    good = (
+        code.isdigit()
+        and len(code) == MAILBOX_CODE_DIGITS
+        and check_password_hash(row["code_hash"], code)
+    )
     tries = config["community"]["mailbox_code_tries"]
     with store.write(db):
         current = reads.open_mailbox_code(db, newcomer.apartment)
         if current is None or current["id"] != row["id"]:
             raise MailboxCodeUnusable(apartment=newcomer.apartment)
         if good:
-            store.record(db, "mailbox_code.used", {"code_id": row["id"], "resident_id": newcomer.id})
-            store.record(db, "resident.verified", {
-                "resident_id": newcomer.id, "method": "mailbox_code", "by_ids": [row["issued_by"]],
-            })
+            store.record(
+                db, "mailbox_code.used", {"code_id": row["id"], "resident_id": newcomer.id}
+            )
+            store.record(
+                db,
+                "resident.verified",
+                {
+                    "resident_id": newcomer.id,
+                    "method": "mailbox_code",
+                    "by_ids": [row["issued_by"]],
+                },
+            )
             return
         failures = current["failures"] + 1
         store.record(db, "mailbox_code.failed", {"code_id": row["id"], "closes": failures >= tries})
@@ -177,8 +218,9 @@ def enter_mailbox_code(db: Database, config: Config, *, resident_id: str, code: 
     raise WrongMailboxCode(left=tries - failures)
 
 
-def verify_with_proof(db: Database, config: Config, *, resident_id: str, admin_id: str,
-                      proof_kind: str | None) -> None:
+def verify_with_proof(
+    db: Database, config: Config, *, resident_id: str, admin_id: str, proof_kind: str | None
+) -> None:
     """An admin saw a proof of address: their name, the kind of proof and the day are kept."""
     admin = _require_admin(db, admin_id)
     if proof_kind not in PROOF_KINDS:
@@ -186,10 +228,18 @@ def verify_with_proof(db: Database, config: Config, *, resident_id: str, admin_i
     seen_on = clock.now().astimezone(config.timezone).date().isoformat()
     with store.write(db):
         newcomer = _pending(db, resident_id)
-        store.record(db, "resident.verified", {
-            "resident_id": newcomer.id, "method": "proof_of_address", "by_ids": [admin.id],
-            "admin_name": admin.name, "proof_kind": proof_kind, "seen_on": seen_on,
-        })
+        store.record(
+            db,
+            "resident.verified",
+            {
+                "resident_id": newcomer.id,
+                "method": "proof_of_address",
+                "by_ids": [admin.id],
+                "admin_name": admin.name,
+                "proof_kind": proof_kind,
+                "seen_on": seen_on,
+            },
+        )
 
 
 def vouches_for(db: Database, resident_id: str) -> list:
@@ -212,8 +262,13 @@ def pending_residents(db: Database) -> list[Resident]:
 def possible_vouchers(db: Database, newcomer: Resident) -> list[Resident]:
     """Verified neighbours of other apartments who have not vouched for ``newcomer`` yet."""
     done = {row["voucher_id"] for row in reads.vouches_for(db, newcomer.id)}
-    return [person for person in (Resident.from_row(row) for row in reads.residents_with_status(db, "verified"))
-            if person.apartment != newcomer.apartment and person.id not in done]
+    return [
+        person
+        for person in (
+            Resident.from_row(row) for row in reads.residents_with_status(db, "verified")
+        )
+        if person.apartment != newcomer.apartment and person.id not in done
+    ]
 
 
 def mailbox_codes(db: Database, limit: int = 20) -> list:

@@ -59,41 +59,53 @@ def cancel_vouchers(
                 error = _settlement_error(db, serial)
                 if error is not None:
                     raise error
-                if not actor.is_admin and (reason != "not_printed"
-                                           or voucher.issuer_resident_id != actor.id):
+                if not actor.is_admin and (
+                    reason != "not_printed" or voucher.issuer_resident_id != actor.id
+                ):
                     raise PermissionDenied()
                 jobs = print_queue.list_jobs(db, reference=serial)
                 if reason == "not_printed" and print_state(db, serial) not in NOT_PRINTED_STATES:
                     raise VoucherNotCancellable()
                 if reason == "expired" and not voucher.is_expired(today(config)):
                     raise NotExpired()
-                account = (COMMON_FUND_ACCOUNT if refund_to == "common_fund"
-                           else get_resident(db, voucher.issuer_resident_id).account_id)
+                account = (
+                    COMMON_FUND_ACCOUNT
+                    if refund_to == "common_fund"
+                    else get_resident(db, voucher.issuer_resident_id).account_id
+                )
                 if account == COMMON_FUND_ACCOUNT:
                     _ensure_system_account(db, COMMON_FUND_ACCOUNT)
                 for job in jobs:
                     if job.state in ("queued", "failed"):
                         print_queue.cancel_job(db, job.id)
-                transfer = store.record(db, "transfer.recorded", {
-                    "kind": "voucher_refund",
-                    "debit_account": CIRCULATION_ACCOUNT,
-                    "credit_account": account,
-                    "amount": voucher.amount,
-                    "description": f"Voucher {serial} cancelled",
-                    "category": "other",
-                    "recorded_by": actor.id,
-                })
-                store.record(db, "voucher.cancelled", {
-                    "serial": serial,
-                    "issuer_origin": voucher.issuer_origin,
-                    "voucher_seq": int(serial.rsplit("-", 1)[1]),
-                    "amount": voucher.amount,
-                    "reason": reason,
-                    "credit_account": account,
-                    "decided_by": actor.id,
-                    "cancelling_origin": store.kiosk_id(db),
-                    "transfer_id": transfer.id,
-                })
+                transfer = store.record(
+                    db,
+                    "transfer.recorded",
+                    {
+                        "kind": "voucher_refund",
+                        "debit_account": CIRCULATION_ACCOUNT,
+                        "credit_account": account,
+                        "amount": voucher.amount,
+                        "description": f"Voucher {serial} cancelled",
+                        "category": "other",
+                        "recorded_by": actor.id,
+                    },
+                )
+                store.record(
+                    db,
+                    "voucher.cancelled",
+                    {
+                        "serial": serial,
+                        "issuer_origin": voucher.issuer_origin,
+                        "voucher_seq": int(serial.rsplit("-", 1)[1]),
+                        "amount": voucher.amount,
+                        "reason": reason,
+                        "credit_account": account,
+                        "decided_by": actor.id,
+                        "cancelling_origin": store.kiosk_id(db),
+                        "transfer_id": transfer.id,
+                    },
+                )
     except sqlite3.IntegrityError:
         for serial in serials:
             error = _settlement_error(db, serial)

@@ -74,8 +74,13 @@ class VoucherCode:
     def body(self) -> bytes:
         """The canonical bytes the signature covers (without the context)."""
         return _BODY.pack(
-            VERSION, _origin_number(self.issuer_origin), self.seq, self.amount,
-            _day_number(self.issued_on), _day_number(self.expires_on), self.building_hash,
+            VERSION,
+            _origin_number(self.issuer_origin),
+            self.seq,
+            self.amount,
+            _day_number(self.issued_on),
+            _day_number(self.expires_on),
+            self.building_hash,
         )
 
     def text(self) -> str:
@@ -95,14 +100,28 @@ def building_hash(name: str) -> bytes:
 
 
 def sign_voucher(
-    key: Ed25519PrivateKey, *, issuer_origin: str, seq: int, amount: int, issued_on: date,
-    expires_on: date, building: str,
+    key: Ed25519PrivateKey,
+    *,
+    issuer_origin: str,
+    seq: int,
+    amount: int,
+    issued_on: date,
+    expires_on: date,
+    building: str,
 ) -> VoucherCode:
     """A new voucher's code, signed with the issuing kiosk's private key."""
-    unsigned = VoucherCode(issuer_origin, seq, amount, issued_on, expires_on,
-                           building_hash(building), b"")
-    return VoucherCode(issuer_origin, seq, amount, issued_on, expires_on,
-                       unsigned.building_hash, key.sign(CONTEXT + unsigned.body()))
+    unsigned = VoucherCode(
+        issuer_origin, seq, amount, issued_on, expires_on, building_hash(building), b""
+    )
+    return VoucherCode(
+        issuer_origin,
+        seq,
+        amount,
+        issued_on,
+        expires_on,
+        unsigned.building_hash,
+        key.sign(CONTEXT + unsigned.body()),
+    )
 
 
 def read_code(text: str) -> VoucherCode:
@@ -114,22 +133,29 @@ def read_code(text: str) -> VoucherCode:
     if not text.startswith(PREFIX) or len(text) > 400:
         raise MalformedCode("not a voucher code")
     try:
-        raw = ids.decode_scan_safe(text[len(PREFIX):])
+        raw = ids.decode_scan_safe(text[len(PREFIX) :])
     except ValueError as exc:
         raise MalformedCode(str(exc)) from None
     if len(raw) != _BODY.size + SIGNATURE_BYTES:
         raise MalformedCode(f"{len(raw)} bytes, expected {_BODY.size + SIGNATURE_BYTES}")
-    version, origin, seq, amount, issued, expires, building = _BODY.unpack(raw[:_BODY.size])
+    version, origin, seq, amount, issued, expires, building = _BODY.unpack(raw[: _BODY.size])
     if version != VERSION:
         raise MalformedCode(f"unknown voucher version {version}")
     if seq == 0 or amount == 0 or origin >= len(ids.SCAN_ALPHABET) ** ORIGIN_LETTERS:
         raise MalformedCode("impossible voucher fields")
-    return VoucherCode(_origin_letters(origin), seq, amount, EPOCH + timedelta(days=issued),
-                       EPOCH + timedelta(days=expires), building, raw[_BODY.size:])
+    return VoucherCode(
+        _origin_letters(origin),
+        seq,
+        amount,
+        EPOCH + timedelta(days=issued),
+        EPOCH + timedelta(days=expires),
+        building,
+        raw[_BODY.size :],
+    )
 
 
 def short_code(serial: str) -> str:
-    """"BCDFGH-17" -> "BCDFGH-17-K": the serial and its check character."""
+    """ "BCDFGH-17" -> "BCDFGH-17-K": the serial and its check character."""
     return f"{serial}-{check_character(serial.replace('-', ''))}"
 
 

@@ -42,9 +42,12 @@ from .store import reads
 from .store import voucher_reads as vreads
 from .vouchers import CIRCULATION_ACCOUNT, LOSS_FUND_ACCOUNT, _ensure_system_account
 
-TAKEN_BACK = N_("Voucher %(serial)s was used twice and %(where)s had it first: this credit is taken back")
-REFUND_TAKEN_BACK = N_("Voucher %(serial)s was used at %(where)s before it was cancelled: "
-                       "the refund is taken back")
+TAKEN_BACK = N_(
+    "Voucher %(serial)s was used twice and %(where)s had it first: this credit is taken back"
+)
+REFUND_TAKEN_BACK = N_(
+    "Voucher %(serial)s was used at %(where)s before it was cancelled: the refund is taken back"
+)
 LOSS_FUND_PAYS = N_("Voucher %(serial)s was used twice (first at %(where)s): the loss fund pays")
 
 
@@ -73,15 +76,22 @@ class VoucherConflict:
     @classmethod
     def from_row(cls, row) -> VoucherConflict:
         return cls(
-            serial=row["serial"], amount=row["amount"] or 0, losing_event_id=row["losing_event_id"],
+            serial=row["serial"],
+            amount=row["amount"] or 0,
+            losing_event_id=row["losing_event_id"],
             losing_outcome=row["losing_outcome"],
             losing_where=_where(row["losing_building"], row["losing_origin"]),
-            loser_id=row["loser_id"], loser_name=row["loser_name"], loser_apartment=row["loser_apartment"],
+            loser_id=row["loser_id"],
+            loser_name=row["loser_name"],
+            loser_apartment=row["loser_apartment"],
             winning_type=row["winning_type"],
             winning_where=_where(row["winning_building"], row["winning_origin"]),
-            winner_id=row["winner_id"], winner_name=row["winner_name"],
-            winner_apartment=row["winner_apartment"], decided_at=row["decided_at"],
-            policy=row["policy"], compensating_origin=row["compensating_origin"],
+            winner_id=row["winner_id"],
+            winner_name=row["winner_name"],
+            winner_apartment=row["winner_apartment"],
+            decided_at=row["decided_at"],
+            policy=row["policy"],
+            compensating_origin=row["compensating_origin"],
             compensation_reference=row["compensation_reference"],
         )
 
@@ -115,8 +125,11 @@ def dismiss_notice(db: Database, resident_id: str, losing_event_id: str) -> None
     with store.write(db):
         if not any(c.losing_event_id == losing_event_id for c in notices_for(db, resident_id)):
             raise NotFound(N_("This notice is not yours, or was already dismissed."))
-        store.record(db, "voucher.conflict_notice_read",
-                     {"losing_event_id": losing_event_id, "resident_id": resident_id})
+        store.record(
+            db,
+            "voucher.conflict_notice_read",
+            {"losing_event_id": losing_event_id, "resident_id": resident_id},
+        )
 
 
 def compensate_conflicts(db: Database, config: Config) -> int:
@@ -146,33 +159,45 @@ def _compensate(db: Database, config: Config, row) -> None:
     if policy == "reverse":
         text = REFUND_TAKEN_BACK if row["losing_outcome"] == "cancelled" else TAKEN_BACK
         debited = account
-        transfer = store.record(db, "transfer.recorded", {
-            "kind": "reversal",
-            "debit_account": account,
-            "credit_account": CIRCULATION_ACCOUNT,
-            "amount": amount,
-            "description": gettext(text) % {"serial": row["serial"], "where": where},
-            "category": "other",
-            "reverses": row["transfer_id"],
-            "recorded_by": None,
-        })
+        transfer = store.record(
+            db,
+            "transfer.recorded",
+            {
+                "kind": "reversal",
+                "debit_account": account,
+                "credit_account": CIRCULATION_ACCOUNT,
+                "amount": amount,
+                "description": gettext(text) % {"serial": row["serial"], "where": where},
+                "category": "other",
+                "reverses": row["transfer_id"],
+                "recorded_by": None,
+            },
+        )
     else:
         _ensure_system_account(db, LOSS_FUND_ACCOUNT)
         debited = LOSS_FUND_ACCOUNT
-        transfer = store.record(db, "transfer.recorded", {
-            "kind": "voucher_issue",  # the loss fund puts the value back into circulation
-            "debit_account": LOSS_FUND_ACCOUNT,
-            "credit_account": CIRCULATION_ACCOUNT,
+        transfer = store.record(
+            db,
+            "transfer.recorded",
+            {
+                "kind": "voucher_issue",  # the loss fund puts the value back into circulation
+                "debit_account": LOSS_FUND_ACCOUNT,
+                "credit_account": CIRCULATION_ACCOUNT,
+                "amount": amount,
+                "description": gettext(LOSS_FUND_PAYS) % {"serial": row["serial"], "where": where},
+                "category": "other",
+                "recorded_by": None,
+            },
+        )
+    store.record(
+        db,
+        "voucher.conflict_compensated",
+        {
+            "serial": row["serial"],
+            "losing_event_id": row["losing_event_id"],
+            "policy": policy,
             "amount": amount,
-            "description": gettext(LOSS_FUND_PAYS) % {"serial": row["serial"], "where": where},
-            "category": "other",
-            "recorded_by": None,
-        })
-    store.record(db, "voucher.conflict_compensated", {
-        "serial": row["serial"],
-        "losing_event_id": row["losing_event_id"],
-        "policy": policy,
-        "amount": amount,
-        "debited_account": debited,
-        "transfer_id": transfer.id,
-    })
+            "debited_account": debited,
+            "transfer_id": transfer.id,
+        },
+    )

@@ -10,8 +10,10 @@ class VoucherError(KioskError):
 
 
 class PrinterNotReadyForVouchers(VoucherError):
-    msgid = N_("Vouchers cannot be issued while the printer is out of paper or offline. "
-               "Nothing was taken from your account.")
+    msgid = N_(
+        "Vouchers cannot be issued while the printer is out of paper or offline. "
+        "Nothing was taken from your account."
+    )
 
 
 class NoVoucherChosen(VoucherError):
@@ -19,13 +21,16 @@ class NoVoucherChosen(VoucherError):
 
 
 class BalanceTooLow(VoucherError):
-    msgid = N_("Vouchers are issued from a positive balance: %(total)s of vouchers is more "
-               "than your balance of %(balance)s.")
+    msgid = N_(
+        "Vouchers are issued from a positive balance: %(total)s of vouchers is more "
+        "than your balance of %(balance)s."
+    )
 
 
 class TooManyOutstanding(VoucherError):
-    msgid = N_("At most %(max)d of your vouchers can be in circulation at once "
-               "(you have %(count)d).")
+    msgid = N_(
+        "At most %(max)d of your vouchers can be in circulation at once (you have %(count)d)."
+    )
 
 
 class OutstandingTooLarge(VoucherError):
@@ -33,18 +38,24 @@ class OutstandingTooLarge(VoucherError):
 
 
 class MalformedVoucher(VoucherError):
-    msgid = N_("This code cannot be read as a voucher. Type the short code printed under the "
-               "QR code instead.")
+    msgid = N_(
+        "This code cannot be read as a voucher. Type the short code printed under the "
+        "QR code instead."
+    )
 
 
 class ForgedVoucher(VoucherError):
-    msgid = N_("This voucher is not genuine: its signature does not match (forged or altered). "
-               "Nothing was credited.")
+    msgid = N_(
+        "This voucher is not genuine: its signature does not match (forged or altered). "
+        "Nothing was credited."
+    )
 
 
 class UnknownIssuerKey(VoucherError):
-    msgid = N_("This voucher comes from kiosk %(origin)s, whose key this kiosk does not know "
-               "yet. Try again after the next synchronisation.")
+    msgid = N_(
+        "This voucher comes from kiosk %(origin)s, whose key this kiosk does not know "
+        "yet. Try again after the next synchronisation."
+    )
 
 
 class UnknownVoucher(VoucherError):

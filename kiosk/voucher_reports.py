@@ -13,8 +13,13 @@ from .store import voucher_reads as vreads
 from .vouchers import CIRCULATION_ACCOUNT, Voucher, today
 
 # Age of outstanding vouchers in days: (upper bound exclusive, label key).
-AGE_BUCKETS = ((30, "under_30"), (90, "under_90"), (180, "under_180"), (366, "under_366"),
-               (None, "older"))
+AGE_BUCKETS = (
+    (30, "under_30"),
+    (90, "under_90"),
+    (180, "under_180"),
+    (366, "under_366"),
+    (None, "older"),
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +83,12 @@ def outstanding_report(db: Database, config: Config) -> OutstandingReport:
         report.by_age[key] = (count + 1, total + voucher.amount)
         line = issuers.get(voucher.issuer_resident_id)
         issuers[voucher.issuer_resident_id] = IssuerLine(
-            voucher.issuer_resident_id, voucher.issuer_name or "", voucher.issuer_apartment or "",
-            (line.count if line else 0) + 1, (line.total if line else 0) + voucher.amount)
+            voucher.issuer_resident_id,
+            voucher.issuer_name or "",
+            voucher.issuer_apartment or "",
+            (line.count if line else 0) + 1,
+            (line.total if line else 0) + voucher.amount,
+        )
     report.by_issuer = sorted(issuers.values(), key=lambda line: (-line.total, line.apartment))
     return report
 
@@ -93,8 +102,9 @@ def age_bucket(issued_on: date, day: date) -> str:
 
 
 def expired_outstanding(db: Database, config: Config) -> list[Voucher]:
-    return [Voucher.from_row(row)
-            for row in vreads.expired_outstanding(db, today(config).isoformat())]
+    return [
+        Voucher.from_row(row) for row in vreads.expired_outstanding(db, today(config).isoformat())
+    ]
 
 
 def redeemed_history(db: Database, *, limit: int = 200) -> list[Voucher]:

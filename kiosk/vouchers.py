@@ -92,14 +92,24 @@ class Voucher:
     @classmethod
     def from_row(cls, row) -> Voucher:
         return cls(
-            serial=row["serial"], issuer_origin=row["issuer_origin"], amount=row["amount"],
+            serial=row["serial"],
+            issuer_origin=row["issuer_origin"],
+            amount=row["amount"],
             issued_on=date.fromisoformat(row["issued_on"]),
-            expires_on=date.fromisoformat(row["expires_on"]), building=row["building"],
-            qr=row["qr"], issuer_resident_id=row["issuer_resident_id"],
-            issuer_name=row["issuer_name"], issuer_apartment=row["issuer_apartment"],
-            outcome=row["outcome"], reason=row["reason"], settled_at=row["settled_at"],
-            settled_origin=row["settled_origin"], settled_building=row["settled_building"],
-            bearer_id=row["bearer_id"], bearer_name=row["bearer_name"], bearer_apartment=row["bearer_apartment"],
+            expires_on=date.fromisoformat(row["expires_on"]),
+            building=row["building"],
+            qr=row["qr"],
+            issuer_resident_id=row["issuer_resident_id"],
+            issuer_name=row["issuer_name"],
+            issuer_apartment=row["issuer_apartment"],
+            outcome=row["outcome"],
+            reason=row["reason"],
+            settled_at=row["settled_at"],
+            settled_origin=row["settled_origin"],
+            settled_building=row["settled_building"],
+            bearer_id=row["bearer_id"],
+            bearer_name=row["bearer_name"],
+            bearer_apartment=row["bearer_apartment"],
             honoured_expired=bool(row["honoured_expired"]),
             issued_here=row["issue_transfer"] is not None,
         )
@@ -153,8 +163,9 @@ def print_state(db: Database, serial: str) -> str | None:
 
 def _ensure_system_account(db: Database, account_id: str) -> None:
     if reads.account_balance(db, account_id) is None:
-        store.record(db, "account.opened",
-                     {"account_id": account_id, "label": SYSTEM_ACCOUNTS[account_id]})
+        store.record(
+            db, "account.opened", {"account_id": account_id, "label": SYSTEM_ACCOUNTS[account_id]}
+        )
 
 
 def clean_counts(config: Config, counts: dict[int, int]) -> dict[int, int]:
@@ -211,12 +222,14 @@ def issue_vouchers(
             raise TooManyOutstanding(max=settings["max_outstanding_count"], count=count_out)
         max_amount = settings["max_outstanding_amount"] * 100
         if total_out + total > max_amount:
-            raise OutstandingTooLarge(max=format_amount(config, max_amount),
-                                      total=format_amount(config, total_out))
+            raise OutstandingTooLarge(
+                max=format_amount(config, max_amount), total=format_amount(config, total_out)
+            )
         balance = reads.account_balance(db, resident.account_id)
         if not settings["allow_credit"] and balance - total < 0:
-            raise BalanceTooLow(total=format_amount(config, total),
-                                balance=format_amount(config, balance))
+            raise BalanceTooLow(
+                total=format_amount(config, total), balance=format_amount(config, balance)
+            )
         floor = config.amount("credit_floor")
         if balance - total < floor:
             raise BelowFloor(name=resident.name, floor=format_amount(config, floor))
@@ -225,32 +238,51 @@ def issue_vouchers(
         seq = vreads.next_voucher_seq(db, origin)
         for value in sorted(counts, reverse=True):
             for _ in range(counts[value]):
-                code = codes.sign_voucher(key, issuer_origin=origin, seq=seq, amount=value,
-                                          issued_on=issued_on, expires_on=expires_on,
-                                          building=building)
-                transfer = store.record(db, "transfer.recorded", {
-                    "kind": "voucher_issue",
-                    "debit_account": resident.account_id,
-                    "credit_account": CIRCULATION_ACCOUNT,
-                    "amount": value,
-                    "description": f"Voucher {code.serial}",
-                    "category": "other",
-                    "recorded_by": recorded_by or resident.id,
-                })
-                store.record(db, "voucher.issued", {
-                    **_code_fields(code, building),
-                    "issuer_resident_id": resident.id,
-                    "transfer_id": transfer.id,
-                })
-                print_queue.enqueue(db, "voucher", {
-                    "serial": code.serial,
-                    "amount": value,
-                    "issued_at": issued_on.isoformat(),
-                    "expires_at": expires_on.isoformat(),
-                    "qr": code.text(),
-                    "check_code": code.short_code,
-                    "issued_to": None,  # a bearer voucher: nobody's name on it
-                }, reference=code.serial)
+                code = codes.sign_voucher(
+                    key,
+                    issuer_origin=origin,
+                    seq=seq,
+                    amount=value,
+                    issued_on=issued_on,
+                    expires_on=expires_on,
+                    building=building,
+                )
+                transfer = store.record(
+                    db,
+                    "transfer.recorded",
+                    {
+                        "kind": "voucher_issue",
+                        "debit_account": resident.account_id,
+                        "credit_account": CIRCULATION_ACCOUNT,
+                        "amount": value,
+                        "description": f"Voucher {code.serial}",
+                        "category": "other",
+                        "recorded_by": recorded_by or resident.id,
+                    },
+                )
+                store.record(
+                    db,
+                    "voucher.issued",
+                    {
+                        **_code_fields(code, building),
+                        "issuer_resident_id": resident.id,
+                        "transfer_id": transfer.id,
+                    },
+                )
+                print_queue.enqueue(
+                    db,
+                    "voucher",
+                    {
+                        "serial": code.serial,
+                        "amount": value,
+                        "issued_at": issued_on.isoformat(),
+                        "expires_at": expires_on.isoformat(),
+                        "qr": code.text(),
+                        "check_code": code.short_code,
+                        "issued_to": None,  # a bearer voucher: nobody's name on it
+                    },
+                    reference=code.serial,
+                )
                 serials.append(code.serial)
                 seq += 1
     return [get_voucher(db, serial) for serial in serials]
@@ -329,8 +361,10 @@ def read_voucher(db: Database, text: str) -> CheckedVoucher:
     row = vreads.voucher(db, code.serial)
     # The building's name is signed as a hash: show the name only when it matches.
     candidates = [row["building"] if row else "", vreads.kiosk_building(db, code.issuer_origin)]
-    building = next((name for name in candidates
-                     if name and codes.building_hash(name) == code.building_hash), "")
+    building = next(
+        (name for name in candidates if name and codes.building_hash(name) == code.building_hash),
+        "",
+    )
     return CheckedVoucher(code, building, Voucher.from_row(row) if row else None)
 
 
@@ -347,8 +381,9 @@ def _settlement_error(db: Database, serial: str) -> VoucherError | None:
     return CancelledVoucher(when=when)
 
 
-def check_redeemable(db: Database, config: Config, checked: CheckedVoucher, *,
-                     honour_expired: bool = False) -> None:
+def check_redeemable(
+    db: Database, config: Config, checked: CheckedVoucher, *, honour_expired: bool = False
+) -> None:
     """Raises AlreadyRedeemed, CancelledVoucher or ExpiredVoucher; nothing else is changed."""
     error = _settlement_error(db, checked.serial)
     if error is not None:
@@ -385,24 +420,32 @@ def redeem_voucher(
             if bearer.balance + code.amount > ceiling:
                 raise AboveCeiling(name=bearer.name, ceiling=format_amount(config, ceiling))
             _ensure_system_account(db, CIRCULATION_ACCOUNT)
-            transfer = store.record(db, "transfer.recorded", {
-                "kind": "voucher_redeem",
-                "debit_account": CIRCULATION_ACCOUNT,
-                "credit_account": bearer.account_id,
-                "amount": code.amount,
-                "description": f"Voucher {code.serial}",
-                "category": "other",
-                "recorded_by": honoured_by or bearer.id,
-            })
-            store.record(db, "voucher.redeemed", {
-                **_code_fields(code, checked.building),
-                "redeeming_origin": store.kiosk_id(db),
-                "resident_id": bearer.id,
-                "credit_account": bearer.account_id,
-                "honoured_expired": honoured_by is not None and today(config) > code.expires_on,
-                "decided_by": honoured_by,
-                "transfer_id": transfer.id,
-            })
+            transfer = store.record(
+                db,
+                "transfer.recorded",
+                {
+                    "kind": "voucher_redeem",
+                    "debit_account": CIRCULATION_ACCOUNT,
+                    "credit_account": bearer.account_id,
+                    "amount": code.amount,
+                    "description": f"Voucher {code.serial}",
+                    "category": "other",
+                    "recorded_by": honoured_by or bearer.id,
+                },
+            )
+            store.record(
+                db,
+                "voucher.redeemed",
+                {
+                    **_code_fields(code, checked.building),
+                    "redeeming_origin": store.kiosk_id(db),
+                    "resident_id": bearer.id,
+                    "credit_account": bearer.account_id,
+                    "honoured_expired": honoured_by is not None and today(config) > code.expires_on,
+                    "decided_by": honoured_by,
+                    "transfer_id": transfer.id,
+                },
+            )
             queue_receipt(db, config, transfer.id)
     except sqlite3.IntegrityError:
         # Another request settled it between our check and our insert: the database refused.

@@ -1,12 +1,12 @@
 """What the admin page (and the status bar) call: plain functions, no Flask.
 
-    jobs = list_jobs(db)                              # newest first, PrintJob objects
-    job_state_label(job.state, "fr")                  # "Imprimé"
-    png = job_preview_png(db, job.id, settings)       # bytes for <img src>, as the paper shows
-    new_id = reprint_as_copy(db, job.id)              # CopyRefused for member cards
-    cancel_job(db, job.id)                            # JobStateError once printed
-    job_id = queue_test_page(db)            # then worker.wake()
-    worker.status.label("fr"); printer_ready_for_vouchers(worker.status)
+jobs = list_jobs(db)                              # newest first, PrintJob objects
+job_state_label(job.state, "fr")                  # "Imprimé"
+png = job_preview_png(db, job.id, settings)       # bytes for <img src>, as the paper shows
+new_id = reprint_as_copy(db, job.id)              # CopyRefused for member cards
+cancel_job(db, job.id)                            # JobStateError once printed
+job_id = queue_test_page(db)            # then worker.wake()
+worker.status.label("fr"); printer_ready_for_vouchers(worker.status)
 """
 
 from __future__ import annotations
@@ -88,10 +88,10 @@ def layout_preview_png(layout: str, payload: dict, settings: PrintSettings) -> b
 
 def queue_test_page(db, *, note: str | None = None) -> int:
     """Queue a test page (its own transaction, or the caller's). Wake the worker afterwards."""
-    payload = {"requested_at": datetime.now(UTC).isoformat(timespec="seconds")
-               .replace("+00:00", "Z")}
+    payload = {
+        "requested_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    }
     if note:
         payload["note"] = note
     with _transaction(db):
         return enqueue(db, "test_page", payload)
-

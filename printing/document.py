@@ -94,8 +94,9 @@ class Document:
         self.blocks.extend(blocks)
         return self
 
-    def text(self, text: str, *, bold: bool = False, double: bool = False,
-             align: Align = "left") -> Document:
+    def text(
+        self, text: str, *, bold: bool = False, double: bool = False, align: Align = "left"
+    ) -> Document:
         return self.add(Text(text, bold=bold, double=double, align=align))
 
     def columns(self, label: str, value: str, *, bold: bool = False) -> Document:
@@ -133,8 +134,9 @@ class Row:
 def _wrap(text: str, width: int) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines.extend(textwrap.wrap(paragraph, width, break_long_words=True,
-                                   break_on_hyphens=False) or [""])
+        lines.extend(
+            textwrap.wrap(paragraph, width, break_long_words=True, break_on_hyphens=False) or [""]
+        )
     return lines
 
 
@@ -146,8 +148,9 @@ def text_rows(block: Text | Columns | Separator, chars: int) -> list[Row]:
     """
     if isinstance(block, Text):
         width = chars // 2 if block.double else chars
-        return [Row(line, block.bold, block.double, block.align)
-                for line in _wrap(block.text, width)]
+        return [
+            Row(line, block.bold, block.double, block.align) for line in _wrap(block.text, width)
+        ]
     if isinstance(block, Separator):
         if not block.label:
             return [Row(block.char * chars)]

@@ -45,8 +45,13 @@ def _dummy(profile_name: str):
 class EscposRenderer:
     """Renders documents for one printer; ``native_qr``/``native_barcode`` default to the profile."""
 
-    def __init__(self, settings: PrintSettings, *, native_qr: bool | None = None,
-                 native_barcode: bool | None = None):
+    def __init__(
+        self,
+        settings: PrintSettings,
+        *,
+        native_qr: bool | None = None,
+        native_barcode: bool | None = None,
+    ):
         self.settings = settings
         self.printer = _dummy(settings.profile)
         profile = self.printer.profile
@@ -93,8 +98,17 @@ class EscposRenderer:
                 set_style("center", False, False)
                 module = barcode_module_dots(block.data, block.module_dots, self.dots)
                 if self.native_barcode and module >= 2:  # GS w accepts 2 to 6
-                    p._hw_barcode("{B" + block.data, "CODE128", block.height_dots,
-                                  module, "BELOW", "A", False, "B", True)
+                    p._hw_barcode(
+                        "{B" + block.data,
+                        "CODE128",
+                        block.height_dots,
+                        module,
+                        "BELOW",
+                        "A",
+                        False,
+                        "B",
+                        True,
+                    )
                     p._raw(b"\n")
                 else:
                     self._raster(barcode_image(block.data, module, block.height_dots))
@@ -113,8 +127,9 @@ class EscposRenderer:
     def _raster(self, image) -> None:
         """``GS v 0``: a raster image, centred by white space on its left."""
         im = EscposImage(centred(image, self.dots))
-        header = (GS + b"v0\x00" + im.width_bytes.to_bytes(2, "little")
-                  + im.height.to_bytes(2, "little"))
+        header = (
+            GS + b"v0\x00" + im.width_bytes.to_bytes(2, "little") + im.height.to_bytes(2, "little")
+        )
         self.printer._raw(header + im.to_raster_format())
 
 
@@ -123,8 +138,9 @@ def _printable(block, encoder: TextEncoder):
     if isinstance(block, Text):
         return Text(encoder.printable(block.text), block.bold, block.double, block.align)
     if isinstance(block, Columns):
-        return Columns(encoder.printable(block.label), encoder.printable(block.value),
-                       block.bold, block.fill)
+        return Columns(
+            encoder.printable(block.label), encoder.printable(block.value), block.bold, block.fill
+        )
     return Separator(block.char, encoder.printable(block.label))
 
 

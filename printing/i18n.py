@@ -63,8 +63,9 @@ class Words:
 
     def amount(self, hundredths: int, *, signed: bool = False) -> str:
         """250 -> "2,50 CEEC" (fr) / "2.50 CEEC" (en); ``signed`` adds "+" to credits."""
-        number = format_decimal(Decimal(hundredths).scaleb(-2), format="#,##0.00",
-                                locale=self.language)
+        number = format_decimal(
+            Decimal(hundredths).scaleb(-2), format="#,##0.00", locale=self.language
+        )
         number = number.replace("\u2212", "-")
         if signed and hundredths > 0:
             number = "+" + number
@@ -76,8 +77,9 @@ class Words:
     def datetime(self, value: str | datetime) -> str:
         """A UTC instant in the building's time zone: "23/11/2026 11:00"."""
         local = parse_utc(value).astimezone(self.zone)
-        return plain_spaces(format_datetime(local, DATETIME_PATTERNS[self.language],
-                                            locale=self.language))
+        return plain_spaces(
+            format_datetime(local, DATETIME_PATTERNS[self.language], locale=self.language)
+        )
 
     def date(self, value: str | date | datetime) -> str:
         if isinstance(value, str) and "T" in value:
@@ -86,11 +88,10 @@ class Words:
             value = date.fromisoformat(value)
         elif isinstance(value, datetime):
             value = value.astimezone(self.zone).date()
-        return plain_spaces(format_date(value, DATE_PATTERNS[self.language],
-                                        locale=self.language))
+        return plain_spaces(format_date(value, DATE_PATTERNS[self.language], locale=self.language))
 
     def month(self, value: str) -> str:
-        """"2026-11" -> "novembre 2026" / "November 2026"."""
+        """ "2026-11" -> "novembre 2026" / "November 2026"."""
         year, month = (int(part) for part in value.split("-")[:2])
         text = format_date(date(year, month, 1), "LLLL yyyy", locale=self.language)
         return plain_spaces(text[:1].upper() + text[1:])

@@ -33,8 +33,12 @@ from .text import TextEncoder
 
 CELL_W, CELL_H = 12, 24
 MARGIN = 8  # dots of white above and below, like the paper's own margin
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
-             "/usr/share/fonts/TTF", "/usr/local/share/fonts")
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",
+    "/usr/share/fonts/dejavu",
+    "/usr/share/fonts/TTF",
+    "/usr/local/share/fonts",
+)
 
 
 @lru_cache(maxsize=8)
@@ -72,8 +76,7 @@ class PreviewRenderer:
                 strips.append(self._image(qr_image(block.data, block.module_dots)))
             elif isinstance(block, Barcode):
                 module = barcode_module_dots(block.data, block.module_dots, self.dots)
-                strips.append(self._image(barcode_image(block.data, module,
-                                                        block.height_dots)))
+                strips.append(self._image(barcode_image(block.data, module, block.height_dots)))
                 strips.append(self._row_text(block.data, "center"))
             elif isinstance(block, Logo):
                 image = logo_image(block.path, self.dots)
@@ -109,8 +112,13 @@ class PreviewRenderer:
         x0 = {"left": 0, "center": (self.dots - width) // 2, "right": self.dots - width}[row.align]
         for i, ch in enumerate(row.text):
             if ch != " ":
-                draw.text((x0 + i * cell_w + cell_w // 2, cell_h - 4 * scale), ch, font=font,
-                          fill=0, anchor="ms")
+                draw.text(
+                    (x0 + i * cell_w + cell_w // 2, cell_h - 4 * scale),
+                    ch,
+                    font=font,
+                    fill=0,
+                    anchor="ms",
+                )
         return strip
 
     def _image(self, image: Image.Image) -> Image.Image:

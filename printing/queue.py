@@ -130,8 +130,9 @@ def get_job(db, job_id: int) -> PrintJob:
     return PrintJob.from_row(row)
 
 
-def list_jobs(db, *, states: tuple[str, ...] | None = None, reference: str | None = None,
-              limit: int = 100) -> list[PrintJob]:
+def list_jobs(
+    db, *, states: tuple[str, ...] | None = None, reference: str | None = None, limit: int = 100
+) -> list[PrintJob]:
     """Jobs, newest first, optionally only in ``states`` or for one ``reference``."""
     sql, params = "SELECT * FROM print_jobs WHERE 1", []
     if states:
@@ -208,8 +209,9 @@ def backoff_seconds(attempts: int, retry_max_seconds: int) -> int:
     return min(retry_max_seconds, BACKOFF_FIRST_SECONDS * 2 ** max(0, attempts - 1))
 
 
-def mark_attempt_failed(db, job_id: int, error: str, *, retry_max_seconds: int = 300,
-                        now: datetime | None = None) -> str:
+def mark_attempt_failed(
+    db, job_id: int, error: str, *, retry_max_seconds: int = 300, now: datetime | None = None
+) -> str:
     """The printer did not take the job: back to 'queued', retried after a backoff.
     Returns the time of the next attempt (UTC ISO)."""
     now = now or datetime.now(UTC)
@@ -248,8 +250,12 @@ def mark_interrupted_uncertain(db) -> list[int]:
     """At start-up: a job still 'printing' was cut off by a crash and may be on paper
     already. It becomes 'uncertain' (never printed again by itself). Returns the ids."""
     with _transaction(db):
-        ids = [row[0] for row in db.conn.execute(
-            "SELECT id FROM print_jobs WHERE state = 'printing' ORDER BY id")]
+        ids = [
+            row[0]
+            for row in db.conn.execute(
+                "SELECT id FROM print_jobs WHERE state = 'printing' ORDER BY id"
+            )
+        ]
         for job_id in ids:
             db.conn.execute(
                 "UPDATE print_jobs SET state = 'uncertain', "
@@ -300,7 +306,12 @@ def reprint_as_copy(db, job_id: int) -> int:
         cursor = db.conn.execute(
             "INSERT INTO print_jobs (layout, payload, reference, state, is_copy, copy_of, "
             "created_at) VALUES (?, ?, ?, 'queued', 1, ?, ?)",
-            (job.layout, json.dumps(job.payload, ensure_ascii=False, sort_keys=True),
-             job.reference, original, _now_iso()),
+            (
+                job.layout,
+                json.dumps(job.payload, ensure_ascii=False, sort_keys=True),
+                job.reference,
+                original,
+                _now_iso(),
+            ),
         )
         return cursor.lastrowid

@@ -39,10 +39,18 @@ SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
         "month": "2026-11",
         "opening_balance": 500,
         "lines": [
-            {"created_at": "2026-11-03T17:30:00Z", "reference": "RJGPEP-12",
-             "description": "Garde de chat (week-end)", "amount": 2000},
-            {"created_at": "2026-11-23T10:00:00Z", "reference": "RJGPEP-42",
-             "description": "Réparer un robinet", "amount": -1500},
+            {
+                "created_at": "2026-11-03T17:30:00Z",
+                "reference": "RJGPEP-12",
+                "description": "Garde de chat (week-end)",
+                "amount": 2000,
+            },
+            {
+                "created_at": "2026-11-23T10:00:00Z",
+                "reference": "RJGPEP-42",
+                "description": "Réparer un robinet",
+                "amount": -1500,
+            },
         ],
         "closing_balance": 1000,
         "printed_at": "2026-12-01T08:00:00Z",
@@ -50,14 +58,26 @@ SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "board_sheet": {
         "week_of": "2026-11-23",
         "offers": [
-            {"title": "Cours de guitare débutant", "apartment": "A-12",
-             "category_label": "Musique", "name": "Loïc"},
-            {"title": "Arrosage des plantes pendant vos congés", "apartment": "C-31",
-             "category_label": "Entraide", "name": None},
+            {
+                "title": "Cours de guitare débutant",
+                "apartment": "A-12",
+                "category_label": "Musique",
+                "name": "Loïc",
+            },
+            {
+                "title": "Arrosage des plantes pendant vos congés",
+                "apartment": "C-31",
+                "category_label": "Entraide",
+                "name": None,
+            },
         ],
         "requests": [
-            {"title": "Monter une armoire (2 h)", "apartment": "B-204",
-             "category_label": "Bricolage", "name": "Jeanne"},
+            {
+                "title": "Monter une armoire (2 h)",
+                "apartment": "B-204",
+                "category_label": "Bricolage",
+                "name": "Jeanne",
+            },
         ],
         "kiosk_hint": None,
     },

@@ -55,8 +55,11 @@ class PrinterStatus:
 
     @property
     def can_print(self) -> bool:
-        return self.state in (PrinterState.ONLINE, PrinterState.PAPER_NEAR_END,
-                              PrinterState.UNKNOWN)
+        return self.state in (
+            PrinterState.ONLINE,
+            PrinterState.PAPER_NEAR_END,
+            PrinterState.UNKNOWN,
+        )
 
 
 def status_from_bytes(printer_byte: int, paper_byte: int) -> PrinterStatus:

@@ -137,9 +137,7 @@ class TextEncoder:
         if replacement and all(self.can_print(c) for c in replacement):
             return replacement
         if replacement and replacement != ch:
-            return "".join(
-                c if self.can_print(c) else self._transliterate(c) for c in replacement
-            )
+            return "".join(c if self.can_print(c) else self._transliterate(c) for c in replacement)
         name = unicodedata.name(ch, f"U+{ord(ch):04X}")
         log.warning("no code page of the printer has %s; printed as '?'", name)
         return "?"

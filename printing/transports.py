@@ -126,13 +126,15 @@ class NetworkPrinter(Printer):
     def _connect(self) -> socket.socket:
         where = f"{self.settings.host}:{self.settings.port}"
         try:
-            sock = socket.create_connection((self.settings.host, self.settings.port),
-                                            timeout=self.settings.timeout_seconds)
+            sock = socket.create_connection(
+                (self.settings.host, self.settings.port), timeout=self.settings.timeout_seconds
+            )
         except TimeoutError as exc:
             raise PrinterError(f"no answer from the printer at {where} (time-out)") from exc
         except OSError as exc:
-            raise PrinterError(f"cannot connect to the printer at {where}: "
-                               f"{exc.strerror or exc}") from exc
+            raise PrinterError(
+                f"cannot connect to the printer at {where}: {exc.strerror or exc}"
+            ) from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
 
@@ -149,7 +151,8 @@ class NetworkPrinter(Printer):
                 answer += chunk
         except TimeoutError as exc:
             raise PrinterError(
-                f"the printer did not answer within {self.settings.timeout_seconds} s") from exc
+                f"the printer did not answer within {self.settings.timeout_seconds} s"
+            ) from exc
         except OSError as exc:
             raise PrinterError(f"connection to the printer lost: {exc.strerror or exc}") from exc
         finally:
@@ -167,8 +170,9 @@ class NetworkPrinter(Printer):
             except TimeoutError as exc:
                 raise PrinterError("the printer stopped taking data (time-out)") from exc
             except OSError as exc:
-                raise PrinterError(f"connection to the printer lost: "
-                                   f"{exc.strerror or exc}") from exc
+                raise PrinterError(
+                    f"connection to the printer lost: {exc.strerror or exc}"
+                ) from exc
             if self.settings.read_status:
                 # Answered after the job's bytes: the printer has them.
                 self.last_status = self._query(sock)
@@ -196,8 +200,9 @@ class FilePrinter(Printer):
             with open(self.settings.file_path, "ab") as device:
                 device.write(data)
         except OSError as exc:
-            raise PrinterError(f"cannot write to {self.settings.file_path}: "
-                               f"{exc.strerror or exc}") from exc
+            raise PrinterError(
+                f"cannot write to {self.settings.file_path}: {exc.strerror or exc}"
+            ) from exc
 
 
 class _EscposDevicePrinter(Printer):
@@ -257,9 +262,12 @@ class UsbPrinter(_EscposDevicePrinter):
         require_extra("usb")
         from escpos.printer import Usb
 
-        return Usb(self.settings.usb_vendor_id, self.settings.usb_product_id,
-                   timeout=int(self.settings.timeout_seconds * 1000),
-                   profile=self.settings.profile)
+        return Usb(
+            self.settings.usb_vendor_id,
+            self.settings.usb_product_id,
+            timeout=int(self.settings.timeout_seconds * 1000),
+            profile=self.settings.profile,
+        )
 
 
 class SerialPrinter(_EscposDevicePrinter):
@@ -272,8 +280,12 @@ class SerialPrinter(_EscposDevicePrinter):
         require_extra("serial")
         from escpos.printer import Serial
 
-        return Serial(self.settings.serial_device, baudrate=self.settings.serial_baudrate,
-                      timeout=self.settings.timeout_seconds, profile=self.settings.profile)
+        return Serial(
+            self.settings.serial_device,
+            baudrate=self.settings.serial_baudrate,
+            timeout=self.settings.timeout_seconds,
+            profile=self.settings.profile,
+        )
 
 
 class CupsPrinter(Printer):
@@ -313,8 +325,9 @@ def make_printer(settings: PrintSettings) -> Printer:
     try:
         cls = PRINTERS[settings.kind]
     except KeyError:
-        raise PrinterError(f"unknown printer kind {settings.kind!r} "
-                           f"(one of {', '.join(PRINTERS)})") from None
+        raise PrinterError(
+            f"unknown printer kind {settings.kind!r} (one of {', '.join(PRINTERS)})"
+        ) from None
     if settings.kind in EXTRAS:
         require_extra(settings.kind)
     return cls(settings)

@@ -35,8 +35,9 @@ def print_job(job: queue.PrintJob, printer: Printer, settings: PrintSettings) ->
     return printer.print_document(document, job.file_name)
 
 
-def print_pending(db, printer: Printer, settings: PrintSettings, *,
-                  now: datetime | None = None, on_status=None) -> int:
+def print_pending(
+    db, printer: Printer, settings: PrintSettings, *, now: datetime | None = None, on_status=None
+) -> int:
     """Print queued jobs in order until the queue is empty or the printer fails.
 
     Returns how many jobs were printed. A printer error puts the job back in the queue with a
@@ -56,18 +57,27 @@ def print_pending(db, printer: Printer, settings: PrintSettings, *,
             continue
         except PrinterError as exc:
             retry_at = queue.mark_attempt_failed(
-                db, job.id, str(exc), retry_max_seconds=settings.retry_max_seconds, now=now)
+                db, job.id, str(exc), retry_max_seconds=settings.retry_max_seconds, now=now
+            )
             log.warning("print job %s not printed (%s); next try at %s", job.id, exc, retry_at)
             if on_status:
-                on_status(exc.status if isinstance(exc, PrinterNotReady)
-                          else PrinterStatus(PrinterState.OFFLINE, str(exc)))
+                on_status(
+                    exc.status
+                    if isinstance(exc, PrinterNotReady)
+                    else PrinterStatus(PrinterState.OFFLINE, str(exc))
+                )
             if isinstance(exc, MissingExtra):
                 log.error("%s", exc)
             return printed
         except Exception as exc:  # a bug must not leave the job 'printing' for ever
             log.exception("print job %s failed unexpectedly", job.id)
-            queue.mark_attempt_failed(db, job.id, f"{type(exc).__name__}: {exc}",
-                                      retry_max_seconds=settings.retry_max_seconds, now=now)
+            queue.mark_attempt_failed(
+                db,
+                job.id,
+                f"{type(exc).__name__}: {exc}",
+                retry_max_seconds=settings.retry_max_seconds,
+                now=now,
+            )
             return printed
         queue.mark_done(db, job.id, preview_path=preview_path)
         printed += 1
@@ -78,8 +88,9 @@ def print_pending(db, printer: Printer, settings: PrintSettings, *,
 class PrintWorker:
     """``PrintWorker(db_path, settings).start()`` in ``kiosk serve``; ``.stop()`` at exit."""
 
-    def __init__(self, db_path: str | Path, settings: PrintSettings, *,
-                 poll_seconds: float = POLL_SECONDS):
+    def __init__(
+        self, db_path: str | Path, settings: PrintSettings, *, poll_seconds: float = POLL_SECONDS
+    ):
         self.db_path = Path(db_path)
         self.settings = settings
         self.poll_seconds = poll_seconds
@@ -103,8 +114,10 @@ class PrintWorker:
 
     def _set_status(self, status: PrinterStatus) -> None:
         with self._status_lock:
-            came_back = (self._status.state in (PrinterState.OFFLINE, PrinterState.PAPER_OUT)
-                         and status.can_print)
+            came_back = (
+                self._status.state in (PrinterState.OFFLINE, PrinterState.PAPER_OUT)
+                and status.can_print
+            )
             self._status = status
         if came_back:
             self._wake.set()
@@ -124,8 +137,9 @@ class PrintWorker:
             # A pass under way may have missed the newest job: then wait for the next one too.
             target = self._passes + (2 if self._busy else 1)
             self._wake.set()
-            return self._passes_changed.wait_for(lambda: self._passes >= target or
-                                                 self._finished, timeout)
+            return self._passes_changed.wait_for(
+                lambda: self._passes >= target or self._finished, timeout
+            )
 
     def start(self) -> None:
         """Mark jobs cut off by a crash 'uncertain', then print in a daemon thread."""
@@ -134,12 +148,15 @@ class PrintWorker:
         db = self._connect()
         self.uncertain_at_start = queue.mark_interrupted_uncertain(db)
         if self.uncertain_at_start:
-            log.warning("print jobs %s were interrupted by a restart: marked uncertain",
-                        self.uncertain_at_start)
+            log.warning(
+                "print jobs %s were interrupted by a restart: marked uncertain",
+                self.uncertain_at_start,
+            )
         self._stop.clear()
         self._finished = False
-        self._thread = threading.Thread(target=self._run, args=(db,), name="print-worker",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(db,), name="print-worker", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -191,8 +208,9 @@ class PrintWorker:
             queue.retry_now(db)  # the printer is back: no need to wait for the backoff
 
     def _connect(self):
-        conn = sqlite3.connect(str(self.db_path), timeout=5, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(
+            str(self.db_path), timeout=5, isolation_level=None, check_same_thread=False
+        )
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA busy_timeout = 5000")
         conn.execute("PRAGMA synchronous = FULL")

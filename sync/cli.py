@@ -62,8 +62,12 @@ def hub_serve(ctx, host, port, threads):
 
 @hub.command("enrol-code")
 @click.argument("building")
-@click.option("--restore", "restore_origin", metavar="ORIGIN",
-              help="A code that gives a dead kiosk's id to its replacement (restore-from-hub).")
+@click.option(
+    "--restore",
+    "restore_origin",
+    metavar="ORIGIN",
+    help="A code that gives a dead kiosk's id to its replacement (restore-from-hub).",
+)
 @click.pass_context
 def hub_enrol_code(ctx, building, restore_origin):
     """Make a one-time code (valid 7 days) that enrols one kiosk of BUILDING.
@@ -81,7 +85,11 @@ def hub_enrol_code(ctx, building, restore_origin):
     except hub_store.HubRefusal as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Enrolment code: {code}")
-    click.echo("On the kiosk: kiosk " + ("restore-from-hub" if restore_origin else "enrol") + f" URL {code}")
+    click.echo(
+        "On the kiosk: kiosk "
+        + ("restore-from-hub" if restore_origin else "enrol")
+        + f" URL {code}"
+    )
 
 
 @hub.command("revoke")
@@ -103,8 +111,9 @@ def hub_revoke(ctx, origin):
 
 
 @hub.command("dashboard-password")
-@click.password_option("--password", prompt="New dashboard password",
-                       help="Asked for (twice) when not given.")
+@click.password_option(
+    "--password", prompt="New dashboard password", help="Asked for (twice) when not given."
+)
 @click.pass_context
 def hub_dashboard_password(ctx, password):
     """Set the password of the hub's dashboard (user name: anything; at least 10 characters).

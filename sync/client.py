@@ -159,7 +159,9 @@ class HubConnection:
         if not self._host:
             raise SyncError(f"the hub address {url!r} names no host")
         self._secure = parts.scheme == "https"
-        self.context = ssl.create_default_context(cafile=ca_bundle or None) if self._secure else None
+        self.context = (
+            ssl.create_default_context(cafile=ca_bundle or None) if self._secure else None
+        )
         self._conn: http.client.HTTPConnection | None = None
         self._lock = threading.Lock()
         self._kept = 0
@@ -171,7 +173,9 @@ class HubConnection:
 
     def _open(self) -> http.client.HTTPConnection:
         if self._secure:
-            return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=self.context)
+            return http.client.HTTPSConnection(
+                self._host, self._port, timeout=self.timeout, context=self.context
+            )
         return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
 
     @contextmanager
@@ -199,7 +203,9 @@ class HubConnection:
             all_headers.update({"Content-Type": protocol.CONTENT_TYPE, "Content-Encoding": "gzip"})
         with self._lock:
             try:
-                status, raw, answer_headers = self._exchange(method, self._base + path, body, all_headers)
+                status, raw, answer_headers = self._exchange(
+                    method, self._base + path, body, all_headers
+                )
             # refused, reset, timeout, cut answer; UnicodeError: a host name IDNA cannot encode
             except (OSError, http.client.HTTPException, UnicodeError) as exc:
                 self._drop()
@@ -284,7 +290,9 @@ class _InFlight:
     def __init__(self, counter: int, send) -> None:
         self.counter = counter
         self._outcome: tuple[bool, Any] = (False, None)
-        self._thread = threading.Thread(target=self._run, args=(send,), name="sync-request", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(send,), name="sync-request", daemon=True
+        )
         self._thread.start()
 
     def _run(self, send) -> None:
@@ -304,11 +312,12 @@ class _InFlight:
         return value
 
 
-
 class SyncClient:
     """Push and pull for one kiosk database; not thread-safe (``SyncRunner`` serialises)."""
 
-    def __init__(self, db: Database, config: Config, *, connection: HubConnection | None = None) -> None:
+    def __init__(
+        self, db: Database, config: Config, *, connection: HubConnection | None = None
+    ) -> None:
         self.db = db
         self.config = config
         self.origin = store.kiosk_id(db)
@@ -337,16 +346,32 @@ class SyncClient:
         answer = self.connection.send(method, path, body, headers)
         return answer if then is None else then(answer)
 
-    def _start(self, method: str, path: str, body: bytes | None = None, *, counter: int | None = None,
-               then=None, **state_values: Any) -> _InFlight:
+    def _start(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        *,
+        counter: int | None = None,
+        then=None,
+        **state_values: Any,
+    ) -> _InFlight:
         """A request under way in its own thread, with ``counter`` (stored earlier) or one taken
         and stored now."""
         if counter is None:
             counter = self._next_counter(**state_values)
         return _InFlight(counter, lambda: self._request(method, path, body, counter, then))
 
-    def signed(self, method: str, path: str, body: bytes | None = None, *, under_way: _InFlight | None = None,
-               then=None, **state_values: Any) -> Any:
+    def signed(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        *,
+        under_way: _InFlight | None = None,
+        then=None,
+        **state_values: Any,
+    ) -> Any:
         """One signed request; a stale counter (e.g. a database restored from a backup) is
         moved above the hub's and the request signed again, once. ``under_way``: the first try,
         already sent (``_start``, with the same ``then``); ``then``: makes the answer into what
@@ -364,8 +389,10 @@ class SyncClient:
                 if exc.code != "replayed" or attempt or not isinstance(last, int):
                     raise
                 with store.write(self.db):  # never lower: a counter may already be taken ahead
-                    self.db.execute("UPDATE sync_state SET request_counter = MAX(request_counter, ?) WHERE id = 1",
-                                    [max(last, counter)])
+                    self.db.execute(
+                        "UPDATE sync_state SET request_counter = MAX(request_counter, ?) WHERE id = 1",
+                        [max(last, counter)],
+                    )
         raise AssertionError("unreachable")
 
     def _push_batch(self, after: int) -> tuple[bytes, int, int] | None:
@@ -381,7 +408,8 @@ class SyncClient:
             return None
         wires = [row[2] for row in rows if row[1] != "private"]
         body = protocol.encode_json_text(
-            f'{{"from_seq":{after + 1},"to_seq":{rows[-1][0]},"events":[{",".join(wires)}]}}')
+            f'{{"from_seq":{after + 1},"to_seq":{rows[-1][0]},"events":[{",".join(wires)}]}}'
+        )
         return body, len(wires), rows[-1][0]
 
     def push(self) -> int:
@@ -409,10 +437,16 @@ class SyncClient:
                 saved = acked
                 following = self._push_batch(to_seq)  # while the hub works on this one
                 try:
-                    answer = self.signed("POST", "/api/push", body, under_way=flight, acked_seq=acked)
+                    answer = self.signed(
+                        "POST", "/api/push", body, under_way=flight, acked_seq=acked
+                    )
                 except HubRefused as exc:
                     hub_acked = exc.answer.get("acked_seq")
-                    if exc.code != "gap" or not isinstance(hub_acked, int) or gaps >= MAX_GAP_RESENDS:
+                    if (
+                        exc.code != "gap"
+                        or not isinstance(hub_acked, int)
+                        or gaps >= MAX_GAP_RESENDS
+                    ):
                         raise
                     gaps += 1  # the hub holds less (or more) than we thought: resend from there
                     acked = hub_acked
@@ -428,7 +462,9 @@ class SyncClient:
                 _set_state(self.db, acked_seq=acked)
 
     def _pull_path(self, after: int, include_own: bool) -> str:
-        return f"/api/pull?after={after}&limit={self.batch_size}" + ("&own=1" if include_own else "")
+        return f"/api/pull?after={after}&limit={self.batch_size}" + (
+            "&own=1" if include_own else ""
+        )
 
     def _read_page(self, include_own: bool):
         """The function that reads a pulled page (run in the request's thread)."""
@@ -436,8 +472,12 @@ class SyncClient:
         return lambda answer: read_page(answer, own)
 
     def _start_pull(self, after: int, include_own: bool, counter: int | None = None) -> _InFlight:
-        return self._start("GET", self._pull_path(after, include_own), counter=counter,
-                           then=self._read_page(include_own))
+        return self._start(
+            "GET",
+            self._pull_path(after, include_own),
+            counter=counter,
+            then=self._read_page(include_own),
+        )
 
     def pull(self, *, include_own: bool = False) -> tuple[int, int]:
         """Apply every page the hub has for this kiosk; returns (received, newly applied)
@@ -459,7 +499,11 @@ class SyncClient:
         try:
             while True:
                 page = self.signed(
-                    "GET", self._pull_path(cursor, include_own), under_way=flight, then=self._read_page(include_own))
+                    "GET",
+                    self._pull_path(cursor, include_own),
+                    under_way=flight,
+                    then=self._read_page(include_own),
+                )
                 last, more = page.last_hub_seq, page.more
                 flight = None
                 after = max(cursor, last)
@@ -470,10 +514,14 @@ class SyncClient:
                     flight = self._start_pull(after, include_own, banked)
                     banked = None
                 with store.write(self.db):
-                    stored = store.scalar(self.db, "SELECT pull_cursor FROM sync_state WHERE id = 1")
+                    stored = store.scalar(
+                        self.db, "SELECT pull_cursor FROM sync_state WHERE id = 1"
+                    )
                     if stored == cursor:
                         applied += self._apply(page)
-                        self.db.execute("UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [after])
+                        self.db.execute(
+                            "UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [after]
+                        )
                         if more:
                             taken = self._next_counter()
                 if stored != cursor:  # another run applied this page meanwhile: go on from there
@@ -522,7 +570,13 @@ class SyncClient:
                     [str(exc), error_kind(exc)],
                 )
             raise
-        _set_state(self.db, failures=0, last_error=None, last_error_kind=None, last_success_at=clock.now_iso())
+        _set_state(
+            self.db,
+            failures=0,
+            last_error=None,
+            last_error_kind=None,
+            last_success_at=clock.now_iso(),
+        )
         current = state(self.db)
         return SyncResult(pushed, received, applied, current["acked_seq"], current["pull_cursor"])
 
@@ -541,7 +595,12 @@ class SyncClient:
 
 def _enrol_request(connection: HubConnection, key, code: str, origin: str, building: str) -> dict:
     body = protocol.encode_body(
-        {"code": code.strip(), "origin": origin, "public_key": keys.public_key_b64(key), "building": building}
+        {
+            "code": code.strip(),
+            "origin": origin,
+            "public_key": keys.public_key_b64(key),
+            "building": building,
+        }
     )
     headers = protocol.sign_request(key, "POST", "/api/enrol", body, origin, 0)
     return connection.send("POST", "/api/enrol", body, headers)
@@ -554,8 +613,13 @@ def enrol(db: Database, config: Config, url: str, code: str) -> dict[str, Any]:
     key = keys.load_or_create_signing_key(config)
     answer = _enrol_request(connection, key, code, store.kiosk_id(db), config["building"]["name"])
     _set_state(
-        db, hub_url=connection.url, building=answer["building"], enrolled_at=clock.now_iso(),
-        acked_seq=int(answer["acked_seq"]), failures=0, last_error=None,
+        db,
+        hub_url=connection.url,
+        building=answer["building"],
+        enrolled_at=clock.now_iso(),
+        acked_seq=int(answer["acked_seq"]),
+        failures=0,
+        last_error=None,
     )
     return answer
 
@@ -573,16 +637,26 @@ class RestoreResult:
 def _append_restored(db: Database, origin: str, seq: int, payload: dict) -> int:
     """A ``kiosk.restored`` event at ``seq`` (inside the caller's write): this kiosk's numbering
     continues from there. Returns ``seq``."""
-    eventlog.apply_foreign(db, eventlog.Event(
-        id=ids.uuid7(), origin=origin, seq=seq, type="kiosk.restored", scope="building",
-        payload=payload, created_at=clock.now_iso(),
-    ))
+    eventlog.apply_foreign(
+        db,
+        eventlog.Event(
+            id=ids.uuid7(),
+            origin=origin,
+            seq=seq,
+            type="kiosk.restored",
+            scope="building",
+            payload=payload,
+            created_at=clock.now_iso(),
+        ),
+    )
     return seq
 
 
 def _mark_restored(db: Database, origin: str, held: int, hub_acked: int, payload: dict) -> int:
     """The ``kiosk.restored`` event above every seq this kiosk holds and the hub acknowledged."""
-    return _append_restored(db, origin, max(held, hub_acked) + 1, {**payload, "hub_acked_seq": hub_acked})
+    return _append_restored(
+        db, origin, max(held, hub_acked) + 1, {**payload, "hub_acked_seq": hub_acked}
+    )
 
 
 def restore_from_hub(db: Database, config: Config, url: str, code: str) -> RestoreResult:
@@ -610,7 +684,9 @@ def restore_from_hub(db: Database, config: Config, url: str, code: str) -> Resto
     _received, applied = client.pull(include_own=True)
     with store.write(db):
         held = eventlog.last_seq(db, origin)
-        seq = _mark_restored(db, origin, held, int(answer["acked_seq"]), {"events_restored": applied})
+        seq = _mark_restored(
+            db, origin, held, int(answer["acked_seq"]), {"events_restored": applied}
+        )
     keys.publish_public_key(db, config)
     result = client.sync()
     people = store.scalar(db, "SELECT COUNT(*) FROM residents WHERE home_origin = ?", (origin,))
@@ -647,8 +723,12 @@ def jump_numbering_after_restore(db: Database, backup_name: str) -> int:
     origin = store.kiosk_id(db)
     with store.write(db):
         held = eventlog.last_seq(db, origin)
-        seq = _append_restored(db, origin, held + RESTORE_SEQ_JUMP,
-                               {"from_backup": backup_name, "numbering_jumped_from": held})
+        seq = _append_restored(
+            db,
+            origin,
+            held + RESTORE_SEQ_JUMP,
+            {"from_backup": backup_name, "numbering_jumped_from": held},
+        )
         store.set_meta(db, NUMBERING_JUMPED_TO, str(seq))
     return seq
 
@@ -665,7 +745,9 @@ class CatchUp:
     next_seq: int
 
 
-def catch_up_after_restore(db: Database, config: Config, *, connection: HubConnection | None = None) -> CatchUp:
+def catch_up_after_restore(
+    db: Database, config: Config, *, connection: HubConnection | None = None
+) -> CatchUp:
     """Fetch back from the hub the events this kiosk wrote after the backup it was restored
     from, then mark the restore with a ``kiosk.restored`` event above every seq the hub holds,
     as ``restore_from_hub`` does: the numbering continues without collision and nothing
@@ -689,13 +771,23 @@ def catch_up_after_restore(db: Database, config: Config, *, connection: HubConne
     _received, applied = client.pull(include_own=True)
     after, held = store.query_one(db, own_events, (hub_acked, origin))
     if held < hub_held:
-        raise SyncError(f"the hub holds this kiosk's events up to {hub_held} but sent them only up to {held}")
+        raise SyncError(
+            f"the hub holds this kiosk's events up to {hub_held} but sent them only up to {held}"
+        )
     top = eventlog.last_seq(db, origin)
     with store.write(db):
-        seq = _mark_restored(db, origin, top, hub_acked,
-                             {"events_restored": after - before, "from_backup": backup_name})
+        seq = _mark_restored(
+            db,
+            origin,
+            top,
+            hub_acked,
+            {"events_restored": after - before, "from_backup": backup_name},
+        )
         db.execute("UPDATE sync_state SET acked_seq = ? WHERE id = 1", [hub_acked])
-        db.execute("DELETE FROM kiosk_meta WHERE key IN (?, ?)", [RESTORED_FROM_BACKUP, NUMBERING_JUMPED_TO])
+        db.execute(
+            "DELETE FROM kiosk_meta WHERE key IN (?, ?)",
+            [RESTORED_FROM_BACKUP, NUMBERING_JUMPED_TO],
+        )
     return CatchUp(recovered=after - before, applied=applied, next_seq=seq + 1)
 
 
@@ -735,7 +827,9 @@ class SyncRunner:
                 try:
                     self.last_result = SyncClient(db, self.config).sync()
                 except HubRefused as exc:
-                    log.error("sync refused by the hub: %s", exc)  # will be refused again: wait long
+                    log.error(
+                        "sync refused by the hub: %s", exc
+                    )  # will be refused again: wait long
                     self._next_due = time.monotonic() + self.config["sync"]["backoff_max_seconds"]
                     return None
                 except SyncError as exc:
@@ -757,7 +851,7 @@ class SyncRunner:
             self.run_now()
 
     def start_now(self) -> threading.Thread:
-        """"Sync now" from the admin page: a thread, so the page never waits on the network."""
+        """ "Sync now" from the admin page: a thread, so the page never waits on the network."""
         self._next_due = 0.0
         thread = threading.Thread(target=self.run_now, name="sync-now", daemon=True)
         thread.start()

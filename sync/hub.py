@@ -46,7 +46,11 @@ def create_hub_app(database_path: str | Path) -> Flask:
     hub_store.connect_hub(database_path).close()  # create or upgrade once, before serving
     # The dashboard speaks the administrator's browser language, French unless English is
     # preferred (the kiosk's own catalogues).
-    Babel(app, locale_selector=_dashboard_language, default_translation_directories=str(TRANSLATIONS_DIR))
+    Babel(
+        app,
+        locale_selector=_dashboard_language,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+    )
     app.context_processor(lambda: {"lang": _dashboard_language()})
     app.add_template_filter(_short_time, "when")
 
@@ -75,15 +79,21 @@ def create_hub_app(database_path: str | Path) -> Flask:
         return jsonify({"error": "too_large", "message": "request body too large"}), 413
 
     def signed_path() -> str:
-        return request.path + (f"?{request.query_string.decode('ascii', 'replace')}" if request.query_string else "")
+        return request.path + (
+            f"?{request.query_string.decode('ascii', 'replace')}" if request.query_string else ""
+        )
 
     def signed_kiosk(body: bytes) -> hub_store.Kiosk:
-        return hub_store.authenticate(hub_db(), request.method, signed_path(), body, request.headers)
+        return hub_store.authenticate(
+            hub_db(), request.method, signed_path(), body, request.headers
+        )
 
     def verified(body: bytes) -> tuple[hub_store.Kiosk, int]:
         """The signing kiosk and its request counter, not used up yet: the request's own write
         transaction does that (one commit per request instead of two)."""
-        return hub_store.verify_request(hub_db(), request.method, signed_path(), body, request.headers)
+        return hub_store.verify_request(
+            hub_db(), request.method, signed_path(), body, request.headers
+        )
 
     def decoded(body: bytes):
         try:
@@ -108,11 +118,18 @@ def create_hub_app(database_path: str | Path) -> Flask:
         try:
             key = protocol.public_key_from_b64(public_key)
             protocol.verify_signature(
-                key, protocol.read_signature(request.headers), "POST", "/api/enrol", body,
-                str(data.get("origin") or ""), 0,
+                key,
+                protocol.read_signature(request.headers),
+                "POST",
+                "/api/enrol",
+                body,
+                str(data.get("origin") or ""),
+                0,
             )
         except (protocol.ProtocolError, protocol.SignatureError) as exc:
-            raise hub_store.Unauthenticated(f"enrolment not signed by the key it enrols: {exc}") from exc
+            raise hub_store.Unauthenticated(
+                f"enrolment not signed by the key it enrols: {exc}"
+            ) from exc
         kiosk = hub_store.enrol(hub_db(), data["code"], data.get("origin") or None, public_key)
         return jsonify(hub_store.kiosk_status(hub_db(), kiosk))
 
@@ -138,7 +155,8 @@ def create_hub_app(database_path: str | Path) -> Flask:
             raise BadRequest("after and limit are whole numbers") from exc
         include_own = request.args.get("own") == "1"
         text, _last, _count = hub_store.events_page(
-            hub_db(), kiosk, after, limit, include_own=include_own, counter=counter)
+            hub_db(), kiosk, after, limit, include_own=include_own, counter=counter
+        )
         return gzip_json(text)
 
     @app.get("/api/status")
@@ -154,9 +172,19 @@ def create_hub_app(database_path: str | Path) -> Flask:
         if not hub_store.dashboard_password_set(db):
             return render_template("hub_locked.html"), 403
         auth = request.authorization
-        if auth is None or auth.type != "basic" or not hub_store.check_dashboard_password(db, auth.password or ""):
-            return Response("Password required. Mot de passe requis.\n", 401, {"WWW-Authenticate": 'Basic realm="Kiosk hub"',
-                                                          "Content-Type": "text/plain; charset=utf-8"})
+        if (
+            auth is None
+            or auth.type != "basic"
+            or not hub_store.check_dashboard_password(db, auth.password or "")
+        ):
+            return Response(
+                "Password required. Mot de passe requis.\n",
+                401,
+                {
+                    "WWW-Authenticate": 'Basic realm="Kiosk hub"',
+                    "Content-Type": "text/plain; charset=utf-8",
+                },
+            )
         return render_template("hub_dashboard.html", hub=hub_store.dashboard(db))
 
     return app

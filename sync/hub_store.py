@@ -122,7 +122,6 @@ def m003_event_scope_check_as_comparisons(db: Database) -> None:
     check_list_as_comparisons(db, "events", "scope")  # the same rule, cheaper per pushed event
 
 
-
 @migrations()
 def m004_hub_settings(db: Database) -> None:
     db.executescript(
@@ -240,8 +239,13 @@ def create_enrol_code(db: Database, building: str, *, restore_origin: str | None
         db.execute(
             "INSERT INTO enrol_codes (code_hash, building, restore_origin, created_at, expires_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            [_hash_code(code), building, restore_origin, now_iso(),
-             (now + timedelta(days=ENROL_CODE_DAYS)).isoformat(timespec="seconds")],
+            [
+                _hash_code(code),
+                building,
+                restore_origin,
+                now_iso(),
+                (now + timedelta(days=ENROL_CODE_DAYS)).isoformat(timespec="seconds"),
+            ],
         )
     return code
 
@@ -251,7 +255,9 @@ def enrol(db: Database, code: str, origin: str | None, public_key_b64: str) -> K
     protocol.public_key_from_b64(public_key_b64)
     with dbmod.write(db):
         row = dbmod.query_one(
-            db, "SELECT * FROM enrol_codes WHERE code_hash = ? AND used_at IS NULL", (_hash_code(code),)
+            db,
+            "SELECT * FROM enrol_codes WHERE code_hash = ? AND used_at IS NULL",
+            (_hash_code(code),),
         )
         if row is None or datetime.fromisoformat(row["expires_at"]) < datetime.now(UTC):
             raise BadCode("this enrolment code is unknown, used or expired")
@@ -281,7 +287,9 @@ def get_kiosk(db: Database, origin: str) -> Kiosk | None:
     row = dbmod.query_one(db, "SELECT * FROM kiosks WHERE origin = ?", (origin,))
     if row is None:
         return None
-    return Kiosk(row["origin"], row["building"], row["public_key"], bool(row["revoked"]), row["acked_seq"])
+    return Kiosk(
+        row["origin"], row["building"], row["public_key"], bool(row["revoked"]), row["acked_seq"]
+    )
 
 
 def revoke(db: Database, origin: str) -> bool:
@@ -301,7 +309,13 @@ def verify_request(db: Database, method: str, path: str, body: bytes, headers) -
         raise Unauthenticated("unknown kiosk")
     try:
         protocol.verify_signature(
-            protocol.public_key_from_b64(kiosk.public_key), signature, method, path, body, origin, counter
+            protocol.public_key_from_b64(kiosk.public_key),
+            signature,
+            method,
+            path,
+            body,
+            origin,
+            counter,
         )
     except protocol.SignatureError as exc:
         raise Unauthenticated(str(exc)) from exc
@@ -322,7 +336,9 @@ def use_counter(db: Database, kiosk: Kiosk, counter: int, **also: Any) -> None:
             (counter, now_iso(), *also.values(), kiosk.origin, counter),
         ).rowcount
         if not updated:
-            last = dbmod.scalar(db, "SELECT last_counter FROM kiosks WHERE origin = ?", (kiosk.origin,))
+            last = dbmod.scalar(
+                db, "SELECT last_counter FROM kiosks WHERE origin = ?", (kiosk.origin,)
+            )
             raise Replayed("request counter already used", last_counter=last)
 
 
@@ -333,7 +349,9 @@ def authenticate(db: Database, method: str, path: str, body: bytes, headers) -> 
     return kiosk
 
 
-def accept_batch(db: Database, kiosk: Kiosk, batch: Any, *, counter: int | None = None) -> dict[str, int]:
+def accept_batch(
+    db: Database, kiosk: Kiosk, batch: Any, *, counter: int | None = None
+) -> dict[str, int]:
     """Store a kiosk's batch covering its seqs ``from_seq``..``to_seq``; idempotent.
 
     Each event is checked, then encoded once in canonical form (its stored body, served as is
@@ -364,7 +382,9 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
             if counter is not None:
                 use_counter(db, kiosk, counter)
             conn = db.conn
-            acked = conn.execute("SELECT acked_seq FROM kiosks WHERE origin = ?", (kiosk.origin,)).fetchone()[0]
+            acked = conn.execute(
+                "SELECT acked_seq FROM kiosks WHERE origin = ?", (kiosk.origin,)
+            ).fetchone()[0]
             if from_seq > acked + 1:
                 raise Gap(f"expected seq {acked + 1}, got {from_seq}", acked_seq=acked)
             held_top = held_seq(db, kiosk.origin)
@@ -377,7 +397,9 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
             if any(row[3] in SETTLEMENT_TYPES for row in new):
                 _judge_settlements(db, after_hub_seq=before)
             new_acked = max(acked, to_seq)
-            conn.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin))
+            conn.execute(
+                "UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin)
+            )
     except sqlite3.IntegrityError as exc:  # an event id already used by another (origin, seq)
         raise BadRequest(f"event refused: {exc}") from exc
     except Fork as exc:
@@ -387,28 +409,43 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
     return {"acked_seq": new_acked, "accepted": len(new), "duplicates": len(rows) - len(new)}
 
 
-_INSERT_HEAD = "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at)"
+_INSERT_HEAD = (
+    "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at)"
+)
 _ROWS_PER_INSERT = 256  # 9 parameters a row
 
 
 def _insert_events(conn, rows: list[tuple]) -> None:
     """Insert ``rows`` (9 values each) in their order, with multi-row INSERTs: their hub_seq
     follow that order."""
-    dbmod.insert_multi_row(conn, _INSERT_HEAD, [value for row in rows for value in row], 9,
-                           rows_per_insert=_ROWS_PER_INSERT)
+    dbmod.insert_multi_row(
+        conn,
+        _INSERT_HEAD,
+        [value for row in rows for value in row],
+        9,
+        rows_per_insert=_ROWS_PER_INSERT,
+    )
 
 
-def _rows_not_held(conn, kiosk: Kiosk, from_seq: int, to_seq: int, acked: int, rows: list[tuple]) -> list[tuple]:
+def _rows_not_held(
+    conn, kiosk: Kiosk, from_seq: int, to_seq: int, acked: int, rows: list[tuple]
+) -> list[tuple]:
     """The rows of a re-sent range that the hub does not hold yet; ``Fork`` if a held event
     comes again different (or is left out), or a seq acknowledged without being held (private
     then) turns up now."""
-    held = dict(conn.execute(
-        "SELECT seq, digest FROM events WHERE origin = ? AND seq BETWEEN ? AND ?", (kiosk.origin, from_seq, to_seq)
-    ).fetchall())
+    held = dict(
+        conn.execute(
+            "SELECT seq, digest FROM events WHERE origin = ? AND seq BETWEEN ? AND ?",
+            (kiosk.origin, from_seq, to_seq),
+        ).fetchall()
+    )
     digests = {row[2]: row[7] for row in rows}
     bodies = {row[2]: row[6] for row in rows}
-    forked = [seq for seq, digest in held.items()
-              if digests.get(seq) != digest and not _same_as_legacy(bodies.get(seq), digest)]
+    forked = [
+        seq
+        for seq, digest in held.items()
+        if digests.get(seq) != digest and not _same_as_legacy(bodies.get(seq), digest)
+    ]
     forked += [seq for seq in digests if seq <= acked and seq not in held]
     if forked:
         seq = min(forked)
@@ -454,21 +491,33 @@ def _judge_settlements(db: Database, *, after_hub_seq: int) -> int:
         winner = db.execute(
             "SELECT event_id, origin, type FROM voucher_registry WHERE serial = ?", [serial]
         ).fetchone()
-        _append_hub_event(db, VERDICT_TYPE, {
-            "serial": serial,
-            "amount": amount,
-            "losing_event_id": event_id,
-            "losing_origin": origin,
-            "losing_type": event_type,
-            "winning_event_id": winner[0],
-            "winning_origin": winner[1],
-            "winning_type": winner[2],
-        })
+        _append_hub_event(
+            db,
+            VERDICT_TYPE,
+            {
+                "serial": serial,
+                "amount": amount,
+                "losing_event_id": event_id,
+                "losing_origin": origin,
+                "losing_type": event_type,
+                "winning_event_id": winner[0],
+                "winning_origin": winner[1],
+                "winning_type": winner[2],
+            },
+        )
         _insert_conflict(
-            db, "voucher", origin, seq,
+            db,
+            "voucher",
+            origin,
+            seq,
             f"voucher {serial} settled twice: {event_type} {origin}-{seq} rejected, "
             f"{winner[2]} at {winner[1]} came first",
-            {"serial": serial, "type": event_type, "winning_origin": winner[1], "winning_type": winner[2]},
+            {
+                "serial": serial,
+                "type": event_type,
+                "winning_origin": winner[1],
+                "winning_type": winner[2],
+            },
         )
         verdicts += 1
     return verdicts
@@ -483,14 +532,28 @@ def _append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) ->
     """One event of the hub's own, stored like a kiosk's (network scope: every kiosk pulls it)."""
     origin = protocol.HUB_ORIGIN
     seq = held_seq(db, origin) + 1
-    wire = {"id": ids.uuid7(), "origin": origin, "seq": seq, "type": event_type, "scope": "network",
-            "payload": payload, "created_at": now_iso()}
+    wire = {
+        "id": ids.uuid7(),
+        "origin": origin,
+        "seq": seq,
+        "type": event_type,
+        "scope": "network",
+        "payload": payload,
+        "created_at": now_iso(),
+    }
     body = protocol.canonical_json(wire)
     db.execute(
         "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
         "VALUES (?, ?, ?, ?, 'network', '', ?, ?, ?)",
-        [wire["id"], origin, seq, event_type, body, hashlib.sha256(body.encode("utf-8")).hexdigest(),
-         wire["created_at"]],
+        [
+            wire["id"],
+            origin,
+            seq,
+            event_type,
+            body,
+            hashlib.sha256(body.encode("utf-8")).hexdigest(),
+            wire["created_at"],
+        ],
     )
     db.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", [seq, origin])
 
@@ -524,19 +587,41 @@ def _batch_rows(kiosk: Kiosk, batch: Any, received_at: str) -> tuple[int, int, l
         if type(data) is not dict or data.keys() != fields:
             _refuse_event(kiosk, data, previous, to_seq)
         event_id, seq, event_type, scope, created_at = (
-            data["id"], data["seq"], data["type"], data["scope"], data["created_at"])
+            data["id"],
+            data["seq"],
+            data["type"],
+            data["scope"],
+            data["created_at"],
+        )
         if not (
-            data["origin"] == origin and scope in shared and type(seq) is int and previous < seq <= to_seq
+            data["origin"] == origin
+            and scope in shared
+            and type(seq) is int
+            and previous < seq <= to_seq
             and type(data["payload"]) is dict
-            and type(event_id) is str and 0 < len(event_id) <= 200
-            and type(event_type) is str and 0 < len(event_type) <= 200
-            and type(created_at) is str and 0 < len(created_at) <= 200
+            and type(event_id) is str
+            and 0 < len(event_id) <= 200
+            and type(event_type) is str
+            and 0 < len(event_type) <= 200
+            and type(created_at) is str
+            and 0 < len(created_at) <= 200
         ):
             _refuse_event(kiosk, data, previous, to_seq)
         previous = seq
         body = body_of(data)
-        append((event_id, origin, seq, event_type, scope, building, body,
-                sha256(body.encode("utf-8")).hexdigest(), received_at))
+        append(
+            (
+                event_id,
+                origin,
+                seq,
+                event_type,
+                scope,
+                building,
+                body,
+                sha256(body.encode("utf-8")).hexdigest(),
+                received_at,
+            )
+        )
     return from_seq, to_seq, rows
 
 
@@ -555,8 +640,9 @@ def _refuse_event(kiosk: Kiosk, data: Any, previous: int, to_seq: int) -> None:
     raise AssertionError(f"event refused by the fast check only: {data!r}")
 
 
-def _insert_conflict(db: Database, kind: str, origin: str | None, seq: int | None, detail: str,
-                     facts: dict[str, Any]) -> None:
+def _insert_conflict(
+    db: Database, kind: str, origin: str | None, seq: int | None, detail: str, facts: dict[str, Any]
+) -> None:
     """One row for the dashboard: ``detail`` in English, ``facts`` to tell it in any language."""
     db.execute(
         "INSERT INTO conflicts (kind, origin, seq, detail, facts, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -576,7 +662,13 @@ def page_sql(include_own: bool) -> str:
 
 
 def events_page(
-    db: Database, kiosk: Kiosk, after: int, limit: int, *, include_own: bool = False, counter: int | None = None
+    db: Database,
+    kiosk: Kiosk,
+    after: int,
+    limit: int,
+    *,
+    include_own: bool = False,
+    counter: int | None = None,
 ) -> tuple[str, int, int]:
     """The JSON text of the next page for ``kiosk``: (text, last_hub_seq, count).
 
@@ -592,14 +684,21 @@ def events_page(
     try:
         rows = conn.execute(
             page_sql(include_own),
-            {"after": after, "building": kiosk.building, "origin": kiosk.origin, "limit": limit + 1},
+            {
+                "after": after,
+                "building": kiosk.building,
+                "origin": kiosk.origin,
+                "limit": limit + 1,
+            },
         ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
         if more:
             last = rows[-1][0]
         else:
-            last = max(after, conn.execute("SELECT COALESCE(MAX(hub_seq), 0) FROM events").fetchone()[0])
+            last = max(
+                after, conn.execute("SELECT COALESCE(MAX(hub_seq), 0) FROM events").fetchone()[0]
+            )
     finally:
         conn.execute("COMMIT")
     if counter is None:
@@ -633,7 +732,9 @@ def set_dashboard_password(db: Database, password: str) -> None:
     from werkzeug.security import generate_password_hash
 
     if len(password) < DASHBOARD_PASSWORD_MIN:
-        raise BadRequest(f"the dashboard password needs at least {DASHBOARD_PASSWORD_MIN} characters")
+        raise BadRequest(
+            f"the dashboard password needs at least {DASHBOARD_PASSWORD_MIN} characters"
+        )
     with dbmod.write(db):
         db.execute(
             "INSERT INTO hub_settings (key, value) VALUES ('dashboard_password', ?) "
@@ -643,7 +744,10 @@ def set_dashboard_password(db: Database, password: str) -> None:
 
 
 def dashboard_password_set(db: Database) -> bool:
-    return dbmod.query_one(db, "SELECT 1 FROM hub_settings WHERE key = 'dashboard_password'") is not None
+    return (
+        dbmod.query_one(db, "SELECT 1 FROM hub_settings WHERE key = 'dashboard_password'")
+        is not None
+    )
 
 
 def check_dashboard_password(db: Database, password: str) -> bool:
@@ -656,8 +760,11 @@ def check_dashboard_password(db: Database, password: str) -> bool:
 def dashboard(db: Database) -> dict[str, Any]:
     """What the hub's administrator sees: kiosks by building, lag, conflicts."""
     kiosks = []
-    for row in dbmod.query(db, "SELECT * FROM kiosks WHERE origin <> ? ORDER BY building, origin",
-                           (protocol.HUB_ORIGIN,)):
+    for row in dbmod.query(
+        db,
+        "SELECT * FROM kiosks WHERE origin <> ? ORDER BY building, origin",
+        (protocol.HUB_ORIGIN,),
+    ):
         held = dbmod.scalar(db, "SELECT COUNT(*) FROM events WHERE origin = ?", (row["origin"],))
         lag = dbmod.scalar(
             db,
@@ -671,7 +778,9 @@ def dashboard(db: Database) -> dict[str, Any]:
         "kiosks": kiosks,
         "buildings": sorted({k["building"] for k in kiosks}),
         "events": dbmod.scalar(db, "SELECT COUNT(*) FROM events"),
-        "conflicts": [{**dict(r), "facts": json.loads(r["facts"]) if r["facts"] else None}
-                      for r in dbmod.query(db, "SELECT * FROM conflicts ORDER BY id DESC LIMIT 50")],
+        "conflicts": [
+            {**dict(r), "facts": json.loads(r["facts"]) if r["facts"] else None}
+            for r in dbmod.query(db, "SELECT * FROM conflicts ORDER BY id DESC LIMIT 50")
+        ],
         "conflict_count": dbmod.scalar(db, "SELECT COUNT(*) FROM conflicts"),
     }

@@ -55,7 +55,9 @@ class SignatureError(ValueError):
 
 # The legacy canonical encoder (the standard library's): what hubs before orjson stored digests
 # of, and the fallback for values orjson does not encode (integers beyond 64 bits).
-_stdlib_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_stdlib_canonical = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False
+).encode
 _SORT_KEYS = orjson.OPT_SORT_KEYS
 
 
@@ -114,23 +116,40 @@ def event_from_wire(data: Any) -> Event:
     inline for speed: a pulled page holds thousands; the slow path names what is wrong)."""
     if type(data) is dict and data.keys() == EVENT_FIELD_SET:
         event_id, origin, seq, event_type, scope, payload, created_at = (
-            data["id"], data["origin"], data["seq"], data["type"], data["scope"], data["payload"],
-            data["created_at"])
+            data["id"],
+            data["origin"],
+            data["seq"],
+            data["type"],
+            data["scope"],
+            data["payload"],
+            data["created_at"],
+        )
         if (
-            type(seq) is int and seq > 0 and scope in _SCOPE_NAMES and type(payload) is dict
-            and type(event_id) is str and 0 < len(event_id) <= 200
-            and type(origin) is str and 0 < len(origin) <= 200
-            and type(event_type) is str and 0 < len(event_type) <= 200
-            and type(created_at) is str and 0 < len(created_at) <= 200
+            type(seq) is int
+            and seq > 0
+            and scope in _SCOPE_NAMES
+            and type(payload) is dict
+            and type(event_id) is str
+            and 0 < len(event_id) <= 200
+            and type(origin) is str
+            and 0 < len(origin) <= 200
+            and type(event_type) is str
+            and 0 < len(event_type) <= 200
+            and type(created_at) is str
+            and 0 < len(created_at) <= 200
         ):
             return from_checked_fields(data)  # its keys are exactly Event's fields
     d = check_wire_event(data)
-    return Event(d["id"], d["origin"], d["seq"], d["type"], d["scope"], d["payload"], d["created_at"])
+    return Event(
+        d["id"], d["origin"], d["seq"], d["type"], d["scope"], d["payload"], d["created_at"]
+    )
 
 
 def encode_body(value: Any) -> bytes:
     """JSON, gzip-compressed (level 3: most of the gain, little of the CPU of a Pi)."""
-    return gzip.compress(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 3)
+    return gzip.compress(
+        json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"), 3
+    )
 
 
 def encode_json_text(text: str) -> bytes:
@@ -171,7 +190,9 @@ def loads(raw: bytes) -> Any:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass
-    return json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float)
+    return json.loads(
+        raw.decode("utf-8"), parse_constant=_refuse_constant, parse_float=_finite_float
+    )
 
 
 def decode_body(data: bytes, max_bytes: int = MAX_DECODED_BYTES) -> Any:
@@ -229,8 +250,13 @@ def read_signature_headers(headers) -> tuple[str, int, bytes]:
 
 
 def verify_signature(
-    public_key: Ed25519PublicKey, signature: bytes, method: str, path: str, body: bytes,
-    origin: str, counter: int,
+    public_key: Ed25519PublicKey,
+    signature: bytes,
+    method: str,
+    path: str,
+    body: bytes,
+    origin: str,
+    counter: int,
 ) -> None:
     try:
         public_key.verify(signature, signing_message(method, path, body, origin, counter))

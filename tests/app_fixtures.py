@@ -72,8 +72,12 @@ def building(db) -> Building:
         admin=residents.register(db, apartment="A-001", name="Claire Petit", pin=PIN, role="admin"),
         jeanne=residents.register(db, apartment="B-204", name="Jeanne Martin", pin=PIN),
         paul=residents.register(db, apartment="A-101", name="Paul Durand", pin=PIN),
-        pending=residents.register(db, apartment="C-301", name="Nouveau Voisin", pin=PIN, status="pending"),
-        suspended=residents.register(db, apartment="C-302", name="Ancien Voisin", pin=PIN, status="suspended"),
+        pending=residents.register(
+            db, apartment="C-301", name="Nouveau Voisin", pin=PIN, status="pending"
+        ),
+        suspended=residents.register(
+            db, apartment="C-302", name="Ancien Voisin", pin=PIN, status="suspended"
+        ),
     )
 
 
@@ -94,7 +98,9 @@ def login(client, resident, pin: str = PIN):
     response = post(client, "/login/choose", {"resident_id": resident.id})
     assert response.status_code == 302, response.get_data(as_text=True)
     response = post(client, "/login/pin", {"pin": pin})
-    assert response.status_code == 302 and response.location.endswith("/me/"), response.get_data(as_text=True)
+    assert response.status_code == 302 and response.location.endswith("/me/"), response.get_data(
+        as_text=True
+    )
     return response
 
 

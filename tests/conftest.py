@@ -20,10 +20,12 @@ if str(Path(__file__).parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).parent))
 
 from browser import browser, live_server, page, screenshot  # noqa: E402, F401, I001
+
 # --- end of browser fixtures ---
 # --- printing fixtures ---
 # A loopback port-9100 ESC/POS printer on 127.0.0.1 (tests/printer_loopback.py).
 from printer_loopback import loopback_printer  # noqa: E402, F401, I001
+
 # --- end of printing fixtures ---
 # --- sync fixtures ---
 # A real hub served by waitress on 127.0.0.1 with fault injection, and kiosk factories

@@ -93,20 +93,20 @@ def parse(data: bytes, pos: int = 0) -> tuple[list[tuple], int]:
                         _need(data, pos + 4)
                         n = data[pos + 3]
                         _need(data, pos + 4 + n)
-                        code = data[pos + 4:pos + 4 + n]
+                        code = data[pos + 4 : pos + 4 + n]
                         pos += 4 + n
                     else:
-                        end = data.index(0, pos + 3) if 0 in data[pos + 3:] else -1
+                        end = data.index(0, pos + 3) if 0 in data[pos + 3 :] else -1
                         if end < 0:
                             raise Incomplete
-                        code, pos = data[pos + 3:end], end + 1
+                        code, pos = data[pos + 3 : end], end + 1
                     commands.append(("barcode", code.decode("ascii")))
-                elif op == ord("(") :
+                elif op == ord("("):
                     _need(data, pos + 5)
                     kind = data[pos + 2]
                     length = data[pos + 3] | data[pos + 4] << 8
                     _need(data, pos + 5 + length)
-                    body = data[pos + 5:pos + 5 + length]
+                    body = data[pos + 5 : pos + 5 + length]
                     if kind == ord("k") and body[:2] == b"1P":  # QR: store the data
                         commands.append(("qr_data", body[3:].decode("utf-8")))
                     elif kind == ord("k") and body[:2] == b"1Q":  # QR: print it
@@ -283,13 +283,17 @@ class LoopbackPrinter:
 
     def jobs(self) -> list[bytes]:
         """Connections that carried more than status requests."""
-        return [data for data in self.connections if data.replace(b"\x10\x04\x01", b"")
-                .replace(b"\x10\x04\x04", b"")]
+        return [
+            data
+            for data in self.connections
+            if data.replace(b"\x10\x04\x01", b"").replace(b"\x10\x04\x04", b"")
+        ]
 
     def wait_for_connections(self, count: int, timeout: float = 5.0) -> list[bytes]:
         with self._changed:
             assert self._changed.wait_for(lambda: len(self.connections) >= count, timeout), (
-                f"{len(self.connections)} connections, expected {count}")
+                f"{len(self.connections)} connections, expected {count}"
+            )
             return list(self.connections)
 
     def settled(self, timeout: float = 5.0) -> list[bytes]:
@@ -302,7 +306,8 @@ class LoopbackPrinter:
         with self._changed:
             self._quiet_rounds = 0
             assert self._changed.wait_for(lambda: self._quiet_rounds >= 2, timeout), (
-                "the loopback printer still has connections open")
+                "the loopback printer still has connections open"
+            )
             return list(self.connections)
 
     def _finish(self, data: bytes) -> None:
@@ -393,8 +398,15 @@ def network_settings(printer: LoopbackPrinter, tmp_path, **changes):
     busy test machine never fakes a fault (tests of a stalled printer pass a short one)."""
     from printing.settings import PrintSettings
 
-    values = dict(kind="network", host="127.0.0.1", port=printer.port, timeout_seconds=5,
-                  preview_dir=tmp_path / "previews", building_name="Résidence des Tilleuls",
-                  building_address="12 rue des Tilleuls, 69003 Lyon", language="fr")
+    values = dict(
+        kind="network",
+        host="127.0.0.1",
+        port=printer.port,
+        timeout_seconds=5,
+        preview_dir=tmp_path / "previews",
+        building_name="Résidence des Tilleuls",
+        building_address="12 rue des Tilleuls, 69003 Lyon",
+        language="fr",
+    )
     values.update(changes)
     return PrintSettings(**values)

@@ -73,7 +73,10 @@ class FaultyNetwork:
 
     @staticmethod
     def _cut_answer(start_response, body: bytes):
-        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body) + 10))])
+        start_response(
+            "200 OK",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body) + 10))],
+        )
 
         def cut_stream():
             yield body[: len(body) // 2]
@@ -98,7 +101,9 @@ class Hub:
         return hub_store.connect_hub(self.path)
 
     def start(self) -> None:
-        server = create_server(self.network, host="127.0.0.1", port=self.port, threads=2, ident="hub-test")
+        server = create_server(
+            self.network, host="127.0.0.1", port=self.port, threads=2, ident="hub-test"
+        )
         self.port = int(server.effective_port)
 
         def run() -> None:
@@ -140,7 +145,9 @@ class Kiosk:
 
     def enrol(self, hub: Hub) -> None:
         self.hub = hub
-        sync_client.enrol(self.db, self.config, hub.url, hub.enrol_code(self.config["building"]["name"]))
+        sync_client.enrol(
+            self.db, self.config, hub.url, hub.enrol_code(self.config["building"]["name"])
+        )
 
     def client(self) -> sync_client.SyncClient:
         return sync_client.SyncClient(self.db, self.config)
@@ -181,21 +188,24 @@ def shared_event_page(db) -> list:
 # transfers are left out: they are NULL in the other buildings by design).
 NETWORK_VOUCHER_QUERIES = {
     "vouchers": "SELECT serial, issuer_origin, voucher_seq, amount, issued_on, expires_on, building, "
-                "signature, qr, issuer_resident_id, issue_event, issued_at FROM vouchers",
+    "signature, qr, issuer_resident_id, issue_event, issued_at FROM vouchers",
     "voucher_settlements": "SELECT serial, outcome, reason, credit_account, resident_id, decided_by, "
-                           "honoured_expired, origin, event_id, settled_at FROM voucher_settlements",
+    "honoured_expired, origin, event_id, settled_at FROM voucher_settlements",
     "voucher_rival_settlements": "SELECT serial, outcome, reason, credit_account, resident_id, decided_by, "
-                                 "honoured_expired, origin, event_id, settled_at "
-                                 "FROM voucher_rival_settlements",
+    "honoured_expired, origin, event_id, settled_at "
+    "FROM voucher_rival_settlements",
     "voucher_conflicts": "SELECT losing_event_id, serial, amount, losing_origin, losing_type, winning_event_id, "
-                         "winning_origin, winning_type, verdict_event, decided_at, policy, "
-                         "compensating_origin, compensation_event, debited_account, compensated_at "
-                         "FROM voucher_conflicts",
+    "winning_origin, winning_type, verdict_event, decided_at, policy, "
+    "compensating_origin, compensation_event, debited_account, compensated_at "
+    "FROM voucher_conflicts",
 }
 
 
 def network_vouchers(db) -> dict[str, list[tuple]]:
-    return {name: sorted(tuple(r) for r in store.query(db, sql)) for name, sql in NETWORK_VOUCHER_QUERIES.items()}
+    return {
+        name: sorted(tuple(r) for r in store.query(db, sql))
+        for name, sql in NETWORK_VOUCHER_QUERIES.items()
+    }
 
 
 def sync_until_quiet(kiosks, *, rounds: int = 4) -> int:
@@ -223,10 +233,17 @@ def hub(tmp_path) -> Iterator[Hub]:
 def make_kiosk(tmp_path) -> Iterator[Callable[..., Kiosk]]:
     made: list[Kiosk] = []
 
-    def make(name: str, building: str = "Résidence des Tilleuls", *, batch_size: int = 500,
-             enrol_at: Hub | None = None, sync: dict | None = None) -> Kiosk:
+    def make(
+        name: str,
+        building: str = "Résidence des Tilleuls",
+        *,
+        batch_size: int = 500,
+        enrol_at: Hub | None = None,
+        sync: dict | None = None,
+    ) -> Kiosk:
         config = make_test_config(
-            tmp_path / name, building={"name": building},
+            tmp_path / name,
+            building={"name": building},
             sync={"batch_size": batch_size, "timeout_seconds": 10, **(sync or {})},
         )
         db = store.connect(config.database_path)

@@ -48,7 +48,9 @@ def db_path(tmp_path):
 
 
 def test_backup_is_a_sound_private_single_file(db_path, tmp_path):
-    copy = backup.backup_database(db_path, tmp_path / "backups", now=datetime(2026, 3, 2, 3, 17, tzinfo=UTC))
+    copy = backup.backup_database(
+        db_path, tmp_path / "backups", now=datetime(2026, 3, 2, 3, 17, tzinfo=UTC)
+    )
     assert copy.name == "kiosk-20260302-031700.sqlite3"
     assert backup.check_integrity(copy) == []
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
@@ -128,7 +130,10 @@ def corrupt_copy(copy: Path) -> None:
 @pytest.mark.parametrize(
     "spoil, expected",
     [
-        (lambda p: p.write_bytes(b"this is a photo, not a database" * 200), "not a readable SQLite database"),
+        (
+            lambda p: p.write_bytes(b"this is a photo, not a database" * 200),
+            "not a readable SQLite database",
+        ),
         (corrupt_copy, "malformed"),
         (lambda p: p.unlink(), "cannot be opened"),
     ],
@@ -173,7 +178,11 @@ def test_rotation_keeps_seven_days_and_the_newest_of_four_weeks(tmp_path):
     kept = sorted(p.name for p in folder.iterdir())
     newest_day = start + timedelta(days=59)  # Sunday 1 March 2026, end of ISO week 9
     daily = [f"kiosk-{newest_day - timedelta(days=d):%Y%m%d}-031700.sqlite3" for d in range(7)]
-    weekly = ["kiosk-20260222-031700.sqlite3", "kiosk-20260215-031700.sqlite3", "kiosk-20260208-031700.sqlite3"]
+    weekly = [
+        "kiosk-20260222-031700.sqlite3",
+        "kiosk-20260215-031700.sqlite3",
+        "kiosk-20260208-031700.sqlite3",
+    ]
     assert kept == sorted([*daily, *weekly, "notes.txt"])
 
 
@@ -207,20 +216,32 @@ def test_copy_to_usb_goes_to_sticks_with_the_backup_folder_only(db_path, tmp_pat
 
 def test_nightly_backup_checks_rotates_and_logs(db_path, tmp_path, caplog):
     config = make_config(
-        {"storage": {"database": str(db_path)}, "backup": {"dir": str(tmp_path / "b"), "keep_daily": 2,
-                                                           "keep_weekly": 0, "usb_copy": False}}
+        {
+            "storage": {"database": str(db_path)},
+            "backup": {
+                "dir": str(tmp_path / "b"),
+                "keep_daily": 2,
+                "keep_weekly": 0,
+                "usb_copy": False,
+            },
+        }
     )
     caplog.set_level(logging.INFO, logger="kiosk.backup")
     for day in (1, 2, 3):
         path = backup.nightly_backup(config, now=datetime(2026, 4, day, 1, 17, tzinfo=UTC))
-    assert backup.list_backups(tmp_path / "b") == [path, tmp_path / "b" / "kiosk-20260402-011700.sqlite3"]
+    assert backup.list_backups(tmp_path / "b") == [
+        path,
+        tmp_path / "b" / "kiosk-20260402-011700.sqlite3",
+    ]
     assert backup.last_backup(config) == path
     assert "Backup written and checked" in caplog.text
     assert "Old backups removed: kiosk-20260401-011700.sqlite3" in caplog.text
 
 
 def test_a_damaged_database_on_start_says_how_to_restore(db_path, tmp_path):
-    config = make_config({"storage": {"database": str(db_path)}, "backup": {"dir": str(tmp_path / "b")}})
+    config = make_config(
+        {"storage": {"database": str(db_path)}, "backup": {"dir": str(tmp_path / "b")}}
+    )
     good = backup.nightly_backup(config)
     backup.check_database_on_start(config)  # sound: no error
     corrupt_copy(db_path)
@@ -244,7 +265,9 @@ def run_ops(config, *args, input=None):
 
 @pytest.fixture
 def config(db_path, tmp_path):
-    return make_config({"storage": {"database": str(db_path)}, "backup": {"dir": str(tmp_path / "b")}})
+    return make_config(
+        {"storage": {"database": str(db_path)}, "backup": {"dir": str(tmp_path / "b")}}
+    )
 
 
 def test_backup_command_names_the_checked_file(config, tmp_path):

@@ -32,15 +32,25 @@ def type_pin(page, field: str, pin: str) -> None:
 
 
 def test_a_newcomer_is_vouched_for_votes_and_sees_the_alert_after_logging_out(
-        page, app, config, db, building, live_server, screenshot):
+    page, app, config, db, building, live_server, screenshot
+):
     from playwright.sync_api import expect
 
     today = polls.today(config)
-    poll = polls.open_poll(db, config, creator_id=building.admin.id, question="Fête des voisins en juin ?",
-                           options=["Oui", "Non"], opens_on=today, closes_on=today)
+    poll = polls.open_poll(
+        db,
+        config,
+        creator_id=building.admin.id,
+        question="Fête des voisins en juin ?",
+        options=["Oui", "Non"],
+        opens_on=today,
+        closes_on=today,
+    )
     server = live_server(app)
     page.goto(server.url_for("/"))
-    expect(page.get_by_role("link", name="Passez votre carte ou touchez pour commencer")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Passez votre carte ou touchez pour commencer")
+    ).to_be_visible()
     page.get_by_role("link", name="Nouveau dans l'immeuble ? Inscrivez-vous").tap()
     page.wait_for_url("**/join")
 
@@ -84,12 +94,16 @@ def test_a_newcomer_is_vouched_for_votes_and_sees_the_alert_after_logging_out(
     assert polls.get_poll(db, config, poll.id).counts == [1, 0]
 
     # meanwhile, the caretaker raises an alert: it shows after logging out, on the idle screen
-    alerts.raise_alert(db, config, raiser_id=building.admin.id, kind="flood", text="Fuite d'eau au 3e étage")
+    alerts.raise_alert(
+        db, config, raiser_id=building.admin.id, kind="flood", text="Fuite d'eau au 3e étage"
+    )
     page.get_by_role("button", name="Se déconnecter").first.tap()
     page.wait_for_url(server.url_for("/"))
     banner = page.get_by_test_id("alert-banner")
     expect(banner).to_contain_text("Fuite d'eau au 3e étage")
-    expect(page.get_by_role("link", name="Passez votre carte ou touchez pour commencer")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Passez votre carte ou touchez pour commencer")
+    ).to_be_visible()
     expect(page.locator(".idle-panel")).to_contain_text("Fête des voisins en juin ?")
     assert "CEEC" not in page.content()
     assert_accessible(page)

@@ -18,7 +18,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def kiosk(app, config, building, live_server):
-    worker = PrintWorker(config.database_path, PrintSettings.from_config(config.values, config.preview_dir), poll_seconds=0.2)
+    worker = PrintWorker(
+        config.database_path,
+        PrintSettings.from_config(config.values, config.preview_dir),
+        poll_seconds=0.2,
+    )
     worker.start()
     app.extensions["print_worker"] = worker
     server = live_server(app)
@@ -47,7 +51,9 @@ def check(page, screenshot, name: str, sizes=((800, 480),)) -> None:
     screenshot(page, name, sizes=sizes)
 
 
-def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(page, kiosk, db, building, screenshot):
+def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(
+    page, kiosk, db, building, screenshot
+):
     from playwright.sync_api import expect
 
     token = residents.issue_card(db, building.paul.id, print_it=False)
@@ -115,11 +121,20 @@ def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(page, kiosk, db,
     expect(page.get_by_test_id("receipt-state")).to_have_text("Votre reçu a été imprimé.")
 
 
-def test_the_statement_and_admin_pages_are_accessible(page, kiosk, db, config, building, screenshot):
+def test_the_statement_and_admin_pages_are_accessible(
+    page, kiosk, db, config, building, screenshot
+):
     from kiosk import ledger
 
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.admin.id,
-                           description="Couture d'un ourlet", category="sewing", minutes=45)
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.admin.id,
+        description="Couture d'un ourlet",
+        category="sewing",
+        minutes=45,
+    )
     page.goto(kiosk.url_for("/login/apartments"))
     check(page, screenshot, "10-apartments")
     page.get_by_role("link", name="A-001").tap()
@@ -130,9 +145,14 @@ def test_the_statement_and_admin_pages_are_accessible(page, kiosk, db, config, b
     tap_numpad(page, PIN)
     page.locator('.numpad button[data-key="ok"]').tap()
     page.wait_for_url("**/me/")
-    for path, name in [("/me/statement", "12-statement"), ("/admin/", "13-admin"),
-                       ("/admin/residents", "14-residents"), (f"/admin/residents/{building.jeanne.id}", "15-resident"),
-                       ("/admin/transfers", "16-transfers"), ("/admin/printer/", "17-printer"),
-                       ("/admin/residents/new", "18-new-resident")]:
+    for path, name in [
+        ("/me/statement", "12-statement"),
+        ("/admin/", "13-admin"),
+        ("/admin/residents", "14-residents"),
+        (f"/admin/residents/{building.jeanne.id}", "15-resident"),
+        ("/admin/transfers", "16-transfers"),
+        ("/admin/printer/", "17-printer"),
+        ("/admin/residents/new", "18-new-resident"),
+    ]:
         page.goto(kiosk.url_for(path))
         check(page, screenshot, name)

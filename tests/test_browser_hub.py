@@ -29,7 +29,9 @@ def a_hub_with_a_fork(hub, make_kiosk):
     return a, batch["events"][0]["seq"]
 
 
-def test_the_hub_dashboard_in_french_is_readable_and_accessible(hub, make_kiosk, browser, screenshot):
+def test_the_hub_dashboard_in_french_is_readable_and_accessible(
+    hub, make_kiosk, browser, screenshot
+):
     a, seq = a_hub_with_a_fork(hub, make_kiosk)
     context = browser.new_context(viewport=KIOSK_VIEWPORT, locale="fr-FR")
     try:
@@ -43,8 +45,11 @@ def test_the_hub_dashboard_in_french_is_readable_and_accessible(hub, make_kiosk,
     db = hub.db
     hub_store.set_dashboard_password(db, PASSWORD)
     db.close()
-    context = browser.new_context(viewport=KIOSK_VIEWPORT, locale="fr-FR",
-                                  http_credentials={"username": "admin", "password": PASSWORD})
+    context = browser.new_context(
+        viewport=KIOSK_VIEWPORT,
+        locale="fr-FR",
+        http_credentials={"username": "admin", "password": PASSWORD},
+    )
     try:
         page = context.new_page()
         response = page.goto(hub.url + "/")
@@ -62,20 +67,28 @@ def test_the_hub_dashboard_in_french_is_readable_and_accessible(hub, make_kiosk,
         context.close()
 
 
-def test_the_hub_dashboard_asks_for_its_password_and_speaks_english_when_preferred(hub, make_kiosk, browser):
+def test_the_hub_dashboard_asks_for_its_password_and_speaks_english_when_preferred(
+    hub, make_kiosk, browser
+):
     a, seq = a_hub_with_a_fork(hub, make_kiosk)
     db = hub.db
     hub_store.set_dashboard_password(db, PASSWORD)
     assert store.scalar(db, "SELECT COUNT(*) FROM conflicts") == 1
     db.close()
-    context = browser.new_context(viewport=KIOSK_VIEWPORT, locale="en-GB",
-                                  http_credentials={"username": "admin", "password": "not the password"})
+    context = browser.new_context(
+        viewport=KIOSK_VIEWPORT,
+        locale="en-GB",
+        http_credentials={"username": "admin", "password": "not the password"},
+    )
     try:
         assert context.new_page().goto(hub.url + "/").status == 401
     finally:
         context.close()
-    context = browser.new_context(viewport=KIOSK_VIEWPORT, locale="en-GB",
-                                  http_credentials={"username": "admin", "password": PASSWORD})
+    context = browser.new_context(
+        viewport=KIOSK_VIEWPORT,
+        locale="en-GB",
+        http_credentials={"username": "admin", "password": PASSWORD},
+    )
     try:
         page = context.new_page()
         page.goto(hub.url + "/")
@@ -86,14 +99,19 @@ def test_the_hub_dashboard_asks_for_its_password_and_speaks_english_when_preferr
 
 
 @pytest.mark.parametrize("kind", ["backup_too_old", "refused"])
-def test_the_kiosks_sync_page_says_what_to_do_after_a_failure(page, app, db, building, live_server, screenshot, kind):
+def test_the_kiosks_sync_page_says_what_to_do_after_a_failure(
+    page, app, db, building, live_server, screenshot, kind
+):
     from playwright.sync_api import expect
     from test_browser_board import log_in
 
     with store.write(db):  # enrolled, and the last sync failed in a way retrying will not mend
-        db.execute("UPDATE sync_state SET hub_url = 'https://hub.example.org', building = 'Résidence des Tilleuls', "
-                   "enrolled_at = '2026-11-01T10:00:00Z', last_attempt_at = '2026-11-23T05:00:00Z', "
-                   "last_error = 'the hub refused: details for support', last_error_kind = ? WHERE id = 1", [kind])
+        db.execute(
+            "UPDATE sync_state SET hub_url = 'https://hub.example.org', building = 'Résidence des Tilleuls', "
+            "enrolled_at = '2026-11-01T10:00:00Z', last_attempt_at = '2026-11-23T05:00:00Z', "
+            "last_error = 'the hub refused: details for support', last_error_kind = ? WHERE id = 1",
+            [kind],
+        )
     server = live_server(app)
     log_in(page, server, "A-001", "Claire Petit")
     page.goto(server.url_for("/admin/sync/"))
@@ -102,9 +120,15 @@ def test_the_kiosks_sync_page_says_what_to_do_after_a_failure(page, app, db, bui
     expect(alert).to_contain_text("details for support")
     expect(alert).not_to_contain_text("réessaie d'elle-même")
     # The status bar may shorten "never synced" on this narrow screen, never the count waiting.
-    item, count = page.get_by_test_id("status-sync"), page.get_by_test_id("status-sync").locator(".status-count")
+    item, count = (
+        page.get_by_test_id("status-sync"),
+        page.get_by_test_id("status-sync").locator(".status-count"),
+    )
     expect(count).to_have_text(" · 5 à envoyer")
-    assert count.bounding_box()["x"] + count.bounding_box()["width"] <= item.bounding_box()["x"] + item.bounding_box()["width"] + 1
+    assert (
+        count.bounding_box()["x"] + count.bounding_box()["width"]
+        <= item.bounding_box()["x"] + item.bounding_box()["width"] + 1
+    )
     assert item.bounding_box()["x"] + item.bounding_box()["width"] <= 800
     logout = page.get_by_role("button", name="Se déconnecter").bounding_box()
     beyond = page.evaluate("""() => [...document.querySelectorAll('body *')]

@@ -140,9 +140,7 @@ def make_widgets_app(*, idle_timeout: int = 60, idle_warning: int = 20) -> Flask
     @app.post("/<action>")
     def result(action: str):
         value = next((v for k, v in request.form.items() if k != "csrf_token"), "")
-        return page(
-            "Result", f'<p id="result">{action}:{value}</p>', logged_in=False, timeout=0
-        )
+        return page("Result", f'<p id="result">{action}:{value}</p>', logged_in=False, timeout=0)
 
     return app
 

@@ -25,7 +25,9 @@ def cli(tmp_path, monkeypatch):
 
 
 def test_init_creates_the_database_secret_key_and_first_admin(cli):
-    result = cli("init", "--admin-apartment", "a-001", "--admin-name", "Claire Petit", "--admin-pin", "4821")
+    result = cli(
+        "init", "--admin-apartment", "a-001", "--admin-name", "Claire Petit", "--admin-pin", "4821"
+    )
     assert result.exit_code == 0, result.output
     assert "Administrator added: Claire Petit (A-001)" in result.output
     assert cli.config.secret_key_path.stat().st_mode & 0o777 == 0o600

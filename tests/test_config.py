@@ -32,7 +32,9 @@ def test_the_example_documents_every_key_with_its_default():
 
 def test_kiosk_config_points_to_a_file(tmp_path, monkeypatch):
     path = tmp_path / "c.toml"
-    path.write_text('[building]\nname = "Les Lilas"\n[currency]\ncredit_floor = -50\n', encoding="utf-8")
+    path.write_text(
+        '[building]\nname = "Les Lilas"\n[currency]\ncredit_floor = -50\n', encoding="utf-8"
+    )
     monkeypatch.setenv("KIOSK_CONFIG", str(path))
     config = load_config()
     assert config["building"]["name"] == "Les Lilas"
@@ -44,8 +46,14 @@ def test_kiosk_config_points_to_a_file(tmp_path, monkeypatch):
     ("text", "message"),
     [
         ("[kiosk]\nlanguage = 'de'\n", "[kiosk] language must be one of fr, en"),
-        ("[kiosk]\ntimezone = 'Mars/Olympus'\n", "[kiosk] timezone 'Mars/Olympus' is not a known time zone"),
-        ("[currency]\nunits_per_hour = 'ten'\n", "[currency] units_per_hour must be a whole number"),
+        (
+            "[kiosk]\ntimezone = 'Mars/Olympus'\n",
+            "[kiosk] timezone 'Mars/Olympus' is not a known time zone",
+        ),
+        (
+            "[currency]\nunits_per_hour = 'ten'\n",
+            "[currency] units_per_hour must be a whole number",
+        ),
         ("[currency]\ncredit_floor = 10\n", "[currency] credit_floor must be 0 or below"),
         ("[printer]\nkind = 'fax'\n", "[printer] kind must be one of"),
         ("[printer]\npaper_width_mm = 70\n", "paper_width_mm must be 58 or 80"),

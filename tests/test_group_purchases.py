@@ -35,31 +35,59 @@ from kiosk.store import reads
 DAY = 86400
 
 
-def open_pellets(db, config, organiser, *, fee_kind="per_participant", fee_amount=200, minimum_total=5000,
-                 minimum_quantity=None, stock=None):
-    project = projects.propose(db, resident_id=organiser.id, title="Granulés de bois", description="",
-                               kind="group_purchase")
+def open_pellets(
+    db,
+    config,
+    organiser,
+    *,
+    fee_kind="per_participant",
+    fee_amount=200,
+    minimum_total=5000,
+    minimum_quantity=None,
+    stock=None,
+):
+    project = projects.propose(
+        db,
+        resident_id=organiser.id,
+        title="Granulés de bois",
+        description="",
+        kind="group_purchase",
+    )
     now = clock.now()
     return group_purchases.open_purchase(
-        db, config, project.id, by=organiser.id, supplier="Bois du Lyonnais", deadline=now + timedelta(days=2),
-        pickup_place="Local vélos", pickup_at=now + timedelta(days=5),
-        products=[ProductDraft("Sac de 15 kg", "sac", 599, True, stock, 750),
-                  ProductDraft("Miel", "kg", 1299, False, None, None)],
-        minimum_total=minimum_total, minimum_quantity=minimum_quantity, fee_kind=fee_kind, fee_amount=fee_amount,
+        db,
+        config,
+        project.id,
+        by=organiser.id,
+        supplier="Bois du Lyonnais",
+        deadline=now + timedelta(days=2),
+        pickup_place="Local vélos",
+        pickup_at=now + timedelta(days=5),
+        products=[
+            ProductDraft("Sac de 15 kg", "sac", 599, True, stock, 750),
+            ProductDraft("Miel", "kg", 1299, False, None, None),
+        ],
+        minimum_total=minimum_total,
+        minimum_quantity=minimum_quantity,
+        fee_kind=fee_kind,
+        fee_amount=fee_amount,
     )
 
 
 def order(db, config, purchase, resident, bags=0, honey=0):
     bag, honey_product = purchase.products
-    return group_purchases.place_order(db, config, purchase.project_id, resident.id,
-                                       {bag.id: bags * 1000, honey_product.id: honey})
+    return group_purchases.place_order(
+        db, config, purchase.project_id, resident.id, {bag.id: bags * 1000, honey_product.id: honey}
+    )
 
 
 def balance(db, resident):
     return residents.get(db, resident.id).balance
 
 
-def test_two_neighbours_order_the_purchase_closes_confirmed_and_the_organiser_is_paid(db, config, building):
+def test_two_neighbours_order_the_purchase_closes_confirmed_and_the_organiser_is_paid(
+    db, config, building
+):
     purchase = open_pellets(db, config, building.admin)
     order(db, config, purchase, building.jeanne, bags=6, honey=500)
     order(db, config, purchase, building.paul, bags=4)
@@ -104,7 +132,9 @@ def test_a_minimum_quantity_decides_too(db, config, building):
 def test_a_purchase_past_its_deadline_closes_when_read_even_before_the_job(db, config, building):
     purchase = open_pellets(db, config, building.admin, minimum_total=None)
     clock.shift(3 * DAY)
-    assert group_purchases.get_purchase(db, purchase.project_id).state == "cancelled"  # nobody ordered
+    assert (
+        group_purchases.get_purchase(db, purchase.project_id).state == "cancelled"
+    )  # nobody ordered
 
 
 def test_the_job_is_scheduled_at_the_configured_interval(config):
@@ -135,15 +165,21 @@ def test_changing_and_cancelling_an_order_before_the_deadline(db, config, buildi
     order(db, config, purchase, building.jeanne, bags=2)
     order(db, config, purchase, building.jeanne, bags=3, honey=250)
     bag, honey = purchase.products
-    assert group_purchases.order_of(db, purchase.project_id, building.jeanne.id) == {bag.id: 3000, honey.id: 250}
+    assert group_purchases.order_of(db, purchase.project_id, building.jeanne.id) == {
+        bag.id: 3000,
+        honey.id: 250,
+    }
     group_purchases.cancel_order(db, config, purchase.project_id, building.jeanne.id)
     assert group_purchases.order_of(db, purchase.project_id, building.jeanne.id) == {}
 
 
-@pytest.mark.parametrize(("bags", "honey", "error"), [
-    (0, -500, InvalidInput),     # negative
-    (0, 2_000_000, InvalidInput),  # absurd
-])
+@pytest.mark.parametrize(
+    ("bags", "honey", "error"),
+    [
+        (0, -500, InvalidInput),  # negative
+        (0, 2_000_000, InvalidInput),  # absurd
+    ],
+)
 def test_bad_quantities_are_refused(db, config, building, bags, honey, error):
     purchase = open_pellets(db, config, building.admin)
     with pytest.raises(error):
@@ -154,7 +190,9 @@ def test_a_fraction_of_a_whole_unit_is_refused(db, config, building):
     purchase = open_pellets(db, config, building.admin)
     bag, _honey = purchase.products
     with pytest.raises(WholeUnitsOnly):
-        group_purchases.place_order(db, config, purchase.project_id, building.jeanne.id, {bag.id: 1500})
+        group_purchases.place_order(
+            db, config, purchase.project_id, building.jeanne.id, {bag.id: 1500}
+        )
 
 
 def test_nobody_orders_beyond_the_stock_not_even_the_organiser(db, config, building):
@@ -169,8 +207,15 @@ def test_nobody_orders_beyond_the_stock_not_even_the_organiser(db, config, build
 
 def test_a_participant_whose_fee_would_cross_the_floor_is_told_when_ordering(db, config, building):
     floor = config.amount("credit_floor")
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Déménagement", category="moving", amount=-floor - 100)
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Déménagement",
+        category="moving",
+        amount=-floor - 100,
+    )
     purchase = open_pellets(db, config, building.admin, fee_amount=200)
     assert group_purchases.fee_would_break_floor(db, config, purchase, building.paul.id)
     with pytest.raises(FeeBelowFloor):
@@ -184,8 +229,15 @@ def test_fees_are_all_or_nothing_and_the_organiser_is_told_who_blocks(db, config
     order(db, config, purchase, building.paul, bags=1)
     # after ordering, Paul spends down to the floor
     floor = config.amount("credit_floor")
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Déménagement", category="moving", amount=-floor)
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Déménagement",
+        category="moving",
+        amount=-floor,
+    )
     clock.shift(3 * DAY)
     group_purchases.get_purchase(db, purchase.project_id)
     before = store.projection_snapshot(db)
@@ -197,7 +249,9 @@ def test_fees_are_all_or_nothing_and_the_organiser_is_told_who_blocks(db, config
 
 
 def test_a_fixed_fee_is_shared_and_the_organiser_pays_no_fee_to_themself(db, config, building):
-    purchase = open_pellets(db, config, building.admin, fee_kind="fixed", fee_amount=501, minimum_total=None)
+    purchase = open_pellets(
+        db, config, building.admin, fee_kind="fixed", fee_amount=501, minimum_total=None
+    )
     for person in (building.jeanne, building.paul, building.admin):
         order(db, config, purchase, person, bags=1)
     clock.shift(3 * DAY)
@@ -211,28 +265,51 @@ def test_double_marking_as_paid_is_refused(db, config, building):
     purchase = open_pellets(db, config, building.admin, minimum_total=None)
     order(db, config, purchase, building.jeanne, bags=1)
     with pytest.raises(NotConfirmed):  # not before the deadline
-        distribution.mark_paid(db, purchase.project_id, "B-204", method="cash", by=building.admin.id)
+        distribution.mark_paid(
+            db, purchase.project_id, "B-204", method="cash", by=building.admin.id
+        )
     clock.shift(3 * DAY)
     distribution.mark_paid(db, purchase.project_id, "B-204", method="cash", by=building.admin.id)
     before = store.projection_snapshot(db)
     with pytest.raises(HouseholdAlreadyPaid):
-        distribution.mark_paid(db, purchase.project_id, "B-204", method="cheque", by=building.admin.id)
+        distribution.mark_paid(
+            db, purchase.project_id, "B-204", method="cheque", by=building.admin.id
+        )
     with pytest.raises(NotCoordinator):
         distribution.mark_picked_up(db, purchase.project_id, "B-204", by=building.paul.id)
     assert store.projection_snapshot(db) == before
 
 
-def test_opening_refuses_a_deadline_in_the_past_a_zero_price_and_a_non_coordinator(db, config, building):
-    project = projects.propose(db, resident_id=building.admin.id, title="Vin", description="", kind="group_purchase")
+def test_opening_refuses_a_deadline_in_the_past_a_zero_price_and_a_non_coordinator(
+    db, config, building
+):
+    project = projects.propose(
+        db, resident_id=building.admin.id, title="Vin", description="", kind="group_purchase"
+    )
     now = clock.now()
-    good = {"supplier": "Cave", "pickup_place": "Hall", "deadline": now + timedelta(days=1),
-            "pickup_at": now + timedelta(days=2), "products": [ProductDraft("Rouge", "bouteille", 650)]}
+    good = {
+        "supplier": "Cave",
+        "pickup_place": "Hall",
+        "deadline": now + timedelta(days=1),
+        "pickup_at": now + timedelta(days=2),
+        "products": [ProductDraft("Rouge", "bouteille", 650)],
+    }
     with pytest.raises(DeadlineInPast):
-        group_purchases.open_purchase(db, config, project.id, by=building.admin.id,
-                                      **{**good, "deadline": now - timedelta(hours=1)})
+        group_purchases.open_purchase(
+            db,
+            config,
+            project.id,
+            by=building.admin.id,
+            **{**good, "deadline": now - timedelta(hours=1)},
+        )
     with pytest.raises(InvalidInput):
-        group_purchases.open_purchase(db, config, project.id, by=building.admin.id,
-                                      **{**good, "products": [ProductDraft("Rouge", "bouteille", 0)]})
+        group_purchases.open_purchase(
+            db,
+            config,
+            project.id,
+            by=building.admin.id,
+            **{**good, "products": [ProductDraft("Rouge", "bouteille", 0)]},
+        )
     with pytest.raises(NotCoordinator):
         group_purchases.open_purchase(db, config, project.id, by=building.paul.id, **good)
     assert not group_purchases.has_purchase(db, project.id)
@@ -271,31 +348,49 @@ def test_reports_add_up_and_show_the_savings(db, config, building):
     assert "TOTAL;;;34,28;0,00" in csv_text
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     prices=st.lists(st.integers(1, 100_000), min_size=1, max_size=4),
-    orders=st.lists(st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 50_000)), max_size=12),
+    orders=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 50_000)), max_size=12
+    ),
     fee_kind=st.sampled_from(["none", "per_participant", "fixed"]),
     fee_amount=st.integers(1, 5000),
 )
 def test_euros_always_add_up_to_the_supplier_order_and_fees_keep_the_ledger_at_zero(
-        tmp_path_factory, prices, orders, fee_kind, fee_amount):
+    tmp_path_factory, prices, orders, fee_kind, fee_amount
+):
     clock.reset()
     config = make_config({"storage": {"data_dir": str(tmp_path_factory.mktemp("gp"))}})
     db = store.connect(config.database_path)
-    people = [residents.register(db, apartment=apartment, name=f"Voisin {i}")
-              for i, apartment in enumerate(["A-1", "A-1", "B-2", "C-3"])]
-    project = projects.propose(db, resident_id=people[0].id, title="Achat", description="", kind="group_purchase")
+    people = [
+        residents.register(db, apartment=apartment, name=f"Voisin {i}")
+        for i, apartment in enumerate(["A-1", "A-1", "B-2", "C-3"])
+    ]
+    project = projects.propose(
+        db, resident_id=people[0].id, title="Achat", description="", kind="group_purchase"
+    )
     purchase = group_purchases.open_purchase(
-        db, config, project.id, by=people[0].id, supplier="Fournisseur", deadline=clock.now() + timedelta(days=1),
-        pickup_place="Hall", pickup_at=clock.now() + timedelta(days=2),
+        db,
+        config,
+        project.id,
+        by=people[0].id,
+        supplier="Fournisseur",
+        deadline=clock.now() + timedelta(days=1),
+        pickup_place="Hall",
+        pickup_at=clock.now() + timedelta(days=2),
         products=[ProductDraft(f"P{i}", "kg", price, False) for i, price in enumerate(prices)],
-        fee_kind=fee_kind, fee_amount=0 if fee_kind == "none" else fee_amount,
+        fee_kind=fee_kind,
+        fee_amount=0 if fee_kind == "none" else fee_amount,
     )
     for who, which, quantity in orders:
         product = purchase.products[which % len(purchase.products)]
         try:
-            group_purchases.place_order(db, config, project.id, people[who].id, {product.id: quantity})
+            group_purchases.place_order(
+                db, config, project.id, people[who].id, {product.id: quantity}
+            )
         except KioskError:
             pass
     clock.shift(2 * DAY)
@@ -323,9 +418,28 @@ def test_line_amounts_round_half_up_to_the_cent():
     assert line_amount(3000, 599) == 1797
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(st.sampled_from(["order", "order2", "cancel", "close", "pay", "pickup", "distribute",
-                                        "join", "task", "contribute"]), max_size=15))
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(
+        st.sampled_from(
+            [
+                "order",
+                "order2",
+                "cancel",
+                "close",
+                "pay",
+                "pickup",
+                "distribute",
+                "join",
+                "task",
+                "contribute",
+            ]
+        ),
+        max_size=15,
+    )
+)
 def test_a_random_purchase_history_rebuilds_the_same_projections(tmp_path_factory, steps):
     clock.reset()
     config = make_config({"storage": {"data_dir": str(tmp_path_factory.mktemp("rb"))}})
@@ -338,7 +452,9 @@ def test_a_random_purchase_history_rebuilds_the_same_projections(tmp_path_factor
     for step in steps:
         try:
             if step == "order":
-                group_purchases.place_order(db, config, purchase.project_id, ann.id, {bag.id: 2000, honey.id: 125})
+                group_purchases.place_order(
+                    db, config, purchase.project_id, ann.id, {bag.id: 2000, honey.id: 125}
+                )
             elif step == "order2":
                 group_purchases.place_order(db, config, purchase.project_id, bob.id, {bag.id: 1000})
             elif step == "cancel":
@@ -355,8 +471,9 @@ def test_a_random_purchase_history_rebuilds_the_same_projections(tmp_path_factor
             elif step == "join":
                 projects.join(db, purchase.project_id, bob.id)
             elif step == "task":
-                task_id = projects.add_task(db, purchase.project_id, by=org.id, title="Décharger", when_label="",
-                                            slots=2)
+                task_id = projects.add_task(
+                    db, purchase.project_id, by=org.id, title="Décharger", when_label="", slots=2
+                )
                 projects.sign_up(db, task_id, ann.id)
             elif step == "contribute":
                 projects.contribute(db, config, purchase.project_id, ann.id, 100)

@@ -38,7 +38,9 @@ def test_a_fresh_backup_makes_the_kiosk_fully_healthy(client, building, config):
 
 
 def test_an_old_backup_is_flagged(db, building, config):
-    backup.backup_database(config.database_path, backup.backup_dir(config), now=clock.now() - timedelta(days=3))
+    backup.backup_database(
+        config.database_path, backup.backup_dir(config), now=clock.now() - timedelta(days=3)
+    )
     health = gather_health(db, config, time.time())
     assert health["backup"]["ok"] is False and health["backup"]["age_hours"] >= 72
 
@@ -48,7 +50,10 @@ def test_a_clock_earlier_than_the_last_event_is_flagged(db, building, config):
     health = gather_health(db, config, time.time())
     assert health["clock"]["ok"] is False
     assert health["clock"]["behind_seconds"] >= 3600
-    assert "clock: the clock is earlier than the last recorded event; set the time" in health["problems"]
+    assert (
+        "clock: the clock is earlier than the last recorded event; set the time"
+        in health["problems"]
+    )
 
 
 def test_an_unreadable_database_makes_healthz_fail(app, config):

@@ -12,8 +12,11 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGS = ROOT / "kiosk" / "translations"
 KEYWORDS = {"N_": None, "_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
-METHOD_MAP = [("kiosk/**.py", "python"), ("kiosk/web/templates/**.html", "jinja2"),
-              ("sync/templates/**.html", "jinja2")]
+METHOD_MAP = [
+    ("kiosk/**.py", "python"),
+    ("kiosk/web/templates/**.html", "jinja2"),
+    ("sync/templates/**.html", "jinja2"),
+]
 
 
 def source_msgids() -> set[str]:
@@ -25,7 +28,7 @@ def source_msgids() -> set[str]:
     return {m for m in found if m}
 
 
-def french() :
+def french():
     with (CATALOGS / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
         return read_po(fh, locale="fr")
 
@@ -33,7 +36,9 @@ def french() :
 def test_every_string_in_the_code_has_a_french_translation():
     catalog = french()
     missing = sorted(m for m in source_msgids() if not (catalog.get(m) and catalog.get(m).string))
-    assert not missing, "missing French translations (run `make i18n`, then translate):\n" + "\n".join(missing)
+    assert not missing, (
+        "missing French translations (run `make i18n`, then translate):\n" + "\n".join(missing)
+    )
 
 
 def test_the_french_translations_keep_their_placeholders():
@@ -42,7 +47,9 @@ def test_the_french_translations_keep_their_placeholders():
     placeholder = re.compile(r"%\(\w+\)[sd]|%\(\w+\)02d")
     for message in french():
         if message.id and message.string:
-            assert sorted(placeholder.findall(message.id)) == sorted(placeholder.findall(message.string)), message.id
+            assert sorted(placeholder.findall(message.id)) == sorted(
+                placeholder.findall(message.string)
+            ), message.id
 
 
 def test_the_compiled_catalogs_match_their_sources():

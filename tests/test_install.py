@@ -24,15 +24,29 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL = ROOT / "install.sh"
-SOURCE_ITEMS = ["install.sh", "deploy", "pyproject.toml", "README.md", "CHANGELOG.md", "LICENSE",
-                "config.example.toml", "kiosk", "printing", "sync"]
+SOURCE_ITEMS = [
+    "install.sh",
+    "deploy",
+    "pyproject.toml",
+    "README.md",
+    "CHANGELOG.md",
+    "LICENSE",
+    "config.example.toml",
+    "kiosk",
+    "printing",
+    "sync",
+]
 
 
 def run_install(*args: str, source: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("DESTDIR", "KIOSK_CONFIG", "SUDO_USER")}
     result = subprocess.run(
         ["bash", str(source / "install.sh"), *args],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env, timeout=600,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        timeout=600,
     )
     if check:
         assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
@@ -61,22 +75,41 @@ def test_install_sh_is_shellcheck_clean():
     if shutil.which("shellcheck") is None:
         if os.environ.get("CI"):
             pytest.fail("shellcheck is missing in CI: .ci/run must apt-get install shellcheck")
-        pytest.skip("shellcheck is not installed here (apt-get install shellcheck); CI runs this test")
+        pytest.skip(
+            "shellcheck is not installed here (apt-get install shellcheck); CI runs this test"
+        )
     result = subprocess.run(
-        ["shellcheck", "--external-sources", str(INSTALL), str(ROOT / "deploy" / "kiosk-session.sh")],
-        capture_output=True, text=True,
+        [
+            "shellcheck",
+            "--external-sources",
+            str(INSTALL),
+            str(ROOT / "deploy" / "kiosk-session.sh"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout
 
 
 def test_help_lists_every_option():
     result = run_install("--help")
-    for option in ("--dry-run", "--dev", "--hub", "--uninstall", "--purge", "--prefix", "--desktop-user",
-                   "--screen-hours", "--scanner"):
+    for option in (
+        "--dry-run",
+        "--dev",
+        "--hub",
+        "--uninstall",
+        "--purge",
+        "--prefix",
+        "--desktop-user",
+        "--screen-hours",
+        "--scanner",
+    ):
         assert option in result.stdout
 
 
-@pytest.mark.parametrize("args", [["--frobnicate"], ["--screen-hours", "25-3"], ["--scanner", "nope"]])
+@pytest.mark.parametrize(
+    "args", [["--frobnicate"], ["--screen-hours", "25-3"], ["--scanner", "nope"]]
+)
 def test_a_wrong_option_is_refused_with_a_reason(args):
     result = run_install(*args, check=False)
     assert result.returncode == 2
@@ -90,10 +123,18 @@ def test_dry_run_prints_every_action_and_changes_nothing(tmp_path):
     assert not prefix.exists()
     assert "DRY RUN: every action is printed, nothing is changed." in out
     assert "skip (not a system install): apt-get update" in out or "all installed" in out
-    for action in ("-m venv", "/bin/pip install", "/bin/kiosk init", "systemd/system/kiosk.service",
-                   "systemd/system/kiosk-hub.service", "rules.d/60-building-kiosk.rules",
-                   "bin/building-kiosk-session", "autostart/building-kiosk.desktop",
-                   "etc/building-kiosk/config.toml", "skip (not a system install): systemctl enable --now kiosk.service"):
+    for action in (
+        "-m venv",
+        "/bin/pip install",
+        "/bin/kiosk init",
+        "systemd/system/kiosk.service",
+        "systemd/system/kiosk-hub.service",
+        "rules.d/60-building-kiosk.rules",
+        "bin/building-kiosk-session",
+        "autostart/building-kiosk.desktop",
+        "etc/building-kiosk/config.toml",
+        "skip (not a system install): systemctl enable --now kiosk.service",
+    ):
         assert action in out, action
     assert out.rstrip().endswith("Dry run finished: nothing was changed.")
 
@@ -117,12 +158,21 @@ def test_the_session_script_keeps_the_screen_on_during_the_chosen_hours():
     env = {**os.environ, "SCREEN_ON_HOUR": "7"}
 
     def state(hour: int, on: int, off: int) -> str:
-        code = f'SESSION_ENV=/nonexistent; set -- --check-hour {hour}; ' \
-               f'source <(sed -e "s/^SCREEN_ON_HOUR=7$/SCREEN_ON_HOUR={on}/" -e "s/^SCREEN_OFF_HOUR=22$/SCREEN_OFF_HOUR={off}/" {script})'
-        return subprocess.run(["bash", "-c", code], capture_output=True, text=True, env=env).stdout.strip()
+        code = (
+            f"SESSION_ENV=/nonexistent; set -- --check-hour {hour}; "
+            f'source <(sed -e "s/^SCREEN_ON_HOUR=7$/SCREEN_ON_HOUR={on}/" -e "s/^SCREEN_OFF_HOUR=22$/SCREEN_OFF_HOUR={off}/" {script})'
+        )
+        return subprocess.run(
+            ["bash", "-c", code], capture_output=True, text=True, env=env
+        ).stdout.strip()
 
     assert [state(h, 7, 22) for h in (6, 7, 21, 22)] == ["off", "on", "on", "off"]
-    assert [state(h, 22, 6) for h in (21, 23, 2, 6)] == ["off", "on", "on", "off"]  # across midnight
+    assert [state(h, 22, 6) for h in (21, 23, 2, 6)] == [
+        "off",
+        "on",
+        "on",
+        "off",
+    ]  # across midnight
 
 
 # ----------------------------------------------------------------------- the real install
@@ -176,7 +226,9 @@ def source(tmp_path_factory) -> Path:
     for item in SOURCE_ITEMS:
         path = ROOT / item
         if path.is_dir():
-            shutil.copytree(path, copy / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(
+                path, copy / item, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+            )
         elif path.exists():
             shutil.copy2(path, copy / item)
     return copy
@@ -211,13 +263,25 @@ def test_a_real_install_lays_out_every_piece(installed):
     assert oct(p["config"].stat().st_mode & 0o777) == "0o640"
     assert f'data_dir = "{p["data"]}"' in p["config"].read_text()
     unit = p["unit"].read_text()
-    for line in ("Restart=on-failure", "ProtectSystem=strict", "NoNewPrivileges=true",
-                 f"Environment=KIOSK_CONFIG={p['config']}", f"ExecStart={p['current']}/bin/kiosk serve"):
+    for line in (
+        "Restart=on-failure",
+        "ProtectSystem=strict",
+        "NoNewPrivileges=true",
+        f"Environment=KIOSK_CONFIG={p['config']}",
+        f"ExecStart={p['current']}/bin/kiosk serve",
+    ):
         assert line in unit
     assert "hidraw" in p["udev"].read_text()
     session = (prefix / "usr/local/bin/building-kiosk-session").read_text()
-    for flag in ("--kiosk", "--noerrdialogs", "--disable-translate", "--disable-pinch",
-                 "--overscroll-history-navigation=0", "--no-first-run", "--disable-features=Translate"):
+    for flag in (
+        "--kiosk",
+        "--noerrdialogs",
+        "--disable-translate",
+        "--disable-pinch",
+        "--overscroll-history-navigation=0",
+        "--no-first-run",
+        "--disable-features=Translate",
+    ):
         assert flag in session
     assert not re.search(r"@[A-Z_]+@", unit + session + p["udev"].read_text())  # all filled in
 
@@ -238,7 +302,10 @@ def test_an_edited_config_is_kept_and_applied(installed, source):
     edited = set_port(paths(prefix)["config"], port)
     run_install("--prefix", str(prefix), source=source)
     assert paths(prefix)["config"].read_text() == edited
-    assert f"KIOSK_URL=\"http://127.0.0.1:{port}/\"" in (prefix / "usr/local/bin/building-kiosk-session").read_text()
+    assert (
+        f'KIOSK_URL="http://127.0.0.1:{port}/"'
+        in (prefix / "usr/local/bin/building-kiosk-session").read_text()
+    )
     before = tree(prefix)
     run_install("--prefix", str(prefix), source=source)
     assert tree(prefix) == before
@@ -263,11 +330,19 @@ def test_the_installed_server_starts_and_answers(installed, tmp_path):
     assert check.returncode == 0, check.stdout + check.stderr
     port = re.search(r"(?m)^port = (\d+)", p["config"].read_text())
     if port is None:
-        port = set_port(p["config"], free_port()) and re.search(r"(?m)^port = (\d+)", p["config"].read_text())
+        port = set_port(p["config"], free_port()) and re.search(
+            r"(?m)^port = (\d+)", p["config"].read_text()
+        )
     base = f"http://127.0.0.1:{port[1]}"
     log = (tmp_path / "server.log").open("wb")
-    server = subprocess.Popen(start, env=run_env, cwd=p["data"], stdout=log,
-                              stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        start,
+        env=run_env,
+        cwd=p["data"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         status = None
         deadline = time.monotonic() + 60
@@ -277,7 +352,9 @@ def test_the_installed_server_starts_and_answers(installed, tmp_path):
                 break
             except OSError:
                 time.sleep(0.2)  # the server is still importing; nothing to wait on but its port
-        assert status is not None, "the installed server never answered:\n" + (tmp_path / "server.log").read_text()
+        assert status is not None, (
+            "the installed server never answered:\n" + (tmp_path / "server.log").read_text()
+        )
         assert status == 200, body[:500]
         health = json.loads(body)
         assert health["database"]["ok"] is True
@@ -298,7 +375,9 @@ def test_an_upgrade_whose_migration_fails_keeps_the_old_version(installed, sourc
     p = paths(prefix)
     broken = tmp_path / "broken-source"
     shutil.copytree(source, broken)
-    add_migration(broken, "m990_fails_on_purpose", 'raise RuntimeError("this migration fails on purpose")')
+    add_migration(
+        broken, "m990_fails_on_purpose", 'raise RuntimeError("this migration fails on purpose")'
+    )
     old_current = os.readlink(p["current"])
     old_db = p["db"].read_bytes()
     venvs_before = sorted(x.name for x in p["venvs"].iterdir())
@@ -330,10 +409,15 @@ def test_an_upgrade_backs_up_migrates_and_switches(installed, source, tmp_path):
 
     assert "Migrations applied: m991_upgrade_test." in out
     assert os.readlink(p["current"]) != old_current
-    assert (p["current"].parent / old_current).is_dir(), "the previous version is kept for a rollback"
+    assert (p["current"].parent / old_current).is_dir(), (
+        "the previous version is kept for a rollback"
+    )
     assert set((p["data"] / "backups").glob("kiosk-*.sqlite3")) - backups_before
     conn = sqlite3.connect(p["db"])
-    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'upgrade_test'").fetchone()[0] == 1
+    assert (
+        conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'upgrade_test'").fetchone()[0]
+        == 1
+    )
     conn.close()
 
 

@@ -48,19 +48,24 @@ def test_a_quarter_of_an_hour_is_two_and_a_half_ceec():
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"), [("12", 1200), ("2,5", 250), ("2.50", 250), (" 0,01 ", 1), ("1\u202f000", 100000)]
+    ("text", "expected"),
+    [("12", 1200), ("2,5", 250), ("2.50", 250), (" 0,01 ", 1), ("1\u202f000", 100000)],
 )
 def test_amounts_typed_on_the_numpad_are_parsed_to_hundredths(text, expected):
     assert parse_amount(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "0", "0,00", "-5", "abc", "1,234", "1e3", "12,5,0", "∞", "NaN"])
+@pytest.mark.parametrize(
+    "text", ["", "0", "0,00", "-5", "abc", "1,234", "1e3", "12,5,0", "∞", "NaN"]
+)
 def test_bad_amounts_are_refused(text):
     with pytest.raises((InvalidAmount, InvalidInput)):
         parse_amount(text)
 
 
-@pytest.mark.parametrize(("hours", "minutes"), [("", ""), ("0", "0"), ("1", "60"), ("x", ""), ("-1", ""), ("1000", "")])
+@pytest.mark.parametrize(
+    ("hours", "minutes"), [("", ""), ("0", "0"), ("1", "60"), ("x", ""), ("-1", ""), ("1000", "")]
+)
 def test_bad_durations_are_refused(hours, minutes):
     with pytest.raises(InvalidInput):
         parse_duration(hours, minutes)
@@ -82,7 +87,9 @@ def test_pending_and_suspended_residents_cannot_exchange(db, config, building, w
 
 def test_amounts_above_the_maximum_are_refused(db, config, building):
     with pytest.raises(AmountTooLarge):
-        exchange(db, config, building.paul, building.jeanne, amount=config.amount("max_exchange") + 1)
+        exchange(
+            db, config, building.paul, building.jeanne, amount=config.amount("max_exchange") + 1
+        )
 
 
 def test_the_credit_floor_is_never_crossed(db, config, building):
@@ -95,7 +102,9 @@ def test_the_credit_floor_is_never_crossed(db, config, building):
 
 
 def test_the_ceiling_is_never_crossed(tmp_path, building, db):
-    config = make_config({"storage": {"data_dir": str(tmp_path)}, "currency": {"credit_ceiling": 10}})
+    config = make_config(
+        {"storage": {"data_dir": str(tmp_path)}, "currency": {"credit_ceiling": 10}}
+    )
     exchange(db, config, building.paul, building.jeanne, amount=1000)
     with pytest.raises(AboveCeiling):
         exchange(db, config, building.admin, building.jeanne, amount=1)
@@ -103,15 +112,21 @@ def test_the_ceiling_is_never_crossed(tmp_path, building, db):
 
 def test_a_reversal_points_to_the_original_and_restores_balances(db, config, building):
     original = exchange(db, config, building.paul, building.jeanne, minutes=60)
-    reversal = ledger.reverse_transfer(db, config, original.id, admin_id=building.admin.id, reason="Saisie en double")
+    reversal = ledger.reverse_transfer(
+        db, config, original.id, admin_id=building.admin.id, reason="Saisie en double"
+    )
     assert reversal.kind == "reversal"
     assert reversal.reverses_reference == original.reference
     assert ledger.get_transfer(db, original.id).reversed_by_reference == reversal.reference
     assert balance(db, building.paul) == 0 and balance(db, building.jeanne) == 0
     with pytest.raises(AlreadyReversed):
-        ledger.reverse_transfer(db, config, original.id, admin_id=building.admin.id, reason="encore")
+        ledger.reverse_transfer(
+            db, config, original.id, admin_id=building.admin.id, reason="encore"
+        )
     with pytest.raises(NotReversible):
-        ledger.reverse_transfer(db, config, reversal.id, admin_id=building.admin.id, reason="encore")
+        ledger.reverse_transfer(
+            db, config, reversal.id, admin_id=building.admin.id, reason="encore"
+        )
 
 
 def test_transfers_cannot_be_edited_or_deleted_in_the_log(db, config, building):
@@ -157,10 +172,12 @@ def test_statement_filters_by_month_in_the_building_time_zone(db, config, buildi
 
 # --- property tests ---------------------------------------------------------------------------
 
+
 def _fresh_ledger(n_residents: int):
     db = store.connect(":memory:")
     people = [
-        residents.register(db, apartment=f"A-{i:03d}", name=f"Voisin {i}", pin=None) for i in range(n_residents)
+        residents.register(db, apartment=f"A-{i:03d}", name=f"Voisin {i}", pin=None)
+        for i in range(n_residents)
     ]
     return db, people
 
@@ -174,7 +191,9 @@ operation = st.one_of(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, max_size=30))
 def test_random_histories_keep_the_books_balanced(ops):
-    config = make_config({"currency": {"credit_floor": -50, "credit_ceiling": 120, "max_exchange": 200}})
+    config = make_config(
+        {"currency": {"credit_floor": -50, "credit_ceiling": 120, "max_exchange": 200}}
+    )
     db, people = _fresh_ledger(4)
     floor, ceiling = config.amount("credit_floor"), config.amount("credit_ceiling")
     recorded: list[str] = []
@@ -184,12 +203,19 @@ def test_random_histories_keep_the_books_balanced(ops):
         try:
             if kind == "exchange":
                 t = ledger.record_exchange(
-                    db, config, payer_id=people[a].id, payee_id=people[b].id,
-                    description="service", category="other", amount=amount,
+                    db,
+                    config,
+                    payer_id=people[a].id,
+                    payee_id=people[b].id,
+                    description="service",
+                    category="other",
+                    amount=amount,
                 )
                 recorded.append(t.id)
             elif recorded:
-                ledger.reverse_transfer(db, config, recorded[a % len(recorded)], admin_id=people[b].id, reason="erreur")
+                ledger.reverse_transfer(
+                    db, config, recorded[a % len(recorded)], admin_id=people[b].id, reason="erreur"
+                )
         except KioskError:
             # a refused operation changes nothing at all
             assert store.projection_snapshot(db) == before
@@ -211,7 +237,9 @@ def test_voucher_movements_cannot_be_reversed_as_exchanges(db, config, building)
     from kiosk import vouchers
 
     exchange(db, config, building.paul, building.jeanne, amount=4000)
-    (voucher,) = vouchers.issue_vouchers(db, config, resident_id=building.jeanne.id, counts={500: 1})
+    (voucher,) = vouchers.issue_vouchers(
+        db, config, resident_id=building.jeanne.id, counts={500: 1}
+    )
     issue = [t for t in ledger.recent_transfers(db) if t.kind == "voucher_issue"][0]
     with pytest.raises(NotReversible):
         ledger.reverse_transfer(db, config, issue.id, admin_id=building.admin.id, reason="erreur")

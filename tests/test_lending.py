@@ -11,7 +11,13 @@ from kiosk.board_errors import LoanAlreadyReturned, NotTheLender
 
 
 def lend(client, building, **fields):
-    form = {"item": "Perceuse Bosch", "borrower": building.paul.id, "due_in": "7", "rate_mode": "none", "rate": ""}
+    form = {
+        "item": "Perceuse Bosch",
+        "borrower": building.paul.id,
+        "due_in": "7",
+        "rate_mode": "none",
+        "rate": "",
+    }
     form.update(fields)
     return post(client, "/loans/new", form)
 
@@ -21,7 +27,9 @@ def test_jeanne_lends_her_drill_and_marks_it_returned(client, db, config, buildi
     response = lend(client, building)
     assert response.status_code == 302
     page = text_of(client.get("/loans/"))
-    assert "Perceuse Bosch" in page and "prêté par Jeanne Martin (B-204) à Paul Durand (A-101)" in page
+    assert (
+        "Perceuse Bosch" in page and "prêté par Jeanne Martin (B-204) à Paul Durand (A-101)" in page
+    )
     [loan] = lending.loans_of(db, config, building.jeanne.id)
     assert loan.due_on == lending.due_date(config, 7).isoformat()
     response = post(client, f"/loans/{loan.id}/returned", follow_redirects=True)
@@ -32,7 +40,9 @@ def test_jeanne_lends_her_drill_and_marks_it_returned(client, db, config, buildi
 
 
 def test_only_the_lender_or_an_admin_marks_it_returned(client, db, config, building):
-    loan = lending.lend(db, config, lender_id=building.jeanne.id, borrower_id=building.paul.id, item="Escabeau")
+    loan = lending.lend(
+        db, config, lender_id=building.jeanne.id, borrower_id=building.paul.id, item="Escabeau"
+    )
     with pytest.raises(NotTheLender):
         lending.mark_returned(db, config, loan.id, actor=building.paul)
     lending.mark_returned(db, config, loan.id, actor=building.admin)
@@ -40,8 +50,14 @@ def test_only_the_lender_or_an_admin_marks_it_returned(client, db, config, build
 
 
 def test_an_overdue_loan_shows_on_both_home_screens_and_for_the_admin(client, db, config, building):
-    loan = lending.lend(db, config, lender_id=building.jeanne.id, borrower_id=building.paul.id,
-                        item="Tondeuse", due_on=lending.due_date(config, 3))
+    loan = lending.lend(
+        db,
+        config,
+        lender_id=building.jeanne.id,
+        borrower_id=building.paul.id,
+        item="Tondeuse",
+        due_on=lending.due_date(config, 3),
+    )
     for person in (building.jeanne, building.paul):
         login(client, person)
         assert "Prêts en retard" not in text_of(client.get("/me/"))
@@ -50,7 +66,10 @@ def test_an_overdue_loan_shows_on_both_home_screens_and_for_the_admin(client, db
     for person in (building.jeanne, building.paul):
         login(client, person)
         home = text_of(client.get("/me/"))
-        assert "Prêts en retard" in home and "« Tondeuse », prêté par Jeanne Martin à Paul Durand" in home
+        assert (
+            "Prêts en retard" in home
+            and "« Tondeuse », prêté par Jeanne Martin à Paul Durand" in home
+        )
         client.post("/logout")
     login(client, building.admin)
     assert "Prêts en retard" not in text_of(client.get("/me/"))  # not the admin's own loan
@@ -66,15 +85,28 @@ def test_a_rate_per_day_becomes_a_payment_request_at_the_return(client, db, conf
     [loan] = lending.loans_of(db, config, building.jeanne.id)
     clock.shift(3 * 24 * 3600 + 60)
     response = post(client, f"/loans/{loan.id}/returned", follow_redirects=True)
-    assert "Une demande de paiement de 6,00\u00a0CEEC a été envoyée à Paul Durand" in text_of(response)
+    assert "Une demande de paiement de 6,00\u00a0CEEC a été envoyée à Paul Durand" in text_of(
+        response
+    )
     [request] = payment_requests.requests_of(db, building.paul.id)
-    assert request.amount == 600 and request.provider_id == building.jeanne.id and request.loan_id == loan.id
+    assert (
+        request.amount == 600
+        and request.provider_id == building.jeanne.id
+        and request.loan_id == loan.id
+    )
     assert request.status == "pending"
 
 
 def test_a_rate_per_loan(db, config, building):
-    loan = lending.lend(db, config, lender_id=building.jeanne.id, borrower_id=building.paul.id,
-                        item="Appareil à raclette", rate_mode="per_loan", rate=300)
+    loan = lending.lend(
+        db,
+        config,
+        lender_id=building.jeanne.id,
+        borrower_id=building.paul.id,
+        item="Appareil à raclette",
+        rate_mode="per_loan",
+        rate=300,
+    )
     loan = lending.mark_returned(db, config, loan.id, actor=building.jeanne)
     assert loan.request_amount == 300
 

@@ -16,14 +16,25 @@ def ask(db, config, building, **fields):
     values = {"description": "Ourlet d'un pantalon", "category": "sewing", "minutes": 45}
     values.update(fields)
     return payment_requests.request_payment(
-        db, config, provider_id=building.jeanne.id, payer_id=building.paul.id, **values)
+        db, config, provider_id=building.jeanne.id, payer_id=building.paul.id, **values
+    )
 
 
 def test_the_provider_sends_the_exchange_as_a_request_from_the_exchange_form(client, db, building):
     login(client, building.jeanne)
-    post(client, "/exchange/new", {"direction": "earned", "neighbour": building.paul.id,
-                                   "description": "Ourlet", "category": "sewing",
-                                   "hours": "", "minutes": "45", "amount": ""})
+    post(
+        client,
+        "/exchange/new",
+        {
+            "direction": "earned",
+            "neighbour": building.paul.id,
+            "description": "Ourlet",
+            "category": "sewing",
+            "hours": "",
+            "minutes": "45",
+            "amount": "",
+        },
+    )
     confirm = text_of(client.get("/exchange/confirm"))
     assert "Paul Durand n'est pas là : envoyer plutôt une demande de paiement" in confirm
     response = post(client, "/requests/from-draft", follow_redirects=True)
@@ -35,18 +46,39 @@ def test_the_provider_sends_the_exchange_as_a_request_from_the_exchange_form(cli
 
 def test_only_the_provider_may_turn_a_draft_into_a_request(client, db, building):
     login(client, building.paul)
-    post(client, "/exchange/new", {"direction": "paid", "neighbour": building.jeanne.id,
-                                   "description": "Ourlet", "category": "sewing",
-                                   "hours": "1", "minutes": "", "amount": ""})
+    post(
+        client,
+        "/exchange/new",
+        {
+            "direction": "paid",
+            "neighbour": building.jeanne.id,
+            "description": "Ourlet",
+            "category": "sewing",
+            "hours": "1",
+            "minutes": "",
+            "amount": "",
+        },
+    )
     assert "demande de paiement" not in text_of(client.get("/exchange/confirm"))
     response = post(client, "/requests/from-draft", follow_redirects=True)
     assert "Seul le voisin qui a rendu le service" in text_of(response)
     assert payment_requests.requests_of(db, building.paul.id) == []
 
 
-def test_paul_sees_the_request_at_his_next_login_and_accepts_with_his_pin(client, db, config, building):
-    item = board.publish(db, config, poster_id=building.jeanne.id, direction="offer", kind="service",
-                         category="sewing", title="Retouches", price_mode="per_hour", price=1000)
+def test_paul_sees_the_request_at_his_next_login_and_accepts_with_his_pin(
+    client, db, config, building
+):
+    item = board.publish(
+        db,
+        config,
+        poster_id=building.jeanne.id,
+        direction="offer",
+        kind="service",
+        category="sewing",
+        title="Retouches",
+        price_mode="per_hour",
+        price=1000,
+    )
     request = ask(db, config, building, post_id=item.id)
     login(client, building.paul)
     home = client.get("/me/").get_data(as_text=True)
@@ -83,8 +115,12 @@ def test_paul_declines_with_a_reason_and_nothing_moves(client, db, config, build
     login(client, building.paul)
     response = post(client, f"/requests/{request.id}/decline", {"reason": ""})
     assert response.status_code == 400 and "pourquoi vous refusez" in text_of(response)
-    response = post(client, f"/requests/{request.id}/decline", {"reason": "Pas encore <b>fait</b>"},
-                    follow_redirects=True)
+    response = post(
+        client,
+        f"/requests/{request.id}/decline",
+        {"reason": "Pas encore <b>fait</b>"},
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "refusée" in page and "&lt;b&gt;fait&lt;/b&gt;" in page
     assert residents.get(db, building.paul.id).balance == 0
@@ -97,7 +133,10 @@ def test_only_the_payer_answers(client, db, config, building):
     request = ask(db, config, building)
     login(client, building.jeanne)
     response = post(client, f"/requests/{request.id}", {"pin": PIN})
-    assert response.status_code == 400 and "Seul le voisin à qui le paiement est demandé" in text_of(response)
+    assert (
+        response.status_code == 400
+        and "Seul le voisin à qui le paiement est demandé" in text_of(response)
+    )
     client.post("/logout")
     login(client, building.admin)
     assert client.get(f"/requests/{request.id}").status_code == 200  # admins may look
@@ -119,8 +158,15 @@ def test_a_request_expires_after_the_configured_days(client, db, config, buildin
 def test_a_payer_below_the_floor_meanwhile_is_refused_and_nothing_changes(db, config, building):
     request = ask(db, config, building, minutes=None, amount=5000)
     # Paul spends meanwhile: 50 CEEC more would take him below the floor of -100
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.admin.id,
-                           description="Déménagement", category="moving", amount=9000)
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.admin.id,
+        description="Déménagement",
+        category="moving",
+        amount=9000,
+    )
     events_before = store.scalar(db, "SELECT COUNT(*) FROM events")
     with pytest.raises(BelowFloor):
         payment_requests.accept(db, config, request.id, payer=building.paul)
@@ -133,8 +179,14 @@ def test_bad_requests_are_refused(db, config, building):
     from kiosk.errors import InvalidAmount, InvalidInput, SelfPayment
 
     with pytest.raises(SelfPayment):
-        payment_requests.request_payment(db, config, provider_id=building.paul.id, payer_id=building.paul.id,
-                                         description="x", minutes=10)
+        payment_requests.request_payment(
+            db,
+            config,
+            provider_id=building.paul.id,
+            payer_id=building.paul.id,
+            description="x",
+            minutes=10,
+        )
     with pytest.raises(InvalidInput):
         ask(db, config, building, category="astrology")
     with pytest.raises(InvalidAmount):
@@ -152,11 +204,17 @@ def test_both_outcomes_print_on_request(client, db, config, building, outcome):
     login(client, building.jeanne)
     response = post(client, f"/requests/{request.id}/print", follow_redirects=True)
     assert "en cours d'impression" in text_of(response)
-    [job] = [j for j in print_queue.list_jobs(db, reference=request.reference) if j.layout == "payment_request"]
+    [job] = [
+        j
+        for j in print_queue.list_jobs(db, reference=request.reference)
+        if j.layout == "payment_request"
+    ]
     assert job.payload["status"] == outcome
     from printing.layouts import build_document
     from printing.settings import PrintSettings
 
-    document = build_document(job.layout, job.payload, PrintSettings.from_config(config.values, config.preview_dir))
+    document = build_document(
+        job.layout, job.payload, PrintSettings.from_config(config.values, config.preview_dir)
+    )
     text = "\n".join(getattr(block, "text", "") for block in document.blocks)
     assert ("Acceptée et payée" if outcome == "accepted" else "Motif : Pas fait") in text

@@ -46,7 +46,8 @@ def complete_receipts(loopback_printer) -> list:
 
 @pytest.mark.parametrize("fault", ["refuse", "close_mid_job", "stall"])
 def test_a_job_survives_a_printer_fault_and_prints_once_when_it_is_back(
-        fault, db, loopback_printer, tmp_path):
+    fault, db, loopback_printer, tmp_path
+):
     settings = network_settings(loopback_printer, tmp_path, timeout_seconds=0.3)
     printer = make_printer(settings)
     job_id = record_exchange_with_receipt(db)
@@ -72,8 +73,7 @@ def test_a_job_survives_a_printer_fault_and_prints_once_when_it_is_back(
     assert len(complete_receipts(loopback_printer)) == 1
 
 
-def test_out_of_paper_nothing_is_sent_and_vouchers_are_refused(db, loopback_printer,
-                                                               tmp_path):
+def test_out_of_paper_nothing_is_sent_and_vouchers_are_refused(db, loopback_printer, tmp_path):
     settings = network_settings(loopback_printer, tmp_path)
     printer = make_printer(settings)
     job_id = record_exchange_with_receipt(db)
@@ -94,7 +94,8 @@ def test_out_of_paper_nothing_is_sent_and_vouchers_are_refused(db, loopback_prin
 
 
 def test_jobs_print_in_order_and_wait_behind_a_job_waiting_for_its_retry(
-        db, loopback_printer, tmp_path):
+    db, loopback_printer, tmp_path
+):
     settings = network_settings(loopback_printer, tmp_path)
     printer = make_printer(settings)
     first = record_exchange_with_receipt(db)

@@ -13,8 +13,11 @@ CATALOG = PACKAGE / "translations" / "fr" / "LC_MESSAGES"
 
 
 def used_msgids() -> set[str]:
-    found = extract_from_dir(str(PACKAGE), method_map=[("**.py", "python")],
-                             keywords={"_": None, "N_": None, "gettext": None})
+    found = extract_from_dir(
+        str(PACKAGE),
+        method_map=[("**.py", "python")],
+        keywords={"_": None, "N_": None, "gettext": None},
+    )
     return {message for _file, _line, message, _comments, _context in found}
 
 
@@ -23,8 +26,9 @@ def test_every_msgid_in_printing_has_a_french_translation():
         catalog = read_po(po, locale="fr")
     msgids = used_msgids()
     assert len(msgids) > 50
-    missing = sorted(m for m in msgids
-                     if m not in catalog or not catalog[m].string or catalog[m].fuzzy)
+    missing = sorted(
+        m for m in msgids if m not in catalog or not catalog[m].string or catalog[m].fuzzy
+    )
     assert missing == []
 
 

@@ -44,11 +44,12 @@ def test_exchange_receipt_in_french(db, loopback_printer, tmp_path):
     assert paper.barcodes == ["RJGPEP-42"]  # the reference as Code128, scanned at the kiosk
     assert paper.cuts == 1
     assert paper.status_requests == [1, 4, 1, 4]  # before the job and after it
-    assert all(len(line) <= 48 or style[1] for line, style in zip(paper.lines, paper.styles, strict=True))
+    assert all(
+        len(line) <= 48 or style[1] for line, style in zip(paper.lines, paper.styles, strict=True)
+    )
 
 
-def test_two_receipt_copies_each_show_only_their_holders_balance(db, loopback_printer,
-                                                                 tmp_path):
+def test_two_receipt_copies_each_show_only_their_holders_balance(db, loopback_printer, tmp_path):
     settings = network_settings(loopback_printer, tmp_path, receipt_copies=2)
     paper = print_one(db, loopback_printer, settings, "receipt")
     assert paper.cuts == 2
@@ -58,8 +59,7 @@ def test_two_receipt_copies_each_show_only_their_holders_balance(db, loopback_pr
     assert "1 234,50 CEEC" in payee_copy and "-15,00" not in payee_copy
 
 
-def test_reversal_receipt_in_english_names_the_exchange_it_cancels(db, loopback_printer,
-                                                                   tmp_path):
+def test_reversal_receipt_in_english_names_the_exchange_it_cancels(db, loopback_printer, tmp_path):
     settings = network_settings(loopback_printer, tmp_path, language="en")
     payload = dict(SAMPLE_PAYLOADS["receipt"], kind="reversal", reverses_reference="RJGPEP-7")
     payload["payer"] = dict(payload["payer"], balance_after=None)
@@ -71,8 +71,9 @@ def test_reversal_receipt_in_english_names_the_exchange_it_cancels(db, loopback_
     assert not paper.find("New balance of Jeanne Martin")
 
 
-def test_voucher_has_big_amount_serial_expiry_native_qr_and_check_code(db, loopback_printer,
-                                                                       tmp_path):
+def test_voucher_has_big_amount_serial_expiry_native_qr_and_check_code(
+    db, loopback_printer, tmp_path
+):
     settings = network_settings(loopback_printer, tmp_path)
     paper = print_one(db, loopback_printer, settings, "voucher")
     voucher = SAMPLE_PAYLOADS["voucher"]
@@ -86,7 +87,8 @@ def test_voucher_has_big_amount_serial_expiry_native_qr_and_check_code(db, loopb
 
 
 def test_member_card_prints_its_qr_between_cut_lines_then_forgets_the_token(
-        db, loopback_printer, tmp_path):
+    db, loopback_printer, tmp_path
+):
     settings = network_settings(loopback_printer, tmp_path)
     paper = print_one(db, loopback_printer, settings, "member_card")
     assert paper.qr == ["KCBFHJ7Q2M9XD4N8STWY"]
@@ -104,7 +106,8 @@ def test_statement_lists_the_months_exchanges_and_balances(db, loopback_printer,
     assert paper.find("Novembre 2026")
     assert paper.find("03/11/2026  RJGPEP-12")
     assert [line for line in paper.lines if line.startswith("Garde de chat")][0].endswith(
-        "+20,00 CEEC")
+        "+20,00 CEEC"
+    )
     assert paper.find("Réparer un robinet")[0].endswith("-15,00 CEEC")
     assert paper.find("Solde à la fin du mois")[0].endswith("10,00 CEEC")
 
@@ -118,8 +121,7 @@ def test_board_sheet_shows_offers_and_requests(db, loopback_printer, tmp_path):
     assert paper.find("Semaine du 23/11/2026")
 
 
-def test_mailbox_slip_hides_the_code_behind_a_mask_between_folds(db, loopback_printer,
-                                                                  tmp_path):
+def test_mailbox_slip_hides_the_code_behind_a_mask_between_folds(db, loopback_printer, tmp_path):
     settings = network_settings(loopback_printer, tmp_path)
     paper = print_one(db, loopback_printer, settings, "mailbox_slip")
     folds = [i for i, line in enumerate(paper.lines) if "pliez ici" in line]
@@ -141,10 +143,10 @@ def test_test_page_has_every_accent_a_qr_and_a_barcode(db, loopback_printer, tmp
     assert paper.barcodes == ["CEEC-TEST-0042"]
 
 
-def test_58mm_printer_without_native_qr_gets_image_codes_and_32_columns(db, loopback_printer,
-                                                                       tmp_path):
-    settings = network_settings(loopback_printer, tmp_path, profile="POS-5890",
-                                paper_width_mm=58)
+def test_58mm_printer_without_native_qr_gets_image_codes_and_32_columns(
+    db, loopback_printer, tmp_path
+):
+    settings = network_settings(loopback_printer, tmp_path, profile="POS-5890", paper_width_mm=58)
     paper = print_one(db, loopback_printer, settings, "test_page")
     assert paper.qr == [] and paper.barcodes == []
     assert len(paper.rasters) == 2  # QR and barcode as images
@@ -154,8 +156,7 @@ def test_58mm_printer_without_native_qr_gets_image_codes_and_32_columns(db, loop
     assert paper.find("CEEC-TEST-0042")  # the barcode's text, printed under the image
 
 
-def test_a_reprint_is_marked_copy_at_the_top_and_before_the_cut(db, loopback_printer,
-                                                                tmp_path):
+def test_a_reprint_is_marked_copy_at_the_top_and_before_the_cut(db, loopback_printer, tmp_path):
     settings = network_settings(loopback_printer, tmp_path)
     print_one(db, loopback_printer, settings, "receipt")
     [original] = queue.list_jobs(db)

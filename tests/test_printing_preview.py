@@ -21,8 +21,9 @@ def preview(layout: str, settings: PrintSettings) -> Image.Image:
     return Image.open(io.BytesIO(png))
 
 
-@pytest.mark.parametrize(("paper_width_mm", "profile", "dots"),
-                         [(80, "TM-T20II", 576), (58, "POS-5890", 384)])
+@pytest.mark.parametrize(
+    ("paper_width_mm", "profile", "dots"), [(80, "TM-T20II", 576), (58, "POS-5890", 384)]
+)
 def test_preview_is_as_wide_as_the_paper_in_dots(paper_width_mm, profile, dots):
     settings = PrintSettings(paper_width_mm=paper_width_mm, profile=profile)
     assert preview("receipt", settings).width == dots
@@ -32,10 +33,14 @@ def test_preview_is_as_wide_as_the_paper_in_dots(paper_width_mm, profile, dots):
 def test_the_previews_qr_code_decodes_to_the_escpos_payload(layout):
     settings = PrintSettings()
     document = build_document(layout, SAMPLE_PAYLOADS[layout], settings)
-    [escpos_payload] = decode(render_escpos(document, settings),
-                              load_profile("TM-T20II").get_code_pages()).qr
-    found = [code for code in zxingcpp.read_barcodes(preview(layout, settings))
-             if code.format == zxingcpp.BarcodeFormat.QRCode]
+    [escpos_payload] = decode(
+        render_escpos(document, settings), load_profile("TM-T20II").get_code_pages()
+    ).qr
+    found = [
+        code
+        for code in zxingcpp.read_barcodes(preview(layout, settings))
+        if code.format == zxingcpp.BarcodeFormat.QRCode
+    ]
     assert [code.text for code in found] == [escpos_payload]
 
 
@@ -69,11 +74,11 @@ def test_unknown_layout_is_a_layout_error():
         build_document("poster", {}, PrintSettings())
 
 
-@pytest.mark.parametrize(("kind", "module", "package"),
-                         [("usb", "usb", "pyusb"), ("serial", "serial", "pyserial"),
-                          ("cups", "cups", "pycups")])
-def test_a_missing_optional_package_is_named_not_a_traceback(kind, module, package,
-                                                             monkeypatch):
+@pytest.mark.parametrize(
+    ("kind", "module", "package"),
+    [("usb", "usb", "pyusb"), ("serial", "serial", "pyserial"), ("cups", "cups", "pycups")],
+)
+def test_a_missing_optional_package_is_named_not_a_traceback(kind, module, package, monkeypatch):
     monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     with pytest.raises(MissingExtra) as error:
@@ -94,8 +99,13 @@ def test_file_printer_appends_the_bytes_and_reports_an_unwritable_device(tmp_pat
 def test_settings_come_from_the_kiosk_config_dict(tmp_path):
     from kiosk.config import make_config
 
-    config = make_config({"printer": {"paper_width_mm": 58, "profile": "POS-5890"},
-                          "receipts": {"copies": 2}, "kiosk": {"language": "en"}})
+    config = make_config(
+        {
+            "printer": {"paper_width_mm": 58, "profile": "POS-5890"},
+            "receipts": {"copies": 2},
+            "kiosk": {"language": "en"},
+        }
+    )
     settings = PrintSettings.from_config(config.values, tmp_path)
     assert (settings.dots, settings.chars_per_line) == (384, 32)
     assert settings.receipt_copies == 2 and settings.language == "en"

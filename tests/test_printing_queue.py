@@ -27,8 +27,9 @@ def settings(tmp_path):
 
 def enqueue(db, layout="receipt", payload=None, reference=None) -> int:
     with store.write(db):
-        return queue.enqueue(db, layout, copy.deepcopy(payload or SAMPLE_PAYLOADS[layout]),
-                             reference=reference)
+        return queue.enqueue(
+            db, layout, copy.deepcopy(payload or SAMPLE_PAYLOADS[layout]), reference=reference
+        )
 
 
 def test_a_job_rolled_back_with_its_exchange_never_existed(db):
@@ -99,7 +100,15 @@ def test_a_layout_that_cannot_be_built_fails_without_blocking_the_queue(db, sett
 
 def test_backoff_doubles_and_stops_at_the_configured_maximum():
     assert [queue.backoff_seconds(n, 300) for n in range(1, 9)] == [
-        5, 10, 20, 40, 80, 160, 300, 300]
+        5,
+        10,
+        20,
+        40,
+        80,
+        160,
+        300,
+        300,
+    ]
 
 
 def test_retry_now_lets_waiting_jobs_go_when_the_printer_is_back(db):
@@ -122,8 +131,7 @@ def test_list_and_count_jobs_for_the_admin_page(db):
     assert queue.count_waiting(db) == 1 and queue.count_jobs(db)["done"] == 1
 
 
-def test_the_worker_thread_prints_what_is_queued_and_marks_crashed_jobs(db, settings,
-                                                                       tmp_path):
+def test_the_worker_thread_prints_what_is_queued_and_marks_crashed_jobs(db, settings, tmp_path):
     interrupted = enqueue(db)
     queue.claim_next_job(db)  # a previous run died while printing it
     worker = PrintWorker(tmp_path / "kiosk.sqlite3", settings, poll_seconds=5)

@@ -21,7 +21,7 @@ def test_every_french_character_comes_back_as_itself(profile):
     settings = PrintSettings(profile=profile, paper_width_mm=58 if "58" in profile else 80)
     data = render_escpos(Document().text(FRENCH), settings)
     printout = decode(data, load_profile(profile).get_code_pages())
-    assert printout.lines == [FRENCH[:len(printout.lines[0])], *printout.lines[1:]]
+    assert printout.lines == [FRENCH[: len(printout.lines[0])], *printout.lines[1:]]
     assert " ".join(printout.lines) == FRENCH
     assert "?" not in printout.text
 

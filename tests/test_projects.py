@@ -21,8 +21,13 @@ from kiosk.store import reads
 
 
 def composter(db, building):
-    return projects.propose(db, resident_id=building.jeanne.id, title="Composteur collectif",
-                            description="Un bac dans la cour", kind="shared_equipment")
+    return projects.propose(
+        db,
+        resident_id=building.jeanne.id,
+        title="Composteur collectif",
+        description="Un bac dans la cour",
+        kind="shared_equipment",
+    )
 
 
 def balance(db, resident):
@@ -72,23 +77,35 @@ def test_only_coordinators_and_admins_post_news_and_change_the_status(db, buildi
         projects.post_update(db, project.id, by=building.jeanne.id, body="   ")
 
 
-def test_a_turning_rota_fills_up_and_a_volunteer_is_paid_from_the_project_account(db, config, building):
+def test_a_turning_rota_fills_up_and_a_volunteer_is_paid_from_the_project_account(
+    db, config, building
+):
     project = composter(db, building)
-    task_id = projects.add_task(db, project.id, by=building.jeanne.id, title="Retourner le compost",
-                                when_label="semaine 48", slots=1)
+    task_id = projects.add_task(
+        db,
+        project.id,
+        by=building.jeanne.id,
+        title="Retourner le compost",
+        when_label="semaine 48",
+        slots=1,
+    )
     projects.sign_up(db, task_id, building.paul.id)  # joins the project too
     assert projects.is_member(db, project.id, building.paul.id)
     with pytest.raises(TaskFull):
         projects.sign_up(db, task_id, building.admin.id)
     # the project's account is empty: nothing can be paid yet
     with pytest.raises(ProjectFundsTooLow):
-        projects.pay_volunteer(db, config, task_id, building.paul.id, minutes=60, by=building.jeanne.id)
+        projects.pay_volunteer(
+            db, config, task_id, building.paul.id, minutes=60, by=building.jeanne.id
+        )
     projects.contribute(db, config, project.id, building.jeanne.id, 1500)
     projects.pay_volunteer(db, config, task_id, building.paul.id, minutes=60, by=building.jeanne.id)
     assert balance(db, building.paul) == 1000
     assert projects.get(db, project.id).balance == 500
     with pytest.raises(AlreadyPaid):
-        projects.pay_volunteer(db, config, task_id, building.paul.id, minutes=60, by=building.jeanne.id)
+        projects.pay_volunteer(
+            db, config, task_id, building.paul.id, minutes=60, by=building.jeanne.id
+        )
     with pytest.raises(AlreadyPaid):
         projects.withdraw(db, task_id, building.paul.id)
     assert reads.balances_sum(db) == 0
@@ -97,7 +114,9 @@ def test_a_turning_rota_fills_up_and_a_volunteer_is_paid_from_the_project_accoun
 def test_a_contribution_keeps_to_the_credit_floor(db, config, building):
     project = composter(db, building)
     with pytest.raises(BelowFloor):
-        projects.contribute(db, config, project.id, building.paul.id, config.amount("credit_floor") * -1 + 1)
+        projects.contribute(
+            db, config, project.id, building.paul.id, config.amount("credit_floor") * -1 + 1
+        )
     assert balance(db, building.paul) == 0
 
 
@@ -112,31 +131,61 @@ def test_the_association_funds_a_project_from_its_common_fund(db, config, buildi
 
 
 def test_a_wifi_bill_in_euros_is_shared_and_each_share_marked_paid_once(db, config, building):
-    project = projects.propose(db, resident_id=building.paul.id, title="Wifi partagé", description="",
-                               kind="shared_equipment")
+    project = projects.propose(
+        db,
+        resident_id=building.paul.id,
+        title="Wifi partagé",
+        description="",
+        kind="shared_equipment",
+    )
     projects.join(db, project.id, building.jeanne.id)
     projects.join(db, project.id, building.admin.id)
-    project_dues.set_dues(db, project.id, by=building.paul.id, currency="eur", amount=3001, period="month",
-                          payee_id=building.paul.id)
+    project_dues.set_dues(
+        db,
+        project.id,
+        by=building.paul.id,
+        currency="eur",
+        amount=3001,
+        period="month",
+        payee_id=building.paul.id,
+    )
     period = project_dues.current_period(config, "month")
     shares = project_dues.shares(db, project.id, period)
     assert [s.amount for s in shares] == [1001, 1000, 1000]  # adds up to the bill
     with pytest.raises(NotCoordinator):
-        project_dues.mark_euro_share_paid(db, config, project.id, building.jeanne.id, by=building.jeanne.id)
-    project_dues.mark_euro_share_paid(db, config, project.id, building.jeanne.id, by=building.paul.id)
+        project_dues.mark_euro_share_paid(
+            db, config, project.id, building.jeanne.id, by=building.jeanne.id
+        )
+    project_dues.mark_euro_share_paid(
+        db, config, project.id, building.jeanne.id, by=building.paul.id
+    )
     with pytest.raises(DuesAlreadyPaid):
-        project_dues.mark_euro_share_paid(db, config, project.id, building.jeanne.id, by=building.paul.id)
+        project_dues.mark_euro_share_paid(
+            db, config, project.id, building.jeanne.id, by=building.paul.id
+        )
     payload = project_dues.paid_list_payload(db, config, project.id)
     assert [(m["name"], m["paid"]) for m in payload["members"]] == [
-        ("Paul Durand", False), ("Jeanne Martin", True), ("Claire Petit", False)]
+        ("Paul Durand", False),
+        ("Jeanne Martin", True),
+        ("Claire Petit", False),
+    ]
     assert reads.balances_sum(db) == 0 and balance(db, building.paul) == 0  # euros never touch CEEC
 
 
-def test_a_composter_contribution_in_ceec_goes_to_the_project_account_once_per_period(db, config, building):
+def test_a_composter_contribution_in_ceec_goes_to_the_project_account_once_per_period(
+    db, config, building
+):
     project = composter(db, building)
     projects.join(db, project.id, building.paul.id)
-    project_dues.set_dues(db, project.id, by=building.jeanne.id, currency="ceec", amount=300, period="quarter",
-                          payee_id=None)
+    project_dues.set_dues(
+        db,
+        project.id,
+        by=building.jeanne.id,
+        currency="ceec",
+        amount=300,
+        period="quarter",
+        payee_id=None,
+    )
     project_dues.pay_ceec_share(db, config, project.id, building.paul.id)
     assert balance(db, building.paul) == -150
     assert projects.get(db, project.id).balance == 150
@@ -153,7 +202,9 @@ def test_shares_always_add_up_to_the_bill(total, count):
     assert sum(shares) == total and max(shares) - min(shares) <= 1
 
 
-@pytest.mark.parametrize(("kind", "title"), [("garden", "Potager"), ("other", ""), ("other", "x" * 81)])
+@pytest.mark.parametrize(
+    ("kind", "title"), [("garden", "Potager"), ("other", ""), ("other", "x" * 81)]
+)
 def test_bad_project_proposals_are_refused(db, building, kind, title):
     with pytest.raises(KioskError):
         projects.propose(db, resident_id=building.jeanne.id, title=title, description="", kind=kind)
@@ -163,12 +214,16 @@ def test_bad_project_proposals_are_refused(db, building, kind, title):
 def test_a_pending_resident_cannot_propose_or_join(db, building):
     project = composter(db, building)
     with pytest.raises(KioskError):
-        projects.propose(db, resident_id=building.pending.id, title="Fête", description="", kind="event")
+        projects.propose(
+            db, resident_id=building.pending.id, title="Fête", description="", kind="event"
+        )
     with pytest.raises(KioskError):
         projects.join(db, project.id, building.pending.id)
 
 
-def test_project_transfers_show_on_the_statement_with_the_project_as_counterparty(db, config, building):
+def test_project_transfers_show_on_the_statement_with_the_project_as_counterparty(
+    db, config, building
+):
     project = composter(db, building)
     projects.contribute(db, config, project.id, building.paul.id, 500)
     [line] = ledger.statement(db, config, building.paul.id).lines

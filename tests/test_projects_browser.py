@@ -62,7 +62,9 @@ def order(page, server, project_id: str, apartment: str, name: str, jars: str) -
     log_out(page)
 
 
-def test_a_honey_purchase_from_opening_to_the_organisers_fees(page, app, db, building, live_server, screenshot):
+def test_a_honey_purchase_from_opening_to_the_organisers_fees(
+    page, app, db, building, live_server, screenshot
+):
     from playwright.sync_api import expect
 
     server = live_server(app)

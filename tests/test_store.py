@@ -53,7 +53,17 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path):
     db = store.connect(tmp_path / "k.sqlite3")
     try:
         with store.write(db):
-            store.record(db, "resident.registered", {"resident_id": "r1", "apartment": "A-1", "name": "X", "role": "resident", "status": "verified"})
+            store.record(
+                db,
+                "resident.registered",
+                {
+                    "resident_id": "r1",
+                    "apartment": "A-1",
+                    "name": "X",
+                    "role": "resident",
+                    "status": "verified",
+                },
+            )
             raise RuntimeError("power cut")
     except RuntimeError:
         pass
@@ -78,25 +88,39 @@ def test_the_rebuilt_database_equals_the_live_one_after_a_random_history(tmp_pat
     rng = random.Random(7)
     config = make_config({"storage": {"data_dir": str(tmp_path)}})
     db = store.connect(tmp_path / "live.sqlite3")
-    people = [residents.register(db, apartment=f"B-{i:03d}", name=f"Voisin {i}", pin="1234") for i in range(6)]
+    people = [
+        residents.register(db, apartment=f"B-{i:03d}", name=f"Voisin {i}", pin="1234")
+        for i in range(6)
+    ]
     transfers = []
     for step in range(150):
         action = rng.random()
         try:
             if action < 0.65:
                 a, b = rng.sample(people, 2)
-                transfers.append(ledger.record_exchange(
-                    db, config, payer_id=a.id, payee_id=b.id, description=f"service {step}",
-                    category=rng.choice(["diy", "sewing", "other"]), minutes=rng.choice([None, 15, 60, 90]),
-                    amount=rng.choice([100, 2500, 99999]),
-                ).id)
+                transfers.append(
+                    ledger.record_exchange(
+                        db,
+                        config,
+                        payer_id=a.id,
+                        payee_id=b.id,
+                        description=f"service {step}",
+                        category=rng.choice(["diy", "sewing", "other"]),
+                        minutes=rng.choice([None, 15, 60, 90]),
+                        amount=rng.choice([100, 2500, 99999]),
+                    ).id
+                )
             elif action < 0.75 and transfers:
-                ledger.reverse_transfer(db, config, rng.choice(transfers), admin_id=people[0].id, reason="erreur")
+                ledger.reverse_transfer(
+                    db, config, rng.choice(transfers), admin_id=people[0].id, reason="erreur"
+                )
             elif action < 0.85:
                 residents.issue_card(db, rng.choice(people).id)
             elif action < 0.92:
                 person = rng.choice(people)
-                residents.update(db, person.id, status=rng.choice(["verified", "suspended", "verified"]))
+                residents.update(
+                    db, person.id, status=rng.choice(["verified", "suspended", "verified"])
+                )
             else:
                 residents.set_pin(db, rng.choice(people).id, str(rng.randint(1000, 999999)))
         except KioskError:
@@ -119,25 +143,31 @@ def test_an_old_board_search_index_is_rekeyed_in_place(tmp_path):
         "'Réparation électricité', 'free', NULL, 'r1', 'Jeanne', 'B-204', '2026-01-01T00:00:00Z')"
     )
     # the index as m007 wrote it: its own rowids, unrelated to the post's
-    old.execute("INSERT INTO board_posts_fts (rowid, post_id, title) VALUES (777, 'p1', 'Réparation électricité')")
+    old.execute(
+        "INSERT INTO board_posts_fts (rowid, post_id, title) VALUES (777, 'p1', 'Réparation électricité')"
+    )
     old.close()
     db = store.connect(path)
     [found] = board_reads.active_posts(db, today="2026-01-02", match='"electricite"*')
     assert found["id"] == "p1"
 
 
-def test_the_event_scope_check_is_rewritten_as_comparisons_and_still_refuses_unknown_scopes(tmp_path):
+def test_the_event_scope_check_is_rewritten_as_comparisons_and_still_refuses_unknown_scopes(
+    tmp_path,
+):
     from sync import hub_store
 
-    path = an_old_database(tmp_path / "old-scope.sqlite3", stop_before="m012_event_scope_check_as_comparisons")
+    path = an_old_database(
+        tmp_path / "old-scope.sqlite3", stop_before="m012_event_scope_check_as_comparisons"
+    )
     db = store.connect(path)
     assert not migrations.pending(db)
     hub = hub_store.connect_hub(tmp_path / "hub.sqlite3")
     bad = {
         db: "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) "
-            "VALUES ('e2', 'OLDKSK', 2, 'kiosk.note', 'everywhere', '{}', '2025-01-01T00:00:00Z')",
+        "VALUES ('e2', 'OLDKSK', 2, 'kiosk.note', 'everywhere', '{}', '2025-01-01T00:00:00Z')",
         hub: "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
-             "VALUES ('e2', 'HUB', 1, 'kiosk.note', 'private', '', '{}', '', '2025-01-01T00:00:00Z')",
+        "VALUES ('e2', 'HUB', 1, 'kiosk.note', 'private', '', '{}', '', '2025-01-01T00:00:00Z')",
     }
     for database, insert in bad.items():
         sql = store.scalar(database, "SELECT sql FROM sqlite_master WHERE name = 'events'")
@@ -151,7 +181,17 @@ def test_the_event_scope_check_is_rewritten_as_comparisons_and_still_refuses_unk
 def test_a_payload_that_is_not_strict_json_is_never_recorded(tmp_path):
     db = store.connect(tmp_path / "kiosk.sqlite3")
     with pytest.raises(ValueError), store.write(db):
-        store.record(db, "resident.registered", {"resident_id": "r1", "apartment": "A-1", "name": "Zoé",
-                                                 "role": "resident", "status": "verified", "score": float("nan")})
+        store.record(
+            db,
+            "resident.registered",
+            {
+                "resident_id": "r1",
+                "apartment": "A-1",
+                "name": "Zoé",
+                "role": "resident",
+                "status": "verified",
+                "score": float("nan"),
+            },
+        )
     assert store.scalar(db, "SELECT COUNT(*) FROM events") == 0
     db.close()

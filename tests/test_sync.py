@@ -19,8 +19,14 @@ def a_small_building(kiosk):
     jeanne = residents.register(kiosk.db, apartment="B-204", name="Jeanne Martin", pin=PIN)
     paul = residents.register(kiosk.db, apartment="A-101", name="Paul Durand", pin=PIN)
     residents.issue_card(kiosk.db, jeanne.id, print_it=False)
-    ledger.record_exchange(kiosk.db, kiosk.config, payer_id=jeanne.id, payee_id=paul.id,
-                           description="Montage d'une étagère", minutes=90)
+    ledger.record_exchange(
+        kiosk.db,
+        kiosk.config,
+        payer_id=jeanne.id,
+        payee_id=paul.id,
+        description="Montage d'une étagère",
+        minutes=90,
+    )
     return jeanne, paul
 
 
@@ -36,7 +42,9 @@ def test_two_kiosks_of_one_building_share_their_building_events(hub, make_kiosk)
     assert store.scalar(b.db, "SELECT balance FROM accounts WHERE label = 'A-101'") == 1500
 
 
-def test_a_neighbouring_building_gets_network_events_only_and_private_events_never_leave(hub, make_kiosk):
+def test_a_neighbouring_building_gets_network_events_only_and_private_events_never_leave(
+    hub, make_kiosk
+):
     tilleuls = make_kiosk("tilleuls", enrol_at=hub)
     lilas = make_kiosk("lilas", building="Les Lilas", enrol_at=hub)
     a_small_building(tilleuls)
@@ -45,31 +53,49 @@ def test_a_neighbouring_building_gets_network_events_only_and_private_events_nev
     tilleuls.sync()
     assert store.scalar(lilas.db, "SELECT COUNT(*) FROM residents") == 0
     assert {r["building"] for r in store.query(lilas.db, "SELECT building FROM kiosk_keys")} == {
-        "Résidence des Tilleuls", "Les Lilas"}
+        "Résidence des Tilleuls",
+        "Les Lilas",
+    }
     assert shared_snapshot(lilas.db)["kiosk_keys"] == shared_snapshot(tilleuls.db)["kiosk_keys"]
     db = hub.db
     bodies = " ".join(r["body"] for r in store.query(db, "SELECT body FROM events"))
     assert "pin_hash" not in bodies and "token_hash" not in bodies
-    assert store.scalar(db, "SELECT COUNT(*) FROM events WHERE scope NOT IN ('building', 'network')") == 0
+    assert (
+        store.scalar(db, "SELECT COUNT(*) FROM events WHERE scope NOT IN ('building', 'network')")
+        == 0
+    )
     db.close()
     # the neighbours' kiosk was not asked to apply events of another building
-    assert not store.query(lilas.db, "SELECT * FROM events WHERE scope = 'building' AND origin = ?", (tilleuls.origin,))
+    assert not store.query(
+        lilas.db, "SELECT * FROM events WHERE scope = 'building' AND origin = ?", (tilleuls.origin,)
+    )
 
 
 def test_an_event_of_a_type_this_kiosk_does_not_know_is_kept_but_not_projected(hub, make_kiosk):
     newer = make_kiosk("newer", enrol_at=hub)
     older = make_kiosk("older", building="Les Lilas", enrol_at=hub)
     with store.write(newer.db):
-        store.events.apply_foreign(newer.db, store.Event(
-            id="01900000-0000-7000-8000-000000000001", origin=newer.origin, seq=2, type="board.offer_posted",
-            scope="network", payload={"title": "Cours de guitare", "neighbours": True}, created_at="2026-01-01T10:00:00Z"))
+        store.events.apply_foreign(
+            newer.db,
+            store.Event(
+                id="01900000-0000-7000-8000-000000000001",
+                origin=newer.origin,
+                seq=2,
+                type="board.offer_posted",
+                scope="network",
+                payload={"title": "Cours de guitare", "neighbours": True},
+                created_at="2026-01-01T10:00:00Z",
+            ),
+        )
     newer.sync()
     older.sync()
     held = store.query_one(older.db, "SELECT * FROM events WHERE type = 'board.offer_posted'")
     assert held is not None and held["origin"] == newer.origin
 
 
-@pytest.mark.parametrize("years", [(-56, 4), (0, 1 / 365), (4, -56)], ids=["1970-2030", "a-day-apart", "2030-1970"])
+@pytest.mark.parametrize(
+    "years", [(-56, 4), (0, 1 / 365), (4, -56)], ids=["1970-2030", "a-day-apart", "2030-1970"]
+)
 def test_kiosk_clocks_years_or_a_day_apart_do_not_matter(hub, make_kiosk, years):
     a = make_kiosk("a", enrol_at=hub)
     b = make_kiosk("b", enrol_at=hub)
@@ -100,18 +126,27 @@ def test_a_dead_kiosk_is_restored_from_the_hub_and_continues_its_numbering(hub, 
     new.db.close()
     new.config.database_path.unlink()
     new.db = store.connect(new.config.database_path)
-    result = sync_client.restore_from_hub(new.db, new.config, hub.url, hub.enrol_code("", restore_origin=old.origin))
+    result = sync_client.restore_from_hub(
+        new.db, new.config, hub.url, hub.enrol_code("", restore_origin=old.origin)
+    )
     assert result.origin == old.origin and result.residents == 2
     assert store.kiosk_id(new.db) == old.origin
     restored = shared_snapshot(new.db)
-    assert restored["residents"] == before["residents"] and restored["transfers"] == before["transfers"]
+    assert (
+        restored["residents"] == before["residents"]
+        and restored["transfers"] == before["transfers"]
+    )
     assert restored["accounts"] == before["accounts"]
     # cards and PINs never left the old kiosk: everyone needs new ones
-    assert [tuple(r) for r in store.query(new.db, "SELECT pin_hash, card_token_hash FROM credentials")] == [(None, None)] * 2
+    assert [
+        tuple(r) for r in store.query(new.db, "SELECT pin_hash, card_token_hash FROM credentials")
+    ] == [(None, None)] * 2
     # the numbering continues above everything the hub acknowledged, marked in the log
     marker = store.query_one(new.db, "SELECT * FROM events WHERE type = 'kiosk.restored'")
     assert marker["seq"] == acked + 1
-    ledger.record_exchange(new.db, new.config, payer_id=paul.id, payee_id=jeanne.id, description="Courses", amount=500)
+    ledger.record_exchange(
+        new.db, new.config, payer_id=paul.id, payee_id=jeanne.id, description="Courses", amount=500
+    )
     new.sync()
     neighbour.sync()
     assert shared_snapshot(neighbour.db)["transfers"] == shared_snapshot(new.db)["transfers"]
@@ -123,7 +158,9 @@ def test_restore_refuses_a_database_that_already_has_events(hub, make_kiosk):
     old = make_kiosk("old", enrol_at=hub)
     other = make_kiosk("other")
     with pytest.raises(sync_client.SyncError, match="already has events"):
-        sync_client.restore_from_hub(other.db, other.config, hub.url, hub.enrol_code("", restore_origin=old.origin))
+        sync_client.restore_from_hub(
+            other.db, other.config, hub.url, hub.enrol_code("", restore_origin=old.origin)
+        )
 
 
 def test_the_hub_dashboard_shows_buildings_lag_and_conflicts(hub, make_kiosk):
@@ -144,7 +181,9 @@ def test_the_hub_dashboard_shows_buildings_lag_and_conflicts(hub, make_kiosk):
     assert "Les Lilas" in page and a.origin in page and "Conflicts" in page
 
 
-def dashboard(hub, user: str | None = None, password: str | None = None, language: str = "en") -> str:
+def dashboard(
+    hub, user: str | None = None, password: str | None = None, language: str = "en"
+) -> str:
     import base64
     from urllib.request import Request, urlopen
 
@@ -162,7 +201,9 @@ def test_the_hub_dashboard_is_for_its_administrator_only(hub, make_kiosk):
     make_kiosk("a", enrol_at=hub)
     with pytest.raises(HTTPError) as locked:  # no password yet: closed, and says how to open it
         dashboard(hub)
-    assert locked.value.code == 403 and "kiosk hub dashboard-password" in locked.value.read().decode()
+    assert (
+        locked.value.code == 403 and "kiosk hub dashboard-password" in locked.value.read().decode()
+    )
     with pytest.raises(HTTPError) as locked_fr:
         dashboard(hub, language="fr")
     assert "n'a pas encore de mot de passe" in locked_fr.value.read().decode()
@@ -170,7 +211,9 @@ def test_the_hub_dashboard_is_for_its_administrator_only(hub, make_kiosk):
     with pytest.raises(hub_store.HubRefusal, match="at least 10"):
         hub_store.set_dashboard_password(db, "short")
     hub_store.set_dashboard_password(db, "correct horse battery")
-    assert "correct horse" not in str(store.query(db, "SELECT value FROM hub_settings"))  # a hash only
+    assert "correct horse" not in str(
+        store.query(db, "SELECT value FROM hub_settings")
+    )  # a hash only
     db.close()
     for user, password in ((None, None), ("admin", "wrong password!"), ("admin", "")):
         with pytest.raises(HTTPError) as refused:
@@ -189,8 +232,10 @@ def test_the_hub_dashboard_is_for_its_administrator_only(hub, make_kiosk):
 def test_the_command_line_enrols_syncs_revokes_and_restores(hub, make_kiosk, tmp_path, monkeypatch):
     def kiosk_cli(name, *args):
         path = tmp_path / f"{name}.toml"
-        path.write_text(f'[storage]\ndata_dir = "{tmp_path / name}"\n[sync]\nhub_database = "{hub.path}"\n',
-                        encoding="utf-8")
+        path.write_text(
+            f'[storage]\ndata_dir = "{tmp_path / name}"\n[sync]\nhub_database = "{hub.path}"\n',
+            encoding="utf-8",
+        )
         monkeypatch.setenv("KIOSK_CONFIG", str(path))
         result = CliRunner().invoke(main, list(args), catch_exceptions=False)
         return result
@@ -212,7 +257,11 @@ def test_the_command_line_enrols_syncs_revokes_and_restores(hub, make_kiosk, tmp
     result = kiosk_cli("admin", "hub", "kiosks")
     assert "Résidence des Tilleuls" in result.output and "active" in result.output
     origin = result.output.split()[0]
-    code = kiosk_cli("admin", "hub", "enrol-code", "x", "--restore", origin).output.split("code: ")[1].split()[0]
+    code = (
+        kiosk_cli("admin", "hub", "enrol-code", "x", "--restore", origin)
+        .output.split("code: ")[1]
+        .split()[0]
+    )
     assert kiosk_cli("admin", "hub", "revoke", origin).exit_code == 0
     result = kiosk_cli("a", "sync")
     assert result.exit_code != 0 and "revoked" in result.output
@@ -238,7 +287,9 @@ def admin_client(hub, make_kiosk):
     app = create_app(kiosk.config)
     app.config["TESTING"] = True
     client = app.test_client()
-    admin = residents.register(kiosk.db, apartment="A-001", name="Claire Petit", pin=PIN, role="admin")
+    admin = residents.register(
+        kiosk.db, apartment="A-001", name="Claire Petit", pin=PIN, role="admin"
+    )
     login(client, admin)
     client.kiosk = kiosk
     return client
@@ -270,17 +321,29 @@ def test_the_sync_page_says_what_to_do_about_each_kind_of_failure(admin_client, 
     with pytest.raises(sync_client.HubRefused):
         kiosk.sync()
     page = text_of(admin_client.get("/admin/sync/"))
-    assert "Le hub a refusé la dernière tentative de cette borne ; réessayer n'y changera rien" in page
-    assert "tries again by itself" not in page and "revoked" in page  # the detail stays, for support
+    assert (
+        "Le hub a refusé la dernière tentative de cette borne ; réessayer n'y changera rien" in page
+    )
+    assert (
+        "tries again by itself" not in page and "revoked" in page
+    )  # the detail stays, for support
     failures = {
-        sync_client.BackupTooOld("x"): "restaurée, hors de portée du hub, depuis une sauvegarde plus ancienne",
-        sync_client.EventNotApplicable("x"): "Un événement venu du hub ne peut pas être appliqué sur cette borne",
-        sync_client.HubUnreachable("x"): "La dernière tentative a échoué ; la borne continue de fonctionner",
+        sync_client.BackupTooOld(
+            "x"
+        ): "restaurée, hors de portée du hub, depuis une sauvegarde plus ancienne",
+        sync_client.EventNotApplicable(
+            "x"
+        ): "Un événement venu du hub ne peut pas être appliqué sur cette borne",
+        sync_client.HubUnreachable(
+            "x"
+        ): "La dernière tentative a échoué ; la borne continue de fonctionner",
     }
     for exc, sentence in failures.items():
         with store.write(kiosk.db):
-            kiosk.db.execute("UPDATE sync_state SET last_error = ?, last_error_kind = ? WHERE id = 1",
-                             [str(exc), sync_client.error_kind(exc)])
+            kiosk.db.execute(
+                "UPDATE sync_state SET last_error = ?, last_error_kind = ? WHERE id = 1",
+                [str(exc), sync_client.error_kind(exc)],
+            )
         assert sentence in text_of(admin_client.get("/admin/sync/"))
 
 
@@ -288,16 +351,29 @@ def test_an_admin_enrols_the_kiosk_from_the_page(hub, make_kiosk):
     kiosk = make_kiosk("fresh")
     app = create_app(kiosk.config)
     client = app.test_client()
-    admin = residents.register(kiosk.db, apartment="A-001", name="Claire Petit", pin=PIN, role="admin")
+    admin = residents.register(
+        kiosk.db, apartment="A-001", name="Claire Petit", pin=PIN, role="admin"
+    )
     login(client, admin)
-    response = post(client, "/admin/sync/enrol", {"url": hub.url, "code": "WRONG-CODE"}, follow_redirects=True)
+    response = post(
+        client, "/admin/sync/enrol", {"url": hub.url, "code": "WRONG-CODE"}, follow_redirects=True
+    )
     assert "a refusé ce code" in text_of(response)
-    typed_wrong = ("http://hub.example.org:99999", "https://", "http://[::1", "http://" + "a" * 5000,
-                   "http://<b>hub</b>")
+    typed_wrong = (
+        "http://hub.example.org:99999",
+        "https://",
+        "http://[::1",
+        "http://" + "a" * 5000,
+        "http://<b>hub</b>",
+    )
     for url in typed_wrong:  # typed wrong on the screen
-        response = post(client, "/admin/sync/enrol", {"url": url, "code": "ABCD-EFGH"}, follow_redirects=True)
+        response = post(
+            client, "/admin/sync/enrol", {"url": url, "code": "ABCD-EFGH"}, follow_redirects=True
+        )
         assert response.status_code == 200 and "Vérifiez-la" in text_of(response)
     code = hub.enrol_code("Résidence des Tilleuls")
-    response = post(client, "/admin/sync/enrol", {"url": hub.url, "code": code}, follow_redirects=True)
+    response = post(
+        client, "/admin/sync/enrol", {"url": hub.url, "code": code}, follow_redirects=True
+    )
     assert "est maintenant reliée au hub" in text_of(response)
     assert sync_client.is_enrolled(kiosk.db)

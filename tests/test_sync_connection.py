@@ -50,12 +50,15 @@ def test_a_kept_connection_the_hub_closed_is_opened_again_once(hub, make_kiosk):
     assert client.signed("GET", "/api/status")["acked_seq"] == a.state()["acked_seq"]
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("http://hub.example.org:99999", "is not valid"),
-    ("http://[::1", "is not valid"),
-    ("https://", "names no host"),
-    ("ftp://hub.example.org", "no hub address"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://hub.example.org:99999", "is not valid"),
+        ("http://[::1", "is not valid"),
+        ("https://", "names no host"),
+        ("ftp://hub.example.org", "no hub address"),
+    ],
+)
 def test_a_hub_address_that_cannot_work_is_refused_with_a_clear_message(url, message):
     with pytest.raises(sync_client.SyncError, match=message):
         sync_client.HubConnection(url, timeout=1)
@@ -63,4 +66,6 @@ def test_a_hub_address_that_cannot_work_is_refused_with_a_clear_message(url, mes
 
 def test_a_host_name_too_long_to_look_up_means_the_hub_cannot_be_reached():
     with pytest.raises(sync_client.HubUnreachable):
-        sync_client.HubConnection("http://" + "a" * 5000, timeout=1).send("GET", "/api/status", None, {})
+        sync_client.HubConnection("http://" + "a" * 5000, timeout=1).send(
+            "GET", "/api/status", None, {}
+        )

@@ -34,8 +34,20 @@ BUILDINGS = ("Résidence des Tilleuls", "Résidence des Tilleuls", "Les Lilas")
 steps = st.lists(
     st.tuples(
         st.integers(0, 2),
-        st.sampled_from(["register", "exchange", "exchange", "issue", "redeem", "redeem", "sync", "sync",
-                         "cut_push", "cut_pull"]),
+        st.sampled_from(
+            [
+                "register",
+                "exchange",
+                "exchange",
+                "issue",
+                "redeem",
+                "redeem",
+                "sync",
+                "sync",
+                "cut_push",
+                "cut_pull",
+            ]
+        ),
         st.integers(0, 10_000),
     ),
     max_size=25,
@@ -43,11 +55,15 @@ steps = st.lists(
 
 
 def _network(folder: Path) -> tuple[Hub, list[Kiosk]]:
-    hub = Hub(path=folder / "hub.sqlite3", network=FaultyNetwork(create_hub_app(folder / "hub.sqlite3")))
+    hub = Hub(
+        path=folder / "hub.sqlite3", network=FaultyNetwork(create_hub_app(folder / "hub.sqlite3"))
+    )
     hub.start()
     kiosks = []
     for i, building in enumerate(BUILDINGS):
-        config = make_test_config(folder / f"k{i}", building={"name": building}, sync={"batch_size": 7})
+        config = make_test_config(
+            folder / f"k{i}", building={"name": building}, sync={"batch_size": 7}
+        )
         db = store.connect(config.database_path)
         keys.publish_public_key(db, config)
         kiosk = Kiosk(name=f"k{i}", config=config, db=db)
@@ -58,9 +74,13 @@ def _network(folder: Path) -> tuple[Hub, list[Kiosk]]:
 
 def _act(hub: Hub, kiosk: Kiosk, action: str, n: int) -> None:
     if action == "register":
-        residents.register(kiosk.db, apartment=f"{kiosk.name.upper()}-{n}", name=f"Voisin {n}", pin="2580")
+        residents.register(
+            kiosk.db, apartment=f"{kiosk.name.upper()}-{n}", name=f"Voisin {n}", pin="2580"
+        )
     elif action == "exchange":
-        own = store.query(kiosk.db, "SELECT id FROM residents WHERE home_origin = ? ORDER BY id", (kiosk.origin,))
+        own = store.query(
+            kiosk.db, "SELECT id FROM residents WHERE home_origin = ? ORDER BY id", (kiosk.origin,)
+        )
         known = store.query(kiosk.db, "SELECT id FROM residents ORDER BY id")
         if not own or len(known) < 2:
             return
@@ -69,16 +89,25 @@ def _act(hub: Hub, kiosk: Kiosk, action: str, n: int) -> None:
         if payer == payee:
             return
         try:
-            ledger.record_exchange(kiosk.db, kiosk.config, payer_id=payer, payee_id=payee,
-                                   description=f"service {n}", amount=100 + n % 400)
+            ledger.record_exchange(
+                kiosk.db,
+                kiosk.config,
+                payer_id=payer,
+                payee_id=payee,
+                description=f"service {n}",
+                amount=100 + n % 400,
+            )
         except KioskError:
             pass
     elif action == "issue":  # a resident with 5 CEEC to spare prints a voucher at home
-        own = store.query(kiosk.db, "SELECT id FROM residents WHERE home_origin = ? ORDER BY id", (kiosk.origin,))
+        own = store.query(
+            kiosk.db, "SELECT id FROM residents WHERE home_origin = ? ORDER BY id", (kiosk.origin,)
+        )
         if own:
             try:
-                vouchers.issue_vouchers(kiosk.db, kiosk.config, resident_id=own[n % len(own)]["id"],
-                                        counts={500: 1})
+                vouchers.issue_vouchers(
+                    kiosk.db, kiosk.config, resident_id=own[n % len(own)]["id"], counts={500: 1}
+                )
             except KioskError:
                 pass
     elif action == "redeem":  # any voucher this kiosk knows, by any resident of its building
@@ -86,8 +115,12 @@ def _act(hub: Hub, kiosk: Kiosk, action: str, n: int) -> None:
         people = store.query(kiosk.db, "SELECT id FROM residents ORDER BY id")
         if known and people:
             try:
-                vouchers.redeem_voucher(kiosk.db, kiosk.config, known[n % len(known)]["qr"],
-                                        resident_id=people[(n // 3) % len(people)]["id"])
+                vouchers.redeem_voucher(
+                    kiosk.db,
+                    kiosk.config,
+                    known[n % len(known)]["qr"],
+                    resident_id=people[(n // 3) % len(people)]["id"],
+                )
             except KioskError:
                 pass
     else:
@@ -105,14 +138,25 @@ def _act(hub: Hub, kiosk: Kiosk, action: str, n: int) -> None:
 # Jeanne (k0, Les Tilleuls) prints a voucher; it is redeemed at k1 (her building's other
 # kiosk) and at k2 (Les Lilas) before either redemption reaches the hub.
 DOUBLE_REDEMPTION = [
-    (0, "register", 1), (0, "register", 2), (2, "register", 3),
-    (0, "exchange", 395), (0, "exchange", 397), (0, "issue", 0),
-    (0, "sync", 0), (1, "sync", 0), (2, "sync", 0),
-    (1, "redeem", 0), (2, "redeem", 0),
+    (0, "register", 1),
+    (0, "register", 2),
+    (2, "register", 3),
+    (0, "exchange", 395),
+    (0, "exchange", 397),
+    (0, "issue", 0),
+    (0, "sync", 0),
+    (1, "sync", 0),
+    (2, "sync", 0),
+    (1, "redeem", 0),
+    (2, "redeem", 0),
 ]
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(steps=steps)
 def test_three_kiosks_with_random_sync_schedules_converge(steps):
     converge(steps)
@@ -140,12 +184,17 @@ def converge(steps) -> int:
                 assert store.scalar(kiosk.db, "SELECT COALESCE(SUM(balance), 0) FROM accounts") == 0
                 assert sync_client.pending_count(kiosk.db) == 0
                 assert voucher_reports.circulation_check(kiosk.db).ok
-                lowest = store.scalar(kiosk.db, "SELECT MIN(balance) FROM accounts WHERE kind = 'resident'")
+                lowest = store.scalar(
+                    kiosk.db, "SELECT MIN(balance) FROM accounts WHERE kind = 'resident'"
+                )
                 assert lowest is None or lowest >= floor
                 # every voucher settled twice was judged and put right
-                assert not store.query(kiosk.db, "SELECT 1 FROM voucher_conflicts WHERE policy IS NULL")
-                assert store.scalar(kiosk.db, "SELECT COUNT(*) FROM voucher_conflicts") == store.scalar(
-                    kiosk.db, "SELECT COUNT(*) FROM voucher_rival_settlements")
+                assert not store.query(
+                    kiosk.db, "SELECT 1 FROM voucher_conflicts WHERE policy IS NULL"
+                )
+                assert store.scalar(
+                    kiosk.db, "SELECT COUNT(*) FROM voucher_conflicts"
+                ) == store.scalar(kiosk.db, "SELECT COUNT(*) FROM voucher_rival_settlements")
             hub_db = hub.db
             held = store.scalar(hub_db, "SELECT COUNT(*) FROM events")
             judged = store.scalar(hub_db, "SELECT COUNT(*) FROM conflicts WHERE kind = 'voucher'")

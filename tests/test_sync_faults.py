@@ -17,12 +17,18 @@ from sync import hub_store, protocol
 def record_notes(kiosk, count: int, start: int = 0) -> None:
     """Many building events in one transaction: a resident's name changed ``count`` times."""
     db = kiosk.db
-    person = store.query_one(db, "SELECT id FROM residents WHERE home_origin = ? LIMIT 1", (kiosk.origin,))
+    person = store.query_one(
+        db, "SELECT id FROM residents WHERE home_origin = ? LIMIT 1", (kiosk.origin,)
+    )
     if person is None:
-        person = {"id": residents.register(db, apartment="A-001", name="Claire Petit", pin="2580").id}
+        person = {
+            "id": residents.register(db, apartment="A-001", name="Claire Petit", pin="2580").id
+        }
     with store.write(db):
         for i in range(start, start + count):
-            store.record(db, "resident.updated", {"resident_id": person["id"], "name": f"Claire {i}"})
+            store.record(
+                db, "resident.updated", {"resident_id": person["id"], "name": f"Claire {i}"}
+            )
 
 
 def a_page_of_notes(make_kiosk, count: int):
@@ -36,11 +42,15 @@ def a_page_of_notes(make_kiosk, count: int):
 
 def own_batch(kiosk, from_seq: int, to_seq: int) -> dict:
     rows = store.query(
-        kiosk.db, "SELECT * FROM events WHERE origin = ? AND seq BETWEEN ? AND ? AND scope <> 'private' ORDER BY seq",
+        kiosk.db,
+        "SELECT * FROM events WHERE origin = ? AND seq BETWEEN ? AND ? AND scope <> 'private' ORDER BY seq",
         (kiosk.origin, from_seq, to_seq),
     )
-    return {"from_seq": from_seq, "to_seq": to_seq,
-            "events": [protocol.event_to_wire(eventlog.Event.from_row(r)) for r in rows]}
+    return {
+        "from_seq": from_seq,
+        "to_seq": to_seq,
+        "events": [protocol.event_to_wire(eventlog.Event.from_row(r)) for r in rows],
+    }
 
 
 def send(kiosk, method: str, path: str, body: bytes = b"", *, key=None, counter=None, headers=None):
@@ -65,12 +75,16 @@ def hub_rows(hub) -> int:
 
 def shared_count(kiosk, up_to_seq: int | None = None) -> int:
     return store.scalar(
-        kiosk.db, "SELECT COUNT(*) FROM events WHERE scope <> 'private' AND seq <= ?", (up_to_seq or 10**9,)
+        kiosk.db,
+        "SELECT COUNT(*) FROM events WHERE scope <> 'private' AND seq <= ?",
+        (up_to_seq or 10**9,),
     )
 
 
 @pytest.mark.parametrize("mode", ["cut_before", "cut_after"])
-def test_a_push_cut_off_before_or_after_the_hub_commits_resumes_without_loss_or_duplicates(hub, make_kiosk, mode):
+def test_a_push_cut_off_before_or_after_the_hub_commits_resumes_without_loss_or_duplicates(
+    hub, make_kiosk, mode
+):
     a = make_kiosk("a", batch_size=50, enrol_at=hub)
     record_notes(a, 180)
     hub.network.cut("/api/push", mode, skip=1)  # the second batch is cut
@@ -101,7 +115,9 @@ def test_a_pull_cut_off_mid_way_resumes_from_the_last_applied_page(hub, make_kio
     assert shared_snapshot(b.db) == shared_snapshot(a.db)
 
 
-def test_a_kiosk_that_dies_while_applying_a_page_keeps_neither_the_page_nor_the_cursor(hub, make_kiosk, monkeypatch):
+def test_a_kiosk_that_dies_while_applying_a_page_keeps_neither_the_page_nor_the_cursor(
+    hub, make_kiosk, monkeypatch
+):
     a = make_kiosk("a", enrol_at=hub)
     b = make_kiosk("b", batch_size=100, enrol_at=hub)
     record_notes(a, 120)
@@ -162,7 +178,10 @@ def test_reordered_and_gapped_batches_are_refused_until_the_missing_one_arrives(
     with pytest.raises(sync_client.HubRefused) as refused:
         send(a, "POST", "/api/push", protocol.encode_body(later))
     assert refused.value.status == 409 and refused.value.answer == {
-        "error": "gap", "acked_seq": acked, "message": f"expected seq {acked + 1}, got {acked + 11}"}
+        "error": "gap",
+        "acked_seq": acked,
+        "message": f"expected seq {acked + 1}, got {acked + 11}",
+    }
     send(a, "POST", "/api/push", protocol.encode_body(own_batch(a, acked + 1, acked + 10)))
     send(a, "POST", "/api/push", protocol.encode_body(later))
     assert hub_rows(hub) == acked + 20 - 1  # every shared event once (seq 2 is the PIN: private)
@@ -185,16 +204,24 @@ def test_a_different_event_under_a_known_seq_is_refused_as_a_fork(hub, make_kios
     assert "Someone else" not in str(store.query(db, "SELECT body FROM events"))
     hub_store.set_dashboard_password(db, "correct horse battery")
     with store.write(db):  # a conflict a hub stored before conflicts had facts: its English detail
-        db.execute("INSERT INTO conflicts (kind, origin, seq, detail, created_at) "
-                   "VALUES ('fork', 'OLDKSK', 9, 'kiosk OLDKSK sent a different event 9', '2026-01-01T00:00:00Z')")
+        db.execute(
+            "INSERT INTO conflicts (kind, origin, seq, detail, created_at) "
+            "VALUES ('fork', 'OLDKSK', 9, 'kiosk OLDKSK sent a different event 9', '2026-01-01T00:00:00Z')"
+        )
     db.close()
     french = dashboard(hub, "admin", "correct horse battery", language="fr")
     assert "Autre événement, même numéro" in french
     seq = batch["events"][0]["seq"]
-    assert f"La borne {a.origin} a envoyé un autre événement sous le numéro {seq}, que le hub" in french
+    assert (
+        f"La borne {a.origin} a envoyé un autre événement sous le numéro {seq}, que le hub"
+        in french
+    )
     assert "kiosk OLDKSK sent a different event 9" in french
     english = dashboard(hub, "admin", "correct horse battery", language="en")
-    assert f"Kiosk {a.origin} sent another event under number {seq}, which the hub already held" in english
+    assert (
+        f"Kiosk {a.origin} sent another event under number {seq}, which the hub already held"
+        in english
+    )
 
 
 @pytest.mark.parametrize(
@@ -231,7 +258,9 @@ def test_one_flipped_byte_in_a_signed_batch_is_refused(hub, make_kiosk):
     a = make_kiosk("a", enrol_at=hub)
     client = a.client()
     body = bytearray(protocol.encode_body(own_batch(a, 1, 1)))
-    headers = protocol.sign_request(client.key, "POST", "/api/push", bytes(body), a.origin, client._next_counter())
+    headers = protocol.sign_request(
+        client.key, "POST", "/api/push", bytes(body), a.origin, client._next_counter()
+    )
     body[len(body) // 2] ^= 0x01
     with pytest.raises(sync_client.HubRefused) as refused:
         client.connection.send("POST", "/api/push", bytes(body), headers)
@@ -239,14 +268,20 @@ def test_one_flipped_byte_in_a_signed_batch_is_refused(hub, make_kiosk):
     assert hub_rows(hub) == 0
 
 
-@pytest.mark.parametrize("forgery", ["other_key", "unsigned", "unknown_kiosk", "bad_signature_text"])
+@pytest.mark.parametrize(
+    "forgery", ["other_key", "unsigned", "unknown_kiosk", "bad_signature_text"]
+)
 def test_forged_requests_are_refused(hub, make_kiosk, forgery):
     a = make_kiosk("a", enrol_at=hub)
     body = protocol.encode_body(own_batch(a, 1, 1))
     client = a.client()
-    headers = protocol.sign_request(client.key, "POST", "/api/push", body, a.origin, client._next_counter())
+    headers = protocol.sign_request(
+        client.key, "POST", "/api/push", body, a.origin, client._next_counter()
+    )
     if forgery == "other_key":
-        headers = protocol.sign_request(Ed25519PrivateKey.generate(), "POST", "/api/push", body, a.origin, 99)
+        headers = protocol.sign_request(
+            Ed25519PrivateKey.generate(), "POST", "/api/push", body, a.origin, 99
+        )
     elif forgery == "unsigned":
         headers = {}
     elif forgery == "unknown_kiosk":
@@ -308,18 +343,30 @@ def test_an_enrolment_code_works_once(hub, make_kiosk):
 def test_an_enrolment_must_be_signed_by_the_key_it_enrols(hub, make_kiosk):
     a = make_kiosk("a")
     connection = sync_client.HubConnection(hub.url, timeout=5)
-    body = protocol.encode_body({"code": hub.enrol_code("X"), "origin": a.origin,
-                                 "public_key": keys.public_key_b64(Ed25519PrivateKey.generate())})
+    body = protocol.encode_body(
+        {
+            "code": hub.enrol_code("X"),
+            "origin": a.origin,
+            "public_key": keys.public_key_b64(Ed25519PrivateKey.generate()),
+        }
+    )
     key = keys.load_or_create_signing_key(a.config)
     with pytest.raises(sync_client.HubRefused) as refused:
-        connection.send("POST", "/api/enrol", body, protocol.sign_request(key, "POST", "/api/enrol", body, a.origin, 0))
+        connection.send(
+            "POST",
+            "/api/enrol",
+            body,
+            protocol.sign_request(key, "POST", "/api/enrol", body, a.origin, 0),
+        )
     assert refused.value.status == 401
 
 
 # --------------------------------------------------------------------------- hub down
 
 
-def test_hub_down_while_a_kiosk_records_5000_events_then_catch_up_in_bounded_batches(hub, make_kiosk):
+def test_hub_down_while_a_kiosk_records_5000_events_then_catch_up_in_bounded_batches(
+    hub, make_kiosk
+):
     a = make_kiosk("a", enrol_at=hub)
     b = make_kiosk("b", enrol_at=hub)
     hub.stop()
@@ -329,7 +376,12 @@ def test_hub_down_while_a_kiosk_records_5000_events_then_catch_up_in_bounded_bat
         a.sync()
     assert runner.run_now() is None  # the scheduled job: logs, counts, backs off
     assert a.state()["failures"] == 2
-    assert 0 < runner.backoff_seconds(1) < runner.backoff_seconds(5) <= a.config["sync"]["backoff_max_seconds"]
+    assert (
+        0
+        < runner.backoff_seconds(1)
+        < runner.backoff_seconds(5)
+        <= a.config["sync"]["backoff_max_seconds"]
+    )
     assert runner.backoff_seconds(50) <= a.config["sync"]["backoff_max_seconds"]
     hub.start()
     hub.network.requests.clear()
@@ -348,9 +400,18 @@ def test_an_event_the_projections_refuse_stops_the_pull_before_it_and_says_so(hu
     b = make_kiosk("b", enrol_at=hub)
     record_notes(a, 3)
     with store.write(a.db):  # a resident registered twice: the second insert must fail at b
-        store.events.apply_foreign(a.db, store.Event(
-            id="01900000-0000-7000-8000-0000000000ff", origin=a.origin, seq=99, type="account.opened",
-            scope="building", payload={"account_id": "system:fund", "label": "Fund"}, created_at="2026-01-01T00:00:00Z"))
+        store.events.apply_foreign(
+            a.db,
+            store.Event(
+                id="01900000-0000-7000-8000-0000000000ff",
+                origin=a.origin,
+                seq=99,
+                type="account.opened",
+                scope="building",
+                payload={"account_id": "system:fund", "label": "Fund"},
+                created_at="2026-01-01T00:00:00Z",
+            ),
+        )
     with store.write(b.db):
         store.record(b.db, "account.opened", {"account_id": "system:fund", "label": "Fund"})
     a.sync()

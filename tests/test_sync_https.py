@@ -32,21 +32,37 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _certificate(subject: str, issuer_key, issuer_name, public_key, *, ca: bool, sans=()) -> x509.Certificate:
+def _certificate(
+    subject: str, issuer_key, issuer_name, public_key, *, ca: bool, sans=()
+) -> x509.Certificate:
     now = datetime.datetime.now(datetime.UTC)
     builder = (
-        x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(issuer_name)
-        .public_key(public_key).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=30))
+        x509.CertificateBuilder()
+        .subject_name(_name(subject))
+        .issuer_name(issuer_name)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
     )
     if sans:
         builder = builder.add_extension(x509.SubjectAlternativeName(list(sans)), critical=False)
     if ca:
-        builder = builder.add_extension(x509.KeyUsage(
-            digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-            key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
-        ), critical=True)
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -62,15 +78,27 @@ class Authority:
 def make_authority(folder: Path, *, hub_names: tuple[str, ...] = ("127.0.0.1",)) -> Authority:
     folder.mkdir(parents=True, exist_ok=True)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_cert = _certificate("Association test CA", ca_key, _name("Association test CA"), ca_key.public_key(), ca=True)
+    ca_cert = _certificate(
+        "Association test CA", ca_key, _name("Association test CA"), ca_key.public_key(), ca=True
+    )
     hub_key = ec.generate_private_key(ec.SECP256R1())
-    sans = [x509.IPAddress(ipaddress.ip_address(n)) if n[0].isdigit() else x509.DNSName(n) for n in hub_names]
-    hub_cert = _certificate("hub", ca_key, ca_cert.subject, hub_key.public_key(), ca=False, sans=sans)
+    sans = [
+        x509.IPAddress(ipaddress.ip_address(n)) if n[0].isdigit() else x509.DNSName(n)
+        for n in hub_names
+    ]
+    hub_cert = _certificate(
+        "hub", ca_key, ca_cert.subject, hub_key.public_key(), ca=False, sans=sans
+    )
     paths = Authority(folder / "ca.pem", folder / "hub.pem", folder / "hub.key")
     paths.ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     paths.cert_pem.write_bytes(hub_cert.public_bytes(serialization.Encoding.PEM))
-    paths.key_pem.write_bytes(hub_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    paths.key_pem.write_bytes(
+        hub_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return paths
 
 
@@ -92,7 +120,9 @@ def serve_tls(app, authority: Authority) -> tuple[object, threading.Thread, int]
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(authority.cert_pem, authority.key_pem)
     server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=context)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    )
     thread.start()
     return server, thread, server.server_port
 
@@ -113,15 +143,19 @@ def tls_hub(tmp_path, authority) -> Iterator[TlsHub]:
 
 
 def test_two_kiosks_sync_through_an_https_hub_signed_by_the_associations_authority(
-        tls_hub, authority, make_kiosk):
+    tls_hub, authority, make_kiosk
+):
     a = make_kiosk("a", sync={"ca_bundle": str(authority.ca_pem)})
     b = make_kiosk("b", sync={"ca_bundle": str(authority.ca_pem)})
     for kiosk in (a, b):
-        sync_client.enrol(kiosk.db, kiosk.config, tls_hub.url, tls_hub.enrol_code("Résidence des Tilleuls"))
+        sync_client.enrol(
+            kiosk.db, kiosk.config, tls_hub.url, tls_hub.enrol_code("Résidence des Tilleuls")
+        )
     jeanne = residents.register(a.db, apartment="B-204", name="Jeanne Martin", pin=PIN)
     paul = residents.register(a.db, apartment="A-101", name="Paul Durand", pin=PIN)
-    ledger.record_exchange(a.db, a.config, payer_id=jeanne.id, payee_id=paul.id,
-                           description="Ourlet", minutes=30)
+    ledger.record_exchange(
+        a.db, a.config, payer_id=jeanne.id, payee_id=paul.id, description="Ourlet", minutes=30
+    )
     assert a.sync().pushed > 0
     assert b.sync().applied > 0
     sync_until_quiet([a, b])
@@ -132,12 +166,21 @@ def test_two_kiosks_sync_through_an_https_hub_signed_by_the_associations_authori
 def test_a_kiosk_refuses_a_hub_whose_certificate_it_cannot_verify(tls_hub, authority, make_kiosk):
     trusting_nobody = make_kiosk("plain")  # the system's authorities: ours is not one of them
     with pytest.raises(sync_client.SyncError, match="CERTIFICATE_VERIFY_FAILED"):
-        sync_client.enrol(trusting_nobody.db, trusting_nobody.config, tls_hub.url,
-                          tls_hub.enrol_code("Résidence des Tilleuls"))
+        sync_client.enrol(
+            trusting_nobody.db,
+            trusting_nobody.config,
+            tls_hub.url,
+            tls_hub.enrol_code("Résidence des Tilleuls"),
+        )
     assert not sync_client.is_enrolled(trusting_nobody.db)
     db = hub_store.connect_hub(tls_hub.path)
     try:  # nothing reached the hub: the kiosk is not enrolled there either
-        assert store.scalar(db, "SELECT COUNT(*) FROM kiosks WHERE origin = ?", (trusting_nobody.origin,)) == 0
+        assert (
+            store.scalar(
+                db, "SELECT COUNT(*) FROM kiosks WHERE origin = ?", (trusting_nobody.origin,)
+            )
+            == 0
+        )
     finally:
         db.close()
 
@@ -148,8 +191,12 @@ def test_a_kiosk_refuses_a_certificate_made_out_to_another_name(tmp_path, make_k
     try:
         kiosk = make_kiosk("k", sync={"ca_bundle": str(elsewhere.ca_pem)})
         hub = TlsHub(path=tmp_path / "hub2" / "hub.sqlite3", url=f"https://127.0.0.1:{port}")
-        with pytest.raises(sync_client.SyncError, match="IP address mismatch|doesn't match|mismatch"):
-            sync_client.enrol(kiosk.db, kiosk.config, hub.url, hub.enrol_code("Résidence des Tilleuls"))
+        with pytest.raises(
+            sync_client.SyncError, match="IP address mismatch|doesn't match|mismatch"
+        ):
+            sync_client.enrol(
+                kiosk.db, kiosk.config, hub.url, hub.enrol_code("Résidence des Tilleuls")
+            )
     finally:
         server.shutdown()
         server.server_close()

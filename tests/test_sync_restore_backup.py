@@ -14,8 +14,14 @@ from sync import client as sync_client
 
 
 def exchange(kiosk, payer, payee, minutes, what):
-    return ledger.record_exchange(kiosk.db, kiosk.config, payer_id=payer.id, payee_id=payee.id,
-                                  description=what, minutes=minutes)
+    return ledger.record_exchange(
+        kiosk.db,
+        kiosk.config,
+        payer_id=payer.id,
+        payee_id=payee.id,
+        description=what,
+        minutes=minutes,
+    )
 
 
 def a_building_with_a_backup(hub, make_kiosk, tmp_path):
@@ -45,7 +51,9 @@ def balance(kiosk, apartment):
     return store.scalar(kiosk.db, "SELECT balance FROM accounts WHERE label = ?", (apartment,))
 
 
-def test_a_restore_fetches_back_from_the_hub_what_was_recorded_after_the_backup(hub, make_kiosk, tmp_path):
+def test_a_restore_fetches_back_from_the_hub_what_was_recorded_after_the_backup(
+    hub, make_kiosk, tmp_path
+):
     a, b, jeanne, paul, backup_file, lost_seq = a_building_with_a_backup(hub, make_kiosk, tmp_path)
     restore(a, backup_file)
     assert sync_client.needs_catch_up(a.db) is None
@@ -60,7 +68,9 @@ def test_a_restore_fetches_back_from_the_hub_what_was_recorded_after_the_backup(
     assert balance(b, "A-101") == 1000 + 500 - 1500 + 2000
 
 
-def test_a_restore_while_the_hub_is_out_of_reach_catches_up_at_the_next_sync(hub, make_kiosk, tmp_path, capsys):
+def test_a_restore_while_the_hub_is_out_of_reach_catches_up_at_the_next_sync(
+    hub, make_kiosk, tmp_path, capsys
+):
     a, b, jeanne, paul, backup_file, lost_seq = a_building_with_a_backup(hub, make_kiosk, tmp_path)
     hub.stop()
     restore(a, backup_file)
@@ -77,7 +87,9 @@ def test_a_restore_while_the_hub_is_out_of_reach_catches_up_at_the_next_sync(hub
     assert shared_snapshot(a.db) == shared_snapshot(b.db)
 
 
-def test_residents_may_go_on_after_a_restore_while_the_hub_is_out_of_reach(hub, make_kiosk, tmp_path, capsys):
+def test_residents_may_go_on_after_a_restore_while_the_hub_is_out_of_reach(
+    hub, make_kiosk, tmp_path, capsys
+):
     """New exchanges recorded before the hub is back are numbered far above the backup, so
     they cannot take the numbers of the exchanges the hub holds from after the backup: at the
     next sync those come back, the new ones go out, and nothing is refused as a fork."""
@@ -86,12 +98,15 @@ def test_residents_may_go_on_after_a_restore_while_the_hub_is_out_of_reach(hub, 
     restore(a, backup_file)
     jumped = store.query_one(a.db, "SELECT seq, payload FROM events WHERE type = 'kiosk.restored'")
     assert f"numbered from {jumped['seq']}" in capsys.readouterr().out
-    held_at_backup = store.scalar(a.db, "SELECT MAX(seq) FROM events WHERE origin = ? AND seq < ?",
-                                  (a.origin, jumped["seq"]))
+    held_at_backup = store.scalar(
+        a.db, "SELECT MAX(seq) FROM events WHERE origin = ? AND seq < ?", (a.origin, jumped["seq"])
+    )
     assert jumped["seq"] == held_at_backup + sync_client.RESTORE_SEQ_JUMP > lost_seq
     new = exchange(a, paul, jeanne, 45, "Courses")  # the hub still holds the lost two
     assert new.reference == f"{a.origin}-{jumped['seq'] + 1}"
-    offline_backup = take_backup(a.config, tmp_path / "backups-offline")  # still waiting to catch up
+    offline_backup = take_backup(
+        a.config, tmp_path / "backups-offline"
+    )  # still waiting to catch up
     hub.start()
     a.sync()
     assert a.state()["last_error"] is None and sync_client.needs_catch_up(a.db) is None
@@ -113,9 +128,13 @@ def test_residents_may_go_on_after_a_restore_while_the_hub_is_out_of_reach(hub, 
     assert shared_snapshot(a.db) == shared_snapshot(b.db)
 
 
-def test_a_backup_too_old_for_the_jump_stops_sync_before_anything_is_lost(hub, make_kiosk, tmp_path, monkeypatch):
+def test_a_backup_too_old_for_the_jump_stops_sync_before_anything_is_lost(
+    hub, make_kiosk, tmp_path, monkeypatch
+):
     a, b, jeanne, paul, backup_file, lost_seq = a_building_with_a_backup(hub, make_kiosk, tmp_path)
-    monkeypatch.setattr(sync_client, "RESTORE_SEQ_JUMP", 1)  # as if the hub held a year of events more
+    monkeypatch.setattr(
+        sync_client, "RESTORE_SEQ_JUMP", 1
+    )  # as if the hub held a year of events more
     hub.stop()
     restore(a, backup_file)
     exchange(a, paul, jeanne, 45, "Courses")
@@ -130,7 +149,9 @@ def test_a_backup_too_old_for_the_jump_stops_sync_before_anything_is_lost(hub, m
     db.close()
 
 
-def test_a_restore_catches_up_when_the_last_event_sent_after_the_backup_was_private(hub, make_kiosk, tmp_path):
+def test_a_restore_catches_up_when_the_last_event_sent_after_the_backup_was_private(
+    hub, make_kiosk, tmp_path
+):
     """The hub acknowledges a private event's seq without ever holding it: the catch-up must
     compare with the last seq the hub holds, not the one it acknowledged."""
     a, b, jeanne, paul, backup_file, _lost = a_building_with_a_backup(hub, make_kiosk, tmp_path)

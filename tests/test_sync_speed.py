@@ -27,8 +27,14 @@ from sync import client as sync_client
 from sync import hub_store, protocol
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 short_text = st.text(min_size=1, max_size=40)
@@ -36,15 +42,26 @@ short_text = st.text(min_size=1, max_size=40)
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    event_id=short_text, origin=short_text, seq=st.integers(min_value=1, max_value=2**62),
-    event_type=short_text, scope=st.sampled_from(["building", "network"]),
-    payload=st.dictionaries(st.text(max_size=10), json_values, max_size=6), created_at=short_text,
+    event_id=short_text,
+    origin=short_text,
+    seq=st.integers(min_value=1, max_value=2**62),
+    event_type=short_text,
+    scope=st.sampled_from(["building", "network"]),
+    payload=st.dictionaries(st.text(max_size=10), json_values, max_size=6),
+    created_at=short_text,
 )
 def test_the_canonical_text_of_an_event_is_one_text_per_value(
     event_id, origin, seq, event_type, scope, payload, created_at
 ):
-    wire = {"id": event_id, "origin": origin, "seq": seq, "type": event_type, "scope": scope,
-            "payload": payload, "created_at": created_at}
+    wire = {
+        "id": event_id,
+        "origin": origin,
+        "seq": seq,
+        "type": event_type,
+        "scope": scope,
+        "payload": payload,
+        "created_at": created_at,
+    }
     wire = json.loads(json.dumps(wire))  # what the hub decodes
     text = protocol.canonical_json(wire)
     assert json.loads(text) == wire
@@ -73,16 +90,36 @@ def test_reading_a_body_gives_what_the_standard_library_gives(value):
     assert json.dumps(got) == json.dumps(value)
 
 
-@pytest.mark.parametrize("text", [
-    '{"n": 18446744073709551616}', '{"n": -9223372036854775809}',
-    '{"a": 1, "a": 2}', '{"phone": "06123456789012345678901"}', '"\\ud800"', '[1e308, -0.0, 5e-324]',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"n": 18446744073709551616}',
+        '{"n": -9223372036854775809}',
+        '{"a": 1, "a": 2}',
+        '{"phone": "06123456789012345678901"}',
+        '"\\ud800"',
+        "[1e308, -0.0, 5e-324]",
+    ],
+)
 def test_reading_odd_bodies_matches_the_standard_library(text):
     assert repr(protocol.loads(text.encode())) == repr(json.loads(text))
 
 
-@pytest.mark.parametrize("raw", [b"", b"{", b"\xff", b'{"a": 1}}', b"\xef\xbb\xbf{}", b"[1,]",
-                                 b'{"n": NaN}', b"[Infinity]", b"[-Infinity]", b"[1e400]"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"{",
+        b"\xff",
+        b'{"a": 1}}',
+        b"\xef\xbb\xbf{}",
+        b"[1,]",
+        b'{"n": NaN}',
+        b"[Infinity]",
+        b"[-Infinity]",
+        b"[1e400]",
+    ],
+)
 def test_a_body_that_is_not_strict_json_is_refused(raw):
     """NaN and Infinity too (1e400 reads as Infinity): the kiosks' SQLite would refuse them."""
     with pytest.raises(ValueError):  # JSONDecodeError, or UnicodeDecodeError for bytes not UTF-8
@@ -94,8 +131,18 @@ def test_an_event_stored_by_a_hub_before_orjson_sent_again_is_not_a_fork(hub, ma
     orjson writes 1e-7: the same event sent again must still be recognised."""
     a = make_kiosk("a", enrol_at=hub)
     with store.write(a.db):
-        store.record(a.db, "resident.registered", {"resident_id": "r9", "apartment": "A-9", "name": "Zoé",
-                                                   "role": "resident", "status": "verified", "ratio": 1e-07})
+        store.record(
+            a.db,
+            "resident.registered",
+            {
+                "resident_id": "r9",
+                "apartment": "A-9",
+                "name": "Zoé",
+                "role": "resident",
+                "status": "verified",
+                "ratio": 1e-07,
+            },
+        )
     batch = own_batch(a, 1, a.state()["acked_seq"] + 10)
     db = hub.db
     try:
@@ -105,15 +152,24 @@ def test_an_event_stored_by_a_hub_before_orjson_sent_again_is_not_a_fork(hub, ma
             for wire in batch["events"]:
                 legacy = protocol.legacy_canonical_json(wire)
                 db.execute("DROP TRIGGER hub_events_are_append_only_update")
-                db.execute("UPDATE events SET body = ?, digest = ? WHERE origin = ? AND seq = ?",
-                           [legacy, hashlib.sha256(legacy.encode()).hexdigest(), a.origin, wire["seq"]])
-                db.execute("CREATE TRIGGER hub_events_are_append_only_update BEFORE UPDATE ON events "
-                           "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
+                db.execute(
+                    "UPDATE events SET body = ?, digest = ? WHERE origin = ? AND seq = ?",
+                    [legacy, hashlib.sha256(legacy.encode()).hexdigest(), a.origin, wire["seq"]],
+                )
+                db.execute(
+                    "CREATE TRIGGER hub_events_are_append_only_update BEFORE UPDATE ON events "
+                    "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
+                )
         assert any("1e-07" in row["body"] for row in store.query(db, "SELECT body FROM events"))
         answer = hub_store.accept_batch(db, kiosk, batch)
         assert answer["accepted"] == 0 and answer["duplicates"] == len(batch["events"])
-        changed = dict(batch, events=[dict(w, payload={**w["payload"], "ratio": 2e-07}) if "ratio" in w["payload"]
-                                      else w for w in batch["events"]])
+        changed = dict(
+            batch,
+            events=[
+                dict(w, payload={**w["payload"], "ratio": 2e-07}) if "ratio" in w["payload"] else w
+                for w in batch["events"]
+            ],
+        )
         with pytest.raises(hub_store.Fork):
             hub_store.accept_batch(db, kiosk, changed)
     finally:
@@ -184,7 +240,9 @@ def test_a_refused_request_uses_up_its_counter(hub, make_kiosk):
         client.connection.send("POST", "/api/push", later, headers)
     assert replayed.value.code == "replayed"  # ...but its counter was used up when refused
     garbled = b"not gzip"
-    headers = protocol.sign_request(client.key, "POST", "/api/push", garbled, a.origin, client._next_counter())
+    headers = protocol.sign_request(
+        client.key, "POST", "/api/push", garbled, a.origin, client._next_counter()
+    )
     with pytest.raises(sync_client.HubRefused) as refused:
         client.connection.send("POST", "/api/push", garbled, headers)
     assert refused.value.status == 400
@@ -213,8 +271,15 @@ def test_a_pull_uses_up_its_counter_and_records_where_the_kiosk_reads(hub, make_
 
 def test_a_bulk_apply_refuses_an_event_id_reused_under_another_seq(make_kiosk):
     a, b, page = a_page_of_notes(make_kiosk, 3)
-    twin = eventlog.Event(page[0].id, page[0].origin, 99, page[-1].type, page[-1].scope, page[-1].payload,
-                          page[-1].created_at)
+    twin = eventlog.Event(
+        page[0].id,
+        page[0].origin,
+        99,
+        page[-1].type,
+        page[-1].scope,
+        page[-1].payload,
+        page[-1].created_at,
+    )
     with pytest.raises(Exception, match="UNIQUE"), store.write(b.db):
         eventlog.apply_foreign_many(b.db, [*page, twin])
     assert not store.query(b.db, "SELECT 1 FROM events WHERE origin = ?", (a.origin,))
@@ -293,10 +358,16 @@ def test_a_bulk_apply_across_insert_chunks_skips_held_events_and_copies(make_kio
     with store.write(b.db):
         assert eventlog.apply_foreign_many(b.db, mixed) == len(page) - 30
     assert shared_events(b.db) >= shared_events(a.db)
-    assert store.scalar(b.db, "SELECT COUNT(*) FROM events WHERE origin = ?", (a.origin,)) == len(page)
+    assert store.scalar(b.db, "SELECT COUNT(*) FROM events WHERE origin = ?", (a.origin,)) == len(
+        page
+    )
     assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]
-    seqs = [r[0] for r in store.query(b.db, "SELECT seq FROM events WHERE origin = ? ORDER BY local_id",
-                                      (a.origin,))]
+    seqs = [
+        r[0]
+        for r in store.query(
+            b.db, "SELECT seq FROM events WHERE origin = ? ORDER BY local_id", (a.origin,)
+        )
+    ]
     assert seqs[30:] == sorted(seqs[30:])  # stored in page order
 
 
@@ -314,40 +385,74 @@ def test_a_request_signed_again_never_takes_back_a_counter_already_taken(hub, ma
 
 
 resident_changes = st.lists(
-    st.fixed_dictionaries({}, optional={
-        "apartment": st.sampled_from(["A-1", "B-2", "C-3"]),
-        "name": st.text(min_size=1, max_size=6),
-        "role": st.sampled_from(["resident", "admin"]),
-        "status": st.sampled_from(["pending", "verified", "suspended"]),
-    }),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "apartment": st.sampled_from(["A-1", "B-2", "C-3"]),
+            "name": st.text(min_size=1, max_size=6),
+            "role": st.sampled_from(["resident", "admin"]),
+            "status": st.sampled_from(["pending", "verified", "suspended"]),
+        },
+    ),
     max_size=40,
 )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(changes=resident_changes, who=st.lists(st.sampled_from(["r1", "r2"]), min_size=40, max_size=40))
+@given(
+    changes=resident_changes, who=st.lists(st.sampled_from(["r1", "r2"]), min_size=40, max_size=40)
+)
 def test_a_run_of_resident_updates_projected_at_once_equals_one_by_one(changes, who):
     """A pulled page projects a run of ``resident.updated`` with one ``executemany`` per run of
     the same fields: the rows must be those of applying each event on its own, in order."""
     events = [
-        eventlog.Event(f"e{i}", "K", i + 3, "resident.updated", "building",
-                       {"resident_id": who[i], **change}, f"2026-01-01T00:00:{i:02d}Z")
+        eventlog.Event(
+            f"e{i}",
+            "K",
+            i + 3,
+            "resident.updated",
+            "building",
+            {"resident_id": who[i], **change},
+            f"2026-01-01T00:00:{i:02d}Z",
+        )
         for i, change in enumerate(changes)
     ]
     snapshots = []
-    for apply in (lambda db: eventlog.project_in_order(db, events),
-                  lambda db: [eventlog._PROJECTORS[e.type](db, e) for e in events]):
+    for apply in (
+        lambda db: eventlog.project_in_order(db, events),
+        lambda db: [eventlog._PROJECTORS[e.type](db, e) for e in events],
+    ):
         db = store.connect(":memory:")
         with store.write(db):
             for number, resident in enumerate(("r1", "r2"), start=1):
-                eventlog.apply_foreign(db, eventlog.Event(
-                    f"reg-{resident}", "K", number, "resident.registered", "building",
-                    {"resident_id": resident, "apartment": "Z-9", "name": resident, "role": "resident",
-                     "status": "pending"}, "2026-01-01T00:00:00Z"))
+                eventlog.apply_foreign(
+                    db,
+                    eventlog.Event(
+                        f"reg-{resident}",
+                        "K",
+                        number,
+                        "resident.registered",
+                        "building",
+                        {
+                            "resident_id": resident,
+                            "apartment": "Z-9",
+                            "name": resident,
+                            "role": "resident",
+                            "status": "pending",
+                        },
+                        "2026-01-01T00:00:00Z",
+                    ),
+                )
             apply(db)
-        snapshots.append({table: store.query(db, f"SELECT * FROM {table} ORDER BY id")  # noqa: S608
-                          for table in ("residents", "accounts")})
-        snapshots[-1] = {table: [tuple(row) for row in rows] for table, rows in snapshots[-1].items()}
+        snapshots.append(
+            {
+                table: store.query(db, f"SELECT * FROM {table} ORDER BY id")  # noqa: S608
+                for table in ("residents", "accounts")
+            }
+        )
+        snapshots[-1] = {
+            table: [tuple(row) for row in rows] for table, rows in snapshots[-1].items()
+        }
         db.close()
     assert snapshots[0] == snapshots[1]
 
@@ -356,8 +461,14 @@ def test_a_run_of_resident_updates_projected_at_once_equals_one_by_one(changes, 
 def test_a_page_walks_the_hubs_primary_key_and_events_carry_no_unused_index(hub, include_own):
     db = hub.db
     try:
-        plan = [row[3] for row in store.query(db, "EXPLAIN QUERY PLAN " + hub_store.page_sql(include_own),
-                                              {"after": 0, "building": "B", "origin": "K", "limit": 10})]
+        plan = [
+            row[3]
+            for row in store.query(
+                db,
+                "EXPLAIN QUERY PLAN " + hub_store.page_sql(include_own),
+                {"after": 0, "building": "B", "origin": "K", "limit": 10},
+            )
+        ]
         indexes = {row["name"] for row in store.query(db, "PRAGMA index_list(events)")}
     finally:
         db.close()
@@ -367,12 +478,30 @@ def test_a_page_walks_the_hubs_primary_key_and_events_carry_no_unused_index(hub,
 
 
 def test_an_event_read_from_the_wire_is_the_event_made_field_by_field():
-    wire = {"id": "e1", "origin": "K", "seq": 3, "type": "resident.updated", "scope": "building",
-            "payload": {"resident_id": "r1", "name": "Zoé"}, "created_at": "2026-01-01T00:00:00Z"}
+    wire = {
+        "id": "e1",
+        "origin": "K",
+        "seq": 3,
+        "type": "resident.updated",
+        "scope": "building",
+        "payload": {"resident_id": "r1", "name": "Zoé"},
+        "created_at": "2026-01-01T00:00:00Z",
+    }
     event = protocol.event_from_wire(wire)
-    made = eventlog.Event("e1", "K", 3, "resident.updated", "building", {"resident_id": "r1", "name": "Zoé"},
-                          "2026-01-01T00:00:00Z")
-    assert event == made and repr(event) == repr(made) and hash(event.reference) == hash(made.reference)
+    made = eventlog.Event(
+        "e1",
+        "K",
+        3,
+        "resident.updated",
+        "building",
+        {"resident_id": "r1", "name": "Zoé"},
+        "2026-01-01T00:00:00Z",
+    )
+    assert (
+        event == made
+        and repr(event) == repr(made)
+        and hash(event.reference) == hash(made.reference)
+    )
     assert set(protocol.EVENT_FIELDS) == {f.name for f in dataclasses.fields(eventlog.Event)}
     with pytest.raises(dataclasses.FrozenInstanceError):
         event.seq = 4

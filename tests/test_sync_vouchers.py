@@ -37,9 +37,17 @@ def a_voucher_of_jeanne(kiosk, amount=2000):
     """Jeanne sewed for Paul; she prints a voucher of what he paid her."""
     jeanne = residents.register(kiosk.db, apartment="B-204", name="Jeanne Martin", pin=PIN)
     paul = residents.register(kiosk.db, apartment="A-101", name="Paul Durand", pin=PIN)
-    ledger.record_exchange(kiosk.db, kiosk.config, payer_id=paul.id, payee_id=jeanne.id,
-                           description="Ourlets", amount=amount)
-    (voucher,) = vouchers.issue_vouchers(kiosk.db, kiosk.config, resident_id=jeanne.id, counts={amount: 1})
+    ledger.record_exchange(
+        kiosk.db,
+        kiosk.config,
+        payer_id=paul.id,
+        payee_id=jeanne.id,
+        description="Ourlets",
+        amount=amount,
+    )
+    (voucher,) = vouchers.issue_vouchers(
+        kiosk.db, kiosk.config, resident_id=jeanne.id, counts={amount: 1}
+    )
     return jeanne, paul, voucher
 
 
@@ -48,7 +56,9 @@ def network(hub, make_kiosk, request):
     """Two kiosks at Les Tilleuls and one at Les Lilas, all enrolled; a voucher of Jeanne's
     known everywhere; Louise lives at Les Lilas."""
     policy = getattr(request, "param", "reverse")
-    tilleuls = make_kiosk("tilleuls", TILLEULS, enrol_at=hub, sync={"voucher_conflict_policy": policy})
+    tilleuls = make_kiosk(
+        "tilleuls", TILLEULS, enrol_at=hub, sync={"voucher_conflict_policy": policy}
+    )
     hall = make_kiosk("hall", TILLEULS, enrol_at=hub, sync={"voucher_conflict_policy": policy})
     lilas = make_kiosk("lilas", LILAS, enrol_at=hub, sync={"voucher_conflict_policy": policy})
     jeanne, paul, voucher = a_voucher_of_jeanne(tilleuls)
@@ -59,7 +69,9 @@ def network(hub, make_kiosk, request):
 
 def test_a_voucher_of_les_tilleuls_is_redeemed_at_les_lilas(network):
     tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
-    vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)  # checked with Tilleuls' key
+    vouchers.redeem_voucher(
+        lilas.db, lilas.config, voucher.qr, resident_id=louise.id
+    )  # checked with Tilleuls' key
     sync_until_quiet([tilleuls, hall, lilas])
     assert balance(lilas, louise) == 2000
     assert account(lilas, vouchers.CIRCULATION_ACCOUNT) == -2000  # Les Lilas paid it...
@@ -72,7 +84,9 @@ def test_a_voucher_of_les_tilleuls_is_redeemed_at_les_lilas(network):
 
 
 @pytest.mark.parametrize("first", ["lilas", "tilleuls"])
-def test_the_same_voucher_redeemed_offline_at_two_kiosks_one_wins_and_every_node_converges(network, hub, first):
+def test_the_same_voucher_redeemed_offline_at_two_kiosks_one_wins_and_every_node_converges(
+    network, hub, first
+):
     tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
     # The network is down: Paul redeems the voucher at the hall kiosk, Louise at Les Lilas.
     vouchers.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
@@ -94,8 +108,10 @@ def test_the_same_voucher_redeemed_offline_at_two_kiosks_one_wins_and_every_node
     hub_store.set_dashboard_password(db, "correct horse battery")
     db.close()
     page = dashboard(hub, "admin", "correct horse battery", language="fr")
-    assert (f"Le bon {voucher.serial} a été réglé deux fois. La borne {loser.origin} (échange) est arrivée "
-            f"en second : son règlement est rejeté. Celui de la borne {winner.origin} (échange) compte.") in page
+    assert (
+        f"Le bon {voucher.serial} a été réglé deux fois. La borne {loser.origin} (échange) est arrivée "
+        f"en second : son règlement est rejeté. Celui de la borne {winner.origin} (échange) compte."
+    ) in page
     for kiosk in (tilleuls, hall, lilas):
         settled = vouchers.get_voucher(kiosk.db, voucher.serial)
         assert settled.settled_origin == winner.origin  # exactly one wins, the same everywhere
@@ -108,7 +124,10 @@ def test_the_same_voucher_redeemed_offline_at_two_kiosks_one_wins_and_every_node
     assert shared_events(tilleuls.db) == shared_events(hall.db)
     # History is never rewritten: both redemptions and their transfers stay in every log.
     for kiosk in (tilleuls, hall, lilas):
-        assert store.scalar(kiosk.db, "SELECT COUNT(*) FROM events WHERE type = 'voucher.redeemed'") == 2
+        assert (
+            store.scalar(kiosk.db, "SELECT COUNT(*) FROM events WHERE type = 'voucher.redeemed'")
+            == 2
+        )
 
 
 @pytest.mark.parametrize("network", ["loss_fund"], indirect=True)
@@ -130,8 +149,14 @@ def test_the_floor_holds_when_the_credit_taken_back_was_already_spent(network):
     vouchers.redeem_voucher(tilleuls.db, tilleuls.config, voucher.qr, resident_id=paul.id)
     vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
     lilas.sync()  # Louise's redemption reaches the hub first
-    ledger.record_exchange(tilleuls.db, tilleuls.config, payer_id=paul.id, payee_id=jeanne.id,
-                           description="Déménagement", amount=9000)  # still offline, Paul spends it
+    ledger.record_exchange(
+        tilleuls.db,
+        tilleuls.config,
+        payer_id=paul.id,
+        payee_id=jeanne.id,
+        description="Déménagement",
+        amount=9000,
+    )  # still offline, Paul spends it
     sync_until_quiet([tilleuls, hall, lilas])
     assert balance(tilleuls, paul) == -9000  # -110 would be below the floor of -100
     (conflict,) = voucher_conflicts.conflicts(tilleuls.db)
@@ -143,8 +168,12 @@ def test_the_floor_holds_when_the_credit_taken_back_was_already_spent(network):
 
 def test_a_redemption_racing_a_cancellation_is_decided_by_the_hub(network):
     tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
-    admin = residents.register(tilleuls.db, apartment="Loge", name="Claire Petit", pin=PIN, role="admin")
-    voucher_cancel.cancel_vouchers(tilleuls.db, tilleuls.config, [voucher.serial], by_id=admin.id, reason="lost")
+    admin = residents.register(
+        tilleuls.db, apartment="Loge", name="Claire Petit", pin=PIN, role="admin"
+    )
+    voucher_cancel.cancel_vouchers(
+        tilleuls.db, tilleuls.config, [voucher.serial], by_id=admin.id, reason="lost"
+    )
     vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
     assert balance(tilleuls, jeanne) == 2000  # refunded: she said she lost it
     lilas.sync()  # but Louise's redemption reaches the hub first
@@ -153,8 +182,11 @@ def test_a_redemption_racing_a_cancellation_is_decided_by_the_hub(network):
     for kiosk in (tilleuls, hall, lilas):
         assert vouchers.get_voucher(kiosk.db, voucher.serial).outcome == "redeemed"
         assert voucher_reports.circulation_check(kiosk.db).ok
-    (line,) = [entry for entry in ledger.statement(tilleuls.db, tilleuls.config, jeanne.id).lines
-               if entry.transfer.kind == "reversal"]
+    (line,) = [
+        entry
+        for entry in ledger.statement(tilleuls.db, tilleuls.config, jeanne.id).lines
+        if entry.transfer.kind == "reversal"
+    ]
     assert voucher.serial in line.transfer.description and line.signed_amount == -2000
 
 
@@ -169,8 +201,11 @@ def test_both_residents_and_both_admins_see_what_happened(network):
     assert lost.losing_event_id == won.losing_event_id and lost.policy == won.policy == "reverse"
     assert (lost.loser_name, lost.winner_name) == ("Paul Durand", None)  # Louise lives elsewhere
     assert (won.loser_name, won.winner_name) == (None, "Louise Bernard")
-    (line,) = [entry for entry in ledger.statement(hall.db, hall.config, paul.id).lines
-               if entry.transfer.kind == "reversal"]
+    (line,) = [
+        entry
+        for entry in ledger.statement(hall.db, hall.config, paul.id).lines
+        if entry.transfer.kind == "reversal"
+    ]
     assert "Les Lilas" in line.transfer.description and line.signed_amount == -2000
 
     app = create_app(tilleuls.config)  # Paul's PIN is known at his home kiosk only
@@ -179,8 +214,11 @@ def test_both_residents_and_both_admins_see_what_happened(network):
     login(client, paul)
     home = text_of(client.get("/me/"))
     assert voucher.short_code in home and "repris" in home  # French: "taken back"
-    answer = client.post(f"/vouchers/notices/{lost.losing_event_id}/read",
-                         data={"csrf_token": _csrf(client)}, follow_redirects=True)
+    answer = client.post(
+        f"/vouchers/notices/{lost.losing_event_id}/read",
+        data={"csrf_token": _csrf(client)},
+        follow_redirects=True,
+    )
     assert answer.status_code == 200 and voucher.short_code not in text_of(client.get("/me/"))
     tilleuls.sync()
     hall.sync()
@@ -205,14 +243,21 @@ def test_a_double_redemption_never_blocks_sync_and_is_judged_once(network, hub):
         hall.sync()
     sync_until_quiet([tilleuls, hall, lilas])
     db = hub.db
-    assert store.scalar(db, "SELECT COUNT(*) FROM events WHERE type = ?", (hub_store.VERDICT_TYPE,)) == 1
+    assert (
+        store.scalar(db, "SELECT COUNT(*) FROM events WHERE type = ?", (hub_store.VERDICT_TYPE,))
+        == 1
+    )
     db.close()
     assert all(not k.state()["last_error"] for k in (tilleuls, hall, lilas))
-    compensations = store.scalar(tilleuls.db, "SELECT COUNT(*) FROM events WHERE type = 'voucher.conflict_compensated'")
+    compensations = store.scalar(
+        tilleuls.db, "SELECT COUNT(*) FROM events WHERE type = 'voucher.conflict_compensated'"
+    )
     assert compensations == 1
 
 
 def _csrf(client) -> str:
     import re
 
-    return re.search(r'name="csrf_token" value="([^"]+)"', client.get("/me/").get_data(as_text=True)).group(1)
+    return re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/me/").get_data(as_text=True)
+    ).group(1)

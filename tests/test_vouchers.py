@@ -48,8 +48,15 @@ def settle_jobs(db, serials, state="done"):
 @pytest.fixture
 def jeanne_has_80(db, config, building):
     """Paul owes Jeanne for a long afternoon of sewing: she has 80 CEEC to spend."""
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Ourlets", category="sewing", amount=8000)
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Ourlets",
+        category="sewing",
+        amount=8000,
+    )
     return building
 
 
@@ -94,7 +101,9 @@ def test_vouchers_come_only_from_a_positive_balance(db, config, building):
 
 
 def test_the_association_may_allow_vouchers_on_credit(db, tmp_path, building):
-    config = make_test_config(tmp_path, vouchers={"allow_credit": True, "max_outstanding_amount": 500})
+    config = make_test_config(
+        tmp_path, vouchers={"allow_credit": True, "max_outstanding_amount": 500}
+    )
     issue(db, config, building.paul, {2000: 1})
     assert balance(db, building.paul) == -2000
     with pytest.raises(BelowFloor):  # the credit floor (-100 CEEC) still holds
@@ -103,8 +112,9 @@ def test_the_association_may_allow_vouchers_on_credit(db, tmp_path, building):
 
 def test_caps_on_vouchers_in_circulation(db, tmp_path, jeanne_has_80):
     b = jeanne_has_80
-    config = make_test_config(tmp_path, vouchers={"max_outstanding_count": 3,
-                                                  "max_outstanding_amount": 25})
+    config = make_test_config(
+        tmp_path, vouchers={"max_outstanding_count": 3, "max_outstanding_amount": 25}
+    )
     issue(db, config, b.jeanne, {500: 2})
     with pytest.raises(vouchers.TooManyOutstanding):
         issue(db, config, b.jeanne, {500: 2})
@@ -122,10 +132,16 @@ def test_no_voucher_while_the_printer_cannot_print(db, config, jeanne_has_80, st
     assert [job for job in print_queue.list_jobs(db) if job.layout == "voucher"] == []
 
 
-@pytest.mark.parametrize(("counts", "error"), [
-    ({}, vouchers.NoVoucherChosen), ({500: 0}, vouchers.NoVoucherChosen),
-    ({700: 1}, InvalidInput), ({500: -1}, InvalidInput), ({500: 100}, InvalidInput),
-])
+@pytest.mark.parametrize(
+    ("counts", "error"),
+    [
+        ({}, vouchers.NoVoucherChosen),
+        ({500: 0}, vouchers.NoVoucherChosen),
+        ({700: 1}, InvalidInput),
+        ({500: -1}, InvalidInput),
+        ({500: 100}, InvalidInput),
+    ],
+)
 def test_bad_counts_are_refused(db, config, jeanne_has_80, counts, error):
     with pytest.raises(error):
         issue(db, config, jeanne_has_80.jeanne, counts)
@@ -175,17 +191,28 @@ def test_the_database_itself_refuses_a_second_redemption(db, config, jeanne_has_
     assert store.scalar(db, "SELECT COUNT(*) FROM events") == events_before
     assert balance(db, b.admin) == 0
     with pytest.raises(sqlite3.IntegrityError), store.write(db):
-        db.execute("INSERT INTO voucher_settlements (serial, outcome, credit_account, origin, "
-                   "event_id, settled_at) VALUES (?, 'redeemed', 'x', 'y', 'z', 'now')",
-                   [voucher.serial])
+        db.execute(
+            "INSERT INTO voucher_settlements (serial, outcome, credit_account, origin, "
+            "event_id, settled_at) VALUES (?, 'redeemed', 'x', 'y', 'z', 'now')",
+            [voucher.serial],
+        )
 
 
 def altered(qr: str, **fields) -> str:
     """The same signature on other fields."""
     code = voucher_codes.read_code(qr)
-    values = {name: getattr(code, name) for name in
-              ("issuer_origin", "seq", "amount", "issued_on", "expires_on", "building_hash",
-               "signature")}
+    values = {
+        name: getattr(code, name)
+        for name in (
+            "issuer_origin",
+            "seq",
+            "amount",
+            "issued_on",
+            "expires_on",
+            "building_hash",
+            "signature",
+        )
+    }
     values.update(fields)
     return voucher_codes.VoucherCode(**values).text()
 
@@ -196,8 +223,12 @@ def test_a_voucher_with_its_amount_altered_is_refused(db, config, jeanne_has_80)
     with pytest.raises(vouchers.ForgedVoucher):
         vouchers.redeem_voucher(db, config, altered(voucher.qr, amount=5000), resident_id=b.paul.id)
     with pytest.raises(vouchers.ForgedVoucher):
-        vouchers.redeem_voucher(db, config, altered(voucher.qr, expires_on=voucher.expires_on
-                                                    + timedelta(days=999)), resident_id=b.paul.id)
+        vouchers.redeem_voucher(
+            db,
+            config,
+            altered(voucher.qr, expires_on=voucher.expires_on + timedelta(days=999)),
+            resident_id=b.paul.id,
+        )
     assert balance(db, b.paul) == -8000 and circulation(db) == 500
 
 
@@ -207,9 +238,10 @@ def test_one_character_changed_anywhere_in_the_qr_is_never_accepted(db, config, 
     for position in range(2, len(voucher.qr), 7):
         char = voucher.qr[position]
         other = ids.SCAN_ALPHABET[(ids.SCAN_ALPHABET.index(char) + 1) % len(ids.SCAN_ALPHABET)]
-        text = voucher.qr[:position] + other + voucher.qr[position + 1:]
-        with pytest.raises((vouchers.ForgedVoucher, vouchers.MalformedVoucher,
-                            vouchers.UnknownIssuerKey)):
+        text = voucher.qr[:position] + other + voucher.qr[position + 1 :]
+        with pytest.raises(
+            (vouchers.ForgedVoucher, vouchers.MalformedVoucher, vouchers.UnknownIssuerKey)
+        ):
             vouchers.read_voucher(db, text)
     assert circulation(db) == 500
 
@@ -219,14 +251,32 @@ def test_a_voucher_signed_by_another_key_is_forged(db, config, jeanne_has_80):
     (voucher,) = issue(db, config, b.jeanne, {500: 1})
     code = voucher_codes.read_code(voucher.qr)
     forged = voucher_codes.sign_voucher(
-        Ed25519PrivateKey.generate(), issuer_origin=code.issuer_origin, seq=99, amount=2000,
-        issued_on=code.issued_on, expires_on=code.expires_on, building="Résidence des Tilleuls")
+        Ed25519PrivateKey.generate(),
+        issuer_origin=code.issuer_origin,
+        seq=99,
+        amount=2000,
+        issued_on=code.issued_on,
+        expires_on=code.expires_on,
+        building="Résidence des Tilleuls",
+    )
     with pytest.raises(vouchers.ForgedVoucher):
         vouchers.redeem_voucher(db, config, forged.text(), resident_id=b.paul.id)
 
 
-@pytest.mark.parametrize("text", ["KV", "KVBCD", "KVAAAA", "KC" + "B" * 30, "KV" + "B" * 170,
-                                  "hello", "", "BCDFGH-17-Z", "BCDFGH-17"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "KV",
+        "KVBCD",
+        "KVAAAA",
+        "KC" + "B" * 30,
+        "KV" + "B" * 170,
+        "hello",
+        "",
+        "BCDFGH-17-Z",
+        "BCDFGH-17",
+    ],
+)
 def test_unreadable_codes_are_refused(db, config, building, text):
     with pytest.raises(vouchers.MalformedVoucher):
         vouchers.redeem_voucher(db, config, text, resident_id=building.paul.id)
@@ -243,9 +293,12 @@ def test_every_single_typo_and_neighbour_swap_in_a_short_code_is_caught(serial):
     code = voucher_codes.short_code(serial)
     assert voucher_codes.serial_of_short_code(code) == serial
     plain = code.replace("-", "")
-    typos = {plain[:i] + other + plain[i + 1:] for i in range(len(plain))
-             for other in voucher_codes.CHECK_ALPHABET}
-    typos |= {plain[:i] + plain[i + 1] + plain[i] + plain[i + 2:] for i in range(len(plain) - 1)}
+    typos = {
+        plain[:i] + other + plain[i + 1 :]
+        for i in range(len(plain))
+        for other in voucher_codes.CHECK_ALPHABET
+    }
+    typos |= {plain[:i] + plain[i + 1] + plain[i] + plain[i + 2 :] for i in range(len(plain) - 1)}
     typos.discard(plain)
     for typo in typos:
         with pytest.raises(voucher_codes.MalformedCode):
@@ -255,13 +308,25 @@ def test_every_single_typo_and_neighbour_swap_in_a_short_code_is_caught(serial):
 def other_kiosk(db, origin="XYXYXY", building="Les Lilas"):
     """A kiosk of another building: its key and a voucher it signed."""
     key = Ed25519PrivateKey.generate()
-    publish = events.Event(id=ids.uuid7(), origin=origin, seq=1, type="kiosk.key_published",
-                           scope="network", created_at=clock.now_iso(),
-                           payload={"public_key": keys.public_key_b64(key), "building": building})
+    publish = events.Event(
+        id=ids.uuid7(),
+        origin=origin,
+        seq=1,
+        type="kiosk.key_published",
+        scope="network",
+        created_at=clock.now_iso(),
+        payload={"public_key": keys.public_key_b64(key), "building": building},
+    )
     day = clock.now().date()
-    code = voucher_codes.sign_voucher(key, issuer_origin=origin, seq=7, amount=1000,
-                                      issued_on=day, expires_on=day + timedelta(days=30),
-                                      building=building)
+    code = voucher_codes.sign_voucher(
+        key,
+        issuer_origin=origin,
+        seq=7,
+        amount=1000,
+        issued_on=day,
+        expires_on=day + timedelta(days=30),
+        building=building,
+    )
     return publish, code
 
 
@@ -277,8 +342,14 @@ def test_a_voucher_of_an_unknown_kiosk_waits_for_its_key(db, config, building):
     check = voucher_reports.circulation_check(db)
     assert check.foreign_redeemed_here_total == 1000 and check.balance == -1000 and check.ok
     payload = store.query(db, "SELECT payload FROM events WHERE type = 'voucher.redeemed'")[0][0]
-    for name in ("serial", "issuer_origin", "amount", "expires_on", "signature",
-                 "redeeming_origin"):
+    for name in (
+        "serial",
+        "issuer_origin",
+        "amount",
+        "expires_on",
+        "signature",
+        "redeeming_origin",
+    ):
         assert f'"{name}"' in payload
 
 
@@ -290,10 +361,12 @@ def test_an_expired_voucher_is_refused_but_an_admin_may_honour_it(db, config, je
         vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
     assert refused.value.params["day"] == voucher.expires_on
     with pytest.raises(PermissionDenied):
-        vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id,
-                                honoured_by=b.paul.id)
-    honoured = vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id,
-                                       honoured_by=b.admin.id)
+        vouchers.redeem_voucher(
+            db, config, voucher.qr, resident_id=b.paul.id, honoured_by=b.paul.id
+        )
+    honoured = vouchers.redeem_voucher(
+        db, config, voucher.qr, resident_id=b.paul.id, honoured_by=b.admin.id
+    )
     assert honoured.honoured_expired and balance(db, b.paul) == -7500
 
 
@@ -317,8 +390,12 @@ def test_a_voucher_that_failed_to_print_is_reprinted_or_refunded(db, config, jea
     voucher_cancel.reprint_voucher(db, first.serial, by_id=b.jeanne.id)
     assert vouchers.print_state(db, first.serial) == "queued"
     with pytest.raises(PermissionDenied):
-        voucher_cancel.cancel_vouchers(db, config, [second.serial], by_id=b.paul.id, reason="not_printed")
-    voucher_cancel.cancel_vouchers(db, config, [second.serial], by_id=b.jeanne.id, reason="not_printed")
+        voucher_cancel.cancel_vouchers(
+            db, config, [second.serial], by_id=b.paul.id, reason="not_printed"
+        )
+    voucher_cancel.cancel_vouchers(
+        db, config, [second.serial], by_id=b.jeanne.id, reason="not_printed"
+    )
     assert balance(db, b.jeanne) == 8000 - 500 and circulation(db) == 500
     with pytest.raises(vouchers.CancelledVoucher):
         vouchers.redeem_voucher(db, config, second.qr, resident_id=b.paul.id)
@@ -329,10 +406,13 @@ def test_a_printed_voucher_can_only_be_reported_lost_to_an_admin(db, config, jea
     (voucher,) = issue(db, config, b.jeanne, {1000: 1})
     settle_jobs(db, [voucher.serial])
     with pytest.raises(vouchers.VoucherNotCancellable):
-        voucher_cancel.cancel_vouchers(db, config, [voucher.serial], by_id=b.jeanne.id,
-                                 reason="not_printed")
+        voucher_cancel.cancel_vouchers(
+            db, config, [voucher.serial], by_id=b.jeanne.id, reason="not_printed"
+        )
     with pytest.raises(PermissionDenied):
-        voucher_cancel.cancel_vouchers(db, config, [voucher.serial], by_id=b.jeanne.id, reason="lost")
+        voucher_cancel.cancel_vouchers(
+            db, config, [voucher.serial], by_id=b.jeanne.id, reason="lost"
+        )
     voucher_cancel.cancel_vouchers(db, config, [voucher.serial], by_id=b.admin.id, reason="lost")
     assert balance(db, b.jeanne) == 8000 and circulation(db) == 0
     with pytest.raises(vouchers.CancelledVoucher):
@@ -344,7 +424,9 @@ def test_a_redeemed_voucher_cannot_be_reported_lost(db, config, jeanne_has_80):
     (voucher,) = issue(db, config, b.jeanne, {1000: 1})
     vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
     with pytest.raises(vouchers.AlreadyRedeemed):
-        voucher_cancel.cancel_vouchers(db, config, [voucher.serial], by_id=b.admin.id, reason="lost")
+        voucher_cancel.cancel_vouchers(
+            db, config, [voucher.serial], by_id=b.admin.id, reason="lost"
+        )
     assert balance(db, b.jeanne) == 7000
 
 
@@ -366,12 +448,17 @@ def test_expired_vouchers_are_listed_and_the_association_decides(db, config, jea
     b = jeanne_has_80
     first, second = issue(db, config, b.jeanne, {500: 2})
     with pytest.raises(vouchers.NotExpired):
-        voucher_cancel.cancel_vouchers(db, config, [first.serial], by_id=b.admin.id, reason="expired")
+        voucher_cancel.cancel_vouchers(
+            db, config, [first.serial], by_id=b.admin.id, reason="expired"
+        )
     clock.shift(400 * 86400)
     assert [v.serial for v in voucher_reports.expired_outstanding(db, config)] == [
-        first.serial, second.serial]
-    voucher_cancel.cancel_vouchers(db, config, [first.serial], by_id=b.admin.id, reason="expired",
-                             refund_to="common_fund")
+        first.serial,
+        second.serial,
+    ]
+    voucher_cancel.cancel_vouchers(
+        db, config, [first.serial], by_id=b.admin.id, reason="expired", refund_to="common_fund"
+    )
     voucher_cancel.cancel_vouchers(db, config, [second.serial], by_id=b.admin.id, reason="expired")
     assert store.scalar(db, "SELECT balance FROM accounts WHERE id = 'system:common_fund'") == 500
     assert balance(db, b.jeanne) == 8000 - 500
@@ -389,11 +476,14 @@ def test_the_report_counts_outstanding_vouchers_by_issuer_and_age(db, config, je
     report = voucher_reports.outstanding_report(db, config)
     assert (report.count, report.total) == (2, 2500)
     assert [(line.name, line.count, line.total) for line in report.by_issuer] == [
-        ("Jeanne Martin", 2, 2500)]
+        ("Jeanne Martin", 2, 2500)
+    ]
     assert report.by_age["under_30"] == (1, 2000) and report.by_age["under_180"] == (1, 500)
 
 
-def test_the_circulation_check_raises_the_alarm_when_the_account_is_wrong(db, config, jeanne_has_80):
+def test_the_circulation_check_raises_the_alarm_when_the_account_is_wrong(
+    db, config, jeanne_has_80
+):
     issue(db, config, jeanne_has_80.jeanne, {500: 2})
     assert voucher_reports.circulation_check(db).ok
     db.execute("UPDATE accounts SET balance = balance - 1 WHERE id = 'system:vouchers'")
@@ -401,12 +491,16 @@ def test_the_circulation_check_raises_the_alarm_when_the_account_is_wrong(db, co
     assert not check.ok and check.difference == -1
 
 
-def test_the_rebuilt_database_equals_the_live_one_with_vouchers(db, config, jeanne_has_80, tmp_path):
+def test_the_rebuilt_database_equals_the_live_one_with_vouchers(
+    db, config, jeanne_has_80, tmp_path
+):
     b = jeanne_has_80
     issued = issue(db, config, b.jeanne, {500: 2, 1000: 2})
     vouchers.redeem_voucher(db, config, issued[0].qr, resident_id=b.paul.id)
     voucher_cancel.cancel_vouchers(db, config, [issued[1].serial], by_id=b.admin.id, reason="lost")
-    voucher_cancel.cancel_vouchers(db, config, [issued[2].serial], by_id=b.jeanne.id, reason="not_printed")
+    voucher_cancel.cancel_vouchers(
+        db, config, [issued[2].serial], by_id=b.jeanne.id, reason="not_printed"
+    )
     rebuilt = store.rebuild(db, tmp_path / "rebuilt.sqlite3")
     snapshot = store.projection_snapshot(rebuilt)
     assert snapshot == store.projection_snapshot(db)
@@ -414,7 +508,8 @@ def test_the_rebuilt_database_equals_the_live_one_with_vouchers(db, config, jean
 
 
 def test_voucher_events_are_network_events_and_their_transfers_stay_in_the_building(
-        db, config, jeanne_has_80):
+    db, config, jeanne_has_80
+):
     (voucher,) = issue(db, config, jeanne_has_80.jeanne, {500: 1})
     scopes = dict(store.query(db, "SELECT type, scope FROM events"))
     assert scopes["voucher.issued"] == "network" and scopes["transfer.recorded"] == "building"

@@ -32,10 +32,17 @@ def scan(page, code: str) -> None:
     page.evaluate("(code) => window.KioskScanner.deliver(code)", code)
 
 
-def test_jeanne_issues_two_vouchers_and_paul_redeems_one_once(page, app, db, config, building,
-                                                               live_server, screenshot):
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Ourlets", amount=4000)
+def test_jeanne_issues_two_vouchers_and_paul_redeems_one_once(
+    page, app, db, config, building, live_server, screenshot
+):
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Ourlets",
+        amount=4000,
+    )
     server = live_server(app)
 
     log_in_with_card(page, server, db, building.jeanne)
@@ -78,13 +85,21 @@ def test_jeanne_issues_two_vouchers_and_paul_redeems_one_once(page, app, db, con
 
 
 def test_a_full_length_voucher_qr_typed_by_the_scanner_reaches_the_kiosk(
-        page, app, db, config, building, live_server):
+    page, app, db, config, building, live_server
+):
     from kiosk import vouchers
 
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Ourlets", amount=4000)
-    (voucher,) = vouchers.issue_vouchers(db, config, resident_id=building.jeanne.id,
-                                         counts={500: 1})
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Ourlets",
+        amount=4000,
+    )
+    (voucher,) = vouchers.issue_vouchers(
+        db, config, resident_id=building.jeanne.id, counts={500: 1}
+    )
     server = live_server(app)
     log_in_with_card(page, server, db, building.paul)
     page.keyboard.type(voucher.qr)

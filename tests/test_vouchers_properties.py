@@ -16,10 +16,13 @@ from kiosk.errors import KioskError
 ACTIONS = st.lists(
     st.tuples(
         st.sampled_from(["issue", "redeem", "redeem", "lost", "not_printed", "expire", "settle"]),
-        st.integers(0, 3), st.integers(0, 50), st.sampled_from([500, 1000, 2000]),
+        st.integers(0, 3),
+        st.integers(0, 50),
+        st.sampled_from([500, 1000, 2000]),
         st.integers(1, 3),
     ),
-    min_size=1, max_size=25,
+    min_size=1,
+    max_size=25,
 )
 
 
@@ -27,22 +30,29 @@ ACTIONS = st.lists(
 @given(ACTIONS)
 def test_random_voucher_histories_keep_the_books(actions):
     with tempfile.TemporaryDirectory() as folder:
-        config = make_config({"storage": {"data_dir": folder},
-                              "vouchers": {"validity_days": 30}})
+        config = make_config({"storage": {"data_dir": folder}, "vouchers": {"validity_days": 30}})
         db = store.connect(Path(folder) / "k.sqlite3")
         try:
-            people = [residents.register(db, apartment=f"B-{i}", name=f"Voisin {i}")
-                      for i in range(4)]
+            people = [
+                residents.register(db, apartment=f"B-{i}", name=f"Voisin {i}") for i in range(4)
+            ]
             admin = residents.register(db, apartment="A-0", name="Admin", role="admin")
-            ledger.record_exchange(db, config, payer_id=people[0].id, payee_id=people[1].id,
-                                   description="Jardinage", amount=9000)
+            ledger.record_exchange(
+                db,
+                config,
+                payer_id=people[0].id,
+                payee_id=people[1].id,
+                description="Jardinage",
+                amount=9000,
+            )
             issued: list[vouchers.Voucher] = []
             for action, who, pick, value, count in actions:
                 person = people[who]
                 try:
                     if action == "issue":
-                        issued += vouchers.issue_vouchers(db, config, resident_id=person.id,
-                                                          counts={value: count})
+                        issued += vouchers.issue_vouchers(
+                            db, config, resident_id=person.id, counts={value: count}
+                        )
                     elif action == "expire":
                         clock.shift(pick * 86400)
                     elif issued:
@@ -51,12 +61,18 @@ def test_random_voucher_histories_keep_the_books(actions):
                             vouchers.redeem_voucher(db, config, voucher.qr, resident_id=person.id)
                         elif action == "settle":
                             voucher_cancel.cancel_vouchers(
-                                db, config, [voucher.serial], by_id=admin.id, reason="expired",
-                                refund_to="common_fund" if pick % 2 else "issuer")
+                                db,
+                                config,
+                                [voucher.serial],
+                                by_id=admin.id,
+                                reason="expired",
+                                refund_to="common_fund" if pick % 2 else "issuer",
+                            )
                         else:
                             by = admin.id if action == "lost" else voucher.issuer_resident_id
-                            voucher_cancel.cancel_vouchers(db, config, [voucher.serial],
-                                                           by_id=by, reason=action)
+                            voucher_cancel.cancel_vouchers(
+                                db, config, [voucher.serial], by_id=by, reason=action
+                            )
                 except KioskError:
                     pass
                 assert store.scalar(db, "SELECT SUM(balance) FROM accounts") == 0

@@ -23,7 +23,8 @@ class Visitor:
     def __init__(self, base: str):
         self.base = base
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
+        )
 
     def get(self, path: str) -> tuple[int, str]:
         return self._open(urllib.request.Request(self.base + path))
@@ -51,10 +52,17 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def test_two_simultaneous_redemptions_credit_once(app, db, config, building, live_server):
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Ourlets", amount=3000)
-    (voucher,) = vouchers.issue_vouchers(db, config, resident_id=building.jeanne.id,
-                                         counts={2000: 1})
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Ourlets",
+        amount=3000,
+    )
+    (voucher,) = vouchers.issue_vouchers(
+        db, config, resident_id=building.jeanne.id, counts={2000: 1}
+    )
     server = live_server(app, threads=4)
     people = [building.paul, building.admin]
     visitors = [Visitor(server.url) for _ in people]
@@ -68,7 +76,8 @@ def test_two_simultaneous_redemptions_credit_once(app, db, config, building, liv
         data = urllib.parse.urlencode({"csrf_token": tokens[index], "code": voucher.qr}).encode()
         start.wait()
         results[index] = visitors[index]._open(
-            urllib.request.Request(server.url + "/vouchers/redeem", data=data))
+            urllib.request.Request(server.url + "/vouchers/redeem", data=data)
+        )
 
     threads = [threading.Thread(target=redeem, args=(i,)) for i in range(len(visitors))]
     for thread in threads:

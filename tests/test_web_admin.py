@@ -36,7 +36,14 @@ def test_an_admin_adds_a_resident_and_their_card_is_queued(client, db, building)
     response = post(
         client,
         "/admin/residents/new",
-        {"apartment": "c-105", "name": "  Lucie   Bernard ", "pin": "4821", "role": "resident", "status": "verified", "print_card": "1"},
+        {
+            "apartment": "c-105",
+            "name": "  Lucie   Bernard ",
+            "pin": "4821",
+            "role": "resident",
+            "status": "verified",
+            "print_card": "1",
+        },
         follow_redirects=True,
     )
     assert "Lucie Bernard (C-105) a été ajouté·e." in text_of(response)
@@ -61,7 +68,13 @@ def test_an_admin_adds_a_resident_and_their_card_is_queued(client, db, building)
 )
 def test_bad_resident_forms_are_refused(client, db, building, fields, message):
     login(client, building.admin)
-    form = {"apartment": "C-105", "name": "Lucie Bernard", "pin": "4821", "role": "resident", "status": "verified"}
+    form = {
+        "apartment": "C-105",
+        "name": "Lucie Bernard",
+        "pin": "4821",
+        "role": "resident",
+        "status": "verified",
+    }
     form.update(fields)
     before = len(residents.all_residents(db))
     response = post(client, "/admin/residents/new", form)
@@ -104,7 +117,9 @@ def test_unlocking_keeps_the_pin(client, db, config, building):
 
 def test_a_bad_new_pin_is_refused(client, db, config, building):
     login(client, building.admin)
-    response = post(client, f"/admin/residents/{building.jeanne.id}/pin", {"pin": "1"}, follow_redirects=True)
+    response = post(
+        client, f"/admin/residents/{building.jeanne.id}/pin", {"pin": "1"}, follow_redirects=True
+    )
     assert "4 à 6 chiffres" in text_of(response)
     auth.verify_pin(db, config, building.jeanne.id, PIN)
 
@@ -118,7 +133,9 @@ def test_suspending_a_resident_ends_their_session(client, db, building):
     )
     assert residents.get(db, building.jeanne.id).status == "suspended"
     other = client.application.test_client()
-    response = post(other, "/login/choose", {"resident_id": building.jeanne.id}, follow_redirects=True)
+    response = post(
+        other, "/login/choose", {"resident_id": building.jeanne.id}, follow_redirects=True
+    )
     assert "suspendu" in text_of(response)
 
 
@@ -135,14 +152,24 @@ def test_an_admin_cannot_demote_themselves(client, db, building):
 
 def test_an_admin_reverses_a_transfer_with_a_reason(client, db, config, building):
     transfer = ledger.record_exchange(
-        db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-        description="Couture", category="sewing", minutes=60,
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Couture",
+        category="sewing",
+        minutes=60,
     )
     login(client, building.admin)
     assert transfer.reference in text_of(client.get("/admin/transfers"))
     response = post(client, f"/admin/transfers/{transfer.reference}/reverse", {"reason": ""})
     assert response.status_code == 400
-    response = post(client, f"/admin/transfers/{transfer.reference}/reverse", {"reason": "Saisie en double"}, follow_redirects=True)
+    response = post(
+        client,
+        f"/admin/transfers/{transfer.reference}/reverse",
+        {"reason": "Saisie en double"},
+        follow_redirects=True,
+    )
     assert "a été annulé par" in text_of(response)
     assert residents.get(db, building.paul.id).balance == 0
     response = post(client, f"/admin/transfers/{transfer.reference}/reverse", {"reason": "encore"})
@@ -162,8 +189,15 @@ def test_transfer_pages_paginate(client, building):
 
 
 def test_csv_exports_for_the_association_have_no_secrets(client, db, config, building):
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Ourlet; « pantalon »", category="sewing", minutes=15)
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Ourlet; « pantalon »",
+        category="sewing",
+        minutes=15,
+    )
     residents.issue_card(db, building.jeanne.id, print_it=False)
     login(client, building.admin)
     page = text_of(client.get("/admin/exports/"))
@@ -177,13 +211,20 @@ def test_csv_exports_for_the_association_have_no_secrets(client, db, config, bui
     from kiosk import clock
 
     month = clock.now().astimezone(config.timezone).strftime("%Y-%m")
-    moves = client.get(f"/admin/exports/transfers.csv?start={month}&end={month}").get_data(as_text=True)
+    moves = client.get(f"/admin/exports/transfers.csv?start={month}&end={month}").get_data(
+        as_text=True
+    )
     assert '"Ourlet; « pantalon »"' in moves and ";2,50;15;sewing;" in moves
-    empty = client.get("/admin/exports/transfers.csv?start=2001-01&end=2001-02").get_data(as_text=True)
+    empty = client.get("/admin/exports/transfers.csv?start=2001-01&end=2001-02").get_data(
+        as_text=True
+    )
     assert empty.count("\r\n") == 1  # the header only
 
 
-@pytest.mark.parametrize("query", ["start=2026-13&end=2026-01", "start=2026-05&end=2026-01", "start=&end=", "start=abc&end=def"])
+@pytest.mark.parametrize(
+    "query",
+    ["start=2026-13&end=2026-01", "start=2026-05&end=2026-01", "start=&end=", "start=abc&end=def"],
+)
 def test_a_bad_export_period_is_a_clear_message(client, building, query):
     login(client, building.admin)
     response = client.get(f"/admin/exports/transfers.csv?{query}", follow_redirects=True)
@@ -193,15 +234,27 @@ def test_a_bad_export_period_is_a_clear_message(client, building, query):
 
 
 def test_an_admin_prints_a_residents_monthly_statement(client, db, config, building):
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Couture", category="sewing", minutes=60)
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Couture",
+        category="sewing",
+        minutes=60,
+    )
     login(client, building.admin)
     page = text_of(client.get(f"/admin/residents/{building.jeanne.id}"))
     assert "Imprimer le relevé de" in page
     from kiosk import clock
 
     month = clock.now().astimezone(config.timezone).strftime("%Y-%m")
-    response = post(client, f"/admin/exports/statement/{building.jeanne.id}", {"month": month}, follow_redirects=True)
+    response = post(
+        client,
+        f"/admin/exports/statement/{building.jeanne.id}",
+        {"month": month},
+        follow_redirects=True,
+    )
     assert "Le relevé de Jeanne Martin est en cours d'impression" in text_of(response)
     from printing.queue import list_jobs
 
@@ -209,18 +262,31 @@ def test_an_admin_prints_a_residents_monthly_statement(client, db, config, build
     assert job.payload["month"] == month and job.payload["lines"][0]["amount"] == 1000
 
 
-def test_the_vouchers_csv_lists_the_periods_vouchers_without_signatures(client, db, config, building):
+def test_the_vouchers_csv_lists_the_periods_vouchers_without_signatures(
+    client, db, config, building
+):
     from kiosk import clock, vouchers
 
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Couture", category="sewing", amount=4000)
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Couture",
+        category="sewing",
+        amount=4000,
+    )
     vouchers.issue_vouchers(db, config, resident_id=building.jeanne.id, counts={1000: 2})
     login(client, building.admin)
     month = clock.now().astimezone(config.timezone).strftime("%Y-%m")
-    body = client.get(f"/admin/exports/vouchers.csv?start={month}&end={month}").get_data(as_text=True)
+    body = client.get(f"/admin/exports/vouchers.csv?start={month}&end={month}").get_data(
+        as_text=True
+    )
     header, *rows = body.lstrip("\ufeff").strip().split("\r\n")
     assert "serial" in header and "amount" in header and "outcome" in header
     assert "signature" not in header and ";qr;" not in header
     assert len(rows) == 2 and all(";10,00;" in row for row in rows)
-    empty = client.get("/admin/exports/vouchers.csv?start=2001-01&end=2001-01").get_data(as_text=True)
+    empty = client.get("/admin/exports/vouchers.csv?start=2001-01&end=2001-01").get_data(
+        as_text=True
+    )
     assert empty.lstrip("\ufeff").strip() == header

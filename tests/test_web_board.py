@@ -15,17 +15,28 @@ from printing import queue as print_queue
 
 def offer(client, **fields):
     form = {
-        "direction": "offer", "kind": "service", "category": "diy",
-        "title": "Petits travaux d'électricité", "description": "Prises, interrupteurs, luminaires.",
-        "availability": "Le samedi matin", "price_mode": "per_hour", "price": "10", "ends_in": "30",
+        "direction": "offer",
+        "kind": "service",
+        "category": "diy",
+        "title": "Petits travaux d'électricité",
+        "description": "Prises, interrupteurs, luminaires.",
+        "availability": "Le samedi matin",
+        "price_mode": "per_hour",
+        "price": "10",
+        "ends_in": "30",
     }
     form.update(fields)
     return post(client, "/board/new", form)
 
 
 def publish(db, config, who, title="Cours de guitare", **fields):
-    values = {"direction": "offer", "kind": "service", "category": "other", "title": title,
-              "price_mode": "free"}
+    values = {
+        "direction": "offer",
+        "kind": "service",
+        "category": "other",
+        "title": title,
+        "price_mode": "free",
+    }
     values.update(fields)
     return board.publish(db, config, poster_id=who.id, **values)
 
@@ -53,16 +64,22 @@ def test_a_post_for_neighbouring_buildings_is_a_network_event(client, db, buildi
 @pytest.mark.parametrize(
     ("words", "found"),
     [
-        ("electricite", True),       # no accents finds "électricité"
-        ("ÉLECTRICITÉ", True),       # upper case with accents
-        ("electr", True),            # a word being typed
+        ("electricite", True),  # no accents finds "électricité"
+        ("ÉLECTRICITÉ", True),  # upper case with accents
+        ("electr", True),  # a word being typed
         ("luminaires samedi", True),  # every word, anywhere in the post
         ("plomberie", False),
     ],
 )
 def test_search_ignores_accents_and_case(client, db, config, building, words, found):
-    publish(db, config, building.jeanne, title="Petits travaux d'électricité",
-            description="Prises et luminaires", availability="Le samedi")
+    publish(
+        db,
+        config,
+        building.jeanne,
+        title="Petits travaux d'électricité",
+        description="Prises et luminaires",
+        availability="Le samedi",
+    )
     publish(db, config, building.paul, title="Garde de chat")
     page = text_of(client.get("/board/", query_string={"q": words}))
     assert ("Petits travaux d'électricité" in page) is found
@@ -71,7 +88,13 @@ def test_search_ignores_accents_and_case(client, db, config, building, words, fo
 
 def test_search_finds_accented_words_typed_without_accents_and_the_other_way(db, config, building):
     publish(db, config, building.jeanne, title="Aide aux devoirs de français")
-    publish(db, config, building.paul, title="Repassage et couture", description="Ourlets, boutons à recoudre")
+    publish(
+        db,
+        config,
+        building.paul,
+        title="Repassage et couture",
+        description="Ourlets, boutons à recoudre",
+    )
     publish(db, config, building.admin, title="Garde d'enfants", description="Mercredi apres-midi")
 
     def titles(text):
@@ -86,12 +109,24 @@ def test_search_finds_accented_words_typed_without_accents_and_the_other_way(db,
 
 def test_browse_filters_by_direction_kind_and_category_newest_first(client, db, config, building):
     publish(db, config, building.jeanne, title="Perceuse à prêter", kind="lend", category="diy")
-    publish(db, config, building.paul, title="Cherche covoiturage", direction="request", kind="carpool",
-            category="transport")
+    publish(
+        db,
+        config,
+        building.paul,
+        title="Cherche covoiturage",
+        direction="request",
+        kind="carpool",
+        category="transport",
+    )
     publish(db, config, building.jeanne, title="Cours de cuisine", category="cooking")
     assert [p.title for p in board.browse(db, config).posts] == [
-        "Cours de cuisine", "Cherche covoiturage", "Perceuse à prêter"]
-    assert [p.title for p in board.browse(db, config, direction="request").posts] == ["Cherche covoiturage"]
+        "Cours de cuisine",
+        "Cherche covoiturage",
+        "Perceuse à prêter",
+    ]
+    assert [p.title for p in board.browse(db, config, direction="request").posts] == [
+        "Cherche covoiturage"
+    ]
     assert [p.title for p in board.browse(db, config, kind="lend").posts] == ["Perceuse à prêter"]
     page = text_of(client.get("/board/", query_string={"category": "cooking"}))
     assert "Cours de cuisine" in page and "Perceuse" not in page
@@ -105,15 +140,25 @@ def test_long_lists_paginate(client, db, config, building):
     assert f"Annonce numéro {size + 2:02d}" in first and "Annonce numéro 00" not in first
     assert "Page suivante" in first and "Page précédente" not in first
     second = text_of(client.get("/board/?page=2"))
-    assert "Annonce numéro 00" in second and "Page précédente" in second and "Page suivante" not in second
+    assert (
+        "Annonce numéro 00" in second
+        and "Page précédente" in second
+        and "Page suivante" not in second
+    )
     assert client.get("/board/?page=abc").status_code == 200
 
 
 def test_an_ended_post_leaves_the_board_but_stays_in_the_history(client, db, config, building):
     from kiosk import clock
 
-    publish(db, config, building.jeanne, title="Tomates du jardin", kind="give",
-            ends_on=board.today(config) + timedelta(days=7))
+    publish(
+        db,
+        config,
+        building.jeanne,
+        title="Tomates du jardin",
+        kind="give",
+        ends_on=board.today(config) + timedelta(days=7),
+    )
     assert [p.title for p in board.browse(db, config).posts] == ["Tomates du jardin"]
     clock.shift(8 * 24 * 3600)
     assert board.browse(db, config).posts == []
@@ -147,7 +192,9 @@ def test_an_admin_withdraws_any_post(client, db, config, building):
 def test_paul_answers_and_jeanne_sees_a_badge_at_her_next_login(client, db, config, building):
     item = publish(db, config, building.jeanne, title="Cours de guitare")
     login(client, building.paul)
-    response = post(client, f"/board/post/{item.id}/answer", {"body": "Je suis libre <b>samedi</b>"})
+    response = post(
+        client, f"/board/post/{item.id}/answer", {"body": "Je suis libre <b>samedi</b>"}
+    )
     assert response.status_code == 302
     client.post("/logout")
     login(client, building.jeanne)
@@ -181,11 +228,20 @@ def test_a_withdrawn_post_cannot_be_answered(client, db, config, building):
     assert response.status_code == 400 and "retirée ou est terminée" in text_of(response)
 
 
-def test_record_the_exchange_from_a_post_prefills_the_form_and_keeps_the_post_id(client, db, config, building):
+def test_record_the_exchange_from_a_post_prefills_the_form_and_keeps_the_post_id(
+    client, db, config, building
+):
     from app_fixtures import PIN
 
-    item = publish(db, config, building.jeanne, title="Réparer un robinet", category="diy",
-                   price_mode="per_hour", price=1000)
+    item = publish(
+        db,
+        config,
+        building.jeanne,
+        title="Réparer un robinet",
+        category="diy",
+        price_mode="per_hour",
+        price=1000,
+    )
     login(client, building.paul)
     response = client.get(f"/board/post/{item.id}/exchange")
     assert response.status_code == 302 and "/exchange/new?" in response.location
@@ -194,10 +250,20 @@ def test_record_the_exchange_from_a_post_prefills_the_form_and_keeps_the_post_id
     assert "Du tableau : « Réparer un robinet », Jeanne Martin (B-204)" in form
     assert f'value="{building.jeanne.id}" selected' in form and 'value="diy" selected' in form
     assert 'name="hours" type="text"' in form and 'value="1" class="input-short"' in form
-    response = post(client, "/exchange/new", {"post": item.id, "direction": "paid",
-                                               "neighbour": building.jeanne.id,
-                                               "description": "Réparer un robinet", "category": "diy",
-                                               "hours": "1", "minutes": "", "amount": ""})
+    response = post(
+        client,
+        "/exchange/new",
+        {
+            "post": item.id,
+            "direction": "paid",
+            "neighbour": building.jeanne.id,
+            "description": "Réparer un robinet",
+            "category": "diy",
+            "hours": "1",
+            "minutes": "",
+            "amount": "",
+        },
+    )
     assert response.location.endswith("/exchange/confirm")
     post(client, "/exchange/confirm", {"pin": PIN})
     [transfer] = ledger.recent_transfers(db)
@@ -206,8 +272,16 @@ def test_record_the_exchange_from_a_post_prefills_the_form_and_keeps_the_post_id
 
 
 def test_a_request_post_prefills_i_helped_and_a_fixed_price(db, config, building):
-    item = publish(db, config, building.jeanne, title="Arroser mes plantes", direction="request",
-                   category="plants", price_mode="fixed", price=550)
+    item = publish(
+        db,
+        config,
+        building.jeanne,
+        title="Arroser mes plantes",
+        direction="request",
+        category="plants",
+        price_mode="fixed",
+        price=550,
+    )
     fields = board.exchange_prefill(config, item, building.paul)
     assert fields["direction"] == "earned" and fields["amount"] == "5,50"
 
@@ -222,7 +296,9 @@ def test_an_admin_posts_for_a_resident_without_the_kiosk(client, db, config, bui
     assert item.poster_id == building.jeanne.id and item.posted_by == building.admin.id
 
 
-def test_a_super_neighbour_posts_for_someone_else_and_a_resident_cannot(client, db, config, building):
+def test_a_super_neighbour_posts_for_someone_else_and_a_resident_cannot(
+    client, db, config, building
+):
     login(client, building.paul)
     assert 'name="for_resident"' not in client.get("/board/new").get_data(as_text=True)
     response = offer(client, for_resident=building.jeanne.id)
@@ -309,7 +385,15 @@ def test_unknown_posts_say_so(client, building):
 
 def test_the_board_sheet_prints_current_offers_and_requests_on_demand(client, db, config, building):
     publish(db, config, building.jeanne, title="Cours de guitare", category="school")
-    publish(db, config, building.paul, title="Cherche perceuse", direction="request", kind="lend", category="diy")
+    publish(
+        db,
+        config,
+        building.paul,
+        title="Cherche perceuse",
+        direction="request",
+        kind="lend",
+        category="diy",
+    )
     gone = publish(db, config, building.paul, title="Retirée")
     board.withdraw(db, config, gone.id, actor=building.paul)
     login(client, building.paul)
@@ -321,8 +405,14 @@ def test_the_board_sheet_prints_current_offers_and_requests_on_demand(client, db
     [job] = print_queue.list_jobs(db, states=("queued",))
     assert job.layout == "board_sheet"
     assert [e["title"] for e in job.payload["offers"]] == ["Cours de guitare"]
-    assert job.payload["requests"] == [{"title": "Cherche perceuse", "apartment": "A-101",
-                                        "name": "Paul Durand", "category_label": "Bricolage et petite plomberie"}]
+    assert job.payload["requests"] == [
+        {
+            "title": "Cherche perceuse",
+            "apartment": "A-101",
+            "name": "Paul Durand",
+            "category_label": "Bricolage et petite plomberie",
+        }
+    ]
 
 
 def test_the_weekly_sheet_job_is_scheduled_from_config_and_queues_a_sheet(db, config, building):
@@ -336,7 +426,10 @@ def test_the_weekly_sheet_job_is_scheduled_from_config_and_queues_a_sheet(db, co
     publish(db, config, building.jeanne, title="Cours de guitare")
     job.func()  # what the scheduler runs at the hour
     [queued] = print_queue.list_jobs(db, states=("queued",))
-    assert queued.layout == "board_sheet" and queued.payload["offers"][0]["title"] == "Cours de guitare"
+    assert (
+        queued.layout == "board_sheet"
+        and queued.payload["offers"][0]["title"] == "Cours de guitare"
+    )
     assert board_sheet.sheet_payload(db, config)["week_of"] <= board.today(config).isoformat()
 
 
@@ -344,14 +437,33 @@ def test_a_network_post_from_another_building_is_shown_with_its_residence(db, co
     from kiosk.store.events import Event, apply_foreign
 
     with store.write(db):
-        apply_foreign(db, Event(
-            id="0190aaaa-0000-7000-8000-000000000001", origin="XYZXYZ", seq=1,
-            type="board.post_published_network", scope="network",
-            payload={"direction": "offer", "kind": "give", "category": "other", "title": "Vélo d'enfant",
-                     "description": "", "availability": "", "price_mode": "free", "price": None,
-                     "ends_on": None, "poster_id": "someone-far", "poster_name": "Marc Blanc",
-                     "poster_apartment": "D-12", "building": "Résidence des Érables", "posted_by": None},
-            created_at="2026-01-01T10:00:00Z"))
+        apply_foreign(
+            db,
+            Event(
+                id="0190aaaa-0000-7000-8000-000000000001",
+                origin="XYZXYZ",
+                seq=1,
+                type="board.post_published_network",
+                scope="network",
+                payload={
+                    "direction": "offer",
+                    "kind": "give",
+                    "category": "other",
+                    "title": "Vélo d'enfant",
+                    "description": "",
+                    "availability": "",
+                    "price_mode": "free",
+                    "price": None,
+                    "ends_on": None,
+                    "poster_id": "someone-far",
+                    "poster_name": "Marc Blanc",
+                    "poster_apartment": "D-12",
+                    "building": "Résidence des Érables",
+                    "posted_by": None,
+                },
+                created_at="2026-01-01T10:00:00Z",
+            ),
+        )
     [item] = board.browse(db, config, text="velo").posts
     assert item.is_remote and item.building == "Résidence des Érables" and item.name == "Marc Blanc"
     from kiosk.board_errors import RemotePost
@@ -367,4 +479,5 @@ def test_search_works_after_a_rebuild_from_the_log(tmp_path, db, config, buildin
     rebuilt = store.rebuild(db, tmp_path / "rebuilt.sqlite3")
     assert store.projection_snapshot(rebuilt) == store.projection_snapshot(db)
     assert [p.title for p in board.browse(rebuilt, config, text="electricite").posts] == [
-        "Électricité et luminaires"]
+        "Électricité et luminaires"
+    ]

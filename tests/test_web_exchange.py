@@ -27,7 +27,9 @@ def test_paul_pays_jeanne_an_hour_and_a_half(client, db, building):
     response = fill(client, building.jeanne)
     assert response.location.endswith("/exchange/confirm")
     confirm = text_of(client.get("/exchange/confirm"))
-    assert "15,00\u00a0CEEC" in confirm and "Paul Durand (A-101) paie Jeanne Martin (B-204)" in confirm
+    assert (
+        "15,00\u00a0CEEC" in confirm and "Paul Durand (A-101) paie Jeanne Martin (B-204)" in confirm
+    )
     response = post(client, "/exchange/confirm", {"pin": PIN}, follow_redirects=True)
     done = text_of(response)
     assert "Échange enregistré" in done

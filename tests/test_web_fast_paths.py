@@ -31,12 +31,28 @@ def in_language(app, lang: str):
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_amounts_are_written_exactly_as_babel_writes_them(app, lang):
-    amounts = [0, 1, 5, 99, 100, 1500, 123456, 100000, 99999999, 1234567890123,
-               -1, -1500, -123456, -100000000]
+    amounts = [
+        0,
+        1,
+        5,
+        99,
+        100,
+        1500,
+        123456,
+        100000,
+        99999999,
+        1234567890123,
+        -1,
+        -1500,
+        -123456,
+        -100000000,
+    ]
     context = in_language(app, lang)
     try:
         for hundredths in amounts:
-            expected = format_decimal(Decimal(abs(hundredths)) / 100, format="#,##0.00", locale=lang)
+            expected = format_decimal(
+                Decimal(abs(hundredths)) / 100, format="#,##0.00", locale=lang
+            )
             sign = "-" if hundredths < 0 else ""
             assert formatting.ceec(hundredths) == f"{sign}{expected}\u00a0CEEC", hundredths
             if hundredths > 0:
@@ -48,13 +64,20 @@ def test_amounts_are_written_exactly_as_babel_writes_them(app, lang):
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_dates_are_written_as_flask_babel_writes_them_in_the_building_time_zone(app, lang):
-    patterns = {"fr": {"date": "dd/MM/yyyy", "medium": "dd/MM/yyyy HH:mm", "time": "HH:mm"},
-                "en": {"date": "yyyy-MM-dd", "medium": "yyyy-MM-dd HH:mm", "time": "HH:mm"}}[lang]
+    patterns = {
+        "fr": {"date": "dd/MM/yyyy", "medium": "dd/MM/yyyy HH:mm", "time": "HH:mm"},
+        "en": {"date": "yyyy-MM-dd", "medium": "yyyy-MM-dd HH:mm", "time": "HH:mm"},
+    }[lang]
     utc = ZoneInfo("UTC")
     # Around both daylight-saving changes of Europe/Paris, a new year and a leap day, in UTC.
-    moments = [datetime(2026, 3, 29, 0, 59, tzinfo=utc), datetime(2026, 3, 29, 1, 0, tzinfo=utc),
-               datetime(2026, 10, 25, 0, 30, tzinfo=utc), datetime(2026, 10, 25, 1, 30, tzinfo=utc),
-               datetime(2026, 12, 31, 23, 30, tzinfo=utc), datetime(2028, 2, 29, 12, 0, tzinfo=utc)]
+    moments = [
+        datetime(2026, 3, 29, 0, 59, tzinfo=utc),
+        datetime(2026, 3, 29, 1, 0, tzinfo=utc),
+        datetime(2026, 10, 25, 0, 30, tzinfo=utc),
+        datetime(2026, 10, 25, 1, 30, tzinfo=utc),
+        datetime(2026, 12, 31, 23, 30, tzinfo=utc),
+        datetime(2028, 2, 29, 12, 0, tzinfo=utc),
+    ]
     context = in_language(app, lang)
     try:
         for moment in moments:
@@ -95,7 +118,9 @@ def test_pages_link_static_files_with_the_kiosk_version(client):
     response.close()
 
 
-def test_a_serving_thread_keeps_its_connection_and_no_transaction_outlives_a_request(app, db, building):
+def test_a_serving_thread_keeps_its_connection_and_no_transaction_outlives_a_request(
+    app, db, building
+):
     seen = []
 
     @app.get("/test/leave-a-transaction-open")
@@ -125,10 +150,23 @@ def test_a_serving_thread_keeps_its_connection_and_no_transaction_outlives_a_req
 
 
 def test_a_post_card_follows_every_change_of_what_it_shows(client, db, config, building):
-    post = board.publish(db, config, poster_id=building.jeanne.id, direction="offer", kind="service",
-                         category="sewing", title="Ourlets de pantalons", price_mode="per_hour", price=1000)
+    post = board.publish(
+        db,
+        config,
+        poster_id=building.jeanne.id,
+        direction="offer",
+        kind="service",
+        category="sewing",
+        title="Ourlets de pantalons",
+        price_mode="per_hour",
+        price=1000,
+    )
     page = text_of(client.get("/board/"))
-    assert "Ourlets de pantalons" in page and "Jeanne Martin · B-204" in page and "10,00\u00a0CEEC par heure" in page
+    assert (
+        "Ourlets de pantalons" in page
+        and "Jeanne Martin · B-204" in page
+        and "10,00\u00a0CEEC par heure" in page
+    )
     residents.update(db, building.jeanne.id, name="Jeanne Martin-Roux", apartment="B-205")
     page = text_of(client.get("/board/"))
     assert "Jeanne Martin-Roux · B-205" in page and "Jeanne Martin · B-204" not in page
@@ -137,12 +175,23 @@ def test_a_post_card_follows_every_change_of_what_it_shows(client, db, config, b
 
 
 def test_a_post_card_is_drawn_in_the_visitors_language(app, db, config, building):
-    board.publish(db, config, poster_id=building.paul.id, direction="request", kind="lend",
-                  category="diy", title="Perceuse", price_mode="fixed", price=250)
+    board.publish(
+        db,
+        config,
+        poster_id=building.paul.id,
+        direction="request",
+        kind="lend",
+        category="diy",
+        title="Perceuse",
+        price_mode="fixed",
+        price=250,
+    )
     french, english = app.test_client(), app.test_client()
     with english.session_transaction() as english_session:
         english_session["lang"] = "en"
-    assert "Demande" in text_of(french.get("/board/")) and "2,50\u00a0CEEC" in text_of(french.get("/board/"))
+    assert "Demande" in text_of(french.get("/board/")) and "2,50\u00a0CEEC" in text_of(
+        french.get("/board/")
+    )
     page = text_of(english.get("/board/"))
     assert "Request" in page and "2.50\u00a0CEEC" in page and "Demande" not in page
 
@@ -151,14 +200,25 @@ def test_a_post_ending_today_is_on_the_board_until_tomorrow(client, db, config, 
     from kiosk import clock
 
     ends = board.today(config) + timedelta(days=1)
-    board.publish(db, config, poster_id=building.paul.id, direction="offer", kind="give",
-                  category="other", title="Cartons de déménagement", price_mode="free", ends_on=ends)
+    board.publish(
+        db,
+        config,
+        poster_id=building.paul.id,
+        direction="offer",
+        kind="give",
+        category="other",
+        title="Cartons de déménagement",
+        price_mode="free",
+        ends_on=ends,
+    )
     assert "Cartons de déménagement" in text_of(client.get("/board/"))
     clock.shift(2 * 86400)
     assert "Cartons de déménagement" not in text_of(client.get("/board/"))
 
 
-def test_the_board_list_is_drawn_again_after_any_new_event_and_reused_until_then(app, client, db, config, building):
+def test_the_board_list_is_drawn_again_after_any_new_event_and_reused_until_then(
+    app, client, db, config, building
+):
     from kiosk.web.page_cache import log_version
 
     pages = app.extensions["board_pages"]
@@ -167,8 +227,16 @@ def test_the_board_list_is_drawn_again_after_any_new_event_and_reused_until_then
     assert "Le tableau est vide" in text_of(client.get("/board/"))
     assert len(pages) == drawn  # the same log version: reused
     version = log_version(db)
-    board.publish(db, config, poster_id=building.paul.id, direction="offer", kind="service",
-                  category="computer", title="Aide informatique", price_mode="free")
+    board.publish(
+        db,
+        config,
+        poster_id=building.paul.id,
+        direction="offer",
+        kind="service",
+        category="computer",
+        title="Aide informatique",
+        price_mode="free",
+    )
     assert log_version(db) > version
     assert "Aide informatique" in text_of(client.get("/board/"))
     assert len(pages) == drawn + 1
@@ -206,5 +274,8 @@ def test_a_huge_or_hostile_search_is_clipped_escaped_and_cached_small(app, clien
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and "<script>alert" not in html and "<b>" not in html
         assert 'value="' + "x" * 101 not in html  # the search box holds what was searched: 100
-    cached = [*app.extensions["board_pages"]._items.values(), *app.extensions["board_bars"]._items.values()]
+    cached = [
+        *app.extensions["board_pages"]._items.values(),
+        *app.extensions["board_bars"]._items.values(),
+    ]
     assert max(len(fragment) for fragment in cached) < 10_000

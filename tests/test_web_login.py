@@ -40,7 +40,9 @@ def test_the_right_pin_logs_in_and_shows_the_balance(client, db, building):
     assert "0,00\u00a0CEEC" in html
 
 
-@pytest.mark.parametrize("code", ["KCBBBBBBBBBBBBBBBBBBBBBBBB", "nonsense", "", "KC" + "B" * 200, "<script>"])
+@pytest.mark.parametrize(
+    "code", ["KCBBBBBBBBBBBBBBBBBBBBBBBB", "nonsense", "", "KC" + "B" * 200, "<script>"]
+)
 def test_unknown_cards_are_refused_with_a_message(client, building, code):
     response = post(client, "/scan", {"code": code}, follow_redirects=True)
     html = text_of(response)
@@ -104,7 +106,9 @@ def test_a_suspended_resident_cannot_log_in(client, db, building):
     token = card_for(db, building.suspended)
     html = text_of(post(client, "/scan", {"code": token}, follow_redirects=True))
     assert "suspendu" in html
-    response = post(client, "/login/choose", {"resident_id": building.suspended.id}, follow_redirects=True)
+    response = post(
+        client, "/login/choose", {"resident_id": building.suspended.id}, follow_redirects=True
+    )
     assert "suspendu" in text_of(response)
 
 

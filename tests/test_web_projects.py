@@ -16,13 +16,26 @@ DAY = 86400
 
 
 def open_purchase(db, config, organiser, **kwargs):
-    project = projects.propose(db, resident_id=organiser.id, title="Granulés de bois", description="",
-                               kind="group_purchase")
+    project = projects.propose(
+        db,
+        resident_id=organiser.id,
+        title="Granulés de bois",
+        description="",
+        kind="group_purchase",
+    )
     now = clock.now()
-    values = {"supplier": "Bois du Lyonnais", "deadline": now + timedelta(days=2), "pickup_place": "Local vélos",
-              "pickup_at": now + timedelta(days=5), "fee_kind": "per_participant", "fee_amount": 200,
-              "products": [ProductDraft("Sac de 15 kg", "sac", 599, True, 20_000, 750),
-                           ProductDraft("Miel", "kg", 1299, False)]}
+    values = {
+        "supplier": "Bois du Lyonnais",
+        "deadline": now + timedelta(days=2),
+        "pickup_place": "Local vélos",
+        "pickup_at": now + timedelta(days=5),
+        "fee_kind": "per_participant",
+        "fee_amount": 200,
+        "products": [
+            ProductDraft("Sac de 15 kg", "sac", 599, True, 20_000, 750),
+            ProductDraft("Miel", "kg", 1299, False),
+        ],
+    }
     values.update(kwargs)
     return group_purchases.open_purchase(db, config, project.id, by=organiser.id, **values)
 
@@ -31,11 +44,23 @@ def setup_form(**overrides) -> dict:
     later = clock.now().astimezone(clock.now().tzinfo) + timedelta(days=3)
     pickup = later + timedelta(days=2)
     form = {
-        "supplier": "Bio Rhône", "pickup_place": "Hall", "fee_kind": "fixed", "fee_amount": "5",
-        "deadline_day": str(later.day), "deadline_month": str(later.month), "deadline_year": str(later.year),
-        "deadline_hour": "20", "pickup_day": str(pickup.day), "pickup_month": str(pickup.month),
-        "pickup_year": str(pickup.year), "pickup_hour": "18",
-        "name_1": "Pommes", "unit_1": "kg", "price_1": "2,40", "retail_1": "3,20", "stock_1": "",
+        "supplier": "Bio Rhône",
+        "pickup_place": "Hall",
+        "fee_kind": "fixed",
+        "fee_amount": "5",
+        "deadline_day": str(later.day),
+        "deadline_month": str(later.month),
+        "deadline_year": str(later.year),
+        "deadline_hour": "20",
+        "pickup_day": str(pickup.day),
+        "pickup_month": str(pickup.month),
+        "pickup_year": str(pickup.year),
+        "pickup_hour": "18",
+        "name_1": "Pommes",
+        "unit_1": "kg",
+        "price_1": "2,40",
+        "retail_1": "3,20",
+        "stock_1": "",
         "minimum_total": "50",
     }
     form.update(overrides)
@@ -44,12 +69,22 @@ def setup_form(**overrides) -> dict:
 
 def test_a_resident_proposes_a_project_joins_and_volunteers(client, db, building):
     login(client, building.jeanne)
-    response = post(client, "/projects/new", {"kind": "shared_equipment", "title": "Composteur collectif",
-                                              "description": "Un bac dans la cour"})
+    response = post(
+        client,
+        "/projects/new",
+        {
+            "kind": "shared_equipment",
+            "title": "Composteur collectif",
+            "description": "Un bac dans la cour",
+        },
+    )
     assert response.status_code == 302
     [project] = projects.all_projects(db)
-    post(client, f"/projects/{project.id}/tasks", {"title": "Retourner le compost", "when_label": "semaine 48",
-                                                   "slots": "2"})
+    post(
+        client,
+        f"/projects/{project.id}/tasks",
+        {"title": "Retourner le compost", "when_label": "semaine 48", "slots": "2"},
+    )
     post(client, f"/projects/{project.id}/updates", {"body": "Le bac arrive lundi"})
     client.post("/logout", data={"csrf_token": ""})
     client2 = client.application.test_client()
@@ -64,8 +99,9 @@ def test_a_resident_proposes_a_project_joins_and_volunteers(client, db, building
 
 
 def test_joining_a_closed_project_shows_a_french_message_and_changes_nothing(client, db, building):
-    project = projects.propose(db, resident_id=building.jeanne.id, title="Fête des voisins", description="",
-                               kind="event")
+    project = projects.propose(
+        db, resident_id=building.jeanne.id, title="Fête des voisins", description="", kind="event"
+    )
     projects.set_status(db, project.id, "closed", by=building.jeanne.id)
     login(client, building.paul)
     before = store.projection_snapshot(db)
@@ -75,8 +111,13 @@ def test_joining_a_closed_project_shows_a_french_message_and_changes_nothing(cli
 
 
 def test_the_organiser_opens_a_purchase_with_the_numpad_form(client, db, building):
-    project = projects.propose(db, resident_id=building.jeanne.id, title="Pommes bio", description="",
-                               kind="group_purchase")
+    project = projects.propose(
+        db,
+        resident_id=building.jeanne.id,
+        title="Pommes bio",
+        description="",
+        kind="group_purchase",
+    )
     login(client, building.jeanne)
     form_page = text_of(client.get(f"/purchases/{project.id}/setup"))
     assert 'data-keyboard="numpad"' in form_page and 'type="date"' not in form_page
@@ -88,17 +129,25 @@ def test_the_organiser_opens_a_purchase_with_the_numpad_form(client, db, buildin
     assert purchase.minimum_total == 5000
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"price_1": "0"}, "Un prix doit être supérieur à zéro"),
-    ({"deadline_year": "2001"}, "La date limite de commande doit être dans le futur"),
-    ({"deadline_day": "31", "deadline_month": "2"}, "Cette date n'existe pas"),
-    ({"name_1": ""}, "Ajoutez au moins un produit"),
-    ({"price_1": "-2"}, "ne peut pas être négatif"),
-    ({"price_1": ""}, "Indiquez le prix en euros : Pommes."),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"price_1": "0"}, "Un prix doit être supérieur à zéro"),
+        ({"deadline_year": "2001"}, "La date limite de commande doit être dans le futur"),
+        ({"deadline_day": "31", "deadline_month": "2"}, "Cette date n'existe pas"),
+        ({"name_1": ""}, "Ajoutez au moins un produit"),
+        ({"price_1": "-2"}, "ne peut pas être négatif"),
+        ({"price_1": ""}, "Indiquez le prix en euros : Pommes."),
+    ],
+)
 def test_bad_purchase_set_ups_are_refused_in_french(client, db, building, overrides, message):
-    project = projects.propose(db, resident_id=building.jeanne.id, title="Pommes bio", description="",
-                               kind="group_purchase")
+    project = projects.propose(
+        db,
+        resident_id=building.jeanne.id,
+        title="Pommes bio",
+        description="",
+        kind="group_purchase",
+    )
     login(client, building.jeanne)
     response = post(client, f"/purchases/{project.id}/setup", setup_form(**overrides))
     assert response.status_code == 400
@@ -112,7 +161,11 @@ def test_a_resident_orders_sees_the_fee_first_changes_and_cancels(client, db, co
     login(client, building.jeanne)
     page = text_of(client.get(f"/purchases/{purchase.project_id}/order"))
     assert "Frais de l'organisateur pour vous : 2,00\u00a0CEEC" in page
-    response = post(client, f"/purchases/{purchase.project_id}/order", {f"qty_{bag.id}": "3", f"qty_{honey.id}": "0,5"})
+    response = post(
+        client,
+        f"/purchases/{purchase.project_id}/order",
+        {f"qty_{bag.id}": "3", f"qty_{honey.id}": "0,5"},
+    )
     assert response.status_code == 302
     page = text_of(client.get(f"/projects/{purchase.project_id}"))
     assert "24,47\u00a0€" in page  # 3 x 5,99 + 0,5 x 12,99
@@ -122,19 +175,27 @@ def test_a_resident_orders_sees_the_fee_first_changes_and_cancels(client, db, co
     assert group_purchases.order_of(db, purchase.project_id, building.jeanne.id) == {}
 
 
-@pytest.mark.parametrize(("bags", "honey", "message"), [
-    ("-2", "", "Une quantité ne peut pas être négative"),
-    ("1,5", "", "se vend par sac entier"),
-    ("25", "", "Il ne reste que 20 sac"),
-    ("deux", "", "n'est pas une quantité"),
-])
-def test_bad_orders_are_refused_in_french_and_change_nothing(client, db, config, building, bags, honey, message):
+@pytest.mark.parametrize(
+    ("bags", "honey", "message"),
+    [
+        ("-2", "", "Une quantité ne peut pas être négative"),
+        ("1,5", "", "se vend par sac entier"),
+        ("25", "", "Il ne reste que 20 sac"),
+        ("deux", "", "n'est pas une quantité"),
+    ],
+)
+def test_bad_orders_are_refused_in_french_and_change_nothing(
+    client, db, config, building, bags, honey, message
+):
     purchase = open_purchase(db, config, building.admin)
     bag, honey_product = purchase.products
     login(client, building.jeanne)
     before = store.projection_snapshot(db)
-    response = post(client, f"/purchases/{purchase.project_id}/order",
-                    {f"qty_{bag.id}": bags, f"qty_{honey_product.id}": honey})
+    response = post(
+        client,
+        f"/purchases/{purchase.project_id}/order",
+        {f"qty_{bag.id}": bags, f"qty_{honey_product.id}": honey},
+    )
     assert response.status_code == 400
     assert message in text_of(response)
     assert store.projection_snapshot(db) == before
@@ -148,14 +209,25 @@ def test_an_order_after_the_deadline_is_refused(client, db, config, building):
     response = post(client, f"/purchases/{purchase.project_id}/order", {f"qty_{bag.id}": "1"})
     assert response.status_code == 400
     assert "Les commandes ont fermé le" in text_of(response)
-    assert "Annulé : le minimum n'a pas été atteint" in text_of(client.get(f"/projects/{purchase.project_id}"))
+    assert "Annulé : le minimum n'a pas été atteint" in text_of(
+        client.get(f"/projects/{purchase.project_id}")
+    )
 
 
-def test_the_order_page_warns_a_participant_the_fee_would_take_below_the_floor(client, db, config, building):
+def test_the_order_page_warns_a_participant_the_fee_would_take_below_the_floor(
+    client, db, config, building
+):
     from kiosk import ledger
 
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Déménagement", category="moving", amount=-config.amount("credit_floor"))
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Déménagement",
+        category="moving",
+        amount=-config.amount("credit_floor"),
+    )
     purchase = open_purchase(db, config, building.admin)
     login(client, building.paul)
     page = text_of(client.get(f"/purchases/{purchase.project_id}/order"))
@@ -165,15 +237,21 @@ def test_the_order_page_warns_a_participant_the_fee_would_take_below_the_floor(c
 def test_the_organiser_marks_payments_prints_exports_and_distributes(client, db, config, building):
     purchase = open_purchase(db, config, building.admin)
     bag, honey = purchase.products
-    group_purchases.place_order(db, config, purchase.project_id, building.jeanne.id, {bag.id: 3000, honey.id: 500})
+    group_purchases.place_order(
+        db, config, purchase.project_id, building.jeanne.id, {bag.id: 3000, honey.id: 500}
+    )
     group_purchases.place_order(db, config, purchase.project_id, building.paul.id, {bag.id: 2000})
     clock.shift(3 * DAY)
     login(client, building.admin)
     page = text_of(client.get(f"/purchases/{purchase.project_id}/organise"))
     assert "36,45\u00a0€" in page  # 5 x 5,99 + 6,50
     post(client, f"/purchases/{purchase.project_id}/paid", {"apartment": "B-204", "method": "cash"})
-    response = post(client, f"/purchases/{purchase.project_id}/paid", {"apartment": "B-204", "method": "cheque"},
-                    follow_redirects=True)
+    response = post(
+        client,
+        f"/purchases/{purchase.project_id}/paid",
+        {"apartment": "B-204", "method": "cheque"},
+        follow_redirects=True,
+    )
     assert "L'appartement B-204 est déjà marqué comme payé" in text_of(response)
     post(client, f"/purchases/{purchase.project_id}/picked", {"apartment": "A-101"})
     for document, layout in (("supplier", "purchase_order"), ("distribution", "distribution_list")):
@@ -200,23 +278,39 @@ def test_the_savings_chart_has_a_title_and_a_text_alternative(client, db, config
     group_purchases.place_order(db, config, purchase.project_id, building.jeanne.id, {bag.id: 4000})
     login(client, building.jeanne)
     page = text_of(client.get(f"/projects/{purchase.project_id}"))
-    assert 'class="chart"' in page and 'role="img" aria-labelledby="chart-savings-title chart-savings-desc"' in page
+    assert (
+        'class="chart"' in page
+        and 'role="img" aria-labelledby="chart-savings-title chart-savings-desc"' in page
+    )
     assert '<title id="chart-savings-title">Euros économisés par foyer</title>' in page
     assert "B-204 : 6,04\u00a0€" in page or "B-204: 6,04\u00a0€" in page
     assert 'data-testid="savings-table"' in page
 
 
-def test_a_wifi_contribution_is_set_shown_to_each_member_and_its_paid_list_printed(client, db, config, building):
-    project = projects.propose(db, resident_id=building.paul.id, title="Wifi partagé", description="",
-                               kind="shared_equipment")
+def test_a_wifi_contribution_is_set_shown_to_each_member_and_its_paid_list_printed(
+    client, db, config, building
+):
+    project = projects.propose(
+        db,
+        resident_id=building.paul.id,
+        title="Wifi partagé",
+        description="",
+        kind="shared_equipment",
+    )
     projects.join(db, project.id, building.jeanne.id)
     login(client, building.paul)
-    post(client, f"/projects/{project.id}/dues", {"currency": "eur", "amount": "30", "period": "month",
-                                                  "payee_id": building.paul.id})
+    post(
+        client,
+        f"/projects/{project.id}/dues",
+        {"currency": "eur", "amount": "30", "period": "month", "payee_id": building.paul.id},
+    )
     post(client, f"/projects/{project.id}/dues/mark", {"resident_id": building.jeanne.id})
     post(client, f"/projects/{project.id}/dues/print")
     [job] = print_queue.list_jobs(db)
-    assert job.layout == "dues_list" and [m["paid"] for m in job.payload["members"]] == [False, True]
+    assert job.layout == "dues_list" and [m["paid"] for m in job.payload["members"]] == [
+        False,
+        True,
+    ]
     page = text_of(client.get(f"/projects/{project.id}"))
     assert "Votre part pour" in page and "15,00\u00a0€" in page
     period = project_dues.current_period(config, "month")
@@ -224,8 +318,13 @@ def test_a_wifi_contribution_is_set_shown_to_each_member_and_its_paid_list_print
 
 
 def test_the_project_sheet_is_printed_in_the_kiosks_language(client, db, building):
-    project = projects.propose(db, resident_id=building.jeanne.id, title="Grainothèque", description="Des graines",
-                               kind="other")
+    project = projects.propose(
+        db,
+        resident_id=building.jeanne.id,
+        title="Grainothèque",
+        description="Des graines",
+        kind="other",
+    )
     login(client, building.jeanne)
     post(client, f"/projects/{project.id}/print")
     [job] = print_queue.list_jobs(db)

@@ -14,7 +14,9 @@ from printing import queue as print_queue
 
 
 def register_newcomer(client, apartment="D-401", name="Lucie Nouvelle", pin="1357"):
-    return post(client, "/join", {"apartment": apartment, "name": name, "pin": pin, "pin_again": pin})
+    return post(
+        client, "/join", {"apartment": apartment, "name": name, "pin": pin, "pin_again": pin}
+    )
 
 
 def newcomer_in(db, apartment="D-401"):
@@ -35,17 +37,29 @@ def test_a_newcomer_registers_at_the_kiosk_and_starts_pending(client, db, buildi
     assert "Voisins garants : 0 sur 2" in html
     # a pending resident may browse but not post, vote or exchange
     assert client.get("/community/").status_code == 200
-    refused = post(client, "/community/notices/new",
-                   {"title": "Bonjour", "category": "information", "start": "0", "length": "7"})
+    refused = post(
+        client,
+        "/community/notices/new",
+        {"title": "Bonjour", "category": "information", "start": "0", "length": "7"},
+    )
     assert refused.status_code == 400 and "pas encore vérifié" in text_of(refused)
 
 
-@pytest.mark.parametrize("form, message", [
-    ({"apartment": "D-401", "name": "Lucie", "pin": "1357", "pin_again": "7531"}, "Les deux codes sont différents"),
-    ({"apartment": "", "name": "Lucie", "pin": "1357", "pin_again": "1357"}, "Un appartement s"),
-    ({"apartment": "D-401", "name": "", "pin": "1357", "pin_again": "1357"}, "Indiquez un nom"),
-    ({"apartment": "D-401", "name": "Lucie", "pin": "12", "pin_again": "12"}, "4 à 6 chiffres"),
-])
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        (
+            {"apartment": "D-401", "name": "Lucie", "pin": "1357", "pin_again": "7531"},
+            "Les deux codes sont différents",
+        ),
+        (
+            {"apartment": "", "name": "Lucie", "pin": "1357", "pin_again": "1357"},
+            "Un appartement s",
+        ),
+        ({"apartment": "D-401", "name": "", "pin": "1357", "pin_again": "1357"}, "Indiquez un nom"),
+        ({"apartment": "D-401", "name": "Lucie", "pin": "12", "pin_again": "12"}, "4 à 6 chiffres"),
+    ],
+)
 def test_bad_registrations_are_refused_and_change_nothing(client, db, building, form, message):
     before = count_events(db)
     response = post(client, "/join", form)
@@ -72,7 +86,12 @@ def test_two_neighbours_vouch_and_the_newcomer_is_verified(client, db, building)
     assert response.status_code == 302
     assert residents.get(db, lucie.id).status == "pending"
     assert "Voisins garants : 1 sur 2" in text_of(client.get("/verification"))
-    response = post(client, "/verification/vouch", {"voucher_id": building.paul.id, "pin": PIN}, follow_redirects=True)
+    response = post(
+        client,
+        "/verification/vouch",
+        {"voucher_id": building.paul.id, "pin": PIN},
+        follow_redirects=True,
+    )
     assert "maintenant vérifié" in text_of(response)
     assert residents.get(db, lucie.id).status == "verified"
     [record] = verification.verifications_of(db, lucie.id)
@@ -80,13 +99,16 @@ def test_two_neighbours_vouch_and_the_newcomer_is_verified(client, db, building)
     assert sorted(json.loads(record["by_ids"])) == sorted([building.jeanne.id, building.paul.id])
 
 
-@pytest.mark.parametrize("who, message", [
-    ("self", "vous-même"),
-    ("twice", "déjà porté·e garant·e"),
-    ("same_apartment", "même logement"),
-    ("pending", "pas encore vérifié·e"),
-    ("wrong_pin", "Code erroné"),
-])
+@pytest.mark.parametrize(
+    "who, message",
+    [
+        ("self", "vous-même"),
+        ("twice", "déjà porté·e garant·e"),
+        ("same_apartment", "même logement"),
+        ("pending", "pas encore vérifié·e"),
+        ("wrong_pin", "Code erroné"),
+    ],
+)
 def test_bad_vouches_are_refused(client, db, building, who, message):
     register_newcomer(client, apartment="B-204" if who == "same_apartment" else "D-401")
     lucie = residents.in_apartment(db, "B-204" if who == "same_apartment" else "D-401")[-1]
@@ -94,20 +116,32 @@ def test_bad_vouches_are_refused(client, db, building, who, message):
         lucie = next(p for p in residents.in_apartment(db, "B-204") if p.status == "pending")
     if who == "twice":
         post(client, "/verification/vouch", {"voucher_id": building.jeanne.id, "pin": PIN})
-    voucher = {"self": lucie, "twice": building.jeanne, "same_apartment": building.jeanne,
-               "pending": building.pending, "wrong_pin": building.paul}[who]
+    voucher = {
+        "self": lucie,
+        "twice": building.jeanne,
+        "same_apartment": building.jeanne,
+        "pending": building.pending,
+        "wrong_pin": building.paul,
+    }[who]
     before = store.scalar(db, "SELECT COUNT(*) FROM vouches")
-    response = post(client, "/verification/vouch",
-                    {"voucher_id": voucher.id, "pin": "9999" if who == "wrong_pin" else PIN})
+    response = post(
+        client,
+        "/verification/vouch",
+        {"voucher_id": voucher.id, "pin": "9999" if who == "wrong_pin" else PIN},
+    )
     assert response.status_code == 400
     assert message in text_of(response)
     assert store.scalar(db, "SELECT COUNT(*) FROM vouches") == before
     assert residents.get(db, lucie.id).status == "pending"
 
 
-def test_the_admin_prints_a_mailbox_slip_and_the_newcomer_types_the_code(client, db, building, config):
+def test_the_admin_prints_a_mailbox_slip_and_the_newcomer_types_the_code(
+    client, db, building, config
+):
     login(client, building.admin)
-    response = post(client, "/admin/verification/slip", {"apartment": "c-301"}, follow_redirects=True)
+    response = post(
+        client, "/admin/verification/slip", {"apartment": "c-301"}, follow_redirects=True
+    )
     assert "s'imprime" in text_of(response)
     job = next(j for j in print_queue.list_jobs(db) if j.layout == "mailbox_slip")
     code = job.payload["code"]
@@ -131,7 +165,9 @@ def test_the_admin_prints_a_mailbox_slip_and_the_newcomer_types_the_code(client,
 
 def issue_code(db, config, building, apartment="C-301") -> str:
     verification.issue_mailbox_code(db, config, apartment=apartment, admin_id=building.admin.id)
-    return max((j for j in print_queue.list_jobs(db) if j.layout == "mailbox_slip"), key=lambda j: j.id).payload["code"]
+    return max(
+        (j for j in print_queue.list_jobs(db) if j.layout == "mailbox_slip"), key=lambda j: j.id
+    ).payload["code"]
 
 
 def test_a_mailbox_code_expires(client, db, building, config):
@@ -148,7 +184,9 @@ def test_a_mailbox_code_closes_after_too_many_wrong_tries(client, db, building, 
     login(client, building.pending)
     wrong = "000000" if code != "000000" else "111111"
     for left in (4, 3, 2, 1):
-        assert f"Essais restants : {left}" in text_of(post(client, "/verification/code", {"code": wrong}))
+        assert f"Essais restants : {left}" in text_of(
+            post(client, "/verification/code", {"code": wrong})
+        )
     assert "pas de code valable" in text_of(post(client, "/verification/code", {"code": wrong}))
     # even the right code no longer works
     assert "pas de code valable" in text_of(post(client, "/verification/code", {"code": code}))
@@ -168,7 +206,12 @@ def test_a_new_slip_replaces_the_previous_code(db, building, config):
 
 def test_an_admin_verifies_with_a_proof_of_address_kept_as_name_and_date_only(client, db, building):
     login(client, building.admin)
-    response = post(client, f"/admin/verification/{building.pending.id}/proof", {"proof_kind": ""}, follow_redirects=True)
+    response = post(
+        client,
+        f"/admin/verification/{building.pending.id}/proof",
+        {"proof_kind": ""},
+        follow_redirects=True,
+    )
     assert "Choisissez le justificatif" in text_of(response)
     assert residents.get(db, building.pending.id).status == "pending"
     post(client, f"/admin/verification/{building.pending.id}/proof", {"proof_kind": "lease"})

@@ -10,8 +10,15 @@ from kiosk import clock, ledger, residents, vouchers
 
 @pytest.fixture
 def jeanne_has_80(db, config, building):
-    ledger.record_exchange(db, config, payer_id=building.paul.id, payee_id=building.jeanne.id,
-                           description="Ourlets", category="sewing", amount=8000)
+    ledger.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Ourlets",
+        category="sewing",
+        amount=8000,
+    )
     return building
 
 
@@ -19,7 +26,9 @@ def test_jeanne_prints_vouchers_with_her_pin(client, db, jeanne_has_80):
     b = jeanne_has_80
     login(client, b.jeanne)
     assert "Bons" in text_of(client.get("/me/"))
-    response = post(client, "/vouchers/issue", {"count_500": "1", "count_1000": "2", "count_2000": ""})
+    response = post(
+        client, "/vouchers/issue", {"count_500": "1", "count_1000": "2", "count_2000": ""}
+    )
     assert response.location.endswith("/vouchers/issue/confirm")
     assert "25,00\u00a0CEEC" in text_of(client.get("/vouchers/issue/confirm"))
     refused = post(client, "/vouchers/issue/confirm", {"pin": "9999"})
@@ -29,11 +38,14 @@ def test_jeanne_prints_vouchers_with_her_pin(client, db, jeanne_has_80):
     assert text_of(done).count("Pas encore imprimé") == 3
 
 
-@pytest.mark.parametrize(("form", "message"), [
-    ({}, "Choisissez combien"),
-    ({"count_500": "abc"}, "entre 0 et 99"),
-    ({"count_500": "100"}, "entre 0 et 99"),
-])
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({}, "Choisissez combien"),
+        ({"count_500": "abc"}, "entre 0 et 99"),
+        ({"count_500": "100"}, "entre 0 et 99"),
+    ],
+)
 def test_bad_counts_get_a_clear_message(client, jeanne_has_80, form, message):
     login(client, jeanne_has_80.jeanne)
     response = post(client, "/vouchers/issue", form)
@@ -73,10 +85,13 @@ def test_paul_scans_a_voucher_and_is_credited_once(client, db, config, jeanne_ha
     assert residents.get(db, b.paul.id).balance == -7000
 
 
-@pytest.mark.parametrize(("code", "message"), [
-    ("KVBCDFGH", "ne peut pas être lu"),
-    ("BCDFGH-17-Z", "ne peut pas être lu"),
-])
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("KVBCDFGH", "ne peut pas être lu"),
+        ("BCDFGH-17-Z", "ne peut pas être lu"),
+    ],
+)
 def test_unreadable_codes_are_refused_in_words(client, building, code, message):
     login(client, building.paul)
     response = client.get("/vouchers/redeem", query_string={"code": code})
@@ -90,12 +105,15 @@ def test_an_expired_voucher_offers_the_admin_to_honour_it(client, db, config, je
     login(client, b.admin)
     page = text_of(client.get("/vouchers/redeem", query_string={"code": voucher.short_code}))
     assert "a expiré le" in page and "Honorer ce bon expiré" in page
-    done = post(client, "/admin/vouchers/honour", {"code": voucher.short_code,
-                                                   "resident_id": b.paul.id})
+    done = post(
+        client, "/admin/vouchers/honour", {"code": voucher.short_code, "resident_id": b.paul.id}
+    )
     assert done.status_code == 302 and residents.get(db, b.paul.id).balance == -7500
 
 
-def test_the_admin_sees_the_circulation_and_cancels_a_lost_voucher(client, db, config, jeanne_has_80):
+def test_the_admin_sees_the_circulation_and_cancels_a_lost_voucher(
+    client, db, config, jeanne_has_80
+):
     b = jeanne_has_80
     first, second = vouchers.issue_vouchers(db, config, resident_id=b.jeanne.id, counts={500: 2})
     login(client, b.admin)

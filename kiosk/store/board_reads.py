@@ -55,22 +55,35 @@ def active_posts(
         where.append("board_posts_fts MATCH :match")
         params["match"] = match
         sql = (
-            _POST_COLUMNS + "FROM board_posts_fts f JOIN board_posts p ON p.rowid = f.rowid "
-            + _POST_JOINS + "WHERE " + " AND ".join(where)
+            _POST_COLUMNS
+            + "FROM board_posts_fts f JOIN board_posts p ON p.rowid = f.rowid "
+            + _POST_JOINS
+            + "WHERE "
+            + " AND ".join(where)
             + " ORDER BY f.rowid DESC LIMIT :limit OFFSET :offset"
         )
         return query(db, sql, params)
-    sql = _POST + "WHERE " + " AND ".join(where) + " ORDER BY p.rowid DESC LIMIT :limit OFFSET :offset"
+    sql = (
+        _POST
+        + "WHERE "
+        + " AND ".join(where)
+        + " ORDER BY p.rowid DESC LIMIT :limit OFFSET :offset"
+    )
     return query(db, sql, params)
 
 
 def posts_of(db: Database, poster_id: str, *, limit: int = 50) -> list[sqlite3.Row]:
     """A resident's own posts, active or not (the history), newest first."""
-    return query(db, _POST + "WHERE p.poster_id = ? ORDER BY p.rowid DESC LIMIT ?", (poster_id, limit))
+    return query(
+        db, _POST + "WHERE p.poster_id = ? ORDER BY p.rowid DESC LIMIT ?", (poster_id, limit)
+    )
 
 
 def is_helper(db: Database, resident_id: str) -> bool:
-    return query_one(db, "SELECT 1 FROM board_helpers WHERE resident_id = ?", (resident_id,)) is not None
+    return (
+        query_one(db, "SELECT 1 FROM board_helpers WHERE resident_id = ?", (resident_id,))
+        is not None
+    )
 
 
 def helper_ids(db: Database) -> set[str]:
@@ -94,13 +107,16 @@ def message(db: Database, message_id: str) -> sqlite3.Row | None:
 
 def messages_for(db: Database, resident_id: str, *, limit: int = 50) -> list[sqlite3.Row]:
     return query(
-        db, _MESSAGE + "WHERE m.recipient_id = ? ORDER BY m.rowid DESC LIMIT ?", (resident_id, limit)
+        db,
+        _MESSAGE + "WHERE m.recipient_id = ? ORDER BY m.rowid DESC LIMIT ?",
+        (resident_id, limit),
     )
 
 
 def unread_message_ids(db: Database, resident_id: str) -> list[str]:
     rows = query(
-        db, "SELECT id FROM board_messages WHERE recipient_id = ? AND read_at IS NULL ORDER BY rowid",
+        db,
+        "SELECT id FROM board_messages WHERE recipient_id = ? AND read_at IS NULL ORDER BY rowid",
         (resident_id,),
     )
     return [row[0] for row in rows]
@@ -125,7 +141,8 @@ def payment_request(db: Database, request_id: str) -> sqlite3.Row | None:
 def payment_requests_of(db: Database, resident_id: str, *, limit: int = 50) -> list[sqlite3.Row]:
     return query(
         db,
-        _REQUEST + "WHERE q.payer_id = :id OR q.provider_id = :id ORDER BY q.rowid DESC LIMIT :limit",
+        _REQUEST
+        + "WHERE q.payer_id = :id OR q.provider_id = :id ORDER BY q.rowid DESC LIMIT :limit",
         {"id": resident_id, "limit": limit},
     )
 

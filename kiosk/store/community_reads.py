@@ -21,13 +21,22 @@ def vouches_for(db: Database, resident_id: str) -> list[sqlite3.Row]:
 
 
 def has_vouched(db: Database, resident_id: str, voucher_id: str) -> bool:
-    return query_one(db, "SELECT 1 FROM vouches WHERE resident_id = ? AND voucher_id = ?",
-                     (resident_id, voucher_id)) is not None
+    return (
+        query_one(
+            db,
+            "SELECT 1 FROM vouches WHERE resident_id = ? AND voucher_id = ?",
+            (resident_id, voucher_id),
+        )
+        is not None
+    )
 
 
 def verifications_of(db: Database, resident_id: str) -> list[sqlite3.Row]:
-    return query(db, "SELECT * FROM verifications WHERE resident_id = ? ORDER BY created_at, event_id",
-                 (resident_id,))
+    return query(
+        db,
+        "SELECT * FROM verifications WHERE resident_id = ? ORDER BY created_at, event_id",
+        (resident_id,),
+    )
 
 
 def verification_history(db: Database, limit: int = 50) -> list[sqlite3.Row]:
@@ -40,8 +49,9 @@ def verification_history(db: Database, limit: int = 50) -> list[sqlite3.Row]:
 
 
 def open_mailbox_code(db: Database, apartment: str) -> sqlite3.Row | None:
-    return query_one(db, "SELECT * FROM mailbox_codes WHERE apartment = ? AND closed_at IS NULL",
-                     (apartment,))
+    return query_one(
+        db, "SELECT * FROM mailbox_codes WHERE apartment = ? AND closed_at IS NULL", (apartment,)
+    )
 
 
 def mailbox_codes(db: Database, limit: int = 20) -> list[sqlite3.Row]:
@@ -81,8 +91,12 @@ def current_notices(db: Database, today: str, limit: int = 50) -> list[sqlite3.R
 
 
 def notices_by(db: Database, author_id: str) -> list[sqlite3.Row]:
-    return query(db, "SELECT * FROM notices WHERE author_id = ? AND withdrawn_at IS NULL "
-                     "ORDER BY created_at DESC", (author_id,))
+    return query(
+        db,
+        "SELECT * FROM notices WHERE author_id = ? AND withdrawn_at IS NULL "
+        "ORDER BY created_at DESC",
+        (author_id,),
+    )
 
 
 def alert(db: Database, alert_id: str) -> sqlite3.Row | None:
@@ -96,8 +110,11 @@ def alert(db: Database, alert_id: str) -> sqlite3.Row | None:
 
 
 def active_alerts(db: Database) -> list[sqlite3.Row]:
-    return query(db, "SELECT id, reference, kind, text, raised_at FROM alerts WHERE resolved_at IS NULL "
-                     "ORDER BY raised_at DESC, id DESC")
+    return query(
+        db,
+        "SELECT id, reference, kind, text, raised_at FROM alerts WHERE resolved_at IS NULL "
+        "ORDER BY raised_at DESC, id DESC",
+    )
 
 
 def recent_alerts(db: Database, limit: int = 20) -> list[sqlite3.Row]:
@@ -118,12 +135,17 @@ def poll(db: Database, poll_id: str) -> sqlite3.Row | None:
 
 
 def polls(db: Database, limit: int = 50) -> list[sqlite3.Row]:
-    return query(db, "SELECT * FROM polls ORDER BY closes_on DESC, created_at DESC LIMIT ?", (limit,))
+    return query(
+        db, "SELECT * FROM polls ORDER BY closes_on DESC, created_at DESC LIMIT ?", (limit,)
+    )
 
 
 def open_polls(db: Database, today: str) -> list[sqlite3.Row]:
-    return query(db, "SELECT * FROM polls WHERE opens_on <= ? AND closes_on >= ? ORDER BY closes_on, created_at",
-                 (today, today))
+    return query(
+        db,
+        "SELECT * FROM polls WHERE opens_on <= ? AND closes_on >= ? ORDER BY closes_on, created_at",
+        (today, today),
+    )
 
 
 def poll_salt(db: Database, poll_id: str) -> str | None:
@@ -131,11 +153,17 @@ def poll_salt(db: Database, poll_id: str) -> str | None:
 
 
 def vote(db: Database, poll_id: str, voter_key: str) -> sqlite3.Row | None:
-    return query_one(db, "SELECT * FROM poll_votes WHERE poll_id = ? AND voter_key = ?", (poll_id, voter_key))
+    return query_one(
+        db, "SELECT * FROM poll_votes WHERE poll_id = ? AND voter_key = ?", (poll_id, voter_key)
+    )
 
 
 def vote_counts(db: Database, poll_id: str) -> dict[int, int]:
-    rows = query(db, "SELECT option, COUNT(*) AS n FROM poll_votes WHERE poll_id = ? GROUP BY option", (poll_id,))
+    rows = query(
+        db,
+        "SELECT option, COUNT(*) AS n FROM poll_votes WHERE poll_id = ? GROUP BY option",
+        (poll_id,),
+    )
     return {row["option"]: row["n"] for row in rows}
 
 

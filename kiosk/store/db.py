@@ -72,8 +72,15 @@ def _multi_row_sql(head: str, width: int, rows: int, tail: str) -> str:
     return f"{head} VALUES {','.join((row,) * rows)}{tail}"
 
 
-def insert_multi_row(conn: sqlite3.Connection, head: str, values: list, width: int, *,
-                     rows_per_insert: int, tail: str = "") -> None:
+def insert_multi_row(
+    conn: sqlite3.Connection,
+    head: str,
+    values: list,
+    width: int,
+    *,
+    rows_per_insert: int,
+    tail: str = "",
+) -> None:
     """Insert the rows whose ``width`` values follow each other in ``values``, in their order,
     with multi-row INSERTs (``head`` is ``INSERT INTO table (columns)``, ``tail`` e.g. an ON
     CONFLICT clause). SQLite then sets the statement up (AUTOINCREMENT, constraints, foreign
@@ -84,7 +91,10 @@ def insert_multi_row(conn: sqlite3.Connection, head: str, values: list, width: i
     while start < rows:
         left = rows - start
         count = rows_per_insert if left >= rows_per_insert else 1 << (left.bit_length() - 1)
-        conn.execute(_multi_row_sql(head, width, count, tail), values[start * width:(start + count) * width])
+        conn.execute(
+            _multi_row_sql(head, width, count, tail),
+            values[start * width : (start + count) * width],
+        )
         start += count
 
 

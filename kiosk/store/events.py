@@ -34,21 +34,51 @@ _BULK_PROJECTORS: dict[str, BulkProjector] = {}
 
 # Tables rebuilt from the log (device-state tables such as print_jobs are not).
 PROJECTION_TABLES: list[str] = [
-    "residents", "credentials", "revoked_cards", "accounts", "transfers", "kiosk_keys",
-    "vouchers", "voucher_settlements",
-    "voucher_rival_settlements", "voucher_conflicts", "voucher_conflict_notices_read",
-    "board_posts", "board_messages", "board_helpers", "payment_requests", "loans",
-    "projects", "project_coordinators", "project_members", "project_updates", "project_tasks",
-    "project_volunteers", "project_dues", "purchases", "purchase_products", "purchase_orders",
-    "purchase_households", "purchase_fees",
-    "vouches", "verifications", "mailbox_codes", "notices", "alerts", "polls", "poll_votes",
-    "poll_salts", "departures",
+    "residents",
+    "credentials",
+    "revoked_cards",
+    "accounts",
+    "transfers",
+    "kiosk_keys",
+    "vouchers",
+    "voucher_settlements",
+    "voucher_rival_settlements",
+    "voucher_conflicts",
+    "voucher_conflict_notices_read",
+    "board_posts",
+    "board_messages",
+    "board_helpers",
+    "payment_requests",
+    "loans",
+    "projects",
+    "project_coordinators",
+    "project_members",
+    "project_updates",
+    "project_tasks",
+    "project_volunteers",
+    "project_dues",
+    "purchases",
+    "purchase_products",
+    "purchase_orders",
+    "purchase_households",
+    "purchase_fees",
+    "vouches",
+    "verifications",
+    "mailbox_codes",
+    "notices",
+    "alerts",
+    "polls",
+    "poll_votes",
+    "poll_salts",
+    "departures",
 ]
 
 # Modules whose import registers projectors (and extends PROJECTION_TABLES). Each area of the
 # kiosk adds its own module here.
 PROJECTOR_MODULES: list[str] = [
-    "kiosk.store.projections", "kiosk.store.projections_vouchers", "kiosk.store.projections_board",
+    "kiosk.store.projections",
+    "kiosk.store.projections_vouchers",
+    "kiosk.store.projections_board",
     "kiosk.store.projections_projects",
     "kiosk.store.projections_community",
 ]
@@ -90,7 +120,9 @@ class Event:
         return f"{self.origin}-{self.seq}"
 
 
-def projector(event_type: str, scope: str, *, bulk: bool = False) -> Callable[[Projector], Projector]:
+def projector(
+    event_type: str, scope: str, *, bulk: bool = False
+) -> Callable[[Projector], Projector]:
     """Register the function that applies ``event_type`` to the projections.
 
     ``bulk=True``: the function takes a sequence of events of that type, in log order, and
@@ -207,7 +239,9 @@ def record(db: Database, event_type: str, payload: dict[str, Any]) -> Event:
 # domain code: the standard library writes it, refusing NaN and Infinity as SQLite's json_valid
 # would. A pulled one was read from strict JSON (sync.protocol.loads): orjson writes it, several
 # times faster on a page of thousands (the same text, but for how some floats are spelt).
-_payload_text = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False).encode
+_payload_text = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+).encode
 _SORT_KEYS = orjson.OPT_SORT_KEYS
 
 
@@ -227,8 +261,15 @@ _ROWS_PER_INSERT = 512  # 7 parameters a row
 
 
 def _row(event: Event) -> tuple:
-    return (event.id, event.origin, event.seq, event.type, event.scope, _payload_text(event.payload),
-            event.created_at)
+    return (
+        event.id,
+        event.origin,
+        event.seq,
+        event.type,
+        event.scope,
+        _payload_text(event.payload),
+        event.created_at,
+    )
 
 
 def _insert(db: Database, event: Event) -> None:
@@ -257,7 +298,17 @@ def insert_values(events: Sequence[Event]) -> list:
     values: list = []
     add = values.extend
     for event in events:
-        add((event.id, event.origin, event.seq, event.type, event.scope, encode(event.payload), event.created_at))
+        add(
+            (
+                event.id,
+                event.origin,
+                event.seq,
+                event.type,
+                event.scope,
+                encode(event.payload),
+                event.created_at,
+            )
+        )
     return values
 
 
@@ -281,13 +332,23 @@ def apply_foreign_many(db: Database, events: list[Event], values: list | None = 
         return 0
     top = conn.execute("SELECT COALESCE(MAX(local_id), 0) FROM events").fetchone()[0]
     changes = conn.total_changes
-    dbmod.insert_multi_row(conn, _INSERT_HEAD, insert_values(events) if values is None else values, 7,
-                           rows_per_insert=_ROWS_PER_INSERT, tail=_UNLESS_HELD)
+    dbmod.insert_multi_row(
+        conn,
+        _INSERT_HEAD,
+        insert_values(events) if values is None else values,
+        7,
+        rows_per_insert=_ROWS_PER_INSERT,
+        tail=_UNLESS_HELD,
+    )
     if conn.total_changes - changes == len(events):
         new = events
     else:
-        added = {(origin, seq) for origin, seq in conn.execute(
-            "SELECT origin, seq FROM events WHERE local_id > ?", (top,))}
+        added = {
+            (origin, seq)
+            for origin, seq in conn.execute(
+                "SELECT origin, seq FROM events WHERE local_id > ?", (top,)
+            )
+        }
         new = []
         for event in events:
             key = (event.origin, event.seq)

@@ -17,7 +17,9 @@ JOIN accounts a ON a.id = p.account_id
 LEFT JOIN purchases pu ON pu.project_id = p.id
 """
 
-_STATUS_ORDER = "CASE p.status WHEN 'open' THEN 0 WHEN 'running' THEN 1 WHEN 'proposed' THEN 2 ELSE 3 END"
+_STATUS_ORDER = (
+    "CASE p.status WHEN 'open' THEN 0 WHEN 'running' THEN 1 WHEN 'proposed' THEN 2 ELSE 3 END"
+)
 
 
 def project(db: Database, project_id: str) -> sqlite3.Row | None:
@@ -26,7 +28,9 @@ def project(db: Database, project_id: str) -> sqlite3.Row | None:
 
 def projects(db: Database, *, include_closed: bool = True, limit: int = 200) -> list[sqlite3.Row]:
     where = "" if include_closed else "WHERE p.status != 'closed' "
-    return query(db, _PROJECT + where + f"ORDER BY {_STATUS_ORDER}, p.updated_at DESC LIMIT ?", (limit,))
+    return query(
+        db, _PROJECT + where + f"ORDER BY {_STATUS_ORDER}, p.updated_at DESC LIMIT ?", (limit,)
+    )
 
 
 def coordinators(db: Database, project_id: str) -> list[sqlite3.Row]:
@@ -50,17 +54,25 @@ def members(db: Database, project_id: str) -> list[sqlite3.Row]:
 
 
 def is_member(db: Database, project_id: str, resident_id: str) -> bool:
-    return query_one(
-        db,
-        "SELECT 1 FROM project_members WHERE project_id = ? AND resident_id = ? AND left_at IS NULL",
-        (project_id, resident_id),
-    ) is not None
+    return (
+        query_one(
+            db,
+            "SELECT 1 FROM project_members WHERE project_id = ? AND resident_id = ? AND left_at IS NULL",
+            (project_id, resident_id),
+        )
+        is not None
+    )
 
 
 def is_coordinator(db: Database, project_id: str, resident_id: str) -> bool:
-    return query_one(
-        db, "SELECT 1 FROM project_coordinators WHERE project_id = ? AND resident_id = ?", (project_id, resident_id)
-    ) is not None
+    return (
+        query_one(
+            db,
+            "SELECT 1 FROM project_coordinators WHERE project_id = ? AND resident_id = ?",
+            (project_id, resident_id),
+        )
+        is not None
+    )
 
 
 def updates(db: Database, project_id: str, *, limit: int = 50) -> list[sqlite3.Row]:
@@ -73,7 +85,9 @@ def updates(db: Database, project_id: str, *, limit: int = 50) -> list[sqlite3.R
 
 
 def tasks(db: Database, project_id: str) -> list[sqlite3.Row]:
-    return query(db, "SELECT * FROM project_tasks WHERE project_id = ? ORDER BY rowid", (project_id,))
+    return query(
+        db, "SELECT * FROM project_tasks WHERE project_id = ? ORDER BY rowid", (project_id,)
+    )
 
 
 def task(db: Database, task_id: str) -> sqlite3.Row | None:
@@ -91,12 +105,16 @@ def volunteers(db: Database, task_id: str) -> list[sqlite3.Row]:
 
 def volunteer(db: Database, task_id: str, resident_id: str) -> sqlite3.Row | None:
     return query_one(
-        db, "SELECT * FROM project_volunteers WHERE task_id = ? AND resident_id = ?", (task_id, resident_id)
+        db,
+        "SELECT * FROM project_volunteers WHERE task_id = ? AND resident_id = ?",
+        (task_id, resident_id),
     )
 
 
 def dues_paid(db: Database, project_id: str, period: str) -> dict[str, sqlite3.Row]:
-    rows = query(db, "SELECT * FROM project_dues WHERE project_id = ? AND period = ?", (project_id, period))
+    rows = query(
+        db, "SELECT * FROM project_dues WHERE project_id = ? AND period = ?", (project_id, period)
+    )
     return {row["resident_id"]: row for row in rows}
 
 
@@ -115,12 +133,16 @@ def purchase(db: Database, project_id: str) -> sqlite3.Row | None:
 
 def purchases_due(db: Database, now_iso: str) -> list[str]:
     """Open purchases whose order deadline has passed."""
-    rows = query(db, "SELECT project_id FROM purchases WHERE state = 'open' AND deadline <= ?", (now_iso,))
+    rows = query(
+        db, "SELECT project_id FROM purchases WHERE state = 'open' AND deadline <= ?", (now_iso,)
+    )
     return [row["project_id"] for row in rows]
 
 
 def products(db: Database, project_id: str) -> list[sqlite3.Row]:
-    return query(db, "SELECT * FROM purchase_products WHERE project_id = ? ORDER BY position", (project_id,))
+    return query(
+        db, "SELECT * FROM purchase_products WHERE project_id = ? ORDER BY position", (project_id,)
+    )
 
 
 def order_lines(db: Database, project_id: str) -> list[sqlite3.Row]:
@@ -145,7 +167,9 @@ def ordered_quantity(db: Database, product_id: str, *, except_resident: str | No
 
 def participant_ids(db: Database, project_id: str) -> list[str]:
     rows = query(
-        db, "SELECT DISTINCT resident_id FROM purchase_orders WHERE project_id = ? ORDER BY resident_id", (project_id,)
+        db,
+        "SELECT DISTINCT resident_id FROM purchase_orders WHERE project_id = ? ORDER BY resident_id",
+        (project_id,),
     )
     return [row["resident_id"] for row in rows]
 

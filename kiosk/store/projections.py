@@ -23,8 +23,16 @@ def _resident_registered(db: Database, event: Event) -> None:
     db.execute(
         "INSERT INTO residents (id, apartment, name, role, status, home_origin, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [p["resident_id"], p["apartment"], p["name"], p["role"], p["status"], event.origin,
-         event.created_at, event.created_at],
+        [
+            p["resident_id"],
+            p["apartment"],
+            p["name"],
+            p["role"],
+            p["status"],
+            event.origin,
+            event.created_at,
+            event.created_at,
+        ],
     )
     db.execute(
         "INSERT INTO accounts (id, kind, resident_id, label, balance) VALUES (?, 'resident', ?, ?, 0)",
@@ -48,7 +56,9 @@ def _residents_updated(db: Database, events: Sequence[Event]) -> None:
     def flush() -> None:
         if rows:
             assignments = ", ".join(f"{name} = ?" for name in shape)
-            conn.executemany(f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?", rows)  # noqa: S608
+            conn.executemany(
+                f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?", rows
+            )  # noqa: S608
             rows.clear()
 
     for event in events:
@@ -70,7 +80,10 @@ def _residents_updated(db: Database, events: Sequence[Event]) -> None:
 @projector("resident.pin_set", "private")
 def _pin_set(db: Database, event: Event) -> None:
     p = event.payload
-    db.execute("UPDATE credentials SET pin_hash = ? WHERE resident_id = ?", [p["pin_hash"], p["resident_id"]])
+    db.execute(
+        "UPDATE credentials SET pin_hash = ? WHERE resident_id = ?",
+        [p["pin_hash"], p["resident_id"]],
+    )
 
 
 def retire_current_card(db: Database, resident_id: str, revoked_at: str) -> None:
@@ -110,12 +123,29 @@ def _transfer_recorded(db: Database, event: Event) -> None:
         "INSERT INTO transfers (id, reference, kind, debit_account, credit_account, amount, minutes, "
         "description, category, reverses, recorded_by, origin, created_at, post_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [event.id, event.reference, p["kind"], p["debit_account"], p["credit_account"], p["amount"],
-         p.get("minutes"), p.get("description", ""), p.get("category", "other"), p.get("reverses"),
-         p.get("recorded_by"), event.origin, event.created_at, p.get("post_id")],
+        [
+            event.id,
+            event.reference,
+            p["kind"],
+            p["debit_account"],
+            p["credit_account"],
+            p["amount"],
+            p.get("minutes"),
+            p.get("description", ""),
+            p.get("category", "other"),
+            p.get("reverses"),
+            p.get("recorded_by"),
+            event.origin,
+            event.created_at,
+            p.get("post_id"),
+        ],
     )
-    db.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", [p["amount"], p["debit_account"]])
-    db.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", [p["amount"], p["credit_account"]])
+    db.execute(
+        "UPDATE accounts SET balance = balance - ? WHERE id = ?", [p["amount"], p["debit_account"]]
+    )
+    db.execute(
+        "UPDATE accounts SET balance = balance + ? WHERE id = ?", [p["amount"], p["credit_account"]]
+    )
 
 
 @projector("kiosk.key_published", "network")

@@ -44,11 +44,27 @@ def _post_published(db: Database, event: Event) -> None:
         "category, title, description, availability, price_mode, price, ends_on, poster_id, "
         "poster_name, poster_apartment, posted_by, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [event.id, event.reference, event.origin, p.get("building", ""), scope, p["direction"],
-         p["kind"], p["category"], p["title"], p.get("description", ""),
-         p.get("availability", ""), p["price_mode"], p.get("price"), p.get("ends_on"),
-         p["poster_id"], p["poster_name"], p["poster_apartment"], p.get("posted_by"),
-         event.created_at],
+        [
+            event.id,
+            event.reference,
+            event.origin,
+            p.get("building", ""),
+            scope,
+            p["direction"],
+            p["kind"],
+            p["category"],
+            p["title"],
+            p.get("description", ""),
+            p.get("availability", ""),
+            p["price_mode"],
+            p.get("price"),
+            p.get("ends_on"),
+            p["poster_id"],
+            p["poster_name"],
+            p["poster_apartment"],
+            p.get("posted_by"),
+            event.created_at,
+        ],
     )
     # The index row shares the post's rowid, so a search walks the index newest first and
     # stops at the page's end (see board_reads.active_posts).
@@ -115,9 +131,21 @@ def _payment_requested(db: Database, event: Event) -> None:
         "INSERT INTO payment_requests (id, reference, provider_id, payer_id, description, "
         "category, minutes, amount, post_id, loan_id, created_by, created_at, expires_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [event.id, event.reference, p["provider_id"], p["payer_id"], p["description"],
-         p["category"], p.get("minutes"), p["amount"], p.get("post_id"), p.get("loan_id"),
-         p.get("created_by"), event.created_at, p["expires_at"]],
+        [
+            event.id,
+            event.reference,
+            p["provider_id"],
+            p["payer_id"],
+            p["description"],
+            p["category"],
+            p.get("minutes"),
+            p["amount"],
+            p.get("post_id"),
+            p.get("loan_id"),
+            p.get("created_by"),
+            event.created_at,
+            p["expires_at"],
+        ],
     )
     if p.get("loan_id"):
         db.execute("UPDATE loans SET request_id = ? WHERE id = ?", [event.id, p["loan_id"]])
@@ -148,9 +176,19 @@ def _loan_recorded(db: Database, event: Event) -> None:
     db.execute(
         "INSERT INTO loans (id, reference, lender_id, borrower_id, item, post_id, due_on, "
         "rate_mode, rate, recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [event.id, event.reference, p["lender_id"], p["borrower_id"], p["item"],
-         p.get("post_id"), p.get("due_on"), p["rate_mode"], p.get("rate"), p.get("recorded_by"),
-         event.created_at],
+        [
+            event.id,
+            event.reference,
+            p["lender_id"],
+            p["borrower_id"],
+            p["item"],
+            p.get("post_id"),
+            p.get("due_on"),
+            p["rate_mode"],
+            p.get("rate"),
+            p.get("recorded_by"),
+            event.created_at,
+        ],
     )
 
 

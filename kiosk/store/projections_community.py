@@ -37,11 +37,21 @@ def _resident_verified(db: Database, event: Event) -> None:
     db.execute(
         "INSERT INTO verifications (event_id, resident_id, method, by_ids, admin_name, proof_kind, "
         "seen_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [event.id, p["resident_id"], p["method"], json.dumps(p.get("by_ids", [])),
-         p.get("admin_name"), p.get("proof_kind"), p.get("seen_on"), event.created_at],
+        [
+            event.id,
+            p["resident_id"],
+            p["method"],
+            json.dumps(p.get("by_ids", [])),
+            p.get("admin_name"),
+            p.get("proof_kind"),
+            p.get("seen_on"),
+            event.created_at,
+        ],
     )
-    db.execute("UPDATE residents SET status = 'verified', updated_at = ? WHERE id = ?",
-               [event.created_at, p["resident_id"]])
+    db.execute(
+        "UPDATE residents SET status = 'verified', updated_at = ? WHERE id = ?",
+        [event.created_at, p["resident_id"]],
+    )
 
 
 @projector("mailbox_code.issued", "private")
@@ -55,8 +65,14 @@ def _mailbox_code_issued(db: Database, event: Event) -> None:
     db.execute(
         "INSERT INTO mailbox_codes (id, apartment, code_hash, expires_at, issued_by, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        [event.id, p["apartment"], p["code_hash"], p["expires_at"], p.get("issued_by"),
-         event.created_at],
+        [
+            event.id,
+            p["apartment"],
+            p["code_hash"],
+            p["expires_at"],
+            p.get("issued_by"),
+            event.created_at,
+        ],
     )
 
 
@@ -65,8 +81,10 @@ def _mailbox_code_failed(db: Database, event: Event) -> None:
     p = event.payload
     db.execute("UPDATE mailbox_codes SET failures = failures + 1 WHERE id = ?", [p["code_id"]])
     if p.get("closes"):
-        db.execute("UPDATE mailbox_codes SET closed_at = ?, closed_why = 'tries' WHERE id = ?",
-                   [event.created_at, p["code_id"]])
+        db.execute(
+            "UPDATE mailbox_codes SET closed_at = ?, closed_why = 'tries' WHERE id = ?",
+            [event.created_at, p["code_id"]],
+        )
 
 
 @projector("mailbox_code.used", "private")
@@ -83,19 +101,29 @@ def _card_revoked(db: Database, event: Event) -> None:
     """The card stops working; its hash stays known so a scan says it was revoked."""
     p = event.payload
     retire_current_card(db, p["resident_id"], event.created_at)
-    db.execute("UPDATE credentials SET card_token_hash = NULL WHERE resident_id = ?", [p["resident_id"]])
+    db.execute(
+        "UPDATE credentials SET card_token_hash = NULL WHERE resident_id = ?", [p["resident_id"]]
+    )
 
 
 @projector("resident.moved_out", "building")
 def _resident_moved_out(db: Database, event: Event) -> None:
     p = event.payload
-    db.execute("UPDATE residents SET status = 'moved_out', updated_at = ? WHERE id = ?",
-               [event.created_at, p["resident_id"]])
+    db.execute(
+        "UPDATE residents SET status = 'moved_out', updated_at = ? WHERE id = ?",
+        [event.created_at, p["resident_id"]],
+    )
     db.execute(
         "INSERT INTO departures (resident_id, closed_by, balance_left, transfer_id, posts_withdrawn, "
         "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [p["resident_id"], p["closed_by"], p["balance_left"], p.get("transfer_id"),
-         p.get("posts_withdrawn", 0), event.created_at],
+        [
+            p["resident_id"],
+            p["closed_by"],
+            p["balance_left"],
+            p.get("transfer_id"),
+            p.get("posts_withdrawn", 0),
+            event.created_at,
+        ],
     )
 
 
@@ -108,9 +136,23 @@ def _notice_posted(db: Database, event: Event) -> None:
         "INSERT INTO notices (id, reference, origin, building, scope, category, official, title, body, "
         "starts_on, ends_on, author_id, author_name, author_apartment, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [event.id, event.reference, event.origin, p["building"], event.scope, p["category"],
-         1 if p.get("official") else 0, p["title"], p.get("body", ""), p["starts_on"], p["ends_on"],
-         p["author_id"], p["author_name"], p["author_apartment"], event.created_at],
+        [
+            event.id,
+            event.reference,
+            event.origin,
+            p["building"],
+            event.scope,
+            p["category"],
+            1 if p.get("official") else 0,
+            p["title"],
+            p.get("body", ""),
+            p["starts_on"],
+            p["ends_on"],
+            p["author_id"],
+            p["author_name"],
+            p["author_apartment"],
+            event.created_at,
+        ],
     )
 
 
@@ -157,9 +199,19 @@ def _poll_opened(db: Database, event: Event) -> None:
     db.execute(
         "INSERT INTO polls (id, reference, question, options, opens_on, closes_on, per, ballot, "
         "results_hidden, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [event.id, event.reference, p["question"], json.dumps(p["options"], ensure_ascii=False),
-         p["opens_on"], p["closes_on"], p["per"], p["ballot"], 1 if p.get("results_hidden") else 0,
-         p["created_by"], event.created_at],
+        [
+            event.id,
+            event.reference,
+            p["question"],
+            json.dumps(p["options"], ensure_ascii=False),
+            p["opens_on"],
+            p["closes_on"],
+            p["per"],
+            p["ballot"],
+            1 if p.get("results_hidden") else 0,
+            p["created_by"],
+            event.created_at,
+        ],
     )
 
 
@@ -177,6 +229,12 @@ def _poll_voted(db: Database, event: Event) -> None:
         "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (poll_id, voter_key) DO UPDATE SET "
         "option = excluded.option, voter_id = excluded.voter_id, apartment = excluded.apartment, "
         "voted_at = excluded.voted_at, changes = changes + 1",
-        [p["poll_id"], p["voter_key"], p["option"], p.get("voter_id"), p.get("apartment"),
-         event.created_at],
+        [
+            p["poll_id"],
+            p["voter_key"],
+            p["option"],
+            p.get("voter_id"),
+            p.get("apartment"),
+            event.created_at,
+        ],
     )

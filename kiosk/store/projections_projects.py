@@ -46,8 +46,16 @@ def _proposed(db: Database, event: Event) -> None:
     db.execute(
         "INSERT INTO projects (id, title, description, kind, status, account_id, created_by, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, 'proposed', ?, ?, ?, ?)",
-        [p["project_id"], p["title"], p["description"], p["kind"], p["account_id"],
-         p.get("created_by"), event.created_at, event.created_at],
+        [
+            p["project_id"],
+            p["title"],
+            p["description"],
+            p["kind"],
+            p["account_id"],
+            p.get("created_by"),
+            event.created_at,
+            event.created_at,
+        ],
     )
     for resident_id in p["coordinators"]:
         db.execute(
@@ -164,8 +172,16 @@ def _dues_paid(db: Database, event: Event) -> None:
     db.execute(
         "INSERT INTO project_dues (project_id, period, resident_id, currency, amount, transfer_id, "
         "marked_by, paid_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [p["project_id"], p["period"], p["resident_id"], p["currency"], p["amount"],
-         p.get("transfer_id"), p.get("marked_by"), event.created_at],
+        [
+            p["project_id"],
+            p["period"],
+            p["resident_id"],
+            p["currency"],
+            p["amount"],
+            p.get("transfer_id"),
+            p.get("marked_by"),
+            event.created_at,
+        ],
     )
 
 
@@ -176,17 +192,35 @@ def _purchase_opened(db: Database, event: Event) -> None:
         "INSERT INTO purchases (project_id, organiser_id, supplier, deadline, pickup_place, pickup_at, "
         "minimum_total, minimum_quantity, fee_kind, fee_amount, state, opened_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
-        [p["project_id"], p["organiser_id"], p["supplier"], p["deadline"], p["pickup_place"],
-         p["pickup_at"], p.get("minimum_total"), p.get("minimum_quantity"), p["fee_kind"],
-         p["fee_amount"], event.created_at],
+        [
+            p["project_id"],
+            p["organiser_id"],
+            p["supplier"],
+            p["deadline"],
+            p["pickup_place"],
+            p["pickup_at"],
+            p.get("minimum_total"),
+            p.get("minimum_quantity"),
+            p["fee_kind"],
+            p["fee_amount"],
+            event.created_at,
+        ],
     )
     for position, product in enumerate(p["products"], start=1):
         db.execute(
             "INSERT INTO purchase_products (id, project_id, position, name, unit, unit_price, "
             "whole_units, stock_limit, retail_price) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [product["product_id"], p["project_id"], position, product["name"], product["unit"],
-             product["unit_price"], 1 if product["whole_units"] else 0, product.get("stock_limit"),
-             product.get("retail_price")],
+            [
+                product["product_id"],
+                p["project_id"],
+                position,
+                product["name"],
+                product["unit"],
+                product["unit_price"],
+                1 if product["whole_units"] else 0,
+                product.get("stock_limit"),
+                product.get("retail_price"),
+            ],
         )
     db.execute("UPDATE projects SET status = 'open' WHERE id = ?", [p["project_id"]])
     _touch(db, p["project_id"], event)
@@ -203,8 +237,14 @@ def _purchase_ordered(db: Database, event: Event) -> None:
         db.execute(
             "INSERT INTO purchase_orders (project_id, resident_id, product_id, apartment, quantity, "
             "ordered_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [p["project_id"], p["resident_id"], line["product_id"], p["apartment"], line["quantity"],
-             event.created_at],
+            [
+                p["project_id"],
+                p["resident_id"],
+                line["product_id"],
+                p["apartment"],
+                line["quantity"],
+                event.created_at,
+            ],
         )
 
 
@@ -234,7 +274,14 @@ def _payment_marked(db: Database, event: Event) -> None:
     db.execute(
         "UPDATE purchase_households SET paid_amount = ?, paid_method = ?, paid_at = ?, paid_marked_by = ? "
         "WHERE project_id = ? AND apartment = ?",
-        [p["amount"], p["method"], event.created_at, p.get("marked_by"), p["project_id"], p["apartment"]],
+        [
+            p["amount"],
+            p["method"],
+            event.created_at,
+            p.get("marked_by"),
+            p["project_id"],
+            p["apartment"],
+        ],
     )
 
 

@@ -37,8 +37,15 @@ from sqlite_utils import Database
 from .events import Event, projector
 
 _VOUCHER_FIELDS = (
-    "serial", "issuer_origin", "voucher_seq", "amount", "issued_on", "expires_on", "building",
-    "signature", "qr",
+    "serial",
+    "issuer_origin",
+    "voucher_seq",
+    "amount",
+    "issued_on",
+    "expires_on",
+    "building",
+    "signature",
+    "qr",
 )
 
 
@@ -62,21 +69,45 @@ def _voucher_issued(db: Database, event: Event) -> None:
         "ON CONFLICT (serial) DO UPDATE SET issuer_resident_id = excluded.issuer_resident_id, "
         "issue_transfer = excluded.issue_transfer, issue_event = excluded.issue_event, "
         "issued_at = excluded.issued_at",
-        [*values, p.get("issuer_resident_id"), _local_transfer(db, p.get("transfer_id")),
-         event.id, event.created_at],
+        [
+            *values,
+            p.get("issuer_resident_id"),
+            _local_transfer(db, p.get("transfer_id")),
+            event.id,
+            event.created_at,
+        ],
     )
 
 
-_SETTLEMENT_COLUMNS = ("serial, outcome, reason, credit_account, resident_id, decided_by, "
-                       "honoured_expired, origin, transfer_id, event_id, settled_at")
+_SETTLEMENT_COLUMNS = (
+    "serial, outcome, reason, credit_account, resident_id, decided_by, "
+    "honoured_expired, origin, transfer_id, event_id, settled_at"
+)
 
 
-def _settle(db: Database, event: Event, *, outcome: str, reason: str | None, resident_id: str | None,
-            honoured: bool) -> None:
+def _settle(
+    db: Database,
+    event: Event,
+    *,
+    outcome: str,
+    reason: str | None,
+    resident_id: str | None,
+    honoured: bool,
+) -> None:
     p = event.payload
-    values = [p["serial"], outcome, reason, p["credit_account"], resident_id, p.get("decided_by"),
-              1 if honoured else 0, event.origin, _local_transfer(db, p.get("transfer_id")), event.id,
-              event.created_at]
+    values = [
+        p["serial"],
+        outcome,
+        reason,
+        p["credit_account"],
+        resident_id,
+        p.get("decided_by"),
+        1 if honoured else 0,
+        event.origin,
+        _local_transfer(db, p.get("transfer_id")),
+        event.id,
+        event.created_at,
+    ]
     held = db.execute(
         "SELECT event_id, origin FROM voucher_settlements WHERE serial = ?", [p["serial"]]
     ).fetchone()
@@ -134,8 +165,14 @@ def _voucher_redeemed(db: Database, event: Event) -> None:
         "expires_on, building, signature, qr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [p[name] for name in _VOUCHER_FIELDS],
     )
-    _settle(db, event, outcome="redeemed", reason=None, resident_id=p.get("resident_id"),
-            honoured=bool(p.get("honoured_expired")))
+    _settle(
+        db,
+        event,
+        outcome="redeemed",
+        reason=None,
+        resident_id=p.get("resident_id"),
+        honoured=bool(p.get("honoured_expired")),
+    )
 
 
 @projector("voucher.cancelled", "network")
@@ -156,8 +193,18 @@ def _settlement_rejected(db: Database, event: Event) -> None:
         "winning_event_id = excluded.winning_event_id, winning_origin = excluded.winning_origin, "
         "winning_type = excluded.winning_type, verdict_event = excluded.verdict_event, "
         "decided_at = excluded.decided_at",
-        [p["losing_event_id"], p["serial"], p.get("amount"), p.get("losing_origin"), p.get("losing_type"),
-         p["winning_event_id"], p.get("winning_origin"), p.get("winning_type"), event.id, event.created_at],
+        [
+            p["losing_event_id"],
+            p["serial"],
+            p.get("amount"),
+            p.get("losing_origin"),
+            p.get("losing_type"),
+            p["winning_event_id"],
+            p.get("winning_origin"),
+            p.get("winning_type"),
+            event.id,
+            event.created_at,
+        ],
     )
     held = db.execute(
         "SELECT event_id FROM voucher_settlements WHERE serial = ?", [p["serial"]]
@@ -183,8 +230,17 @@ def _conflict_compensated(db: Database, event: Event) -> None:
         "compensation_event = excluded.compensation_event, "
         "compensation_transfer = excluded.compensation_transfer, "
         "debited_account = excluded.debited_account, compensated_at = excluded.compensated_at",
-        [p["losing_event_id"], p["serial"], p.get("amount"), p["policy"], event.origin, event.id,
-         _local_transfer(db, p.get("transfer_id")), p.get("debited_account"), event.created_at],
+        [
+            p["losing_event_id"],
+            p["serial"],
+            p.get("amount"),
+            p["policy"],
+            event.origin,
+            event.id,
+            _local_transfer(db, p.get("transfer_id")),
+            p.get("debited_account"),
+            event.created_at,
+        ],
     )
 
 

@@ -28,7 +28,8 @@ def residents(db: Database) -> list[sqlite3.Row]:
 def residents_in_apartment(db: Database, apartment: str) -> list[sqlite3.Row]:
     return query(
         db,
-        _RESIDENT + "WHERE r.apartment = ? AND r.status NOT IN ('suspended', 'moved_out') ORDER BY r.name COLLATE NOCASE",
+        _RESIDENT
+        + "WHERE r.apartment = ? AND r.status NOT IN ('suspended', 'moved_out') ORDER BY r.name COLLATE NOCASE",
         (apartment,),
     )
 
@@ -51,11 +52,15 @@ def resident_by_card_hash(db: Database, token_hash: str) -> sqlite3.Row | None:
 
 
 def card_was_revoked(db: Database, token_hash: str) -> bool:
-    return query_one(db, "SELECT 1 FROM revoked_cards WHERE token_hash = ?", (token_hash,)) is not None
+    return (
+        query_one(db, "SELECT 1 FROM revoked_cards WHERE token_hash = ?", (token_hash,)) is not None
+    )
 
 
 def card_number(db: Database, resident_id: str) -> int:
-    return scalar(db, "SELECT card_number FROM credentials WHERE resident_id = ?", (resident_id,)) or 0
+    return (
+        scalar(db, "SELECT card_number FROM credentials WHERE resident_id = ?", (resident_id,)) or 0
+    )
 
 
 def pin_hash(db: Database, resident_id: str) -> str | None:
@@ -66,7 +71,9 @@ def login_guard(db: Database, resident_id: str) -> sqlite3.Row | None:
     return query_one(db, "SELECT * FROM login_guard WHERE resident_id = ?", (resident_id,))
 
 
-def set_login_guard(db: Database, resident_id: str, failures: int, locked_until: str | None) -> None:
+def set_login_guard(
+    db: Database, resident_id: str, failures: int, locked_until: str | None
+) -> None:
     db.execute(
         "INSERT INTO login_guard (resident_id, failures, locked_until) VALUES (?, ?, ?) "
         "ON CONFLICT (resident_id) DO UPDATE SET failures = excluded.failures, "
@@ -82,7 +89,8 @@ def clear_login_guard(db: Database, resident_id: str) -> None:
 def locked_residents(db: Database, now_iso: str) -> list[sqlite3.Row]:
     return query(
         db,
-        _RESIDENT + "JOIN login_guard g ON g.resident_id = r.id WHERE g.locked_until > ? "
+        _RESIDENT
+        + "JOIN login_guard g ON g.resident_id = r.id WHERE g.locked_until > ? "
         + _APARTMENT_ORDER,
         (now_iso,),
     )
@@ -126,7 +134,8 @@ def transfers_of_account(db: Database, account_id: str, *, limit: int = 200) -> 
     """An account's transfers, newest first (local application order, not wall-clock)."""
     return query(
         db,
-        _TRANSFER + "WHERE t.debit_account = :acc OR t.credit_account = :acc ORDER BY t.rowid DESC LIMIT :limit",
+        _TRANSFER
+        + "WHERE t.debit_account = :acc OR t.credit_account = :acc ORDER BY t.rowid DESC LIMIT :limit",
         {"acc": account_id, "limit": limit},
     )
 

@@ -386,12 +386,14 @@ def _widen_check_list(db: Database, table: str, column: str, values: tuple[str, 
     if wanted == known:
         return
     new_check = "CHECK ({} IN ({}))".format(column, ", ".join(f"'{value}'" for value in wanted))
-    _rewrite_table_sql(db, table, sql[: match.start()] + new_check + sql[match.end():])
+    _rewrite_table_sql(db, table, sql[: match.start()] + new_check + sql[match.end() :])
 
 
 def _check_list(db: Database, table: str, column: str) -> tuple[str, re.Match | None, list[str]]:
     """The table's SQL, its ``CHECK (column IN (...))`` (None if it has none) and the values."""
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
+    sql = db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()[0]
     match = re.search(rf"CHECK \({column} IN \(([^)]*)\)\)", sql)
     return sql, match, re.findall(r"'([a-z_]+)'", match.group(1)) if match else []
 
@@ -401,7 +403,9 @@ def _rewrite_table_sql(db: Database, table: str, new_sql: str) -> None:
     version = db.execute("PRAGMA schema_version").fetchone()[0]
     db.execute("PRAGMA writable_schema = ON")
     try:
-        db.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", [new_sql, table])
+        db.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", [new_sql, table]
+        )
         db.execute(f"PRAGMA schema_version = {int(version) + 1}")
     finally:
         db.execute("PRAGMA writable_schema = OFF")
@@ -417,7 +421,7 @@ def check_list_as_comparisons(db: Database, table: str, column: str) -> None:
     if match is None:
         return
     new_check = "CHECK ({})".format(" OR ".join(f"{column} = '{value}'" for value in values))
-    _rewrite_table_sql(db, table, sql[: match.start()] + new_check + sql[match.end():])
+    _rewrite_table_sql(db, table, sql[: match.start()] + new_check + sql[match.end() :])
 
 
 def _widen_transfer_kinds(db: Database, kinds: tuple[str, ...]) -> None:

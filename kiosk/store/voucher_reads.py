@@ -31,7 +31,9 @@ def voucher(db: Database, serial: str) -> sqlite3.Row | None:
 
 def next_voucher_seq(db: Database, origin: str) -> int:
     return scalar(
-        db, "SELECT COALESCE(MAX(voucher_seq), 0) + 1 FROM vouchers WHERE issuer_origin = ?", (origin,)
+        db,
+        "SELECT COALESCE(MAX(voucher_seq), 0) + 1 FROM vouchers WHERE issuer_origin = ?",
+        (origin,),
     )
 
 
@@ -64,7 +66,10 @@ def outstanding(db: Database) -> list[sqlite3.Row]:
 def expired_outstanding(db: Database, today_iso: str) -> list[sqlite3.Row]:
     return query(
         db,
-        _VOUCHER + "WHERE " + _OUTSTANDING + " AND v.expires_on < ? ORDER BY v.expires_on, v.serial",
+        _VOUCHER
+        + "WHERE "
+        + _OUTSTANDING
+        + " AND v.expires_on < ? ORDER BY v.expires_on, v.serial",
         (today_iso,),
     )
 
@@ -85,6 +90,7 @@ def circulation_figures(db: Database, account_id: str) -> dict[str, int]:
     building's account (the other building paid it), one of another building redeemed here was
     paid from it. Without such crossings, balance == outstanding.
     """
+
     def total(where: str) -> tuple[int, int]:
         row = query_one(
             db,
@@ -95,9 +101,11 @@ def circulation_figures(db: Database, account_id: str) -> dict[str, int]:
 
     outstanding_count, outstanding_total = total(_OUTSTANDING)
     away_count, away_total = total(
-        "v.issue_transfer IS NOT NULL AND s.serial IS NOT NULL AND s.transfer_id IS NULL")
+        "v.issue_transfer IS NOT NULL AND s.serial IS NOT NULL AND s.transfer_id IS NULL"
+    )
     here_count, here_total = total(
-        "v.issue_transfer IS NULL AND s.serial IS NOT NULL AND s.transfer_id IS NOT NULL")
+        "v.issue_transfer IS NULL AND s.serial IS NOT NULL AND s.transfer_id IS NOT NULL"
+    )
     balance = scalar(db, "SELECT balance FROM accounts WHERE id = ?", (account_id,)) or 0
     return {
         "balance": balance,
@@ -140,8 +148,12 @@ LEFT JOIN transfers ct ON ct.id = c.compensation_transfer
 
 def conflicts(db: Database, *, limit: int = 200) -> list[sqlite3.Row]:
     """Vouchers settled twice that the hub judged, the latest verdict first."""
-    return query(db, _CONFLICT + "WHERE c.winning_event_id IS NOT NULL "
-                 "ORDER BY c.decided_at DESC, c.losing_event_id LIMIT ?", (limit,))
+    return query(
+        db,
+        _CONFLICT + "WHERE c.winning_event_id IS NOT NULL "
+        "ORDER BY c.decided_at DESC, c.losing_event_id LIMIT ?",
+        (limit,),
+    )
 
 
 def conflicts_of_resident(db: Database, resident_id: str) -> list[sqlite3.Row]:

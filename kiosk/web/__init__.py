@@ -62,10 +62,11 @@ def create_app(config: Config | None = None) -> Flask:
         g.config = config
 
     csrf.init_app(app)  # after open_request: its error page needs g.config
-    Babel(app, locale_selector=_select_locale, timezone_selector=lambda: config["kiosk"]["timezone"])
+    Babel(
+        app, locale_selector=_select_locale, timezone_selector=lambda: config["kiosk"]["timezone"]
+    )
     formatting.init_app(app)
     urls.init_app(app)
-
 
     from . import (
         admin,
@@ -89,8 +90,13 @@ def create_app(config: Config | None = None) -> Flask:
     from .payment_requests import bp as requests_bp
     from .stats import bp as stats_bp
 
-    pool = store.ConnectionPool(lambda: store.connect(
-        config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"], migrate=False))
+    pool = store.ConnectionPool(
+        lambda: store.connect(
+            config.database_path,
+            busy_timeout_ms=config["storage"]["busy_timeout_ms"],
+            migrate=False,
+        )
+    )
     app.extensions["kiosk_db_pool"] = pool
     weakref.finalize(app, pool.close_all)
 
@@ -99,12 +105,28 @@ def create_app(config: Config | None = None) -> Flask:
         db = g.pop("db", None)
         if db is not None:
             pool.release(db)
+
     session_state.init_app(app)
-    for blueprint in (login.bp, me.bp, exchange.bp, admin.bp, vouchers.bp,
-                      board_bp, requests_bp, loans_bp, stats_bp,
-                      projects.bp, purchases.bp,
-                      community.bp, polls.bp, verification.bp,
-                      health.bp, printer_admin.bp, sync_admin.bp, exports.bp):
+    for blueprint in (
+        login.bp,
+        me.bp,
+        exchange.bp,
+        admin.bp,
+        vouchers.bp,
+        board_bp,
+        requests_bp,
+        loans_bp,
+        stats_bp,
+        projects.bp,
+        purchases.bp,
+        community.bp,
+        polls.bp,
+        verification.bp,
+        health.bp,
+        printer_admin.bp,
+        sync_admin.bp,
+        exports.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.errorhandler(CSRFError)
@@ -117,12 +139,16 @@ def create_app(config: Config | None = None) -> Flask:
 
     @app.errorhandler(KioskError)
     def kiosk_error(exc: KioskError):
-        return render_template("error.html", title=gettext("Refused"), message=formatting.error_message(exc)), 400
+        return render_template(
+            "error.html", title=gettext("Refused"), message=formatting.error_message(exc)
+        ), 400
 
     @app.errorhandler(404)
     def not_found(_exc):
         return render_template(
-            "error.html", title=gettext("Page not found"), message=gettext("This page does not exist.")
+            "error.html",
+            title=gettext("Page not found"),
+            message=gettext("This page does not exist."),
         ), 404
 
     @app.errorhandler(413)
@@ -141,4 +167,3 @@ def create_app(config: Config | None = None) -> Flask:
         ), 500
 
     return app
-

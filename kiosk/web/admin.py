@@ -51,9 +51,18 @@ def resident_new():
         except KioskError as exc:
             error = error_message(exc)
         else:
-            flash(gettext("%(name)s (%(apartment)s) was added.", name=resident.name, apartment=resident.apartment), "success")
+            flash(
+                gettext(
+                    "%(name)s (%(apartment)s) was added.",
+                    name=resident.name,
+                    apartment=resident.apartment,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.resident_edit", resident_id=resident.id))
-    return render_template("admin/resident_new.html", form=request.form, error=error), (400 if error else 200)
+    return render_template("admin/resident_new.html", form=request.form, error=error), (
+        400 if error else 200
+    )
 
 
 @bp.route("/residents/<resident_id>", methods=["GET", "POST"])
@@ -131,7 +140,10 @@ def transfers():
         page = 1
     rows = ledger.recent_transfers(db(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template(
-        "admin/transfers.html", transfers=rows[:PAGE_SIZE], page=page, has_next=len(rows) > PAGE_SIZE
+        "admin/transfers.html",
+        transfers=rows[:PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
     )
 
 
@@ -143,11 +155,24 @@ def reverse(reference: str):
     if request.method == "POST":
         try:
             reversal = ledger.reverse_transfer(
-                db(), g.config, transfer.id, admin_id=current_resident().id, reason=request.form.get("reason")
+                db(),
+                g.config,
+                transfer.id,
+                admin_id=current_resident().id,
+                reason=request.form.get("reason"),
             )
         except KioskError as exc:
             error = error_message(exc)
         else:
-            flash(gettext("Transfer %(ref)s was reversed by %(new)s.", ref=transfer.reference, new=reversal.reference), "success")
+            flash(
+                gettext(
+                    "Transfer %(ref)s was reversed by %(new)s.",
+                    ref=transfer.reference,
+                    new=reversal.reference,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.transfers"))
-    return render_template("admin/reverse.html", transfer=transfer, error=error), (400 if error else 200)
+    return render_template("admin/reverse.html", transfer=transfer, error=error), (
+        400 if error else 200
+    )

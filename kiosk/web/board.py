@@ -68,8 +68,15 @@ def _draw_card(_locale: str, _script_root: str, post: board.Post) -> Markup:
     # URL root. The currency name and time zone are the app's own: one cache per app. Written
     # in Python rather than as a macro (a search nobody made before draws eight new cards), and
     # with escape() rather than Markup.format, which is several times slower.
-    meta = " · ".join((gettext(board.KINDS[post.kind]), category_label(post.category), post_price(post),
-                       post_who(post), when(post.created_at, "date")))
+    meta = " · ".join(
+        (
+            gettext(board.KINDS[post.kind]),
+            category_label(post.category),
+            post_price(post),
+            post_who(post),
+            when(post.created_at, "date"),
+        )
+    )
     return Markup(
         f'<a class="post-card" href="{escape(url_for("board.show", post_id=post.id))}">\n'
         f'  <span class="post-title"><span class="post-kind post-kind-{escape(post.direction)}">'
@@ -104,22 +111,35 @@ def board_url(filters: dict, **changes) -> str:
 @bp.get("/")
 def index():
     args = request.args
-    filters = {key: args.get(key) for key in ("direction", "kind", "category", "q") if args.get(key)}
+    filters = {
+        key: args.get(key) for key in ("direction", "kind", "category", "q") if args.get(key)
+    }
     if "q" in filters:  # the search reads this much; a longer one would only bloat the caches
-        filters["q"] = filters["q"][:board.SEARCH_MAX]
+        filters["q"] = filters["q"][: board.SEARCH_MAX]
     page = _page_number(args.get("page"))
     me = current_resident()
     query = (locale_code(), request.script_root, tuple(sorted(filters.items())))
     caches = current_app.extensions
     search_bar = caches["board_bars"].get_or_make(
-        (*query, me is not None), lambda: _draw("board/_search_bar.html", filters=filters, me=me,
-                                                 kinds=board.KINDS, categories=board.categories(g.config)))
+        (*query, me is not None),
+        lambda: _draw(
+            "board/_search_bar.html",
+            filters=filters,
+            me=me,
+            kinds=board.KINDS,
+            categories=board.categories(g.config),
+        ),
+    )
     # The posts and pager show only projections of the event log: drawn once per log version,
     # day (posts end at midnight), language, query and page, then reused.
     results = caches["board_pages"].get_or_make(
-        (*query, page, log_version(db()), board.today(g.config)), lambda: _draw_results(filters, page))
+        (*query, page, log_version(db()), board.today(g.config)),
+        lambda: _draw_results(filters, page),
+    )
     return render_template(
-        "board/index.html", search_bar=search_bar, results=results,
+        "board/index.html",
+        search_bar=search_bar,
+        results=results,
         board_can_help=bool(me) and board.can_post_for_others(db(), me),
     )
 
@@ -131,19 +151,32 @@ def _draw(template: str, **context) -> Markup:
 
 def _draw_results(filters: dict, page: int) -> Markup:
     result = board.browse(
-        db(), g.config, direction=filters.get("direction"), kind=filters.get("kind"),
-        category=filters.get("category"), text=filters.get("q"), page=page,
+        db(),
+        g.config,
+        direction=filters.get("direction"),
+        kind=filters.get("kind"),
+        category=filters.get("category"),
+        text=filters.get("q"),
+        page=page,
     )
     return _draw("board/_results.html", result=result, filters=filters)
 
 
 def _post_form_context(me, form, error=None):
     can_help = board.can_post_for_others(db(), me)
-    people = [r for r in residents.all_residents(db()) if r.status == "verified"] if can_help else []
+    people = (
+        [r for r in residents.all_residents(db()) if r.status == "verified"] if can_help else []
+    )
     return {
-        "form": form, "error": error, "kinds": board.KINDS, "directions": board.DIRECTIONS,
-        "categories": board.categories(g.config), "price_modes": board.PRICE_MODES,
-        "end_choices": board.END_CHOICES, "can_help": can_help, "people": people,
+        "form": form,
+        "error": error,
+        "kinds": board.KINDS,
+        "directions": board.DIRECTIONS,
+        "categories": board.categories(g.config),
+        "price_modes": board.PRICE_MODES,
+        "end_choices": board.END_CHOICES,
+        "can_help": can_help,
+        "people": people,
     }
 
 
@@ -154,7 +187,9 @@ def new():
     form = request.form if request.method == "POST" else request.args
     if request.method == "POST":
         try:
-            price_mode, price = board.parse_price(g.config, form.get("price_mode"), form.get("price"))
+            price_mode, price = board.parse_price(
+                g.config, form.get("price_mode"), form.get("price")
+            )
             poster_id = form.get("for_resident") or me.id
             if poster_id != me.id:
                 try:
@@ -162,14 +197,25 @@ def new():
                 except NotFound:
                     raise InvalidInput(N_("Choose the neighbour from the list.")) from None
             post = board.publish(
-                db(), g.config, poster_id=poster_id, direction=form.get("direction"),
-                kind=form.get("kind"), category=form.get("category"), title=form.get("title"),
-                description=form.get("description"), availability=form.get("availability"),
-                price_mode=price_mode, price=price, ends_on=board.end_date(g.config, form.get("ends_in")),
-                network=form.get("network") == "1", posted_by=me.id,
+                db(),
+                g.config,
+                poster_id=poster_id,
+                direction=form.get("direction"),
+                kind=form.get("kind"),
+                category=form.get("category"),
+                title=form.get("title"),
+                description=form.get("description"),
+                availability=form.get("availability"),
+                price_mode=price_mode,
+                price=price,
+                ends_on=board.end_date(g.config, form.get("ends_in")),
+                network=form.get("network") == "1",
+                posted_by=me.id,
             )
         except KioskError as exc:
-            return render_template("board/new.html", **_post_form_context(me, form, error_message(exc))), 400
+            return render_template(
+                "board/new.html", **_post_form_context(me, form, error_message(exc))
+            ), 400
         flash(gettext("Your post is on the board."), "success")
         return redirect(url_for("board.show", post_id=post.id))
     return render_template("board/new.html", **_post_form_context(me, form))
@@ -179,10 +225,15 @@ def new():
 def show(post_id: str):
     post = board.get_post(db(), g.config, post_id)
     me = current_resident()
-    can_withdraw = bool(me) and post.active and not post.is_remote and (
-        me.id in (post.poster_id, post.posted_by) or me.is_admin)
-    return render_template("board/show.html", post=post, can_withdraw=can_withdraw,
-                           error=None, body="")
+    can_withdraw = (
+        bool(me)
+        and post.active
+        and not post.is_remote
+        and (me.id in (post.poster_id, post.posted_by) or me.is_admin)
+    )
+    return render_template(
+        "board/show.html", post=post, can_withdraw=can_withdraw, error=None, body=""
+    )
 
 
 @bp.post("/post/<post_id>/answer")
@@ -193,19 +244,28 @@ def answer(post_id: str):
         board.answer(db(), g.config, post_id, sender=me, body=request.form.get("body", ""))
     except KioskError as exc:
         post = board.get_post(db(), g.config, post_id)
-        return render_template("board/show.html", post=post, can_withdraw=False,
-                               error=error_message(exc), body=request.form.get("body", "")), 400
-    flash(gettext("Your message was left for your neighbour: they will see it at their next login."),
-          "success")
+        return render_template(
+            "board/show.html",
+            post=post,
+            can_withdraw=False,
+            error=error_message(exc),
+            body=request.form.get("body", ""),
+        ), 400
+    flash(
+        gettext("Your message was left for your neighbour: they will see it at their next login."),
+        "success",
+    )
     return redirect(url_for("board.show", post_id=post_id))
 
 
 @bp.get("/post/<post_id>/exchange")
 @login_required
 def record_exchange(post_id: str):
-    """"Record the exchange": the exchange form, pre-filled from the post."""
+    """ "Record the exchange": the exchange form, pre-filled from the post."""
     try:
-        fields = board.exchange_prefill(g.config, board.get_post(db(), g.config, post_id), current_resident())
+        fields = board.exchange_prefill(
+            g.config, board.get_post(db(), g.config, post_id), current_resident()
+        )
     except KioskError as exc:
         flash(error_message(exc), "error")
         return redirect(url_for("board.show", post_id=post_id))
@@ -217,8 +277,14 @@ def record_exchange(post_id: str):
 def lend(post_id: str):
     """From a "lend" post: the lending register's form, pre-filled."""
     post = board.get_post(db(), g.config, post_id)
-    return redirect(url_for("loans.new", post=post.id, item=post.title,
-                            borrower=post.poster_id if post.direction == "request" else ""))
+    return redirect(
+        url_for(
+            "loans.new",
+            post=post.id,
+            item=post.title,
+            borrower=post.poster_id if post.direction == "request" else "",
+        )
+    )
 
 
 @bp.post("/post/<post_id>/withdraw")
@@ -283,8 +349,12 @@ def helpers():
 @admin_required
 def set_helper(resident_id: str):
     try:
-        board.set_helper(db(), admin=current_resident(), resident_id=resident_id,
-                         enabled=request.form.get("enabled") == "1")
+        board.set_helper(
+            db(),
+            admin=current_resident(),
+            resident_id=resident_id,
+            enabled=request.form.get("enabled") == "1",
+        )
     except KioskError as exc:
         flash(error_message(exc), "error")
     return redirect(url_for("board.helpers"))
@@ -315,4 +385,6 @@ def day(value: str | None) -> str:
 
     if not value:
         return ""
-    return format_date(date.fromisoformat(value), "dd/MM/yyyy" if str(get_locale()) == "fr" else "yyyy-MM-dd")
+    return format_date(
+        date.fromisoformat(value), "dd/MM/yyyy" if str(get_locale()) == "fr" else "yyyy-MM-dd"
+    )

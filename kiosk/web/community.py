@@ -39,11 +39,20 @@ def notice_new():
     form = request.form
     if request.method == "POST":
         try:
-            starts_on, ends_on = notices.dates_from_choices(g.config, form.get("start"), form.get("length"))
+            starts_on, ends_on = notices.dates_from_choices(
+                g.config, form.get("start"), form.get("length")
+            )
             notice = notices.post_notice(
-                db(), g.config, author_id=me.id, title=form.get("title"), body=form.get("body"),
-                category=form.get("category"), starts_on=starts_on, ends_on=ends_on,
-                official=bool(form.get("official")), network=bool(form.get("network")),
+                db(),
+                g.config,
+                author_id=me.id,
+                title=form.get("title"),
+                body=form.get("body"),
+                category=form.get("category"),
+                starts_on=starts_on,
+                ends_on=ends_on,
+                official=bool(form.get("official")),
+                network=bool(form.get("network")),
             )
         except KioskError as exc:
             error = error_message(exc)
@@ -51,16 +60,23 @@ def notice_new():
             flash(gettext("Your notice is on the board."), "success")
             return redirect(url_for("community.notice", notice_id=notice.id))
     return render_template(
-        "community/notice_new.html", form=form, error=error, categories=notices.CATEGORIES,
-        start_choices=notices.START_CHOICES, length_choices=notices.LENGTH_CHOICES,
+        "community/notice_new.html",
+        form=form,
+        error=error,
+        categories=notices.CATEGORIES,
+        start_choices=notices.START_CHOICES,
+        length_choices=notices.LENGTH_CHOICES,
     ), (400 if error else 200)
 
 
 @bp.get("/notices/<notice_id>")
 @login_required
 def notice(notice_id: str):
-    return render_template("community/notice.html", notice=notices.get_notice(db(), notice_id),
-                           categories=notices.CATEGORIES)
+    return render_template(
+        "community/notice.html",
+        notice=notices.get_notice(db(), notice_id),
+        categories=notices.CATEGORIES,
+    )
 
 
 @bp.post("/notices/<notice_id>/print")
@@ -92,32 +108,43 @@ def alert_new():
     error = None
     if request.method == "POST":
         try:
-            alerts.raise_alert(db(), g.config, raiser_id=me.id, kind=request.form.get("kind"),
-                               text=request.form.get("text"))
+            alerts.raise_alert(
+                db(),
+                g.config,
+                raiser_id=me.id,
+                kind=request.form.get("kind"),
+                text=request.form.get("text"),
+            )
         except KioskError as exc:
             error = error_message(exc)
         else:
             flash(gettext("The alert is shown on every screen and is being printed."), "success")
             return redirect(url_for("community.alert_list"))
-    return render_template("community/alert_new.html", form=request.form, error=error,
-                           kinds=alerts.KINDS), (400 if error else 200)
+    return render_template(
+        "community/alert_new.html", form=request.form, error=error, kinds=alerts.KINDS
+    ), (400 if error else 200)
 
 
 @bp.get("/alerts")
 @login_required
 def alert_list():
-    return render_template("community/alerts.html", alerts=alerts.recent_alerts(db()), kinds=alerts.KINDS)
+    return render_template(
+        "community/alerts.html", alerts=alerts.recent_alerts(db()), kinds=alerts.KINDS
+    )
 
 
 @bp.post("/alerts/<alert_id>/resolve")
 @login_required
 def alert_resolve(alert_id: str):
     try:
-        alerts.resolve_alert(db(), alert_id, resolver_id=current_resident().id,
-                             resolution=request.form.get("resolution"))
+        alerts.resolve_alert(
+            db(),
+            alert_id,
+            resolver_id=current_resident().id,
+            resolution=request.form.get("resolution"),
+        )
     except KioskError as exc:
         flash(error_message(exc), "error")
     else:
         flash(gettext("The alert is resolved: the banner is gone."), "success")
     return redirect(url_for("community.alert_list"))
-

@@ -41,7 +41,11 @@ def _parse_form(form, me) -> dict:
     category = form.get("category", "")
     if category not in CATEGORIES:
         raise InvalidInput(N_("Choose a category from the list."))
-    hours, minutes, amount_text = form.get("hours", ""), form.get("minutes", ""), form.get("amount", "")
+    hours, minutes, amount_text = (
+        form.get("hours", ""),
+        form.get("minutes", ""),
+        form.get("amount", ""),
+    )
     has_time = bool(hours.strip() or minutes.strip())
     has_amount = bool(amount_text.strip())
     if has_time and has_amount:
@@ -49,7 +53,9 @@ def _parse_form(form, me) -> dict:
     if not has_time and not has_amount:
         raise InvalidInput(N_("Give the duration of the service, or an amount."))
     duration = parse_duration(hours, minutes) if has_time else None
-    amount = ledger.exchange_amount(g.config, minutes=duration, amount=None if has_time else parse_amount(amount_text))
+    amount = ledger.exchange_amount(
+        g.config, minutes=duration, amount=None if has_time else parse_amount(amount_text)
+    )
     payer, payee = (me, neighbour) if direction == "paid" else (neighbour, me)
     post = _post_of(form)
     return {
@@ -155,8 +161,12 @@ def done(reference: str):
         abort(403)
     payer = residents.get(db(), transfer.payer_id)
     payee = residents.get(db(), transfer.payee_id)
-    jobs = [job for job in print_queue.list_jobs(db(), reference=transfer.reference) if not job.is_copy]
-    return render_template("exchange/done.html", transfer=transfer, payer=payer, payee=payee, jobs=jobs)
+    jobs = [
+        job for job in print_queue.list_jobs(db(), reference=transfer.reference) if not job.is_copy
+    ]
+    return render_template(
+        "exchange/done.html", transfer=transfer, payer=payer, payee=payee, jobs=jobs
+    )
 
 
 @bp.post("/done/<reference>/reprint")
@@ -166,7 +176,9 @@ def reprint(reference: str):
     transfer = ledger.find_transfer(db(), reference)
     if me.id not in (transfer.payer_id, transfer.payee_id) and not me.is_admin:
         abort(403)
-    originals = [job for job in print_queue.list_jobs(db(), reference=transfer.reference) if not job.is_copy]
+    originals = [
+        job for job in print_queue.list_jobs(db(), reference=transfer.reference) if not job.is_copy
+    ]
     if originals:
         print_queue.reprint_as_copy(db(), originals[-1].id)
         flash(gettext("A copy of the receipt is being printed."), "success")

@@ -81,9 +81,12 @@ def duration(minutes: int | None) -> str:
 
 # Babel's "HH:mm", "dd/MM/yyyy" and "yyyy-MM-dd HH:mm" patterns: digits only, so strftime.
 _WHEN_FORMATS = {
-    ("time", "fr"): "%H:%M", ("time", "en"): "%H:%M",
-    ("date", "fr"): "%d/%m/%Y", ("date", "en"): "%Y-%m-%d",
-    ("medium", "fr"): "%d/%m/%Y %H:%M", ("medium", "en"): "%Y-%m-%d %H:%M",
+    ("time", "fr"): "%H:%M",
+    ("time", "en"): "%H:%M",
+    ("date", "fr"): "%d/%m/%Y",
+    ("date", "en"): "%Y-%m-%d",
+    ("medium", "fr"): "%d/%m/%Y %H:%M",
+    ("medium", "en"): "%Y-%m-%d %H:%M",
 }
 
 
@@ -100,7 +103,9 @@ def when(value: str | datetime | None, fmt: str = "medium") -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # stored times are UTC (as Flask-Babel assumes)
     code = locale_code()
-    pattern = _WHEN_FORMATS.get((fmt, code)) or _WHEN_FORMATS[("medium", code if code == "fr" else "en")]
+    pattern = (
+        _WHEN_FORMATS.get((fmt, code)) or _WHEN_FORMATS[("medium", code if code == "fr" else "en")]
+    )
     return moment.astimezone(_zone(g.config["kiosk"]["timezone"])).strftime(pattern)
 
 
@@ -116,7 +121,9 @@ def category_label(key: str) -> str:
 _OPTIONS: dict[tuple, Markup] = {}
 
 
-def select_options(choices: dict[str, str], selected: str | None = None, blank: str | None = None) -> Markup:
+def select_options(
+    choices: dict[str, str], selected: str | None = None, blank: str | None = None
+) -> Markup:
     """The ``<option>`` elements of a ``<select>``: labels are msgids, translated; the chosen
     one is selected; ``blank`` (a msgid) labels a first option with an empty value. Built once
     per language, list and choice (a board page has 20 options)."""
@@ -128,7 +135,8 @@ def select_options(choices: dict[str, str], selected: str | None = None, blank: 
         parts = [Markup('<option value="">{}</option>').format(gettext(blank))] if blank else []
         parts += [
             Markup('<option value="{}"{}>{}</option>').format(
-                value, Markup(" selected") if value == selected else "", gettext(label))
+                value, Markup(" selected") if value == selected else "", gettext(label)
+            )
             for value, label in choices.items()
         ]
         html = _OPTIONS[key] = Markup("").join(parts)

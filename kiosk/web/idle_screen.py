@@ -31,39 +31,58 @@ class IdleItem:
 
 
 def day_label(iso_date: str) -> str:
-    """"2026-11-23" -> "23/11/2026" (fr) or "2026-11-23" (en), like the rest of the kiosk."""
+    """ "2026-11-23" -> "23/11/2026" (fr) or "2026-11-23" (en), like the rest of the kiosk."""
     from datetime import date
 
     from flask_babel import format_date, get_locale
 
-    return format_date(date.fromisoformat(iso_date), "dd/MM/yyyy" if str(get_locale()) == "fr" else "yyyy-MM-dd")
+    return format_date(
+        date.fromisoformat(iso_date), "dd/MM/yyyy" if str(get_locale()) == "fr" else "yyyy-MM-dd"
+    )
 
 
 def new_offers() -> list[IdleItem]:
     """The newest offers of the board."""
     page = board.browse(db(), g.config, direction="offer")
-    return [IdleItem("offer", gettext("New offer"), post.title, post.apartment)
-            for post in page.posts[:MAX_PER_KIND]]
+    return [
+        IdleItem("offer", gettext("New offer"), post.title, post.apartment)
+        for post in page.posts[:MAX_PER_KIND]
+    ]
 
 
 def open_group_purchases() -> list[IdleItem]:
     """Open group purchases."""
-    found = [project for project in projects.all_projects(db(), include_closed=False)
-             if project.kind == "group_purchase" and project.status == "open"]
-    return [IdleItem("purchase", gettext("Group purchase"), project.title,
-                     gettext("Join at the kiosk")) for project in found[:MAX_PER_KIND]]
+    found = [
+        project
+        for project in projects.all_projects(db(), include_closed=False)
+        if project.kind == "group_purchase" and project.status == "open"
+    ]
+    return [
+        IdleItem("purchase", gettext("Group purchase"), project.title, gettext("Join at the kiosk"))
+        for project in found[:MAX_PER_KIND]
+    ]
 
 
 def polls_closing_soon() -> list[IdleItem]:
-    return [IdleItem("poll", gettext("Poll closing soon"), poll.question,
-                     gettext("Vote until %(date)s", date=day_label(poll.closes_on)))
-            for poll in polls.closing_soon(db(), g.config)[:MAX_PER_KIND]]
+    return [
+        IdleItem(
+            "poll",
+            gettext("Poll closing soon"),
+            poll.question,
+            gettext("Vote until %(date)s", date=day_label(poll.closes_on)),
+        )
+        for poll in polls.closing_soon(db(), g.config)[:MAX_PER_KIND]
+    ]
 
 
 def current_notices() -> list[IdleItem]:
     items = []
     for notice in notices.current_notices(db(), g.config, limit=MAX_PER_KIND):
-        heading = gettext("Official notice") if notice.official else gettext(notices.CATEGORIES.get(notice.category, "Other"))
+        heading = (
+            gettext("Official notice")
+            if notice.official
+            else gettext(notices.CATEGORIES.get(notice.category, "Other"))
+        )
         items.append(IdleItem("notice", heading, notice.title, notice.body[:140]))
     return items
 

@@ -22,9 +22,16 @@ def index():
 
 
 def _form_context(me, form, error=None):
-    neighbours = [r for r in residents.all_residents(db()) if r.id != me.id and r.status == "verified"]
-    return {"form": form, "error": error, "neighbours": neighbours, "rate_modes": lending.RATE_MODES,
-            "due_choices": lending.DUE_CHOICES}
+    neighbours = [
+        r for r in residents.all_residents(db()) if r.id != me.id and r.status == "verified"
+    ]
+    return {
+        "form": form,
+        "error": error,
+        "neighbours": neighbours,
+        "rate_modes": lending.RATE_MODES,
+        "due_choices": lending.DUE_CHOICES,
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -37,12 +44,21 @@ def new():
             rate_mode = form.get("rate_mode", "none")
             rate = parse_amount(form.get("rate")) if rate_mode in ("per_day", "per_loan") else None
             loan = lending.lend(
-                db(), g.config, lender_id=me.id, borrower_id=form.get("borrower", ""),
-                item=form.get("item"), due_on=lending.due_date(g.config, form.get("due_in")),
-                rate_mode=rate_mode, rate=rate, post_id=form.get("post") or None, recorded_by=me.id,
+                db(),
+                g.config,
+                lender_id=me.id,
+                borrower_id=form.get("borrower", ""),
+                item=form.get("item"),
+                due_on=lending.due_date(g.config, form.get("due_in")),
+                rate_mode=rate_mode,
+                rate=rate,
+                post_id=form.get("post") or None,
+                recorded_by=me.id,
             )
         except KioskError as exc:
-            return render_template("loans/new.html", **_form_context(me, form, error_message(exc))), 400
+            return render_template(
+                "loans/new.html", **_form_context(me, form, error_message(exc))
+            ), 400
         flash(gettext("The loan of “%(item)s” is in the register.", item=loan.item), "success")
         return redirect(url_for("loans.index"))
     return render_template("loans/new.html", **_form_context(me, form))
@@ -57,8 +73,14 @@ def returned(loan_id: str):
         flash(error_message(exc), "error")
     else:
         if loan.request_id:
-            flash(gettext("Marked as returned. A payment request of %(amount)s was sent to %(name)s.",
-                          amount=_ceec(loan.request_amount), name=loan.borrower_name), "success")
+            flash(
+                gettext(
+                    "Marked as returned. A payment request of %(amount)s was sent to %(name)s.",
+                    amount=_ceec(loan.request_amount),
+                    name=loan.borrower_name,
+                ),
+                "success",
+            )
         else:
             flash(gettext("Marked as returned."), "success")
     return redirect(request.form.get("next") or url_for("loans.index"))
@@ -73,5 +95,8 @@ def _ceec(amount):
 @bp.get("/admin")
 @admin_required
 def admin():
-    return render_template("loans/admin.html", overdue=lending.overdue(db(), g.config),
-                           open_loans=lending.open_loans(db(), g.config))
+    return render_template(
+        "loans/admin.html",
+        overdue=lending.overdue(db(), g.config),
+        open_loans=lending.open_loans(db(), g.config),
+    )

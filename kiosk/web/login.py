@@ -100,7 +100,9 @@ def pin():
             return redirect(url_for("me.home"))
     locked_until = auth.locked_until(db(), resident.id)
     status = 400 if error else 200
-    return render_template("login/pin.html", resident=resident, error=error, locked_until=locked_until), status
+    return render_template(
+        "login/pin.html", resident=resident, error=error, locked_until=locked_until
+    ), status
 
 
 @bp.post("/login/cancel")
@@ -133,4 +135,3 @@ def language():
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("login.home")
     return redirect(target)
-

@@ -35,21 +35,33 @@ def from_draft():
     me = current_resident()
     draft = session.get(DRAFT)
     if not draft or draft.get("payee_id") != me.id:
-        flash(gettext("Only the neighbour who gave the service can send a payment request."), "error")
+        flash(
+            gettext("Only the neighbour who gave the service can send a payment request."), "error"
+        )
         return redirect(url_for("exchange.new"))
     try:
         item = payment_requests.request_payment(
-            db(), g.config, provider_id=me.id, payer_id=draft["payer_id"],
-            description=draft["description"], category=draft["category"],
-            minutes=draft["minutes"], amount=None if draft["minutes"] else draft["amount"],
-            post_id=draft.get("post_id"), created_by=me.id,
+            db(),
+            g.config,
+            provider_id=me.id,
+            payer_id=draft["payer_id"],
+            description=draft["description"],
+            category=draft["category"],
+            minutes=draft["minutes"],
+            amount=None if draft["minutes"] else draft["amount"],
+            post_id=draft.get("post_id"),
+            created_by=me.id,
         )
     except KioskError as exc:
         flash(error_message(exc), "error")
         return redirect(url_for("exchange.confirm"))
     session.pop(DRAFT, None)
-    flash(gettext("Your request was sent: %(name)s will see it at their next login.", name=item.payer_name),
-          "success")
+    flash(
+        gettext(
+            "Your request was sent: %(name)s will see it at their next login.", name=item.payer_name
+        ),
+        "success",
+    )
     return redirect(url_for("requests.show", request_id=item.id))
 
 
@@ -82,8 +94,9 @@ def show(request_id: str):
         else:
             flash(gettext("You accepted the request: the exchange is recorded."), "success")
             return redirect(url_for("exchange.done", reference=transfer.reference))
-    return render_template("requests/show.html", item=item, error=error,
-                           reason=request.form.get("reason", "")), (400 if error else 200)
+    return render_template(
+        "requests/show.html", item=item, error=error, reason=request.form.get("reason", "")
+    ), (400 if error else 200)
 
 
 @bp.post("/<request_id>/decline")
@@ -91,10 +104,16 @@ def show(request_id: str):
 def decline(request_id: str):
     item = _visible(request_id)
     try:
-        payment_requests.decline(db(), request_id, payer=current_resident(), reason=request.form.get("reason"))
+        payment_requests.decline(
+            db(), request_id, payer=current_resident(), reason=request.form.get("reason")
+        )
     except KioskError as exc:
-        return render_template("requests/show.html", item=item, error=error_message(exc),
-                               reason=request.form.get("reason", "")), 400
+        return render_template(
+            "requests/show.html",
+            item=item,
+            error=error_message(exc),
+            reason=request.form.get("reason", ""),
+        ), 400
     flash(gettext("You declined the request. Nothing was paid."), "success")
     return redirect(url_for("requests.show", request_id=request_id))
 

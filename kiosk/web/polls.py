@@ -24,8 +24,14 @@ def results_chart(poll: polls.Poll) -> Markup | None:
     """
     if not poll.results_visible:
         return None
-    rows = [(option, count, gettext("%(count)d votes", count=count) if count != 1 else gettext("1 vote"))
-            for option, count in zip(poll.options, poll.counts, strict=True)]
+    rows = [
+        (
+            option,
+            count,
+            gettext("%(count)d votes", count=count) if count != 1 else gettext("1 vote"),
+        )
+        for option, count in zip(poll.options, poll.counts, strict=True)
+    ]
     chart_id = f"poll-{poll.reference}"
     width, row_h, label_w, value_w = 720, 34, 260, 100
     height = 8 + row_h * len(rows)
@@ -40,10 +46,16 @@ def results_chart(poll: polls.Poll) -> Markup | None:
     for index, (option, count, text) in enumerate(rows):
         y = 4 + index * row_h
         bar_w = (width - label_w - value_w) * count / peak
-        parts.append(f'<text x="{label_w - 8}" y="{y + 22}" text-anchor="end" {font}>{escape(option[:30])}</text>')
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 22}" text-anchor="end" {font}>{escape(option[:30])}</text>'
+        )
         if count:
-            parts.append(f'<rect x="{label_w}" y="{y + 5}" width="{bar_w:.1f}" height="{row_h - 10}" fill="#0b4f8a"/>')
-        parts.append(f'<text x="{label_w + bar_w + 6:.1f}" y="{y + 22}" {font}>{escape(text)}</text>')
+            parts.append(
+                f'<rect x="{label_w}" y="{y + 5}" width="{bar_w:.1f}" height="{row_h - 10}" fill="#0b4f8a"/>'
+            )
+        parts.append(
+            f'<text x="{label_w + bar_w + 6:.1f}" y="{y + 22}" {font}>{escape(text)}</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -51,7 +63,9 @@ def results_chart(poll: polls.Poll) -> Markup | None:
 @bp.get("/")
 @login_required
 def home():
-    return render_template("community/polls.html", polls=polls.all_polls(db(), g.config, voter=current_resident()))
+    return render_template(
+        "community/polls.html", polls=polls.all_polls(db(), g.config, voter=current_resident())
+    )
 
 
 @bp.get("/<poll_id>")
@@ -60,8 +74,13 @@ def poll(poll_id: str, error: str | None = None, status: int = 200):
     me = current_resident()
     current = polls.get_poll(db(), g.config, poll_id, voter=me)
     return render_template(
-        "community/poll.html", poll=current, chart=results_chart(current), error=error,
-        names=polls.public_votes(db(), current), per_labels=polls.PER, ballot_labels=polls.BALLOTS,
+        "community/poll.html",
+        poll=current,
+        chart=results_chart(current),
+        error=error,
+        names=polls.public_votes(db(), current),
+        per_labels=polls.PER,
+        ballot_labels=polls.BALLOTS,
     ), status
 
 
@@ -69,7 +88,13 @@ def poll(poll_id: str, error: str | None = None, status: int = 200):
 @login_required
 def vote(poll_id: str):
     try:
-        polls.vote(db(), g.config, poll_id, voter_id=current_resident().id, option=request.form.get("option"))
+        polls.vote(
+            db(),
+            g.config,
+            poll_id,
+            voter_id=current_resident().id,
+            option=request.form.get("option"),
+        )
     except KioskError as exc:
         return poll(poll_id, error=error_message(exc), status=400)
     flash(gettext("Your vote is recorded. You may change it until the poll closes."), "success")
@@ -95,11 +120,19 @@ def new():
     form = request.form
     if request.method == "POST":
         try:
-            opens_on, closes_on = polls.dates_from_choices(g.config, form.get("opens"), form.get("length"))
+            opens_on, closes_on = polls.dates_from_choices(
+                g.config, form.get("opens"), form.get("length")
+            )
             created = polls.open_poll(
-                db(), g.config, creator_id=current_resident().id, question=form.get("question"),
-                options=form.getlist("option"), opens_on=opens_on, closes_on=closes_on,
-                per=form.get("per", "resident"), ballot=form.get("ballot", "secret"),
+                db(),
+                g.config,
+                creator_id=current_resident().id,
+                question=form.get("question"),
+                options=form.getlist("option"),
+                opens_on=opens_on,
+                closes_on=closes_on,
+                per=form.get("per", "resident"),
+                ballot=form.get("ballot", "secret"),
                 results_hidden=bool(form.get("results_hidden")),
             )
         except KioskError as exc:
@@ -108,6 +141,12 @@ def new():
             flash(gettext("The poll is open."), "success")
             return redirect(url_for("polls.poll", poll_id=created.id))
     return render_template(
-        "community/poll_new.html", form=form, error=error, per_labels=polls.PER, ballot_labels=polls.BALLOTS,
-        open_choices=polls.OPEN_CHOICES, length_choices=polls.LENGTH_CHOICES, max_options=polls.MAX_OPTIONS,
+        "community/poll_new.html",
+        form=form,
+        error=error,
+        per_labels=polls.PER,
+        ballot_labels=polls.BALLOTS,
+        open_choices=polls.OPEN_CHOICES,
+        length_choices=polls.LENGTH_CHOICES,
+        max_options=polls.MAX_OPTIONS,
     ), (400 if error else 200)

@@ -57,7 +57,9 @@ def queue():
         "admin/printer.html",
         jobs=jobs,
         counts=printer.count_jobs(db()),
-        status_label=status.label(language) if status else gettext("The print worker is not running."),
+        status_label=status.label(language)
+        if status
+        else gettext("The print worker is not running."),
         status_ok=bool(status and status.can_print),
         state_label=lambda state: printer.job_state_label(state, language),
         settings=print_settings(),
@@ -80,7 +82,10 @@ def copy(job_id: int):
     try:
         printer.reprint_as_copy(db(), job_id)
     except printer.CopyRefused:
-        flash(gettext("A member card cannot be copied: print a new card from the resident's page."), "error")
+        flash(
+            gettext("A member card cannot be copied: print a new card from the resident's page."),
+            "error",
+        )
     except printer.JobNotFound:
         abort(404)
     else:

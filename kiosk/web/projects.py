@@ -33,7 +33,11 @@ def euros(cents: int | None) -> str:
 def quantity(thousandths: int | None) -> str:
     from flask_babel import get_locale
 
-    return "" if thousandths is None else group_purchases.format_quantity(thousandths, language=str(get_locale()))
+    return (
+        ""
+        if thousandths is None
+        else group_purchases.format_quantity(thousandths, language=str(get_locale()))
+    )
 
 
 def _back(project_id: str):
@@ -61,8 +65,13 @@ def home():
         if any(p.purchase_state == "open" for p in items):
             group_purchases.close_due_purchases(db())
             items = projects.all_projects(db(), include_closed=False)
-    return render_template("projects/list.html", projects=items, kinds=projects.KINDS,
-                           statuses=projects.STATUSES, showing_closed=bool(request.args.get("closed")))
+    return render_template(
+        "projects/list.html",
+        projects=items,
+        kinds=projects.KINDS,
+        statuses=projects.STATUSES,
+        showing_closed=bool(request.args.get("closed")),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -72,15 +81,24 @@ def new():
     error = None
     if request.method == "POST":
         try:
-            project = projects.propose(db(), resident_id=current_resident().id, title=form.get("title"),
-                                       description=form.get("description"), kind=form.get("kind", ""))
+            project = projects.propose(
+                db(),
+                resident_id=current_resident().id,
+                title=form.get("title"),
+                description=form.get("description"),
+                kind=form.get("kind", ""),
+            )
         except KioskError as exc:
             error = error_message(exc)
         else:
             if project.kind == "group_purchase":
                 return redirect(url_for("purchases.setup", project_id=project.id))
-            return _done(project.id, gettext("Your project is proposed. Neighbours can join it now."))
-    return render_template("projects/new.html", form=form, error=error, kinds=projects.KINDS), (400 if error else 200)
+            return _done(
+                project.id, gettext("Your project is proposed. Neighbours can join it now.")
+            )
+    return render_template("projects/new.html", form=form, error=error, kinds=projects.KINDS), (
+        400 if error else 200
+    )
 
 
 @bp.get("/<project_id>")
@@ -97,7 +115,8 @@ def show(project_id: str):
         period = project_dues.current_period(g.config, project.dues_period)
         shares = project_dues.shares(db(), project_id, period)
         dues = {
-            "period": period, "shares": shares,
+            "period": period,
+            "shares": shares,
             "mine": next((s for s in shares if s.member.id == me.id), None),
             "payee": residents.get(db(), project.dues_payee_id) if project.dues_payee_id else None,
         }
@@ -106,12 +125,19 @@ def show(project_id: str):
         purchase_view = _purchase_view(purchase, me)
     return render_template(
         "projects/show.html",
-        project=project, kinds=projects.KINDS, statuses=projects.STATUSES,
-        coordinators=projects.coordinators(db(), project_id), members=projects.members(db(), project_id),
-        updates=projects.updates(db(), project_id), tasks=projects.tasks(db(), project_id),
+        project=project,
+        kinds=projects.KINDS,
+        statuses=projects.STATUSES,
+        coordinators=projects.coordinators(db(), project_id),
+        members=projects.members(db(), project_id),
+        updates=projects.updates(db(), project_id),
+        tasks=projects.tasks(db(), project_id),
         is_member=projects.is_member(db(), project_id, me.id),
         can_coordinate=projects.can_coordinate(db(), project_id, me),
-        dues=dues, periods=project_dues.PERIODS, purchase=purchase, pv=purchase_view,
+        dues=dues,
+        periods=project_dues.PERIODS,
+        purchase=purchase,
+        pv=purchase_view,
     )
 
 
@@ -121,13 +147,18 @@ def _purchase_view(purchase, me) -> dict:
     total, ordered = group_purchases.totals(db(), purchase.project_id)
     mine = group_purchases.order_of(db(), purchase.project_id, me.id)
     products = {p.id: p for p in purchase.products}
-    my_total = sum(group_purchases.line_amount(q, products[pid].unit_price) for pid, q in mine.items())
+    my_total = sum(
+        group_purchases.line_amount(q, products[pid].unit_price) for pid, q in mine.items()
+    )
     chart = None
     if purchase_reports.has_retail_prices(purchase) and total:
         per_household, saved = purchase_reports.savings(db(), purchase)
         chart = {"svg": savings_chart(per_household, saved), "rows": per_household, "total": saved}
     return {
-        "total": total, "ordered": ordered, "mine": mine, "my_total": my_total,
+        "total": total,
+        "ordered": ordered,
+        "mine": mine,
+        "my_total": my_total,
         "minimum_met": group_purchases.minimum_met(purchase, total, ordered),
         "fee": group_purchases.fee_for(db(), purchase, me.id),
         "can_manage": group_purchases.can_manage(db(), purchase, me),
@@ -159,7 +190,9 @@ def leave(project_id: str):
 @login_required
 def status(project_id: str):
     try:
-        projects.set_status(db(), project_id, request.form.get("status", ""), by=current_resident().id)
+        projects.set_status(
+            db(), project_id, request.form.get("status", ""), by=current_resident().id
+        )
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("The project's status was changed."))
@@ -169,7 +202,9 @@ def status(project_id: str):
 @login_required
 def post_update(project_id: str):
     try:
-        projects.post_update(db(), project_id, by=current_resident().id, body=request.form.get("body"))
+        projects.post_update(
+            db(), project_id, by=current_resident().id, body=request.form.get("body")
+        )
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("Your news was posted."))
@@ -188,9 +223,14 @@ def _whole_number(text: str | None, *, default: int | None = None) -> int:
 @login_required
 def add_task(project_id: str):
     try:
-        projects.add_task(db(), project_id, by=current_resident().id, title=request.form.get("title"),
-                          when_label=request.form.get("when_label"),
-                          slots=_whole_number(request.form.get("slots"), default=1))
+        projects.add_task(
+            db(),
+            project_id,
+            by=current_resident().id,
+            title=request.form.get("title"),
+            when_label=request.form.get("when_label"),
+            slots=_whole_number(request.form.get("slots"), default=1),
+        )
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("The task was added."))
@@ -233,8 +273,14 @@ def pay_volunteer(task_id: str):
     project_id = _task_project(task_id)
     try:
         minutes = parse_duration(request.form.get("hours"), request.form.get("minutes"))
-        projects.pay_volunteer(db(), g.config, task_id, request.form.get("resident_id", ""), minutes=minutes,
-                               by=current_resident().id)
+        projects.pay_volunteer(
+            db(),
+            g.config,
+            task_id,
+            request.form.get("resident_id", ""),
+            minutes=minutes,
+            by=current_resident().id,
+        )
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("The volunteer was paid from the project's account."))
@@ -256,7 +302,9 @@ def contribute(project_id: str):
 def fund(project_id: str):
     try:
         amount = parse_amount(request.form.get("amount"))
-        projects.fund_from_association(db(), g.config, project_id, amount, admin_id=current_resident().id)
+        projects.fund_from_association(
+            db(), g.config, project_id, amount, admin_id=current_resident().id
+        )
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("The association funded the project."))
@@ -272,8 +320,15 @@ def set_dues(project_id: str):
             amount = group_purchases.parse_euros(form.get("amount"), what=gettext("contribution"))
         else:
             amount = parse_amount(form.get("amount"))
-        project_dues.set_dues(db(), project_id, by=current_resident().id, currency=currency, amount=amount,
-                              period=form.get("period", ""), payee_id=form.get("payee_id") or None)
+        project_dues.set_dues(
+            db(),
+            project_id,
+            by=current_resident().id,
+            currency=currency,
+            amount=amount,
+            period=form.get("period", ""),
+            payee_id=form.get("payee_id") or None,
+        )
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("The contribution was set. Each member sees their share."))
@@ -293,8 +348,13 @@ def pay_dues(project_id: str):
 @login_required
 def mark_dues(project_id: str):
     try:
-        project_dues.mark_euro_share_paid(db(), g.config, project_id, request.form.get("resident_id", ""),
-                                          by=current_resident().id)
+        project_dues.mark_euro_share_paid(
+            db(),
+            g.config,
+            project_id,
+            request.form.get("resident_id", ""),
+            by=current_resident().id,
+        )
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("The payment was marked."))
@@ -347,17 +407,34 @@ def _sheet_payload(project_id: str) -> dict:
                 return format_currency(Decimal(value).scaleb(-2), "EUR", locale=config.language)
             return _format_amount(config, value)
 
-        dues = {"amount_text": f"{money(project.dues_amount)} {paper(project_dues.PERIODS[project.dues_period])}",
-                "share_text": money(shares[0].amount) if shares else "-"}
+        dues = {
+            "amount_text": f"{money(project.dues_amount)} {paper(project_dues.PERIODS[project.dues_period])}",
+            "share_text": money(shares[0].amount) if shares else "-",
+        }
     return {
-        "title": project.title, "kind_label": paper(projects.KINDS[project.kind]),
-        "status_label": paper(projects.STATUSES[project.status]), "description": project.description,
-        "coordinators": [{"name": c.name, "apartment": c.apartment} for c in projects.coordinators(db(), project_id)],
-        "member_count": project.member_count, "balance": project.balance, "dues": dues,
-        "updates": [{"created_at": u["created_at"], "author": u["author_name"], "body": u["body"]}
-                    for u in projects.updates(db(), project_id)[:3]],
-        "tasks": [{"title": t.title, "when": t.when_label, "slots": t.slots,
-                   "volunteers": [f"{v.name} ({v.apartment})" for v in t.volunteers]}
-                  for t in projects.tasks(db(), project_id)],
+        "title": project.title,
+        "kind_label": paper(projects.KINDS[project.kind]),
+        "status_label": paper(projects.STATUSES[project.status]),
+        "description": project.description,
+        "coordinators": [
+            {"name": c.name, "apartment": c.apartment}
+            for c in projects.coordinators(db(), project_id)
+        ],
+        "member_count": project.member_count,
+        "balance": project.balance,
+        "dues": dues,
+        "updates": [
+            {"created_at": u["created_at"], "author": u["author_name"], "body": u["body"]}
+            for u in projects.updates(db(), project_id)[:3]
+        ],
+        "tasks": [
+            {
+                "title": t.title,
+                "when": t.when_label,
+                "slots": t.slots,
+                "volunteers": [f"{v.name} ({v.apartment})" for v in t.volunteers],
+            }
+            for t in projects.tasks(db(), project_id)
+        ],
         "printed_at": clock.now_iso(),
     }

@@ -36,8 +36,14 @@ def _default_dates(config) -> dict:
     pickup = deadline + timedelta(days=3)
     form = {}
     for prefix, moment, hour in (("deadline", deadline, 20), ("pickup", pickup, 18)):
-        form.update({f"{prefix}_day": str(moment.day), f"{prefix}_month": str(moment.month),
-                     f"{prefix}_year": str(moment.year), f"{prefix}_hour": str(hour)})
+        form.update(
+            {
+                f"{prefix}_day": str(moment.day),
+                f"{prefix}_month": str(moment.month),
+                f"{prefix}_year": str(moment.year),
+                f"{prefix}_hour": str(hour),
+            }
+        )
     return form
 
 
@@ -54,18 +60,26 @@ def _parse_setup(form) -> dict:
             continue
         whole = form.get(f"whole_{index}") == "1"
         stock = parse_quantity(form.get(f"stock_{index}")) or None
-        products.append(group_purchases.ProductDraft(
-            name=name, unit=form.get(f"unit_{index}", ""),
-            unit_price=parse_euros(form.get(f"price_{index}"), what=name),
-            whole_units=whole, stock_limit=stock,
-            retail_price=_optional_euros(form.get(f"retail_{index}"), name),
-        ))
+        products.append(
+            group_purchases.ProductDraft(
+                name=name,
+                unit=form.get(f"unit_{index}", ""),
+                unit_price=parse_euros(form.get(f"price_{index}"), what=name),
+                whole_units=whole,
+                stock_limit=stock,
+                retail_price=_optional_euros(form.get(f"retail_{index}"), name),
+            )
+        )
     fee_kind = form.get("fee_kind", "none")
     return {
         "supplier": form.get("supplier"),
         "pickup_place": form.get("pickup_place"),
-        "deadline": local_datetime(config, *(form.get(f"deadline_{k}") for k in ("day", "month", "year", "hour"))),
-        "pickup_at": local_datetime(config, *(form.get(f"pickup_{k}") for k in ("day", "month", "year", "hour"))),
+        "deadline": local_datetime(
+            config, *(form.get(f"deadline_{k}") for k in ("day", "month", "year", "hour"))
+        ),
+        "pickup_at": local_datetime(
+            config, *(form.get(f"pickup_{k}") for k in ("day", "month", "year", "hour"))
+        ),
         "minimum_total": _optional_euros(form.get("minimum_total"), gettext("minimum total")),
         "minimum_quantity": parse_quantity(form.get("minimum_quantity")) or None,
         "fee_kind": fee_kind,
@@ -87,14 +101,25 @@ def setup(project_id: str):
     form = request.form if request.method == "POST" else _default_dates(g.config)
     if request.method == "POST":
         try:
-            group_purchases.open_purchase(db(), g.config, project_id, by=me.id, **_parse_setup(form))
+            group_purchases.open_purchase(
+                db(), g.config, project_id, by=me.id, **_parse_setup(form)
+            )
         except KioskError as exc:
             error = error_message(exc)
         else:
-            flash(gettext("The group purchase is open: neighbours can order until the deadline."), "success")
+            flash(
+                gettext("The group purchase is open: neighbours can order until the deadline."),
+                "success",
+            )
             return _to_project(project_id)
-    return render_template("projects/purchase_setup.html", project=project, form=form, error=error,
-                           rows=range(1, PRODUCT_ROWS + 1), fee_kinds=group_purchases.FEE_KINDS), (400 if error else 200)
+    return render_template(
+        "projects/purchase_setup.html",
+        project=project,
+        form=form,
+        error=error,
+        rows=range(1, PRODUCT_ROWS + 1),
+        fee_kinds=group_purchases.FEE_KINDS,
+    ), (400 if error else 200)
 
 
 # --------------------------------------------------------------------------- ordering
@@ -107,8 +132,13 @@ def order(project_id: str):
     purchase = group_purchases.get_purchase(db(), project_id)
     error = None
     current = group_purchases.order_of(db(), project_id, me.id)
-    form = request.form if request.method == "POST" else {
-        f"qty_{pid}": group_purchases.format_quantity(q, g.config) for pid, q in current.items()}
+    form = (
+        request.form
+        if request.method == "POST"
+        else {
+            f"qty_{pid}": group_purchases.format_quantity(q, g.config) for pid, q in current.items()
+        }
+    )
     if request.method == "POST":
         try:
             quantities = {p.id: parse_quantity(form.get(f"qty_{p.id}")) for p in purchase.products}
@@ -119,7 +149,11 @@ def order(project_id: str):
             flash(gettext("Your order is saved. You can change it until the deadline."), "success")
             return _to_project(project_id)
     return render_template(
-        "projects/order.html", purchase=purchase, form=form, error=error, has_order=bool(current),
+        "projects/order.html",
+        purchase=purchase,
+        form=form,
+        error=error,
+        has_order=bool(current),
         fee=group_purchases.fee_for(db(), purchase, me.id),
         fee_breaks_floor=group_purchases.fee_would_break_floor(db(), g.config, purchase, me.id),
         fee_kinds=group_purchases.FEE_KINDS,
@@ -158,20 +192,28 @@ def organise(project_id: str):
     purchase = _managed(project_id)
     from ..store import project_reads
 
-    shares = group_purchases.fee_shares(purchase.fee_kind, purchase.fee_amount, purchase.organiser_id,
-                                        project_reads.participant_ids(db(), project_id))
+    shares = group_purchases.fee_shares(
+        purchase.fee_kind,
+        purchase.fee_amount,
+        purchase.organiser_id,
+        project_reads.participant_ids(db(), project_id),
+    )
     floor = g.config.amount("credit_floor")
     from .. import residents
 
     fee_rows = []
     for resident_id, amount in shares.items():
         person = residents.get(db(), resident_id)
-        fee_rows.append({"person": person, "amount": amount, "blocked": person.balance - amount < floor})
+        fee_rows.append(
+            {"person": person, "amount": amount, "blocked": person.balance - amount < floor}
+        )
     return render_template(
-        "projects/organise.html", purchase=purchase,
+        "projects/organise.html",
+        purchase=purchase,
         households=purchase_reports.households(db(), purchase),
         products=purchase_reports.supplier_order(db(), purchase),
-        total=purchase_reports.order_total(db(), purchase), fee_rows=fee_rows,
+        total=purchase_reports.order_total(db(), purchase),
+        fee_rows=fee_rows,
         fees_paid=project_reads.fees(db(), project_id),
         methods=purchase_distribution.PAYMENT_METHODS,
     )
@@ -182,8 +224,13 @@ def organise(project_id: str):
 def mark_paid(project_id: str):
     apartment = request.form.get("apartment", "")
     try:
-        purchase_distribution.mark_paid(db(), project_id, apartment, method=request.form.get("method", ""),
-                                        by=current_resident().id)
+        purchase_distribution.mark_paid(
+            db(),
+            project_id,
+            apartment,
+            method=request.form.get("method", ""),
+            by=current_resident().id,
+        )
     except KioskError as exc:
         flash(error_message(exc), "error")
     else:
@@ -200,7 +247,9 @@ def mark_picked_up(project_id: str):
     except KioskError as exc:
         flash(error_message(exc), "error")
     else:
-        flash(gettext("Apartment %(apartment)s picked up its order.", apartment=apartment), "success")
+        flash(
+            gettext("Apartment %(apartment)s picked up its order.", apartment=apartment), "success"
+        )
     return _to_organise(project_id)
 
 
@@ -220,8 +269,10 @@ def distributed(project_id: str):
 @login_required
 def print_document(project_id: str, document: str):
     purchase = _managed(project_id)
-    makers = {"supplier": ("purchase_order", purchase_reports.supplier_order_payload),
-              "distribution": ("distribution_list", purchase_reports.distribution_payload)}
+    makers = {
+        "supplier": ("purchase_order", purchase_reports.supplier_order_payload),
+        "distribution": ("distribution_list", purchase_reports.distribution_payload),
+    }
     if document not in makers:
         abort(404)
     layout, maker = makers[document]
@@ -238,8 +289,14 @@ def export(project_id: str):
     purchase = _managed(project_id)
     text = purchase_reports.purchase_csv(db(), g.config, purchase)
     name = f"group-purchase-{purchase.closed_at[:10] if purchase.closed_at else 'open'}-{project_id[:8]}.csv"
-    return Response(text.encode("utf-8"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 # --------------------------------------------------------------------------- the savings chart

@@ -144,7 +144,9 @@ def init_app(app: Flask) -> None:
         from flask import render_template
 
         return render_template(
-            "error.html", title=gettext("Not allowed"), message=gettext("Only a kiosk administrator can open this page.")
+            "error.html",
+            title=gettext("Not allowed"),
+            message=gettext("Only a kiosk administrator can open this page."),
         ), 403
 
     @app.context_processor

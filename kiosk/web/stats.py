@@ -13,7 +13,7 @@ bp = Blueprint("stats", __name__, url_prefix="/admin/stats")
 
 
 def _short_month(month: str) -> str:
-    """"2026-06" -> "juin 26" / "Jun 26" (a chart's label)."""
+    """ "2026-06" -> "juin 26" / "Jun 26" (a chart's label)."""
     from datetime import datetime
 
     from flask_babel import format_datetime
@@ -34,18 +34,28 @@ def home():
         for line in figures.months
     ]
     hour_bars = [
-        svg_charts.Bar(_short_month(line.month), _hours(line.minutes),
-                       duration(line.minutes) or "0")
+        svg_charts.Bar(
+            _short_month(line.month), _hours(line.minutes), duration(line.minutes) or "0"
+        )
         for line in figures.months
     ]
     category_bars = [
-        svg_charts.Bar(category_label(line.category), line.exchanges,
-                       gettext("%(n)s · %(time)s", n=line.exchanges, time=duration(line.minutes) or "0"))
+        svg_charts.Bar(
+            category_label(line.category),
+            line.exchanges,
+            gettext("%(n)s · %(time)s", n=line.exchanges, time=duration(line.minutes) or "0"),
+        )
         for line in figures.categories[:8]
     ]
     charts = {
-        "months": svg_charts.column_chart("chart-months", gettext("Exchanges per month"), month_bars),
-        "hours": svg_charts.column_chart("chart-hours", gettext("Hours exchanged per month"), hour_bars),
-        "categories": svg_charts.bar_chart("chart-categories", gettext("Most active categories"), category_bars),
+        "months": svg_charts.column_chart(
+            "chart-months", gettext("Exchanges per month"), month_bars
+        ),
+        "hours": svg_charts.column_chart(
+            "chart-hours", gettext("Hours exchanged per month"), hour_bars
+        ),
+        "categories": svg_charts.bar_chart(
+            "chart-categories", gettext("Most active categories"), category_bars
+        ),
     }
     return render_template("stats/home.html", figures=figures, charts=charts)

@@ -60,14 +60,25 @@ def enrol():
     url = (request.form.get("url") or "").strip()
     code = (request.form.get("code") or "").strip()
     if not url.startswith(("http://", "https://")) or not code:
-        flash(gettext("Type the hub's address (starting with https://) and the enrolment code."), "error")
+        flash(
+            gettext("Type the hub's address (starting with https://) and the enrolment code."),
+            "error",
+        )
         return redirect(url_for("sync_admin.page"))
     try:
         sync_client.enrol(db(), g.config, url, code)
     except sync_client.HubRefused:
-        flash(gettext("The hub refused this enrolment code. Ask its administrator for a new one."), "error")
+        flash(
+            gettext("The hub refused this enrolment code. Ask its administrator for a new one."),
+            "error",
+        )
     except sync_client.SyncError:
-        flash(gettext("The hub cannot be reached at this address. Check it and the network, then try again."), "error")
+        flash(
+            gettext(
+                "The hub cannot be reached at this address. Check it and the network, then try again."
+            ),
+            "error",
+        )
     else:
         flash(gettext("This kiosk is now connected to the hub."), "success")
     return redirect(url_for("sync_admin.page"))

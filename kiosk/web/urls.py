@@ -25,7 +25,9 @@ def plain_url(endpoint: str) -> str:
 def static_url(filename: str) -> str:
     """A static file's URL with the kiosk's version, so that the kiosk's browser never keeps an
     old script or style sheet after an upgrade."""
-    return _cached(("static", filename), lambda: url_for("static", filename=filename, v=__version__))
+    return _cached(
+        ("static", filename), lambda: url_for("static", filename=filename, v=__version__)
+    )
 
 
 def template_url_for(endpoint: str, **values) -> str:

@@ -63,8 +63,9 @@ def home():
     me = current_resident()
     mine = vouchers.vouchers_of(db(), me.id)
     states = {v.serial: vouchers.print_state(db(), v.serial) for v in mine if v.outstanding}
-    return render_template("vouchers/home.html", mine=mine, states=states,
-                           today=vouchers.today(g.config))
+    return render_template(
+        "vouchers/home.html", mine=mine, states=states, today=vouchers.today(g.config)
+    )
 
 
 @bp.route("/vouchers/issue", methods=["GET", "POST"])
@@ -90,8 +91,13 @@ def issue():
             return redirect(url_for("vouchers.issue_confirm"))
     status = _printer_status()
     return render_template(
-        "vouchers/issue.html", values=values, form=form, error=error, me=me,
-        printer_ready=_printer_ready(status), settings=g.config["vouchers"],
+        "vouchers/issue.html",
+        values=values,
+        form=form,
+        error=error,
+        me=me,
+        printer_ready=_printer_ready(status),
+        settings=g.config["vouchers"],
     ), (400 if error else 200)
 
 
@@ -113,19 +119,27 @@ def issue_confirm():
     if request.method == "POST":
         try:
             auth.verify_pin(db(), g.config, me.id, request.form.get("pin"))
-            issued = vouchers.issue_vouchers(db(), g.config, resident_id=me.id, counts=counts,
-                                             printer_status=_printer_status())
+            issued = vouchers.issue_vouchers(
+                db(), g.config, resident_id=me.id, counts=counts, printer_status=_printer_status()
+            )
         except KioskError as exc:
             error = message(exc)
         else:
             session.pop(DRAFT, None)
             _wake_printer()
-            flash(gettext("%(n)d vouchers are being printed: %(total)s was taken from your account.",
-                          n=len(issued), total=_ceec(sum(v.amount for v in issued))), "success")
+            flash(
+                gettext(
+                    "%(n)d vouchers are being printed: %(total)s was taken from your account.",
+                    n=len(issued),
+                    total=_ceec(sum(v.amount for v in issued)),
+                ),
+                "success",
+            )
             return redirect(url_for("vouchers.home"))
     total = sum(value * count for value, count in counts.items())
-    return render_template("vouchers/issue_confirm.html", counts=sorted(counts.items()),
-                           total=total, error=error), (400 if error else 200)
+    return render_template(
+        "vouchers/issue_confirm.html", counts=sorted(counts.items()), total=total, error=error
+    ), (400 if error else 200)
 
 
 def _ceec(amount: int) -> str:
@@ -159,13 +173,18 @@ def reprint(serial: str):
 @login_required
 def cancel(serial: str):
     try:
-        voucher_cancel.cancel_vouchers(db(), g.config, [serial], by_id=current_resident().id,
-                                 reason="not_printed")
+        voucher_cancel.cancel_vouchers(
+            db(), g.config, [serial], by_id=current_resident().id, reason="not_printed"
+        )
     except KioskError as exc:
         flash(message(exc), "error")
     else:
-        flash(gettext("Voucher %(serial)s is cancelled: its value is back in your account.",
-                      serial=serial), "success")
+        flash(
+            gettext(
+                "Voucher %(serial)s is cancelled: its value is back in your account.", serial=serial
+            ),
+            "success",
+        )
     return redirect(url_for("vouchers.home"))
 
 
@@ -206,7 +225,10 @@ def redeem():
     except KioskError as exc:
         error = message(exc)
     return render_template(
-        "vouchers/redeem.html", checked=None if error else checked, error=error, code=code,
+        "vouchers/redeem.html",
+        checked=None if error else checked,
+        error=error,
+        code=code,
         expired=expired and me.is_admin,
     ), (400 if error else 200)
 
@@ -219,8 +241,9 @@ def redeem_confirm():
     try:
         voucher = vouchers.redeem_voucher(db(), g.config, code, resident_id=me.id)
     except KioskError as exc:
-        return render_template("vouchers/redeem.html", checked=None, error=message(exc),
-                               code=code), 400
+        return render_template(
+            "vouchers/redeem.html", checked=None, error=message(exc), code=code
+        ), 400
     _wake_printer()
     return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
 
@@ -252,11 +275,23 @@ def admin_report():
     )
 
 
-def _admin_list(title: str, items, *, action: str | None = None, reason: str | None = None,
-                refund_choice: bool = False, status: int = 200):
+def _admin_list(
+    title: str,
+    items,
+    *,
+    action: str | None = None,
+    reason: str | None = None,
+    refund_choice: bool = False,
+    status: int = 200,
+):
     return render_template(
-        "admin/vouchers_list.html", title=title, items=items, action=action, reason=reason,
-        refund_choice=refund_choice, policy=g.config["vouchers"]["expired_policy"],
+        "admin/vouchers_list.html",
+        title=title,
+        items=items,
+        action=action,
+        reason=reason,
+        refund_choice=refund_choice,
+        policy=g.config["vouchers"]["expired_policy"],
         today=vouchers.today(g.config),
     ), status
 
@@ -277,8 +312,12 @@ def admin_find():
         text = message(exc) if isinstance(exc, KioskError) else message(vouchers.MalformedVoucher())
         flash(text, "error")
         return redirect(url_for("vouchers.admin_report"))
-    return _admin_list(gettext("Voucher %(serial)s", serial=voucher.serial), [voucher],
-                       action=url_for("vouchers.admin_cancel"), reason="lost")
+    return _admin_list(
+        gettext("Voucher %(serial)s", serial=voucher.serial),
+        [voucher],
+        action=url_for("vouchers.admin_cancel"),
+        reason="lost",
+    )
 
 
 @bp.get("/admin/vouchers/issuer/<resident_id>")
@@ -286,9 +325,16 @@ def admin_find():
 def admin_issuer(resident_id: str):
     person = residents.get(db(), resident_id)
     items = [v for v in vouchers.vouchers_of(db(), person.id) if v.outstanding]
-    return _admin_list(gettext("Vouchers of %(name)s (%(apartment)s) in circulation",
-                               name=person.name, apartment=person.apartment),
-                       items, action=url_for("vouchers.admin_cancel"), reason="batch")
+    return _admin_list(
+        gettext(
+            "Vouchers of %(name)s (%(apartment)s) in circulation",
+            name=person.name,
+            apartment=person.apartment,
+        ),
+        items,
+        action=url_for("vouchers.admin_cancel"),
+        reason="batch",
+    )
 
 
 @bp.post("/admin/vouchers/cancel")
@@ -299,13 +345,20 @@ def admin_cancel():
     if reason not in ("lost", "batch"):
         abort(400)
     try:
-        done = voucher_cancel.cancel_vouchers(db(), g.config, serials, by_id=current_resident().id,
-                                        reason=reason)
+        done = voucher_cancel.cancel_vouchers(
+            db(), g.config, serials, by_id=current_resident().id, reason=reason
+        )
     except KioskError as exc:
         flash(message(exc), "error")
     else:
-        flash(gettext("%(n)d vouchers cancelled and refunded to their issuer (%(total)s).",
-                      n=len(done), total=_ceec(sum(v.amount for v in done))), "success")
+        flash(
+            gettext(
+                "%(n)d vouchers cancelled and refunded to their issuer (%(total)s).",
+                n=len(done),
+                total=_ceec(sum(v.amount for v in done)),
+            ),
+            "success",
+        )
     return redirect(url_for("vouchers.admin_report"))
 
 
@@ -315,19 +368,33 @@ def admin_expired():
     if request.method == "POST":
         refund_to = request.form.get("refund_to", "")
         try:
-            done = voucher_cancel.cancel_vouchers(db(), g.config, request.form.getlist("serial"),
-                                            by_id=current_resident().id, reason="expired",
-                                            refund_to=refund_to)
+            done = voucher_cancel.cancel_vouchers(
+                db(),
+                g.config,
+                request.form.getlist("serial"),
+                by_id=current_resident().id,
+                reason="expired",
+                refund_to=refund_to,
+            )
         except KioskError as exc:
             flash(message(exc), "error")
         else:
-            flash(gettext("%(n)d expired vouchers settled (%(total)s).", n=len(done),
-                          total=_ceec(sum(v.amount for v in done))), "success")
+            flash(
+                gettext(
+                    "%(n)d expired vouchers settled (%(total)s).",
+                    n=len(done),
+                    total=_ceec(sum(v.amount for v in done)),
+                ),
+                "success",
+            )
         return redirect(url_for("vouchers.admin_expired"))
-    return _admin_list(gettext("Expired vouchers not redeemed"),
-                       voucher_reports.expired_outstanding(db(), g.config),
-                       action=url_for("vouchers.admin_expired"), reason="expired",
-                       refund_choice=True)
+    return _admin_list(
+        gettext("Expired vouchers not redeemed"),
+        voucher_reports.expired_outstanding(db(), g.config),
+        action=url_for("vouchers.admin_expired"),
+        reason="expired",
+        refund_choice=True,
+    )
 
 
 @bp.get("/admin/vouchers/redeemed")
@@ -344,14 +411,19 @@ def admin_honour():
     error = None
     if request.method == "POST":
         try:
-            voucher = vouchers.redeem_voucher(db(), g.config, code,
-                                              resident_id=request.form.get("resident_id", ""),
-                                              honoured_by=current_resident().id)
+            voucher = vouchers.redeem_voucher(
+                db(),
+                g.config,
+                code,
+                resident_id=request.form.get("resident_id", ""),
+                honoured_by=current_resident().id,
+            )
         except KioskError as exc:
             error = message(exc)
         else:
             _wake_printer()
             return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
     people = [r for r in residents.all_residents(db()) if r.status == "verified"]
-    return render_template("admin/vouchers_honour.html", code=code, people=people,
-                           error=error), (400 if error else 200)
+    return render_template("admin/vouchers_honour.html", code=code, people=people, error=error), (
+        400 if error else 200
+    )

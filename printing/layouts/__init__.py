@@ -55,8 +55,9 @@ class LayoutError(ValueError):
     """The payload cannot make this layout (unknown layout, missing or wrong field)."""
 
 
-def build_document(layout: str, payload: dict[str, Any], settings: PrintSettings, *,
-                   is_copy: bool = False) -> Document:
+def build_document(
+    layout: str, payload: dict[str, Any], settings: PrintSettings, *, is_copy: bool = False
+) -> Document:
     """The document for one job. A copy carries a "COPY" banner at its top and bottom."""
     try:
         build = LAYOUTS[layout]

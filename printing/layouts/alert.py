@@ -22,8 +22,13 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     document.feed()
     document.text(payload["text"], bold=True)
     document.feed()
-    document.text(_("Raised on %(when)s by %(name)s",
-                    when=words.datetime(payload["raised_at"]), name=payload["raised_by"]))
+    document.text(
+        _(
+            "Raised on %(when)s by %(name)s",
+            when=words.datetime(payload["raised_at"]),
+            name=payload["raised_by"],
+        )
+    )
     document.separator()
     document.text(_("Follow the instructions of the building. Emergency: 112."), align="center")
     return footer_cut(document)

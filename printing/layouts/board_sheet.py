@@ -22,8 +22,14 @@ def _entries(document: Document, entries: list[dict], words: Words, empty: str) 
         document.text(empty, align="center")
     for entry in entries:
         document.text(f"* {entry['title']}", bold=True)
-        who = entry["apartment"] if not entry.get("name") else f"{entry['name']}, {entry['apartment']}"
-        detail = f"  {entry['category_label']} - {who}" if entry.get("category_label") else f"  {who}"
+        who = (
+            entry["apartment"]
+            if not entry.get("name")
+            else f"{entry['name']}, {entry['apartment']}"
+        )
+        detail = (
+            f"  {entry['category_label']} - {who}" if entry.get("category_label") else f"  {who}"
+        )
         document.text(detail)
 
 
@@ -41,6 +47,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     _entries(document, payload.get("requests", []), words, _("No request this week."))
     document.feed()
     document.separator()
-    document.text(payload.get("kiosk_hint") or _("Answer at the kiosk in the lobby."),
-                  align="center")
+    document.text(
+        payload.get("kiosk_hint") or _("Answer at the kiosk in the lobby."), align="center"
+    )
     return footer_cut(document)

@@ -40,5 +40,5 @@ def footer_cut(document: Document) -> Document:
 
 
 def person(entry: dict) -> str:
-    """"Jeanne Martin (B-204)"."""
+    """ "Jeanne Martin (B-204)"."""
     return f"{entry['name']} ({entry['apartment']})"

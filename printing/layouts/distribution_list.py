@@ -26,18 +26,25 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     document = Document(title=_("Distribution list: %(title)s", title=payload["title"]))
     header(document, settings, words, _("Distribution list"))
     document.text(payload["title"], bold=True, align="center")
-    document.columns(_("Pick-up"), f"{payload['pickup_place']}, {words.datetime(payload['pickup_at'])}")
+    document.columns(
+        _("Pick-up"), f"{payload['pickup_place']}, {words.datetime(payload['pickup_at'])}"
+    )
     document.separator("=")
     for household in payload["households"]:
         document.text(_("Apartment %(apartment)s", apartment=household["apartment"]), bold=True)
         document.text(", ".join(household["names"]))
         for item in household["items"]:
-            document.columns(f"  {item['quantity']} {item['unit']} {item['product']}", euros(words, item["amount"]))
+            document.columns(
+                f"  {item['quantity']} {item['unit']} {item['product']}",
+                euros(words, item["amount"]),
+            )
         document.columns(_("To pay"), euros(words, household["owed"]), bold=True)
         paid = methods.get(household.get("paid_method") or "", "[ ] " + _("paid"))
         picked = "[x] " + _("picked up") if household.get("picked_up") else "[ ] " + _("picked up")
         document.text(f"{paid}   {picked}")
         document.separator()
     document.columns(_("Total"), euros(words, payload["total"]), bold=True)
-    document.text(_("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center")
+    document.text(
+        _("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center"
+    )
     return footer_cut(document)

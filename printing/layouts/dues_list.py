@@ -24,8 +24,11 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     def money(value: int) -> str:
         return euros(words, value) if payload["currency"] == "eur" else words.amount(value)
 
-    document = Document(title=_("Contributions %(period)s: %(title)s", period=payload["period"],
-                                title=payload["title"]))
+    document = Document(
+        title=_(
+            "Contributions %(period)s: %(title)s", period=payload["period"], title=payload["title"]
+        )
+    )
     header(document, settings, words, _("Contributions"))
     document.text(payload["title"], bold=True, align="center")
     document.columns(_("Period"), payload["period"])
@@ -39,5 +42,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     document.separator()
     paid = sum(m["amount"] for m in payload["members"] if m["paid"])
     document.columns(_("Paid so far"), money(paid), bold=True)
-    document.text(_("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center")
+    document.text(
+        _("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center"
+    )
     return footer_cut(document)

@@ -23,13 +23,16 @@ PANEL_LINES = 6
 def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     _ = words._
     chars = settings.chars_per_line
-    document = Document(title=_("Mailbox slip for %(apartment)s",
-                                apartment=payload["apartment"]))
+    document = Document(title=_("Mailbox slip for %(apartment)s", apartment=payload["apartment"]))
     # Outer panel: the address side.
     if settings.building_name:
         document.text(settings.building_name, bold=True, align="center")
-    document.text(_("Apartment %(apartment)s", apartment=payload["apartment"]),
-                  bold=True, double=True, align="center")
+    document.text(
+        _("Apartment %(apartment)s", apartment=payload["apartment"]),
+        bold=True,
+        double=True,
+        align="center",
+    )
     if payload.get("name"):
         document.text(payload["name"], align="center")
     document.text(_("Confidential: open it yourself."), align="center")
@@ -42,10 +45,12 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     # Inner panel: the code.
     document.text(_("Your verification code"), align="center")
     document.text(payload["code"], bold=True, double=True, align="center")
-    document.text(_("Type it at the kiosk in the lobby to confirm that you live here."),
-                  align="center")
+    document.text(
+        _("Type it at the kiosk in the lobby to confirm that you live here."), align="center"
+    )
     if payload.get("expires_at"):
-        document.text(_("Valid until %(date)s", date=words.datetime(payload["expires_at"])),
-                      align="center")
+        document.text(
+            _("Valid until %(date)s", date=words.datetime(payload["expires_at"])), align="center"
+        )
     document.feed(2)
     return document.cut()

@@ -27,16 +27,22 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     document.text(_("Member card"), align="center")
     document.feed()
     document.text(payload["name"], bold=True, double=True, align="center")
-    document.text(_("Apartment %(apartment)s", apartment=payload["apartment"]),
-                  bold=True, align="center")
+    document.text(
+        _("Apartment %(apartment)s", apartment=payload["apartment"]), bold=True, align="center"
+    )
     document.feed()
     if payload.get("card_token"):
         document.qr(payload["card_token"], module_dots=5 if settings.dots > 400 else 4)
     else:
         document.text(_("(code removed after printing)"), align="center")
-    document.text(_("Card no. %(number)s, issued on %(date)s",
-                    number=payload["card_number"], date=words.date(payload["issued_at"])),
-                  align="center")
+    document.text(
+        _(
+            "Card no. %(number)s, issued on %(date)s",
+            number=payload["card_number"],
+            date=words.date(payload["issued_at"]),
+        ),
+        align="center",
+    )
     document.text(_("If found, please bring it to the building's kiosk."), align="center")
     document.feed()
     document.separator("-", _("cut here"))

@@ -19,7 +19,9 @@ from .common import footer_cut, header
 def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     _ = words._
     document = Document(title=payload["title"])
-    header(document, settings, words, _("Official notice") if payload.get("official") else _("Notice"))
+    header(
+        document, settings, words, _("Official notice") if payload.get("official") else _("Notice")
+    )
     document.text(payload["category_label"], align="center")
     document.feed()
     document.text(payload["title"], bold=True, double=True)
@@ -30,8 +32,14 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     if payload["starts_on"] == payload["ends_on"]:
         document.text(_("On %(date)s", date=words.date(payload["starts_on"])), bold=True)
     else:
-        document.text(_("From %(start)s to %(end)s", start=words.date(payload["starts_on"]),
-                        end=words.date(payload["ends_on"])), bold=True)
+        document.text(
+            _(
+                "From %(start)s to %(end)s",
+                start=words.date(payload["starts_on"]),
+                end=words.date(payload["ends_on"]),
+            ),
+            bold=True,
+        )
     if payload.get("author"):
         document.text(_("Posted by %(author)s", author=payload["author"]))
     document.separator()

@@ -44,8 +44,14 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
             when = f" ({task['when']})" if task.get("when") else ""
             document.text(f"* {task['title']}{when}", bold=True)
             names = ", ".join(task["volunteers"]) or _("nobody yet")
-            document.text(_("%(taken)d of %(slots)d places: %(names)s", taken=len(task["volunteers"]),
-                            slots=task["slots"], names=names))
+            document.text(
+                _(
+                    "%(taken)d of %(slots)d places: %(names)s",
+                    taken=len(task["volunteers"]),
+                    slots=task["slots"],
+                    names=names,
+                )
+            )
     if payload.get("updates"):
         document.separator("-", _("News"))
         for update in payload["updates"]:
@@ -53,5 +59,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
             document.text(update["body"])
     document.separator()
     document.text(_("Join at the kiosk in the lobby."), align="center")
-    document.text(_("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center")
+    document.text(
+        _("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center"
+    )
     return footer_cut(document)

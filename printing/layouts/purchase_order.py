@@ -27,16 +27,22 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     document.text(payload["title"], bold=True, align="center")
     document.columns(_("Supplier"), payload["supplier"])
     document.columns(_("Organiser"), person(payload["organiser"]))
-    document.columns(_("Pick-up"), f"{payload['pickup_place']}, {words.datetime(payload['pickup_at'])}")
+    document.columns(
+        _("Pick-up"), f"{payload['pickup_place']}, {words.datetime(payload['pickup_at'])}"
+    )
     document.separator()
     if not payload["products"]:
         document.text(_("Nothing was ordered."), align="center")
     for product in payload["products"]:
         document.text(product["name"], bold=True)
-        document.columns(f"  {product['quantity']} {product['unit']} x {euros(words, product['unit_price'])}",
-                         euros(words, product["amount"]))
+        document.columns(
+            f"  {product['quantity']} {product['unit']} x {euros(words, product['unit_price'])}",
+            euros(words, product["amount"]),
+        )
     document.separator("=")
     document.columns(_("Total"), euros(words, payload["total"]), bold=True)
     document.separator("=")
-    document.text(_("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center")
+    document.text(
+        _("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center"
+    )
     return footer_cut(document)

@@ -34,8 +34,9 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     return document
 
 
-def _one_copy(document: Document, payload: dict, settings: PrintSettings, words: Words,
-              holder: str | None) -> None:
+def _one_copy(
+    document: Document, payload: dict, settings: PrintSettings, words: Words, holder: str | None
+) -> None:
     _ = words._
     reversal = payload.get("kind") == "reversal"
     header(document, settings, words, _("Correction") if reversal else _("Exchange receipt"))
@@ -46,8 +47,7 @@ def _one_copy(document: Document, payload: dict, settings: PrintSettings, words:
     document.columns(_("Reference"), payload["reference"], bold=True)
     document.columns(_("Date"), words.datetime(payload["created_at"]))
     if reversal and payload.get("reverses_reference"):
-        document.text(_("Cancels exchange %(reference)s",
-                        reference=payload["reverses_reference"]))
+        document.text(_("Cancels exchange %(reference)s", reference=payload["reverses_reference"]))
     document.separator()
     document.text(_("Paid by"), bold=True)
     document.text(person(payload["payer"]))

@@ -22,8 +22,7 @@ from .common import footer_cut, header, person
 def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     _ = words._
     month = words.month(payload["month"])
-    document = Document(title=_("Statement %(month)s, %(name)s", month=month,
-                                name=payload["name"]))
+    document = Document(title=_("Statement %(month)s, %(name)s", month=month, name=payload["name"]))
     header(document, settings, words, _("Statement"))
     document.text(month, bold=True, align="center")
     document.text(person(payload), align="center")
@@ -40,6 +39,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     document.columns(_("Closing balance"), words.amount(payload["closing_balance"]), bold=True)
     document.separator()
     if payload.get("printed_at"):
-        document.text(_("Printed on %(date)s", date=words.datetime(payload["printed_at"])),
-                      align="center")
+        document.text(
+            _("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center"
+        )
     return footer_cut(document)

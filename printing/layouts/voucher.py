@@ -39,7 +39,9 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     document.text(_("Check code"), align="center")
     document.text(payload["check_code"], bold=True, double=True, align="center")
     document.separator()
-    document.text(_("Scan this voucher at the kiosk to credit your account. "
-                    "It can be redeemed once."), align="center")
+    document.text(
+        _("Scan this voucher at the kiosk to credit your account. It can be redeemed once."),
+        align="center",
+    )
     footer_cut(document)
     return document
