@@ -7,6 +7,6 @@ __version__ = "0.1.0"
 
 def create_app(config=None):
     """The Flask app for ``config`` (a ``kiosk.config.Config``; the embedded defaults if None)."""
-    from .web import create_app as _create_app
+    from kiosk.web import create_app as _create_app
 
     return _create_app(config)

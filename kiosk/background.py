@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from .config import Config
+from kiosk.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,9 @@ def start_background(config: Config, app=None) -> Callable[[], None]:
 
 def _job_registrations():
     """Scheduled jobs of each area: nightly backup, sync, weekly board sheet, purchase deadlines."""
+    from kiosk.board.sheet import schedule as schedule_board_sheet
+    from kiosk.projects.purchase_deadlines import schedule as schedule_purchase_deadlines
+    from kiosk.store.backup import schedule as schedule_backup
     from sync.client import schedule as schedule_sync
-
-    from .backup import schedule as schedule_backup
-    from .board_sheet import schedule as schedule_board_sheet
-    from .purchase_deadlines import schedule as schedule_purchase_deadlines
 
     return [schedule_backup, schedule_sync, schedule_board_sheet, schedule_purchase_deadlines]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import N_
+from kiosk.errors import N_
 
 CATEGORIES: dict[str, str] = {
     "diy": N_("DIY and small plumbing"),

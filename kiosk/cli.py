@@ -12,15 +12,15 @@ from pathlib import Path
 
 import click
 
+from kiosk import __version__, cli_ops, store
+from kiosk.config import Config, ConfigError, load_config
+from kiosk.errors import KioskError
+from kiosk.residents import residents
 from sync import cli as sync_cli
-
-from . import __version__, cli_ops, residents, store
-from .config import Config, ConfigError, load_config
-from .errors import KioskError
 
 
 def _translate(exc: KioskError, config: Config) -> str:
-    from .i18n import gettext_for
+    from kiosk.i18n import gettext_for
 
     message = gettext_for(config.language)(exc.msgid)
     return message % exc.params if exc.params else message
@@ -87,7 +87,7 @@ def init(ctx, admin_apartment, admin_name, admin_pin):
     Example:
         kiosk init --admin-apartment A-001 --admin-name "Claire Petit" --admin-pin 4821
     """
-    from .secrets_file import load_or_create_secret_key
+    from kiosk.secrets_file import load_or_create_secret_key
 
     config = _config(ctx)
     db = _open_db(config)
@@ -95,7 +95,7 @@ def init(ctx, admin_apartment, admin_name, admin_pin):
     load_or_create_secret_key(config.secret_key_path)
     click.echo(f"Database: {config.database_path} (kiosk id {kiosk})")
     click.echo(f"Secret key: {config.secret_key_path}")
-    from . import keys
+    from kiosk import keys
 
     keys.publish_public_key(db, config)
     click.echo(f"Signing key: {keys.key_path(config)}")
@@ -130,14 +130,14 @@ def demo(ctx, if_empty, seed):
     Example:
         kiosk demo --if-empty
     """
-    from . import demo as demo_data
+    from kiosk import demo as demo_data
 
     config = _config(ctx)
     db = _open_db(config)
     if if_empty and residents.all_residents(db):
         click.echo("The database already has residents; demo data not added.")
         return
-    from . import keys
+    from kiosk import keys
 
     keys.publish_public_key(db, config)
     summary = demo_data.populate(db, config, seed=seed)
@@ -161,8 +161,8 @@ def serve(ctx, host, port, threads):
     """
     from waitress import serve as waitress_serve
 
-    from . import create_app, keys
-    from .background import start_background
+    from kiosk import create_app, keys
+    from kiosk.background import start_background
 
     config = _config(ctx)
     app = create_app(config)

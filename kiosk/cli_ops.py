@@ -16,8 +16,9 @@ from pathlib import Path
 import click
 from sqlite_utils import Database
 
-from . import backup, store
-from .config import Config, ConfigError, load_config
+from kiosk import store
+from kiosk.config import Config, ConfigError, load_config
+from kiosk.store import backup
 
 
 def _config(ctx: click.Context) -> Config:
@@ -74,7 +75,7 @@ def restore_backup(config: Config, backup_file: Path) -> Path | None:
 
 def pending_migrations(db_path: Path) -> list[str]:
     """Names of the schema migrations this version would apply to the database (read only)."""
-    from .store.schema import migrations
+    from kiosk.store.schema import migrations
 
     conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
@@ -90,7 +91,7 @@ def check_database(
 
     Returns the report lines; raises ``click.ClickException`` saying what to do on a problem.
     """
-    from . import store
+    from kiosk import store
 
     db_path = config.database_path
     if not db_path.exists():

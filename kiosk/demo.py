@@ -11,11 +11,12 @@ import random
 
 from sqlite_utils import Database
 
+from kiosk import clock
+from kiosk.config import Config
+from kiosk.errors import KioskError
+from kiosk.ledger import ledger
+from kiosk.residents import residents
 from printing import queue as print_queue
-
-from . import clock, ledger, residents
-from .config import Config
-from .errors import KioskError
 
 DEMO_PIN = "1234"
 

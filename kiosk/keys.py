@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlite_utils import Database
 
-from . import store
-from .config import Config
+from kiosk import store
+from kiosk.config import Config
 
 KEY_FILE = "kiosk_ed25519.pem"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .errors import N_, InvalidAmount, InvalidInput
+from kiosk.errors import N_, InvalidAmount, InvalidInput
 
 _AMOUNT = re.compile(r"^\s*(\d{1,9})(?:[.,](\d{1,2}))?\s*$")
 

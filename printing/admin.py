@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from .i18n import N_, translations
-from .layouts import build_document
-from .preview import render_preview_png
-from .queue import (
+from printing.i18n import N_, translations
+from printing.layouts import build_document
+from printing.preview import render_preview_png
+from printing.queue import (
     CopyRefused,
     JobNotFound,
     JobStateError,
@@ -33,8 +33,8 @@ from .queue import (
     retry_failed_job,
     retry_now,
 )
-from .settings import PrintSettings
-from .status import PrinterState, PrinterStatus, printer_ready_for_vouchers
+from printing.settings import PrintSettings
+from printing.status import PrinterState, PrinterStatus, printer_ready_for_vouchers
 
 __all__ = [
     "CopyRefused",

@@ -12,7 +12,7 @@ import warnings
 from escpos.constants import GS
 from escpos.image import EscposImage
 
-from .document import (
+from printing.document import (
     Barcode,
     Columns,
     Cut,
@@ -24,9 +24,9 @@ from .document import (
     Text,
     text_rows,
 )
-from .images import barcode_image, barcode_module_dots, centred, logo_image, qr_image
-from .settings import PrintSettings
-from .text import TextEncoder
+from printing.images import barcode_image, barcode_module_dots, centred, logo_image, qr_image
+from printing.settings import PrintSettings
+from printing.text import TextEncoder
 
 ESC = b"\x1b"
 ALIGN = {"left": ESC + b"a\x00", "center": ESC + b"a\x01", "right": ESC + b"a\x02"}

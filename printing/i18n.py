@@ -18,7 +18,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from babel.support import Translations
 
-from .text import plain_spaces
+from printing.text import plain_spaces
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 DOMAIN = "printing"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .document import (
+from printing.document import (
     Barcode,
     Columns,
     Cut,
@@ -26,10 +26,10 @@ from .document import (
     Text,
     text_rows,
 )
-from .escpos_render import _dummy, _printable
-from .images import barcode_image, barcode_module_dots, centred, logo_image, qr_image
-from .settings import PrintSettings
-from .text import TextEncoder
+from printing.escpos_render import _dummy, _printable
+from printing.images import barcode_image, barcode_module_dots, centred, logo_image, qr_image
+from printing.settings import PrintSettings
+from printing.text import TextEncoder
 
 CELL_W, CELL_H = 12, 24
 MARGIN = 8  # dots of white above and below, like the paper's own margin
@@ -98,7 +98,7 @@ class PreviewRenderer:
         return buffer.getvalue()
 
     def _row_text(self, text: str, align: str):
-        from .document import Row
+        from printing.document import Row
 
         return self._row(Row(text, align=align))
 

@@ -7,7 +7,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .i18n import N_, translations
+from printing.i18n import N_, translations
 
 # DLE EOT n: real-time status requests (answered even while the printer is busy).
 STATUS_PRINTER = b"\x10\x04\x01"

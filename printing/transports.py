@@ -17,11 +17,17 @@ import time
 import warnings
 from pathlib import Path
 
-from .document import Document
-from .escpos_render import render_escpos
-from .preview import render_preview_png
-from .settings import PrintSettings
-from .status import STATUS_PAPER, STATUS_PRINTER, PrinterState, PrinterStatus, status_from_bytes
+from printing.document import Document
+from printing.escpos_render import render_escpos
+from printing.preview import render_preview_png
+from printing.settings import PrintSettings
+from printing.status import (
+    STATUS_PAPER,
+    STATUS_PRINTER,
+    PrinterState,
+    PrinterStatus,
+    status_from_bytes,
+)
 
 
 class PrinterError(Exception):

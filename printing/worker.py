@@ -17,11 +17,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import queue
-from .layouts import LayoutError, build_document
-from .settings import PrintSettings
-from .status import PrinterState, PrinterStatus
-from .transports import MissingExtra, Printer, PrinterError, PrinterNotReady, make_printer
+from printing import queue
+from printing.layouts import LayoutError, build_document
+from printing.settings import PrintSettings
+from printing.status import PrinterState, PrinterStatus
+from printing.transports import MissingExtra, Printer, PrinterError, PrinterNotReady, make_printer
 
 log = logging.getLogger(__name__)
 

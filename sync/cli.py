@@ -49,7 +49,7 @@ def hub_serve(ctx, host, port, threads):
     """
     from waitress import serve as waitress_serve
 
-    from .hub import create_hub_app
+    from sync.hub import create_hub_app
 
     config = _config(ctx)
     path = hub_database_path(config)
@@ -77,7 +77,7 @@ def hub_enrol_code(ctx, building, restore_origin):
         kiosk hub enrol-code "Résidence des Tilleuls"
         kiosk hub enrol-code "Résidence des Tilleuls" --restore BCDFGH
     """
-    from . import hub_store
+    from sync import hub_store
 
     db = hub_store.connect_hub(hub_database_path(_config(ctx)))
     try:
@@ -102,7 +102,7 @@ def hub_revoke(ctx, origin):
     Example:
         kiosk hub revoke BCDFGH
     """
-    from . import hub_store
+    from sync import hub_store
 
     db = hub_store.connect_hub(hub_database_path(_config(ctx)))
     if not hub_store.revoke(db, origin):
@@ -122,7 +122,7 @@ def hub_dashboard_password(ctx, password):
     Example:
         kiosk hub dashboard-password
     """
-    from . import hub_store
+    from sync import hub_store
 
     db = hub_store.connect_hub(hub_database_path(_config(ctx)))
     try:
@@ -143,7 +143,7 @@ def hub_kiosks(ctx):
     Example:
         kiosk hub kiosks
     """
-    from . import hub_store
+    from sync import hub_store
 
     summary = hub_store.dashboard(hub_store.connect_hub(hub_database_path(_config(ctx))))
     for kiosk in summary["kiosks"]:
@@ -166,7 +166,7 @@ def enrol_command(ctx, url, code):
     Example:
         kiosk enrol https://hub.example.org BCDF-GHJK-LNPR
     """
-    from . import client
+    from sync import client
 
     config = _config(ctx)
     try:
@@ -185,7 +185,7 @@ def sync_command(ctx):
     Example:
         kiosk sync
     """
-    from . import client
+    from sync import client
 
     config = _config(ctx)
     db = _kiosk_db(config)
@@ -215,7 +215,7 @@ def restore_command(ctx, url, code):
     Example:
         kiosk restore-from-hub https://hub.example.org BCDF-GHJK-LNPR
     """
-    from . import client
+    from sync import client
 
     config = _config(ctx)
     try:

@@ -34,11 +34,11 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
-from kiosk import clock, ids, keys, store, voucher_conflicts
+from kiosk import clock, ids, keys, store
 from kiosk.config import Config
 from kiosk.store import events as eventlog
-
-from . import protocol
+from kiosk.vouchers import conflicts as voucher_conflicts
+from sync import protocol
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,8 @@ from flask_babel import Babel, format_datetime
 
 from kiosk.i18n import TRANSLATIONS_DIR
 from kiosk.store import ConnectionPool
-
-from . import hub_store, protocol
-from .hub_store import BadRequest, HubRefusal
+from sync import hub_store, protocol
+from sync.hub_store import BadRequest, HubRefusal
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 

@@ -28,8 +28,7 @@ from sqlite_utils import Database, Migrations
 
 from kiosk import ids
 from kiosk.store import db as dbmod
-
-from . import protocol
+from sync import protocol
 
 migrations = Migrations("hub")
 MAX_BATCH_EVENTS = 5000

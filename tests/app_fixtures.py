@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.security import generate_password_hash
 
-from kiosk import clock, create_app, residents, store
+from kiosk import clock, create_app, store
 from kiosk.config import make_config
+from kiosk.residents import residents
 
 PIN = "2580"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

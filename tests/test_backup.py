@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import backup, store
+from kiosk import store
 from kiosk.config import make_config
+from kiosk.store import backup
 
 
 def open_account(db, n: int) -> None:
@@ -226,7 +227,7 @@ def test_nightly_backup_checks_rotates_and_logs(db_path, tmp_path, caplog):
             },
         }
     )
-    caplog.set_level(logging.INFO, logger="kiosk.backup")
+    caplog.set_level(logging.INFO, logger="kiosk.store.backup")
     for day in (1, 2, 3):
         path = backup.nightly_backup(config, now=datetime(2026, 4, day, 1, 17, tzinfo=UTC))
     assert backup.list_backups(tmp_path / "b") == [

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from app_fixtures import login, text_of
 
-from kiosk import clock, ledger, stats, svg_charts
+from kiosk import clock
+from kiosk.ledger import ledger, stats
+from kiosk.web import svg_charts
 
 
 def test_the_figures_count_exchanges_hours_and_categories_but_not_reversed_ones(

@@ -8,7 +8,8 @@ import pytest
 from app_fixtures import PIN
 from browser import assert_accessible
 
-from kiosk import board, ledger
+from kiosk.board import board
+from kiosk.ledger import ledger
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pytest
 from app_fixtures import PIN
 from browser import assert_accessible
 
-from kiosk import alerts, polls
+from kiosk.community import alerts, polls
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import pytest
 from app_fixtures import PIN
 from browser import assert_accessible
 
-from kiosk import residents
+from kiosk.residents import residents
 from printing import queue as print_queue
 from printing.settings import PrintSettings
 from printing.worker import PrintWorker
@@ -124,7 +124,7 @@ def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(
 def test_the_statement_and_admin_pages_are_accessible(
     page, kiosk, db, config, building, screenshot
 ):
-    from kiosk import ledger
+    from kiosk.ledger import ledger
 
     ledger.record_exchange(
         db,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from kiosk import residents, store
+from kiosk import store
 from kiosk.cli import main
 from kiosk.config import load_config
+from kiosk.residents import residents
 
 
 @pytest.fixture

@@ -11,12 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk import clock, group_purchases, ledger, projects, purchase_reports, residents, store
-from kiosk import purchase_distribution as distribution
+from kiosk import clock, store
 from kiosk.config import make_config
 from kiosk.errors import InvalidInput, KioskError
-from kiosk.group_purchases import ProductDraft
-from kiosk.project_errors import (
+from kiosk.ledger import ledger
+from kiosk.projects import projects, purchase_reports
+from kiosk.projects import purchase_distribution as distribution
+from kiosk.projects import purchases as group_purchases
+from kiosk.projects.errors import (
     AlreadyDistributed,
     BeyondStock,
     DeadlineInPast,
@@ -28,8 +30,10 @@ from kiosk.project_errors import (
     OrdersClosed,
     WholeUnitsOnly,
 )
-from kiosk.purchase_deadlines import run_deadline_check, schedule
-from kiosk.purchase_numbers import line_amount, parse_euros, parse_quantity
+from kiosk.projects.purchase_deadlines import run_deadline_check, schedule
+from kiosk.projects.purchase_numbers import line_amount, parse_euros, parse_quantity
+from kiosk.projects.purchases import ProductDraft
+from kiosk.residents import residents
 from kiosk.store import reads
 
 DAY = 86400

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from app_fixtures import login, text_of
 
-from kiosk import __version__, backup, clock
-from kiosk.health import gather_health
+from kiosk import __version__, clock
+from kiosk.admin.health import gather_health
+from kiosk.store import backup
 
 
 @pytest.fixture(autouse=True)

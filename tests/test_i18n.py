@@ -14,7 +14,7 @@ CATALOGS = ROOT / "kiosk" / "translations"
 KEYWORDS = {"N_": None, "_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
 METHOD_MAP = [
     ("kiosk/**.py", "python"),
-    ("kiosk/web/templates/**.html", "jinja2"),
+    ("kiosk/**/templates/**.html", "jinja2"),
     ("sync/templates/**.html", "jinja2"),
 ]
 

@@ -39,7 +39,11 @@ SOURCE_ITEMS = [
 
 
 def run_install(*args: str, source: Path = ROOT, check: bool = True) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("DESTDIR", "KIOSK_CONFIG", "SUDO_USER")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DESTDIR", "KIOSK_CONFIG", "SUDO_USER", "PYTHONPATH")
+    }
     result = subprocess.run(
         ["bash", str(source / "install.sh"), *args],
         capture_output=True,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk import ledger, residents, store
+from kiosk import store
 from kiosk.config import make_config
 from kiosk.errors import (
     AboveCeiling,
@@ -20,7 +20,9 @@ from kiosk.errors import (
     ResidentNotActive,
     SelfPayment,
 )
+from kiosk.ledger import ledger
 from kiosk.money import minutes_to_amount, parse_amount, parse_duration
+from kiosk.residents import residents
 
 
 def exchange(db, config, payer, payee, **kwargs):
@@ -234,7 +236,7 @@ def test_random_histories_keep_the_books_balanced(ops):
 
 
 def test_voucher_movements_cannot_be_reversed_as_exchanges(db, config, building):
-    from kiosk import vouchers
+    from kiosk.vouchers import vouchers
 
     exchange(db, config, building.paul, building.jeanne, amount=4000)
     (voucher,) = vouchers.issue_vouchers(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from app_fixtures import login, post, text_of
 
-from kiosk import clock, lending, payment_requests, store
-from kiosk.board_errors import LoanAlreadyReturned, NotTheLender
+from kiosk import clock, store
+from kiosk.board import lending, payment_requests
+from kiosk.board.errors import LoanAlreadyReturned, NotTheLender
 
 
 def lend(client, building, **fields):

@@ -6,9 +6,12 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN, login, post, text_of
 
-from kiosk import board, clock, ledger, payment_requests, residents, store
-from kiosk.board_errors import RequestAlreadyDecided, RequestExpired
+from kiosk import clock, store
+from kiosk.board import board, payment_requests
+from kiosk.board.errors import RequestAlreadyDecided, RequestExpired
 from kiosk.errors import BelowFloor
+from kiosk.ledger import ledger
+from kiosk.residents import residents
 from printing import queue as print_queue
 
 

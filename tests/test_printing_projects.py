@@ -10,8 +10,11 @@ import pytest
 from PIL import Image
 from printer_loopback import decode
 
-from kiosk import clock, group_purchases, project_dues, projects, purchase_reports
-from kiosk.group_purchases import ProductDraft
+from kiosk import clock
+from kiosk.projects import dues as project_dues
+from kiosk.projects import projects, purchase_reports
+from kiosk.projects import purchases as group_purchases
+from kiosk.projects.purchases import ProductDraft
 from printing import admin
 from printing.escpos_render import render_escpos
 from printing.layouts import build_document

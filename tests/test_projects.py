@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk import clock, ledger, project_dues, projects, residents, store
+from kiosk import clock, store
 from kiosk.errors import BelowFloor, InvalidInput, KioskError, PermissionDenied
-from kiosk.project_errors import (
+from kiosk.ledger import ledger
+from kiosk.projects import dues as project_dues
+from kiosk.projects import projects
+from kiosk.projects.errors import (
     AlreadyMember,
     AlreadyPaid,
     DuesAlreadyPaid,
@@ -17,6 +20,7 @@ from kiosk.project_errors import (
     ProjectFundsTooLow,
     TaskFull,
 )
+from kiosk.residents import residents
 from kiosk.store import reads
 
 

@@ -8,7 +8,9 @@ import pytest
 from app_fixtures import PIN
 from browser import assert_accessible
 
-from kiosk import clock, projects, residents
+from kiosk import clock
+from kiosk.projects import projects
+from kiosk.residents import residents
 
 pytestmark = pytest.mark.browser
 

@@ -8,9 +8,11 @@ import sqlite3
 
 import pytest
 
-from kiosk import ledger, residents, store
+from kiosk import store
 from kiosk.config import make_config
 from kiosk.errors import KioskError
+from kiosk.ledger import ledger
+from kiosk.residents import residents
 from kiosk.store.schema import migrations
 
 
@@ -131,7 +133,7 @@ def test_the_rebuilt_database_equals_the_live_one_after_a_random_history(tmp_pat
 
 
 def test_an_old_board_search_index_is_rekeyed_in_place(tmp_path):
-    from kiosk.store import board_reads
+    from kiosk.board import reads as board_reads
 
     path = tmp_path / "old-board.sqlite3"
     old = store.connect(path, migrate=False)

@@ -9,8 +9,10 @@ from app_fixtures import PIN, login, post, text_of
 from click.testing import CliRunner
 from sync_fixtures import shared_events, shared_snapshot
 
-from kiosk import clock, create_app, ledger, residents, store
+from kiosk import clock, create_app, store
 from kiosk.cli import main
+from kiosk.ledger import ledger
+from kiosk.residents import residents
 from sync import client as sync_client
 from sync import hub_store
 

@@ -24,8 +24,12 @@ from sync_fixtures import (
     sync_until_quiet,
 )
 
-from kiosk import keys, ledger, residents, store, voucher_reports, vouchers
+from kiosk import keys, store
 from kiosk.errors import KioskError
+from kiosk.ledger import ledger
+from kiosk.residents import residents
+from kiosk.vouchers import reports as voucher_reports
+from kiosk.vouchers import vouchers
 from sync import client as sync_client
 from sync.hub import create_hub_app
 

@@ -8,7 +8,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync_fixtures import shared_event_page, shared_events, shared_snapshot
 from test_sync import dashboard
 
-from kiosk import keys, residents, store
+from kiosk import keys, store
+from kiosk.residents import residents
 from kiosk.store import events as eventlog
 from sync import client as sync_client
 from sync import hub_store, protocol

@@ -20,7 +20,9 @@ from cryptography.x509.oid import NameOID
 from sync_fixtures import shared_snapshot, sync_until_quiet
 from werkzeug.serving import make_server
 
-from kiosk import ledger, residents, store
+from kiosk import store
+from kiosk.ledger import ledger
+from kiosk.residents import residents
 from sync import client as sync_client
 from sync import hub_store
 from sync.hub import create_hub_app

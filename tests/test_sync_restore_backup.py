@@ -8,8 +8,10 @@ import pytest
 from app_fixtures import PIN
 from sync_fixtures import shared_snapshot, sync_until_quiet
 
-from kiosk import ledger, residents, store
+from kiosk import store
 from kiosk.cli_ops import catch_up_with_hub, restore_backup, take_backup
+from kiosk.ledger import ledger
+from kiosk.residents import residents
 from sync import client as sync_client
 
 

@@ -9,16 +9,13 @@ from app_fixtures import PIN, login, text_of
 from sync_fixtures import network_vouchers, shared_events, shared_snapshot, sync_until_quiet
 from test_sync import dashboard
 
-from kiosk import (
-    create_app,
-    ledger,
-    residents,
-    store,
-    voucher_cancel,
-    voucher_conflicts,
-    voucher_reports,
-    vouchers,
-)
+from kiosk import create_app, store
+from kiosk.ledger import ledger
+from kiosk.residents import residents
+from kiosk.vouchers import cancel as voucher_cancel
+from kiosk.vouchers import conflicts as voucher_conflicts
+from kiosk.vouchers import reports as voucher_reports
+from kiosk.vouchers import vouchers
 from sync import client as sync_client
 from sync import hub_store
 

@@ -10,20 +10,15 @@ import pytest
 from app_fixtures import make_test_config
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk import (
-    clock,
-    ids,
-    keys,
-    ledger,
-    residents,
-    store,
-    voucher_cancel,
-    voucher_codes,
-    voucher_reports,
-    vouchers,
-)
+from kiosk import clock, ids, keys, store
 from kiosk.errors import AboveCeiling, BelowFloor, InvalidInput, PermissionDenied
+from kiosk.ledger import ledger
+from kiosk.residents import residents
 from kiosk.store import events
+from kiosk.vouchers import cancel as voucher_cancel
+from kiosk.vouchers import codes as voucher_codes
+from kiosk.vouchers import reports as voucher_reports
+from kiosk.vouchers import vouchers
 from printing import queue as print_queue
 from printing.status import PrinterState, PrinterStatus
 

@@ -8,7 +8,9 @@ from app_fixtures import PIN
 from browser import assert_accessible
 from playwright.sync_api import expect
 
-from kiosk import ledger, residents, store
+from kiosk import store
+from kiosk.ledger import ledger
+from kiosk.residents import residents
 
 pytestmark = pytest.mark.browser
 
@@ -87,7 +89,7 @@ def test_jeanne_issues_two_vouchers_and_paul_redeems_one_once(
 def test_a_full_length_voucher_qr_typed_by_the_scanner_reaches_the_kiosk(
     page, app, db, config, building, live_server
 ):
-    from kiosk import vouchers
+    from kiosk.vouchers import vouchers
 
     ledger.record_exchange(
         db,

@@ -9,9 +9,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk import clock, ledger, residents, store, voucher_cancel, voucher_reports, vouchers
+from kiosk import clock, store
 from kiosk.config import make_config
 from kiosk.errors import KioskError
+from kiosk.ledger import ledger
+from kiosk.residents import residents
+from kiosk.vouchers import cancel as voucher_cancel
+from kiosk.vouchers import reports as voucher_reports
+from kiosk.vouchers import vouchers
 
 ACTIONS = st.lists(
     st.tuples(

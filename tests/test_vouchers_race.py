@@ -12,7 +12,10 @@ import urllib.request
 
 from app_fixtures import PIN
 
-from kiosk import ledger, residents, store, vouchers
+from kiosk import store
+from kiosk.ledger import ledger
+from kiosk.residents import residents
+from kiosk.vouchers import vouchers
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

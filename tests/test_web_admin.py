@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN, login, post, text_of
 
-from kiosk import auth, ledger, residents, store
+from kiosk import store
+from kiosk.ledger import ledger
+from kiosk.residents import auth, residents
 
 ADMIN_PAGES = ["/admin/", "/admin/residents", "/admin/residents/new", "/admin/transfers"]
 
@@ -265,7 +267,8 @@ def test_an_admin_prints_a_residents_monthly_statement(client, db, config, build
 def test_the_vouchers_csv_lists_the_periods_vouchers_without_signatures(
     client, db, config, building
 ):
-    from kiosk import clock, vouchers
+    from kiosk import clock
+    from kiosk.vouchers import vouchers
 
     ledger.record_exchange(
         db,

@@ -8,8 +8,11 @@ from datetime import date, timedelta
 import pytest
 from app_fixtures import login, post, text_of
 
-from kiosk import board, board_sheet, ledger, store
+from kiosk import store
 from kiosk.background import _job_registrations
+from kiosk.board import board
+from kiosk.board import sheet as board_sheet
+from kiosk.ledger import ledger
 from printing import queue as print_queue
 
 
@@ -352,7 +355,7 @@ def test_bad_posts_get_a_clear_message_and_change_nothing(client, db, building, 
 
 
 def test_an_end_date_in_the_past_is_refused_by_the_domain(db, config, building):
-    from kiosk.board_errors import EndDateInPast
+    from kiosk.board.errors import EndDateInPast
 
     with pytest.raises(EndDateInPast):
         publish(db, config, building.jeanne, ends_on=date(2001, 1, 1))
@@ -466,7 +469,7 @@ def test_a_network_post_from_another_building_is_shown_with_its_residence(db, co
         )
     [item] = board.browse(db, config, text="velo").posts
     assert item.is_remote and item.building == "Résidence des Érables" and item.name == "Marc Blanc"
-    from kiosk.board_errors import RemotePost
+    from kiosk.board.errors import RemotePost
 
     with pytest.raises(RemotePost):
         board.answer(db, config, item.id, sender=building.paul)

@@ -8,8 +8,12 @@ import re
 import pytest
 from app_fixtures import login, post, text_of
 
-from kiosk import alerts, clock, ledger, moving_out, notices, polls, residents, store
+from kiosk import clock, store
+from kiosk.admin import moving_out
+from kiosk.community import alerts, notices, polls
 from kiosk.errors import KioskError
+from kiosk.ledger import ledger
+from kiosk.residents import residents
 from printing import queue as print_queue
 
 
@@ -358,7 +362,7 @@ def test_the_idle_screen_rotates_polls_and_notices_but_never_private_data(
 def test_the_rebuilt_database_equals_the_live_one_after_a_community_history(
     tmp_path, db, building, config
 ):
-    verification_module = __import__("kiosk.verification", fromlist=["x"])
+    verification_module = __import__("kiosk.residents.verification", fromlist=["x"])
     newcomer = residents.register(db, apartment="D-1", name="Lucie", pin="1357", status="pending")
     verification_module.vouch(
         db, config, newcomer_id=newcomer.id, voucher_id=building.jeanne.id, pin="2580"

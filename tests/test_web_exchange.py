@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN, login, post, text_of
 
-from kiosk import residents
+from kiosk.residents import residents
 
 
 def fill(client, who, /, **fields):

@@ -15,7 +15,9 @@ from app_fixtures import text_of
 from babel.numbers import format_decimal
 from flask import session
 
-from kiosk import __version__, board, residents, store
+from kiosk import __version__, store
+from kiosk.board import board
+from kiosk.residents import residents
 from kiosk.web import formatting
 from kiosk.web.session_state import db as request_db
 

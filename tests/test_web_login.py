@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN, csrf_token, login, post, text_of
 
-from kiosk import clock, residents
+from kiosk import clock
+from kiosk.residents import residents
 
 
 def card_for(db, resident):

@@ -8,8 +8,12 @@ from datetime import timedelta
 import pytest
 from app_fixtures import login, post, text_of
 
-from kiosk import clock, group_purchases, project_dues, projects, residents, store
-from kiosk.group_purchases import ProductDraft
+from kiosk import clock, store
+from kiosk.projects import dues as project_dues
+from kiosk.projects import projects
+from kiosk.projects import purchases as group_purchases
+from kiosk.projects.purchases import ProductDraft
+from kiosk.residents import residents
 from printing import queue as print_queue
 
 DAY = 86400
@@ -217,7 +221,7 @@ def test_an_order_after_the_deadline_is_refused(client, db, config, building):
 def test_the_order_page_warns_a_participant_the_fee_would_take_below_the_floor(
     client, db, config, building
 ):
-    from kiosk import ledger
+    from kiosk.ledger import ledger
 
     ledger.record_exchange(
         db,

@@ -8,8 +8,9 @@ import json
 import pytest
 from app_fixtures import PIN, login, post, text_of
 
-from kiosk import clock, residents, store, verification
-from kiosk.community_errors import WrongMailboxCode
+from kiosk import clock, store
+from kiosk.community.errors import WrongMailboxCode
+from kiosk.residents import residents, verification
 from printing import queue as print_queue
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN, login, post, text_of
 
-from kiosk import clock, ledger, residents, vouchers
+from kiosk import clock
+from kiosk.ledger import ledger
+from kiosk.residents import residents
+from kiosk.vouchers import vouchers
 
 
 @pytest.fixture

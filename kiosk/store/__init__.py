@@ -1,7 +1,15 @@
 """The store layer: SQLite access, migrations, the event log and its projections."""
 
-from .db import ConnectionPool, connect, query, query_one, scalar, write
-from .events import Event, get_meta, kiosk_id, projection_snapshot, rebuild, record, set_meta
+from kiosk.store.db import ConnectionPool, connect, query, query_one, scalar, write
+from kiosk.store.events import (
+    Event,
+    get_meta,
+    kiosk_id,
+    projection_snapshot,
+    rebuild,
+    record,
+    set_meta,
+)
 
 __all__ = [
     "ConnectionPool",

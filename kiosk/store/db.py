@@ -33,7 +33,7 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 5000, migrate: bool = Tr
     conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn)
     if migrate:
-        from .schema import migrations
+        from kiosk.store.schema import migrations
 
         migrations.apply(db)
     return db

@@ -20,8 +20,8 @@ from typing import Any
 import orjson
 from sqlite_utils import Database
 
-from .. import clock, ids
-from . import db as dbmod
+from kiosk import clock, ids
+from kiosk.store import db as dbmod
 
 Projector = Callable[[Database, "Event"], None]
 BulkProjector = Callable[[Database, "Sequence[Event]"], None]
@@ -77,10 +77,10 @@ PROJECTION_TABLES: list[str] = [
 # kiosk adds its own module here.
 PROJECTOR_MODULES: list[str] = [
     "kiosk.store.projections",
-    "kiosk.store.projections_vouchers",
-    "kiosk.store.projections_board",
-    "kiosk.store.projections_projects",
-    "kiosk.store.projections_community",
+    "kiosk.vouchers.projections",
+    "kiosk.board.projections",
+    "kiosk.projects.projections",
+    "kiosk.community.projections",
 ]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlite_utils import Database
 
-from .events import Event, projector
+from kiosk.store.events import Event, projector
 
 
 def resident_account_id(resident_id: str) -> str:

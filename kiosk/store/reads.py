@@ -6,7 +6,7 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from .db import query, query_one, scalar
+from kiosk.store.db import query, query_one, scalar
 
 _RESIDENT = (
     "SELECT r.*, a.id AS account_id, a.balance FROM residents r "

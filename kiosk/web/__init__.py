@@ -10,12 +10,12 @@ from flask import Flask, g, render_template, request, session
 from flask_babel import Babel, gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from .. import __version__, store
-from ..config import Config, load_config
-from ..errors import KioskError
-from ..i18n import TRANSLATIONS_DIR
-from ..secrets_file import load_or_create_secret_key
-from . import formatting, urls
+from kiosk import __version__, store
+from kiosk.config import Config, load_config
+from kiosk.errors import KioskError
+from kiosk.i18n import TRANSLATIONS_DIR
+from kiosk.secrets_file import load_or_create_secret_key
+from kiosk.web import formatting, urls
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
@@ -68,27 +68,25 @@ def create_app(config: Config | None = None) -> Flask:
     formatting.init_app(app)
     urls.init_app(app)
 
-    from . import (
-        admin,
-        community,
-        exchange,
-        exports,
-        health,
-        login,
-        me,
-        polls,
-        printer_admin,
-        projects,
-        purchases,
-        session_state,
-        sync_admin,
-        verification,
-        vouchers,
-    )
-    from .board import bp as board_bp
-    from .loans import bp as loans_bp
-    from .payment_requests import bp as requests_bp
-    from .stats import bp as stats_bp
+    from kiosk.admin import views as admin
+    from kiosk.admin import views_exports as exports
+    from kiosk.admin import views_health as health
+    from kiosk.admin import views_printer as printer_admin
+    from kiosk.admin import views_sync as sync_admin
+    from kiosk.board.views import bp as board_bp
+    from kiosk.board.views_loans import bp as loans_bp
+    from kiosk.board.views_requests import bp as requests_bp
+    from kiosk.community import views as community
+    from kiosk.community import views_polls as polls
+    from kiosk.ledger import views_exchange as exchange
+    from kiosk.ledger import views_me as me
+    from kiosk.ledger.views_stats import bp as stats_bp
+    from kiosk.projects import views as projects
+    from kiosk.projects import views_purchases as purchases
+    from kiosk.residents import views_login as login
+    from kiosk.residents import views_verification as verification
+    from kiosk.vouchers import views as vouchers
+    from kiosk.web import session_state
 
     pool = store.ConnectionPool(
         lambda: store.connect(

@@ -19,9 +19,9 @@ from flask import Flask, g
 from flask_babel import format_datetime
 from markupsafe import Markup
 
-from .. import clock
-from ..categories import CATEGORIES
-from ..errors import KioskError
+from kiosk import clock
+from kiosk.categories import CATEGORIES
+from kiosk.errors import KioskError
 
 
 def locale_code() -> str:

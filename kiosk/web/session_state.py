@@ -14,10 +14,10 @@ from flask import Flask, abort, current_app, flash, g, redirect, request, sessio
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from .. import residents
-from ..errors import NotFound
-from ..residents import Resident
-from .formatting import gettext, locale_code
+from kiosk.errors import NotFound
+from kiosk.residents import residents
+from kiosk.residents.residents import Resident
+from kiosk.web.formatting import gettext, locale_code
 
 IDLE_GRACE_SECONDS = 15  # the page logs out first; the server is the safety net
 
@@ -177,7 +177,7 @@ def init_app(app: Flask) -> None:
 
 def _active_alerts() -> list:
     """Urgent alerts not resolved yet: a banner on every screen (see base.html)."""
-    from .. import alerts
+    from kiosk.community import alerts
 
     return alerts.active_alerts(db())
 

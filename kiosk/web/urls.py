@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request, url_for
 
-from .. import __version__
+from kiosk import __version__
 
 
 def _cached(key: tuple, build) -> str:

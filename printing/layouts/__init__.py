@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..document import Document
-from ..i18n import Words
-from ..settings import PrintSettings
-from . import (
+from printing.document import Document
+from printing.i18n import Words
+from printing.layouts import (
     alert,
     board_message,
     board_sheet,
@@ -29,7 +28,8 @@ from . import (
     test_page,
     voucher,
 )
-from .common import copy_banner
+from printing.layouts.common import copy_banner
+from printing.settings import PrintSettings
 
 LAYOUTS = {
     "receipt": receipt.build,

@@ -11,10 +11,10 @@ Payload::
 
 from __future__ import annotations
 
-from ..document import Document
-from ..i18n import Words
-from ..settings import PrintSettings
-from .common import footer_cut, header
+from printing.document import Document
+from printing.i18n import Words
+from printing.layouts.common import footer_cut, header
+from printing.settings import PrintSettings
 
 
 def _entries(document: Document, entries: list[dict], words: Words, empty: str) -> None:

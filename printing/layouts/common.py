@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..document import Cut, Document, Separator, Text
-from ..i18n import Words
-from ..settings import PrintSettings
+from printing.document import Cut, Document, Separator, Text
+from printing.i18n import Words
+from printing.settings import PrintSettings
 
 
 def header(document: Document, settings: PrintSettings, words: Words, title: str) -> Document:

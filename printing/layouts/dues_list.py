@@ -11,11 +11,11 @@ Payload::
 
 from __future__ import annotations
 
-from ..document import Document
-from ..i18n import Words
-from ..settings import PrintSettings
-from .common import footer_cut, header, person
-from .euros import euros
+from printing.document import Document
+from printing.i18n import Words
+from printing.layouts.common import footer_cut, header, person
+from printing.layouts.euros import euros
+from printing.settings import PrintSettings
 
 
 def build(payload: dict, settings: PrintSettings, words: Words) -> Document:

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
-from ..i18n import Words
-from ..text import plain_spaces
+from printing.i18n import Words
+from printing.text import plain_spaces
 
 
 def euros(words: Words, cents: int) -> str:

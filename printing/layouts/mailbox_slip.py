@@ -13,9 +13,9 @@ Payload::
 
 from __future__ import annotations
 
-from ..document import Document
-from ..i18n import Words
-from ..settings import PrintSettings
+from printing.document import Document
+from printing.i18n import Words
+from printing.settings import PrintSettings
 
 PANEL_LINES = 6
 

@@ -12,9 +12,9 @@ preview made afterwards shows a placeholder instead of the code. Copies are refu
 
 from __future__ import annotations
 
-from ..document import Document
-from ..i18n import Words
-from ..settings import PrintSettings
+from printing.document import Document
+from printing.i18n import Words
+from printing.settings import PrintSettings
 
 
 def build(payload: dict, settings: PrintSettings, words: Words) -> Document:

@@ -17,10 +17,10 @@ holder's balance; with one copy, every balance the ledger did not set to None is
 
 from __future__ import annotations
 
-from ..document import Document
-from ..i18n import Words
-from ..settings import PrintSettings
-from .common import footer_cut, header, person
+from printing.document import Document
+from printing.i18n import Words
+from printing.layouts.common import footer_cut, header, person
+from printing.settings import PrintSettings
 
 
 def build(payload: dict, settings: PrintSettings, words: Words) -> Document:

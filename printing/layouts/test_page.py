@@ -7,10 +7,10 @@ Payload (every key optional)::
 
 from __future__ import annotations
 
-from ..document import Document
-from ..i18n import Words
-from ..settings import PrintSettings
-from .common import footer_cut, header
+from printing.document import Document
+from printing.i18n import Words
+from printing.layouts.common import footer_cut, header
+from printing.settings import PrintSettings
 
 ACCENTS_LOWER = "à â ä ç é è ê ë î ï ô ö ù û ü ÿ œ æ"
 ACCENTS_UPPER = "À Â Ä Ç É È Ê Ë Î Ï Ô Ö Ù Û Ü Ÿ Œ Æ"

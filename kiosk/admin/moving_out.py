@@ -1,0 +1,143 @@
+"""Moving out: an admin closes the account of a resident who leaves the building.
+
+In one transaction: the balance is settled to zero against the common fund (a transfer of kind
+``settlement``: a credit goes to the fund, a debt is covered by it, or must be repaid first when
+``[community] moving_out_settlement = "credit_only"``), the card is revoked (``card.revoked``:
+a scan then says the card no longer works), their board posts and notices are withdrawn, and the
+status becomes ``moved_out`` (they can no longer log in). Their history stays: transfers, posts,
+vouches and votes are never deleted, and the departure (who closed it, the settled balance) is
+kept in ``departures``. Vouchers they printed stay valid: a voucher belongs to its bearer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from kiosk import store
+from kiosk.board import board
+from kiosk.community import notices, reads
+from kiosk.community.errors import AlreadyMovedOut, CannotCloseOwnAccount, DebtMustBeRepaid
+from kiosk.config import Config
+from kiosk.errors import PermissionDenied
+from kiosk.ledger import ledger
+from kiosk.residents import residents
+from kiosk.store import reads as core_reads
+from kiosk.vouchers.vouchers import COMMON_FUND_ACCOUNT, SYSTEM_ACCOUNTS
+
+
+@dataclass(frozen=True)
+class Departure:
+    resident_id: str
+    closed_by_name: str
+    balance_left: int
+    transfer_reference: str | None
+    posts_withdrawn: int
+    created_at: str
+
+
+def withdraw_board_posts(
+    db: Database, config: Config, resident_id: str, admin: residents.Resident
+) -> int:
+    """Withdraw the resident's active board posts (events, as any withdrawal); how many."""
+    count = 0
+    for post in board.posts_of(db, config, resident_id):
+        if post.withdrawn_at is None and not post.is_remote:
+            board.withdraw(db, config, post.id, actor=admin)
+            count += 1
+    return count
+
+
+def settlement_preview(config: Config, resident: residents.Resident) -> str:
+    """What will happen to the balance: "to_fund", "from_fund", "none" or "refused"."""
+    if resident.balance > 0:
+        return "to_fund"
+    if resident.balance < 0:
+        return (
+            "from_fund"
+            if config["community"]["moving_out_settlement"] == "common_fund"
+            else "refused"
+        )
+    return "none"
+
+
+def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: str) -> Departure:
+    """Settle, revoke, withdraw and close, all or nothing."""
+    admin = residents.get(db, admin_id)
+    if not admin.is_admin:
+        raise PermissionDenied()
+    if admin_id == resident_id:
+        raise CannotCloseOwnAccount()
+    with store.write(db):
+        leaver = residents.get(db, resident_id)
+        if leaver.status == "moved_out":
+            raise AlreadyMovedOut(name=leaver.name)
+        balance = leaver.balance
+        if settlement_preview(config, leaver) == "refused":
+            raise DebtMustBeRepaid(name=leaver.name, amount=ledger.format_amount(config, -balance))
+        transfer_id = None
+        if balance:
+            if core_reads.account_balance(db, COMMON_FUND_ACCOUNT) is None:
+                store.record(
+                    db,
+                    "account.opened",
+                    {
+                        "account_id": COMMON_FUND_ACCOUNT,
+                        "label": SYSTEM_ACCOUNTS[COMMON_FUND_ACCOUNT],
+                    },
+                )
+            debit, credit = (
+                (leaver.account_id, COMMON_FUND_ACCOUNT)
+                if balance > 0
+                else (COMMON_FUND_ACCOUNT, leaver.account_id)
+            )
+            event = store.record(
+                db,
+                "transfer.recorded",
+                {
+                    "kind": "settlement",
+                    "debit_account": debit,
+                    "credit_account": credit,
+                    "amount": abs(balance),
+                    "description": f"Moving out: {leaver.name} ({leaver.apartment})",
+                    "category": "other",
+                    "recorded_by": admin.id,
+                },
+            )
+            transfer_id = event.id
+            ledger.queue_receipt(db, config, transfer_id)
+        store.record(db, "card.revoked", {"resident_id": leaver.id})
+        withdrawn = withdraw_board_posts(db, config, leaver.id, admin)
+        for notice in notices.notices_by(db, leaver.id):
+            notices.withdraw_notice(db, notice.id, actor_id=admin.id)
+            withdrawn += 1
+        store.record(
+            db,
+            "resident.moved_out",
+            {
+                "resident_id": leaver.id,
+                "closed_by": admin.id,
+                "balance_left": balance,
+                "transfer_id": transfer_id,
+                "posts_withdrawn": withdrawn,
+            },
+        )
+        core_reads.clear_login_guard(db, leaver.id)
+    result = departure(db, resident_id)
+    assert result is not None
+    return result
+
+
+def departure(db: Database, resident_id: str) -> Departure | None:
+    row = reads.departure(db, resident_id)
+    if row is None:
+        return None
+    return Departure(
+        resident_id=row["resident_id"],
+        closed_by_name=row["closed_by_name"],
+        balance_left=row["balance_left"],
+        transfer_reference=row["transfer_reference"],
+        posts_withdrawn=row["posts_withdrawn"],
+        created_at=row["created_at"],
+    )

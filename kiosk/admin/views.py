@@ -1,0 +1,179 @@
+"""The volunteer's pages: residents, cards, PINs and lockouts, transfers and reversals."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from kiosk.errors import KioskError, SelfDemotion
+from kiosk.ledger import ledger
+from kiosk.residents import auth, residents
+from kiosk.web.formatting import error_message
+from kiosk.web.session_state import admin_required, current_resident, db
+
+bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
+
+PAGE_SIZE = 30
+
+
+@bp.get("/")
+@admin_required
+def home():
+    return render_template(
+        "admin/home.html",
+        locked=auth.locked_residents(db()),
+        recent=ledger.recent_transfers(db(), limit=5),
+    )
+
+
+@bp.get("/residents")
+@admin_required
+def resident_list():
+    return render_template("admin/residents.html", people=residents.all_residents(db()))
+
+
+@bp.route("/residents/new", methods=["GET", "POST"])
+@admin_required
+def resident_new():
+    error = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            resident = residents.register(
+                db(),
+                apartment=form.get("apartment"),
+                name=form.get("name"),
+                pin=form.get("pin"),
+                role=form.get("role", "resident"),
+                status=form.get("status", "verified"),
+            )
+            if form.get("print_card"):
+                residents.issue_card(db(), resident.id, building=g.config["building"]["name"])
+        except KioskError as exc:
+            error = error_message(exc)
+        else:
+            flash(
+                gettext(
+                    "%(name)s (%(apartment)s) was added.",
+                    name=resident.name,
+                    apartment=resident.apartment,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.resident_edit", resident_id=resident.id))
+    return render_template("admin/resident_new.html", form=request.form, error=error), (
+        400 if error else 200
+    )
+
+
+@bp.route("/residents/<resident_id>", methods=["GET", "POST"])
+@admin_required
+def resident_edit(resident_id: str):
+    resident = residents.get(db(), resident_id)
+    error = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            if resident.id == current_resident().id and (
+                form.get("role") != "admin" or form.get("status") != "verified"
+            ):
+                raise SelfDemotion()
+            resident = residents.update(
+                db(),
+                resident.id,
+                apartment=form.get("apartment"),
+                name=form.get("name"),
+                role=form.get("role"),
+                status=form.get("status"),
+            )
+        except KioskError as exc:
+            error = error_message(exc)
+        else:
+            flash(gettext("Saved."), "success")
+            return redirect(url_for("admin.resident_edit", resident_id=resident.id))
+    return render_template(
+        "admin/resident_edit.html",
+        resident=resident,
+        locked_until=auth.locked_until(db(), resident.id),
+        card_number=residents.card_number(db(), resident.id),
+        statement_months=ledger.statement(db(), g.config, resident.id).months[:24],
+        error=error,
+    ), (400 if error else 200)
+
+
+@bp.post("/residents/<resident_id>/card")
+@admin_required
+def resident_card(resident_id: str):
+    resident = residents.get(db(), resident_id)
+    residents.issue_card(db(), resident.id, building=g.config["building"]["name"])
+    flash(gettext("A new card is being printed. The previous card no longer works."), "success")
+    return redirect(url_for("admin.resident_edit", resident_id=resident.id))
+
+
+@bp.post("/residents/<resident_id>/pin")
+@admin_required
+def resident_pin(resident_id: str):
+    resident = residents.get(db(), resident_id)
+    try:
+        residents.set_pin(db(), resident.id, request.form.get("pin"))
+    except KioskError as exc:
+        flash(error_message(exc), "error")
+    else:
+        flash(gettext("The new PIN is set and any lockout is lifted."), "success")
+    return redirect(url_for("admin.resident_edit", resident_id=resident.id))
+
+
+@bp.post("/residents/<resident_id>/unlock")
+@admin_required
+def resident_unlock(resident_id: str):
+    resident = residents.get(db(), resident_id)
+    auth.unlock(db(), resident.id)
+    flash(gettext("The account is unlocked."), "success")
+    return redirect(url_for("admin.resident_edit", resident_id=resident.id))
+
+
+@bp.get("/transfers")
+@admin_required
+def transfers():
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    rows = ledger.recent_transfers(db(), limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    return render_template(
+        "admin/transfers.html",
+        transfers=rows[:PAGE_SIZE],
+        page=page,
+        has_next=len(rows) > PAGE_SIZE,
+    )
+
+
+@bp.route("/transfers/<reference>/reverse", methods=["GET", "POST"])
+@admin_required
+def reverse(reference: str):
+    transfer = ledger.find_transfer(db(), reference)
+    error = None
+    if request.method == "POST":
+        try:
+            reversal = ledger.reverse_transfer(
+                db(),
+                g.config,
+                transfer.id,
+                admin_id=current_resident().id,
+                reason=request.form.get("reason"),
+            )
+        except KioskError as exc:
+            error = error_message(exc)
+        else:
+            flash(
+                gettext(
+                    "Transfer %(ref)s was reversed by %(new)s.",
+                    ref=transfer.reference,
+                    new=reversal.reference,
+                ),
+                "success",
+            )
+            return redirect(url_for("admin.transfers"))
+    return render_template("admin/reverse.html", transfer=transfer, error=error), (
+        400 if error else 200
+    )

@@ -1,0 +1,83 @@
+"""The sync admin page (hub, last sync, events waiting, "Sync now", enrolment) and the
+status bar's sync item. Nothing here waits on the network except enrolment, done once."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from kiosk.web.session_state import admin_required, db
+from sync import client as sync_client
+
+bp = Blueprint("sync_admin", __name__, template_folder="templates", url_prefix="/admin/sync")
+
+
+def sync_status() -> dict | None:
+    """What the status bar shows about sync, from the database only; None without a hub."""
+    state = sync_client.state(db())
+    if not state["enrolled_at"]:
+        return None
+    return {
+        "last_success_at": state["last_success_at"],
+        "pending": sync_client.pending_count(db()),
+        "ok": not state["last_error"],
+    }
+
+
+@bp.app_context_processor
+def sync_status_context() -> dict:
+    return {"sync_status": sync_status if "config" in g else (lambda: None)}
+
+
+@bp.get("/")
+@admin_required
+def page():
+    state = sync_client.state(db())
+    return render_template(
+        "admin/sync.html",
+        state=state,
+        hub_url=sync_client.hub_url(db(), g.config) if state["enrolled_at"] else "",
+        pending=sync_client.pending_count(db()),
+        form=request.args,
+    )
+
+
+@bp.post("/now")
+@admin_required
+def now():
+    if not sync_client.is_enrolled(db()):
+        flash(gettext("This kiosk is not connected to a hub yet."), "error")
+    else:
+        sync_client.runner_for(g.config).start_now()
+        flash(gettext("Sync started. The result shows here in a moment."), "success")
+    return redirect(url_for("sync_admin.page"))
+
+
+@bp.post("/enrol")
+@admin_required
+def enrol():
+    url = (request.form.get("url") or "").strip()
+    code = (request.form.get("code") or "").strip()
+    if not url.startswith(("http://", "https://")) or not code:
+        flash(
+            gettext("Type the hub's address (starting with https://) and the enrolment code."),
+            "error",
+        )
+        return redirect(url_for("sync_admin.page"))
+    try:
+        sync_client.enrol(db(), g.config, url, code)
+    except sync_client.HubRefused:
+        flash(
+            gettext("The hub refused this enrolment code. Ask its administrator for a new one."),
+            "error",
+        )
+    except sync_client.SyncError:
+        flash(
+            gettext(
+                "The hub cannot be reached at this address. Check it and the network, then try again."
+            ),
+            "error",
+        )
+    else:
+        flash(gettext("This kiosk is now connected to the hub."), "success")
+    return redirect(url_for("sync_admin.page"))

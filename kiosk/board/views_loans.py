@@ -1,0 +1,103 @@
+"""The lending register at the kiosk: lend an item, mark it returned, see overdue loans."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from kiosk.board import lending
+from kiosk.errors import KioskError
+from kiosk.money import parse_amount
+from kiosk.residents import residents
+from kiosk.web.formatting import error_message
+from kiosk.web.session_state import admin_required, current_resident, db, login_required
+
+bp = Blueprint("loans", __name__, template_folder="templates", url_prefix="/loans")
+
+
+@bp.get("/")
+@login_required
+def index():
+    me = current_resident()
+    return render_template("loans/index.html", loans=lending.loans_of(db(), g.config, me.id))
+
+
+def _form_context(me, form, error=None):
+    neighbours = [
+        r for r in residents.all_residents(db()) if r.id != me.id and r.status == "verified"
+    ]
+    return {
+        "form": form,
+        "error": error,
+        "neighbours": neighbours,
+        "rate_modes": lending.RATE_MODES,
+        "due_choices": lending.DUE_CHOICES,
+    }
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    me = current_resident()
+    form = request.form if request.method == "POST" else request.args
+    if request.method == "POST":
+        try:
+            rate_mode = form.get("rate_mode", "none")
+            rate = parse_amount(form.get("rate")) if rate_mode in ("per_day", "per_loan") else None
+            loan = lending.lend(
+                db(),
+                g.config,
+                lender_id=me.id,
+                borrower_id=form.get("borrower", ""),
+                item=form.get("item"),
+                due_on=lending.due_date(g.config, form.get("due_in")),
+                rate_mode=rate_mode,
+                rate=rate,
+                post_id=form.get("post") or None,
+                recorded_by=me.id,
+            )
+        except KioskError as exc:
+            return render_template(
+                "loans/new.html", **_form_context(me, form, error_message(exc))
+            ), 400
+        flash(gettext("The loan of “%(item)s” is in the register.", item=loan.item), "success")
+        return redirect(url_for("loans.index"))
+    return render_template("loans/new.html", **_form_context(me, form))
+
+
+@bp.post("/<loan_id>/returned")
+@login_required
+def returned(loan_id: str):
+    try:
+        loan = lending.mark_returned(db(), g.config, loan_id, actor=current_resident())
+    except KioskError as exc:
+        flash(error_message(exc), "error")
+    else:
+        if loan.request_id:
+            flash(
+                gettext(
+                    "Marked as returned. A payment request of %(amount)s was sent to %(name)s.",
+                    amount=_ceec(loan.request_amount),
+                    name=loan.borrower_name,
+                ),
+                "success",
+            )
+        else:
+            flash(gettext("Marked as returned."), "success")
+    return redirect(request.form.get("next") or url_for("loans.index"))
+
+
+def _ceec(amount):
+    from kiosk.web.formatting import ceec
+
+    return ceec(amount)
+
+
+@bp.get("/admin")
+@admin_required
+def admin():
+    return render_template(
+        "loans/admin.html",
+        overdue=lending.overdue(db(), g.config),
+        open_loans=lending.open_loans(db(), g.config),
+    )

@@ -1,0 +1,128 @@
+"""Payment requests at the kiosk: send one from the exchange form, answer one (PIN or reason),
+print one."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+
+from kiosk.board import payment_requests
+from kiosk.errors import KioskError
+from kiosk.residents import auth
+from kiosk.web.formatting import error_message
+from kiosk.web.session_state import current_resident, db, login_required
+
+bp = Blueprint("requests", __name__, template_folder="templates", url_prefix="/requests")
+
+DRAFT = "exchange_draft"  # kiosk.web.exchange's session draft
+
+
+@bp.get("/")
+@login_required
+def index():
+    me = current_resident()
+    items = payment_requests.requests_of(db(), me.id)
+    return render_template(
+        "requests/index.html",
+        to_pay=[r for r in items if r.payer_id == me.id],
+        sent=[r for r in items if r.provider_id == me.id],
+    )
+
+
+@bp.post("/from-draft")
+@login_required
+def from_draft():
+    """The provider sends the exchange being recorded as a request instead of asking a PIN."""
+    me = current_resident()
+    draft = session.get(DRAFT)
+    if not draft or draft.get("payee_id") != me.id:
+        flash(
+            gettext("Only the neighbour who gave the service can send a payment request."), "error"
+        )
+        return redirect(url_for("exchange.new"))
+    try:
+        item = payment_requests.request_payment(
+            db(),
+            g.config,
+            provider_id=me.id,
+            payer_id=draft["payer_id"],
+            description=draft["description"],
+            category=draft["category"],
+            minutes=draft["minutes"],
+            amount=None if draft["minutes"] else draft["amount"],
+            post_id=draft.get("post_id"),
+            created_by=me.id,
+        )
+    except KioskError as exc:
+        flash(error_message(exc), "error")
+        return redirect(url_for("exchange.confirm"))
+    session.pop(DRAFT, None)
+    flash(
+        gettext(
+            "Your request was sent: %(name)s will see it at their next login.", name=item.payer_name
+        ),
+        "success",
+    )
+    return redirect(url_for("requests.show", request_id=item.id))
+
+
+def _visible(request_id: str):
+    item = payment_requests.get_request(db(), request_id)
+    me = current_resident()
+    if me.id not in (item.payer_id, item.provider_id) and not me.is_admin:
+        abort(403)
+    return item
+
+
+@bp.route("/<request_id>", methods=["GET", "POST"])
+@login_required
+def show(request_id: str):
+    """The request; its payer accepts it with their PIN here."""
+    item = _visible(request_id)
+    me = current_resident()
+    error = None
+    if request.method == "POST":
+        try:
+            if me.id != item.payer_id:
+                from kiosk.board.errors import NotYourRequest
+
+                raise NotYourRequest()
+            auth.verify_pin(db(), g.config, me.id, request.form.get("pin"))
+            transfer = payment_requests.accept(db(), g.config, request_id, payer=me)
+        except KioskError as exc:
+            error = error_message(exc)
+            item = payment_requests.get_request(db(), request_id)
+        else:
+            flash(gettext("You accepted the request: the exchange is recorded."), "success")
+            return redirect(url_for("exchange.done", reference=transfer.reference))
+    return render_template(
+        "requests/show.html", item=item, error=error, reason=request.form.get("reason", "")
+    ), (400 if error else 200)
+
+
+@bp.post("/<request_id>/decline")
+@login_required
+def decline(request_id: str):
+    item = _visible(request_id)
+    try:
+        payment_requests.decline(
+            db(), request_id, payer=current_resident(), reason=request.form.get("reason")
+        )
+    except KioskError as exc:
+        return render_template(
+            "requests/show.html",
+            item=item,
+            error=error_message(exc),
+            reason=request.form.get("reason", ""),
+        ), 400
+    flash(gettext("You declined the request. Nothing was paid."), "success")
+    return redirect(url_for("requests.show", request_id=request_id))
+
+
+@bp.post("/<request_id>/print")
+@login_required
+def print_request(request_id: str):
+    _visible(request_id)
+    payment_requests.queue_print(db(), g.config, request_id, resident=current_resident())
+    flash(gettext("The request is being printed."), "success")
+    return redirect(url_for("requests.show", request_id=request_id))

@@ -1,0 +1,150 @@
+"""The building's notice board and urgent alerts."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from kiosk.community import alerts, notices
+from kiosk.community.idle_screen import day_label
+from kiosk.errors import KioskError
+from kiosk.web.formatting import error_message
+from kiosk.web.session_state import current_resident, db, login_required
+
+bp = Blueprint("community", __name__, template_folder="templates", url_prefix="/community")
+
+
+@bp.app_template_filter("community_day")
+def day_filter(iso_date: str) -> str:
+    return day_label(iso_date)
+
+
+@bp.get("/")
+@login_required
+def home():
+    me = current_resident()
+    return render_template(
+        "community/home.html",
+        notices=notices.current_notices(db(), g.config),
+        may_raise=alerts.may_raise(g.config, me),
+        categories=notices.CATEGORIES,
+    )
+
+
+@bp.route("/notices/new", methods=["GET", "POST"])
+@login_required
+def notice_new():
+    me = current_resident()
+    error = None
+    form = request.form
+    if request.method == "POST":
+        try:
+            starts_on, ends_on = notices.dates_from_choices(
+                g.config, form.get("start"), form.get("length")
+            )
+            notice = notices.post_notice(
+                db(),
+                g.config,
+                author_id=me.id,
+                title=form.get("title"),
+                body=form.get("body"),
+                category=form.get("category"),
+                starts_on=starts_on,
+                ends_on=ends_on,
+                official=bool(form.get("official")),
+                network=bool(form.get("network")),
+            )
+        except KioskError as exc:
+            error = error_message(exc)
+        else:
+            flash(gettext("Your notice is on the board."), "success")
+            return redirect(url_for("community.notice", notice_id=notice.id))
+    return render_template(
+        "community/notice_new.html",
+        form=form,
+        error=error,
+        categories=notices.CATEGORIES,
+        start_choices=notices.START_CHOICES,
+        length_choices=notices.LENGTH_CHOICES,
+    ), (400 if error else 200)
+
+
+@bp.get("/notices/<notice_id>")
+@login_required
+def notice(notice_id: str):
+    return render_template(
+        "community/notice.html",
+        notice=notices.get_notice(db(), notice_id),
+        categories=notices.CATEGORIES,
+    )
+
+
+@bp.post("/notices/<notice_id>/print")
+@login_required
+def notice_print(notice_id: str):
+    notices.queue_notice_print(db(), g.config, notice_id)
+    flash(gettext("The notice is being printed."), "success")
+    return redirect(url_for("community.notice", notice_id=notice_id))
+
+
+@bp.post("/notices/<notice_id>/withdraw")
+@login_required
+def notice_withdraw(notice_id: str):
+    try:
+        notices.withdraw_notice(db(), notice_id, actor_id=current_resident().id)
+    except KioskError as exc:
+        flash(error_message(exc), "error")
+        return redirect(url_for("community.notice", notice_id=notice_id))
+    flash(gettext("The notice was withdrawn."), "success")
+    return redirect(url_for("community.home"))
+
+
+@bp.route("/alerts/new", methods=["GET", "POST"])
+@login_required
+def alert_new():
+    me = current_resident()
+    if not alerts.may_raise(g.config, me):
+        abort(403)
+    error = None
+    if request.method == "POST":
+        try:
+            alerts.raise_alert(
+                db(),
+                g.config,
+                raiser_id=me.id,
+                kind=request.form.get("kind"),
+                text=request.form.get("text"),
+            )
+        except KioskError as exc:
+            error = error_message(exc)
+        else:
+            flash(gettext("The alert is shown on every screen and is being printed."), "success")
+            return redirect(url_for("community.alert_list"))
+    return render_template(
+        "community/alert_new.html", form=request.form, error=error, kinds=alerts.KINDS
+    ), (400 if error else 200)
+
+
+@bp.get("/alerts")
+@login_required
+def alert_list():
+    return render_template(
+        "community/alerts.html", alerts=alerts.recent_alerts(db()), kinds=alerts.KINDS
+    )
+
+
+@bp.post("/alerts/<alert_id>/resolve")
+@login_required
+def alert_resolve(alert_id: str):
+    try:
+        alerts.resolve_alert(
+            db(),
+            alert_id,
+            resolver_id=current_resident().id,
+            resolution=request.form.get("resolution"),
+        )
+    except KioskError as exc:
+        flash(error_message(exc), "error")
+    else:
+        flash(gettext("The alert is resolved: the banner is gone."), "success")
+    return redirect(url_for("community.alert_list"))

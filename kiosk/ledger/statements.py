@@ -1,0 +1,53 @@
+"""Printed statements: a resident's month (or latest lines) queued for the printer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+from sqlite_utils import Database
+
+from kiosk import store
+from kiosk.config import Config
+from kiosk.ledger import ledger
+
+MAX_PRINTED_LINES = 60
+
+
+def month_label(month: str | None, language: str) -> str | None:
+    if not month:
+        return None
+    year, mon = (int(part) for part in month.split("-"))
+    return format_date(date(year, mon, 1), "LLLL yyyy", locale=language).capitalize()
+
+
+def statement_payload(db: Database, config: Config, resident_id: str, *, month: str | None) -> dict:
+    st = ledger.statement(db, config, resident_id, month=month)
+    return {
+        "resident": {"name": st.resident.name, "apartment": st.resident.apartment},
+        "month": month,
+        "month_label": month_label(month, config.language),
+        "balance": st.balance,
+        "total_in": st.total_in,
+        "total_out": st.total_out,
+        "lines": [
+            {
+                "created_at": line.transfer.created_at,
+                "reference": line.transfer.reference,
+                "counterparty": f"{line.counterparty_apartment} {line.counterparty_name}".strip(),
+                "description": line.transfer.description,
+                "amount": line.signed_amount,
+            }
+            for line in st.lines[:MAX_PRINTED_LINES]
+        ],
+        "truncated": len(st.lines) > MAX_PRINTED_LINES,
+    }
+
+
+def queue_statement(db: Database, config: Config, resident_id: str, *, month: str | None) -> int:
+    """Queue a printed statement; returns the print job id."""
+    from printing import queue as print_queue
+
+    payload = statement_payload(db, config, resident_id, month=month)
+    with store.write(db):
+        return print_queue.enqueue(db, "statement", payload, reference=None)

@@ -1,0 +1,313 @@
+"""Projectors of building projects and group purchases (all ``building`` scope).
+
+Money moves through ordinary ``transfer.recorded`` events (kinds ``project_contribution``,
+``project_payment``, ``purchase_fee``) recorded by the domain just before the project event
+that names them. Euros never touch the ledger: they live in the purchase and dues tables.
+
+Payloads:
+
+- ``project.proposed``: project_id, title, description, kind, account_id, coordinators [ids],
+  created_by.
+- ``project.status_changed``: project_id, status.
+- ``project.coordinator_added``: project_id, resident_id.
+- ``project.member_joined`` / ``project.member_left``: project_id, resident_id.
+- ``project.update_posted``: project_id, author_id, body.
+- ``project.task_added``: project_id, task_id, title, when_label, slots.
+- ``project.task_signed_up`` / ``project.task_withdrawn``: task_id, resident_id.
+- ``project.volunteer_paid``: task_id, resident_id, minutes, transfer_id.
+- ``project.dues_set``: project_id, currency ("eur"/"ceec"), amount, period, payee_id.
+- ``project.dues_paid``: project_id, period, resident_id, currency, amount, transfer_id
+  (CEEC) or null (euros), marked_by.
+- ``purchase.opened``: project_id, organiser_id, supplier, deadline, pickup_place, pickup_at,
+  minimum_total, minimum_quantity, fee_kind, fee_amount, products [{product_id, name, unit,
+  unit_price, whole_units, stock_limit, retail_price}].
+- ``purchase.ordered``: project_id, resident_id, apartment, lines [{product_id, quantity}]
+  (the whole order, replacing the previous one; no line: the order is cancelled).
+- ``purchase.closed``: project_id, outcome ("confirmed"/"cancelled"), order_total.
+- ``purchase.payment_marked``: project_id, apartment, amount, method, marked_by.
+- ``purchase.pickup_marked``: project_id, apartment, marked_by.
+- ``purchase.distributed``: project_id, marked_by, fees [{resident_id, amount, transfer_id}].
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from kiosk.store.events import Event, projector
+
+
+def _touch(db: Database, project_id: str, event: Event) -> None:
+    db.execute("UPDATE projects SET updated_at = ? WHERE id = ?", [event.created_at, project_id])
+
+
+@projector("project.proposed", "building")
+def _proposed(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO projects (id, title, description, kind, status, account_id, created_by, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, 'proposed', ?, ?, ?, ?)",
+        [
+            p["project_id"],
+            p["title"],
+            p["description"],
+            p["kind"],
+            p["account_id"],
+            p.get("created_by"),
+            event.created_at,
+            event.created_at,
+        ],
+    )
+    for resident_id in p["coordinators"]:
+        db.execute(
+            "INSERT INTO project_coordinators (project_id, resident_id, added_at) VALUES (?, ?, ?)",
+            [p["project_id"], resident_id, event.created_at],
+        )
+        _join(db, p["project_id"], resident_id, event.created_at)
+
+
+@projector("project.status_changed", "building")
+def _status_changed(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute("UPDATE projects SET status = ? WHERE id = ?", [p["status"], p["project_id"]])
+    _touch(db, p["project_id"], event)
+
+
+@projector("project.coordinator_added", "building")
+def _coordinator_added(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT OR IGNORE INTO project_coordinators (project_id, resident_id, added_at) VALUES (?, ?, ?)",
+        [p["project_id"], p["resident_id"], event.created_at],
+    )
+    _join(db, p["project_id"], p["resident_id"], event.created_at)
+
+
+def _join(db: Database, project_id: str, resident_id: str, when: str) -> None:
+    db.execute(
+        "INSERT INTO project_members (project_id, resident_id, joined_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (project_id, resident_id) DO UPDATE SET joined_at = excluded.joined_at, "
+        "left_at = NULL WHERE project_members.left_at IS NOT NULL",
+        [project_id, resident_id, when],
+    )
+
+
+@projector("project.member_joined", "building")
+def _member_joined(db: Database, event: Event) -> None:
+    p = event.payload
+    _join(db, p["project_id"], p["resident_id"], event.created_at)
+    _touch(db, p["project_id"], event)
+
+
+@projector("project.member_left", "building")
+def _member_left(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "UPDATE project_members SET left_at = ? WHERE project_id = ? AND resident_id = ?",
+        [event.created_at, p["project_id"], p["resident_id"]],
+    )
+    _touch(db, p["project_id"], event)
+
+
+@projector("project.update_posted", "building")
+def _update_posted(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO project_updates (id, project_id, author_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        [event.id, p["project_id"], p["author_id"], p["body"], event.created_at],
+    )
+    _touch(db, p["project_id"], event)
+
+
+@projector("project.task_added", "building")
+def _task_added(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO project_tasks (id, project_id, title, when_label, slots, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [p["task_id"], p["project_id"], p["title"], p["when_label"], p["slots"], event.created_at],
+    )
+
+
+@projector("project.task_signed_up", "building")
+def _task_signed_up(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO project_volunteers (task_id, resident_id, signed_at) VALUES (?, ?, ?)",
+        [p["task_id"], p["resident_id"], event.created_at],
+    )
+
+
+@projector("project.task_withdrawn", "building")
+def _task_withdrawn(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "DELETE FROM project_volunteers WHERE task_id = ? AND resident_id = ? AND transfer_id IS NULL",
+        [p["task_id"], p["resident_id"]],
+    )
+
+
+@projector("project.volunteer_paid", "building")
+def _volunteer_paid(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "UPDATE project_volunteers SET minutes = ?, transfer_id = ? WHERE task_id = ? AND resident_id = ?",
+        [p["minutes"], p["transfer_id"], p["task_id"], p["resident_id"]],
+    )
+
+
+@projector("project.dues_set", "building")
+def _dues_set(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "UPDATE projects SET dues_currency = ?, dues_amount = ?, dues_period = ?, dues_payee_id = ? "
+        "WHERE id = ?",
+        [p["currency"], p["amount"], p["period"], p.get("payee_id"), p["project_id"]],
+    )
+    _touch(db, p["project_id"], event)
+
+
+@projector("project.dues_paid", "building")
+def _dues_paid(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO project_dues (project_id, period, resident_id, currency, amount, transfer_id, "
+        "marked_by, paid_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            p["project_id"],
+            p["period"],
+            p["resident_id"],
+            p["currency"],
+            p["amount"],
+            p.get("transfer_id"),
+            p.get("marked_by"),
+            event.created_at,
+        ],
+    )
+
+
+@projector("purchase.opened", "building")
+def _purchase_opened(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO purchases (project_id, organiser_id, supplier, deadline, pickup_place, pickup_at, "
+        "minimum_total, minimum_quantity, fee_kind, fee_amount, state, opened_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
+        [
+            p["project_id"],
+            p["organiser_id"],
+            p["supplier"],
+            p["deadline"],
+            p["pickup_place"],
+            p["pickup_at"],
+            p.get("minimum_total"),
+            p.get("minimum_quantity"),
+            p["fee_kind"],
+            p["fee_amount"],
+            event.created_at,
+        ],
+    )
+    for position, product in enumerate(p["products"], start=1):
+        db.execute(
+            "INSERT INTO purchase_products (id, project_id, position, name, unit, unit_price, "
+            "whole_units, stock_limit, retail_price) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                product["product_id"],
+                p["project_id"],
+                position,
+                product["name"],
+                product["unit"],
+                product["unit_price"],
+                1 if product["whole_units"] else 0,
+                product.get("stock_limit"),
+                product.get("retail_price"),
+            ],
+        )
+    db.execute("UPDATE projects SET status = 'open' WHERE id = ?", [p["project_id"]])
+    _touch(db, p["project_id"], event)
+
+
+@projector("purchase.ordered", "building")
+def _purchase_ordered(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "DELETE FROM purchase_orders WHERE project_id = ? AND resident_id = ?",
+        [p["project_id"], p["resident_id"]],
+    )
+    for line in p["lines"]:
+        db.execute(
+            "INSERT INTO purchase_orders (project_id, resident_id, product_id, apartment, quantity, "
+            "ordered_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                p["project_id"],
+                p["resident_id"],
+                line["product_id"],
+                p["apartment"],
+                line["quantity"],
+                event.created_at,
+            ],
+        )
+
+
+@projector("purchase.closed", "building")
+def _purchase_closed(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "UPDATE purchases SET state = ?, closed_at = ?, order_total = ? WHERE project_id = ?",
+        [p["outcome"], event.created_at, p["order_total"], p["project_id"]],
+    )
+    status = "running" if p["outcome"] == "confirmed" else "closed"
+    db.execute("UPDATE projects SET status = ? WHERE id = ?", [status, p["project_id"]])
+    _touch(db, p["project_id"], event)
+
+
+def _household(db: Database, project_id: str, apartment: str) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO purchase_households (project_id, apartment) VALUES (?, ?)",
+        [project_id, apartment],
+    )
+
+
+@projector("purchase.payment_marked", "building")
+def _payment_marked(db: Database, event: Event) -> None:
+    p = event.payload
+    _household(db, p["project_id"], p["apartment"])
+    db.execute(
+        "UPDATE purchase_households SET paid_amount = ?, paid_method = ?, paid_at = ?, paid_marked_by = ? "
+        "WHERE project_id = ? AND apartment = ?",
+        [
+            p["amount"],
+            p["method"],
+            event.created_at,
+            p.get("marked_by"),
+            p["project_id"],
+            p["apartment"],
+        ],
+    )
+
+
+@projector("purchase.pickup_marked", "building")
+def _pickup_marked(db: Database, event: Event) -> None:
+    p = event.payload
+    _household(db, p["project_id"], p["apartment"])
+    db.execute(
+        "UPDATE purchase_households SET picked_up_at = ?, picked_marked_by = ? "
+        "WHERE project_id = ? AND apartment = ?",
+        [event.created_at, p.get("marked_by"), p["project_id"], p["apartment"]],
+    )
+
+
+@projector("purchase.distributed", "building")
+def _distributed(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "UPDATE purchases SET state = 'distributed', distributed_at = ?, distributed_by = ? "
+        "WHERE project_id = ?",
+        [event.created_at, p.get("marked_by"), p["project_id"]],
+    )
+    for fee in p["fees"]:
+        db.execute(
+            "INSERT INTO purchase_fees (project_id, resident_id, amount, transfer_id) VALUES (?, ?, ?, ?)",
+            [p["project_id"], fee["resident_id"], fee["amount"], fee["transfer_id"]],
+        )
+    db.execute("UPDATE projects SET status = 'closed' WHERE id = ?", [p["project_id"]])
+    _touch(db, p["project_id"], event)

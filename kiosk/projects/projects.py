@@ -1,0 +1,505 @@
+"""Building projects: a composter, shared wifi, a tool library, a group purchase, an event.
+
+A project has coordinators, members who join and leave, a status (proposed, open, running,
+closed), a timeline of updates posted by coordinators, tasks with volunteer sign-up, and its
+own CEEC system account ``project:<id>``: members contribute to it, the association may fund
+it, and volunteers' hours are paid from it. Every change is a ``building`` event
+(kiosk/store/projections_projects.py); money moves through the ledger (kiosk/ledger_transfers.py).
+
+Recurring contributions: kiosk/project_dues.py. Group purchases: kiosk/group_purchases.py.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from kiosk import ids, store
+from kiosk.config import Config
+from kiosk.errors import N_, InvalidInput, NotFound, ResidentNotActive
+from kiosk.ledger.transfers import ensure_system_account, record_transfer
+from kiosk.money import minutes_to_amount
+from kiosk.projects import reads as preads
+from kiosk.projects.errors import (
+    AlreadyMember,
+    AlreadyPaid,
+    AlreadySignedUp,
+    LastCoordinator,
+    NotCoordinator,
+    NotMember,
+    ProjectClosed,
+    TaskFull,
+)
+from kiosk.residents.residents import Resident
+from kiosk.residents.residents import get as get_resident
+
+KINDS = {
+    "group_purchase": N_("Group purchase"),
+    "shared_equipment": N_("Shared equipment or subscription"),
+    "event": N_("Event"),
+    "other": N_("Other project"),
+}
+STATUSES = {
+    "proposed": N_("proposed"),
+    "open": N_("open"),
+    "running": N_("running"),
+    "closed": N_("closed"),
+}
+TITLE_MAX = 80
+TEXT_MAX = 1000
+COMMON_FUND_ACCOUNT = "system:common_fund"  # the association's fund (also used by vouchers)
+COMMON_FUND_LABEL = "Common fund"
+
+
+@dataclass(frozen=True)
+class Project:
+    id: str
+    title: str
+    description: str
+    kind: str
+    status: str
+    account_id: str
+    balance: int
+    member_count: int
+    created_at: str
+    dues_currency: str | None
+    dues_amount: int | None
+    dues_period: str | None
+    dues_payee_id: str | None
+    purchase_state: str | None
+
+    @classmethod
+    def from_row(cls, row) -> Project:
+        return cls(
+            id=row["id"],
+            title=row["title"],
+            description=row["description"],
+            kind=row["kind"],
+            status=row["status"],
+            account_id=row["account_id"],
+            balance=row["account_balance"],
+            member_count=row["member_count"],
+            created_at=row["created_at"],
+            dues_currency=row["dues_currency"],
+            dues_amount=row["dues_amount"],
+            dues_period=row["dues_period"],
+            dues_payee_id=row["dues_payee_id"],
+            purchase_state=row["purchase_state"],
+        )
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == "closed"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    apartment: str
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    resident_id: str
+    name: str
+    apartment: str
+    minutes: int | None
+    paid: bool
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    project_id: str
+    title: str
+    when_label: str
+    slots: int
+    volunteers: list[Volunteer]
+
+    @property
+    def places_left(self) -> int:
+        return max(0, self.slots - len(self.volunteers))
+
+    def has(self, resident_id: str) -> bool:
+        return any(v.resident_id == resident_id for v in self.volunteers)
+
+
+def account_id_for(project_id: str) -> str:
+    return f"project:{project_id}"
+
+
+# --------------------------------------------------------------------------- cleaning
+
+
+def clean_text(
+    text: str | None,
+    *,
+    required: bool,
+    maximum: int = TEXT_MAX,
+    empty_msg: str = N_("Write a few words."),
+) -> str:
+    value = unicodedata.normalize("NFC", text or "").strip()
+    value = "\n".join(" ".join(line.split()) for line in value.splitlines()).strip()
+    if required and not value:
+        raise InvalidInput(empty_msg)
+    if len(value) > maximum:
+        raise InvalidInput(N_("This text is at most %(max)d characters."), max=maximum)
+    if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in value):
+        raise InvalidInput(N_("This text cannot contain control characters."))
+    return value
+
+
+def clean_title(text: str | None) -> str:
+    return clean_text(
+        text, required=True, maximum=TITLE_MAX, empty_msg=N_("Give the project a title.")
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def get(db: Database, project_id: str) -> Project:
+    row = preads.project(db, project_id or "")
+    if row is None:
+        raise NotFound(N_("This project does not exist."))
+    return Project.from_row(row)
+
+
+def all_projects(db: Database, *, include_closed: bool = True) -> list[Project]:
+    return [Project.from_row(row) for row in preads.projects(db, include_closed=include_closed)]
+
+
+def coordinators(db: Database, project_id: str) -> list[Person]:
+    return [Person(r["id"], r["name"], r["apartment"]) for r in preads.coordinators(db, project_id)]
+
+
+def members(db: Database, project_id: str) -> list[Person]:
+    return [Person(r["id"], r["name"], r["apartment"]) for r in preads.members(db, project_id)]
+
+
+def is_member(db: Database, project_id: str, resident_id: str) -> bool:
+    return preads.is_member(db, project_id, resident_id)
+
+
+def can_coordinate(db: Database, project_id: str, resident: Resident) -> bool:
+    """Coordinators of the project, and the kiosk's administrators."""
+    return resident.is_admin or preads.is_coordinator(db, project_id, resident.id)
+
+
+def require_coordinator(db: Database, project_id: str, resident_id: str) -> Resident:
+    resident = get_resident(db, resident_id)
+    if not can_coordinate(db, project_id, resident):
+        raise NotCoordinator()
+    return resident
+
+
+def updates(db: Database, project_id: str) -> list:
+    return preads.updates(db, project_id)
+
+
+def tasks(db: Database, project_id: str) -> list[Task]:
+    result = []
+    for row in preads.tasks(db, project_id):
+        volunteers = [
+            Volunteer(
+                v["resident_id"],
+                v["name"],
+                v["apartment"],
+                v["minutes"],
+                v["transfer_id"] is not None,
+            )
+            for v in preads.volunteers(db, row["id"])
+        ]
+        result.append(
+            Task(
+                row["id"],
+                row["project_id"],
+                row["title"],
+                row["when_label"],
+                row["slots"],
+                volunteers,
+            )
+        )
+    return result
+
+
+def _check_open(project: Project) -> None:
+    if project.is_closed:
+        raise ProjectClosed()
+
+
+def _check_active(resident: Resident) -> None:
+    if resident.status != "verified":
+        raise ResidentNotActive(name=resident.name, status=resident.status)
+
+
+# --------------------------------------------------------------------------- the project
+
+
+def propose(db: Database, *, resident_id: str, title: str, description: str, kind: str) -> Project:
+    """A resident proposes a project and becomes its first coordinator (and member)."""
+    resident = get_resident(db, resident_id)
+    _check_active(resident)
+    title = clean_title(title)
+    description = clean_text(description, required=False)
+    if kind not in KINDS:
+        raise InvalidInput(N_("Choose what kind of project it is."))
+    project_id = ids.uuid7()
+    account_id = account_id_for(project_id)
+    with store.write(db):
+        store.record(db, "account.opened", {"account_id": account_id, "label": title})
+        store.record(
+            db,
+            "project.proposed",
+            {
+                "project_id": project_id,
+                "title": title,
+                "description": description,
+                "kind": kind,
+                "account_id": account_id,
+                "coordinators": [resident_id],
+                "created_by": resident_id,
+            },
+        )
+    return get(db, project_id)
+
+
+def set_status(db: Database, project_id: str, status: str, *, by: str) -> Project:
+    """A coordinator moves the project on: proposed, open, running, closed (closed is final).
+
+    A group purchase's status follows its orders (kiosk/group_purchases.py).
+    """
+    if status not in STATUSES:
+        raise InvalidInput(N_("Unknown status."))
+    with store.write(db):
+        require_coordinator(db, project_id, by)
+        project = get(db, project_id)
+        _check_open(project)
+        if project.purchase_state is not None:
+            raise InvalidInput(
+                N_("The status of a group purchase follows its orders and deadline.")
+            )
+        if status != project.status:
+            store.record(db, "project.status_changed", {"project_id": project_id, "status": status})
+    return get(db, project_id)
+
+
+def add_coordinator(db: Database, project_id: str, resident_id: str, *, by: str) -> None:
+    with store.write(db):
+        require_coordinator(db, project_id, by)
+        _check_open(get(db, project_id))
+        resident = get_resident(db, resident_id)
+        _check_active(resident)
+        if not preads.is_coordinator(db, project_id, resident_id):
+            store.record(
+                db,
+                "project.coordinator_added",
+                {"project_id": project_id, "resident_id": resident_id},
+            )
+
+
+def join(db: Database, project_id: str, resident_id: str) -> None:
+    """A resident joins; refused on a closed project and for a member already in."""
+    with store.write(db):
+        project = get(db, project_id)
+        _check_open(project)
+        resident = get_resident(db, resident_id)
+        _check_active(resident)
+        if preads.is_member(db, project_id, resident_id):
+            raise AlreadyMember()
+        store.record(
+            db, "project.member_joined", {"project_id": project_id, "resident_id": resident_id}
+        )
+
+
+def leave(db: Database, project_id: str, resident_id: str) -> None:
+    with store.write(db):
+        get(db, project_id)
+        if not preads.is_member(db, project_id, resident_id):
+            raise NotMember()
+        if preads.is_coordinator(db, project_id, resident_id):
+            still = [
+                c
+                for c in preads.coordinators(db, project_id)
+                if c["id"] != resident_id and preads.is_member(db, project_id, c["id"])
+            ]
+            if not still:
+                raise LastCoordinator()
+        store.record(
+            db, "project.member_left", {"project_id": project_id, "resident_id": resident_id}
+        )
+
+
+def post_update(db: Database, project_id: str, *, by: str, body: str) -> None:
+    body = clean_text(body, required=True, empty_msg=N_("Write the news to share."))
+    with store.write(db):
+        require_coordinator(db, project_id, by)
+        _check_open(get(db, project_id))
+        store.record(
+            db, "project.update_posted", {"project_id": project_id, "author_id": by, "body": body}
+        )
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+def add_task(
+    db: Database, project_id: str, *, by: str, title: str, when_label: str, slots: int
+) -> str:
+    title = clean_text(
+        title, required=True, maximum=TITLE_MAX, empty_msg=N_("Say what the task is.")
+    )
+    when_label = clean_text(when_label, required=False, maximum=TITLE_MAX)
+    if not isinstance(slots, int) or not 1 <= slots <= 50:
+        raise InvalidInput(N_("A task has 1 to 50 places."))
+    task_id = ids.uuid7()
+    with store.write(db):
+        require_coordinator(db, project_id, by)
+        _check_open(get(db, project_id))
+        store.record(
+            db,
+            "project.task_added",
+            {
+                "project_id": project_id,
+                "task_id": task_id,
+                "title": title,
+                "when_label": when_label,
+                "slots": slots,
+            },
+        )
+    return task_id
+
+
+def _task(db: Database, task_id: str):
+    row = preads.task(db, task_id or "")
+    if row is None:
+        raise NotFound(N_("This task does not exist."))
+    return row
+
+
+def sign_up(db: Database, task_id: str, resident_id: str) -> None:
+    """A resident volunteers for a task (joining the project if needed)."""
+    with store.write(db):
+        task = _task(db, task_id)
+        _check_open(get(db, task["project_id"]))
+        resident = get_resident(db, resident_id)
+        _check_active(resident)
+        if preads.volunteer(db, task_id, resident_id) is not None:
+            raise AlreadySignedUp(name=resident.name)
+        if len(preads.volunteers(db, task_id)) >= task["slots"]:
+            raise TaskFull()
+        if not preads.is_member(db, task["project_id"], resident_id):
+            store.record(
+                db,
+                "project.member_joined",
+                {"project_id": task["project_id"], "resident_id": resident_id},
+            )
+        store.record(db, "project.task_signed_up", {"task_id": task_id, "resident_id": resident_id})
+
+
+def withdraw(db: Database, task_id: str, resident_id: str) -> None:
+    with store.write(db):
+        _task(db, task_id)
+        row = preads.volunteer(db, task_id, resident_id)
+        if row is None:
+            raise NotFound(N_("You are not signed up for this task."))
+        if row["transfer_id"]:
+            raise AlreadyPaid(name=get_resident(db, resident_id).name)
+        store.record(db, "project.task_withdrawn", {"task_id": task_id, "resident_id": resident_id})
+
+
+def pay_volunteer(
+    db: Database, config: Config, task_id: str, resident_id: str, *, minutes: int, by: str
+) -> str:
+    """A coordinator pays a volunteer's hours from the project's account; returns the transfer id."""
+    if not isinstance(minutes, int) or minutes <= 0:
+        raise InvalidInput(N_("Enter a duration above zero."))
+    amount = minutes_to_amount(minutes, config["currency"]["units_per_hour"])
+    with store.write(db):
+        task = _task(db, task_id)
+        project = get(db, task["project_id"])
+        require_coordinator(db, project.id, by)
+        row = preads.volunteer(db, task_id, resident_id)
+        resident = get_resident(db, resident_id)
+        if row is None:
+            raise NotFound(N_("This resident is not signed up for this task."))
+        if row["transfer_id"]:
+            raise AlreadyPaid(name=resident.name)
+        event = record_transfer(
+            db,
+            config,
+            kind="project_payment",
+            debit_account=project.account_id,
+            credit_account=resident.account_id,
+            amount=amount,
+            minutes=minutes,
+            recorded_by=by,
+            description=f"{project.title}: {task['title']}",
+        )
+        store.record(
+            db,
+            "project.volunteer_paid",
+            {
+                "task_id": task_id,
+                "resident_id": resident_id,
+                "minutes": minutes,
+                "transfer_id": event.id,
+            },
+        )
+    return event.id
+
+
+# --------------------------------------------------------------------------- the project's fund
+
+
+def contribute(db: Database, config: Config, project_id: str, resident_id: str, amount: int) -> str:
+    """A member gives CEEC to the project's account (floor rules apply); returns the transfer id."""
+    with store.write(db):
+        project = get(db, project_id)
+        _check_open(project)
+        resident = get_resident(db, resident_id)
+        event = record_transfer(
+            db,
+            config,
+            kind="project_contribution",
+            debit_account=resident.account_id,
+            credit_account=project.account_id,
+            amount=amount,
+            recorded_by=resident_id,
+            description=project.title,
+        )
+    return event.id
+
+
+def fund_from_association(
+    db: Database, config: Config, project_id: str, amount: int, *, admin_id: str
+) -> str:
+    """An administrator funds the project from the association's common fund.
+
+    The common fund is the association's own account: it may go below zero (the association
+    vouches for the CEEC it grants), and the ledger still sums to zero.
+    """
+    admin = get_resident(db, admin_id)
+    if not admin.is_admin:
+        from kiosk.errors import PermissionDenied
+
+        raise PermissionDenied()
+    with store.write(db):
+        project = get(db, project_id)
+        _check_open(project)
+        ensure_system_account(db, COMMON_FUND_ACCOUNT, COMMON_FUND_LABEL)
+        event = record_transfer(
+            db,
+            config,
+            kind="project_contribution",
+            debit_account=COMMON_FUND_ACCOUNT,
+            credit_account=project.account_id,
+            amount=amount,
+            recorded_by=admin_id,
+            description=project.title,
+            debit_may_go_negative=True,
+        )
+    return event.id

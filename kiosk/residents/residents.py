@@ -1,0 +1,235 @@
+"""Residents: who lives here, their role and status, their PIN and their QR member card.
+
+Profiles are identified by apartment ("B-204"); several residents may share one apartment.
+PINs are hashed with scrypt (werkzeug); a card holds a random token of which only the SHA-256
+is kept. Issuing a new card replaces the old token at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+from werkzeug.security import generate_password_hash
+
+from kiosk import ids, store
+from kiosk.errors import N_, InvalidInput, NotFound, NotVerified
+from kiosk.store import reads
+
+ROLES = ("resident", "admin")
+STATUSES = ("pending", "verified", "suspended", "moved_out")
+# Statuses that may log in at the kiosk (a pending resident looks around, see require_verified).
+ACTIVE_STATUSES = ("pending", "verified")
+CARD_PREFIX = "KC"
+CARD_TOKEN_LETTERS = 24  # 19^24 ~ 2^102 possibilities
+PIN_PATTERN = re.compile(r"^\d{4,6}$")
+APARTMENT_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9 .\-/]{0,11}$")
+NAME_MAX = 60
+
+
+@dataclass(frozen=True)
+class Resident:
+    id: str
+    apartment: str
+    name: str
+    role: str
+    status: str
+    account_id: str
+    balance: int
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @classmethod
+    def from_row(cls, row) -> Resident:
+        return cls(
+            id=row["id"],
+            apartment=row["apartment"],
+            name=row["name"],
+            role=row["role"],
+            status=row["status"],
+            account_id=row["account_id"],
+            balance=row["balance"],
+        )
+
+
+def clean_apartment(text: str | None) -> str:
+    value = unicodedata.normalize("NFKC", text or "").strip().upper()
+    if not APARTMENT_PATTERN.match(value):
+        raise InvalidInput(
+            N_("An apartment is 1 to 12 letters and digits, e.g. B-204."), value=value[:20]
+        )
+    return value
+
+
+def clean_name(text: str | None) -> str:
+    value = " ".join(unicodedata.normalize("NFC", text or "").split())
+    if not value:
+        raise InvalidInput(N_("Enter a name."))
+    if len(value) > NAME_MAX:
+        raise InvalidInput(N_("A name is at most %(max)d characters."), max=NAME_MAX)
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise InvalidInput(N_("A name cannot contain control characters."))
+    return value
+
+
+def clean_pin(pin: str | None) -> str:
+    value = (pin or "").strip()
+    if not PIN_PATTERN.match(value):
+        raise InvalidInput(N_("A PIN is 4 to 6 digits."))
+    return value
+
+
+def hash_pin(pin: str) -> str:
+    return generate_password_hash(pin, method="scrypt")
+
+
+def hash_card_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def get(db: Database, resident_id: str) -> Resident:
+    row = reads.resident(db, resident_id)
+    if row is None:
+        raise NotFound(N_("This resident does not exist."))
+    return Resident.from_row(row)
+
+
+def all_residents(db: Database) -> list[Resident]:
+    return [Resident.from_row(row) for row in reads.residents(db)]
+
+
+def apartments(db: Database) -> list[str]:
+    """Apartments with at least one resident who may log in, in building order."""
+    return reads.apartments(db)
+
+
+def in_apartment(db: Database, apartment: str) -> list[Resident]:
+    return [Resident.from_row(row) for row in reads.residents_in_apartment(db, apartment)]
+
+
+def card_number(db: Database, resident_id: str) -> int:
+    """How many cards this resident has had (0: none yet)."""
+    return reads.card_number(db, resident_id)
+
+
+def register(
+    db: Database,
+    *,
+    apartment: str,
+    name: str,
+    pin: str | None = None,
+    role: str = "resident",
+    status: str = "verified",
+) -> Resident:
+    """Add a resident with an account (and a PIN when given)."""
+    apartment = clean_apartment(apartment)
+    name = clean_name(name)
+    if role not in ROLES:
+        raise InvalidInput(N_("Unknown role."))
+    if status not in STATUSES:
+        raise InvalidInput(N_("Unknown status."))
+    pin_hash = hash_pin(clean_pin(pin)) if pin is not None else None
+    resident_id = ids.uuid7()
+    with store.write(db):
+        store.record(
+            db,
+            "resident.registered",
+            {
+                "resident_id": resident_id,
+                "apartment": apartment,
+                "name": name,
+                "role": role,
+                "status": status,
+            },
+        )
+        if pin_hash:
+            store.record(db, "resident.pin_set", {"resident_id": resident_id, "pin_hash": pin_hash})
+    return get(db, resident_id)
+
+
+def update(
+    db: Database,
+    resident_id: str,
+    *,
+    apartment: str | None = None,
+    name: str | None = None,
+    role: str | None = None,
+    status: str | None = None,
+) -> Resident:
+    """Change a resident's apartment, name, role or status (only what differs is recorded)."""
+    current = get(db, resident_id)
+    changes: dict[str, str] = {}
+    if apartment is not None and clean_apartment(apartment) != current.apartment:
+        changes["apartment"] = clean_apartment(apartment)
+    if name is not None and clean_name(name) != current.name:
+        changes["name"] = clean_name(name)
+    if role is not None and role != current.role:
+        if role not in ROLES:
+            raise InvalidInput(N_("Unknown role."))
+        changes["role"] = role
+    if status is not None and status != current.status:
+        if status not in STATUSES:
+            raise InvalidInput(N_("Unknown status."))
+        changes["status"] = status
+    if changes:
+        with store.write(db):
+            store.record(db, "resident.updated", {"resident_id": resident_id, **changes})
+    return get(db, resident_id)
+
+
+def set_pin(db: Database, resident_id: str, pin: str) -> None:
+    get(db, resident_id)
+    pin_hash = hash_pin(clean_pin(pin))
+    with store.write(db):
+        store.record(db, "resident.pin_set", {"resident_id": resident_id, "pin_hash": pin_hash})
+        reads.clear_login_guard(db, resident_id)
+
+
+def issue_card(db: Database, resident_id: str, *, print_it: bool = True, building: str = "") -> str:
+    """A new member card: returns the clear token (only ever shown on the card's QR code).
+
+    The previous card stops working in the same transaction. The card's print job is queued
+    in that transaction too; its clear token is wiped from the queue once printed.
+    """
+    from printing import queue as print_queue
+
+    resident = get(db, resident_id)
+    token = ids.scan_token(CARD_TOKEN_LETTERS, prefix=CARD_PREFIX)
+    with store.write(db):
+        number = reads.card_number(db, resident_id) + 1
+        event = store.record(
+            db,
+            "card.issued",
+            {
+                "resident_id": resident_id,
+                "token_hash": hash_card_token(token),
+                "card_number": number,
+            },
+        )
+        if print_it:
+            print_queue.enqueue(
+                db,
+                "member_card",
+                {
+                    "name": resident.name,
+                    "apartment": resident.apartment,
+                    "building": building,
+                    "card_token": token,
+                    "card_number": number,
+                    "issued_at": event.created_at,
+                },
+                reference=f"card-{resident.apartment}-{number}",
+            )
+    return token
+
+
+def require_verified(resident: Resident) -> None:
+    """Refuse with ``NotVerified`` unless the resident is verified: a pending resident may
+    browse, but not exchange, post, vote or vouch (used by the board, notices, polls...)."""
+    if resident.status != "verified":
+        raise NotVerified()

@@ -1,0 +1,433 @@
+"""Vouchers at the kiosk: issue them (PIN), redeem one (scan or short code), and the admin's
+reports, lost vouchers, batch and expired decisions."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, gettext
+
+from kiosk.errors import N_, InvalidInput, KioskError
+from kiosk.residents import auth, residents
+from kiosk.vouchers import cancel as voucher_cancel
+from kiosk.vouchers import conflicts as voucher_conflicts
+from kiosk.vouchers import reports as voucher_reports
+from kiosk.vouchers import vouchers
+from kiosk.web.formatting import error_message
+from kiosk.web.session_state import admin_required, current_resident, db, login_required
+
+bp = Blueprint("vouchers", __name__, template_folder="templates")
+
+DRAFT = "voucher_draft"
+MAX_CODE_LENGTH = 400
+
+
+def message(exc: KioskError) -> str:
+    """A domain error in words; a voucher's day is shown as the building reads dates."""
+    from datetime import date, datetime
+
+    for key, value in list(exc.params.items()):
+        if isinstance(value, date) and not isinstance(value, datetime):
+            exc.params[key] = format_date(value, "short")
+    return error_message(exc)
+
+
+def _printer_status():
+    worker = current_app.extensions.get("kiosk_print_worker")  # set by `kiosk serve`
+    return worker.status if worker is not None else None
+
+
+def _wake_printer() -> None:
+    worker = current_app.extensions.get("kiosk_print_worker")
+    if worker is not None:
+        worker.wake()
+
+
+def _code_from(source) -> str:
+    code = "".join((source.get("code") or "").split()).upper()
+    return code[:MAX_CODE_LENGTH]
+
+
+# --------------------------------------------------------------------------- residents
+
+
+@bp.get("/vouchers/")
+@login_required
+def home():
+    me = current_resident()
+    mine = vouchers.vouchers_of(db(), me.id)
+    states = {v.serial: vouchers.print_state(db(), v.serial) for v in mine if v.outstanding}
+    return render_template(
+        "vouchers/home.html", mine=mine, states=states, today=vouchers.today(g.config)
+    )
+
+
+@bp.route("/vouchers/issue", methods=["GET", "POST"])
+@login_required
+def issue():
+    me = current_resident()
+    values = vouchers.denominations(g.config)
+    error = None
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            counts = {}
+            for value in values:
+                text = (form.get(f"count_{value}") or "").strip() or "0"
+                if not text.isdigit() or len(text) > 2:
+                    raise InvalidInput(N_("Choose between 0 and 99 vouchers of each value."))
+                counts[value] = int(text)
+            counts = vouchers.clean_counts(g.config, counts)
+        except KioskError as exc:
+            error = message(exc)
+        else:
+            session[DRAFT] = {str(value): count for value, count in counts.items()}
+            return redirect(url_for("vouchers.issue_confirm"))
+    status = _printer_status()
+    return render_template(
+        "vouchers/issue.html",
+        values=values,
+        form=form,
+        error=error,
+        me=me,
+        printer_ready=_printer_ready(status),
+        settings=g.config["vouchers"],
+    ), (400 if error else 200)
+
+
+def _printer_ready(status) -> bool:
+    from printing.status import printer_ready_for_vouchers
+
+    return printer_ready_for_vouchers(status)
+
+
+@bp.route("/vouchers/issue/confirm", methods=["GET", "POST"])
+@login_required
+def issue_confirm():
+    me = current_resident()
+    draft = session.get(DRAFT)
+    if not draft:
+        return redirect(url_for("vouchers.issue"))
+    counts = {int(value): count for value, count in draft.items()}
+    error = None
+    if request.method == "POST":
+        try:
+            auth.verify_pin(db(), g.config, me.id, request.form.get("pin"))
+            issued = vouchers.issue_vouchers(
+                db(), g.config, resident_id=me.id, counts=counts, printer_status=_printer_status()
+            )
+        except KioskError as exc:
+            error = message(exc)
+        else:
+            session.pop(DRAFT, None)
+            _wake_printer()
+            flash(
+                gettext(
+                    "%(n)d vouchers are being printed: %(total)s was taken from your account.",
+                    n=len(issued),
+                    total=_ceec(sum(v.amount for v in issued)),
+                ),
+                "success",
+            )
+            return redirect(url_for("vouchers.home"))
+    total = sum(value * count for value, count in counts.items())
+    return render_template(
+        "vouchers/issue_confirm.html", counts=sorted(counts.items()), total=total, error=error
+    ), (400 if error else 200)
+
+
+def _ceec(amount: int) -> str:
+    from kiosk.web.formatting import ceec
+
+    return ceec(amount)
+
+
+@bp.post("/vouchers/issue/cancel")
+@login_required
+def issue_cancel():
+    session.pop(DRAFT, None)
+    flash(gettext("No voucher was issued."), "info")
+    return redirect(url_for("vouchers.home"))
+
+
+@bp.post("/vouchers/<serial>/reprint")
+@login_required
+def reprint(serial: str):
+    try:
+        voucher_cancel.reprint_voucher(db(), serial, by_id=current_resident().id)
+    except KioskError as exc:
+        flash(message(exc), "error")
+    else:
+        _wake_printer()
+        flash(gettext("Voucher %(serial)s is being printed again.", serial=serial), "success")
+    return redirect(request.form.get("next") or url_for("vouchers.home"))
+
+
+@bp.post("/vouchers/<serial>/cancel")
+@login_required
+def cancel(serial: str):
+    try:
+        voucher_cancel.cancel_vouchers(
+            db(), g.config, [serial], by_id=current_resident().id, reason="not_printed"
+        )
+    except KioskError as exc:
+        flash(message(exc), "error")
+    else:
+        flash(
+            gettext(
+                "Voucher %(serial)s is cancelled: its value is back in your account.", serial=serial
+            ),
+            "success",
+        )
+    return redirect(url_for("vouchers.home"))
+
+
+@bp.app_context_processor
+def voucher_notices_context() -> dict:
+    def voucher_notices() -> list:
+        """Vouchers settled twice that the logged-in resident took part in (home screen)."""
+        me = current_resident()
+        return voucher_conflicts.notices_for(db(), me.id) if me is not None else []
+
+    return {"voucher_notices": voucher_notices}
+
+
+@bp.post("/vouchers/notices/<losing_event_id>/read")
+@login_required
+def notice_read(losing_event_id: str):
+    try:
+        voucher_conflicts.dismiss_notice(db(), current_resident().id, losing_event_id)
+    except KioskError as exc:
+        flash(message(exc), "error")
+    return redirect(url_for("me.home"))
+
+
+@bp.get("/vouchers/redeem")
+@login_required
+def redeem():
+    """Without a code: scan or type one. With a code (from the scanner): what it is worth."""
+    code = _code_from(request.args)
+    if not code:
+        return render_template("vouchers/redeem.html", checked=None, error=None, code="")
+    me = current_resident()
+    checked, error, expired = None, None, False
+    try:
+        checked = vouchers.read_voucher(db(), code)
+        vouchers.check_redeemable(db(), g.config, checked)
+    except vouchers.ExpiredVoucher as exc:
+        error, expired = message(exc), True
+    except KioskError as exc:
+        error = message(exc)
+    return render_template(
+        "vouchers/redeem.html",
+        checked=None if error else checked,
+        error=error,
+        code=code,
+        expired=expired and me.is_admin,
+    ), (400 if error else 200)
+
+
+@bp.post("/vouchers/redeem")
+@login_required
+def redeem_confirm():
+    code = _code_from(request.form)
+    me = current_resident()
+    try:
+        voucher = vouchers.redeem_voucher(db(), g.config, code, resident_id=me.id)
+    except KioskError as exc:
+        return render_template(
+            "vouchers/redeem.html", checked=None, error=message(exc), code=code
+        ), 400
+    _wake_printer()
+    return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
+
+
+@bp.get("/vouchers/redeemed/<serial>")
+@login_required
+def redeemed(serial: str):
+    voucher = vouchers.get_voucher(db(), serial)
+    me = current_resident()
+    if voucher.outcome != "redeemed":
+        abort(404)
+    if voucher.bearer_id != me.id and not me.is_admin:
+        abort(403)
+    return render_template("vouchers/redeemed.html", voucher=voucher, me=me)
+
+
+# --------------------------------------------------------------------------- admin
+
+
+@bp.get("/admin/vouchers")
+@admin_required
+def admin_report():
+    return render_template(
+        "vouchers/admin.html",
+        report=voucher_reports.outstanding_report(db(), g.config),
+        check=voucher_reports.circulation_check(db()),
+        buckets=[key for _, key in voucher_reports.AGE_BUCKETS],
+        conflicts=voucher_conflicts.conflicts(db(), limit=50),
+    )
+
+
+def _admin_list(
+    title: str,
+    items,
+    *,
+    action: str | None = None,
+    reason: str | None = None,
+    refund_choice: bool = False,
+    status: int = 200,
+):
+    return render_template(
+        "vouchers/admin_list.html",
+        title=title,
+        items=items,
+        action=action,
+        reason=reason,
+        refund_choice=refund_choice,
+        policy=g.config["vouchers"]["expired_policy"],
+        today=vouchers.today(g.config),
+    ), status
+
+
+@bp.get("/admin/vouchers/find")
+@admin_required
+def admin_find():
+    code = _code_from(request.args)
+    try:
+        if code.startswith("KV"):
+            serial = vouchers.read_voucher(db(), code).serial
+        else:
+            from kiosk.vouchers import codes as voucher_codes
+
+            serial = voucher_codes.serial_of_short_code(code)
+        voucher = vouchers.get_voucher(db(), serial)
+    except (KioskError, ValueError) as exc:
+        text = message(exc) if isinstance(exc, KioskError) else message(vouchers.MalformedVoucher())
+        flash(text, "error")
+        return redirect(url_for("vouchers.admin_report"))
+    return _admin_list(
+        gettext("Voucher %(serial)s", serial=voucher.serial),
+        [voucher],
+        action=url_for("vouchers.admin_cancel"),
+        reason="lost",
+    )
+
+
+@bp.get("/admin/vouchers/issuer/<resident_id>")
+@admin_required
+def admin_issuer(resident_id: str):
+    person = residents.get(db(), resident_id)
+    items = [v for v in vouchers.vouchers_of(db(), person.id) if v.outstanding]
+    return _admin_list(
+        gettext(
+            "Vouchers of %(name)s (%(apartment)s) in circulation",
+            name=person.name,
+            apartment=person.apartment,
+        ),
+        items,
+        action=url_for("vouchers.admin_cancel"),
+        reason="batch",
+    )
+
+
+@bp.post("/admin/vouchers/cancel")
+@admin_required
+def admin_cancel():
+    serials = request.form.getlist("serial")
+    reason = request.form.get("reason", "")
+    if reason not in ("lost", "batch"):
+        abort(400)
+    try:
+        done = voucher_cancel.cancel_vouchers(
+            db(), g.config, serials, by_id=current_resident().id, reason=reason
+        )
+    except KioskError as exc:
+        flash(message(exc), "error")
+    else:
+        flash(
+            gettext(
+                "%(n)d vouchers cancelled and refunded to their issuer (%(total)s).",
+                n=len(done),
+                total=_ceec(sum(v.amount for v in done)),
+            ),
+            "success",
+        )
+    return redirect(url_for("vouchers.admin_report"))
+
+
+@bp.route("/admin/vouchers/expired", methods=["GET", "POST"])
+@admin_required
+def admin_expired():
+    if request.method == "POST":
+        refund_to = request.form.get("refund_to", "")
+        try:
+            done = voucher_cancel.cancel_vouchers(
+                db(),
+                g.config,
+                request.form.getlist("serial"),
+                by_id=current_resident().id,
+                reason="expired",
+                refund_to=refund_to,
+            )
+        except KioskError as exc:
+            flash(message(exc), "error")
+        else:
+            flash(
+                gettext(
+                    "%(n)d expired vouchers settled (%(total)s).",
+                    n=len(done),
+                    total=_ceec(sum(v.amount for v in done)),
+                ),
+                "success",
+            )
+        return redirect(url_for("vouchers.admin_expired"))
+    return _admin_list(
+        gettext("Expired vouchers not redeemed"),
+        voucher_reports.expired_outstanding(db(), g.config),
+        action=url_for("vouchers.admin_expired"),
+        reason="expired",
+        refund_choice=True,
+    )
+
+
+@bp.get("/admin/vouchers/redeemed")
+@admin_required
+def admin_redeemed():
+    return _admin_list(gettext("Redeemed vouchers"), voucher_reports.redeemed_history(db()))
+
+
+@bp.route("/admin/vouchers/honour", methods=["GET", "POST"])
+@admin_required
+def admin_honour():
+    """An admin accepts an expired voucher for a bearer who is present."""
+    code = _code_from(request.form if request.method == "POST" else request.args)
+    error = None
+    if request.method == "POST":
+        try:
+            voucher = vouchers.redeem_voucher(
+                db(),
+                g.config,
+                code,
+                resident_id=request.form.get("resident_id", ""),
+                honoured_by=current_resident().id,
+            )
+        except KioskError as exc:
+            error = message(exc)
+        else:
+            _wake_printer()
+            return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
+    people = [r for r in residents.all_residents(db()) if r.status == "verified"]
+    return render_template("vouchers/admin_honour.html", code=code, people=people, error=error), (
+        400 if error else 200
+    )

@@ -1,0 +1,453 @@
+"""Printed CEEC vouchers: paper money a resident issues at the kiosk and a neighbour redeems.
+
+Issuing moves the amount from the issuer's account to the system account "vouchers in
+circulation" and queues one print job per voucher, all in one transaction; redeeming moves it
+from that account to the bearer, once; cancelling (lost, never printed, expired) gives it back
+to the issuer or to the common fund. Each step is a ``transfer.recorded`` event of this
+building followed by a ``voucher.*`` event of the network (kiosk/store/projections_vouchers.py).
+
+Every rule is checked inside the write transaction that records the step. A voucher is
+settled (redeemed or cancelled) at most once per kiosk: the ``voucher_settlements`` table's
+PRIMARY KEY refuses a second settlement even if two requests pass the checks at the same
+moment. Two kiosks offline may each settle it once: the hub judges, see
+kiosk/voucher_conflicts.py.
+
+Codes and signatures: kiosk/voucher_codes.py; refusals: kiosk/voucher_errors.py; cancelling and
+reprinting: kiosk/voucher_cancel.py; reports and the circulation check: kiosk/voucher_reports.py.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlite_utils import Database
+
+from kiosk import clock, keys, store
+from kiosk.config import Config
+from kiosk.errors import N_, AboveCeiling, BelowFloor, InvalidInput, ResidentNotActive
+from kiosk.ledger.ledger import format_amount, queue_receipt
+from kiosk.residents.residents import get as get_resident
+from kiosk.store import reads
+from kiosk.vouchers import codes
+from kiosk.vouchers import reads as vreads
+from kiosk.vouchers.errors import (
+    AlreadyRedeemed,
+    BalanceTooLow,
+    CancelledVoucher,
+    ExpiredVoucher,
+    ForgedVoucher,
+    MalformedVoucher,
+    NoVoucherChosen,
+    OutstandingTooLarge,
+    PrinterNotReadyForVouchers,
+    TooManyOutstanding,
+    UnknownIssuerKey,
+    UnknownVoucher,
+    VoucherError,
+)
+
+CIRCULATION_ACCOUNT = "system:vouchers"
+COMMON_FUND_ACCOUNT = "system:common_fund"
+LOSS_FUND_ACCOUNT = "system:loss_fund"  # pays a voucher settled twice (kiosk/voucher_conflicts.py)
+SYSTEM_ACCOUNTS = {
+    CIRCULATION_ACCOUNT: "Vouchers in circulation",
+    COMMON_FUND_ACCOUNT: "Common fund",
+    LOSS_FUND_ACCOUNT: "Loss fund",
+}
+# Print job states in which a voucher is surely not on paper: its issuer may cancel it.
+NOT_PRINTED_STATES = ("queued", "failed", "cancelled")
+
+
+# --------------------------------------------------------------------------- the voucher
+
+
+@dataclass(frozen=True)
+class Voucher:
+    serial: str
+    issuer_origin: str
+    amount: int
+    issued_on: date
+    expires_on: date
+    building: str
+    qr: str
+    issuer_resident_id: str | None
+    issuer_name: str | None
+    issuer_apartment: str | None
+    outcome: str | None  # None (in circulation), "redeemed", "cancelled"
+    reason: str | None
+    settled_at: str | None
+    settled_origin: str | None
+    settled_building: str | None
+    bearer_id: str | None
+    bearer_name: str | None
+    bearer_apartment: str | None
+    honoured_expired: bool
+    issued_here: bool
+
+    @classmethod
+    def from_row(cls, row) -> Voucher:
+        return cls(
+            serial=row["serial"],
+            issuer_origin=row["issuer_origin"],
+            amount=row["amount"],
+            issued_on=date.fromisoformat(row["issued_on"]),
+            expires_on=date.fromisoformat(row["expires_on"]),
+            building=row["building"],
+            qr=row["qr"],
+            issuer_resident_id=row["issuer_resident_id"],
+            issuer_name=row["issuer_name"],
+            issuer_apartment=row["issuer_apartment"],
+            outcome=row["outcome"],
+            reason=row["reason"],
+            settled_at=row["settled_at"],
+            settled_origin=row["settled_origin"],
+            settled_building=row["settled_building"],
+            bearer_id=row["bearer_id"],
+            bearer_name=row["bearer_name"],
+            bearer_apartment=row["bearer_apartment"],
+            honoured_expired=bool(row["honoured_expired"]),
+            issued_here=row["issue_transfer"] is not None,
+        )
+
+    @property
+    def short_code(self) -> str:
+        return codes.short_code(self.serial)
+
+    @property
+    def outstanding(self) -> bool:
+        return self.outcome is None
+
+    def is_expired(self, today: date) -> bool:
+        return today > self.expires_on
+
+
+def today(config: Config) -> date:
+    """Today in the building's time zone (vouchers are valid by whole days)."""
+    return clock.now().astimezone(config.timezone).date()
+
+
+def denominations(config: Config) -> list[int]:
+    """The values on offer, in hundredths, smallest first."""
+    return sorted(value * 100 for value in config["vouchers"]["denominations"])
+
+
+def get_voucher(db: Database, serial: str) -> Voucher:
+    row = vreads.voucher(db, serial)
+    if row is None:
+        raise UnknownVoucher()
+    return Voucher.from_row(row)
+
+
+def vouchers_of(db: Database, resident_id: str) -> list[Voucher]:
+    return [Voucher.from_row(row) for row in vreads.vouchers_of_resident(db, resident_id)]
+
+
+def print_state(db: Database, serial: str) -> str | None:
+    """The state of the voucher's original print job ("done" once any job printed it)."""
+    from printing import queue as print_queue
+
+    jobs = print_queue.list_jobs(db, reference=serial)
+    if any(job.state == "done" for job in jobs):
+        return "done"
+    originals = [job for job in jobs if not job.is_copy]
+    return originals[0].state if originals else None
+
+
+# --------------------------------------------------------------------------- issuing
+
+
+def _ensure_system_account(db: Database, account_id: str) -> None:
+    if reads.account_balance(db, account_id) is None:
+        store.record(
+            db, "account.opened", {"account_id": account_id, "label": SYSTEM_ACCOUNTS[account_id]}
+        )
+
+
+def clean_counts(config: Config, counts: dict[int, int]) -> dict[int, int]:
+    """{hundredths: how many} with only offered values and at least one voucher."""
+    offered = set(denominations(config))
+    cleaned = {}
+    for value, count in counts.items():
+        if value not in offered:
+            raise InvalidInput(N_("This voucher value is not offered."))
+        if not isinstance(count, int) or count < 0 or count > 99:
+            raise InvalidInput(N_("Choose between 0 and 99 vouchers of each value."))
+        if count:
+            cleaned[value] = count
+    if not cleaned:
+        raise NoVoucherChosen()
+    return cleaned
+
+
+def issue_vouchers(
+    db: Database,
+    config: Config,
+    *,
+    resident_id: str,
+    counts: dict[int, int],
+    printer_status=None,
+    recorded_by: str | None = None,
+) -> list[Voucher]:
+    """The resident pays for ``counts`` ({hundredths: how many}) vouchers, each printed.
+
+    ``printer_status`` is the print worker's last ``PrinterStatus`` (None: not known, trusted).
+    The PIN is checked by the caller, as for an exchange.
+    """
+    from printing import queue as print_queue
+    from printing.status import printer_ready_for_vouchers
+
+    counts = clean_counts(config, counts)
+    if not printer_ready_for_vouchers(printer_status):
+        raise PrinterNotReadyForVouchers()
+    settings = config["vouchers"]
+    key = keys.load_or_create_signing_key(config)
+    keys.publish_public_key(db, config)
+    building = config["building"]["name"]
+    issued_on = today(config)
+    expires_on = issued_on + timedelta(days=settings["validity_days"])
+    total = sum(value * count for value, count in counts.items())
+    number = sum(counts.values())
+    serials = []
+    with store.write(db):
+        resident = get_resident(db, resident_id)
+        if resident.status != "verified":
+            raise ResidentNotActive(name=resident.name, status=resident.status)
+        count_out, total_out = vreads.outstanding_of_resident(db, resident.id)
+        if count_out + number > settings["max_outstanding_count"]:
+            raise TooManyOutstanding(max=settings["max_outstanding_count"], count=count_out)
+        max_amount = settings["max_outstanding_amount"] * 100
+        if total_out + total > max_amount:
+            raise OutstandingTooLarge(
+                max=format_amount(config, max_amount), total=format_amount(config, total_out)
+            )
+        balance = reads.account_balance(db, resident.account_id)
+        if not settings["allow_credit"] and balance - total < 0:
+            raise BalanceTooLow(
+                total=format_amount(config, total), balance=format_amount(config, balance)
+            )
+        floor = config.amount("credit_floor")
+        if balance - total < floor:
+            raise BelowFloor(name=resident.name, floor=format_amount(config, floor))
+        _ensure_system_account(db, CIRCULATION_ACCOUNT)
+        origin = store.kiosk_id(db)
+        seq = vreads.next_voucher_seq(db, origin)
+        for value in sorted(counts, reverse=True):
+            for _ in range(counts[value]):
+                code = codes.sign_voucher(
+                    key,
+                    issuer_origin=origin,
+                    seq=seq,
+                    amount=value,
+                    issued_on=issued_on,
+                    expires_on=expires_on,
+                    building=building,
+                )
+                transfer = store.record(
+                    db,
+                    "transfer.recorded",
+                    {
+                        "kind": "voucher_issue",
+                        "debit_account": resident.account_id,
+                        "credit_account": CIRCULATION_ACCOUNT,
+                        "amount": value,
+                        "description": f"Voucher {code.serial}",
+                        "category": "other",
+                        "recorded_by": recorded_by or resident.id,
+                    },
+                )
+                store.record(
+                    db,
+                    "voucher.issued",
+                    {
+                        **_code_fields(code, building),
+                        "issuer_resident_id": resident.id,
+                        "transfer_id": transfer.id,
+                    },
+                )
+                print_queue.enqueue(
+                    db,
+                    "voucher",
+                    {
+                        "serial": code.serial,
+                        "amount": value,
+                        "issued_at": issued_on.isoformat(),
+                        "expires_at": expires_on.isoformat(),
+                        "qr": code.text(),
+                        "check_code": code.short_code,
+                        "issued_to": None,  # a bearer voucher: nobody's name on it
+                    },
+                    reference=code.serial,
+                )
+                serials.append(code.serial)
+                seq += 1
+    return [get_voucher(db, serial) for serial in serials]
+
+
+def _code_fields(code: codes.VoucherCode, building: str) -> dict:
+    import base64
+
+    return {
+        "serial": code.serial,
+        "issuer_origin": code.issuer_origin,
+        "voucher_seq": code.seq,
+        "amount": code.amount,
+        "issued_on": code.issued_on.isoformat(),
+        "expires_on": code.expires_on.isoformat(),
+        "building": building,
+        "signature": base64.b64encode(code.signature).decode("ascii"),
+        "qr": code.text(),
+    }
+
+
+# --------------------------------------------------------------------------- redeeming
+
+
+@dataclass(frozen=True)
+class CheckedVoucher:
+    """A voucher whose signature is good, as read from its code: ready to be redeemed."""
+
+    code: codes.VoucherCode
+    building: str
+    known: Voucher | None
+
+    @property
+    def serial(self) -> str:
+        return self.code.serial
+
+    @property
+    def amount(self) -> int:
+        return self.code.amount
+
+    @property
+    def expires_on(self) -> date:
+        return self.code.expires_on
+
+    @property
+    def issuer_name(self) -> str | None:
+        return self.known.issuer_name if self.known else None
+
+
+def read_voucher(db: Database, text: str) -> CheckedVoucher:
+    """A scanned QR code or a typed short code, checked: signature, issuer key, building.
+
+    Raises MalformedVoucher, UnknownVoucher (short code of a voucher not known here),
+    UnknownIssuerKey or ForgedVoucher. Status and expiry are checked by ``check_redeemable``.
+    """
+    text = "".join((text or "").split()).upper()
+    if text.startswith(codes.PREFIX):
+        try:
+            code = codes.read_code(text)
+        except codes.MalformedCode:
+            raise MalformedVoucher() from None
+    else:
+        try:
+            serial = codes.serial_of_short_code(text)
+        except codes.MalformedCode:
+            raise MalformedVoucher() from None
+        row = vreads.voucher(db, serial)
+        if row is None:
+            raise UnknownVoucher()
+        code = codes.read_code(row["qr"])
+    public_key = keys.known_public_key(db, code.issuer_origin)
+    if public_key is None:
+        raise UnknownIssuerKey(origin=code.issuer_origin)
+    if not code.is_signed_by(public_key):
+        raise ForgedVoucher()
+    row = vreads.voucher(db, code.serial)
+    # The building's name is signed as a hash: show the name only when it matches.
+    candidates = [row["building"] if row else "", vreads.kiosk_building(db, code.issuer_origin)]
+    building = next(
+        (name for name in candidates if name and codes.building_hash(name) == code.building_hash),
+        "",
+    )
+    return CheckedVoucher(code, building, Voucher.from_row(row) if row else None)
+
+
+def _settlement_error(db: Database, serial: str) -> VoucherError | None:
+    row = vreads.voucher(db, serial)
+    if row is None or row["outcome"] is None:
+        return None
+    when = clock.parse_iso(row["settled_at"])
+    if row["outcome"] == "redeemed":
+        where = row["settled_origin"]
+        if row["settled_building"]:
+            where = f"{row['settled_building']} ({where})"
+        return AlreadyRedeemed(when=when, where=where)
+    return CancelledVoucher(when=when)
+
+
+def check_redeemable(
+    db: Database, config: Config, checked: CheckedVoucher, *, honour_expired: bool = False
+) -> None:
+    """Raises AlreadyRedeemed, CancelledVoucher or ExpiredVoucher; nothing else is changed."""
+    error = _settlement_error(db, checked.serial)
+    if error is not None:
+        raise error
+    if today(config) > checked.expires_on and not honour_expired:
+        raise ExpiredVoucher(day=checked.expires_on)
+
+
+def redeem_voucher(
+    db: Database,
+    config: Config,
+    text: str,
+    *,
+    resident_id: str,
+    honoured_by: str | None = None,
+) -> Voucher:
+    """Credit ``resident_id`` with the voucher read from ``text`` (QR or short code), once.
+
+    ``honoured_by``: the admin who accepts an expired voucher. A receipt is queued.
+    """
+    checked = read_voucher(db, text)
+    if honoured_by is not None and not get_resident(db, honoured_by).is_admin:
+        from kiosk.errors import PermissionDenied
+
+        raise PermissionDenied()
+    code = checked.code
+    try:
+        with store.write(db):
+            bearer = get_resident(db, resident_id)
+            if bearer.status != "verified":
+                raise ResidentNotActive(name=bearer.name, status=bearer.status)
+            check_redeemable(db, config, checked, honour_expired=honoured_by is not None)
+            ceiling = config.amount("credit_ceiling")
+            if bearer.balance + code.amount > ceiling:
+                raise AboveCeiling(name=bearer.name, ceiling=format_amount(config, ceiling))
+            _ensure_system_account(db, CIRCULATION_ACCOUNT)
+            transfer = store.record(
+                db,
+                "transfer.recorded",
+                {
+                    "kind": "voucher_redeem",
+                    "debit_account": CIRCULATION_ACCOUNT,
+                    "credit_account": bearer.account_id,
+                    "amount": code.amount,
+                    "description": f"Voucher {code.serial}",
+                    "category": "other",
+                    "recorded_by": honoured_by or bearer.id,
+                },
+            )
+            store.record(
+                db,
+                "voucher.redeemed",
+                {
+                    **_code_fields(code, checked.building),
+                    "redeeming_origin": store.kiosk_id(db),
+                    "resident_id": bearer.id,
+                    "credit_account": bearer.account_id,
+                    "honoured_expired": honoured_by is not None and today(config) > code.expires_on,
+                    "decided_by": honoured_by,
+                    "transfer_id": transfer.id,
+                },
+            )
+            queue_receipt(db, config, transfer.id)
+    except sqlite3.IntegrityError:
+        # Another request settled it between our check and our insert: the database refused.
+        error = _settlement_error(db, code.serial)
+        if error is None:
+            raise
+        raise error from None
+    return get_voucher(db, code.serial)
