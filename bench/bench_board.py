@@ -44,10 +44,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from kiosk import create_app, store  # noqa: E402
-from kiosk.board import board  # noqa: E402
-from kiosk.config import make_config  # noqa: E402
-from kiosk.residents import residents  # noqa: E402
+from kiosk import create_app, store
+from kiosk.board import board
+from kiosk.config import make_config
+from kiosk.residents import residents
 
 WORDS = [
     "électricité",

@@ -14,11 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from printing.escpos_render import EscposRenderer  # noqa: E402
-from printing.layouts import build_document  # noqa: E402
-from printing.preview import PreviewRenderer  # noqa: E402
-from printing.samples import SAMPLE_PAYLOADS  # noqa: E402
-from printing.settings import PrintSettings  # noqa: E402
+from printing.escpos_render import EscposRenderer
+from printing.layouts import build_document
+from printing.preview import PreviewRenderer
+from printing.samples import SAMPLE_PAYLOADS
+from printing.settings import PrintSettings
 
 GOAL_BYTES = 1536
 ROUNDS = 20

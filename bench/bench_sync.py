@@ -56,11 +56,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kiosk import keys, store  # noqa: E402
-from kiosk.config import DEFAULTS, make_config  # noqa: E402
-from kiosk.store.db import insert_multi_row  # noqa: E402
-from sync import client as sync_client  # noqa: E402
-from sync import hub_store  # noqa: E402
+from kiosk import store
+from kiosk.config import DEFAULTS, make_config
+from kiosk.store import keys
+from kiosk.store.db import insert_multi_row
+from sync import client as sync_client
+from sync import hub_store
 
 HUB_SCRIPT = """
 import sys

@@ -16,10 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiosk import keys, store
-from kiosk.config import make_config  # noqa: E402
+from kiosk import store
+from kiosk.config import make_config
 from kiosk.ledger import ledger
 from kiosk.residents import residents
+from kiosk.store import keys
 from kiosk.vouchers import codes as voucher_codes
 from kiosk.vouchers import vouchers
 

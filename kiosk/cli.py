@@ -95,7 +95,7 @@ def init(ctx, admin_apartment, admin_name, admin_pin):
     load_or_create_secret_key(config.secret_key_path)
     click.echo(f"Database: {config.database_path} (kiosk id {kiosk})")
     click.echo(f"Secret key: {config.secret_key_path}")
-    from kiosk import keys
+    from kiosk.store import keys
 
     keys.publish_public_key(db, config)
     click.echo(f"Signing key: {keys.key_path(config)}")
@@ -137,7 +137,7 @@ def demo(ctx, if_empty, seed):
     if if_empty and residents.all_residents(db):
         click.echo("The database already has residents; demo data not added.")
         return
-    from kiosk import keys
+    from kiosk.store import keys
 
     keys.publish_public_key(db, config)
     summary = demo_data.populate(db, config, seed=seed)
@@ -161,8 +161,9 @@ def serve(ctx, host, port, threads):
     """
     from waitress import serve as waitress_serve
 
-    from kiosk import create_app, keys
+    from kiosk import create_app
     from kiosk.background import start_background
+    from kiosk.store import keys
 
     config = _config(ctx)
     app = create_app(config)

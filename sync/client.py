@@ -34,9 +34,10 @@ from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
-from kiosk import clock, ids, keys, store
+from kiosk import clock, ids, store
 from kiosk.config import Config
 from kiosk.store import events as eventlog
+from kiosk.store import keys
 from kiosk.vouchers import conflicts as voucher_conflicts
 from sync import protocol
 

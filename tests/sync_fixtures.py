@@ -15,9 +15,10 @@ from app_fixtures import make_test_config
 from browser import LiveServer
 from waitress.server import create_server
 
-from kiosk import keys, store
+from kiosk import store
 from kiosk.config import Config
 from kiosk.store import events as eventlog
+from kiosk.store import keys
 from sync import client as sync_client
 from sync import hub_store
 from sync.hub import create_hub_app

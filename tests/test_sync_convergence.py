@@ -24,10 +24,11 @@ from sync_fixtures import (
     sync_until_quiet,
 )
 
-from kiosk import keys, store
+from kiosk import store
 from kiosk.errors import KioskError
 from kiosk.ledger import ledger
 from kiosk.residents import residents
+from kiosk.store import keys
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
 from sync import client as sync_client

@@ -8,9 +8,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync_fixtures import shared_event_page, shared_events, shared_snapshot
 from test_sync import dashboard
 
-from kiosk import keys, store
+from kiosk import store
 from kiosk.residents import residents
 from kiosk.store import events as eventlog
+from kiosk.store import keys
 from sync import client as sync_client
 from sync import hub_store, protocol
 

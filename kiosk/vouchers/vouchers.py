@@ -24,12 +24,12 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from kiosk import clock, keys, store
+from kiosk import clock, store
 from kiosk.config import Config
 from kiosk.errors import N_, AboveCeiling, BelowFloor, InvalidInput, ResidentNotActive
 from kiosk.ledger.ledger import format_amount, queue_receipt
 from kiosk.residents.residents import get as get_resident
-from kiosk.store import reads
+from kiosk.store import keys, reads
 from kiosk.vouchers import codes
 from kiosk.vouchers import reads as vreads
 from kiosk.vouchers.errors import (
