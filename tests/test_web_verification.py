@@ -9,8 +9,8 @@ import pytest
 from app_fixtures import PIN, login, post, text_of
 
 from kiosk import clock, store
-from kiosk.community.errors import WrongMailboxCode
 from kiosk.residents import residents, verification
+from kiosk.residents.errors import WrongMailboxCode
 from printing import queue as print_queue
 
 

@@ -1,14 +1,11 @@
 """CSV exports for the association's accounts: residents (no secrets), transfers, vouchers.
 
-Periods are whole months in the building's time zone. The files open in a spreadsheet as they
-are: UTF-8 with a byte-order mark, and in French the separator is ";" with decimal commas.
+Periods are whole months in the building's time zone; the files are written by
+``kiosk.spreadsheets``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -17,7 +14,7 @@ from sqlite_utils import Database
 from kiosk import store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput
-from kiosk.money import to_decimal
+from kiosk.spreadsheets import amount_cell, csv_text, local_time_cell
 
 
 @dataclass(frozen=True)
@@ -52,31 +49,6 @@ def parse_period(start: str | None, end: str | None) -> Period:
     return Period(start, end)
 
 
-def _writer(config: Config) -> tuple[io.StringIO, csv.writer]:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    delimiter = ";" if config.language == "fr" else ","
-    return buffer, csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-
-
-def _amount(config: Config, hundredths: int) -> str:
-    text = f"{to_decimal(hundredths):.2f}"
-    return text.replace(".", ",") if config.language == "fr" else text
-
-
-def _local(config: Config, iso: str) -> str:
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(config.timezone)
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-def _csv(config: Config, header: list[str], rows: Iterable[list]) -> str:
-    buffer, writer = _writer(config)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(row)
-    return buffer.getvalue()
-
-
 def residents_csv(db: Database, config: Config) -> str:
     """Every resident with their balance; never a PIN or card hash."""
     rows = store.query(
@@ -84,7 +56,7 @@ def residents_csv(db: Database, config: Config) -> str:
         "SELECT r.apartment, r.name, r.role, r.status, a.balance, r.created_at FROM residents r "
         "JOIN accounts a ON a.resident_id = r.id ORDER BY r.apartment, r.name",
     )
-    return _csv(
+    return csv_text(
         config,
         [
             "apartment",
@@ -100,8 +72,8 @@ def residents_csv(db: Database, config: Config) -> str:
                 r["name"],
                 r["role"],
                 r["status"],
-                _amount(config, r["balance"]),
-                _local(config, r["created_at"]),
+                amount_cell(config, r["balance"]),
+                local_time_cell(config, r["created_at"]),
             ]
             for r in rows
         ),
@@ -122,7 +94,7 @@ def transfers_csv(db: Database, config: Config, period: Period) -> str:
         "WHERE t.created_at >= ? AND t.created_at < ? ORDER BY t.rowid",
         (start, end),
     )
-    return _csv(
+    return csv_text(
         config,
         [
             "reference",
@@ -141,13 +113,13 @@ def transfers_csv(db: Database, config: Config, period: Period) -> str:
         (
             [
                 r["reference"],
-                _local(config, r["created_at"]),
+                local_time_cell(config, r["created_at"]),
                 r["kind"],
                 r["debit_label"],
                 r["payer_name"] or "",
                 r["credit_label"],
                 r["payee_name"] or "",
-                _amount(config, r["amount"]),
+                amount_cell(config, r["amount"]),
                 r["minutes"] or "",
                 r["category"],
                 r["description"],
@@ -175,12 +147,12 @@ def vouchers_csv(db: Database, config: Config, period: Period) -> str:
         (start, end),
     )
     columns += ["outcome", "reason", "settled_at_kiosk", "settled_at"]
-    return _csv(
+    return csv_text(
         config,
         columns,
         (
             [
-                _amount(config, r[c]) if c == "amount" else (r[c] if r[c] is not None else "")
+                amount_cell(config, r[c]) if c == "amount" else (r[c] if r[c] is not None else "")
                 for c in columns
             ]
             for r in rows

@@ -11,19 +11,21 @@ kept in ``departures``. Vouchers they printed stay valid: a voucher belongs to i
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from kiosk import store
+from kiosk.admin.errors import AlreadyMovedOut, CannotCloseOwnAccount, DebtMustBeRepaid
 from kiosk.board import board
-from kiosk.community import notices, reads
-from kiosk.community.errors import AlreadyMovedOut, CannotCloseOwnAccount, DebtMustBeRepaid
+from kiosk.community import notices
 from kiosk.config import Config
 from kiosk.errors import PermissionDenied
 from kiosk.ledger import ledger
 from kiosk.residents import residents
 from kiosk.store import reads as core_reads
+from kiosk.store.db import query_one
 from kiosk.vouchers.vouchers import COMMON_FUND_ACCOUNT, SYSTEM_ACCOUNTS
 
 
@@ -130,7 +132,7 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
 
 
 def departure(db: Database, resident_id: str) -> Departure | None:
-    row = reads.departure(db, resident_id)
+    row = _departure_row(db, resident_id)
     if row is None:
         return None
     return Departure(
@@ -140,4 +142,14 @@ def departure(db: Database, resident_id: str) -> Departure | None:
         transfer_reference=row["transfer_reference"],
         posts_withdrawn=row["posts_withdrawn"],
         created_at=row["created_at"],
+    )
+
+
+def _departure_row(db: Database, resident_id: str) -> sqlite3.Row | None:
+    return query_one(
+        db,
+        "SELECT d.*, r.name AS closed_by_name, t.reference AS transfer_reference FROM departures d "
+        "JOIN residents r ON r.id = d.closed_by LEFT JOIN transfers t ON t.id = d.transfer_id "
+        "WHERE d.resident_id = ?",
+        (resident_id,),
     )

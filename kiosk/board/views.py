@@ -19,6 +19,7 @@ from flask import (
 )
 from markupsafe import Markup, escape
 
+from kiosk import signals
 from kiosk.board import board, lending, payment_requests
 from kiosk.board import sheet as board_sheet
 from kiosk.errors import N_, InvalidInput, KioskError, NotFound
@@ -390,3 +391,9 @@ def day(value: str | None) -> str:
     return format_date(
         date.fromisoformat(value), "dd/MM/yyyy" if str(get_locale()) == "fr" else "yyyy-MM-dd"
     )
+
+
+@signals.exchange_subject.connect
+def _post_an_exchange_is_about(_sender, *, post_id: str) -> board.Post:
+    """The exchange form names the board post it comes from (PostNotFound if there is none)."""
+    return board.get_post(db(), g.config, post_id)

@@ -1,4 +1,4 @@
-"""Typed errors of the community features (verification, notices, alerts, polls, moving out).
+"""Typed errors of the community features: notices, alerts, polls.
 
 Each refusal changes nothing; the web layer shows ``msgid`` translated with ``params``.
 """
@@ -6,50 +6,6 @@ Each refusal changes nothing; the web layer shows ``msgid`` translated with ``pa
 from __future__ import annotations
 
 from kiosk.errors import N_, KioskError
-
-
-class SelfRegistrationClosed(KioskError):
-    msgid = N_("Registering at the kiosk is turned off here. Ask the kiosk volunteer.")
-
-
-class PinsDiffer(KioskError):
-    msgid = N_("The two PINs are different. Type the same PIN twice.")
-
-
-class AlreadyVerified(KioskError):
-    msgid = N_("%(name)s is already verified.")
-
-
-class SelfVouch(KioskError):
-    msgid = N_("You cannot vouch for yourself: ask two neighbours.")
-
-
-class AlreadyVouched(KioskError):
-    msgid = N_("%(name)s has already vouched for this newcomer: another neighbour is needed.")
-
-
-class VoucherNotVerified(KioskError):
-    msgid = N_("%(name)s is not verified yet and cannot vouch for a neighbour.")
-
-
-class SameApartmentVouch(KioskError):
-    msgid = N_(
-        "A neighbour from the same apartment (%(apartment)s) cannot vouch: ask someone from another apartment."
-    )
-
-
-class WrongMailboxCode(KioskError):
-    msgid = N_("This code is not right. Tries left: %(left)d.")
-
-
-class MailboxCodeUnusable(KioskError):
-    msgid = N_(
-        "There is no valid code for apartment %(apartment)s: it expired, was already used or was tried too many times. Ask the kiosk volunteer for a new slip."
-    )
-
-
-class ProofMissing(KioskError):
-    msgid = N_("Choose which proof of address you saw.")
 
 
 class NoticeNotFound(KioskError):
@@ -106,15 +62,3 @@ class SameVoteAgain(KioskError):
 
 class UnknownOption(KioskError):
     msgid = N_("Choose one of the answers.")
-
-
-class AlreadyMovedOut(KioskError):
-    msgid = N_("%(name)s has already moved out.")
-
-
-class DebtMustBeRepaid(KioskError):
-    msgid = N_("%(name)s owes %(amount)s: the debt must be repaid before the account is closed.")
-
-
-class CannotCloseOwnAccount(KioskError):
-    msgid = N_("You cannot close your own account: ask another administrator.")

@@ -1,4 +1,4 @@
-"""Read queries of the community features: verification, notices, alerts, polls, departures."""
+"""Read queries of the community features: notices, alerts, polls."""
 
 from __future__ import annotations
 
@@ -7,71 +7,6 @@ import sqlite3
 from sqlite_utils import Database
 
 from kiosk.store.db import query, query_one, scalar
-
-# --------------------------------------------------------------------------- verification
-
-
-def vouches_for(db: Database, resident_id: str) -> list[sqlite3.Row]:
-    return query(
-        db,
-        "SELECT v.*, r.name AS voucher_name FROM vouches v JOIN residents r ON r.id = v.voucher_id "
-        "WHERE v.resident_id = ? ORDER BY v.created_at, v.event_id",
-        (resident_id,),
-    )
-
-
-def has_vouched(db: Database, resident_id: str, voucher_id: str) -> bool:
-    return (
-        query_one(
-            db,
-            "SELECT 1 FROM vouches WHERE resident_id = ? AND voucher_id = ?",
-            (resident_id, voucher_id),
-        )
-        is not None
-    )
-
-
-def verifications_of(db: Database, resident_id: str) -> list[sqlite3.Row]:
-    return query(
-        db,
-        "SELECT * FROM verifications WHERE resident_id = ? ORDER BY created_at, event_id",
-        (resident_id,),
-    )
-
-
-def verification_history(db: Database, limit: int = 50) -> list[sqlite3.Row]:
-    return query(
-        db,
-        "SELECT v.*, r.name, r.apartment FROM verifications v JOIN residents r ON r.id = v.resident_id "
-        "ORDER BY v.created_at DESC, v.event_id DESC LIMIT ?",
-        (limit,),
-    )
-
-
-def open_mailbox_code(db: Database, apartment: str) -> sqlite3.Row | None:
-    return query_one(
-        db, "SELECT * FROM mailbox_codes WHERE apartment = ? AND closed_at IS NULL", (apartment,)
-    )
-
-
-def mailbox_codes(db: Database, limit: int = 20) -> list[sqlite3.Row]:
-    """Recent codes, without their hashes."""
-    return query(
-        db,
-        "SELECT id, apartment, expires_at, created_at, failures, closed_at, closed_why "
-        "FROM mailbox_codes ORDER BY created_at DESC, rowid DESC LIMIT ?",
-        (limit,),
-    )
-
-
-def residents_with_status(db: Database, status: str) -> list[sqlite3.Row]:
-    return query(
-        db,
-        "SELECT r.*, a.id AS account_id, a.balance FROM residents r JOIN accounts a ON a.resident_id = r.id "
-        "WHERE r.status = ? ORDER BY r.apartment COLLATE NOCASE, r.name COLLATE NOCASE",
-        (status,),
-    )
-
 
 # --------------------------------------------------------------------------- notices and alerts
 
@@ -173,17 +108,4 @@ def public_votes(db: Database, poll_id: str) -> list[sqlite3.Row]:
         "SELECT v.option, v.apartment, r.name FROM poll_votes v LEFT JOIN residents r ON r.id = v.voter_id "
         "WHERE v.poll_id = ? ORDER BY v.apartment COLLATE NOCASE, r.name COLLATE NOCASE",
         (poll_id,),
-    )
-
-
-# --------------------------------------------------------------------------- departures
-
-
-def departure(db: Database, resident_id: str) -> sqlite3.Row | None:
-    return query_one(
-        db,
-        "SELECT d.*, r.name AS closed_by_name, t.reference AS transfer_reference FROM departures d "
-        "JOIN residents r ON r.id = d.closed_by LEFT JOIN transfers t ON t.id = d.transfer_id "
-        "WHERE d.resident_id = ?",
-        (resident_id,),
     )

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext
 
 from kiosk.community import alerts, notices
-from kiosk.community.idle_screen import day_label
+from kiosk.community.views_idle import day_label
 from kiosk.errors import KioskError
 from kiosk.web.formatting import error_message
 from kiosk.web.session_state import current_resident, db, login_required

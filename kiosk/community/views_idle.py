@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import g
 from flask_babel import gettext
 
+from kiosk import signals
 from kiosk.board import board
 from kiosk.community import notices, polls
 from kiosk.errors import KioskError
@@ -98,3 +99,8 @@ def idle_items() -> list[IdleItem]:
         except (KioskError, AttributeError, TypeError) as exc:  # another area's API moved
             log.warning("idle screen: %s left out (%s)", source.__name__, exc)
     return items
+
+
+@signals.welcome_items.connect
+def _rotate_on_the_welcome_screen(_sender) -> list[IdleItem]:
+    return idle_items()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from kiosk.board import board
+from kiosk import signals
 from kiosk.categories import CATEGORIES
 from kiosk.errors import N_, InvalidInput, KioskError, NotFound, ResidentNotActive, SelfPayment
 from kiosk.ledger import ledger
@@ -100,7 +100,9 @@ def new():
 
 def _post_of(form):
     """The board post this exchange comes from (``post`` in the form), or None."""
-    return board.get_post(db(), g.config, form["post"]) if form.get("post") else None
+    if not form.get("post"):
+        return None
+    return signals.first_answer(signals.exchange_subject, post_id=form["post"])
 
 
 def _not_active(resident):

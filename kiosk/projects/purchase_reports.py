@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from kiosk import clock
-from kiosk.admin.exports import _amount, _csv, _local
 from kiosk.config import Config
 from kiosk.projects import reads as preads
 from kiosk.projects.purchase_numbers import format_quantity, line_amount
 from kiosk.projects.purchases import Purchase
+from kiosk.spreadsheets import amount_cell, csv_text, local_time_cell
 
 
 @dataclass(frozen=True)
@@ -209,10 +209,10 @@ def purchase_csv(db: Database, config: Config, purchase: Purchase) -> str:
                 h.apartment,
                 ", ".join(h.names),
                 items,
-                _amount(config, h.owed),
-                _amount(config, h.paid_amount or 0),
+                amount_cell(config, h.owed),
+                amount_cell(config, h.paid_amount or 0),
                 h.paid_method or "",
-                _local(config, h.paid_at) if h.paid_at else "",
+                local_time_cell(config, h.paid_at) if h.paid_at else "",
                 "yes" if h.picked_up_at else "no",
             ]
         )
@@ -225,14 +225,14 @@ def purchase_csv(db: Database, config: Config, purchase: Purchase) -> str:
             "TOTAL",
             "",
             "",
-            _amount(config, total),
-            _amount(config, paid),
+            amount_cell(config, total),
+            amount_cell(config, paid),
             "",
             "",
             "",
         ]
     )
-    return _csv(
+    return csv_text(
         config,
         [
             "purchase",

@@ -25,8 +25,10 @@ from sqlite_utils import Database
 from werkzeug.security import check_password_hash
 
 from kiosk import clock, store
-from kiosk.community import reads
-from kiosk.community.errors import (
+from kiosk.config import Config
+from kiosk.errors import N_, InvalidInput, PermissionDenied
+from kiosk.residents import auth, reads, residents
+from kiosk.residents.errors import (
     AlreadyVerified,
     AlreadyVouched,
     MailboxCodeUnusable,
@@ -38,9 +40,6 @@ from kiosk.community.errors import (
     VoucherNotVerified,
     WrongMailboxCode,
 )
-from kiosk.config import Config
-from kiosk.errors import N_, InvalidInput, PermissionDenied
-from kiosk.residents import auth, residents
 from kiosk.residents.residents import Resident
 
 MAILBOX_CODE_DIGITS = 6

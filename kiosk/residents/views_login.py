@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
+from kiosk import signals
 from kiosk.errors import KioskError, NotFound
 from kiosk.residents import auth, residents
 from kiosk.web.formatting import error_message
@@ -17,9 +18,7 @@ bp = Blueprint("login", __name__, template_folder="templates")
 def home():
     if current_resident() is not None:
         return redirect(url_for("me.home"))
-    from kiosk.community.idle_screen import idle_items
-
-    return render_template("login/home.html", idle_items=idle_items())
+    return render_template("login/home.html", idle_items=signals.all_answers(signals.welcome_items))
 
 
 @bp.post("/scan")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from kiosk.admin import moving_out
 from kiosk.errors import KioskError
 from kiosk.residents import residents, verification
 from kiosk.web.formatting import error_message
@@ -179,32 +178,3 @@ def proof(resident_id: str):
             gettext("%(name)s is verified.", name=residents.get(db(), resident_id).name), "success"
         )
     return redirect(url_for("verification.admin_home"))
-
-
-@bp.route("/admin/residents/<resident_id>/move-out", methods=["GET", "POST"])
-@admin_required
-def move_out(resident_id: str):
-    leaver = residents.get(db(), resident_id)
-    error = None
-    if request.method == "POST":
-        try:
-            moving_out.close_resident(
-                db(), g.config, resident_id=leaver.id, admin_id=current_resident().id
-            )
-        except KioskError as exc:
-            error = error_message(exc)
-        else:
-            flash(
-                gettext(
-                    "The account of %(name)s is closed. Their history is kept.", name=leaver.name
-                ),
-                "success",
-            )
-            return redirect(url_for("verification.move_out", resident_id=leaver.id))
-    return render_template(
-        "admin/move_out.html",
-        leaver=leaver,
-        error=error,
-        settlement=moving_out.settlement_preview(g.config, leaver),
-        departure=moving_out.departure(db(), leaver.id),
-    ), (400 if error else 200)

@@ -1,0 +1,72 @@
+"""Read queries of neighbour verification: vouches, verifications, mailbox codes, residents by
+status."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+
+from kiosk.store.db import query, query_one
+
+
+def vouches_for(db: Database, resident_id: str) -> list[sqlite3.Row]:
+    return query(
+        db,
+        "SELECT v.*, r.name AS voucher_name FROM vouches v JOIN residents r ON r.id = v.voucher_id "
+        "WHERE v.resident_id = ? ORDER BY v.created_at, v.event_id",
+        (resident_id,),
+    )
+
+
+def has_vouched(db: Database, resident_id: str, voucher_id: str) -> bool:
+    return (
+        query_one(
+            db,
+            "SELECT 1 FROM vouches WHERE resident_id = ? AND voucher_id = ?",
+            (resident_id, voucher_id),
+        )
+        is not None
+    )
+
+
+def verifications_of(db: Database, resident_id: str) -> list[sqlite3.Row]:
+    return query(
+        db,
+        "SELECT * FROM verifications WHERE resident_id = ? ORDER BY created_at, event_id",
+        (resident_id,),
+    )
+
+
+def verification_history(db: Database, limit: int = 50) -> list[sqlite3.Row]:
+    return query(
+        db,
+        "SELECT v.*, r.name, r.apartment FROM verifications v JOIN residents r ON r.id = v.resident_id "
+        "ORDER BY v.created_at DESC, v.event_id DESC LIMIT ?",
+        (limit,),
+    )
+
+
+def open_mailbox_code(db: Database, apartment: str) -> sqlite3.Row | None:
+    return query_one(
+        db, "SELECT * FROM mailbox_codes WHERE apartment = ? AND closed_at IS NULL", (apartment,)
+    )
+
+
+def mailbox_codes(db: Database, limit: int = 20) -> list[sqlite3.Row]:
+    """Recent codes, without their hashes."""
+    return query(
+        db,
+        "SELECT id, apartment, expires_at, created_at, failures, closed_at, closed_why "
+        "FROM mailbox_codes ORDER BY created_at DESC, rowid DESC LIMIT ?",
+        (limit,),
+    )
+
+
+def residents_with_status(db: Database, status: str) -> list[sqlite3.Row]:
+    return query(
+        db,
+        "SELECT r.*, a.id AS account_id, a.balance FROM residents r JOIN accounts a ON a.resident_id = r.id "
+        "WHERE r.status = ? ORDER BY r.apartment COLLATE NOCASE, r.name COLLATE NOCASE",
+        (status,),
+    )
