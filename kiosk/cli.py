@@ -117,7 +117,10 @@ def init(ctx, admin_apartment, admin_name, admin_pin):
 
 @main.command()
 @click.option(
-    "--if-empty", is_flag=True, help="Do nothing when the database already has residents."
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing when the building already has exchanges, or residents other than the "
+    "administrators made by `kiosk init`.",
 )
 @click.option("--seed", type=int, default=2026, show_default=True, help="Random seed of the demo.")
 @click.pass_context
@@ -134,8 +137,8 @@ def demo(ctx, if_empty, seed):
 
     config = _config(ctx)
     db = _open_db(config)
-    if if_empty and residents.all_residents(db):
-        click.echo("The database already has residents; demo data not added.")
+    if if_empty and not demo_data.building_is_empty(db):
+        click.echo("The building already has residents or exchanges; demo data not added.")
         return
     from kiosk.store import keys
 

@@ -11,7 +11,7 @@ import random
 
 from sqlite_utils import Database
 
-from kiosk import clock
+from kiosk import clock, store
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.ledger import ledger
@@ -77,7 +77,11 @@ def populate(
     rng = random.Random(seed)
     people: list[residents.Resident] = []
     for apartment, names in HOUSEHOLDS:
+        already_here = {r.name.casefold(): r for r in residents.in_apartment(db, apartment)}
         for name in names:
+            if name.casefold() in already_here:  # e.g. the administrator made by `kiosk init`
+                people.append(already_here[name.casefold()])
+                continue
             role = "admin" if (apartment, name) == ("A-001", "Claire Petit") else "resident"
             people.append(
                 residents.register(db, apartment=apartment, name=name, pin=DEMO_PIN, role=role)
@@ -114,3 +118,10 @@ def populate(
     for job in print_queue.list_jobs(db, states=("queued",), limit=exchanges + 1):
         print_queue.cancel_job(db, job.id)
     return {"residents": len(people), "exchanges": recorded}
+
+
+def building_is_empty(db: Database) -> bool:
+    """Nothing but what `kiosk init` makes: no exchange yet, and no resident but administrators."""
+    if store.scalar(db, "SELECT count(*) FROM transfers"):
+        return False
+    return all(resident.is_admin for resident in residents.all_residents(db))

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from kiosk import store
 from kiosk.cli import main
 from kiosk.config import load_config
-from kiosk.residents import residents
+from kiosk.residents import auth, residents
 
 
 @pytest.fixture
@@ -52,6 +52,26 @@ def test_demo_builds_a_believable_building_once(cli):
     months = store.scalar(db, "SELECT COUNT(DISTINCT substr(created_at, 1, 7)) FROM transfers")
     assert months >= 3
     assert "already has residents" in cli("demo", "--if-empty").output
+
+
+def test_the_readme_order_init_then_demo_gives_the_demo_building_with_the_own_admin_pin(cli):
+    """README: `kiosk init --admin-apartment A-001 --admin-name "Claire Petit"`, then
+    `kiosk demo --if-empty`: the demo is added around the administrator init made, whose PIN
+    stays the one chosen at init."""
+    cli("init", "--admin-apartment", "A-001", "--admin-name", "Claire Petit", "--admin-pin", "4821")
+    result = cli("demo", "--if-empty")
+    assert result.exit_code == 0, result.output
+    assert "Demo building ready" in result.output
+    db = store.connect(cli.config.database_path)
+    people = residents.all_residents(db)
+    assert 28 <= len(people) <= 35
+    [claire] = [p for p in people if p.name == "Claire Petit"]
+    assert claire.is_admin and claire.apartment == "A-001"
+    auth.verify_pin(db, cli.config, claire.id, "4821")  # raises WrongPin otherwise
+    assert store.scalar(db, "SELECT SUM(balance) FROM accounts") == 0
+    # once the building has exchanges, --if-empty leaves it alone
+    assert "already has residents" in cli("demo", "--if-empty").output
+    assert len(residents.all_residents(store.connect(cli.config.database_path))) == len(people)
 
 
 def test_add_resident_then_print_card(cli):
