@@ -44,7 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from kiosk import create_app, store
+from kiosk import store
+from kiosk.app import create_app
 from kiosk.board import board
 from kiosk.config import make_config
 from kiosk.residents import residents

@@ -164,7 +164,7 @@ def serve(ctx, host, port, threads):
     """
     from waitress import serve as waitress_serve
 
-    from kiosk import create_app
+    from kiosk.app import create_app
     from kiosk.background import start_background
     from kiosk.store import keys
 

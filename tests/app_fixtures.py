@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.security import generate_password_hash
 
-from kiosk import clock, create_app, store
+from kiosk import clock, store
+from kiosk.app import create_app
 from kiosk.config import make_config
 from kiosk.residents import residents
 

@@ -9,7 +9,8 @@ from app_fixtures import PIN, login, post, text_of
 from click.testing import CliRunner
 from sync_fixtures import shared_events, shared_snapshot
 
-from kiosk import clock, create_app, store
+from kiosk import clock, store
+from kiosk.app import create_app
 from kiosk.cli import main
 from kiosk.ledger import ledger
 from kiosk.residents import residents

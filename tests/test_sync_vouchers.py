@@ -9,7 +9,8 @@ from app_fixtures import PIN, login, text_of
 from sync_fixtures import network_vouchers, shared_events, shared_snapshot, sync_until_quiet
 from test_sync import dashboard
 
-from kiosk import create_app, store
+from kiosk import store
+from kiosk.app import create_app
 from kiosk.ledger import ledger
 from kiosk.residents import residents
 from kiosk.vouchers import cancel as voucher_cancel

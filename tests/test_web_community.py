@@ -155,7 +155,7 @@ def test_alerts_with_no_text_or_from_residents_are_refused(client, db, building)
 def test_residents_may_raise_alerts_when_configured(tmp_path):
     from app_fixtures import make_test_config
 
-    from kiosk import create_app
+    from kiosk.app import create_app
 
     config = make_test_config(tmp_path, community={"residents_may_raise_alerts": True})
     create_app(config)

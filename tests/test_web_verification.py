@@ -72,7 +72,7 @@ def test_bad_registrations_are_refused_and_change_nothing(client, db, building, 
 def test_self_registration_can_be_turned_off(tmp_path):
     from app_fixtures import make_test_config
 
-    from kiosk import create_app
+    from kiosk.app import create_app
 
     app = create_app(make_test_config(tmp_path, community={"self_registration": False}))
     client = app.test_client()
