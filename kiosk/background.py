@@ -11,7 +11,13 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from kiosk.board.sheet import schedule as schedule_board_sheet
 from kiosk.config import Config
+from kiosk.projects.purchase_deadlines import schedule as schedule_purchase_deadlines
+from kiosk.store.backup import schedule as schedule_backup
+from printing.settings import PrintSettings
+from printing.worker import PrintWorker
+from sync.client import schedule as schedule_sync
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +28,6 @@ def start_background(config: Config, app=None) -> Callable[[], None]:
     With ``app``, the worker is put in ``app.extensions["print_worker"]``, so pages can show
     the printer's state and wake the worker after queueing a job.
     """
-    from printing.settings import PrintSettings
-    from printing.worker import PrintWorker
 
     settings = PrintSettings.from_config(config.values, config.preview_dir)
     worker = PrintWorker(config.database_path, settings)
@@ -46,9 +50,5 @@ def start_background(config: Config, app=None) -> Callable[[], None]:
 
 def _job_registrations():
     """Scheduled jobs of each area: nightly backup, sync, weekly board sheet, purchase deadlines."""
-    from kiosk.board.sheet import schedule as schedule_board_sheet
-    from kiosk.projects.purchase_deadlines import schedule as schedule_purchase_deadlines
-    from kiosk.store.backup import schedule as schedule_backup
-    from sync.client import schedule as schedule_sync
 
     return [schedule_backup, schedule_sync, schedule_board_sheet, schedule_purchase_deadlines]

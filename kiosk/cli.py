@@ -11,16 +11,22 @@ import sys
 from pathlib import Path
 
 import click
+from waitress import serve as waitress_serve
 
 from kiosk import __version__, cli_ops, store
+from kiosk import demo as demo_data
+from kiosk.app import create_app
+from kiosk.background import start_background
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.errors import KioskError
+from kiosk.i18n import gettext_for
 from kiosk.residents import residents
+from kiosk.secrets_file import load_or_create_secret_key
+from kiosk.store import keys
 from sync import cli as sync_cli
 
 
 def _translate(exc: KioskError, config: Config) -> str:
-    from kiosk.i18n import gettext_for
 
     message = gettext_for(config.language)(exc.msgid)
     return message % exc.params if exc.params else message
@@ -87,7 +93,6 @@ def init(ctx, admin_apartment, admin_name, admin_pin):
     Example:
         kiosk init --admin-apartment A-001 --admin-name "Claire Petit" --admin-pin 4821
     """
-    from kiosk.secrets_file import load_or_create_secret_key
 
     config = _config(ctx)
     db = _open_db(config)
@@ -95,7 +100,6 @@ def init(ctx, admin_apartment, admin_name, admin_pin):
     load_or_create_secret_key(config.secret_key_path)
     click.echo(f"Database: {config.database_path} (kiosk id {kiosk})")
     click.echo(f"Secret key: {config.secret_key_path}")
-    from kiosk.store import keys
 
     keys.publish_public_key(db, config)
     click.echo(f"Signing key: {keys.key_path(config)}")
@@ -133,14 +137,12 @@ def demo(ctx, if_empty, seed):
     Example:
         kiosk demo --if-empty
     """
-    from kiosk import demo as demo_data
 
     config = _config(ctx)
     db = _open_db(config)
     if if_empty and not demo_data.building_is_empty(db):
         click.echo("The building already has residents or exchanges; demo data not added.")
         return
-    from kiosk.store import keys
 
     keys.publish_public_key(db, config)
     summary = demo_data.populate(db, config, seed=seed)
@@ -162,11 +164,6 @@ def serve(ctx, host, port, threads):
     Example:
         kiosk serve --port 8080
     """
-    from waitress import serve as waitress_serve
-
-    from kiosk.app import create_app
-    from kiosk.background import start_background
-    from kiosk.store import keys
 
     config = _config(ctx)
     app = create_app(config)

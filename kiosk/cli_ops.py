@@ -19,6 +19,8 @@ from sqlite_utils import Database
 from kiosk import store
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.store import backup
+from kiosk.store.schema import migrations
+from sync import client as sync_client
 
 
 def _config(ctx: click.Context) -> Config:
@@ -75,7 +77,6 @@ def restore_backup(config: Config, backup_file: Path) -> Path | None:
 
 def pending_migrations(db_path: Path) -> list[str]:
     """Names of the schema migrations this version would apply to the database (read only)."""
-    from kiosk.store.schema import migrations
 
     conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
     try:
@@ -91,7 +92,6 @@ def check_database(
 
     Returns the report lines; raises ``click.ClickException`` saying what to do on a problem.
     """
-    from kiosk import store
 
     db_path = config.database_path
     if not db_path.exists():
@@ -195,7 +195,6 @@ def restore_command(ctx: click.Context, backup_file: Path, yes: bool) -> None:
 def catch_up_with_hub(config: Config, backup_name: str) -> None:
     """A kiosk enrolled at a hub has sent it what it wrote after the backup: fetch that back
     now, or at the next sync (which does it before anything else) when the hub is out of reach."""
-    from sync import client as sync_client
 
     db = store.connect(config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"])
     try:

@@ -6,14 +6,13 @@ real-time clock: times are for display only, never for ordering or syncing.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 _offset_seconds: float = 0.0
 
 
 def now() -> datetime:
     """The current time, aware, in UTC."""
-    from datetime import timedelta
 
     return datetime.now(UTC) + timedelta(seconds=_offset_seconds)
 

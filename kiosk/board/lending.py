@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from kiosk import clock, store
 from kiosk.board import board, payment_requests
 from kiosk.board import reads as board_reads
-from kiosk.board.errors import LoanAlreadyReturned, LoanNotFound, NotTheLender
+from kiosk.board.errors import EndDateInPast, LoanAlreadyReturned, LoanNotFound, NotTheLender
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, ResidentNotActive, SelfPayment
 from kiosk.residents.residents import Resident
@@ -105,8 +105,6 @@ def lend(
             N_("A price is at most %(max)d CEEC."), max=config["currency"]["max_exchange"]
         )
     if due_on is not None and due_on < board.today(config):
-        from kiosk.board.errors import EndDateInPast
-
         raise EndDateInPast()
     with store.write(db):
         for person in (get_resident(db, lender_id), get_resident(db, borrower_id)):

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlite_utils import Database
 
-from kiosk import clock, store
+from kiosk import clock, i18n, store
 from kiosk.board import reads as board_reads
 from kiosk.board.errors import (
     NotYourRequest,
@@ -28,6 +28,7 @@ from kiosk.errors import N_, InvalidInput, ResidentNotActive, SelfPayment
 from kiosk.ledger import ledger
 from kiosk.residents.residents import Resident
 from kiosk.residents.residents import get as get_resident
+from printing import queue as print_queue
 
 REASON_MAX = 200
 
@@ -176,8 +177,6 @@ def decline(db: Database, request_id: str, *, payer: Resident, reason: str) -> P
 
 def queue_print(db: Database, config: Config, request_id: str, *, resident: Resident) -> int:
     """Print a request and its outcome (for one of its two residents, or an admin)."""
-    from kiosk import i18n
-    from printing import queue as print_queue
 
     request = get_request(db, request_id)
     if resident.id not in (request.provider_id, request.payer_id) and not resident.is_admin:

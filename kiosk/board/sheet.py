@@ -14,6 +14,7 @@ from kiosk.board import board
 from kiosk.board import reads as board_reads
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
+from printing import queue as print_queue
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ def sheet_payload(db: Database, config: Config) -> dict:
 
 def queue_board_sheet(db: Database, config: Config) -> int:
     """Queue one board sheet now; returns the print job's id."""
-    from printing import queue as print_queue
 
     with store.write(db):
         payload = sheet_payload(db, config)

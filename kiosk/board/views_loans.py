@@ -9,7 +9,7 @@ from kiosk.board import lending
 from kiosk.errors import KioskError
 from kiosk.money import parse_amount
 from kiosk.residents import residents
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import ceec, error_message
 from kiosk.web.session_state import admin_required, current_resident, db, login_required
 
 bp = Blueprint("loans", __name__, template_folder="templates", url_prefix="/loans")
@@ -88,7 +88,6 @@ def returned(loan_id: str):
 
 
 def _ceec(amount):
-    from kiosk.web.formatting import ceec
 
     return ceec(amount)
 

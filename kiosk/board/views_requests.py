@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext
 
 from kiosk.board import payment_requests
+from kiosk.board.errors import NotYourRequest
 from kiosk.errors import KioskError
 from kiosk.residents import auth
 from kiosk.web.formatting import error_message
@@ -84,8 +85,6 @@ def show(request_id: str):
     if request.method == "POST":
         try:
             if me.id != item.payer_id:
-                from kiosk.board.errors import NotYourRequest
-
                 raise NotYourRequest()
             auth.verify_pin(db(), g.config, me.id, request.form.get("pin"))
             transfer = payment_requests.accept(db(), g.config, request_id, payer=me)

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from kiosk import store
+from kiosk import i18n, store
 from kiosk.community import reads
 from kiosk.community.errors import AlertAlreadyResolved, AlertNotAllowed, AlertNotFound
 from kiosk.community.notices import clean_text
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, PermissionDenied
 from kiosk.residents import residents
+from printing import queue as print_queue
 
 KINDS: dict[str, str] = {
     "safety": N_("Safety"),
@@ -58,8 +59,6 @@ def raise_alert(
     db: Database, config: Config, *, raiser_id: str, kind: str | None, text: str | None
 ) -> Alert:
     """Record an alert and queue its one automatic print, in one transaction."""
-    from kiosk import i18n
-    from printing import queue as print_queue
 
     raiser = residents.get(db, raiser_id)
     residents.require_verified(raiser)

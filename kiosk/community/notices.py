@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from kiosk import clock, store
+from kiosk import clock, i18n, store
 from kiosk.community import reads
 from kiosk.community.errors import (
     NoticeAlreadyWithdrawn,
@@ -27,6 +27,7 @@ from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, PermissionDenied
 from kiosk.residents import residents
 from kiosk.store import db as dbmod
+from printing import queue as print_queue
 
 CATEGORIES: dict[str, str] = {
     "information": N_("Information"),
@@ -201,8 +202,6 @@ def notices_by(db: Database, author_id: str) -> list[Notice]:
 
 def queue_notice_print(db: Database, config: Config, notice_id: str) -> int:
     """Print a notice to pin on the paper board; returns the job id."""
-    from kiosk import i18n
-    from printing import queue as print_queue
 
     notice = get_notice(db, notice_id)
     gettext = i18n.gettext_for(config.language)

@@ -40,6 +40,7 @@ from kiosk.community.notices import clean_text
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, PermissionDenied
 from kiosk.residents import residents
+from printing import queue as print_queue
 
 QUESTION_MAX = 200
 OPTION_MAX = 80
@@ -283,7 +284,6 @@ def public_votes(db: Database, poll: Poll) -> list:
 
 def queue_results_print(db: Database, config: Config, poll_id: str) -> int:
     """Print the results (refused while they are hidden until the close)."""
-    from printing import queue as print_queue
 
     poll = get_poll(db, config, poll_id)
     if not poll.results_visible:

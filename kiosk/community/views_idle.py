@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from flask import g
-from flask_babel import gettext
+from flask_babel import format_date, get_locale, gettext
 
 from kiosk import signals
 from kiosk.board import board
@@ -35,9 +36,6 @@ class IdleItem:
 
 def day_label(iso_date: str) -> str:
     """ "2026-11-23" -> "23/11/2026" (fr) or "2026-11-23" (en), like the rest of the kiosk."""
-    from datetime import date
-
-    from flask_babel import format_date, get_locale
 
     return format_date(
         date.fromisoformat(iso_date), "dd/MM/yyyy" if str(get_locale()) == "fr" else "yyyy-MM-dd"

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from kiosk import store
 from kiosk.config import Config
 from kiosk.ledger import ledger
+from printing import queue as print_queue
 
 MAX_PRINTED_LINES = 60
 
@@ -46,7 +47,6 @@ def statement_payload(db: Database, config: Config, resident_id: str, *, month: 
 
 def queue_statement(db: Database, config: Config, resident_id: str, *, month: str | None) -> int:
     """Queue a printed statement; returns the print job id."""
-    from printing import queue as print_queue
 
     payload = statement_payload(db, config, resident_id, month=month)
     with store.write(db):

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from kiosk import clock
 from kiosk.config import Config
-from kiosk.residents.residents import Resident
+from kiosk.residents.residents import Resident, all_residents
 from kiosk.store import db as dbmod
 
 INACTIVE_DAYS = 91  # "no exchange in 3 months"
@@ -92,7 +92,6 @@ def gather(db: Database, config: Config, *, months: int = 12) -> Statistics:
         (CategoryLine(key, *values) for key, values in per_category.items()),
         key=lambda line: (-line.exchanges, -line.minutes, line.category),
     )
-    from kiosk.residents.residents import all_residents
 
     inactive = [
         person

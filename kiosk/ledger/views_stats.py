@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, g, render_template
-from flask_babel import gettext
+from flask_babel import format_datetime, gettext
 
 from kiosk.ledger import stats
 from kiosk.web import svg_charts
@@ -15,9 +17,6 @@ bp = Blueprint("stats", __name__, template_folder="templates", url_prefix="/admi
 
 def _short_month(month: str) -> str:
     """ "2026-06" -> "juin 26" / "Jun 26" (a chart's label)."""
-    from datetime import datetime
-
-    from flask_babel import format_datetime
 
     return format_datetime(datetime.strptime(month + "-15", "%Y-%m-%d"), "MMM yy")
 

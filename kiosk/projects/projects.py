@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from kiosk import ids, store
 from kiosk.config import Config
-from kiosk.errors import N_, InvalidInput, NotFound, ResidentNotActive
+from kiosk.errors import N_, InvalidInput, NotFound, PermissionDenied, ResidentNotActive
 from kiosk.ledger.transfers import ensure_system_account, record_transfer
 from kiosk.money import minutes_to_amount
 from kiosk.projects import reads as preads
@@ -484,8 +484,6 @@ def fund_from_association(
     """
     admin = get_resident(db, admin_id)
     if not admin.is_admin:
-        from kiosk.errors import PermissionDenied
-
         raise PermissionDenied()
     with store.write(db):
         project = get(db, project_id)

@@ -7,6 +7,7 @@ of lines, so households always add up to the supplier order.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput
@@ -70,7 +71,6 @@ def local_datetime(
     config: Config, day: str | None, month: str | None, year: str | None, hour: str | None
 ):
     """Day, month, year and hour typed on the numpad -> an aware datetime in the building's zone."""
-    from datetime import datetime
 
     try:
         values = [int((text or "").strip()) for text in (day, month, year, hour)]

@@ -14,9 +14,13 @@ from kiosk.errors import KioskError
 from kiosk.money import parse_amount
 from kiosk.projects import projects, purchase_distribution, purchase_reports
 from kiosk.projects import purchases as group_purchases
+from kiosk.projects import reads as project_reads
 from kiosk.projects.purchase_numbers import local_datetime, parse_euros, parse_quantity
+from kiosk.projects.views import euros
+from kiosk.residents import residents
 from kiosk.web.formatting import error_message
 from kiosk.web.session_state import current_resident, db, login_required
+from kiosk.web.svg_charts import Bar, bar_chart
 from printing import queue as print_queue
 
 bp = Blueprint("purchases", __name__, template_folder="templates", url_prefix="/purchases")
@@ -191,7 +195,6 @@ def _to_organise(project_id: str):
 @login_required
 def organise(project_id: str):
     purchase = _managed(project_id)
-    from kiosk.projects import reads as project_reads
 
     shares = group_purchases.fee_shares(
         purchase.fee_kind,
@@ -200,7 +203,6 @@ def organise(project_id: str):
         project_reads.participant_ids(db(), project_id),
     )
     floor = g.config.amount("credit_floor")
-    from kiosk.residents import residents
 
     fee_rows = []
     for resident_id, amount in shares.items():
@@ -306,8 +308,6 @@ def export(project_id: str):
 def savings_chart(rows: list[tuple[str, int]], total: int) -> Markup:
     """A horizontal bar chart of the euros saved per household (kiosk/svg_charts.py: a title
     and a description listing every value; the page shows the same figures as a table)."""
-    from kiosk.projects.views import euros
-    from kiosk.web.svg_charts import Bar, bar_chart
 
     bars = [Bar(apartment, saving, euros(saving)) for apartment, saving in rows]
     return bar_chart("chart-savings", gettext("Euros saved per household"), bars, label_width=120)

@@ -18,6 +18,7 @@ from werkzeug.security import generate_password_hash
 from kiosk import ids, store
 from kiosk.errors import N_, InvalidInput, NotFound, NotVerified
 from kiosk.store import reads
+from printing import queue as print_queue
 
 ROLES = ("resident", "admin")
 STATUSES = ("pending", "verified", "suspended", "moved_out")
@@ -196,7 +197,6 @@ def issue_card(db: Database, resident_id: str, *, print_it: bool = True, buildin
     The previous card stops working in the same transaction. The card's print job is queued
     in that transaction too; its clear token is wiped from the queue once printed.
     """
-    from printing import queue as print_queue
 
     resident = get(db, resident_id)
     token = ids.scan_token(CARD_TOKEN_LETTERS, prefix=CARD_PREFIX)

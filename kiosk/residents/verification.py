@@ -41,6 +41,7 @@ from kiosk.residents.errors import (
     WrongMailboxCode,
 )
 from kiosk.residents.residents import Resident
+from printing import queue as print_queue
 
 MAILBOX_CODE_DIGITS = 6
 PROOF_KINDS: dict[str, str] = {
@@ -143,7 +144,6 @@ def issue_mailbox_code(db: Database, config: Config, *, apartment: str, admin_id
     A new code supersedes the apartment's previous one. The clear code goes only into the print
     job (scrubbed by the queue once printed); the database keeps its hash.
     """
-    from printing import queue as print_queue
 
     admin = _require_admin(db, admin_id)
     apartment = residents.clean_apartment(apartment)

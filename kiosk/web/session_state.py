@@ -10,14 +10,27 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from kiosk.community import alerts
 from kiosk.errors import NotFound
 from kiosk.residents import residents
 from kiosk.residents.residents import Resident
 from kiosk.web.formatting import gettext, locale_code
+from printing import admin as printer
 
 IDLE_GRACE_SECONDS = 15  # the page logs out first; the server is the safety net
 
@@ -141,7 +154,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(_exc):
-        from flask import render_template
 
         return render_template(
             "error.html",
@@ -177,7 +189,6 @@ def init_app(app: Flask) -> None:
 
 def _active_alerts() -> list:
     """Urgent alerts not resolved yet: a banner on every screen (see base.html)."""
-    from kiosk.community import alerts
 
     return alerts.active_alerts(db())
 
@@ -187,8 +198,6 @@ def _kiosk_status() -> dict:
     worker = current_app.extensions.get("print_worker")
     status = {"printer": None, "printer_ok": True, "pending_jobs": 0}
     if worker is not None:
-        from printing import admin as printer
-
         printer_status = worker.status
         status["printer"] = printer_status.label(locale_code())
         status["printer_ok"] = printer_status.can_print
