@@ -1,34 +1,35 @@
-# --- app fixtures ---
-# The app on a temporary database, a test client, a small building (tests/app_fixtures.py).
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+"""Fixtures every test module can use; each kind lives in its own module beside this one.
 
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
+- app fixtures (tests/app_fixtures.py): the app on a temporary database, a test client, a
+  small building;
+- browser fixtures (tests/browser.py): real headless Chromium (Playwright) against the app
+  served by waitress on 127.0.0.1: live_server (factory), browser (session), page, screenshot;
+- printing fixtures (tests/printer_loopback.py): a loopback port-9100 ESC/POS printer on
+  127.0.0.1;
+- sync fixtures (tests/sync_fixtures.py): a real hub served by waitress on 127.0.0.1 with fault
+  injection, and kiosk factories.
 
-from app_fixtures import app, building, client, config, db, fast_pin_hashing  # noqa: E402, F401, I001
-# --- end of app fixtures ---
+pytest puts this folder on ``sys.path`` (``pythonpath`` in pyproject.toml), so the fixture
+modules import by name; importing a fixture here makes it available to every test module.
+"""
 
-# --- browser fixtures ---
-# Real headless Chromium (Playwright) against the app served by waitress on 127.0.0.1.
-# The code lives in tests/browser.py; importing the fixtures here makes them available to every
-# test module: live_server (factory), browser (session), page, screenshot.
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+from app_fixtures import app, building, client, config, db, fast_pin_hashing
+from browser import browser, live_server, page, screenshot
+from printer_loopback import loopback_printer
+from sync_fixtures import hub, make_kiosk
 
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from browser import browser, live_server, page, screenshot  # noqa: E402, F401, I001
-
-# --- end of browser fixtures ---
-# --- printing fixtures ---
-# A loopback port-9100 ESC/POS printer on 127.0.0.1 (tests/printer_loopback.py).
-from printer_loopback import loopback_printer  # noqa: E402, F401, I001
-
-# --- end of printing fixtures ---
-# --- sync fixtures ---
-# A real hub served by waitress on 127.0.0.1 with fault injection, and kiosk factories
-# (tests/sync_fixtures.py).
-from sync_fixtures import hub, make_kiosk  # noqa: E402, F401, I001
-# --- end of sync fixtures ---
+__all__ = [
+    "app",
+    "browser",
+    "building",
+    "client",
+    "config",
+    "db",
+    "fast_pin_hashing",
+    "hub",
+    "live_server",
+    "loopback_printer",
+    "make_kiosk",
+    "page",
+    "screenshot",
+]
