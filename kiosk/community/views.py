@@ -14,6 +14,12 @@ from kiosk.web.session_state import current_resident, db, login_required
 bp = Blueprint("community", __name__, template_folder="templates", url_prefix="/community")
 
 
+@bp.app_context_processor
+def urgent_alerts_banner() -> dict:
+    """Urgent alerts not resolved yet: a banner on every screen of the kiosk (see base.html)."""
+    return {"active_alerts": alerts.active_alerts(db())}
+
+
 @bp.app_template_filter("community_day")
 def day_filter(iso_date: str) -> str:
     return day_label(iso_date)

@@ -25,7 +25,6 @@ from flask import (
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from kiosk.community import alerts
 from kiosk.errors import NotFound
 from kiosk.residents import residents
 from kiosk.residents.residents import Resident
@@ -174,7 +173,6 @@ def init_app(app: Flask) -> None:
             "timezone": config["kiosk"]["timezone"],
             "js_strings": _js_strings(),
             "kiosk_status": _kiosk_status(),
-            "active_alerts": _active_alerts(),
         }
 
     @app.after_request
@@ -185,12 +183,6 @@ def init_app(app: Flask) -> None:
             if worker is not None:
                 worker.wake()
         return response
-
-
-def _active_alerts() -> list:
-    """Urgent alerts not resolved yet: a banner on every screen (see base.html)."""
-
-    return alerts.active_alerts(db())
 
 
 def _kiosk_status() -> dict:
