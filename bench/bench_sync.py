@@ -59,8 +59,9 @@ sys.path.insert(0, str(ROOT))
 from kiosk import keys, store  # noqa: E402
 from kiosk.config import DEFAULTS, make_config  # noqa: E402
 from kiosk.store.db import insert_multi_row  # noqa: E402
-from sync import client as sync_client  # noqa: E402
 from sync import hub_store  # noqa: E402
+from sync.client import SyncClient  # noqa: E402
+from sync.enrolment import enrol  # noqa: E402
 
 HUB_SCRIPT = """
 import sys
@@ -239,7 +240,7 @@ def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dic
         config_b, db_b = make_kiosk(folder, "b", batch_size)
         hub_db = hub_store.connect_hub(hub_path)
         for config, db in ((config_a, db_a), (config_b, db_b)):
-            sync_client.enrol(db, config, url, hub_store.create_enrol_code(hub_db, "Bench"))
+            enrol(db, config, url, hub_store.create_enrol_code(hub_db, "Bench"))
         hub_db.close()
         rows = [
             tuple(r)
@@ -256,10 +257,10 @@ def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dic
 
         measured = reset_peak()  # what push and pull hold, not the baselines' rows
         started = time.perf_counter()
-        pushed = sync_client.SyncClient(db_a, config_a).push()
+        pushed = SyncClient(db_a, config_a).push()
         push_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        received, applied = sync_client.SyncClient(db_b, config_b).pull()
+        received, applied = SyncClient(db_b, config_b).pull()
         pull_seconds = time.perf_counter() - started
         hub_peak = peak_mb(hub.pid)
         kiosk_peak = peak_mb() if measured else float("nan")

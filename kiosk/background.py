@@ -49,6 +49,6 @@ def _job_registrations():
     from kiosk.board.sheet import schedule as schedule_board_sheet
     from kiosk.projects.purchase_deadlines import schedule as schedule_purchase_deadlines
     from kiosk.store.backup import schedule as schedule_backup
-    from sync.client import schedule as schedule_sync
+    from sync.scheduler import schedule as schedule_sync
 
     return [schedule_backup, schedule_sync, schedule_board_sheet, schedule_purchase_deadlines]

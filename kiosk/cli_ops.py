@@ -195,17 +195,23 @@ def restore_command(ctx: click.Context, backup_file: Path, yes: bool) -> None:
 def catch_up_with_hub(config: Config, backup_name: str) -> None:
     """A kiosk enrolled at a hub has sent it what it wrote after the backup: fetch that back
     now, or at the next sync (which does it before anything else) when the hub is out of reach."""
-    from sync import client as sync_client
+    from sync import state as sync_state
+    from sync.catch_up import (
+        catch_up_after_restore,
+        jump_numbering_after_restore,
+        mark_restored_from_backup,
+    )
+    from sync.errors import SyncError
 
     db = store.connect(config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"])
     try:
-        if not sync_client.is_enrolled(db):
+        if not sync_state.is_enrolled(db):
             return
-        sync_client.mark_restored_from_backup(db, backup_name)
+        mark_restored_from_backup(db, backup_name)
         try:
-            caught = sync_client.catch_up_after_restore(db, config)
-        except sync_client.SyncError as exc:
-            jumped_to = sync_client.jump_numbering_after_restore(db, backup_name)
+            caught = catch_up_after_restore(db, config)
+        except SyncError as exc:
+            jumped_to = jump_numbering_after_restore(db, backup_name)
             click.echo(
                 f"The hub could not be reached ({exc}). It may hold exchanges this kiosk recorded "
                 "after the backup: the kiosk fetches them back at its next sync, before sending "

@@ -9,6 +9,10 @@ import click
 
 from kiosk import store
 from kiosk.config import Config
+from sync import state as sync_state
+from sync.client import SyncClient
+from sync.enrolment import enrol, restore_from_hub
+from sync.errors import SyncError
 
 
 def _config(ctx: click.Context) -> Config:
@@ -166,12 +170,10 @@ def enrol_command(ctx, url, code):
     Example:
         kiosk enrol https://hub.example.org BCDF-GHJK-LNPR
     """
-    from sync import client
-
     config = _config(ctx)
     try:
-        answer = client.enrol(_kiosk_db(config), config, url, code)
-    except client.SyncError as exc:
+        answer = enrol(_kiosk_db(config), config, url, code)
+    except SyncError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Enrolled at {url} as kiosk {answer['origin']} of {answer['building']}.")
 
@@ -185,19 +187,17 @@ def sync_command(ctx):
     Example:
         kiosk sync
     """
-    from sync import client
-
     config = _config(ctx)
     db = _kiosk_db(config)
-    if not client.is_enrolled(db):
+    if not sync_state.is_enrolled(db):
         raise click.ClickException("this kiosk is not enrolled at a hub: kiosk enrol URL CODE")
     try:
-        result = client.SyncClient(db, config).sync()
-    except client.SyncError as exc:
+        result = SyncClient(db, config).sync()
+    except SyncError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"Sent {result.pushed} events, received {result.pulled} ({result.applied} new). "
-        f"Waiting to be sent: {client.pending_count(db)}."
+        f"Waiting to be sent: {sync_state.pending_count(db)}."
     )
 
 
@@ -215,12 +215,10 @@ def restore_command(ctx, url, code):
     Example:
         kiosk restore-from-hub https://hub.example.org BCDF-GHJK-LNPR
     """
-    from sync import client
-
     config = _config(ctx)
     try:
-        result = client.restore_from_hub(_kiosk_db(config), config, url, code)
-    except client.SyncError as exc:
+        result = restore_from_hub(_kiosk_db(config), config, url, code)
+    except SyncError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"Kiosk {result.origin} of {result.building} restored: {result.events} events, "

@@ -18,8 +18,10 @@ from waitress.server import create_server
 from kiosk import keys, store
 from kiosk.config import Config
 from kiosk.store import events as eventlog
-from sync import client as sync_client
 from sync import hub_store
+from sync import state as sync_state
+from sync.client import SyncClient, SyncResult
+from sync.enrolment import enrol
 from sync.hub import create_hub_app
 
 SHARED_TABLES_EXCLUDED = ("credentials", "revoked_cards")  # fed by private events
@@ -145,20 +147,18 @@ class Kiosk:
 
     def enrol(self, hub: Hub) -> None:
         self.hub = hub
-        sync_client.enrol(
-            self.db, self.config, hub.url, hub.enrol_code(self.config["building"]["name"])
-        )
+        enrol(self.db, self.config, hub.url, hub.enrol_code(self.config["building"]["name"]))
 
-    def client(self) -> sync_client.SyncClient:
-        return sync_client.SyncClient(self.db, self.config)
+    def client(self) -> SyncClient:
+        return SyncClient(self.db, self.config)
 
-    def sync(self) -> sync_client.SyncResult:
+    def sync(self) -> SyncResult:
         result = self.client().sync()
         self.results.append(result)
         return result
 
     def state(self) -> dict:
-        return sync_client.state(self.db)
+        return sync_state.state(self.db)
 
 
 def shared_snapshot(db) -> dict[str, list[tuple]]:

@@ -9,8 +9,8 @@ from browser import KIOSK_VIEWPORT, assert_accessible
 from test_sync_faults import own_batch, record_notes, send
 
 from kiosk import store
-from sync import client as sync_client
 from sync import hub_store, protocol
+from sync.errors import HubRefused
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def a_hub_with_a_fork(hub, make_kiosk):
     a.sync()
     batch = own_batch(a, 3, 4)
     batch["events"][0]["payload"]["name"] = "Quelqu'un d'autre"
-    with pytest.raises(sync_client.HubRefused):
+    with pytest.raises(HubRefused):
         send(a, "POST", "/api/push", protocol.encode_body(batch))
     return a, batch["events"][0]["seq"]
 

@@ -13,8 +13,18 @@ from kiosk import clock, create_app, store
 from kiosk.cli import main
 from kiosk.ledger import ledger
 from kiosk.residents import residents
-from sync import client as sync_client
 from sync import hub_store
+from sync import state as sync_state
+from sync.enrolment import restore_from_hub
+from sync.errors import (
+    BackupTooOld,
+    EventNotApplicable,
+    HubRefused,
+    HubUnreachable,
+    SyncError,
+    error_kind,
+)
+from sync.scheduler import runner_for
 
 
 def a_small_building(kiosk):
@@ -128,7 +138,7 @@ def test_a_dead_kiosk_is_restored_from_the_hub_and_continues_its_numbering(hub, 
     new.db.close()
     new.config.database_path.unlink()
     new.db = store.connect(new.config.database_path)
-    result = sync_client.restore_from_hub(
+    result = restore_from_hub(
         new.db, new.config, hub.url, hub.enrol_code("", restore_origin=old.origin)
     )
     assert result.origin == old.origin and result.residents == 2
@@ -152,15 +162,15 @@ def test_a_dead_kiosk_is_restored_from_the_hub_and_continues_its_numbering(hub, 
     new.sync()
     neighbour.sync()
     assert shared_snapshot(neighbour.db)["transfers"] == shared_snapshot(new.db)["transfers"]
-    with pytest.raises(sync_client.SyncError):  # the old key no longer works
+    with pytest.raises(SyncError):  # the old key no longer works
         old.sync()
 
 
 def test_restore_refuses_a_database_that_already_has_events(hub, make_kiosk):
     old = make_kiosk("old", enrol_at=hub)
     other = make_kiosk("other")
-    with pytest.raises(sync_client.SyncError, match="already has events"):
-        sync_client.restore_from_hub(
+    with pytest.raises(SyncError, match="already has events"):
+        restore_from_hub(
             other.db, other.config, hub.url, hub.enrol_code("", restore_origin=old.origin)
         )
 
@@ -310,7 +320,7 @@ def test_sync_now_answers_at_once_even_when_the_hub_is_down(admin_client, hub):
     hub.stop()
     response = post(admin_client, "/admin/sync/now")
     assert response.status_code == 302
-    sync_client.runner_for(admin_client.kiosk.config).thread.join(10)
+    runner_for(admin_client.kiosk.config).thread.join(10)
     page = text_of(admin_client.get("/admin/sync/"))
     assert "La dernière tentative a échoué" in page
 
@@ -320,7 +330,7 @@ def test_the_sync_page_says_what_to_do_about_each_kind_of_failure(admin_client, 
     db = hub.db
     hub_store.revoke(db, kiosk.origin)  # refused: trying again will not help
     db.close()
-    with pytest.raises(sync_client.HubRefused):
+    with pytest.raises(HubRefused):
         kiosk.sync()
     page = text_of(admin_client.get("/admin/sync/"))
     assert (
@@ -330,21 +340,17 @@ def test_the_sync_page_says_what_to_do_about_each_kind_of_failure(admin_client, 
         "tries again by itself" not in page and "revoked" in page
     )  # the detail stays, for support
     failures = {
-        sync_client.BackupTooOld(
-            "x"
-        ): "restaurée, hors de portée du hub, depuis une sauvegarde plus ancienne",
-        sync_client.EventNotApplicable(
+        BackupTooOld("x"): "restaurée, hors de portée du hub, depuis une sauvegarde plus ancienne",
+        EventNotApplicable(
             "x"
         ): "Un événement venu du hub ne peut pas être appliqué sur cette borne",
-        sync_client.HubUnreachable(
-            "x"
-        ): "La dernière tentative a échoué ; la borne continue de fonctionner",
+        HubUnreachable("x"): "La dernière tentative a échoué ; la borne continue de fonctionner",
     }
     for exc, sentence in failures.items():
         with store.write(kiosk.db):
             kiosk.db.execute(
                 "UPDATE sync_state SET last_error = ?, last_error_kind = ? WHERE id = 1",
-                [str(exc), sync_client.error_kind(exc)],
+                [str(exc), error_kind(exc)],
             )
         assert sentence in text_of(admin_client.get("/admin/sync/"))
 
@@ -378,4 +384,4 @@ def test_an_admin_enrols_the_kiosk_from_the_page(hub, make_kiosk):
         client, "/admin/sync/enrol", {"url": hub.url, "code": code}, follow_redirects=True
     )
     assert "est maintenant reliée au hub" in text_of(response)
-    assert sync_client.is_enrolled(kiosk.db)
+    assert sync_state.is_enrolled(kiosk.db)

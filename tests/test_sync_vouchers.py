@@ -16,8 +16,8 @@ from kiosk.vouchers import cancel as voucher_cancel
 from kiosk.vouchers import conflicts as voucher_conflicts
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
-from sync import client as sync_client
 from sync import hub_store
+from sync.errors import HubUnreachable
 
 TILLEULS, LILAS = "Résidence des Tilleuls", "Les Lilas"
 
@@ -236,7 +236,7 @@ def test_a_double_redemption_never_blocks_sync_and_is_judged_once(network, hub):
     vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
     lilas.sync()
     hub.network.cut("/api/push", "cut_after")  # the verdict is written, the answer lost
-    with pytest.raises(sync_client.HubUnreachable):
+    with pytest.raises(HubUnreachable):
         hall.sync()
     sync_until_quiet([tilleuls, hall, lilas])
     db = hub.db
