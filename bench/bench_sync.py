@@ -59,14 +59,16 @@ sys.path.insert(0, str(ROOT))
 from kiosk import keys, store  # noqa: E402
 from kiosk.config import DEFAULTS, make_config  # noqa: E402
 from kiosk.store.db import insert_multi_row  # noqa: E402
-from sync import hub_store  # noqa: E402
 from sync.client import SyncClient  # noqa: E402
 from sync.enrolment import enrol  # noqa: E402
+from sync.hub.kiosks import create_enrol_code  # noqa: E402
+from sync.hub.schema import connect_hub  # noqa: E402
+from sync.hub.store import _insert_events  # noqa: E402
 
 HUB_SCRIPT = """
 import sys
 from waitress import serve
-from sync.hub import create_hub_app
+from sync.hub.app import create_hub_app
 serve(create_hub_app(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), threads=2, ident="bench-hub")
 """
 
@@ -201,7 +203,7 @@ def storage_floor(db_a, folder: Path, batch_size: int) -> float:
         (shared[i : i + batch_size], eventlog.insert_values(shared[i : i + batch_size]))
         for i in range(0, len(shared), batch_size)
     ]
-    hub_db = hub_store.connect_hub(folder / "floor-hub.sqlite3")
+    hub_db = connect_hub(folder / "floor-hub.sqlite3")
     hub_db.execute(
         "INSERT INTO kiosks (origin, building, public_key, enrolled_at) VALUES (?, 'Bench', '', '')",
         [origin],
@@ -210,7 +212,7 @@ def storage_floor(db_a, folder: Path, batch_size: int) -> float:
     started = time.perf_counter()
     for i in range(0, len(hub_rows), batch_size):
         with store.write(hub_db):
-            hub_store._insert_events(hub_db.conn, hub_rows[i : i + batch_size])
+            _insert_events(hub_db.conn, hub_rows[i : i + batch_size])
             hub_db.conn.execute(
                 "UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (hub_rows[i][2], origin)
             )
@@ -231,16 +233,16 @@ def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dic
     building: the baselines, then push and pull, all timed in this round."""
     shutil.copytree(template, folder / "a")
     hub_path = folder / "hub.sqlite3"
-    hub_store.connect_hub(hub_path).close()
+    connect_hub(hub_path).close()
     port = free_port()
     hub = start_hub(hub_path, port)
     try:
         url = f"http://127.0.0.1:{port}"
         config_a, db_a = make_kiosk(folder, "a", batch_size)
         config_b, db_b = make_kiosk(folder, "b", batch_size)
-        hub_db = hub_store.connect_hub(hub_path)
+        hub_db = connect_hub(hub_path)
         for config, db in ((config_a, db_a), (config_b, db_b)):
-            enrol(db, config, url, hub_store.create_enrol_code(hub_db, "Bench"))
+            enrol(db, config, url, create_enrol_code(hub_db, "Bench"))
         hub_db.close()
         rows = [
             tuple(r)

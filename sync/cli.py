@@ -13,6 +13,11 @@ from sync import state as sync_state
 from sync.client import SyncClient
 from sync.enrolment import enrol, restore_from_hub
 from sync.errors import SyncError
+from sync.hub import dashboard as hub_dashboard
+from sync.hub.dashboard import set_dashboard_password
+from sync.hub.kiosks import create_enrol_code, revoke
+from sync.hub.refusals import HubRefusal
+from sync.hub.schema import connect_hub
 
 
 def _config(ctx: click.Context) -> Config:
@@ -51,9 +56,10 @@ def hub_serve(ctx, host, port, threads):
     Example:
         kiosk hub serve --host 127.0.0.1 --port 8470
     """
+    # Flask and waitress are loaded for this command only, not for every ``kiosk`` command.
     from waitress import serve as waitress_serve
 
-    from sync.hub import create_hub_app
+    from sync.hub.app import create_hub_app
 
     config = _config(ctx)
     path = hub_database_path(config)
@@ -81,12 +87,10 @@ def hub_enrol_code(ctx, building, restore_origin):
         kiosk hub enrol-code "Résidence des Tilleuls"
         kiosk hub enrol-code "Résidence des Tilleuls" --restore BCDFGH
     """
-    from sync import hub_store
-
-    db = hub_store.connect_hub(hub_database_path(_config(ctx)))
+    db = connect_hub(hub_database_path(_config(ctx)))
     try:
-        code = hub_store.create_enrol_code(db, building, restore_origin=restore_origin)
-    except hub_store.HubRefusal as exc:
+        code = create_enrol_code(db, building, restore_origin=restore_origin)
+    except HubRefusal as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Enrolment code: {code}")
     click.echo(
@@ -106,10 +110,8 @@ def hub_revoke(ctx, origin):
     Example:
         kiosk hub revoke BCDFGH
     """
-    from sync import hub_store
-
-    db = hub_store.connect_hub(hub_database_path(_config(ctx)))
-    if not hub_store.revoke(db, origin):
+    db = connect_hub(hub_database_path(_config(ctx)))
+    if not revoke(db, origin):
         raise click.ClickException(f"no kiosk {origin} is enrolled at this hub")
     click.echo(f"Kiosk {origin} revoked: the hub refuses its requests from now on.")
 
@@ -126,12 +128,10 @@ def hub_dashboard_password(ctx, password):
     Example:
         kiosk hub dashboard-password
     """
-    from sync import hub_store
-
-    db = hub_store.connect_hub(hub_database_path(_config(ctx)))
+    db = connect_hub(hub_database_path(_config(ctx)))
     try:
-        hub_store.set_dashboard_password(db, password)
-    except hub_store.HubRefusal as exc:
+        set_dashboard_password(db, password)
+    except HubRefusal as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         db.close()
@@ -147,9 +147,7 @@ def hub_kiosks(ctx):
     Example:
         kiosk hub kiosks
     """
-    from sync import hub_store
-
-    summary = hub_store.dashboard(hub_store.connect_hub(hub_database_path(_config(ctx))))
+    summary = hub_dashboard.dashboard(connect_hub(hub_database_path(_config(ctx))))
     for kiosk in summary["kiosks"]:
         state = "revoked" if kiosk["revoked"] else "active"
         click.echo(

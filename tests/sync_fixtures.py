@@ -18,11 +18,12 @@ from waitress.server import create_server
 from kiosk import keys, store
 from kiosk.config import Config
 from kiosk.store import events as eventlog
-from sync import hub_store
 from sync import state as sync_state
 from sync.client import SyncClient, SyncResult
 from sync.enrolment import enrol
-from sync.hub import create_hub_app
+from sync.hub.app import create_hub_app
+from sync.hub.kiosks import create_enrol_code
+from sync.hub.schema import connect_hub
 
 SHARED_TABLES_EXCLUDED = ("credentials", "revoked_cards")  # fed by private events
 
@@ -100,7 +101,7 @@ class Hub:
 
     @property
     def db(self):
-        return hub_store.connect_hub(self.path)
+        return connect_hub(self.path)
 
     def start(self) -> None:
         server = create_server(
@@ -126,7 +127,7 @@ class Hub:
     def enrol_code(self, building: str, restore_origin: str | None = None) -> str:
         db = self.db
         try:
-            return hub_store.create_enrol_code(db, building, restore_origin=restore_origin)
+            return create_enrol_code(db, building, restore_origin=restore_origin)
         finally:
             db.close()
 

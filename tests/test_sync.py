@@ -13,7 +13,6 @@ from kiosk import clock, create_app, store
 from kiosk.cli import main
 from kiosk.ledger import ledger
 from kiosk.residents import residents
-from sync import hub_store
 from sync import state as sync_state
 from sync.enrolment import restore_from_hub
 from sync.errors import (
@@ -24,6 +23,9 @@ from sync.errors import (
     SyncError,
     error_kind,
 )
+from sync.hub import dashboard as hub_dashboard
+from sync.hub.kiosks import revoke
+from sync.hub.refusals import HubRefusal
 from sync.scheduler import runner_for
 
 
@@ -181,13 +183,13 @@ def test_the_hub_dashboard_shows_buildings_lag_and_conflicts(hub, make_kiosk):
     a_small_building(a)
     a.sync()
     db = hub.db
-    summary = hub_store.dashboard(db)
+    summary = hub_dashboard.dashboard(db)
     db.close()
     assert summary["buildings"] == ["Les Lilas", "Résidence des Tilleuls"]
     lilas = next(k for k in summary["kiosks"] if k["building"] == "Les Lilas")
     assert lilas["lag"] == 1  # a's public key, not yet pulled
     db = hub.db
-    hub_store.set_dashboard_password(db, "correct horse battery")
+    hub_dashboard.set_dashboard_password(db, "correct horse battery")
     db.close()
     page = dashboard(hub, "admin", "correct horse battery")
     assert "Les Lilas" in page and a.origin in page and "Conflicts" in page
@@ -220,9 +222,9 @@ def test_the_hub_dashboard_is_for_its_administrator_only(hub, make_kiosk):
         dashboard(hub, language="fr")
     assert "n'a pas encore de mot de passe" in locked_fr.value.read().decode()
     db = hub.db
-    with pytest.raises(hub_store.HubRefusal, match="at least 10"):
-        hub_store.set_dashboard_password(db, "short")
-    hub_store.set_dashboard_password(db, "correct horse battery")
+    with pytest.raises(HubRefusal, match="at least 10"):
+        hub_dashboard.set_dashboard_password(db, "short")
+    hub_dashboard.set_dashboard_password(db, "correct horse battery")
     assert "correct horse" not in str(
         store.query(db, "SELECT value FROM hub_settings")
     )  # a hash only
@@ -255,7 +257,7 @@ def test_the_command_line_enrols_syncs_revokes_and_restores(hub, make_kiosk, tmp
     result = kiosk_cli("admin", "hub", "dashboard-password", "--password", "correct horse battery")
     assert result.exit_code == 0 and "Dashboard password set" in result.output
     db = hub.db
-    assert hub_store.check_dashboard_password(db, "correct horse battery")
+    assert hub_dashboard.check_dashboard_password(db, "correct horse battery")
     db.close()
     result = kiosk_cli("admin", "hub", "enrol-code", "Résidence des Tilleuls")
     assert result.exit_code == 0, result.output
@@ -328,7 +330,7 @@ def test_sync_now_answers_at_once_even_when_the_hub_is_down(admin_client, hub):
 def test_the_sync_page_says_what_to_do_about_each_kind_of_failure(admin_client, hub):
     kiosk = admin_client.kiosk
     db = hub.db
-    hub_store.revoke(db, kiosk.origin)  # refused: trying again will not help
+    revoke(db, kiosk.origin)  # refused: trying again will not help
     db.close()
     with pytest.raises(HubRefused):
         kiosk.sync()

@@ -32,7 +32,7 @@ from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
 from sync import state as sync_state
 from sync.errors import HubUnreachable
-from sync.hub import create_hub_app
+from sync.hub.app import create_hub_app
 
 BUILDINGS = ("Résidence des Tilleuls", "Résidence des Tilleuls", "Les Lilas")
 

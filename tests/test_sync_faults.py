@@ -11,11 +11,13 @@ from test_sync import dashboard
 from kiosk import keys, store
 from kiosk.residents import residents
 from kiosk.store import events as eventlog
-from sync import hub_store, protocol
+from sync import protocol
 from sync import state as sync_state
 from sync.connection import HubConnection
 from sync.enrolment import enrol
 from sync.errors import EventNotApplicable, HubRefused, HubUnreachable
+from sync.hub import dashboard as hub_dashboard
+from sync.hub.kiosks import revoke
 from sync.scheduler import SyncRunner
 
 
@@ -207,7 +209,7 @@ def test_a_different_event_under_a_known_seq_is_refused_as_a_fork(hub, make_kios
     db = hub.db
     assert store.scalar(db, "SELECT COUNT(*) FROM conflicts WHERE kind = 'fork'") == 1
     assert "Someone else" not in str(store.query(db, "SELECT body FROM events"))
-    hub_store.set_dashboard_password(db, "correct horse battery")
+    hub_dashboard.set_dashboard_password(db, "correct horse battery")
     with store.write(db):  # a conflict a hub stored before conflicts had facts: its English detail
         db.execute(
             "INSERT INTO conflicts (kind, origin, seq, detail, created_at) "
@@ -323,7 +325,7 @@ def test_a_revoked_kiosk_is_refused_and_told_so(hub, make_kiosk):
     a = make_kiosk("a", enrol_at=hub)
     a.sync()
     db = hub.db
-    assert hub_store.revoke(db, a.origin)
+    assert revoke(db, a.origin)
     db.close()
     record_notes(a, 2)
     with pytest.raises(HubRefused) as refused:

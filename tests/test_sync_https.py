@@ -23,11 +23,12 @@ from werkzeug.serving import make_server
 from kiosk import store
 from kiosk.ledger import ledger
 from kiosk.residents import residents
-from sync import hub_store
 from sync import state as sync_state
 from sync.enrolment import enrol
 from sync.errors import SyncError
-from sync.hub import create_hub_app
+from sync.hub.app import create_hub_app
+from sync.hub.kiosks import create_enrol_code
+from sync.hub.schema import connect_hub
 
 PIN = "2580"
 
@@ -112,9 +113,9 @@ class TlsHub:
     url: str
 
     def enrol_code(self, building: str) -> str:
-        db = hub_store.connect_hub(self.path)
+        db = connect_hub(self.path)
         try:
-            return hub_store.create_enrol_code(db, building)
+            return create_enrol_code(db, building)
         finally:
             db.close()
 
@@ -175,7 +176,7 @@ def test_a_kiosk_refuses_a_hub_whose_certificate_it_cannot_verify(tls_hub, autho
             tls_hub.enrol_code("Résidence des Tilleuls"),
         )
     assert not sync_state.is_enrolled(trusting_nobody.db)
-    db = hub_store.connect_hub(tls_hub.path)
+    db = connect_hub(tls_hub.path)
     try:  # nothing reached the hub: the kiosk is not enrolled there either
         assert (
             store.scalar(

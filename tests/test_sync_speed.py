@@ -23,9 +23,12 @@ from test_sync_faults import (
 
 from kiosk import store
 from kiosk.store import events as eventlog
-from sync import hub_store, protocol
+from sync import protocol
 from sync import state as sync_state
 from sync.errors import HubRefused
+from sync.hub import store as hub_store
+from sync.hub.kiosks import get_kiosk
+from sync.hub.refusals import Fork
 
 json_values = st.recursive(
     st.none()
@@ -147,7 +150,7 @@ def test_an_event_stored_by_a_hub_before_orjson_sent_again_is_not_a_fork(hub, ma
     batch = own_batch(a, 1, a.state()["acked_seq"] + 10)
     db = hub.db
     try:
-        kiosk = hub_store.get_kiosk(db, a.origin)
+        kiosk = get_kiosk(db, a.origin)
         hub_store.accept_batch(db, kiosk, batch)
         with store.write(db):  # as the hub before orjson stored it
             for wire in batch["events"]:
@@ -171,7 +174,7 @@ def test_an_event_stored_by_a_hub_before_orjson_sent_again_is_not_a_fork(hub, ma
                 for w in batch["events"]
             ],
         )
-        with pytest.raises(hub_store.Fork):
+        with pytest.raises(Fork):
             hub_store.accept_batch(db, kiosk, changed)
     finally:
         db.close()
