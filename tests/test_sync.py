@@ -188,6 +188,8 @@ def test_the_hub_dashboard_shows_buildings_lag_and_conflicts(hub, make_kiosk):
     assert summary["buildings"] == ["Les Lilas", "Résidence des Tilleuls"]
     lilas = next(k for k in summary["kiosks"] if k["building"] == "Les Lilas")
     assert lilas["lag"] == 1  # a's public key, not yet pulled
+    tilleuls = next(k for k in summary["kiosks"] if k["origin"] == a.origin)
+    assert tilleuls["lag"] == 0  # its own events never wait for it
     db = hub.db
     hub_dashboard.set_dashboard_password(db, "correct horse battery")
     db.close()

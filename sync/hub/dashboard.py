@@ -13,6 +13,7 @@ from kiosk.store import db as dbmod
 from sync import protocol
 from sync.hub.records import now_iso
 from sync.hub.refusals import BadRequest
+from sync.hub.store import waiting_for
 
 DASHBOARD_PASSWORD_MIN = 10
 
@@ -52,12 +53,7 @@ def dashboard(db: Database) -> dict[str, Any]:
         (protocol.HUB_ORIGIN,),
     ):
         held = dbmod.scalar(db, "SELECT COUNT(*) FROM events WHERE origin = ?", (row["origin"],))
-        lag = dbmod.scalar(
-            db,
-            "SELECT COUNT(*) FROM events WHERE hub_seq > ? AND origin <> ? "
-            "AND (building = ? OR scope = 'network')",
-            (row["pull_cursor"], row["origin"], row["building"]),
-        )
+        lag = waiting_for(db, row["origin"], row["building"], row["pull_cursor"])
         kiosks.append({**dict(row), "events_held": held, "lag": lag})
     return {
         "as_of": now_iso(),

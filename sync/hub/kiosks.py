@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from kiosk import ids
 from kiosk.store import db as dbmod
 from sync import protocol
-from sync.hub.records import held_seq, now_iso
+from sync.hub.records import held_seq, latest_hub_seq, now_iso
 from sync.hub.refusals import BadCode, BadRequest, Replayed, Revoked, Unauthenticated
 
 ENROL_CODE_DAYS = 7
@@ -171,6 +171,6 @@ def kiosk_status(db: Database, kiosk: Kiosk) -> dict[str, Any]:
         "acked_seq": row["acked_seq"],
         "held_seq": held_seq(db, kiosk.origin),
         "last_counter": row["last_counter"],
-        "latest_hub_seq": dbmod.scalar(db, "SELECT COALESCE(MAX(hub_seq), 0) FROM events"),
+        "latest_hub_seq": latest_hub_seq(db),
         "protocol": protocol.PROTOCOL_VERSION,
     }

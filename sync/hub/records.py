@@ -22,6 +22,11 @@ def held_seq(db: Database, origin: str) -> int:
     return dbmod.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
 
 
+def latest_hub_seq(db: Database) -> int:
+    """The newest ``hub_seq`` (0: no event yet)."""
+    return dbmod.scalar(db, "SELECT COALESCE(MAX(hub_seq), 0) FROM events")
+
+
 def insert_conflict(
     db: Database, kind: str, origin: str | None, seq: int | None, detail: str, facts: dict[str, Any]
 ) -> None:

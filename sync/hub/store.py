@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from kiosk.store import db as dbmod
 from sync import protocol
 from sync.hub.kiosks import Kiosk, use_counter
-from sync.hub.records import held_seq, insert_conflict, now_iso
+from sync.hub.records import held_seq, insert_conflict, latest_hub_seq, now_iso
 from sync.hub.refusals import BadRequest, Fork, Gap, HubRefusal, Replayed
 from sync.hub.vouchers import SETTLEMENT_TYPES, judge_settlements
 
@@ -69,7 +69,7 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
                 new = rows  # nothing of the range can be held yet
             else:
                 new = _rows_not_held(conn, kiosk, from_seq, to_seq, acked, rows)
-            before = conn.execute("SELECT COALESCE(MAX(hub_seq), 0) FROM events").fetchone()[0]
+            before = latest_hub_seq(db)
             _insert_events(conn, new)
             if any(row[3] in SETTLEMENT_TYPES for row in new):
                 judge_settlements(db, after_hub_seq=before)
@@ -221,14 +221,27 @@ def _refuse_event(kiosk: Kiosk, data: Any, previous: int, to_seq: int) -> None:
     raise AssertionError(f"event refused by the fast check only: {data!r}")
 
 
+def _for_kiosk(include_own: bool) -> str:
+    """The condition on the events a kiosk gets after a cursor: its building's and every
+    ``network`` event, its own only when restoring (parameters ``after``, ``building``,
+    ``origin``)."""
+    return "hub_seq > :after AND (building = :building OR scope = 'network') " + (
+        "" if include_own else "AND origin <> :origin "
+    )
+
+
 def page_sql(include_own: bool) -> str:
     """The query of a page: it walks the primary key from the cursor (no other index helps
     with "this building OR the network"; a test keeps it so)."""
-    return (
-        "SELECT hub_seq, body FROM events WHERE hub_seq > :after "
-        "AND (building = :building OR scope = 'network') "
-        + ("" if include_own else "AND origin <> :origin ")
-        + "ORDER BY hub_seq LIMIT :limit"
+    return f"SELECT hub_seq, body FROM events WHERE {_for_kiosk(include_own)}ORDER BY hub_seq LIMIT :limit"  # noqa: S608 (fixed text)
+
+
+def waiting_for(db: Database, origin: str, building: str, after: int) -> int:
+    """How many events the hub holds for kiosk ``origin`` of ``building`` after ``after``."""
+    return dbmod.scalar(
+        db,
+        f"SELECT COUNT(*) FROM events WHERE {_for_kiosk(False)}",  # noqa: S608 (fixed text)
+        {"after": after, "building": building, "origin": origin},
     )
 
 
@@ -267,9 +280,7 @@ def events_page(
         if more:
             last = rows[-1][0]
         else:
-            last = max(
-                after, conn.execute("SELECT COALESCE(MAX(hub_seq), 0) FROM events").fetchone()[0]
-            )
+            last = max(after, latest_hub_seq(db))
     finally:
         conn.execute("COMMIT")
     if counter is None:
