@@ -5,6 +5,7 @@ counter moved above the hub's once (``HubSession.signed``)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from sqlite_utils import Database
@@ -16,12 +17,14 @@ from sync.connection import HubConnection
 from sync.errors import HubRefused
 from sync.state import hub_url
 
+Then = Callable[[Any], Any] | None  # makes a decoded answer into what a request returns
+
 
 class InFlight:
     """One request running in its own (daemon) thread: the kiosk prepares or applies the next
     batch meanwhile. ``result()`` waits and returns the answer or raises what the request raised."""
 
-    def __init__(self, counter: int, send) -> None:
+    def __init__(self, counter: int, send: Callable[[], Any]) -> None:
         self.counter = counter
         self._outcome: tuple[bool, Any] = (False, None)
         self._thread = threading.Thread(
@@ -29,7 +32,7 @@ class InFlight:
         )
         self._thread.start()
 
-    def _run(self, send) -> None:
+    def _run(self, send: Callable[[], Any]) -> None:
         try:
             self._outcome = (True, send())
         except BaseException as exc:  # handed to the caller by result()
@@ -72,7 +75,9 @@ class HubSession:
             )
             return store.scalar(self.db, "SELECT request_counter FROM sync_state WHERE id = 1")
 
-    def request(self, method: str, path: str, body: bytes | None, counter: int, then=None) -> Any:
+    def request(
+        self, method: str, path: str, body: bytes | None, counter: int, then: Then = None
+    ) -> Any:
         """Sign and send one request with ``counter``, and return the answer, or what ``then``
         makes of it; touches no database (so it may run in an ``InFlight`` thread while the
         kiosk reads or applies)."""
@@ -88,7 +93,7 @@ class HubSession:
         body: bytes | None = None,
         *,
         counter: int | None = None,
-        then=None,
+        then: Then = None,
         **state_values: Any,
     ) -> InFlight:
         """A request under way in its own thread, with ``counter`` (stored earlier) or one taken
@@ -104,7 +109,7 @@ class HubSession:
         body: bytes | None = None,
         *,
         under_way: InFlight | None = None,
-        then=None,
+        then: Then = None,
         **state_values: Any,
     ) -> Any:
         """One signed request; a stale counter (e.g. a database restored from a backup) is

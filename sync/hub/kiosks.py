@@ -5,6 +5,7 @@ what a kiosk's status request answers."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -111,7 +112,9 @@ def revoke(db: Database, origin: str) -> bool:
         return db.execute("UPDATE kiosks SET revoked = 1 WHERE origin = ?", [origin]).rowcount == 1
 
 
-def verify_request(db: Database, method: str, path: str, body: bytes, headers) -> tuple[Kiosk, int]:
+def verify_request(
+    db: Database, method: str, path: str, body: bytes, headers: Mapping[str, str]
+) -> tuple[Kiosk, int]:
     """(kiosk, counter) of a request signed by an enrolled, non-revoked kiosk; nothing written
     yet: the counter is used up by ``use_counter``, in the request's own write transaction."""
     try:
@@ -156,7 +159,9 @@ def use_counter(db: Database, kiosk: Kiosk, counter: int, **also: Any) -> None:
             raise Replayed("request counter already used", last_counter=last)
 
 
-def authenticate(db: Database, method: str, path: str, body: bytes, headers) -> Kiosk:
+def authenticate(
+    db: Database, method: str, path: str, body: bytes, headers: Mapping[str, str]
+) -> Kiosk:
     """The enrolled, non-revoked kiosk that signed this request; its counter moves up."""
     kiosk, counter = verify_request(db, method, path, body, headers)
     use_counter(db, kiosk, counter)
