@@ -58,7 +58,9 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk import keys, store  # noqa: E402
 from kiosk.config import DEFAULTS, make_config  # noqa: E402
+from kiosk.store import events as eventlog  # noqa: E402
 from kiosk.store.db import insert_multi_row  # noqa: E402
+from sync import protocol  # noqa: E402
 from sync.client import SyncClient  # noqa: E402
 from sync.enrolment import enrol  # noqa: E402
 from sync.hub.kiosks import create_enrol_code  # noqa: E402
@@ -176,9 +178,6 @@ def storage_floor(db_a, folder: Path, batch_size: int) -> float:
     signatures: the hub stores each batch (its table and keys, one commit a batch), then a
     kiosk inserts and projects each page (one commit a page). Rows and bodies are made before
     the clock starts."""
-    from kiosk.store import events as eventlog
-    from sync import protocol
-
     shared = [
         eventlog.Event.from_row(row)
         for row in store.query(db_a, "SELECT * FROM events WHERE scope <> 'private' ORDER BY seq")
