@@ -58,15 +58,20 @@ sys.path.insert(0, str(ROOT))
 
 from kiosk import store
 from kiosk.config import DEFAULTS, make_config
+from kiosk.store import events as eventlog
 from kiosk.store import keys
 from kiosk.store.db import insert_multi_row
-from sync import client as sync_client
-from sync import hub_store
+from sync import protocol
+from sync.client import SyncClient
+from sync.enrolment import enrol
+from sync.hub.kiosks import create_enrol_code
+from sync.hub.schema import connect_hub
+from sync.hub.store import _insert_events
 
 HUB_SCRIPT = """
 import sys
 from waitress import serve
-from sync.hub import create_hub_app
+from sync.hub.app import create_hub_app
 serve(create_hub_app(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), threads=2, ident="bench-hub")
 """
 
@@ -174,9 +179,6 @@ def storage_floor(db_a, folder: Path, batch_size: int) -> float:
     signatures: the hub stores each batch (its table and keys, one commit a batch), then a
     kiosk inserts and projects each page (one commit a page). Rows and bodies are made before
     the clock starts."""
-    from kiosk.store import events as eventlog
-    from sync import protocol
-
     shared = [
         eventlog.Event.from_row(row)
         for row in store.query(db_a, "SELECT * FROM events WHERE scope <> 'private' ORDER BY seq")
@@ -201,7 +203,7 @@ def storage_floor(db_a, folder: Path, batch_size: int) -> float:
         (shared[i : i + batch_size], eventlog.insert_values(shared[i : i + batch_size]))
         for i in range(0, len(shared), batch_size)
     ]
-    hub_db = hub_store.connect_hub(folder / "floor-hub.sqlite3")
+    hub_db = connect_hub(folder / "floor-hub.sqlite3")
     hub_db.execute(
         "INSERT INTO kiosks (origin, building, public_key, enrolled_at) VALUES (?, 'Bench', '', '')",
         [origin],
@@ -210,7 +212,7 @@ def storage_floor(db_a, folder: Path, batch_size: int) -> float:
     started = time.perf_counter()
     for i in range(0, len(hub_rows), batch_size):
         with store.write(hub_db):
-            hub_store._insert_events(hub_db.conn, hub_rows[i : i + batch_size])
+            _insert_events(hub_db.conn, hub_rows[i : i + batch_size])
             hub_db.conn.execute(
                 "UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (hub_rows[i][2], origin)
             )
@@ -231,16 +233,16 @@ def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dic
     building: the baselines, then push and pull, all timed in this round."""
     shutil.copytree(template, folder / "a")
     hub_path = folder / "hub.sqlite3"
-    hub_store.connect_hub(hub_path).close()
+    connect_hub(hub_path).close()
     port = free_port()
     hub = start_hub(hub_path, port)
     try:
         url = f"http://127.0.0.1:{port}"
         config_a, db_a = make_kiosk(folder, "a", batch_size)
         config_b, db_b = make_kiosk(folder, "b", batch_size)
-        hub_db = hub_store.connect_hub(hub_path)
+        hub_db = connect_hub(hub_path)
         for config, db in ((config_a, db_a), (config_b, db_b)):
-            sync_client.enrol(db, config, url, hub_store.create_enrol_code(hub_db, "Bench"))
+            enrol(db, config, url, create_enrol_code(hub_db, "Bench"))
         hub_db.close()
         rows = [
             tuple(r)
@@ -257,10 +259,10 @@ def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dic
 
         measured = reset_peak()  # what push and pull hold, not the baselines' rows
         started = time.perf_counter()
-        pushed = sync_client.SyncClient(db_a, config_a).push()
+        pushed = SyncClient(db_a, config_a).push()
         push_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        received, applied = sync_client.SyncClient(db_b, config_b).pull()
+        received, applied = SyncClient(db_b, config_b).pull()
         pull_seconds = time.perf_counter() - started
         hub_peak = peak_mb(hub.pid)
         kiosk_peak = peak_mb() if measured else float("nan")

@@ -17,7 +17,7 @@ from kiosk.projects.purchase_deadlines import schedule as schedule_purchase_dead
 from kiosk.store.backup import schedule as schedule_backup
 from printing.settings import PrintSettings
 from printing.worker import PrintWorker
-from sync.client import schedule as schedule_sync
+from sync.scheduler import schedule as schedule_sync
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,13 @@ from kiosk import store
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.store import backup
 from kiosk.store.schema import migrations
-from sync import client as sync_client
+from sync import state as sync_state
+from sync.catch_up import (
+    catch_up_after_restore,
+    jump_numbering_after_restore,
+    mark_restored_from_backup,
+)
+from sync.errors import SyncError
 
 
 def _config(ctx: click.Context) -> Config:
@@ -198,13 +204,13 @@ def catch_up_with_hub(config: Config, backup_name: str) -> None:
 
     db = store.connect(config.database_path, busy_timeout_ms=config["storage"]["busy_timeout_ms"])
     try:
-        if not sync_client.is_enrolled(db):
+        if not sync_state.is_enrolled(db):
             return
-        sync_client.mark_restored_from_backup(db, backup_name)
+        mark_restored_from_backup(db, backup_name)
         try:
-            caught = sync_client.catch_up_after_restore(db, config)
-        except sync_client.SyncError as exc:
-            jumped_to = sync_client.jump_numbering_after_restore(db, backup_name)
+            caught = catch_up_after_restore(db, config)
+        except SyncError as exc:
+            jumped_to = jump_numbering_after_restore(db, backup_name)
             click.echo(
                 f"The hub could not be reached ({exc}). It may hold exchanges this kiosk recorded "
                 "after the backup: the kiosk fetches them back at its next sync, before sending "

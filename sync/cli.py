@@ -9,6 +9,15 @@ import click
 
 from kiosk import store
 from kiosk.config import Config
+from sync import state as sync_state
+from sync.client import SyncClient
+from sync.enrolment import enrol, restore_from_hub
+from sync.errors import SyncError
+from sync.hub import dashboard as hub_dashboard
+from sync.hub.dashboard import set_dashboard_password
+from sync.hub.kiosks import create_enrol_code, revoke
+from sync.hub.refusals import HubRefusal
+from sync.hub.schema import connect_hub
 
 
 def _config(ctx: click.Context) -> Config:
@@ -47,9 +56,10 @@ def hub_serve(ctx, host, port, threads):
     Example:
         kiosk hub serve --host 127.0.0.1 --port 8470
     """
+    # Flask and waitress are loaded for this command only, not for every ``kiosk`` command.
     from waitress import serve as waitress_serve
 
-    from sync.hub import create_hub_app
+    from sync.hub.app import create_hub_app
 
     config = _config(ctx)
     path = hub_database_path(config)
@@ -77,12 +87,10 @@ def hub_enrol_code(ctx, building, restore_origin):
         kiosk hub enrol-code "Résidence des Tilleuls"
         kiosk hub enrol-code "Résidence des Tilleuls" --restore BCDFGH
     """
-    from sync import hub_store
-
-    db = hub_store.connect_hub(hub_database_path(_config(ctx)))
+    db = connect_hub(hub_database_path(_config(ctx)))
     try:
-        code = hub_store.create_enrol_code(db, building, restore_origin=restore_origin)
-    except hub_store.HubRefusal as exc:
+        code = create_enrol_code(db, building, restore_origin=restore_origin)
+    except HubRefusal as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Enrolment code: {code}")
     click.echo(
@@ -102,10 +110,8 @@ def hub_revoke(ctx, origin):
     Example:
         kiosk hub revoke BCDFGH
     """
-    from sync import hub_store
-
-    db = hub_store.connect_hub(hub_database_path(_config(ctx)))
-    if not hub_store.revoke(db, origin):
+    db = connect_hub(hub_database_path(_config(ctx)))
+    if not revoke(db, origin):
         raise click.ClickException(f"no kiosk {origin} is enrolled at this hub")
     click.echo(f"Kiosk {origin} revoked: the hub refuses its requests from now on.")
 
@@ -122,12 +128,10 @@ def hub_dashboard_password(ctx, password):
     Example:
         kiosk hub dashboard-password
     """
-    from sync import hub_store
-
-    db = hub_store.connect_hub(hub_database_path(_config(ctx)))
+    db = connect_hub(hub_database_path(_config(ctx)))
     try:
-        hub_store.set_dashboard_password(db, password)
-    except hub_store.HubRefusal as exc:
+        set_dashboard_password(db, password)
+    except HubRefusal as exc:
         raise click.ClickException(str(exc)) from None
     finally:
         db.close()
@@ -143,9 +147,7 @@ def hub_kiosks(ctx):
     Example:
         kiosk hub kiosks
     """
-    from sync import hub_store
-
-    summary = hub_store.dashboard(hub_store.connect_hub(hub_database_path(_config(ctx))))
+    summary = hub_dashboard.dashboard(connect_hub(hub_database_path(_config(ctx))))
     for kiosk in summary["kiosks"]:
         state = "revoked" if kiosk["revoked"] else "active"
         click.echo(
@@ -166,12 +168,10 @@ def enrol_command(ctx, url, code):
     Example:
         kiosk enrol https://hub.example.org BCDF-GHJK-LNPR
     """
-    from sync import client
-
     config = _config(ctx)
     try:
-        answer = client.enrol(_kiosk_db(config), config, url, code)
-    except client.SyncError as exc:
+        answer = enrol(_kiosk_db(config), config, url, code)
+    except SyncError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Enrolled at {url} as kiosk {answer['origin']} of {answer['building']}.")
 
@@ -185,19 +185,17 @@ def sync_command(ctx):
     Example:
         kiosk sync
     """
-    from sync import client
-
     config = _config(ctx)
     db = _kiosk_db(config)
-    if not client.is_enrolled(db):
+    if not sync_state.is_enrolled(db):
         raise click.ClickException("this kiosk is not enrolled at a hub: kiosk enrol URL CODE")
     try:
-        result = client.SyncClient(db, config).sync()
-    except client.SyncError as exc:
+        result = SyncClient(db, config).sync()
+    except SyncError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"Sent {result.pushed} events, received {result.pulled} ({result.applied} new). "
-        f"Waiting to be sent: {client.pending_count(db)}."
+        f"Waiting to be sent: {sync_state.pending_count(db)}."
     )
 
 
@@ -215,12 +213,10 @@ def restore_command(ctx, url, code):
     Example:
         kiosk restore-from-hub https://hub.example.org BCDF-GHJK-LNPR
     """
-    from sync import client
-
     config = _config(ctx)
     try:
-        result = client.restore_from_hub(_kiosk_db(config), config, url, code)
-    except client.SyncError as exc:
+        result = restore_from_hub(_kiosk_db(config), config, url, code)
+    except SyncError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"Kiosk {result.origin} of {result.building} restored: {result.events} events, "

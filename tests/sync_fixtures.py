@@ -19,9 +19,12 @@ from kiosk import store
 from kiosk.config import Config
 from kiosk.store import events as eventlog
 from kiosk.store import keys
-from sync import client as sync_client
-from sync import hub_store
-from sync.hub import create_hub_app
+from sync import state as sync_state
+from sync.client import SyncClient, SyncResult
+from sync.enrolment import enrol
+from sync.hub.app import create_hub_app
+from sync.hub.kiosks import create_enrol_code
+from sync.hub.schema import connect_hub
 
 SHARED_TABLES_EXCLUDED = ("credentials", "revoked_cards")  # fed by private events
 
@@ -99,7 +102,7 @@ class Hub:
 
     @property
     def db(self):
-        return hub_store.connect_hub(self.path)
+        return connect_hub(self.path)
 
     def start(self) -> None:
         server = create_server(
@@ -125,7 +128,7 @@ class Hub:
     def enrol_code(self, building: str, restore_origin: str | None = None) -> str:
         db = self.db
         try:
-            return hub_store.create_enrol_code(db, building, restore_origin=restore_origin)
+            return create_enrol_code(db, building, restore_origin=restore_origin)
         finally:
             db.close()
 
@@ -146,20 +149,18 @@ class Kiosk:
 
     def enrol(self, hub: Hub) -> None:
         self.hub = hub
-        sync_client.enrol(
-            self.db, self.config, hub.url, hub.enrol_code(self.config["building"]["name"])
-        )
+        enrol(self.db, self.config, hub.url, hub.enrol_code(self.config["building"]["name"]))
 
-    def client(self) -> sync_client.SyncClient:
-        return sync_client.SyncClient(self.db, self.config)
+    def client(self) -> SyncClient:
+        return SyncClient(self.db, self.config)
 
-    def sync(self) -> sync_client.SyncResult:
+    def sync(self) -> SyncResult:
         result = self.client().sync()
         self.results.append(result)
         return result
 
     def state(self) -> dict:
-        return sync_client.state(self.db)
+        return sync_state.state(self.db)
 
 
 def shared_snapshot(db) -> dict[str, list[tuple]]:

@@ -9,8 +9,9 @@ from browser import KIOSK_VIEWPORT, assert_accessible
 from test_sync_faults import own_batch, record_notes, send
 
 from kiosk import store
-from sync import client as sync_client
-from sync import hub_store, protocol
+from sync import protocol
+from sync.errors import HubRefused
+from sync.hub import dashboard as hub_dashboard
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +25,7 @@ def a_hub_with_a_fork(hub, make_kiosk):
     a.sync()
     batch = own_batch(a, 3, 4)
     batch["events"][0]["payload"]["name"] = "Quelqu'un d'autre"
-    with pytest.raises(sync_client.HubRefused):
+    with pytest.raises(HubRefused):
         send(a, "POST", "/api/push", protocol.encode_body(batch))
     return a, batch["events"][0]["seq"]
 
@@ -43,7 +44,7 @@ def test_the_hub_dashboard_in_french_is_readable_and_accessible(
     finally:
         context.close()
     db = hub.db
-    hub_store.set_dashboard_password(db, PASSWORD)
+    hub_dashboard.set_dashboard_password(db, PASSWORD)
     db.close()
     context = browser.new_context(
         viewport=KIOSK_VIEWPORT,
@@ -72,7 +73,7 @@ def test_the_hub_dashboard_asks_for_its_password_and_speaks_english_when_preferr
 ):
     a, seq = a_hub_with_a_fork(hub, make_kiosk)
     db = hub.db
-    hub_store.set_dashboard_password(db, PASSWORD)
+    hub_dashboard.set_dashboard_password(db, PASSWORD)
     assert store.scalar(db, "SELECT COUNT(*) FROM conflicts") == 1
     db.close()
     context = browser.new_context(

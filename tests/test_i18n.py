@@ -15,7 +15,7 @@ KEYWORDS = {"N_": None, "_": None, "gettext": None, "ngettext": (1, 2), "lazy_ge
 METHOD_MAP = [
     ("kiosk/**.py", "python"),
     ("kiosk/**/templates/**.html", "jinja2"),
-    ("sync/templates/**.html", "jinja2"),
+    ("sync/hub/templates/**.html", "jinja2"),
 ]
 
 

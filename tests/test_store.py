@@ -157,14 +157,14 @@ def test_an_old_board_search_index_is_rekeyed_in_place(tmp_path):
 def test_the_event_scope_check_is_rewritten_as_comparisons_and_still_refuses_unknown_scopes(
     tmp_path,
 ):
-    from sync import hub_store
+    from sync.hub.schema import connect_hub
 
     path = an_old_database(
         tmp_path / "old-scope.sqlite3", stop_before="m012_event_scope_check_as_comparisons"
     )
     db = store.connect(path)
     assert not migrations.pending(db)
-    hub = hub_store.connect_hub(tmp_path / "hub.sqlite3")
+    hub = connect_hub(tmp_path / "hub.sqlite3")
     bad = {
         db: "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) "
         "VALUES ('e2', 'OLDKSK', 2, 'kiosk.note', 'everywhere', '{}', '2025-01-01T00:00:00Z')",

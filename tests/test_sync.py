@@ -14,8 +14,20 @@ from kiosk.app import create_app
 from kiosk.cli import main
 from kiosk.ledger import ledger
 from kiosk.residents import residents
-from sync import client as sync_client
-from sync import hub_store
+from sync import state as sync_state
+from sync.enrolment import restore_from_hub
+from sync.errors import (
+    BackupTooOld,
+    EventNotApplicable,
+    HubRefused,
+    HubUnreachable,
+    SyncError,
+    error_kind,
+)
+from sync.hub import dashboard as hub_dashboard
+from sync.hub.kiosks import revoke
+from sync.hub.refusals import HubRefusal
+from sync.scheduler import runner_for
 
 
 def a_small_building(kiosk):
@@ -129,7 +141,7 @@ def test_a_dead_kiosk_is_restored_from_the_hub_and_continues_its_numbering(hub, 
     new.db.close()
     new.config.database_path.unlink()
     new.db = store.connect(new.config.database_path)
-    result = sync_client.restore_from_hub(
+    result = restore_from_hub(
         new.db, new.config, hub.url, hub.enrol_code("", restore_origin=old.origin)
     )
     assert result.origin == old.origin and result.residents == 2
@@ -153,15 +165,15 @@ def test_a_dead_kiosk_is_restored_from_the_hub_and_continues_its_numbering(hub, 
     new.sync()
     neighbour.sync()
     assert shared_snapshot(neighbour.db)["transfers"] == shared_snapshot(new.db)["transfers"]
-    with pytest.raises(sync_client.SyncError):  # the old key no longer works
+    with pytest.raises(SyncError):  # the old key no longer works
         old.sync()
 
 
 def test_restore_refuses_a_database_that_already_has_events(hub, make_kiosk):
     old = make_kiosk("old", enrol_at=hub)
     other = make_kiosk("other")
-    with pytest.raises(sync_client.SyncError, match="already has events"):
-        sync_client.restore_from_hub(
+    with pytest.raises(SyncError, match="already has events"):
+        restore_from_hub(
             other.db, other.config, hub.url, hub.enrol_code("", restore_origin=old.origin)
         )
 
@@ -172,13 +184,15 @@ def test_the_hub_dashboard_shows_buildings_lag_and_conflicts(hub, make_kiosk):
     a_small_building(a)
     a.sync()
     db = hub.db
-    summary = hub_store.dashboard(db)
+    summary = hub_dashboard.dashboard(db)
     db.close()
     assert summary["buildings"] == ["Les Lilas", "Résidence des Tilleuls"]
     lilas = next(k for k in summary["kiosks"] if k["building"] == "Les Lilas")
     assert lilas["lag"] == 1  # a's public key, not yet pulled
+    tilleuls = next(k for k in summary["kiosks"] if k["origin"] == a.origin)
+    assert tilleuls["lag"] == 0  # its own events never wait for it
     db = hub.db
-    hub_store.set_dashboard_password(db, "correct horse battery")
+    hub_dashboard.set_dashboard_password(db, "correct horse battery")
     db.close()
     page = dashboard(hub, "admin", "correct horse battery")
     assert "Les Lilas" in page and a.origin in page and "Conflicts" in page
@@ -211,9 +225,9 @@ def test_the_hub_dashboard_is_for_its_administrator_only(hub, make_kiosk):
         dashboard(hub, language="fr")
     assert "n'a pas encore de mot de passe" in locked_fr.value.read().decode()
     db = hub.db
-    with pytest.raises(hub_store.HubRefusal, match="at least 10"):
-        hub_store.set_dashboard_password(db, "short")
-    hub_store.set_dashboard_password(db, "correct horse battery")
+    with pytest.raises(HubRefusal, match="at least 10"):
+        hub_dashboard.set_dashboard_password(db, "short")
+    hub_dashboard.set_dashboard_password(db, "correct horse battery")
     assert "correct horse" not in str(
         store.query(db, "SELECT value FROM hub_settings")
     )  # a hash only
@@ -246,7 +260,7 @@ def test_the_command_line_enrols_syncs_revokes_and_restores(hub, make_kiosk, tmp
     result = kiosk_cli("admin", "hub", "dashboard-password", "--password", "correct horse battery")
     assert result.exit_code == 0 and "Dashboard password set" in result.output
     db = hub.db
-    assert hub_store.check_dashboard_password(db, "correct horse battery")
+    assert hub_dashboard.check_dashboard_password(db, "correct horse battery")
     db.close()
     result = kiosk_cli("admin", "hub", "enrol-code", "Résidence des Tilleuls")
     assert result.exit_code == 0, result.output
@@ -311,7 +325,7 @@ def test_sync_now_answers_at_once_even_when_the_hub_is_down(admin_client, hub):
     hub.stop()
     response = post(admin_client, "/admin/sync/now")
     assert response.status_code == 302
-    sync_client.runner_for(admin_client.kiosk.config).thread.join(10)
+    runner_for(admin_client.kiosk.config).thread.join(10)
     page = text_of(admin_client.get("/admin/sync/"))
     assert "La dernière tentative a échoué" in page
 
@@ -319,9 +333,9 @@ def test_sync_now_answers_at_once_even_when_the_hub_is_down(admin_client, hub):
 def test_the_sync_page_says_what_to_do_about_each_kind_of_failure(admin_client, hub):
     kiosk = admin_client.kiosk
     db = hub.db
-    hub_store.revoke(db, kiosk.origin)  # refused: trying again will not help
+    revoke(db, kiosk.origin)  # refused: trying again will not help
     db.close()
-    with pytest.raises(sync_client.HubRefused):
+    with pytest.raises(HubRefused):
         kiosk.sync()
     page = text_of(admin_client.get("/admin/sync/"))
     assert (
@@ -331,21 +345,17 @@ def test_the_sync_page_says_what_to_do_about_each_kind_of_failure(admin_client, 
         "tries again by itself" not in page and "revoked" in page
     )  # the detail stays, for support
     failures = {
-        sync_client.BackupTooOld(
-            "x"
-        ): "restaurée, hors de portée du hub, depuis une sauvegarde plus ancienne",
-        sync_client.EventNotApplicable(
+        BackupTooOld("x"): "restaurée, hors de portée du hub, depuis une sauvegarde plus ancienne",
+        EventNotApplicable(
             "x"
         ): "Un événement venu du hub ne peut pas être appliqué sur cette borne",
-        sync_client.HubUnreachable(
-            "x"
-        ): "La dernière tentative a échoué ; la borne continue de fonctionner",
+        HubUnreachable("x"): "La dernière tentative a échoué ; la borne continue de fonctionner",
     }
     for exc, sentence in failures.items():
         with store.write(kiosk.db):
             kiosk.db.execute(
                 "UPDATE sync_state SET last_error = ?, last_error_kind = ? WHERE id = 1",
-                [str(exc), sync_client.error_kind(exc)],
+                [str(exc), error_kind(exc)],
             )
         assert sentence in text_of(admin_client.get("/admin/sync/"))
 
@@ -379,4 +389,4 @@ def test_an_admin_enrols_the_kiosk_from_the_page(hub, make_kiosk):
         client, "/admin/sync/enrol", {"url": hub.url, "code": code}, follow_redirects=True
     )
     assert "est maintenant reliée au hub" in text_of(response)
-    assert sync_client.is_enrolled(kiosk.db)
+    assert sync_state.is_enrolled(kiosk.db)

@@ -8,7 +8,8 @@ import pytest
 from sync_fixtures import shared_snapshot
 from test_sync_faults import record_notes
 
-from sync import client as sync_client
+from sync.connection import HubConnection
+from sync.errors import HubUnreachable, SyncError
 
 
 def test_a_whole_sync_run_goes_over_one_kept_connection_closed_at_the_end(hub, make_kiosk):
@@ -60,12 +61,10 @@ def test_a_kept_connection_the_hub_closed_is_opened_again_once(hub, make_kiosk):
     ],
 )
 def test_a_hub_address_that_cannot_work_is_refused_with_a_clear_message(url, message):
-    with pytest.raises(sync_client.SyncError, match=message):
-        sync_client.HubConnection(url, timeout=1)
+    with pytest.raises(SyncError, match=message):
+        HubConnection(url, timeout=1)
 
 
 def test_a_host_name_too_long_to_look_up_means_the_hub_cannot_be_reached():
-    with pytest.raises(sync_client.HubUnreachable):
-        sync_client.HubConnection("http://" + "a" * 5000, timeout=1).send(
-            "GET", "/api/status", None, {}
-        )
+    with pytest.raises(HubUnreachable):
+        HubConnection("http://" + "a" * 5000, timeout=1).send("GET", "/api/status", None, {})

@@ -31,8 +31,9 @@ from kiosk.residents import residents
 from kiosk.store import keys
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
-from sync import client as sync_client
-from sync.hub import create_hub_app
+from sync import state as sync_state
+from sync.errors import HubUnreachable
+from sync.hub.app import create_hub_app
 
 BUILDINGS = ("Résidence des Tilleuls", "Résidence des Tilleuls", "Les Lilas")
 
@@ -135,7 +136,7 @@ def _act(hub: Hub, kiosk: Kiosk, action: str, n: int) -> None:
             hub.network.cut("/api/pull", "cut_after" if n % 2 else "cut_before", skip=n % 2)
         try:
             kiosk.sync()
-        except sync_client.HubUnreachable:
+        except HubUnreachable:
             pass
         hub.network._plan.clear()
 
@@ -187,7 +188,7 @@ def converge(steps) -> int:
             floor = a.config.amount("credit_floor")
             for kiosk in kiosks:
                 assert store.scalar(kiosk.db, "SELECT COALESCE(SUM(balance), 0) FROM accounts") == 0
-                assert sync_client.pending_count(kiosk.db) == 0
+                assert sync_state.pending_count(kiosk.db) == 0
                 assert voucher_reports.circulation_check(kiosk.db).ok
                 lowest = store.scalar(
                     kiosk.db, "SELECT MIN(balance) FROM accounts WHERE kind = 'resident'"

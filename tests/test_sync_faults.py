@@ -12,8 +12,14 @@ from kiosk import store
 from kiosk.residents import residents
 from kiosk.store import events as eventlog
 from kiosk.store import keys
-from sync import client as sync_client
-from sync import hub_store, protocol
+from sync import protocol
+from sync import state as sync_state
+from sync.connection import HubConnection
+from sync.enrolment import enrol
+from sync.errors import EventNotApplicable, HubRefused, HubUnreachable
+from sync.hub import dashboard as hub_dashboard
+from sync.hub.kiosks import revoke
+from sync.scheduler import SyncRunner
 
 
 def record_notes(kiosk, count: int, start: int = 0) -> None:
@@ -58,7 +64,7 @@ def own_batch(kiosk, from_seq: int, to_seq: int) -> dict:
 def send(kiosk, method: str, path: str, body: bytes = b"", *, key=None, counter=None, headers=None):
     """A hand-made signed request (the tests' way to send what a kiosk would never send)."""
     client = kiosk.client()
-    counter = counter if counter is not None else client._next_counter()
+    counter = counter if counter is not None else client.next_counter()
     signed = protocol.sign_request(key or client.key, method, path, body, kiosk.origin, counter)
     signed.update(headers or {})
     return client.connection.send(method, path, body if method == "POST" else None, signed)
@@ -90,14 +96,14 @@ def test_a_push_cut_off_before_or_after_the_hub_commits_resumes_without_loss_or_
     a = make_kiosk("a", batch_size=50, enrol_at=hub)
     record_notes(a, 180)
     hub.network.cut("/api/push", mode, skip=1)  # the second batch is cut
-    with pytest.raises(sync_client.HubUnreachable):
+    with pytest.raises(HubUnreachable):
         a.sync()
     assert a.state()["failures"] == 1 and a.state()["last_error"]
     assert hub_rows(hub) == shared_count(a, 100 if mode == "cut_after" else 50)
     a.sync()
     assert hub_rows(hub) == shared_count(a) == 182
     assert a.state()["failures"] == 0 and a.state()["last_error"] is None
-    assert sync_client.pending_count(a.db) == 0
+    assert sync_state.pending_count(a.db) == 0
 
 
 @pytest.mark.parametrize("mode", ["cut_before", "cut_after"])
@@ -107,7 +113,7 @@ def test_a_pull_cut_off_mid_way_resumes_from_the_last_applied_page(hub, make_kio
     record_notes(a, 150)
     a.sync()
     hub.network.cut("/api/pull", mode, skip=2)  # two pages arrive, the third is cut
-    with pytest.raises(sync_client.HubUnreachable):
+    with pytest.raises(HubUnreachable):
         b.sync()
     assert b.state()["pull_cursor"] > 0
     assert store.scalar(b.db, "SELECT COUNT(*) FROM events WHERE origin = ?", (a.origin,)) == 80
@@ -177,7 +183,7 @@ def test_reordered_and_gapped_batches_are_refused_until_the_missing_one_arrives(
     acked = a.state()["acked_seq"]
     record_notes(a, 20, start=30)
     later = own_batch(a, acked + 11, acked + 20)
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         send(a, "POST", "/api/push", protocol.encode_body(later))
     assert refused.value.status == 409 and refused.value.answer == {
         "error": "gap",
@@ -187,9 +193,9 @@ def test_reordered_and_gapped_batches_are_refused_until_the_missing_one_arrives(
     send(a, "POST", "/api/push", protocol.encode_body(own_batch(a, acked + 1, acked + 10)))
     send(a, "POST", "/api/push", protocol.encode_body(later))
     assert hub_rows(hub) == acked + 20 - 1  # every shared event once (seq 2 is the PIN: private)
-    assert sync_client.pending_count(a.db) == 20  # the kiosk's own acked seq is behind: ...
+    assert sync_state.pending_count(a.db) == 20  # the kiosk's own acked seq is behind: ...
     a.sync()  # ...its next push starts lower, the hub answers with duplicates only
-    assert sync_client.pending_count(a.db) == 0 and hub_rows(hub) == acked + 19
+    assert sync_state.pending_count(a.db) == 0 and hub_rows(hub) == acked + 19
 
 
 def test_a_different_event_under_a_known_seq_is_refused_as_a_fork(hub, make_kiosk):
@@ -198,13 +204,13 @@ def test_a_different_event_under_a_known_seq_is_refused_as_a_fork(hub, make_kios
     a.sync()
     batch = own_batch(a, 3, 4)
     batch["events"][0]["payload"]["name"] = "Someone else"
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         send(a, "POST", "/api/push", protocol.encode_body(batch))
     assert refused.value.status == 409 and refused.value.code == "fork"
     db = hub.db
     assert store.scalar(db, "SELECT COUNT(*) FROM conflicts WHERE kind = 'fork'") == 1
     assert "Someone else" not in str(store.query(db, "SELECT body FROM events"))
-    hub_store.set_dashboard_password(db, "correct horse battery")
+    hub_dashboard.set_dashboard_password(db, "correct horse battery")
     with store.write(db):  # a conflict a hub stored before conflicts had facts: its English detail
         db.execute(
             "INSERT INTO conflicts (kind, origin, seq, detail, created_at) "
@@ -247,7 +253,7 @@ def assert_batch_refused_whole(hub, make_kiosk, change, message: str) -> None:
     record_notes(a, 3)
     batch = own_batch(a, 1, 5)
     change(batch)
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         send(a, "POST", "/api/push", protocol.encode_body(batch))
     assert refused.value.status == 400 and message in refused.value.answer["message"]
     assert hub_rows(hub) == 0
@@ -261,10 +267,10 @@ def test_one_flipped_byte_in_a_signed_batch_is_refused(hub, make_kiosk):
     client = a.client()
     body = bytearray(protocol.encode_body(own_batch(a, 1, 1)))
     headers = protocol.sign_request(
-        client.key, "POST", "/api/push", bytes(body), a.origin, client._next_counter()
+        client.key, "POST", "/api/push", bytes(body), a.origin, client.next_counter()
     )
     body[len(body) // 2] ^= 0x01
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         client.connection.send("POST", "/api/push", bytes(body), headers)
     assert refused.value.status == 401 and "signature" in refused.value.answer["message"]
     assert hub_rows(hub) == 0
@@ -278,7 +284,7 @@ def test_forged_requests_are_refused(hub, make_kiosk, forgery):
     body = protocol.encode_body(own_batch(a, 1, 1))
     client = a.client()
     headers = protocol.sign_request(
-        client.key, "POST", "/api/push", body, a.origin, client._next_counter()
+        client.key, "POST", "/api/push", body, a.origin, client.next_counter()
     )
     if forgery == "other_key":
         headers = protocol.sign_request(
@@ -290,7 +296,7 @@ def test_forged_requests_are_refused(hub, make_kiosk, forgery):
         headers = protocol.sign_request(client.key, "POST", "/api/push", body, "NOBODY", 1)
     else:
         headers[protocol.HEADER_SIGNATURE] = "not base64!"
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         client.connection.send("POST", "/api/push", body, headers)
     assert refused.value.status == 401
     assert hub_rows(hub) == 0
@@ -300,9 +306,9 @@ def test_a_replayed_request_is_refused_whatever_the_clocks_say(hub, make_kiosk):
     a = make_kiosk("a", enrol_at=hub)
     client = a.client()
     path = "/api/pull?after=0&limit=10"
-    headers = protocol.sign_request(client.key, "GET", path, b"", a.origin, client._next_counter())
+    headers = protocol.sign_request(client.key, "GET", path, b"", a.origin, client.next_counter())
     client.connection.send("GET", path, None, headers)
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         client.connection.send("GET", path, None, headers)
     assert refused.value.status == 401 and refused.value.code == "replayed"
 
@@ -320,10 +326,10 @@ def test_a_revoked_kiosk_is_refused_and_told_so(hub, make_kiosk):
     a = make_kiosk("a", enrol_at=hub)
     a.sync()
     db = hub.db
-    assert hub_store.revoke(db, a.origin)
+    assert revoke(db, a.origin)
     db.close()
     record_notes(a, 2)
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         a.sync()
     assert refused.value.status == 403 and refused.value.code == "revoked"
     assert "refused" in a.state()["last_error"]
@@ -333,18 +339,18 @@ def test_an_enrolment_code_works_once(hub, make_kiosk):
     a = make_kiosk("a")
     b = make_kiosk("b")
     code = hub.enrol_code("Résidence des Tilleuls")
-    sync_client.enrol(a.db, a.config, hub.url, code)
-    with pytest.raises(sync_client.HubRefused) as refused:
-        sync_client.enrol(b.db, b.config, hub.url, code)
+    enrol(a.db, a.config, hub.url, code)
+    with pytest.raises(HubRefused) as refused:
+        enrol(b.db, b.config, hub.url, code)
     assert refused.value.status == 403 and refused.value.code == "bad_code"
-    with pytest.raises(sync_client.HubRefused):
-        sync_client.enrol(b.db, b.config, hub.url, "BCDF-GHJK-LNPR")
-    assert not sync_client.is_enrolled(b.db)
+    with pytest.raises(HubRefused):
+        enrol(b.db, b.config, hub.url, "BCDF-GHJK-LNPR")
+    assert not sync_state.is_enrolled(b.db)
 
 
 def test_an_enrolment_must_be_signed_by_the_key_it_enrols(hub, make_kiosk):
     a = make_kiosk("a")
-    connection = sync_client.HubConnection(hub.url, timeout=5)
+    connection = HubConnection(hub.url, timeout=5)
     body = protocol.encode_body(
         {
             "code": hub.enrol_code("X"),
@@ -353,7 +359,7 @@ def test_an_enrolment_must_be_signed_by_the_key_it_enrols(hub, make_kiosk):
         }
     )
     key = keys.load_or_create_signing_key(a.config)
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         connection.send(
             "POST",
             "/api/enrol",
@@ -373,8 +379,8 @@ def test_hub_down_while_a_kiosk_records_5000_events_then_catch_up_in_bounded_bat
     b = make_kiosk("b", enrol_at=hub)
     hub.stop()
     record_notes(a, 5000)
-    runner = sync_client.SyncRunner(a.config)
-    with pytest.raises(sync_client.HubUnreachable):
+    runner = SyncRunner(a.config)
+    with pytest.raises(HubUnreachable):
         a.sync()
     assert runner.run_now() is None  # the scheduled job: logs, counts, backs off
     assert a.state()["failures"] == 2
@@ -388,7 +394,7 @@ def test_hub_down_while_a_kiosk_records_5000_events_then_catch_up_in_bounded_bat
     hub.start()
     hub.network.requests.clear()
     result = a.sync()
-    assert result.pushed == 5002 and sync_client.pending_count(a.db) == 0
+    assert result.pushed == 5002 and sync_state.pending_count(a.db) == 0
     pushes = [p for p in hub.network.requests if p == "/api/push"]
     assert len(pushes) == 11  # ceil(5003 seqs / 500)
     b.sync()
@@ -417,7 +423,7 @@ def test_an_event_the_projections_refuse_stops_the_pull_before_it_and_says_so(hu
     with store.write(b.db):
         store.record(b.db, "account.opened", {"account_id": "system:fund", "label": "Fund"})
     a.sync()
-    with pytest.raises(sync_client.EventNotApplicable, match=f"{a.origin}-99"):
+    with pytest.raises(EventNotApplicable, match=f"{a.origin}-99"):
         b.sync()
     assert "cannot be applied" in b.state()["last_error"]
     assert not store.query(b.db, "SELECT 1 FROM events WHERE origin = ? AND seq = 99", (a.origin,))

@@ -23,9 +23,12 @@ from werkzeug.serving import make_server
 from kiosk import store
 from kiosk.ledger import ledger
 from kiosk.residents import residents
-from sync import client as sync_client
-from sync import hub_store
-from sync.hub import create_hub_app
+from sync import state as sync_state
+from sync.enrolment import enrol
+from sync.errors import SyncError
+from sync.hub.app import create_hub_app
+from sync.hub.kiosks import create_enrol_code
+from sync.hub.schema import connect_hub
 
 PIN = "2580"
 
@@ -110,9 +113,9 @@ class TlsHub:
     url: str
 
     def enrol_code(self, building: str) -> str:
-        db = hub_store.connect_hub(self.path)
+        db = connect_hub(self.path)
         try:
-            return hub_store.create_enrol_code(db, building)
+            return create_enrol_code(db, building)
         finally:
             db.close()
 
@@ -150,9 +153,7 @@ def test_two_kiosks_sync_through_an_https_hub_signed_by_the_associations_authori
     a = make_kiosk("a", sync={"ca_bundle": str(authority.ca_pem)})
     b = make_kiosk("b", sync={"ca_bundle": str(authority.ca_pem)})
     for kiosk in (a, b):
-        sync_client.enrol(
-            kiosk.db, kiosk.config, tls_hub.url, tls_hub.enrol_code("Résidence des Tilleuls")
-        )
+        enrol(kiosk.db, kiosk.config, tls_hub.url, tls_hub.enrol_code("Résidence des Tilleuls"))
     jeanne = residents.register(a.db, apartment="B-204", name="Jeanne Martin", pin=PIN)
     paul = residents.register(a.db, apartment="A-101", name="Paul Durand", pin=PIN)
     ledger.record_exchange(
@@ -167,15 +168,15 @@ def test_two_kiosks_sync_through_an_https_hub_signed_by_the_associations_authori
 
 def test_a_kiosk_refuses_a_hub_whose_certificate_it_cannot_verify(tls_hub, authority, make_kiosk):
     trusting_nobody = make_kiosk("plain")  # the system's authorities: ours is not one of them
-    with pytest.raises(sync_client.SyncError, match="CERTIFICATE_VERIFY_FAILED"):
-        sync_client.enrol(
+    with pytest.raises(SyncError, match="CERTIFICATE_VERIFY_FAILED"):
+        enrol(
             trusting_nobody.db,
             trusting_nobody.config,
             tls_hub.url,
             tls_hub.enrol_code("Résidence des Tilleuls"),
         )
-    assert not sync_client.is_enrolled(trusting_nobody.db)
-    db = hub_store.connect_hub(tls_hub.path)
+    assert not sync_state.is_enrolled(trusting_nobody.db)
+    db = connect_hub(tls_hub.path)
     try:  # nothing reached the hub: the kiosk is not enrolled there either
         assert (
             store.scalar(
@@ -193,12 +194,8 @@ def test_a_kiosk_refuses_a_certificate_made_out_to_another_name(tmp_path, make_k
     try:
         kiosk = make_kiosk("k", sync={"ca_bundle": str(elsewhere.ca_pem)})
         hub = TlsHub(path=tmp_path / "hub2" / "hub.sqlite3", url=f"https://127.0.0.1:{port}")
-        with pytest.raises(
-            sync_client.SyncError, match="IP address mismatch|doesn't match|mismatch"
-        ):
-            sync_client.enrol(
-                kiosk.db, kiosk.config, hub.url, hub.enrol_code("Résidence des Tilleuls")
-            )
+        with pytest.raises(SyncError, match="IP address mismatch|doesn't match|mismatch"):
+            enrol(kiosk.db, kiosk.config, hub.url, hub.enrol_code("Résidence des Tilleuls"))
     finally:
         server.shutdown()
         server.server_close()

@@ -12,7 +12,9 @@ from kiosk import store
 from kiosk.cli_ops import catch_up_with_hub, restore_backup, take_backup
 from kiosk.ledger import ledger
 from kiosk.residents import residents
-from sync import client as sync_client
+from sync import catch_up
+from sync.catch_up import NUMBERING_JUMPED_TO, RESTORE_SEQ_JUMP, needs_catch_up
+from sync.errors import SyncError
 
 
 def exchange(kiosk, payer, payee, minutes, what):
@@ -58,7 +60,7 @@ def test_a_restore_fetches_back_from_the_hub_what_was_recorded_after_the_backup(
 ):
     a, b, jeanne, paul, backup_file, lost_seq = a_building_with_a_backup(hub, make_kiosk, tmp_path)
     restore(a, backup_file)
-    assert sync_client.needs_catch_up(a.db) is None
+    assert needs_catch_up(a.db) is None
     assert balance(a, "A-101") == 1000 + 500 - 1500  # every exchange is back
     marker = store.query_one(a.db, "SELECT seq, payload FROM events WHERE type = 'kiosk.restored'")
     assert marker["seq"] == lost_seq + 1 and backup_file.name in marker["payload"]
@@ -77,11 +79,11 @@ def test_a_restore_while_the_hub_is_out_of_reach_catches_up_at_the_next_sync(
     hub.stop()
     restore(a, backup_file)
     assert "could not be reached" in capsys.readouterr().out
-    assert sync_client.needs_catch_up(a.db) == backup_file.name
+    assert needs_catch_up(a.db) == backup_file.name
     assert balance(a, "A-101") == 1000  # only what the backup held, for now
     hub.start()
     a.sync()  # fetches back first, then sends
-    assert sync_client.needs_catch_up(a.db) is None
+    assert needs_catch_up(a.db) is None
     assert balance(a, "A-101") == 1000 + 500 - 1500
     exchange(a, jeanne, paul, 60, "Jardinage")
     sync_until_quiet([a, b])
@@ -103,7 +105,7 @@ def test_residents_may_go_on_after_a_restore_while_the_hub_is_out_of_reach(
     held_at_backup = store.scalar(
         a.db, "SELECT MAX(seq) FROM events WHERE origin = ? AND seq < ?", (a.origin, jumped["seq"])
     )
-    assert jumped["seq"] == held_at_backup + sync_client.RESTORE_SEQ_JUMP > lost_seq
+    assert jumped["seq"] == held_at_backup + RESTORE_SEQ_JUMP > lost_seq
     new = exchange(a, paul, jeanne, 45, "Courses")  # the hub still holds the lost two
     assert new.reference == f"{a.origin}-{jumped['seq'] + 1}"
     offline_backup = take_backup(
@@ -111,8 +113,8 @@ def test_residents_may_go_on_after_a_restore_while_the_hub_is_out_of_reach(
     )  # still waiting to catch up
     hub.start()
     a.sync()
-    assert a.state()["last_error"] is None and sync_client.needs_catch_up(a.db) is None
-    assert store.get_meta(a.db, sync_client.NUMBERING_JUMPED_TO) is None
+    assert a.state()["last_error"] is None and needs_catch_up(a.db) is None
+    assert store.get_meta(a.db, NUMBERING_JUMPED_TO) is None
     assert balance(a, "A-101") == 1000 + 500 - 1500 - 750  # the lost two are back, the new one kept
     sync_until_quiet([a, b])
     assert shared_snapshot(a.db) == shared_snapshot(b.db)
@@ -123,7 +125,7 @@ def test_residents_may_go_on_after_a_restore_while_the_hub_is_out_of_reach(
     # A backup taken while the jump waited to catch up, restored later with the hub in reach:
     # the hub now holds numbers above that jump, and the restore still catches up.
     restore(a, offline_backup)
-    assert sync_client.needs_catch_up(a.db) is None and a.state()["last_error"] is None
+    assert needs_catch_up(a.db) is None and a.state()["last_error"] is None
     assert balance(a, "A-101") == 1000 + 500 - 1500 - 750
     exchange(a, jeanne, paul, 15, "Clé")
     sync_until_quiet([a, b])
@@ -134,15 +136,13 @@ def test_a_backup_too_old_for_the_jump_stops_sync_before_anything_is_lost(
     hub, make_kiosk, tmp_path, monkeypatch
 ):
     a, b, jeanne, paul, backup_file, lost_seq = a_building_with_a_backup(hub, make_kiosk, tmp_path)
-    monkeypatch.setattr(
-        sync_client, "RESTORE_SEQ_JUMP", 1
-    )  # as if the hub held a year of events more
+    monkeypatch.setattr(catch_up, "RESTORE_SEQ_JUMP", 1)  # as if the hub held a year of events more
     hub.stop()
     restore(a, backup_file)
     exchange(a, paul, jeanne, 45, "Courses")
     held = sorted(tuple(r) for r in store.query(a.db, "SELECT id, seq FROM events"))
     hub.start()
-    with pytest.raises(sync_client.SyncError, match="the backup was too old"):
+    with pytest.raises(SyncError, match="the backup was too old"):
         a.sync()
     assert sorted(tuple(r) for r in store.query(a.db, "SELECT id, seq FROM events")) == held
     assert "too old" in a.state()["last_error"] and a.state()["last_error_kind"] == "backup_too_old"
@@ -160,7 +160,7 @@ def test_a_restore_catches_up_when_the_last_event_sent_after_the_backup_was_priv
     residents.set_pin(a.db, paul.id, "4826")  # private: never leaves the kiosk
     a.sync()
     restore(a, backup_file)
-    assert sync_client.needs_catch_up(a.db) is None
+    assert needs_catch_up(a.db) is None
     assert balance(a, "A-101") == 1000 + 500 - 1500
     sync_until_quiet([a, b])
     assert a.state()["last_error"] is None and shared_snapshot(a.db) == shared_snapshot(b.db)
@@ -173,5 +173,5 @@ def test_a_kiosk_without_a_hub_is_restored_as_before(make_kiosk, tmp_path):
     residents.register(alone.db, apartment="A-101", name="Paul Durand", pin=PIN)
     restore(alone, backup_file)
     assert store.scalar(alone.db, "SELECT COUNT(*) FROM residents") == 1
-    assert sync_client.needs_catch_up(alone.db) is None
+    assert needs_catch_up(alone.db) is None
     assert not store.query(alone.db, "SELECT 1 FROM events WHERE type = 'kiosk.restored'")

@@ -23,8 +23,12 @@ from test_sync_faults import (
 
 from kiosk import store
 from kiosk.store import events as eventlog
-from sync import client as sync_client
-from sync import hub_store, protocol
+from sync import protocol
+from sync import state as sync_state
+from sync.errors import HubRefused
+from sync.hub import store as hub_store
+from sync.hub.kiosks import get_kiosk
+from sync.hub.refusals import Fork
 
 json_values = st.recursive(
     st.none()
@@ -146,7 +150,7 @@ def test_an_event_stored_by_a_hub_before_orjson_sent_again_is_not_a_fork(hub, ma
     batch = own_batch(a, 1, a.state()["acked_seq"] + 10)
     db = hub.db
     try:
-        kiosk = hub_store.get_kiosk(db, a.origin)
+        kiosk = get_kiosk(db, a.origin)
         hub_store.accept_batch(db, kiosk, batch)
         with store.write(db):  # as the hub before orjson stored it
             for wire in batch["events"]:
@@ -170,7 +174,7 @@ def test_an_event_stored_by_a_hub_before_orjson_sent_again_is_not_a_fork(hub, ma
                 for w in batch["events"]
             ],
         )
-        with pytest.raises(hub_store.Fork):
+        with pytest.raises(Fork):
             hub_store.accept_batch(db, kiosk, changed)
     finally:
         db.close()
@@ -207,7 +211,7 @@ def test_an_event_id_reused_under_a_new_seq_is_refused_whole(hub, make_kiosk):
     record_notes(a, 3)
     batch = own_batch(a, 1, 5)
     batch["events"][-1]["id"] = batch["events"][0]["id"]
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         send(a, "POST", "/api/push", protocol.encode_body(batch))
     assert refused.value.status == 400 and "event refused" in refused.value.answer["message"]
     assert hub_rows(hub) == 0
@@ -220,7 +224,7 @@ def test_a_fork_is_refused_whether_the_batch_resends_a_seq_or_leaves_one_out(hub
     top = a.state()["acked_seq"]
     held = own_batch(a, top - 2, top)
     left_out = held["events"].pop(1)  # held: leaving it out of a re-sent range is a fork too
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         send(a, "POST", "/api/push", protocol.encode_body(held))
     assert refused.value.code == "fork" and refused.value.answer["seq"] == left_out["seq"]
 
@@ -230,23 +234,23 @@ def test_a_refused_request_uses_up_its_counter(hub, make_kiosk):
     record_notes(a, 5)
     client = a.client()
     later = protocol.encode_body(own_batch(a, 3, 5))  # a gap: the hub holds nothing yet
-    counter = client._next_counter()
+    counter = client.next_counter()
     headers = protocol.sign_request(client.key, "POST", "/api/push", later, a.origin, counter)
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         client.connection.send("POST", "/api/push", later, headers)
     assert refused.value.code == "gap"
     client.push()  # the missing seqs arrive: the same request would now be accepted...
-    with pytest.raises(sync_client.HubRefused) as replayed:
+    with pytest.raises(HubRefused) as replayed:
         client.connection.send("POST", "/api/push", later, headers)
     assert replayed.value.code == "replayed"  # ...but its counter was used up when refused
     garbled = b"not gzip"
     headers = protocol.sign_request(
-        client.key, "POST", "/api/push", garbled, a.origin, client._next_counter()
+        client.key, "POST", "/api/push", garbled, a.origin, client.next_counter()
     )
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         client.connection.send("POST", "/api/push", garbled, headers)
     assert refused.value.status == 400
-    with pytest.raises(sync_client.HubRefused) as replayed:
+    with pytest.raises(HubRefused) as replayed:
         client.connection.send("POST", "/api/push", garbled, headers)
     assert replayed.value.code == "replayed"
 
@@ -258,10 +262,10 @@ def test_a_pull_uses_up_its_counter_and_records_where_the_kiosk_reads(hub, make_
     a.sync()
     client = b.client()
     path = "/api/pull?after=2&limit=10"
-    headers = protocol.sign_request(client.key, "GET", path, b"", b.origin, client._next_counter())
+    headers = protocol.sign_request(client.key, "GET", path, b"", b.origin, client.next_counter())
     page = client.connection.send("GET", path, None, headers)
     assert [hub_seq for hub_seq, _wire in page["events"]][:1] == [3]
-    with pytest.raises(sync_client.HubRefused) as replayed:
+    with pytest.raises(HubRefused) as replayed:
         client.connection.send("GET", path, None, headers)
     assert replayed.value.code == "replayed"
     db = hub.db
@@ -315,7 +319,7 @@ def test_a_push_reads_on_from_the_seq_the_hub_acknowledged_when_it_is_ahead(hub,
     again = store.scalar(a.db, "SELECT COUNT(*) FROM events WHERE seq <= 5 AND scope <> 'private'")
     assert a.client().push() == again + 3  # one batch again (duplicates), then only the new events
     assert [p for p in hub.network.requests if p == "/api/push"] == ["/api/push"] * 2
-    assert a.state()["acked_seq"] == top + 3 and sync_client.pending_count(a.db) == 0
+    assert a.state()["acked_seq"] == top + 3 and sync_state.pending_count(a.db) == 0
 
 
 def test_big_batches_stay_bounded_by_the_hub(hub, make_kiosk, monkeypatch):
@@ -324,7 +328,7 @@ def test_big_batches_stay_bounded_by_the_hub(hub, make_kiosk, monkeypatch):
     a = make_kiosk("a", batch_size=20, enrol_at=hub)
     b = make_kiosk("b", batch_size=20, enrol_at=hub)
     record_notes(a, 30)
-    with pytest.raises(sync_client.HubRefused) as refused:
+    with pytest.raises(HubRefused) as refused:
         a.client().push()
     assert refused.value.status == 400 and "at most 7 events" in refused.value.answer["message"]
     monkeypatch.setattr(hub_store, "MAX_BATCH_EVENTS", 20)
@@ -376,7 +380,7 @@ def test_a_request_signed_again_never_takes_back_a_counter_already_taken(hub, ma
     a.sync()
     client = a.client()
     path = "/api/pull?after=0&limit=10"
-    stale = client._start("GET", path, counter=1)  # refused: the hub has seen higher
+    stale = client.start("GET", path, counter=1)  # refused: the hub has seen higher
     with store.write(a.db):  # meanwhile a counter was taken ahead (a page's transaction does that)
         a.db.execute("UPDATE sync_state SET request_counter = request_counter + 10")
     ahead = a.state()["request_counter"]

@@ -17,8 +17,9 @@ from kiosk.vouchers import cancel as voucher_cancel
 from kiosk.vouchers import conflicts as voucher_conflicts
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
-from sync import client as sync_client
-from sync import hub_store
+from sync.errors import HubUnreachable
+from sync.hub import dashboard as hub_dashboard
+from sync.hub.vouchers import VERDICT_TYPE
 
 TILLEULS, LILAS = "Résidence des Tilleuls", "Les Lilas"
 
@@ -103,7 +104,7 @@ def test_the_same_voucher_redeemed_offline_at_two_kiosks_one_wins_and_every_node
     db.close()
     assert voucher.serial in conflict["detail"] and conflict["origin"] == loser.origin
     db = hub.db
-    hub_store.set_dashboard_password(db, "correct horse battery")
+    hub_dashboard.set_dashboard_password(db, "correct horse battery")
     db.close()
     page = dashboard(hub, "admin", "correct horse battery", language="fr")
     assert (
@@ -237,14 +238,11 @@ def test_a_double_redemption_never_blocks_sync_and_is_judged_once(network, hub):
     vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
     lilas.sync()
     hub.network.cut("/api/push", "cut_after")  # the verdict is written, the answer lost
-    with pytest.raises(sync_client.HubUnreachable):
+    with pytest.raises(HubUnreachable):
         hall.sync()
     sync_until_quiet([tilleuls, hall, lilas])
     db = hub.db
-    assert (
-        store.scalar(db, "SELECT COUNT(*) FROM events WHERE type = ?", (hub_store.VERDICT_TYPE,))
-        == 1
-    )
+    assert store.scalar(db, "SELECT COUNT(*) FROM events WHERE type = ?", (VERDICT_TYPE,)) == 1
     db.close()
     assert all(not k.state()["last_error"] for k in (tilleuls, hall, lilas))
     compensations = store.scalar(

@@ -7,19 +7,22 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext
 
 from kiosk.web.session_state import admin_required, db
-from sync import client as sync_client
+from sync import enrolment
+from sync import state as sync_state
+from sync.errors import HubRefused, SyncError
+from sync.scheduler import runner_for
 
 bp = Blueprint("sync_admin", __name__, template_folder="templates", url_prefix="/admin/sync")
 
 
 def sync_status() -> dict | None:
     """What the status bar shows about sync, from the database only; None without a hub."""
-    state = sync_client.state(db())
+    state = sync_state.state(db())
     if not state["enrolled_at"]:
         return None
     return {
         "last_success_at": state["last_success_at"],
-        "pending": sync_client.pending_count(db()),
+        "pending": sync_state.pending_count(db()),
         "ok": not state["last_error"],
     }
 
@@ -32,12 +35,12 @@ def sync_status_context() -> dict:
 @bp.get("/")
 @admin_required
 def page():
-    state = sync_client.state(db())
+    state = sync_state.state(db())
     return render_template(
         "admin/sync.html",
         state=state,
-        hub_url=sync_client.hub_url(db(), g.config) if state["enrolled_at"] else "",
-        pending=sync_client.pending_count(db()),
+        hub_url=sync_state.hub_url(db(), g.config) if state["enrolled_at"] else "",
+        pending=sync_state.pending_count(db()),
         form=request.args,
     )
 
@@ -45,10 +48,10 @@ def page():
 @bp.post("/now")
 @admin_required
 def now():
-    if not sync_client.is_enrolled(db()):
+    if not sync_state.is_enrolled(db()):
         flash(gettext("This kiosk is not connected to a hub yet."), "error")
     else:
-        sync_client.runner_for(g.config).start_now()
+        runner_for(g.config).start_now()
         flash(gettext("Sync started. The result shows here in a moment."), "success")
     return redirect(url_for("sync_admin.page"))
 
@@ -65,13 +68,13 @@ def enrol():
         )
         return redirect(url_for("sync_admin.page"))
     try:
-        sync_client.enrol(db(), g.config, url, code)
-    except sync_client.HubRefused:
+        enrolment.enrol(db(), g.config, url, code)
+    except HubRefused:
         flash(
             gettext("The hub refused this enrolment code. Ask its administrator for a new one."),
             "error",
         )
-    except sync_client.SyncError:
+    except SyncError:
         flash(
             gettext(
                 "The hub cannot be reached at this address. Check it and the network, then try again."

@@ -4,7 +4,7 @@ A voucher is checked offline by its signature, so two kiosks cut off from the hu
 redeem it (or one redeems it while its building cancels it). Nobody can tell until the
 settlements meet at the hub, which judges: the first settlement it committed wins; for each
 later one it writes a verdict of its own, ``voucher.settlement_rejected`` (a ``network``
-event of origin HUB, see sync/hub_store.py), which every kiosk pulls like any other event.
+event of origin HUB, see sync/hub/vouchers.py), which every kiosk pulls like any other event.
 
 Nothing is rewritten. The losing settlement and its transfer stay in the log; the projections
 keep the winner in ``voucher_settlements`` and the loser in ``voucher_rival_settlements``

@@ -1,0 +1,57 @@
+"""The hub: a small Flask app, served by waitress, that relays kiosks' events (its routes:
+``sync.hub.routes``). The dashboard speaks the administrator's browser language."""
+
+from __future__ import annotations
+
+import weakref
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import Babel, format_datetime
+
+from kiosk.i18n import TRANSLATIONS_DIR
+from kiosk.store import ConnectionPool
+from sync.hub import routes
+from sync.hub.schema import connect_hub, open_hub
+
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+
+def _dashboard_language() -> str:
+    return request.accept_languages.best_match(["fr", "en"], default="fr")
+
+
+def _short_time(text: str | None) -> str:
+    """A time the hub stored (ISO 8601, UTC) as the administrator's language writes it, short."""
+    if not text:
+        return ""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    return format_datetime(moment, "short")
+
+
+def create_hub_app(database_path: str | Path) -> Flask:
+    """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing)."""
+    app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
+    app.config.update(HUB_DATABASE=str(database_path), MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    connect_hub(database_path).close()  # create or upgrade once, before serving
+    # The dashboard speaks the administrator's browser language, French unless English is
+    # preferred (the kiosk's own catalogues).
+    Babel(
+        app,
+        locale_selector=_dashboard_language,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+    )
+    app.context_processor(lambda: {"lang": _dashboard_language()})
+    app.add_template_filter(_short_time, "when")
+
+    # One connection per server thread, kept open (migrated once above): opening one per
+    # request cost a connection set-up and, on close, a checkpoint of the whole WAL.
+    pool = ConnectionPool(lambda: open_hub(app.config["HUB_DATABASE"]))
+    weakref.finalize(app, pool.close_all)
+    app.extensions[routes.POOL] = pool
+    app.register_blueprint(routes.bp)
+    return app

@@ -1,0 +1,68 @@
+"""What the hub's administrator sees (kiosks by building, lag, conflicts) and the dashboard's
+password."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlite_utils import Database
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kiosk.store import db as dbmod
+from sync import protocol
+from sync.hub.records import now_iso
+from sync.hub.refusals import BadRequest
+from sync.hub.store import waiting_for
+
+DASHBOARD_PASSWORD_MIN = 10
+
+
+def set_dashboard_password(db: Database, password: str) -> None:
+    """The dashboard's password (HTTP basic authentication), stored as a scrypt hash."""
+    if len(password) < DASHBOARD_PASSWORD_MIN:
+        raise BadRequest(
+            f"the dashboard password needs at least {DASHBOARD_PASSWORD_MIN} characters"
+        )
+    with dbmod.write(db):
+        db.execute(
+            "INSERT INTO hub_settings (key, value) VALUES ('dashboard_password', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [generate_password_hash(password, method="scrypt")],
+        )
+
+
+def dashboard_password_set(db: Database) -> bool:
+    return (
+        dbmod.query_one(db, "SELECT 1 FROM hub_settings WHERE key = 'dashboard_password'")
+        is not None
+    )
+
+
+def check_dashboard_password(db: Database, password: str) -> bool:
+    row = dbmod.query_one(db, "SELECT value FROM hub_settings WHERE key = 'dashboard_password'")
+    return row is not None and check_password_hash(row["value"], password)
+
+
+def dashboard(db: Database) -> dict[str, Any]:
+    """What the hub's administrator sees: kiosks by building, lag, conflicts."""
+    kiosks = []
+    for row in dbmod.query(
+        db,
+        "SELECT * FROM kiosks WHERE origin <> ? ORDER BY building, origin",
+        (protocol.HUB_ORIGIN,),
+    ):
+        held = dbmod.scalar(db, "SELECT COUNT(*) FROM events WHERE origin = ?", (row["origin"],))
+        lag = waiting_for(db, row["origin"], row["building"], row["pull_cursor"])
+        kiosks.append({**dict(row), "events_held": held, "lag": lag})
+    return {
+        "as_of": now_iso(),
+        "kiosks": kiosks,
+        "buildings": sorted({k["building"] for k in kiosks}),
+        "events": dbmod.scalar(db, "SELECT COUNT(*) FROM events"),
+        "conflicts": [
+            {**dict(r), "facts": json.loads(r["facts"]) if r["facts"] else None}
+            for r in dbmod.query(db, "SELECT * FROM conflicts ORDER BY id DESC LIMIT 50")
+        ],
+        "conflict_count": dbmod.scalar(db, "SELECT COUNT(*) FROM conflicts"),
+    }

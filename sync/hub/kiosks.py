@@ -1,0 +1,181 @@
+"""The kiosks enrolled at the hub: one-time enrolment codes, enrolment (or a dead kiosk's id
+re-keyed), revocation, signed requests checked with a request counter that only goes up, and
+what a kiosk's status request answers."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlite_utils import Database
+
+from kiosk import ids
+from kiosk.store import db as dbmod
+from sync import protocol
+from sync.hub.records import held_seq, latest_hub_seq, now_iso
+from sync.hub.refusals import BadCode, BadRequest, Replayed, Revoked, Unauthenticated
+
+ENROL_CODE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Kiosk:
+    origin: str
+    building: str
+    public_key: str
+    revoked: bool
+    acked_seq: int
+
+
+def _hash_code(code: str) -> str:
+    normalised = code.replace("-", "").replace(" ", "").upper()
+    return hashlib.sha256(normalised.encode("ascii", "replace")).hexdigest()
+
+
+def create_enrol_code(db: Database, building: str, *, restore_origin: str | None = None) -> str:
+    """A one-time code that enrols one kiosk of ``building`` (or re-keys ``restore_origin``)."""
+    building = building.strip()
+    if restore_origin == protocol.HUB_ORIGIN:
+        raise BadRequest("the hub's own origin is not a kiosk")
+    if restore_origin is not None:
+        row = dbmod.query_one(db, "SELECT building FROM kiosks WHERE origin = ?", (restore_origin,))
+        if row is None:
+            raise BadRequest(f"no kiosk {restore_origin} is enrolled")
+        building = row["building"]
+    if not building:
+        raise BadRequest("a building name is needed")
+    raw = ids.scan_token(12)
+    code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    now = datetime.now(UTC)
+    with dbmod.write(db):
+        db.execute(
+            "INSERT INTO enrol_codes (code_hash, building, restore_origin, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [
+                _hash_code(code),
+                building,
+                restore_origin,
+                now_iso(),
+                (now + timedelta(days=ENROL_CODE_DAYS)).isoformat(timespec="seconds"),
+            ],
+        )
+    return code
+
+
+def enrol(db: Database, code: str, origin: str | None, public_key_b64: str) -> Kiosk:
+    """Use a one-time code: a new kiosk (``origin``) or a restored one (the code's origin)."""
+    protocol.public_key_from_b64(public_key_b64)
+    with dbmod.write(db):
+        row = dbmod.query_one(
+            db,
+            "SELECT * FROM enrol_codes WHERE code_hash = ? AND used_at IS NULL",
+            (_hash_code(code),),
+        )
+        if row is None or datetime.fromisoformat(row["expires_at"]) < datetime.now(UTC):
+            raise BadCode("this enrolment code is unknown, used or expired")
+        if row["restore_origin"]:
+            origin = row["restore_origin"]
+            db.execute(
+                "UPDATE kiosks SET public_key = ?, last_counter = 0, revoked = 0 WHERE origin = ?",
+                [public_key_b64, origin],
+            )
+        else:
+            if not origin or len(origin) > 40:
+                raise BadRequest("a kiosk id is needed")
+            if dbmod.query_one(db, "SELECT 1 FROM kiosks WHERE origin = ?", (origin,)) is not None:
+                raise BadCode(f"kiosk {origin} is already enrolled; ask for a restore code")
+            db.execute(
+                "INSERT INTO kiosks (origin, building, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
+                [origin, row["building"], public_key_b64, now_iso()],
+            )
+        db.execute(
+            "UPDATE enrol_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
+            [now_iso(), origin, row["code_hash"]],
+        )
+    return get_kiosk(db, origin)
+
+
+def get_kiosk(db: Database, origin: str) -> Kiosk | None:
+    row = dbmod.query_one(db, "SELECT * FROM kiosks WHERE origin = ?", (origin,))
+    if row is None:
+        return None
+    return Kiosk(
+        row["origin"], row["building"], row["public_key"], bool(row["revoked"]), row["acked_seq"]
+    )
+
+
+def revoke(db: Database, origin: str) -> bool:
+    with dbmod.write(db):
+        return db.execute("UPDATE kiosks SET revoked = 1 WHERE origin = ?", [origin]).rowcount == 1
+
+
+def verify_request(
+    db: Database, method: str, path: str, body: bytes, headers: Mapping[str, str]
+) -> tuple[Kiosk, int]:
+    """(kiosk, counter) of a request signed by an enrolled, non-revoked kiosk; nothing written
+    yet: the counter is used up by ``use_counter``, in the request's own write transaction."""
+    try:
+        origin, counter, signature = protocol.read_signature_headers(headers)
+    except protocol.SignatureError as exc:
+        raise Unauthenticated(str(exc)) from exc
+    kiosk = get_kiosk(db, origin)
+    if kiosk is None or origin == protocol.HUB_ORIGIN:
+        raise Unauthenticated("unknown kiosk")
+    try:
+        protocol.verify_signature(
+            protocol.public_key_from_b64(kiosk.public_key),
+            signature,
+            method,
+            path,
+            body,
+            origin,
+            counter,
+        )
+    except protocol.SignatureError as exc:
+        raise Unauthenticated(str(exc)) from exc
+    if kiosk.revoked:
+        raise Revoked("this kiosk was revoked by the hub's administrator")
+    return kiosk, counter
+
+
+def use_counter(db: Database, kiosk: Kiosk, counter: int, **also: Any) -> None:
+    """Move the kiosk's request counter up to ``counter`` (and set the ``kiosks`` columns in
+    ``also``), inside the caller's write transaction or its own; ``Replayed`` if the counter is
+    not above the last one used."""
+    sets = "".join(f", {name} = ?" for name in also)
+    with dbmod.write(db):
+        updated = db.conn.execute(
+            f"UPDATE kiosks SET last_counter = ?, last_contact_at = ?{sets} "  # noqa: S608 (fixed names)
+            "WHERE origin = ? AND last_counter < ?",
+            (counter, now_iso(), *also.values(), kiosk.origin, counter),
+        ).rowcount
+        if not updated:
+            last = dbmod.scalar(
+                db, "SELECT last_counter FROM kiosks WHERE origin = ?", (kiosk.origin,)
+            )
+            raise Replayed("request counter already used", last_counter=last)
+
+
+def authenticate(
+    db: Database, method: str, path: str, body: bytes, headers: Mapping[str, str]
+) -> Kiosk:
+    """The enrolled, non-revoked kiosk that signed this request; its counter moves up."""
+    kiosk, counter = verify_request(db, method, path, body, headers)
+    use_counter(db, kiosk, counter)
+    return kiosk
+
+
+def kiosk_status(db: Database, kiosk: Kiosk) -> dict[str, Any]:
+    row = dbmod.query_one(db, "SELECT * FROM kiosks WHERE origin = ?", (kiosk.origin,))
+    return {
+        "origin": row["origin"],
+        "building": row["building"],
+        "acked_seq": row["acked_seq"],
+        "held_seq": held_seq(db, kiosk.origin),
+        "last_counter": row["last_counter"],
+        "latest_hub_seq": latest_hub_seq(db),
+        "protocol": protocol.PROTOCOL_VERSION,
+    }

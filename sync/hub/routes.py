@@ -1,0 +1,162 @@
+"""The hub's routes, a Blueprint: ``POST /api/enrol`` (a one-time code, no signature yet), then
+signed requests only: ``POST /api/push`` (a gzip batch of the kiosk's own events),
+``GET /api/pull?after=N&limit=M`` (pages by ``hub_seq``), ``GET /api/status``. ``GET /`` is the
+administrator's dashboard. Refusals are JSON ``{"error": code, "message": ...}`` with a 4xx
+status, never retried by kiosks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request
+from sqlite_utils import Database
+
+from kiosk.store import ConnectionPool
+from sync import protocol
+from sync.hub import dashboard as hub_dashboard
+from sync.hub import kiosks
+from sync.hub.refusals import BadRequest, HubRefusal, Unauthenticated
+from sync.hub.store import accept_batch, events_page
+
+POOL = "hub_pool"  # app.extensions: the hub database's connections, one per server thread
+
+bp = Blueprint("hub", __name__)
+
+
+def hub_db() -> Database:
+    """This request's connection to the hub's database, from the app's pool."""
+    if "hub_db" not in g:
+        pool: ConnectionPool = current_app.extensions[POOL]
+        g.hub_db = pool.connection()
+    return g.hub_db
+
+
+@bp.teardown_app_request
+def end_request(_exc: BaseException | None) -> None:
+    db = g.pop("hub_db", None)
+    if db is not None:
+        current_app.extensions[POOL].release(db)  # never carry a transaction over
+
+
+@bp.app_errorhandler(HubRefusal)
+def refused(exc: HubRefusal) -> tuple[Response, int]:
+    return jsonify(exc.as_json()), exc.status
+
+
+@bp.app_errorhandler(413)
+def too_large(_exc: Exception) -> tuple[Response, int]:
+    return jsonify({"error": "too_large", "message": "request body too large"}), 413
+
+
+def _signed_path() -> str:
+    return request.path + (
+        f"?{request.query_string.decode('ascii', 'replace')}" if request.query_string else ""
+    )
+
+
+def _signed_kiosk(body: bytes) -> kiosks.Kiosk:
+    return kiosks.authenticate(hub_db(), request.method, _signed_path(), body, request.headers)
+
+
+def _verified(body: bytes) -> tuple[kiosks.Kiosk, int]:
+    """The signing kiosk and its request counter, not used up yet: the request's own write
+    transaction does that (one commit per request instead of two)."""
+    return kiosks.verify_request(hub_db(), request.method, _signed_path(), body, request.headers)
+
+
+def _decoded(body: bytes) -> Any:
+    try:
+        return protocol.decode_body(body)
+    except protocol.ProtocolError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+def _gzip_json(text: str) -> Response:
+    response = Response(protocol.encode_json_text(text), content_type=protocol.CONTENT_TYPE)
+    response.headers["Content-Encoding"] = protocol.CONTENT_ENCODING
+    return response
+
+
+@bp.post("/api/enrol")
+def enrol() -> Response:
+    body = request.get_data()
+    data = _decoded(body)
+    if not isinstance(data, dict) or not isinstance(data.get("code"), str):
+        raise BadRequest("enrolment needs a code, an origin and a public key")
+    public_key = data.get("public_key")
+    if not isinstance(public_key, str):
+        raise BadRequest("enrolment needs the kiosk's public key")
+    try:
+        key = protocol.public_key_from_b64(public_key)
+        protocol.verify_signature(
+            key,
+            protocol.read_signature(request.headers),
+            "POST",
+            "/api/enrol",
+            body,
+            str(data.get("origin") or ""),
+            0,
+        )
+    except (protocol.ProtocolError, protocol.SignatureError) as exc:
+        raise Unauthenticated(f"enrolment not signed by the key it enrols: {exc}") from exc
+    kiosk = kiosks.enrol(hub_db(), data["code"], data.get("origin") or None, public_key)
+    return jsonify(kiosks.kiosk_status(hub_db(), kiosk))
+
+
+@bp.post("/api/push")
+def push() -> Response:
+    body = request.get_data()
+    kiosk, counter = _verified(body)
+    try:
+        batch = _decoded(body)
+    except BadRequest:
+        kiosks.use_counter(hub_db(), kiosk, counter)
+        raise
+    return jsonify(accept_batch(hub_db(), kiosk, batch, counter=counter))
+
+
+@bp.get("/api/pull")
+def pull() -> Response:
+    kiosk, counter = _verified(b"")
+    try:
+        after = int(request.args.get("after", "0"))
+        limit = int(request.args.get("limit", "500"))
+    except ValueError as exc:
+        kiosks.use_counter(hub_db(), kiosk, counter)
+        raise BadRequest("after and limit are whole numbers") from exc
+    include_own = request.args.get("own") == "1"
+    text, _last, _count = events_page(
+        hub_db(), kiosk, after, limit, include_own=include_own, counter=counter
+    )
+    return _gzip_json(text)
+
+
+@bp.get("/api/status")
+def status() -> Response:
+    kiosk = _signed_kiosk(b"")
+    return jsonify(kiosks.kiosk_status(hub_db(), kiosk))
+
+
+@bp.get("/")
+def dashboard() -> Response | tuple[str, int] | str:
+    # The dashboard names every building and kiosk: only for the hub's administrator
+    # (HTTP basic authentication; put the hub behind HTTPS on the internet).
+    db = hub_db()
+    if not hub_dashboard.dashboard_password_set(db):
+        return render_template("hub_locked.html"), 403
+    auth = request.authorization
+    if (
+        auth is None
+        or auth.type != "basic"
+        or not hub_dashboard.check_dashboard_password(db, auth.password or "")
+    ):
+        return Response(
+            "Password required. Mot de passe requis.\n",
+            401,
+            {
+                "WWW-Authenticate": 'Basic realm="Kiosk hub"',
+                "Content-Type": "text/plain; charset=utf-8",
+            },
+        )
+    return render_template("hub_dashboard.html", hub=hub_dashboard.dashboard(db))

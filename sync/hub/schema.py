@@ -1,0 +1,137 @@
+"""The hub's SQLite schema (enrolled kiosks, enrolment codes, every event received, the voucher
+registry, conflicts, settings), its migrations, and opening it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlite_utils import Database, Migrations
+
+from kiosk.store import db as dbmod
+from kiosk.store.schema import check_list_as_comparisons
+from sync import protocol
+from sync.hub.records import now_iso
+from sync.hub.vouchers import judge_settlements
+
+migrations = Migrations("hub")
+
+
+@migrations()
+def m001_hub(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE kiosks (
+            origin          TEXT PRIMARY KEY,
+            building        TEXT NOT NULL,
+            public_key      TEXT NOT NULL,              -- raw Ed25519, base64
+            revoked         INTEGER NOT NULL DEFAULT 0,
+            enrolled_at     TEXT NOT NULL,
+            last_contact_at TEXT,
+            last_counter    INTEGER NOT NULL DEFAULT 0, -- replay guard: only goes up
+            acked_seq       INTEGER NOT NULL DEFAULT 0, -- the kiosk's seqs held up to here
+            pull_cursor     INTEGER NOT NULL DEFAULT 0  -- the last hub_seq it asked after
+        );
+        CREATE TABLE enrol_codes (
+            code_hash      TEXT PRIMARY KEY,            -- SHA-256 of the one-time code
+            building       TEXT NOT NULL,
+            restore_origin TEXT REFERENCES kiosks (origin),  -- set: re-key a dead kiosk
+            created_at     TEXT NOT NULL,
+            expires_at     TEXT NOT NULL,
+            used_at        TEXT,
+            used_by        TEXT
+        );
+        CREATE TABLE events (
+            hub_seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+            id          TEXT NOT NULL UNIQUE,
+            origin      TEXT NOT NULL REFERENCES kiosks (origin),
+            seq         INTEGER NOT NULL CHECK (seq > 0),
+            type        TEXT NOT NULL,
+            scope       TEXT NOT NULL CHECK (scope IN ('building', 'network')),
+            building    TEXT NOT NULL,
+            body        TEXT NOT NULL,                  -- canonical JSON, served as is
+            digest      TEXT NOT NULL,                  -- SHA-256 of body
+            received_at TEXT NOT NULL,
+            UNIQUE (origin, seq)
+        );
+        CREATE INDEX events_by_building ON events (building, hub_seq);
+        CREATE TRIGGER hub_events_are_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER hub_events_are_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TABLE conflicts (
+            id         INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind       TEXT NOT NULL,                   -- fork, ...
+            origin     TEXT,
+            seq        INTEGER,
+            detail     TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m002_voucher_registry(db: Database) -> None:
+    db.executescript(
+        """
+        -- The settlement (redemption or cancellation) of each voucher that counts: the first
+        -- one the hub committed. A later one for the same serial is rejected by a verdict.
+        CREATE TABLE voucher_registry (
+            serial    TEXT PRIMARY KEY,
+            event_id  TEXT NOT NULL REFERENCES events (id),
+            origin    TEXT NOT NULL,
+            type      TEXT NOT NULL,
+            hub_seq   INTEGER NOT NULL
+        );
+        """
+    )
+    # The hub writes events of its own (verdicts) under a pseudo-kiosk that can never sign in.
+    db.execute(
+        "INSERT OR IGNORE INTO kiosks (origin, building, public_key, revoked, enrolled_at) "
+        "VALUES (?, '', '', 1, ?)",
+        [protocol.HUB_ORIGIN, now_iso()],
+    )
+    judge_settlements(db, after_hub_seq=0)  # settlements already held, in hub order
+
+
+@migrations()
+def m003_event_scope_check_as_comparisons(db: Database) -> None:
+    check_list_as_comparisons(db, "events", "scope")  # the same rule, cheaper per pushed event
+
+
+@migrations()
+def m004_hub_settings(db: Database) -> None:
+    db.executescript(
+        """
+        -- The hub administrator's settings (the dashboard's password hash, never the password).
+        CREATE TABLE hub_settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
+
+
+@migrations()
+def m005_drop_unused_building_index(db: Database) -> None:
+    # Pulls and the dashboard ask for "this building OR the network" after a hub_seq: SQLite
+    # walks the primary key for that, never this index, which only made every insert dearer.
+    db.execute("DROP INDEX IF EXISTS events_by_building")
+
+
+@migrations()
+def m006_conflict_facts(db: Database) -> None:
+    # What the dashboard needs to tell a conflict in the administrator's language (JSON);
+    # ``detail`` stays, in English, for older rows and for logs.
+    db.execute("ALTER TABLE conflicts ADD COLUMN facts TEXT")
+
+
+def connect_hub(path: str | Path) -> Database:
+    db = dbmod.connect(path, migrate=False)
+    migrations.apply(db)
+    return db
+
+
+def open_hub(path: str | Path) -> Database:
+    """The hub's database, already migrated (by ``create_hub_app``): one per request."""
+    return dbmod.connect(path, migrate=False)

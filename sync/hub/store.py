@@ -1,0 +1,293 @@
+"""The events the hub holds: batches pushed by kiosks, pages pulled by them.
+
+The hub numbers each event it accepts with ``hub_seq`` (AUTOINCREMENT: monotonic, never
+reused); kiosks pull in that order. A kiosk's pushes must cover its seq numbers without a hole
+(``from_seq`` = the hub's acknowledged seq + 1), so a lost or reordered batch is noticed and
+re-sent instead of leaving a gap. Settlements of vouchers are judged as they are stored
+(``sync.hub.vouchers``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from typing import Any
+
+from sqlite_utils import Database
+
+from kiosk.store import db as dbmod
+from sync import protocol
+from sync.hub.kiosks import Kiosk, use_counter
+from sync.hub.records import held_seq, insert_conflict, latest_hub_seq, now_iso
+from sync.hub.refusals import BadRequest, Fork, Gap, HubRefusal, Replayed
+from sync.hub.vouchers import SETTLEMENT_TYPES, judge_settlements
+
+MAX_BATCH_EVENTS = 5000
+MAX_PAGE_EVENTS = 5000
+
+
+def accept_batch(
+    db: Database, kiosk: Kiosk, batch: Any, *, counter: int | None = None
+) -> dict[str, int]:
+    """Store a kiosk's batch covering its seqs ``from_seq``..``to_seq``; idempotent.
+
+    Each event is checked, then encoded once in canonical form (its stored body, served as is
+    to pullers) and hashed (``_batch_rows``). A batch that starts right after the acknowledged
+    seq, above every seq held for the kiosk (every push but a re-sent one), goes in whole
+    (``_insert_events``). Otherwise one query reads the digests already held in the range; a
+    held seq sent with another digest (or left out), or a seq at or below the acknowledged one
+    that the hub does not hold, is a fork, and only the events not held go in. The INSERT is
+    plain, under the write lock: an event id used by another (origin, seq) is refused, not
+    ignored.
+    Settlements among the new events are judged (``judge_settlements``) in the same transaction.
+
+    ``counter``: the request's counter (``verify_request``), used up in the same transaction
+    when the batch is stored, or on its own when the batch is refused.
+    """
+    try:
+        return _accept_batch(db, kiosk, batch, counter)
+    except HubRefusal as exc:
+        if counter is not None and not isinstance(exc, Replayed):
+            use_counter(db, kiosk, counter)  # a refused request is used up too (Replayed first)
+        raise
+
+
+def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -> dict[str, int]:
+    from_seq, to_seq, rows = _batch_rows(kiosk, batch, now_iso())
+    try:
+        with dbmod.write(db):
+            if counter is not None:
+                use_counter(db, kiosk, counter)
+            conn = db.conn
+            acked = conn.execute(
+                "SELECT acked_seq FROM kiosks WHERE origin = ?", (kiosk.origin,)
+            ).fetchone()[0]
+            if from_seq > acked + 1:
+                raise Gap(f"expected seq {acked + 1}, got {from_seq}", acked_seq=acked)
+            held_top = held_seq(db, kiosk.origin)
+            if from_seq > acked and from_seq > held_top:
+                new = rows  # nothing of the range can be held yet
+            else:
+                new = _rows_not_held(conn, kiosk, from_seq, to_seq, acked, rows)
+            before = latest_hub_seq(db)
+            _insert_events(conn, new)
+            if any(row[3] in SETTLEMENT_TYPES for row in new):
+                judge_settlements(db, after_hub_seq=before)
+            new_acked = max(acked, to_seq)
+            conn.execute(
+                "UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin)
+            )
+    except sqlite3.IntegrityError as exc:  # an event id already used by another (origin, seq)
+        raise BadRequest(f"event refused: {exc}") from exc
+    except Fork as exc:
+        with dbmod.write(db):
+            insert_conflict(db, "fork", kiosk.origin, exc.extra["seq"], str(exc), {})
+        raise
+    return {"acked_seq": new_acked, "accepted": len(new), "duplicates": len(rows) - len(new)}
+
+
+_INSERT_HEAD = (
+    "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at)"
+)
+_ROWS_PER_INSERT = 256  # 9 parameters a row
+
+
+def _insert_events(conn, rows: list[tuple]) -> None:
+    """Insert ``rows`` (9 values each) in their order, with multi-row INSERTs: their hub_seq
+    follow that order."""
+    dbmod.insert_multi_row(
+        conn,
+        _INSERT_HEAD,
+        [value for row in rows for value in row],
+        9,
+        rows_per_insert=_ROWS_PER_INSERT,
+    )
+
+
+def _rows_not_held(
+    conn, kiosk: Kiosk, from_seq: int, to_seq: int, acked: int, rows: list[tuple]
+) -> list[tuple]:
+    """The rows of a re-sent range that the hub does not hold yet; ``Fork`` if a held event
+    comes again different (or is left out), or a seq acknowledged without being held (private
+    then) turns up now."""
+    held = dict(
+        conn.execute(
+            "SELECT seq, digest FROM events WHERE origin = ? AND seq BETWEEN ? AND ?",
+            (kiosk.origin, from_seq, to_seq),
+        ).fetchall()
+    )
+    digests = {row[2]: row[7] for row in rows}
+    bodies = {row[2]: row[6] for row in rows}
+    forked = [
+        seq
+        for seq, digest in held.items()
+        if digests.get(seq) != digest and not _same_as_legacy(bodies.get(seq), digest)
+    ]
+    forked += [seq for seq in digests if seq <= acked and seq not in held]
+    if forked:
+        seq = min(forked)
+        raise Fork(f"kiosk {kiosk.origin} sent a different event {seq}", seq=seq)
+    return [row for row in rows if row[2] not in held]
+
+
+def _same_as_legacy(body: str | None, digest: str) -> bool:
+    """Whether ``body`` is the event a hub before orjson stored with ``digest`` (its canonical
+    text wrote some floats differently, e.g. 1e-07)."""
+    if body is None:
+        return False
+    legacy = protocol.legacy_canonical_json(protocol.loads(body.encode("utf-8")))
+    return hashlib.sha256(legacy.encode("utf-8")).hexdigest() == digest
+
+
+def _batch_rows(kiosk: Kiosk, batch: Any, received_at: str) -> tuple[int, int, list[tuple]]:
+    """(from_seq, to_seq, rows to insert) of a batch, every event checked; ``BadRequest`` if not.
+
+    One pass: each event is checked inline (the same rules as ``protocol.check_wire_event``, a
+    kiosk's own shared events in seq order within the range), then its canonical body is written
+    and hashed. The first event that fails goes through ``_refuse_event`` for the exact reason.
+    """
+    if not isinstance(batch, dict) or not isinstance(batch.get("events"), list):
+        raise BadRequest("a batch is an object with from_seq, to_seq and events")
+    from_seq, to_seq = batch.get("from_seq"), batch.get("to_seq")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (from_seq, to_seq)):
+        raise BadRequest("from_seq and to_seq must be whole numbers")
+    if not 1 <= from_seq <= to_seq:
+        raise BadRequest("a batch covers 1 <= from_seq <= to_seq")
+    events = batch["events"]
+    if len(events) > MAX_BATCH_EVENTS:
+        raise BadRequest(f"at most {MAX_BATCH_EVENTS} events per batch")
+    previous = from_seq - 1
+    origin, building = kiosk.origin, kiosk.building
+    fields = protocol.EVENT_FIELD_SET
+    shared = protocol.SHARED_SCOPES  # a tuple: an unhashable scope is simply not in it
+    body_of = protocol.canonical_json
+    sha256 = hashlib.sha256
+    rows = []
+    append = rows.append
+    for data in events:
+        if type(data) is not dict or data.keys() != fields:
+            _refuse_event(kiosk, data, previous, to_seq)
+        event_id, seq, event_type, scope, created_at = (
+            data["id"],
+            data["seq"],
+            data["type"],
+            data["scope"],
+            data["created_at"],
+        )
+        if not (
+            data["origin"] == origin
+            and scope in shared
+            and type(seq) is int
+            and previous < seq <= to_seq
+            and type(data["payload"]) is dict
+            and type(event_id) is str
+            and 0 < len(event_id) <= 200
+            and type(event_type) is str
+            and 0 < len(event_type) <= 200
+            and type(created_at) is str
+            and 0 < len(created_at) <= 200
+        ):
+            _refuse_event(kiosk, data, previous, to_seq)
+        previous = seq
+        body = body_of(data)
+        append(
+            (
+                event_id,
+                origin,
+                seq,
+                event_type,
+                scope,
+                building,
+                body,
+                sha256(body.encode("utf-8")).hexdigest(),
+                received_at,
+            )
+        )
+    return from_seq, to_seq, rows
+
+
+def _refuse_event(kiosk: Kiosk, data: Any, previous: int, to_seq: int) -> None:
+    """Raise ``BadRequest`` saying why ``data`` is not the next event of this kiosk's batch."""
+    try:
+        protocol.check_wire_event(data)
+    except protocol.ProtocolError as exc:
+        raise BadRequest(str(exc)) from exc
+    if data["origin"] != kiosk.origin:
+        raise BadRequest("a kiosk sends only its own events")
+    if data["scope"] not in protocol.SHARED_SCOPES:
+        raise BadRequest("private events never leave the kiosk")
+    if not previous < data["seq"] <= to_seq:
+        raise BadRequest("events must be in seq order within from_seq..to_seq")
+    raise AssertionError(f"event refused by the fast check only: {data!r}")
+
+
+def _for_kiosk(include_own: bool) -> str:
+    """The condition on the events a kiosk gets after a cursor: its building's and every
+    ``network`` event, its own only when restoring (parameters ``after``, ``building``,
+    ``origin``)."""
+    return "hub_seq > :after AND (building = :building OR scope = 'network') " + (
+        "" if include_own else "AND origin <> :origin "
+    )
+
+
+def page_sql(include_own: bool) -> str:
+    """The query of a page: it walks the primary key from the cursor (no other index helps
+    with "this building OR the network"; a test keeps it so)."""
+    return f"SELECT hub_seq, body FROM events WHERE {_for_kiosk(include_own)}ORDER BY hub_seq LIMIT :limit"  # noqa: S608 (fixed text)
+
+
+def waiting_for(db: Database, origin: str, building: str, after: int) -> int:
+    """How many events the hub holds for kiosk ``origin`` of ``building`` after ``after``."""
+    return dbmod.scalar(
+        db,
+        f"SELECT COUNT(*) FROM events WHERE {_for_kiosk(False)}",  # noqa: S608 (fixed text)
+        {"after": after, "building": building, "origin": origin},
+    )
+
+
+def events_page(
+    db: Database,
+    kiosk: Kiosk,
+    after: int,
+    limit: int,
+    *,
+    include_own: bool = False,
+    counter: int | None = None,
+) -> tuple[str, int, int]:
+    """The JSON text of the next page for ``kiosk``: (text, last_hub_seq, count).
+
+    A kiosk gets its building's events and every ``network`` event, in ``hub_seq`` order, its
+    own events only when restoring. When the page is not full, ``last_hub_seq`` jumps to the
+    newest hub_seq of the same snapshot, so events meant for others are not scanned again.
+    The page is read first; then one write records the kiosk's ``pull_cursor`` and uses up
+    the request's ``counter`` (``Replayed``: the page is not served).
+    """
+    limit = max(1, min(limit, MAX_PAGE_EVENTS))
+    conn = db.conn
+    conn.execute("BEGIN")  # one read snapshot for the page and the newest hub_seq
+    try:
+        rows = conn.execute(
+            page_sql(include_own),
+            {
+                "after": after,
+                "building": kiosk.building,
+                "origin": kiosk.origin,
+                "limit": limit + 1,
+            },
+        ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if more:
+            last = rows[-1][0]
+        else:
+            last = max(after, latest_hub_seq(db))
+    finally:
+        conn.execute("COMMIT")
+    if counter is None:
+        with dbmod.write(db):
+            db.execute("UPDATE kiosks SET pull_cursor = ? WHERE origin = ?", [after, kiosk.origin])
+    else:
+        use_counter(db, kiosk, counter, pull_cursor=after)
+    items = ",".join(f"[{hub_seq},{body}]" for hub_seq, body in rows)
+    text = f'{{"events":[{items}],"last_hub_seq":{last},"more":{"true" if more else "false"}}}'
+    return text, last, len(rows)

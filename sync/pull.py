@@ -1,0 +1,147 @@
+"""Pull: every page the hub has for this kiosk, applied with one ``apply_foreign_many`` each
+(held (origin, seq) found in one query, new events inserted in bulk, then projected in page
+order), the cursor moved in the same transaction. The next page is asked for while this one
+is applied. Idempotent: after a cut-off the next run re-pulls, and what is already held
+changes nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, NamedTuple
+
+from sqlite_utils import Database
+
+from kiosk import store
+from kiosk.store import events as eventlog
+from sync import protocol
+from sync.errors import EventNotApplicable, HubUnreachable
+from sync.session import HubSession, InFlight
+from sync.state import state
+
+
+class Page(NamedTuple):
+    events: list[eventlog.Event]  # to apply, in hub order
+    values: list  # what inserting them takes (``eventlog.insert_values``)
+    received: int  # events in the page (including those left out)
+    last_hub_seq: int
+    more: bool
+
+
+def read_page(page: Any, own: str | None) -> Page:
+    """The events of a pulled page, and the values that insert them; the events of ``own``
+    (this kiosk, unless restoring) and any private one are left out. ``HubUnreachable`` if the
+    page cannot be read. Touches no database: runs in the request's thread, while the kiosk
+    applies the page before."""
+    try:
+        items = page["events"]
+        last = int(page["last_hub_seq"])
+        more = bool(page.get("more"))
+        events = []
+        from_wire = protocol.event_from_wire
+        for hub_seq, wire in items:
+            int(hub_seq)
+            event = from_wire(wire)
+            if event.scope != "private" and event.origin != own:
+                events.append(event)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HubUnreachable(f"the hub sent a page this kiosk cannot read: {exc}") from None
+    return Page(events, eventlog.insert_values(events), len(items), last, more)
+
+
+def _pull_path(session: HubSession, after: int, include_own: bool) -> str:
+    return f"/api/pull?after={after}&limit={session.batch_size}" + ("&own=1" if include_own else "")
+
+
+def _read_page(session: HubSession, include_own: bool):
+    """The function that reads a pulled page (run in the request's thread)."""
+    own = None if include_own else session.origin
+    return lambda answer: read_page(answer, own)
+
+
+def _start_pull(
+    session: HubSession, after: int, include_own: bool, counter: int | None = None
+) -> InFlight:
+    return session.start(
+        "GET",
+        _pull_path(session, after, include_own),
+        counter=counter,
+        then=_read_page(session, include_own),
+    )
+
+
+def pull(session: HubSession, *, include_own: bool = False) -> tuple[int, int]:
+    """Apply every page the hub has for this kiosk; returns (received, newly applied)
+    (``_pull``)."""
+    with session.connection.kept_open():
+        return _pull(session, include_own)
+
+
+def _pull(session: HubSession, include_own: bool) -> tuple[int, int]:
+    """Apply every page the hub has for this kiosk; returns (received, newly applied).
+
+    The next page is asked for (in its own thread) as soon as a page has arrived, so the hub
+    reads and sends it while this one is applied. Each page is applied, and the cursor
+    moved, in one transaction, which also takes the counter of the request after next
+    (so a page costs one commit)."""
+    received = applied = 0
+    banked = None
+    cursor = state(session.db)["pull_cursor"]
+    flight = _start_pull(session, cursor, include_own)
+    try:
+        while True:
+            page = session.signed(
+                "GET",
+                _pull_path(session, cursor, include_own),
+                under_way=flight,
+                then=_read_page(session, include_own),
+            )
+            last, more = page.last_hub_seq, page.more
+            flight = None
+            after = max(cursor, last)
+            taken = None
+            if more:
+                if banked is not None and banked <= session.last_counter:
+                    banked = None  # outrun by a request signed again (a counter gone back)
+                flight = _start_pull(session, after, include_own, banked)
+                banked = None
+            with store.write(session.db):
+                stored = store.scalar(session.db, "SELECT pull_cursor FROM sync_state WHERE id = 1")
+                if stored == cursor:
+                    applied += _apply(session.db, page)
+                    session.db.execute(
+                        "UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [after]
+                    )
+                    if more:
+                        taken = session.next_counter()
+            if stored != cursor:  # another run applied this page meanwhile: go on from there
+                if flight is not None:
+                    flight.wait()
+                cursor = stored
+                flight = _start_pull(session, cursor, include_own)
+                continue
+            received += page.received
+            cursor = after
+            if not more:
+                return received, applied
+            banked = taken  # committed with the page
+    finally:
+        if flight is not None:
+            flight.wait()  # never leave a request of ours running behind
+
+
+def _apply(db: Database, page: Page) -> int:
+    """Apply one page in bulk; if the projections refuse it, name the first event refused
+    (the caller's transaction then rolls the whole page back)."""
+    try:
+        with store.write(db):  # a savepoint inside the page's transaction
+            return eventlog.apply_foreign_many(db, page.events, page.values)
+    except sqlite3.Error:
+        for event in page.events:
+            try:
+                with store.write(db):
+                    eventlog.apply_foreign(db, event)
+            except sqlite3.Error as exc:
+                raise EventNotApplicable(
+                    f"event {event.reference} ({event.type}) cannot be applied here: {exc}"
+                ) from exc
+        raise
