@@ -33,14 +33,34 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from kiosk.store.events import Event, projector
+from kiosk.store.events import Event
+from kiosk.store.registry import BUILDING, MAYBE_TEXT, About, Authority, NoneType, event_type
+
+# Only a kiosk of the project's building speaks about it (a task's, through its project).
+PROJECT = About("project", "project_id")
+TASK = About("project_task", "task_id")
 
 
 def _touch(db: Database, project_id: str, event: Event) -> None:
     db.execute("UPDATE projects SET updated_at = ? WHERE id = ?", [event.created_at, project_id])
 
 
-@projector("project.proposed", "building")
+@event_type(
+    "project.proposed",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={
+        "project_id": str,
+        "title": str,
+        "description": str,
+        "kind": str,
+        "account_id": str,
+        "coordinators": list,
+    },
+    optional={"created_by": MAYBE_TEXT},
+    tables=("projects", "project_coordinators", "project_members"),
+)
 def _proposed(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -65,14 +85,28 @@ def _proposed(db: Database, event: Event) -> None:
         _join(db, p["project_id"], resident_id, event.created_at)
 
 
-@projector("project.status_changed", "building")
+@event_type(
+    "project.status_changed",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "status": str},
+    tables=("projects",),
+)
 def _status_changed(db: Database, event: Event) -> None:
     p = event.payload
     db.execute("UPDATE projects SET status = ? WHERE id = ?", [p["status"], p["project_id"]])
     _touch(db, p["project_id"], event)
 
 
-@projector("project.coordinator_added", "building")
+@event_type(
+    "project.coordinator_added",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "resident_id": str},
+    tables=("project_coordinators", "project_members"),
+)
 def _coordinator_added(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -91,14 +125,28 @@ def _join(db: Database, project_id: str, resident_id: str, when: str) -> None:
     )
 
 
-@projector("project.member_joined", "building")
+@event_type(
+    "project.member_joined",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "resident_id": str},
+    tables=("project_members", "projects"),
+)
 def _member_joined(db: Database, event: Event) -> None:
     p = event.payload
     _join(db, p["project_id"], p["resident_id"], event.created_at)
     _touch(db, p["project_id"], event)
 
 
-@projector("project.member_left", "building")
+@event_type(
+    "project.member_left",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "resident_id": str},
+    tables=("project_members", "projects"),
+)
 def _member_left(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -108,7 +156,14 @@ def _member_left(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@projector("project.update_posted", "building")
+@event_type(
+    "project.update_posted",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "author_id": str, "body": str},
+    tables=("project_updates", "projects"),
+)
 def _update_posted(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -118,7 +173,14 @@ def _update_posted(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@projector("project.task_added", "building")
+@event_type(
+    "project.task_added",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "task_id": str, "title": str, "when_label": str, "slots": int},
+    tables=("project_tasks",),
+)
 def _task_added(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -128,7 +190,14 @@ def _task_added(db: Database, event: Event) -> None:
     )
 
 
-@projector("project.task_signed_up", "building")
+@event_type(
+    "project.task_signed_up",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=TASK,
+    fields={"task_id": str, "resident_id": str},
+    tables=("project_volunteers",),
+)
 def _task_signed_up(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -137,7 +206,14 @@ def _task_signed_up(db: Database, event: Event) -> None:
     )
 
 
-@projector("project.task_withdrawn", "building")
+@event_type(
+    "project.task_withdrawn",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=TASK,
+    fields={"task_id": str, "resident_id": str},
+    tables=("project_volunteers",),
+)
 def _task_withdrawn(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -146,7 +222,14 @@ def _task_withdrawn(db: Database, event: Event) -> None:
     )
 
 
-@projector("project.volunteer_paid", "building")
+@event_type(
+    "project.volunteer_paid",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=TASK,
+    fields={"task_id": str, "resident_id": str, "minutes": int, "transfer_id": str},
+    tables=("project_volunteers",),
+)
 def _volunteer_paid(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -155,7 +238,15 @@ def _volunteer_paid(db: Database, event: Event) -> None:
     )
 
 
-@projector("project.dues_set", "building")
+@event_type(
+    "project.dues_set",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "currency": str, "amount": int, "period": str},
+    optional={"payee_id": MAYBE_TEXT},
+    tables=("projects",),
+)
 def _dues_set(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -166,7 +257,15 @@ def _dues_set(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@projector("project.dues_paid", "building")
+@event_type(
+    "project.dues_paid",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "period": str, "resident_id": str, "currency": str, "amount": int},
+    optional={"transfer_id": MAYBE_TEXT, "marked_by": MAYBE_TEXT},
+    tables=("project_dues",),
+)
 def _dues_paid(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -185,7 +284,25 @@ def _dues_paid(db: Database, event: Event) -> None:
     )
 
 
-@projector("purchase.opened", "building")
+@event_type(
+    "purchase.opened",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={
+        "project_id": str,
+        "organiser_id": str,
+        "supplier": str,
+        "deadline": str,
+        "pickup_place": str,
+        "pickup_at": str,
+        "fee_kind": str,
+        "fee_amount": int,
+        "products": list,
+    },
+    optional={"minimum_total": (int, NoneType), "minimum_quantity": (int, NoneType)},
+    tables=("purchases", "purchase_products", "projects"),
+)
 def _purchase_opened(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -226,7 +343,14 @@ def _purchase_opened(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@projector("purchase.ordered", "building")
+@event_type(
+    "purchase.ordered",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "resident_id": str, "apartment": str, "lines": list},
+    tables=("purchase_orders",),
+)
 def _purchase_ordered(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -248,7 +372,14 @@ def _purchase_ordered(db: Database, event: Event) -> None:
         )
 
 
-@projector("purchase.closed", "building")
+@event_type(
+    "purchase.closed",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "outcome": str, "order_total": int},
+    tables=("purchases", "projects"),
+)
 def _purchase_closed(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -267,7 +398,15 @@ def _household(db: Database, project_id: str, apartment: str) -> None:
     )
 
 
-@projector("purchase.payment_marked", "building")
+@event_type(
+    "purchase.payment_marked",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "apartment": str, "amount": int, "method": str},
+    optional={"marked_by": MAYBE_TEXT},
+    tables=("purchase_households",),
+)
 def _payment_marked(db: Database, event: Event) -> None:
     p = event.payload
     _household(db, p["project_id"], p["apartment"])
@@ -285,7 +424,15 @@ def _payment_marked(db: Database, event: Event) -> None:
     )
 
 
-@projector("purchase.pickup_marked", "building")
+@event_type(
+    "purchase.pickup_marked",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "apartment": str},
+    optional={"marked_by": MAYBE_TEXT},
+    tables=("purchase_households",),
+)
 def _pickup_marked(db: Database, event: Event) -> None:
     p = event.payload
     _household(db, p["project_id"], p["apartment"])
@@ -296,7 +443,15 @@ def _pickup_marked(db: Database, event: Event) -> None:
     )
 
 
-@projector("purchase.distributed", "building")
+@event_type(
+    "purchase.distributed",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=PROJECT,
+    fields={"project_id": str, "fees": list},
+    optional={"marked_by": MAYBE_TEXT},
+    tables=("purchases", "purchase_fees", "projects"),
+)
 def _distributed(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(

@@ -34,7 +34,21 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from kiosk.store.events import Event, projector
+from kiosk.store.events import Event
+from kiosk.store.registry import (
+    BUILDING,
+    MAYBE_TEXT,
+    NETWORK,
+    About,
+    Authority,
+    NoneType,
+    event_type,
+)
+
+# Issues, redemptions and the compensations of a conflict may come from any kiosk of the network
+# (a voucher travels); only the issuing kiosk cancels one; only the hub judges a conflict.
+VOUCHER = About("voucher", "serial")
+RESIDENT = About("resident", "resident_id")
 
 _VOUCHER_FIELDS = (
     "serial",
@@ -49,6 +63,20 @@ _VOUCHER_FIELDS = (
 )
 
 
+# The signed fields of a voucher, in every issue and redemption.
+VOUCHER_FIELDS = {
+    "serial": str,
+    "issuer_origin": str,
+    "voucher_seq": int,
+    "amount": int,
+    "issued_on": str,
+    "expires_on": str,
+    "building": str,
+    "signature": str,
+    "qr": str,
+}
+
+
 def _local_transfer(db: Database, transfer_id: str | None) -> str | None:
     """The transfer's id if this building's ledger holds it (else the voucher moved elsewhere)."""
     if not transfer_id:
@@ -57,7 +85,15 @@ def _local_transfer(db: Database, transfer_id: str | None) -> str | None:
     return None if row is None else row[0]
 
 
-@projector("voucher.issued", "network")
+@event_type(
+    "voucher.issued",
+    scope=NETWORK,
+    authority=Authority.ANY_KIOSK,
+    about=VOUCHER,
+    fields=VOUCHER_FIELDS,
+    optional={"issuer_resident_id": MAYBE_TEXT, "transfer_id": MAYBE_TEXT},
+    tables=("vouchers",),
+)
 def _voucher_issued(db: Database, event: Event) -> None:
     p = event.payload
     values = [p[name] for name in _VOUCHER_FIELDS]
@@ -155,7 +191,21 @@ def _promote(db: Database, event_id: str) -> None:
     db.execute("DELETE FROM voucher_rival_settlements WHERE event_id = ?", [event_id])
 
 
-@projector("voucher.redeemed", "network")
+@event_type(
+    "voucher.redeemed",
+    scope=NETWORK,
+    authority=Authority.ANY_KIOSK,
+    about=VOUCHER,
+    fields={**VOUCHER_FIELDS, "credit_account": str},
+    optional={
+        "redeeming_origin": str,
+        "resident_id": MAYBE_TEXT,
+        "honoured_expired": bool,
+        "decided_by": MAYBE_TEXT,
+        "transfer_id": MAYBE_TEXT,
+    },
+    tables=("vouchers", "voucher_settlements", "voucher_rival_settlements"),
+)
 def _voucher_redeemed(db: Database, event: Event) -> None:
     p = event.payload
     # A voucher of another kiosk may be met here for the first time: its signed fields are
@@ -175,13 +225,42 @@ def _voucher_redeemed(db: Database, event: Event) -> None:
     )
 
 
-@projector("voucher.cancelled", "network")
+@event_type(
+    "voucher.cancelled",
+    scope=NETWORK,
+    authority=Authority.NAMED_KIOSK,
+    about=About("kiosk", "issuer_origin"),
+    fields={"serial": str, "credit_account": str, "reason": str},
+    optional={
+        "issuer_origin": str,
+        "voucher_seq": int,
+        "amount": int,
+        "decided_by": MAYBE_TEXT,
+        "cancelling_origin": str,
+        "transfer_id": MAYBE_TEXT,
+    },
+    tables=("voucher_settlements", "voucher_rival_settlements"),
+)
 def _voucher_cancelled(db: Database, event: Event) -> None:
     p = event.payload
     _settle(db, event, outcome="cancelled", reason=p["reason"], resident_id=None, honoured=False)
 
 
-@projector("voucher.settlement_rejected", "network")
+@event_type(
+    "voucher.settlement_rejected",
+    scope=NETWORK,
+    authority=Authority.HUB,
+    about=VOUCHER,
+    fields={"serial": str, "losing_event_id": str, "winning_event_id": str},
+    optional={
+        "amount": (int, NoneType),
+        "losing_origin": MAYBE_TEXT,
+        "losing_type": MAYBE_TEXT,
+        "winning_origin": MAYBE_TEXT,
+        "winning_type": MAYBE_TEXT,
+    },
+    tables=("voucher_conflicts", "voucher_settlements", "voucher_rival_settlements"),
+)
 def _settlement_rejected(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -218,7 +297,15 @@ def _settlement_rejected(db: Database, event: Event) -> None:
             _promote(db, p["winning_event_id"])
 
 
-@projector("voucher.conflict_compensated", "network")
+@event_type(
+    "voucher.conflict_compensated",
+    scope=NETWORK,
+    authority=Authority.ANY_KIOSK,
+    about=VOUCHER,
+    fields={"serial": str, "losing_event_id": str, "policy": str},
+    optional={"amount": (int, NoneType), "debited_account": MAYBE_TEXT, "transfer_id": MAYBE_TEXT},
+    tables=("voucher_conflicts",),
+)
 def _conflict_compensated(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -244,7 +331,14 @@ def _conflict_compensated(db: Database, event: Event) -> None:
     )
 
 
-@projector("voucher.conflict_notice_read", "building")
+@event_type(
+    "voucher.conflict_notice_read",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=RESIDENT,
+    fields={"losing_event_id": str, "resident_id": str},
+    tables=("voucher_conflict_notices_read",),
+)
 def _conflict_notice_read(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
