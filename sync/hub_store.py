@@ -28,6 +28,7 @@ from sqlite_utils import Database, Migrations
 
 from kiosk import ids
 from kiosk.store import db as dbmod
+from kiosk.store.registry import SHARED_SCOPES, registry
 from sync import protocol
 
 migrations = Migrations("hub")
@@ -528,7 +529,9 @@ def held_seq(db: Database, origin: str) -> int:
 
 
 def _append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) -> None:
-    """One event of the hub's own, stored like a kiosk's (network scope: every kiosk pulls it)."""
+    """One event of the hub's own, stored like a kiosk's (its declared scope is ``network``:
+    every kiosk pulls it)."""
+    declared = registry.get(event_type)
     origin = protocol.HUB_ORIGIN
     seq = held_seq(db, origin) + 1
     wire = {
@@ -536,19 +539,20 @@ def _append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) ->
         "origin": origin,
         "seq": seq,
         "type": event_type,
-        "scope": "network",
+        "scope": declared.scope,
         "payload": payload,
         "created_at": now_iso(),
     }
     body = protocol.canonical_json(wire)
     db.execute(
         "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
-        "VALUES (?, ?, ?, ?, 'network', '', ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, '', ?, ?, ?)",
         [
             wire["id"],
             origin,
             seq,
             event_type,
+            declared.scope,
             body,
             hashlib.sha256(body.encode("utf-8")).hexdigest(),
             wire["created_at"],
@@ -577,7 +581,7 @@ def _batch_rows(kiosk: Kiosk, batch: Any, received_at: str) -> tuple[int, int, l
     previous = from_seq - 1
     origin, building = kiosk.origin, kiosk.building
     fields = protocol.EVENT_FIELD_SET
-    shared = protocol.SHARED_SCOPES  # a tuple: an unhashable scope is simply not in it
+    shared = SHARED_SCOPES  # a tuple: an unhashable scope is simply not in it
     body_of = protocol.canonical_json
     sha256 = hashlib.sha256
     rows = []
@@ -632,7 +636,7 @@ def _refuse_event(kiosk: Kiosk, data: Any, previous: int, to_seq: int) -> None:
         raise BadRequest(str(exc)) from exc
     if data["origin"] != kiosk.origin:
         raise BadRequest("a kiosk sends only its own events")
-    if data["scope"] not in protocol.SHARED_SCOPES:
+    if data["scope"] not in SHARED_SCOPES:
         raise BadRequest("private events never leave the kiosk")
     if not previous < data["seq"] <= to_seq:
         raise BadRequest("events must be in seq order within from_seq..to_seq")
