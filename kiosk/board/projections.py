@@ -1,4 +1,4 @@
-"""Projectors of the board of the building: posts, answers, super neighbours, payment requests
+"""The event types of the board of the building: posts, answers, super neighbours, payment requests
 and the lending register.
 
 A post is published with one of two types sharing one projector: ``board.post_published``
@@ -7,21 +7,7 @@ neighbouring buildings"). A network post from another kiosk arrives here through
 payload carries everything the board shows (poster's name and apartment, building name), since
 this kiosk does not know that poster. Withdrawals follow the same split.
 
-Payloads:
-
-- ``board.post_published[_network]``: direction, kind, category, title, description,
-  availability, price_mode, price, ends_on, poster_id, poster_name, poster_apartment,
-  building, posted_by.
-- ``board.post_withdrawn[_network]``: post_id, withdrawn_by.
-- ``board.message_sent``: post_id, sender_id, recipient_id, body.
-- ``board.messages_read``: resident_id, message_ids.
-- ``board.helper_set``: resident_id, enabled, granted_by.
-- ``payment.requested``: provider_id, payer_id, description, category, minutes, amount,
-  post_id, loan_id, created_by, expires_at.
-- ``payment.request_accepted``: request_id, transfer_id. ``payment.request_declined``:
-  request_id, reason.
-- ``loan.recorded``: lender_id, borrower_id, item, post_id, due_on, rate_mode, rate,
-  recorded_by. ``loan.returned``: loan_id, request_id.
+Each type's fields are declared with it below; ``message_ids`` lists the messages read.
 """
 
 from __future__ import annotations
@@ -332,7 +318,6 @@ def _loan_recorded(db: Database, event: Event) -> None:
     authority=Authority.HOME_BUILDING,
     about=About("loan", "loan_id"),
     fields={"loan_id": str},
-    optional={"request_id": MAYBE_TEXT},
     tables=("loans",),
 )
 def _loan_returned(db: Database, event: Event) -> None:

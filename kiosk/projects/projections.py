@@ -4,52 +4,40 @@ Money moves through ordinary ``transfer.recorded`` events (kinds ``project_contr
 ``project_payment``, ``purchase_fee``) recorded by the domain just before the project event
 that names them. Euros never touch the ledger: they live in the purchase and dues tables.
 
-Payloads:
-
-- ``project.proposed``: project_id, title, description, kind, account_id, coordinators [ids],
-  created_by.
-- ``project.status_changed``: project_id, status.
-- ``project.coordinator_added``: project_id, resident_id.
-- ``project.member_joined`` / ``project.member_left``: project_id, resident_id.
-- ``project.update_posted``: project_id, author_id, body.
-- ``project.task_added``: project_id, task_id, title, when_label, slots.
-- ``project.task_signed_up`` / ``project.task_withdrawn``: task_id, resident_id.
-- ``project.volunteer_paid``: task_id, resident_id, minutes, transfer_id.
-- ``project.dues_set``: project_id, currency ("eur"/"ceec"), amount, period, payee_id.
-- ``project.dues_paid``: project_id, period, resident_id, currency, amount, transfer_id
-  (CEEC) or null (euros), marked_by.
-- ``purchase.opened``: project_id, organiser_id, supplier, deadline, pickup_place, pickup_at,
-  minimum_total, minimum_quantity, fee_kind, fee_amount, products [{product_id, name, unit,
-  unit_price, whole_units, stock_limit, retail_price}].
-- ``purchase.ordered``: project_id, resident_id, apartment, lines [{product_id, quantity}]
-  (the whole order, replacing the previous one; no line: the order is cancelled).
-- ``purchase.closed``: project_id, outcome ("confirmed"/"cancelled"), order_total.
-- ``purchase.payment_marked``: project_id, apartment, amount, method, marked_by.
-- ``purchase.pickup_marked``: project_id, apartment, marked_by.
-- ``purchase.distributed``: project_id, marked_by, fees [{resident_id, amount, transfer_id}].
+Each type's fields are declared with it below. What the declarations do not say: the lists
+hold ``coordinators`` [resident ids], ``products`` [{product_id, name, unit, unit_price,
+whole_units, stock_limit, retail_price}], ``lines`` [{product_id, quantity}] (the whole order,
+replacing the previous one; no line: the order is cancelled) and ``fees`` [{resident_id,
+amount, transfer_id}]; dues are in "eur" or "ceec" (a CEEC payment names its transfer, a euro
+one has none); a purchase closes "confirmed" or "cancelled".
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from sqlite_utils import Database
 
 from kiosk.store.events import Event
 from kiosk.store.registry import BUILDING, MAYBE_TEXT, About, Authority, NoneType, event_type
 
-# Only a kiosk of the project's building speaks about it (a task's, through its project).
 PROJECT = About("project", "project_id")
 TASK = About("project_task", "task_id")
+
+# Every event of a project is a building event that only a kiosk of the project's building
+# emits: about the project, or about one of its tasks.
+project_event = partial(
+    event_type, scope=BUILDING, authority=Authority.HOME_BUILDING, about=PROJECT
+)
+task_event = partial(event_type, scope=BUILDING, authority=Authority.HOME_BUILDING, about=TASK)
 
 
 def _touch(db: Database, project_id: str, event: Event) -> None:
     db.execute("UPDATE projects SET updated_at = ? WHERE id = ?", [event.created_at, project_id])
 
 
-@event_type(
+@project_event(
     "project.proposed",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={
         "project_id": str,
         "title": str,
@@ -85,11 +73,8 @@ def _proposed(db: Database, event: Event) -> None:
         _join(db, p["project_id"], resident_id, event.created_at)
 
 
-@event_type(
+@project_event(
     "project.status_changed",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "status": str},
     tables=("projects",),
 )
@@ -99,11 +84,8 @@ def _status_changed(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@event_type(
+@project_event(
     "project.coordinator_added",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "resident_id": str},
     tables=("project_coordinators", "project_members"),
 )
@@ -125,11 +107,8 @@ def _join(db: Database, project_id: str, resident_id: str, when: str) -> None:
     )
 
 
-@event_type(
+@project_event(
     "project.member_joined",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "resident_id": str},
     tables=("project_members", "projects"),
 )
@@ -139,11 +118,8 @@ def _member_joined(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@event_type(
+@project_event(
     "project.member_left",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "resident_id": str},
     tables=("project_members", "projects"),
 )
@@ -156,11 +132,8 @@ def _member_left(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@event_type(
+@project_event(
     "project.update_posted",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "author_id": str, "body": str},
     tables=("project_updates", "projects"),
 )
@@ -173,11 +146,8 @@ def _update_posted(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@event_type(
+@project_event(
     "project.task_added",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "task_id": str, "title": str, "when_label": str, "slots": int},
     tables=("project_tasks",),
 )
@@ -190,11 +160,8 @@ def _task_added(db: Database, event: Event) -> None:
     )
 
 
-@event_type(
+@task_event(
     "project.task_signed_up",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=TASK,
     fields={"task_id": str, "resident_id": str},
     tables=("project_volunteers",),
 )
@@ -206,11 +173,8 @@ def _task_signed_up(db: Database, event: Event) -> None:
     )
 
 
-@event_type(
+@task_event(
     "project.task_withdrawn",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=TASK,
     fields={"task_id": str, "resident_id": str},
     tables=("project_volunteers",),
 )
@@ -222,11 +186,8 @@ def _task_withdrawn(db: Database, event: Event) -> None:
     )
 
 
-@event_type(
+@task_event(
     "project.volunteer_paid",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=TASK,
     fields={"task_id": str, "resident_id": str, "minutes": int, "transfer_id": str},
     tables=("project_volunteers",),
 )
@@ -238,11 +199,8 @@ def _volunteer_paid(db: Database, event: Event) -> None:
     )
 
 
-@event_type(
+@project_event(
     "project.dues_set",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "currency": str, "amount": int, "period": str},
     optional={"payee_id": MAYBE_TEXT},
     tables=("projects",),
@@ -257,11 +215,8 @@ def _dues_set(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@event_type(
+@project_event(
     "project.dues_paid",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "period": str, "resident_id": str, "currency": str, "amount": int},
     optional={"transfer_id": MAYBE_TEXT, "marked_by": MAYBE_TEXT},
     tables=("project_dues",),
@@ -284,11 +239,8 @@ def _dues_paid(db: Database, event: Event) -> None:
     )
 
 
-@event_type(
+@project_event(
     "purchase.opened",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={
         "project_id": str,
         "organiser_id": str,
@@ -343,11 +295,8 @@ def _purchase_opened(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@event_type(
+@project_event(
     "purchase.ordered",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "resident_id": str, "apartment": str, "lines": list},
     tables=("purchase_orders",),
 )
@@ -372,11 +321,8 @@ def _purchase_ordered(db: Database, event: Event) -> None:
         )
 
 
-@event_type(
+@project_event(
     "purchase.closed",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "outcome": str, "order_total": int},
     tables=("purchases", "projects"),
 )
@@ -398,11 +344,8 @@ def _household(db: Database, project_id: str, apartment: str) -> None:
     )
 
 
-@event_type(
+@project_event(
     "purchase.payment_marked",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "apartment": str, "amount": int, "method": str},
     optional={"marked_by": MAYBE_TEXT},
     tables=("purchase_households",),
@@ -424,11 +367,8 @@ def _payment_marked(db: Database, event: Event) -> None:
     )
 
 
-@event_type(
+@project_event(
     "purchase.pickup_marked",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "apartment": str},
     optional={"marked_by": MAYBE_TEXT},
     tables=("purchase_households",),
@@ -443,11 +383,8 @@ def _pickup_marked(db: Database, event: Event) -> None:
     )
 
 
-@event_type(
+@project_event(
     "purchase.distributed",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=PROJECT,
     fields={"project_id": str, "fees": list},
     optional={"marked_by": MAYBE_TEXT},
     tables=("purchases", "purchase_fees", "projects"),

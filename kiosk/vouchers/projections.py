@@ -1,19 +1,13 @@
-"""Projectors of the voucher events (``network`` scope: every kiosk of the network learns them).
+"""The voucher event types (``network`` scope: every kiosk of the network learns them).
 
 The ledger side of a voucher (issuer -> "vouchers in circulation" -> bearer) is recorded by the
 domain as ordinary ``transfer.recorded`` events of this building, just before the voucher
 event, whose payload names that transfer. A kiosk of another building receives the voucher
 event but not the transfer: ``issue_transfer`` / ``transfer_id`` then stay NULL there.
 
-Payloads are explicit so sync can reason about them without this kiosk's tables:
-
-- ``voucher.issued``: serial, issuer_origin, voucher_seq, amount, issued_on, expires_on,
-  building, issuer_resident_id, signature, qr, transfer_id.
-- ``voucher.redeemed``: the voucher's own fields (as above, so a kiosk that never saw the
-  issue learns the voucher), redeeming_origin, resident_id, credit_account, honoured_expired,
-  decided_by, transfer_id.
-- ``voucher.cancelled``: serial, issuer_origin, voucher_seq, amount, reason, credit_account,
-  decided_by, cancelling_origin, transfer_id.
+Payloads are explicit so sync can reason about them without this kiosk's tables; each type's
+fields are declared with it below. A redemption carries the voucher's own signed fields too
+(``VOUCHER_FIELDS``), so a kiosk that never saw the issue learns the voucher.
 
 A voucher settled twice (two kiosks offline, kiosk/voucher_conflicts.py) is history, not an
 error: a settlement from another kiosk than the one already held goes to
@@ -23,11 +17,8 @@ as a rival. Whatever order a kiosk applies them in, once it holds the same event
 same rows. Two settlements from the same kiosk are still refused by the PRIMARY KEY (two
 requests racing on one kiosk: the database decides, the second is rolled back).
 
-- ``voucher.settlement_rejected`` (the hub): serial, amount, losing_event_id, losing_origin,
-  losing_type, winning_event_id, winning_origin, winning_type.
-- ``voucher.conflict_compensated`` (the kiosk holding the losing credit): serial,
-  losing_event_id, policy ("reverse" | "loss_fund"), amount, debited_account, transfer_id.
-- ``voucher.conflict_notice_read`` (building): losing_event_id, resident_id.
+The verdict comes from the hub; the compensation (policy "reverse" or "loss_fund") from the
+kiosk holding the losing credit; the notice read is this building's.
 """
 
 from __future__ import annotations
