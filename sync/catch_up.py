@@ -13,6 +13,8 @@ from sqlite_utils import Database
 from kiosk import clock, ids, store
 from kiosk.config import Config
 from kiosk.store import events as eventlog
+from kiosk.store.projections import KIOSK_RESTORED
+from kiosk.store.registry import registry
 from sync.connection import HubConnection
 from sync.errors import BackupTooOld, SyncError
 from sync.pull import pull
@@ -28,8 +30,8 @@ def append_restored(db: Database, origin: str, seq: int, payload: dict) -> int:
             id=ids.uuid7(),
             origin=origin,
             seq=seq,
-            type="kiosk.restored",
-            scope="building",
+            type=KIOSK_RESTORED,
+            scope=registry.get(KIOSK_RESTORED).scope,
             payload=payload,
             created_at=clock.now_iso(),
         ),

@@ -29,6 +29,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from kiosk.store.events import Event
+from kiosk.store.registry import SCOPES
 
 PROTOCOL_VERSION = 1
 HEADER_ORIGIN = "X-Kiosk-Origin"
@@ -37,11 +38,10 @@ HEADER_SIGNATURE = "X-Kiosk-Signature"
 CONTENT_TYPE = "application/json"
 CONTENT_ENCODING = "gzip"
 MAX_DECODED_BYTES = 64 * 1024 * 1024  # a gzip bomb stops here
-SHARED_SCOPES = ("building", "network")  # `private` events never leave the kiosk
 EVENT_FIELDS = ("id", "origin", "seq", "type", "scope", "payload", "created_at")
 EVENT_FIELD_SET = frozenset(EVENT_FIELDS)
 _TEXT_FIELDS = ("id", "origin", "type", "scope", "created_at")
-_SCOPES = frozenset(("private", "building", "network"))
+_SCOPES = frozenset(SCOPES)
 HUB_ORIGIN = "HUB"  # the hub's own events (voucher verdicts) carry this origin
 
 

@@ -3,6 +3,8 @@ that is down for a long time."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync_fixtures import shared_event_page, shared_events, shared_snapshot
@@ -12,6 +14,7 @@ from kiosk import store
 from kiosk.residents import residents
 from kiosk.store import events as eventlog
 from kiosk.store import keys
+from kiosk.store.registry import registry
 from sync import protocol
 from sync import state as sync_state
 from sync.connection import HubConnection
@@ -131,7 +134,8 @@ def test_a_kiosk_that_dies_while_applying_a_page_keeps_neither_the_page_nor_the_
     record_notes(a, 120)
     a.sync()
     applied = []
-    real_projector = eventlog._BULK_PROJECTORS["resident.updated"]
+    renames = registry.get("resident.updated")
+    real_projector = renames.bulk_projector
 
     def dying_projector(db, events):  # the page's events are inserted, its projections half done
         for event in events:
@@ -140,12 +144,14 @@ def test_a_kiosk_that_dies_while_applying_a_page_keeps_neither_the_page_nor_the_
             applied.append(event)
             real_projector(db, (event,))
 
-    monkeypatch.setitem(eventlog._BULK_PROJECTORS, "resident.updated", dying_projector)
+    monkeypatch.setitem(
+        registry._types, renames.name, dataclasses.replace(renames, bulk_projector=dying_projector)
+    )
     with pytest.raises(KeyboardInterrupt):
         b.client().pull()
     first_page_cursor = b.state()["pull_cursor"]
     held = store.scalar(b.db, "SELECT COUNT(*) FROM events")
-    monkeypatch.setitem(eventlog._BULK_PROJECTORS, "resident.updated", real_projector)
+    monkeypatch.setitem(registry._types, renames.name, renames)
     b.sync()
     assert first_page_cursor > 0 and held < store.scalar(b.db, "SELECT COUNT(*) FROM events")
     assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]

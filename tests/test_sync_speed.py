@@ -23,6 +23,7 @@ from test_sync_faults import (
 
 from kiosk import store
 from kiosk.store import events as eventlog
+from kiosk.store.registry import registry
 from sync import protocol
 from sync import state as sync_state
 from sync.errors import HubRefused
@@ -424,7 +425,7 @@ def test_a_run_of_resident_updates_projected_at_once_equals_one_by_one(changes, 
     snapshots = []
     for apply in (
         lambda db: eventlog.project_in_order(db, events),
-        lambda db: [eventlog._PROJECTORS[e.type](db, e) for e in events],
+        lambda db: [registry.get(e.type).apply(db, e) for e in events],
     ):
         db = store.connect(":memory:")
         with store.write(db):

@@ -1,4 +1,4 @@
-"""Projectors of the board of the building: posts, answers, super neighbours, payment requests
+"""The event types of the board of the building: posts, answers, super neighbours, payment requests
 and the lending register.
 
 A post is published with one of two types sharing one projector: ``board.post_published``
@@ -7,38 +7,57 @@ neighbouring buildings"). A network post from another kiosk arrives here through
 payload carries everything the board shows (poster's name and apartment, building name), since
 this kiosk does not know that poster. Withdrawals follow the same split.
 
-Payloads:
-
-- ``board.post_published[_network]``: direction, kind, category, title, description,
-  availability, price_mode, price, ends_on, poster_id, poster_name, poster_apartment,
-  building, posted_by.
-- ``board.post_withdrawn[_network]``: post_id, withdrawn_by.
-- ``board.message_sent``: post_id, sender_id, recipient_id, body.
-- ``board.messages_read``: resident_id, message_ids.
-- ``board.helper_set``: resident_id, enabled, granted_by.
-- ``payment.requested``: provider_id, payer_id, description, category, minutes, amount,
-  post_id, loan_id, created_by, expires_at.
-- ``payment.request_accepted``: request_id, transfer_id. ``payment.request_declined``:
-  request_id, reason.
-- ``loan.recorded``: lender_id, borrower_id, item, post_id, due_on, rate_mode, rate,
-  recorded_by. ``loan.returned``: loan_id, request_id.
+Each type's fields are declared with it below; ``message_ids`` lists the messages read.
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
-from kiosk.store.events import Event, projector
+from kiosk.store.events import Event
+from kiosk.store.registry import (
+    BUILDING,
+    MAYBE_TEXT,
+    NETWORK,
+    About,
+    Authority,
+    NoneType,
+    event_type,
+    registry,
+)
 
-# Projection tables (listed in events.PROJECTION_TABLES): board_posts, board_messages,
-# board_helpers, payment_requests, loans. board_posts_fts is rebuilt too, but its shadow
+# Only a kiosk of the poster's (the resident's, the post's) building speaks about them, network
+# posts included.
+RESIDENT = About("resident", "resident_id")
+POST = About("post", "post_id")
+REQUEST = About("payment_request", "request_id")
+POST_FIELDS = {
+    "direction": str,
+    "kind": str,
+    "category": str,
+    "title": str,
+    "price_mode": str,
+    "poster_id": str,
+    "poster_name": str,
+    "poster_apartment": str,
+}
+POST_OPTIONAL = {
+    "building": str,
+    "description": str,
+    "availability": str,
+    "price": (int, NoneType),
+    "ends_on": MAYBE_TEXT,
+    "posted_by": MAYBE_TEXT,
+}
+
+# board_posts_fts is rebuilt too (not among the declared tables), but its shadow
 # tables hold segment blobs whose layout depends on merge history: tests compare search
 # results after a rebuild instead of raw rows.
 
 
 def _post_published(db: Database, event: Event) -> None:
     p = event.payload
-    scope = "network" if event.type.endswith("_network") else "building"
+    scope = registry.get(event.type).scope  # building, or network (the ``_network`` type)
     db.execute(
         "INSERT INTO board_posts (id, reference, origin, building, scope, direction, kind, "
         "category, title, description, availability, price_mode, price, ends_on, poster_id, "
@@ -84,13 +103,52 @@ def _post_withdrawn(db: Database, event: Event) -> None:
     )
 
 
-projector("board.post_published", "building")(_post_published)
-projector("board.post_published_network", "network")(_post_published)
-projector("board.post_withdrawn", "building")(_post_withdrawn)
-projector("board.post_withdrawn_network", "network")(_post_withdrawn)
+event_type(
+    "board.post_published",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=About("resident", "poster_id"),
+    fields=POST_FIELDS,
+    optional=POST_OPTIONAL,
+    tables=("board_posts",),
+)(_post_published)
+event_type(
+    "board.post_published_network",
+    scope=NETWORK,
+    authority=Authority.HOME_BUILDING,
+    about=About("resident", "poster_id"),
+    fields=POST_FIELDS,
+    optional=POST_OPTIONAL,
+    tables=("board_posts",),
+)(_post_published)
+event_type(
+    "board.post_withdrawn",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=POST,
+    fields={"post_id": str},
+    optional={"withdrawn_by": MAYBE_TEXT},
+    tables=("board_posts",),
+)(_post_withdrawn)
+event_type(
+    "board.post_withdrawn_network",
+    scope=NETWORK,
+    authority=Authority.HOME_BUILDING,
+    about=POST,
+    fields={"post_id": str},
+    optional={"withdrawn_by": MAYBE_TEXT},
+    tables=("board_posts",),
+)(_post_withdrawn)
 
 
-@projector("board.message_sent", "building")
+@event_type(
+    "board.message_sent",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=About("resident", "sender_id"),
+    fields={"post_id": str, "sender_id": str, "recipient_id": str, "body": str},
+    tables=("board_messages",),
+)
 def _message_sent(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -100,7 +158,14 @@ def _message_sent(db: Database, event: Event) -> None:
     )
 
 
-@projector("board.messages_read", "building")
+@event_type(
+    "board.messages_read",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=RESIDENT,
+    fields={"resident_id": str, "message_ids": list},
+    tables=("board_messages",),
+)
 def _messages_read(db: Database, event: Event) -> None:
     p = event.payload
     for message_id in p["message_ids"]:
@@ -111,7 +176,15 @@ def _messages_read(db: Database, event: Event) -> None:
         )
 
 
-@projector("board.helper_set", "building")
+@event_type(
+    "board.helper_set",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=RESIDENT,
+    fields={"resident_id": str, "enabled": bool},
+    optional={"granted_by": MAYBE_TEXT},
+    tables=("board_helpers",),
+)
 def _helper_set(db: Database, event: Event) -> None:
     p = event.payload
     if p["enabled"]:
@@ -124,7 +197,27 @@ def _helper_set(db: Database, event: Event) -> None:
         db.execute("DELETE FROM board_helpers WHERE resident_id = ?", [p["resident_id"]])
 
 
-@projector("payment.requested", "building")
+@event_type(
+    "payment.requested",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=About("resident", "provider_id"),
+    fields={
+        "provider_id": str,
+        "payer_id": str,
+        "description": str,
+        "category": str,
+        "amount": int,
+        "expires_at": str,
+    },
+    optional={
+        "minutes": (int, NoneType),
+        "post_id": MAYBE_TEXT,
+        "loan_id": MAYBE_TEXT,
+        "created_by": MAYBE_TEXT,
+    },
+    tables=("payment_requests", "loans"),
+)
 def _payment_requested(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -151,7 +244,14 @@ def _payment_requested(db: Database, event: Event) -> None:
         db.execute("UPDATE loans SET request_id = ? WHERE id = ?", [event.id, p["loan_id"]])
 
 
-@projector("payment.request_accepted", "building")
+@event_type(
+    "payment.request_accepted",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=REQUEST,
+    fields={"request_id": str, "transfer_id": str},
+    tables=("payment_requests",),
+)
 def _request_accepted(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -161,7 +261,14 @@ def _request_accepted(db: Database, event: Event) -> None:
     )
 
 
-@projector("payment.request_declined", "building")
+@event_type(
+    "payment.request_declined",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=REQUEST,
+    fields={"request_id": str, "reason": str},
+    tables=("payment_requests",),
+)
 def _request_declined(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -170,7 +277,20 @@ def _request_declined(db: Database, event: Event) -> None:
     )
 
 
-@projector("loan.recorded", "building")
+@event_type(
+    "loan.recorded",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=About("resident", "lender_id"),
+    fields={"lender_id": str, "borrower_id": str, "item": str, "rate_mode": str},
+    optional={
+        "post_id": MAYBE_TEXT,
+        "due_on": MAYBE_TEXT,
+        "rate": (int, NoneType),
+        "recorded_by": MAYBE_TEXT,
+    },
+    tables=("loans",),
+)
 def _loan_recorded(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -192,7 +312,14 @@ def _loan_recorded(db: Database, event: Event) -> None:
     )
 
 
-@projector("loan.returned", "building")
+@event_type(
+    "loan.returned",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=About("loan", "loan_id"),
+    fields={"loan_id": str},
+    tables=("loans",),
+)
 def _loan_returned(db: Database, event: Event) -> None:
     db.execute(
         "UPDATE loans SET returned_at = ? WHERE id = ? AND returned_at IS NULL",

@@ -1,12 +1,12 @@
-"""Projectors of the building's community life: verification, notices, alerts, polls, moving out.
+"""The event types of the building's community life: notices, alerts, polls.
 
 Like every projector, these trust their event (the domain checked the rules) and never read the
 clock or the config, so a replayed log gives the same rows.
 
-Scopes: vouches, verifications, alerts, polls and votes are ``building`` (backed up at the hub,
-never shown to other buildings); mailbox-code hashes, poll salts and card revocations are
-``private``; a notice is ``building`` or, when "visible to neighbouring buildings", ``network``
-(two event types sharing one projector, since a type has a fixed scope).
+Scopes: alerts, polls and votes are ``building`` (backed up at the hub, never shown to other
+buildings); poll salts are ``private``; a notice is ``building`` or, when "visible to
+neighbouring buildings", ``network`` (two event types sharing one projector, since a type has a
+fixed scope). Either way only a kiosk of the author's building posts or withdraws it.
 """
 
 from __future__ import annotations
@@ -15,117 +15,32 @@ import json
 
 from sqlite_utils import Database
 
-from kiosk.store.events import Event, projector
-from kiosk.store.projections import retire_current_card
+from kiosk.store.events import Event
+from kiosk.store.registry import (
+    BUILDING,
+    MAYBE_TEXT,
+    NETWORK,
+    PRIVATE,
+    About,
+    Authority,
+    event_type,
+    registry,
+)
 
-# --------------------------------------------------------------------------- verification
-
-
-@projector("resident.vouched", "building")
-def _resident_vouched(db: Database, event: Event) -> None:
-    p = event.payload
-    db.execute(
-        "INSERT INTO vouches (resident_id, voucher_id, apartment, event_id, created_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        [p["resident_id"], p["voucher_id"], p["apartment"], event.id, event.created_at],
-    )
-
-
-@projector("resident.verified", "building")
-def _resident_verified(db: Database, event: Event) -> None:
-    p = event.payload
-    db.execute(
-        "INSERT INTO verifications (event_id, resident_id, method, by_ids, admin_name, proof_kind, "
-        "seen_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            event.id,
-            p["resident_id"],
-            p["method"],
-            json.dumps(p.get("by_ids", [])),
-            p.get("admin_name"),
-            p.get("proof_kind"),
-            p.get("seen_on"),
-            event.created_at,
-        ],
-    )
-    db.execute(
-        "UPDATE residents SET status = 'verified', updated_at = ? WHERE id = ?",
-        [event.created_at, p["resident_id"]],
-    )
-
-
-@projector("mailbox_code.issued", "private")
-def _mailbox_code_issued(db: Database, event: Event) -> None:
-    p = event.payload
-    db.execute(
-        "UPDATE mailbox_codes SET closed_at = ?, closed_why = 'superseded' "
-        "WHERE apartment = ? AND closed_at IS NULL",
-        [event.created_at, p["apartment"]],
-    )
-    db.execute(
-        "INSERT INTO mailbox_codes (id, apartment, code_hash, expires_at, issued_by, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            event.id,
-            p["apartment"],
-            p["code_hash"],
-            p["expires_at"],
-            p.get("issued_by"),
-            event.created_at,
-        ],
-    )
-
-
-@projector("mailbox_code.failed", "private")
-def _mailbox_code_failed(db: Database, event: Event) -> None:
-    p = event.payload
-    db.execute("UPDATE mailbox_codes SET failures = failures + 1 WHERE id = ?", [p["code_id"]])
-    if p.get("closes"):
-        db.execute(
-            "UPDATE mailbox_codes SET closed_at = ?, closed_why = 'tries' WHERE id = ?",
-            [event.created_at, p["code_id"]],
-        )
-
-
-@projector("mailbox_code.used", "private")
-def _mailbox_code_used(db: Database, event: Event) -> None:
-    p = event.payload
-    db.execute(
-        "UPDATE mailbox_codes SET used_by = ?, closed_at = ?, closed_why = 'used' WHERE id = ?",
-        [p["resident_id"], event.created_at, p["code_id"]],
-    )
-
-
-@projector("card.revoked", "private")
-def _card_revoked(db: Database, event: Event) -> None:
-    """The card stops working; its hash stays known so a scan says it was revoked."""
-    p = event.payload
-    retire_current_card(db, p["resident_id"], event.created_at)
-    db.execute(
-        "UPDATE credentials SET card_token_hash = NULL WHERE resident_id = ?", [p["resident_id"]]
-    )
-
-
-@projector("resident.moved_out", "building")
-def _resident_moved_out(db: Database, event: Event) -> None:
-    p = event.payload
-    db.execute(
-        "UPDATE residents SET status = 'moved_out', updated_at = ? WHERE id = ?",
-        [event.created_at, p["resident_id"]],
-    )
-    db.execute(
-        "INSERT INTO departures (resident_id, closed_by, balance_left, transfer_id, posts_withdrawn, "
-        "created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            p["resident_id"],
-            p["closed_by"],
-            p["balance_left"],
-            p.get("transfer_id"),
-            p.get("posts_withdrawn", 0),
-            event.created_at,
-        ],
-    )
-
+AUTHOR = About("resident", "author_id")
+NOTICE = About("notice", "notice_id")
+POLL = About("poll", "poll_id")
+NOTICE_FIELDS = {
+    "building": str,
+    "category": str,
+    "title": str,
+    "starts_on": str,
+    "ends_on": str,
+    "author_id": str,
+    "author_name": str,
+    "author_apartment": str,
+}
+NOTICE_OPTIONAL = {"official": bool, "body": str}
 
 # --------------------------------------------------------------------------- notices and alerts
 
@@ -141,7 +56,7 @@ def _notice_posted(db: Database, event: Event) -> None:
             event.reference,
             event.origin,
             p["building"],
-            event.scope,
+            registry.get(event.type).scope,  # building, or network (the ``_network`` type)
             p["category"],
             1 if p.get("official") else 0,
             p["title"],
@@ -156,8 +71,24 @@ def _notice_posted(db: Database, event: Event) -> None:
     )
 
 
-projector("notice.posted", "building")(_notice_posted)
-projector("notice.posted_network", "network")(_notice_posted)
+event_type(
+    "notice.posted",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=AUTHOR,
+    fields=NOTICE_FIELDS,
+    optional=NOTICE_OPTIONAL,
+    tables=("notices",),
+)(_notice_posted)
+event_type(
+    "notice.posted_network",
+    scope=NETWORK,
+    authority=Authority.HOME_BUILDING,
+    about=AUTHOR,
+    fields=NOTICE_FIELDS,
+    optional=NOTICE_OPTIONAL,
+    tables=("notices",),
+)(_notice_posted)
 
 
 def _notice_withdrawn(db: Database, event: Event) -> None:
@@ -168,11 +99,34 @@ def _notice_withdrawn(db: Database, event: Event) -> None:
     )
 
 
-projector("notice.withdrawn", "building")(_notice_withdrawn)
-projector("notice.withdrawn_network", "network")(_notice_withdrawn)
+event_type(
+    "notice.withdrawn",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=NOTICE,
+    fields={"notice_id": str},
+    optional={"by": MAYBE_TEXT},
+    tables=("notices",),
+)(_notice_withdrawn)
+event_type(
+    "notice.withdrawn_network",
+    scope=NETWORK,
+    authority=Authority.HOME_BUILDING,
+    about=NOTICE,
+    fields={"notice_id": str},
+    optional={"by": MAYBE_TEXT},
+    tables=("notices",),
+)(_notice_withdrawn)
 
 
-@projector("alert.raised", "building")
+@event_type(
+    "alert.raised",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=About("resident", "raised_by"),
+    fields={"kind": str, "text": str, "raised_by": str},
+    tables=("alerts",),
+)
 def _alert_raised(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -181,7 +135,15 @@ def _alert_raised(db: Database, event: Event) -> None:
     )
 
 
-@projector("alert.resolved", "building")
+@event_type(
+    "alert.resolved",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=About("alert", "alert_id"),
+    fields={"alert_id": str, "resolved_by": str},
+    optional={"resolution": str},
+    tables=("alerts",),
+)
 def _alert_resolved(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -193,7 +155,23 @@ def _alert_resolved(db: Database, event: Event) -> None:
 # --------------------------------------------------------------------------- polls
 
 
-@projector("poll.opened", "building")
+@event_type(
+    "poll.opened",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=About("resident", "created_by"),
+    fields={
+        "question": str,
+        "options": list,
+        "opens_on": str,
+        "closes_on": str,
+        "per": str,
+        "ballot": str,
+        "created_by": str,
+    },
+    optional={"results_hidden": bool},
+    tables=("polls",),
+)
 def _poll_opened(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -215,13 +193,28 @@ def _poll_opened(db: Database, event: Event) -> None:
     )
 
 
-@projector("poll.salted", "private")
+@event_type(
+    "poll.salted",
+    scope=PRIVATE,
+    authority=Authority.THIS_KIOSK,
+    about=POLL,
+    fields={"poll_id": str, "salt": str},
+    tables=("poll_salts",),
+)
 def _poll_salted(db: Database, event: Event) -> None:
     p = event.payload
     db.execute("INSERT INTO poll_salts (poll_id, salt) VALUES (?, ?)", [p["poll_id"], p["salt"]])
 
 
-@projector("poll.voted", "building")
+@event_type(
+    "poll.voted",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=POLL,
+    fields={"poll_id": str, "voter_key": str, "option": int},
+    optional={"voter_id": MAYBE_TEXT, "apartment": MAYBE_TEXT},
+    tables=("poll_votes",),
+)
 def _poll_voted(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(

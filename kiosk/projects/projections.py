@@ -4,43 +4,51 @@ Money moves through ordinary ``transfer.recorded`` events (kinds ``project_contr
 ``project_payment``, ``purchase_fee``) recorded by the domain just before the project event
 that names them. Euros never touch the ledger: they live in the purchase and dues tables.
 
-Payloads:
-
-- ``project.proposed``: project_id, title, description, kind, account_id, coordinators [ids],
-  created_by.
-- ``project.status_changed``: project_id, status.
-- ``project.coordinator_added``: project_id, resident_id.
-- ``project.member_joined`` / ``project.member_left``: project_id, resident_id.
-- ``project.update_posted``: project_id, author_id, body.
-- ``project.task_added``: project_id, task_id, title, when_label, slots.
-- ``project.task_signed_up`` / ``project.task_withdrawn``: task_id, resident_id.
-- ``project.volunteer_paid``: task_id, resident_id, minutes, transfer_id.
-- ``project.dues_set``: project_id, currency ("eur"/"ceec"), amount, period, payee_id.
-- ``project.dues_paid``: project_id, period, resident_id, currency, amount, transfer_id
-  (CEEC) or null (euros), marked_by.
-- ``purchase.opened``: project_id, organiser_id, supplier, deadline, pickup_place, pickup_at,
-  minimum_total, minimum_quantity, fee_kind, fee_amount, products [{product_id, name, unit,
-  unit_price, whole_units, stock_limit, retail_price}].
-- ``purchase.ordered``: project_id, resident_id, apartment, lines [{product_id, quantity}]
-  (the whole order, replacing the previous one; no line: the order is cancelled).
-- ``purchase.closed``: project_id, outcome ("confirmed"/"cancelled"), order_total.
-- ``purchase.payment_marked``: project_id, apartment, amount, method, marked_by.
-- ``purchase.pickup_marked``: project_id, apartment, marked_by.
-- ``purchase.distributed``: project_id, marked_by, fees [{resident_id, amount, transfer_id}].
+Each type's fields are declared with it below. What the declarations do not say: the lists
+hold ``coordinators`` [resident ids], ``products`` [{product_id, name, unit, unit_price,
+whole_units, stock_limit, retail_price}], ``lines`` [{product_id, quantity}] (the whole order,
+replacing the previous one; no line: the order is cancelled) and ``fees`` [{resident_id,
+amount, transfer_id}]; dues are in "eur" or "ceec" (a CEEC payment names its transfer, a euro
+one has none); a purchase closes "confirmed" or "cancelled".
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlite_utils import Database
 
-from kiosk.store.events import Event, projector
+from kiosk.store.events import Event
+from kiosk.store.registry import BUILDING, MAYBE_TEXT, About, Authority, NoneType, event_type
+
+PROJECT = About("project", "project_id")
+TASK = About("project_task", "task_id")
+
+# Every event of a project is a building event that only a kiosk of the project's building
+# emits: about the project, or about one of its tasks.
+project_event = partial(
+    event_type, scope=BUILDING, authority=Authority.HOME_BUILDING, about=PROJECT
+)
+task_event = partial(event_type, scope=BUILDING, authority=Authority.HOME_BUILDING, about=TASK)
 
 
 def _touch(db: Database, project_id: str, event: Event) -> None:
     db.execute("UPDATE projects SET updated_at = ? WHERE id = ?", [event.created_at, project_id])
 
 
-@projector("project.proposed", "building")
+@project_event(
+    "project.proposed",
+    fields={
+        "project_id": str,
+        "title": str,
+        "description": str,
+        "kind": str,
+        "account_id": str,
+        "coordinators": list,
+    },
+    optional={"created_by": MAYBE_TEXT},
+    tables=("projects", "project_coordinators", "project_members"),
+)
 def _proposed(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -65,14 +73,22 @@ def _proposed(db: Database, event: Event) -> None:
         _join(db, p["project_id"], resident_id, event.created_at)
 
 
-@projector("project.status_changed", "building")
+@project_event(
+    "project.status_changed",
+    fields={"project_id": str, "status": str},
+    tables=("projects",),
+)
 def _status_changed(db: Database, event: Event) -> None:
     p = event.payload
     db.execute("UPDATE projects SET status = ? WHERE id = ?", [p["status"], p["project_id"]])
     _touch(db, p["project_id"], event)
 
 
-@projector("project.coordinator_added", "building")
+@project_event(
+    "project.coordinator_added",
+    fields={"project_id": str, "resident_id": str},
+    tables=("project_coordinators", "project_members"),
+)
 def _coordinator_added(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -91,14 +107,22 @@ def _join(db: Database, project_id: str, resident_id: str, when: str) -> None:
     )
 
 
-@projector("project.member_joined", "building")
+@project_event(
+    "project.member_joined",
+    fields={"project_id": str, "resident_id": str},
+    tables=("project_members", "projects"),
+)
 def _member_joined(db: Database, event: Event) -> None:
     p = event.payload
     _join(db, p["project_id"], p["resident_id"], event.created_at)
     _touch(db, p["project_id"], event)
 
 
-@projector("project.member_left", "building")
+@project_event(
+    "project.member_left",
+    fields={"project_id": str, "resident_id": str},
+    tables=("project_members", "projects"),
+)
 def _member_left(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -108,7 +132,11 @@ def _member_left(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@projector("project.update_posted", "building")
+@project_event(
+    "project.update_posted",
+    fields={"project_id": str, "author_id": str, "body": str},
+    tables=("project_updates", "projects"),
+)
 def _update_posted(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -118,7 +146,11 @@ def _update_posted(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@projector("project.task_added", "building")
+@project_event(
+    "project.task_added",
+    fields={"project_id": str, "task_id": str, "title": str, "when_label": str, "slots": int},
+    tables=("project_tasks",),
+)
 def _task_added(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -128,7 +160,11 @@ def _task_added(db: Database, event: Event) -> None:
     )
 
 
-@projector("project.task_signed_up", "building")
+@task_event(
+    "project.task_signed_up",
+    fields={"task_id": str, "resident_id": str},
+    tables=("project_volunteers",),
+)
 def _task_signed_up(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -137,7 +173,11 @@ def _task_signed_up(db: Database, event: Event) -> None:
     )
 
 
-@projector("project.task_withdrawn", "building")
+@task_event(
+    "project.task_withdrawn",
+    fields={"task_id": str, "resident_id": str},
+    tables=("project_volunteers",),
+)
 def _task_withdrawn(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -146,7 +186,11 @@ def _task_withdrawn(db: Database, event: Event) -> None:
     )
 
 
-@projector("project.volunteer_paid", "building")
+@task_event(
+    "project.volunteer_paid",
+    fields={"task_id": str, "resident_id": str, "minutes": int, "transfer_id": str},
+    tables=("project_volunteers",),
+)
 def _volunteer_paid(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -155,7 +199,12 @@ def _volunteer_paid(db: Database, event: Event) -> None:
     )
 
 
-@projector("project.dues_set", "building")
+@project_event(
+    "project.dues_set",
+    fields={"project_id": str, "currency": str, "amount": int, "period": str},
+    optional={"payee_id": MAYBE_TEXT},
+    tables=("projects",),
+)
 def _dues_set(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -166,7 +215,12 @@ def _dues_set(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@projector("project.dues_paid", "building")
+@project_event(
+    "project.dues_paid",
+    fields={"project_id": str, "period": str, "resident_id": str, "currency": str, "amount": int},
+    optional={"transfer_id": MAYBE_TEXT, "marked_by": MAYBE_TEXT},
+    tables=("project_dues",),
+)
 def _dues_paid(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -185,7 +239,22 @@ def _dues_paid(db: Database, event: Event) -> None:
     )
 
 
-@projector("purchase.opened", "building")
+@project_event(
+    "purchase.opened",
+    fields={
+        "project_id": str,
+        "organiser_id": str,
+        "supplier": str,
+        "deadline": str,
+        "pickup_place": str,
+        "pickup_at": str,
+        "fee_kind": str,
+        "fee_amount": int,
+        "products": list,
+    },
+    optional={"minimum_total": (int, NoneType), "minimum_quantity": (int, NoneType)},
+    tables=("purchases", "purchase_products", "projects"),
+)
 def _purchase_opened(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -226,7 +295,11 @@ def _purchase_opened(db: Database, event: Event) -> None:
     _touch(db, p["project_id"], event)
 
 
-@projector("purchase.ordered", "building")
+@project_event(
+    "purchase.ordered",
+    fields={"project_id": str, "resident_id": str, "apartment": str, "lines": list},
+    tables=("purchase_orders",),
+)
 def _purchase_ordered(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -248,7 +321,11 @@ def _purchase_ordered(db: Database, event: Event) -> None:
         )
 
 
-@projector("purchase.closed", "building")
+@project_event(
+    "purchase.closed",
+    fields={"project_id": str, "outcome": str, "order_total": int},
+    tables=("purchases", "projects"),
+)
 def _purchase_closed(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -267,7 +344,12 @@ def _household(db: Database, project_id: str, apartment: str) -> None:
     )
 
 
-@projector("purchase.payment_marked", "building")
+@project_event(
+    "purchase.payment_marked",
+    fields={"project_id": str, "apartment": str, "amount": int, "method": str},
+    optional={"marked_by": MAYBE_TEXT},
+    tables=("purchase_households",),
+)
 def _payment_marked(db: Database, event: Event) -> None:
     p = event.payload
     _household(db, p["project_id"], p["apartment"])
@@ -285,7 +367,12 @@ def _payment_marked(db: Database, event: Event) -> None:
     )
 
 
-@projector("purchase.pickup_marked", "building")
+@project_event(
+    "purchase.pickup_marked",
+    fields={"project_id": str, "apartment": str},
+    optional={"marked_by": MAYBE_TEXT},
+    tables=("purchase_households",),
+)
 def _pickup_marked(db: Database, event: Event) -> None:
     p = event.payload
     _household(db, p["project_id"], p["apartment"])
@@ -296,7 +383,12 @@ def _pickup_marked(db: Database, event: Event) -> None:
     )
 
 
-@projector("purchase.distributed", "building")
+@project_event(
+    "purchase.distributed",
+    fields={"project_id": str, "fees": list},
+    optional={"marked_by": MAYBE_TEXT},
+    tables=("purchases", "purchase_fees", "projects"),
+)
 def _distributed(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(

@@ -1,19 +1,13 @@
-"""Projectors of the voucher events (``network`` scope: every kiosk of the network learns them).
+"""The voucher event types (``network`` scope: every kiosk of the network learns them).
 
 The ledger side of a voucher (issuer -> "vouchers in circulation" -> bearer) is recorded by the
 domain as ordinary ``transfer.recorded`` events of this building, just before the voucher
 event, whose payload names that transfer. A kiosk of another building receives the voucher
 event but not the transfer: ``issue_transfer`` / ``transfer_id`` then stay NULL there.
 
-Payloads are explicit so sync can reason about them without this kiosk's tables:
-
-- ``voucher.issued``: serial, issuer_origin, voucher_seq, amount, issued_on, expires_on,
-  building, issuer_resident_id, signature, qr, transfer_id.
-- ``voucher.redeemed``: the voucher's own fields (as above, so a kiosk that never saw the
-  issue learns the voucher), redeeming_origin, resident_id, credit_account, honoured_expired,
-  decided_by, transfer_id.
-- ``voucher.cancelled``: serial, issuer_origin, voucher_seq, amount, reason, credit_account,
-  decided_by, cancelling_origin, transfer_id.
+Payloads are explicit so sync can reason about them without this kiosk's tables; each type's
+fields are declared with it below. A redemption carries the voucher's own signed fields too
+(``VOUCHER_FIELDS``), so a kiosk that never saw the issue learns the voucher.
 
 A voucher settled twice (two kiosks offline, kiosk/voucher_conflicts.py) is history, not an
 error: a settlement from another kiosk than the one already held goes to
@@ -23,18 +17,29 @@ as a rival. Whatever order a kiosk applies them in, once it holds the same event
 same rows. Two settlements from the same kiosk are still refused by the PRIMARY KEY (two
 requests racing on one kiosk: the database decides, the second is rolled back).
 
-- ``voucher.settlement_rejected`` (the hub): serial, amount, losing_event_id, losing_origin,
-  losing_type, winning_event_id, winning_origin, winning_type.
-- ``voucher.conflict_compensated`` (the kiosk holding the losing credit): serial,
-  losing_event_id, policy ("reverse" | "loss_fund"), amount, debited_account, transfer_id.
-- ``voucher.conflict_notice_read`` (building): losing_event_id, resident_id.
+The verdict comes from the hub; the compensation (policy "reverse" or "loss_fund") from the
+kiosk holding the losing credit; the notice read is this building's.
 """
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
-from kiosk.store.events import Event, projector
+from kiosk.store.events import Event
+from kiosk.store.registry import (
+    BUILDING,
+    MAYBE_TEXT,
+    NETWORK,
+    About,
+    Authority,
+    NoneType,
+    event_type,
+)
+
+# Issues, redemptions and the compensations of a conflict may come from any kiosk of the network
+# (a voucher travels); only the issuing kiosk cancels one; only the hub judges a conflict.
+VOUCHER = About("voucher", "serial")
+RESIDENT = About("resident", "resident_id")
 
 _VOUCHER_FIELDS = (
     "serial",
@@ -49,6 +54,20 @@ _VOUCHER_FIELDS = (
 )
 
 
+# The signed fields of a voucher, in every issue and redemption.
+VOUCHER_FIELDS = {
+    "serial": str,
+    "issuer_origin": str,
+    "voucher_seq": int,
+    "amount": int,
+    "issued_on": str,
+    "expires_on": str,
+    "building": str,
+    "signature": str,
+    "qr": str,
+}
+
+
 def _local_transfer(db: Database, transfer_id: str | None) -> str | None:
     """The transfer's id if this building's ledger holds it (else the voucher moved elsewhere)."""
     if not transfer_id:
@@ -57,7 +76,15 @@ def _local_transfer(db: Database, transfer_id: str | None) -> str | None:
     return None if row is None else row[0]
 
 
-@projector("voucher.issued", "network")
+@event_type(
+    "voucher.issued",
+    scope=NETWORK,
+    authority=Authority.ANY_KIOSK,
+    about=VOUCHER,
+    fields=VOUCHER_FIELDS,
+    optional={"issuer_resident_id": MAYBE_TEXT, "transfer_id": MAYBE_TEXT},
+    tables=("vouchers",),
+)
 def _voucher_issued(db: Database, event: Event) -> None:
     p = event.payload
     values = [p[name] for name in _VOUCHER_FIELDS]
@@ -155,7 +182,21 @@ def _promote(db: Database, event_id: str) -> None:
     db.execute("DELETE FROM voucher_rival_settlements WHERE event_id = ?", [event_id])
 
 
-@projector("voucher.redeemed", "network")
+@event_type(
+    "voucher.redeemed",
+    scope=NETWORK,
+    authority=Authority.ANY_KIOSK,
+    about=VOUCHER,
+    fields={**VOUCHER_FIELDS, "credit_account": str},
+    optional={
+        "redeeming_origin": str,
+        "resident_id": MAYBE_TEXT,
+        "honoured_expired": bool,
+        "decided_by": MAYBE_TEXT,
+        "transfer_id": MAYBE_TEXT,
+    },
+    tables=("vouchers", "voucher_settlements", "voucher_rival_settlements"),
+)
 def _voucher_redeemed(db: Database, event: Event) -> None:
     p = event.payload
     # A voucher of another kiosk may be met here for the first time: its signed fields are
@@ -175,13 +216,42 @@ def _voucher_redeemed(db: Database, event: Event) -> None:
     )
 
 
-@projector("voucher.cancelled", "network")
+@event_type(
+    "voucher.cancelled",
+    scope=NETWORK,
+    authority=Authority.NAMED_KIOSK,
+    about=About("kiosk", "issuer_origin"),
+    fields={"serial": str, "credit_account": str, "reason": str},
+    optional={
+        "issuer_origin": str,
+        "voucher_seq": int,
+        "amount": int,
+        "decided_by": MAYBE_TEXT,
+        "cancelling_origin": str,
+        "transfer_id": MAYBE_TEXT,
+    },
+    tables=("voucher_settlements", "voucher_rival_settlements"),
+)
 def _voucher_cancelled(db: Database, event: Event) -> None:
     p = event.payload
     _settle(db, event, outcome="cancelled", reason=p["reason"], resident_id=None, honoured=False)
 
 
-@projector("voucher.settlement_rejected", "network")
+@event_type(
+    "voucher.settlement_rejected",
+    scope=NETWORK,
+    authority=Authority.HUB,
+    about=VOUCHER,
+    fields={"serial": str, "losing_event_id": str, "winning_event_id": str},
+    optional={
+        "amount": (int, NoneType),
+        "losing_origin": MAYBE_TEXT,
+        "losing_type": MAYBE_TEXT,
+        "winning_origin": MAYBE_TEXT,
+        "winning_type": MAYBE_TEXT,
+    },
+    tables=("voucher_conflicts", "voucher_settlements", "voucher_rival_settlements"),
+)
 def _settlement_rejected(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -218,7 +288,15 @@ def _settlement_rejected(db: Database, event: Event) -> None:
             _promote(db, p["winning_event_id"])
 
 
-@projector("voucher.conflict_compensated", "network")
+@event_type(
+    "voucher.conflict_compensated",
+    scope=NETWORK,
+    authority=Authority.ANY_KIOSK,
+    about=VOUCHER,
+    fields={"serial": str, "losing_event_id": str, "policy": str},
+    optional={"amount": (int, NoneType), "debited_account": MAYBE_TEXT, "transfer_id": MAYBE_TEXT},
+    tables=("voucher_conflicts",),
+)
 def _conflict_compensated(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
@@ -244,7 +322,14 @@ def _conflict_compensated(db: Database, event: Event) -> None:
     )
 
 
-@projector("voucher.conflict_notice_read", "building")
+@event_type(
+    "voucher.conflict_notice_read",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=RESIDENT,
+    fields={"losing_event_id": str, "resident_id": str},
+    tables=("voucher_conflict_notices_read",),
+)
 def _conflict_notice_read(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from kiosk.store import db as dbmod
+from kiosk.store.registry import SHARED_SCOPES
 from sync import protocol
 from sync.hub.kiosks import Kiosk, use_counter
 from sync.hub.records import held_seq, insert_conflict, latest_hub_seq, now_iso
@@ -159,7 +160,7 @@ def _batch_rows(kiosk: Kiosk, batch: Any, received_at: str) -> tuple[int, int, l
     previous = from_seq - 1
     origin, building = kiosk.origin, kiosk.building
     fields = protocol.EVENT_FIELD_SET
-    shared = protocol.SHARED_SCOPES  # a tuple: an unhashable scope is simply not in it
+    shared = SHARED_SCOPES  # a tuple: an unhashable scope is simply not in it
     body_of = protocol.canonical_json
     sha256 = hashlib.sha256
     rows = []
@@ -214,7 +215,7 @@ def _refuse_event(kiosk: Kiosk, data: Any, previous: int, to_seq: int) -> None:
         raise BadRequest(str(exc)) from exc
     if data["origin"] != kiosk.origin:
         raise BadRequest("a kiosk sends only its own events")
-    if data["scope"] not in protocol.SHARED_SCOPES:
+    if data["scope"] not in SHARED_SCOPES:
         raise BadRequest("private events never leave the kiosk")
     if not previous < data["seq"] <= to_seq:
         raise BadRequest("events must be in seq order within from_seq..to_seq")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from kiosk import ids
+from kiosk.store.registry import registry
 from sync import protocol
 from sync.hub.records import held_seq, insert_conflict, now_iso
 
@@ -80,7 +81,9 @@ def judge_settlements(db: Database, *, after_hub_seq: int) -> int:
 
 
 def _append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) -> None:
-    """One event of the hub's own, stored like a kiosk's (network scope: every kiosk pulls it)."""
+    """One event of the hub's own, stored like a kiosk's (its declared scope is ``network``:
+    every kiosk pulls it)."""
+    declared = registry.get(event_type)
     origin = protocol.HUB_ORIGIN
     seq = held_seq(db, origin) + 1
     wire = {
@@ -88,19 +91,20 @@ def _append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) ->
         "origin": origin,
         "seq": seq,
         "type": event_type,
-        "scope": "network",
+        "scope": declared.scope,
         "payload": payload,
         "created_at": now_iso(),
     }
     body = protocol.canonical_json(wire)
     db.execute(
         "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
-        "VALUES (?, ?, ?, ?, 'network', '', ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, '', ?, ?, ?)",
         [
             wire["id"],
             origin,
             seq,
             event_type,
+            declared.scope,
             body,
             hashlib.sha256(body.encode("utf-8")).hexdigest(),
             wire["created_at"],
