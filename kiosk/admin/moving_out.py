@@ -71,7 +71,7 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
         raise CannotCloseOwnAccount()
     with store.write(db):
         leaver = residents.get(db, resident_id)
-        if leaver.status == "moved_out":
+        if leaver.moved_out:
             raise AlreadyMovedOut(name=leaver.name)
         balance = leaver.balance
         if settlement_preview(config, leaver) == "refused":

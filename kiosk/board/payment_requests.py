@@ -24,9 +24,9 @@ from kiosk.board.errors import (
 )
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
-from kiosk.errors import N_, InvalidInput, ResidentNotActive, SelfPayment
+from kiosk.errors import N_, InvalidInput, SelfPayment
 from kiosk.ledger import ledger
-from kiosk.residents.residents import Resident
+from kiosk.residents.residents import Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
 
 REASON_MAX = 200
@@ -88,8 +88,7 @@ def request_payment(
     expires_at = clock.now() + timedelta(days=config["board"]["request_expiry_days"])
     with store.write(db):
         for person in (get_resident(db, provider_id), get_resident(db, payer_id)):
-            if person.status != "verified":
-                raise ResidentNotActive(name=person.name, status=person.status)
+            require_may_exchange(person)
         event = store.record(
             db,
             "payment.requested",

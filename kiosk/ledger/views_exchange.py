@@ -21,7 +21,7 @@ DRAFT = "exchange_draft"
 
 
 def _neighbours(me_id: str):
-    return [r for r in residents.all_residents(db()) if r.id != me_id and r.status == "verified"]
+    return [r for r in residents.verified_residents(db()) if r.id != me_id]
 
 
 def _parse_form(form, me) -> dict:
@@ -36,8 +36,7 @@ def _parse_form(form, me) -> dict:
         neighbour = residents.get(db(), neighbour_id)
     except NotFound:
         raise InvalidInput(N_("Choose the neighbour from the list.")) from None
-    if neighbour.status != "verified":
-        raise _not_active(neighbour)
+    residents.require_may_exchange(neighbour)
     description = ledger.clean_description(form.get("description"))
     category = form.get("category", "")
     if category not in CATEGORIES:
@@ -75,7 +74,7 @@ def _parse_form(form, me) -> dict:
 @login_required
 def new():
     me = current_resident()
-    if me.status != "verified":
+    if not me.may_exchange:
         flash(error_message(_not_active(me)), "error")
         return redirect(url_for("me.home"))
     form = request.form if request.method == "POST" else request.args

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from kiosk import ids, store
 from kiosk.config import Config
-from kiosk.errors import N_, InvalidInput, NotFound, ResidentNotActive
+from kiosk.errors import N_, InvalidInput, NotFound
 from kiosk.ledger.transfers import ensure_system_account, record_transfer
 from kiosk.money import minutes_to_amount
 from kiosk.projects import reads as preads
@@ -32,7 +32,7 @@ from kiosk.projects.errors import (
     ProjectClosed,
     TaskFull,
 )
-from kiosk.residents.residents import Resident
+from kiosk.residents.residents import Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
 
 KINDS = {
@@ -231,18 +231,13 @@ def _check_open(project: Project) -> None:
         raise ProjectClosed()
 
 
-def _check_active(resident: Resident) -> None:
-    if resident.status != "verified":
-        raise ResidentNotActive(name=resident.name, status=resident.status)
-
-
 # --------------------------------------------------------------------------- the project
 
 
 def propose(db: Database, *, resident_id: str, title: str, description: str, kind: str) -> Project:
     """A resident proposes a project and becomes its first coordinator (and member)."""
     resident = get_resident(db, resident_id)
-    _check_active(resident)
+    require_may_exchange(resident)
     title = clean_title(title)
     description = clean_text(description, required=False)
     if kind not in KINDS:
@@ -292,7 +287,7 @@ def add_coordinator(db: Database, project_id: str, resident_id: str, *, by: str)
         require_coordinator(db, project_id, by)
         _check_open(get(db, project_id))
         resident = get_resident(db, resident_id)
-        _check_active(resident)
+        require_may_exchange(resident)
         if not preads.is_coordinator(db, project_id, resident_id):
             store.record(
                 db,
@@ -307,7 +302,7 @@ def join(db: Database, project_id: str, resident_id: str) -> None:
         project = get(db, project_id)
         _check_open(project)
         resident = get_resident(db, resident_id)
-        _check_active(resident)
+        require_may_exchange(resident)
         if preads.is_member(db, project_id, resident_id):
             raise AlreadyMember()
         store.record(
@@ -386,7 +381,7 @@ def sign_up(db: Database, task_id: str, resident_id: str) -> None:
         task = _task(db, task_id)
         _check_open(get(db, task["project_id"]))
         resident = get_resident(db, resident_id)
-        _check_active(resident)
+        require_may_exchange(resident)
         if preads.volunteer(db, task_id, resident_id) is not None:
             raise AlreadySignedUp(name=resident.name)
         if len(preads.volunteers(db, task_id)) >= task["slots"]:

@@ -427,7 +427,7 @@ def admin_honour():
         else:
             _wake_printer()
             return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
-    people = [r for r in residents.all_residents(db()) if r.status == "verified"]
+    people = residents.verified_residents(db())
     return render_template("vouchers/admin_honour.html", code=code, people=people, error=error), (
         400 if error else 200
     )
