@@ -14,7 +14,6 @@ from sqlite_utils import Database
 from kiosk import clock
 from kiosk.config import Config
 from kiosk.errors import KioskError
-from kiosk.ledger import ledger
 from kiosk.residents import residents
 from printing import queue as print_queue
 
@@ -92,7 +91,7 @@ def populate(
                 payer, payee = rng.sample(people, 2)
                 category, description, minutes = rng.choice(EXCHANGES)
                 amount = None if minutes else rng.choice([200, 500, 800])
-                ledger.record_exchange(
+                exchanges.record_exchange(
                     db,
                     config,
                     payer_id=payer.id,

@@ -10,13 +10,13 @@ from sync_fixtures import shared_snapshot, sync_until_quiet
 
 from kiosk import store
 from kiosk.cli_ops import catch_up_with_hub, restore_backup, take_backup
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from sync import client as sync_client
 
 
 def exchange(kiosk, payer, payee, minutes, what):
-    return ledger.record_exchange(
+    return exchanges.record_exchange(
         kiosk.db,
         kiosk.config,
         payer_id=payer.id,

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_babel import gettext
 
 from kiosk.errors import KioskError, SelfDemotion
-from kiosk.ledger import ledger
+from kiosk.ledger import ledger, reversals
 from kiosk.residents import auth, residents
 from kiosk.web.formatting import error_message
 from kiosk.web.session_state import admin_required, current_resident, db
@@ -155,7 +155,7 @@ def reverse(reference: str):
     error = None
     if request.method == "POST":
         try:
-            reversal = ledger.reverse_transfer(
+            reversal = reversals.reverse_transfer(
                 db(),
                 g.config,
                 transfer.id,

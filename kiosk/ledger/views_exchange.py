@@ -8,7 +8,7 @@ from flask_babel import gettext
 from kiosk.board import board
 from kiosk.categories import CATEGORIES
 from kiosk.errors import N_, InvalidInput, KioskError, NotFound, ResidentNotActive, SelfPayment
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges, ledger
 from kiosk.money import parse_amount, parse_duration
 from kiosk.residents import auth, residents
 from kiosk.web.formatting import error_message
@@ -37,7 +37,7 @@ def _parse_form(form, me) -> dict:
     except NotFound:
         raise InvalidInput(N_("Choose the neighbour from the list.")) from None
     residents.require_may_exchange(neighbour)
-    description = ledger.clean_description(form.get("description"))
+    description = exchanges.clean_description(form.get("description"))
     category = form.get("category", "")
     if category not in CATEGORIES:
         raise InvalidInput(N_("Choose a category from the list."))
@@ -53,7 +53,7 @@ def _parse_form(form, me) -> dict:
     if not has_time and not has_amount:
         raise InvalidInput(N_("Give the duration of the service, or an amount."))
     duration = parse_duration(hours, minutes) if has_time else None
-    amount = ledger.exchange_amount(
+    amount = exchanges.exchange_amount(
         g.config, minutes=duration, amount=None if has_time else parse_amount(amount_text)
     )
     payer, payee = (me, neighbour) if direction == "paid" else (neighbour, me)
@@ -122,7 +122,7 @@ def confirm():
     if request.method == "POST":
         try:
             auth.verify_pin(db(), g.config, payer.id, request.form.get("pin"))
-            transfer = ledger.record_exchange(
+            transfer = exchanges.record_exchange(
                 db(),
                 g.config,
                 payer_id=payer.id,

@@ -4,7 +4,7 @@ A project has coordinators, members who join and leave, a status (proposed, open
 closed), a timeline of updates posted by coordinators, tasks with volunteer sign-up, and its
 own CEEC system account ``project:<id>``: members contribute to it, the association may fund
 it, and volunteers' hours are paid from it. Every change is a ``building`` event
-(kiosk/store/projections_projects.py); money moves through the ledger (kiosk/ledger_transfers.py).
+(kiosk/projects/projections.py); money moves through the ledger (kiosk/ledger/transfers.py).
 
 Recurring contributions: kiosk/project_dues.py. Group purchases: kiosk/group_purchases.py.
 """
@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from kiosk import ids, store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, NotFound
-from kiosk.ledger.transfers import ensure_system_account, record_transfer
+from kiosk.ledger.transfers import COMMON_FUND_ACCOUNT, open_system_account, record_transfer
 from kiosk.money import minutes_to_amount
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
@@ -49,8 +49,6 @@ STATUSES = {
 }
 TITLE_MAX = 80
 TEXT_MAX = 1000
-COMMON_FUND_ACCOUNT = "system:common_fund"  # the association's fund (also used by vouchers)
-COMMON_FUND_LABEL = "Common fund"
 
 
 @dataclass(frozen=True)
@@ -245,7 +243,7 @@ def propose(db: Database, *, resident_id: str, title: str, description: str, kin
     project_id = ids.uuid7()
     account_id = account_id_for(project_id)
     with store.write(db):
-        store.record(db, "account.opened", {"account_id": account_id, "label": title})
+        open_system_account(db, account_id, title)
         store.record(
             db,
             "project.proposed",
@@ -485,7 +483,6 @@ def fund_from_association(
     with store.write(db):
         project = get(db, project_id)
         _check_open(project)
-        ensure_system_account(db, COMMON_FUND_ACCOUNT, COMMON_FUND_LABEL)
         event = record_transfer(
             db,
             config,
@@ -495,6 +492,5 @@ def fund_from_association(
             amount=amount,
             recorded_by=admin_id,
             description=project.title,
-            debit_may_go_negative=True,
         )
     return event.id

@@ -27,7 +27,7 @@ from sqlite_utils import Database
 from kiosk import clock, ids, store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidAmount, InvalidInput, NotFound
-from kiosk.ledger.transfers import _format_amount
+from kiosk.ledger.transfers import _format_amount, would_go_below_floor
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
     BeyondStock,
@@ -48,7 +48,6 @@ from kiosk.projects.purchase_numbers import (
 )
 from kiosk.residents.residents import get as get_resident
 from kiosk.residents.residents import require_may_exchange
-from kiosk.store import reads
 
 FEE_KINDS = {
     "none": N_("no fee"),
@@ -255,8 +254,8 @@ def fee_would_break_floor(
     db: Database, config: Config, purchase: Purchase, resident_id: str
 ) -> bool:
     fee = fee_for(db, purchase, resident_id)
-    balance = reads.account_balance(db, get_resident(db, resident_id).account_id)
-    return fee > 0 and balance - fee < config.amount("credit_floor")
+    account = get_resident(db, resident_id).account_id
+    return fee > 0 and would_go_below_floor(db, config, account, fee)
 
 
 # --------------------------------------------------------------------------- opening
