@@ -1,0 +1,381 @@
+"""One write path for money: every movement of CEEC is recorded by
+``kiosk.ledger.transfers.record_transfer``, which keeps the books whatever happens.
+
+Random histories through the public domain functions keep the sum of balances at zero and
+everybody within the floor and ceiling; a refused transfer changes nothing; system accounts are
+opened once, even by two kiosks of one building; and no other module records a transfer.
+"""
+
+from __future__ import annotations
+
+import ast
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sync_fixtures import sync_until_quiet
+
+from kiosk import clock, store
+from kiosk.admin import moving_out
+from kiosk.config import make_config
+from kiosk.errors import (
+    AboveCeiling,
+    AccountClosed,
+    BelowFloor,
+    FundsTooLow,
+    InvalidAmount,
+    KioskError,
+    NotFound,
+    ResidentNotActive,
+    SelfPayment,
+)
+from kiosk.ledger import exchanges, reversals, transfers
+from kiosk.projects import projects
+from kiosk.residents import residents
+from kiosk.store import events
+from kiosk.vouchers import cancel as voucher_cancel
+from kiosk.vouchers import redeeming as voucher_redeeming
+from kiosk.vouchers import vouchers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MOVES = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "exchange",
+                "exchange",
+                "reverse",
+                "issue",
+                "redeem",
+                "lost",
+                "contribute",
+                "fund",
+                "pay",
+                "move_out",
+            ]
+        ),
+        st.integers(0, 3),
+        st.integers(0, 3),
+        st.sampled_from([500, 2000, 9000, 20000]),
+    ),
+    min_size=1,
+    max_size=20,
+)
+
+
+def _every_account_within_its_limits(db, config) -> None:
+    floor, ceiling = config.amount("credit_floor"), config.amount("credit_ceiling")
+    for row in store.query(
+        db,
+        "SELECT a.id, a.balance, r.status FROM accounts a "
+        "LEFT JOIN residents r ON r.id = a.resident_id",
+    ):
+        if row["status"] is not None:
+            assert floor <= row["balance"] <= ceiling, dict(row)
+            if row["status"] == "moved_out":
+                assert row["balance"] == 0  # settled when leaving, closed since
+        elif row["id"] not in transfers.SYSTEM_ACCOUNTS:
+            assert row["balance"] >= 0, dict(row)  # a project's fund spends what it holds
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(MOVES)
+def test_any_history_of_money_movements_keeps_the_books(moves):
+    with tempfile.TemporaryDirectory() as folder:
+        config = make_config({"storage": {"data_dir": folder}})
+        db = store.connect(Path(folder) / "k.sqlite3")
+        try:
+            people = [
+                residents.register(db, apartment=f"B-{i}", name=f"Voisin {i}") for i in range(4)
+            ]
+            admin = residents.register(db, apartment="A-0", name="Admin", role="admin")
+            project = projects.propose(
+                db, resident_id=people[0].id, title="Composteur", description="", kind="other"
+            )
+            issued: list[vouchers.Voucher] = []
+            for move, one, other, amount in moves:
+                payer, payee = people[one], people[other]
+                try:
+                    if move == "exchange":
+                        exchanges.record_exchange(
+                            db,
+                            config,
+                            payer_id=payer.id,
+                            payee_id=payee.id,
+                            description="Coup de main",
+                            amount=amount,
+                        )
+                    elif move == "reverse":
+                        done = store.query(
+                            db, "SELECT id FROM transfers WHERE kind = 'exchange' ORDER BY id"
+                        )
+                        if done:
+                            reversals.reverse_transfer(
+                                db,
+                                config,
+                                done[(one + other) % len(done)]["id"],
+                                admin_id=admin.id,
+                                reason="Erreur",
+                            )
+                    elif move == "issue":
+                        issued += vouchers.issue_vouchers(
+                            db, config, resident_id=payer.id, counts={min(amount, 2000): 1}
+                        )
+                    elif move == "redeem" and issued:
+                        voucher = issued[other % len(issued)]
+                        voucher_redeeming.redeem_voucher(
+                            db, config, voucher.qr, resident_id=payee.id
+                        )
+                    elif move == "lost" and issued:
+                        voucher = issued[other % len(issued)]
+                        voucher_cancel.cancel_vouchers(
+                            db,
+                            config,
+                            [voucher.serial],
+                            by_id=admin.id,
+                            reason="lost",
+                            refund_to="issuer" if one % 2 else "common_fund",
+                        )
+                    elif move == "contribute":
+                        projects.contribute(db, config, project.id, payer.id, amount)
+                    elif move == "fund":
+                        projects.fund_from_association(
+                            db, config, project.id, amount, admin_id=admin.id
+                        )
+                    elif move == "pay":
+                        task_id = projects.add_task(
+                            db,
+                            project.id,
+                            by=people[0].id,
+                            title=f"Tâche {len(moves)}-{one}-{other}",
+                            when_label="",
+                            slots=1,
+                        )
+                        projects.sign_up(db, task_id, payee.id)
+                        projects.pay_volunteer(
+                            db, config, task_id, payee.id, minutes=amount // 100, by=people[0].id
+                        )
+                    elif move == "move_out" and one == 3:
+                        moving_out.close_resident(
+                            db, config, resident_id=payer.id, admin_id=admin.id
+                        )
+                except KioskError:
+                    pass
+                assert store.scalar(db, "SELECT SUM(balance) FROM accounts") == 0
+                _every_account_within_its_limits(db, config)
+        finally:
+            db.close()
+            clock.reset()
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+def _state(db) -> tuple:
+    """What a refused transfer must leave as it was: the log and every projection."""
+    return store.scalar(db, "SELECT COUNT(*) FROM events"), events.projection_snapshot(db)
+
+
+@pytest.fixture
+def jeanne_has_80(db, config, building):
+    """Paul owes Jeanne 80 CEEC for her sewing (the floor is -100, the ceiling 300)."""
+    exchanges.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Couture",
+        amount=8000,
+    )
+    return building
+
+
+def test_every_refused_transfer_changes_nothing(db, config, jeanne_has_80):
+    b = jeanne_has_80
+    jeanne, paul = b.jeanne.account_id, b.paul.account_id
+    project = projects.propose(
+        db, resident_id=b.jeanne.id, title="Wifi partagé", description="", kind="other"
+    )
+    fund = transfers.COMMON_FUND_ACCOUNT
+    refusals = [
+        (InvalidAmount, "exchange", jeanne, paul, 0),
+        (InvalidAmount, "exchange", jeanne, paul, -5),
+        (InvalidAmount, "exchange", jeanne, paul, 2.5),
+        (InvalidAmount, "exchange", jeanne, paul, True),
+        (SelfPayment, "exchange", jeanne, jeanne, 100),
+        (NotFound, "exchange", jeanne, "resident:nobody", 100),
+        (BelowFloor, "exchange", paul, jeanne, 2001),  # Paul would owe 100.01
+        (AboveCeiling, "settlement", fund, jeanne, 22001),  # Jeanne would hold 300.01
+        (ResidentNotActive, "exchange", jeanne, b.suspended.account_id, 100),
+        (ResidentNotActive, "project_contribution", b.pending.account_id, project.account_id, 1),
+        (FundsTooLow, "project_payment", project.account_id, jeanne, 100),
+    ]
+    for error, kind, debit, credit, amount in refusals:
+        before = _state(db)
+        with pytest.raises(error):
+            transfers.record_transfer(
+                db,
+                config,
+                kind=kind,
+                debit_account=debit,
+                credit_account=credit,
+                amount=amount,
+                description="Refusé",
+            )
+        assert _state(db) == before, (error, kind)
+    assert residents.get(db, b.jeanne.id).balance == 8000
+    assert residents.get(db, b.paul.id).balance == -8000
+
+
+def test_a_refused_exchange_through_the_domain_changes_nothing(db, config, jeanne_has_80):
+    b = jeanne_has_80
+    before = _state(db)
+    with pytest.raises(BelowFloor, match="Paul Durand"):
+        exchanges.record_exchange(
+            db, config, payer_id=b.paul.id, payee_id=b.jeanne.id, description="Ourlet", amount=2001
+        )
+    with pytest.raises(ResidentNotActive, match="Ancien Voisin"):
+        exchanges.record_exchange(
+            db, config, payer_id=b.jeanne.id, payee_id=b.suspended.id, description="Aide", amount=1
+        )
+    assert _state(db) == before  # no transfer, no receipt queued
+
+
+def test_a_voucher_refund_keeps_the_issuer_within_the_ceiling_or_goes_to_the_common_fund(
+    db, config, jeanne_has_80
+):
+    """Cancelling a lost voucher used to credit its issuer without looking at the ceiling."""
+    b = jeanne_has_80
+    (voucher,) = vouchers.issue_vouchers(db, config, resident_id=b.jeanne.id, counts={2000: 1})
+    for n, amount in enumerate((10000, 10000, 3000)):  # Jeanne sews for three more neighbours
+        client = residents.register(db, apartment=f"D-{n}", name=f"Cliente {n}")
+        exchanges.record_exchange(
+            db, config, payer_id=client.id, payee_id=b.jeanne.id, description="Robe", amount=amount
+        )
+    assert residents.get(db, b.jeanne.id).balance == 29000
+    before = _state(db)
+    with pytest.raises(AboveCeiling, match="Jeanne Martin"):
+        voucher_cancel.cancel_vouchers(
+            db, config, [voucher.serial], by_id=b.admin.id, reason="lost", refund_to="issuer"
+        )
+    assert _state(db) == before
+    voucher_cancel.cancel_vouchers(
+        db, config, [voucher.serial], by_id=b.admin.id, reason="lost", refund_to="common_fund"
+    )
+    assert residents.get(db, b.jeanne.id).balance == 29000
+    assert store.scalar(db, "SELECT balance FROM accounts WHERE id = 'system:common_fund'") == 2000
+
+
+def test_a_closed_account_is_neither_credited_nor_debited_even_by_a_correction(
+    db, config, jeanne_has_80
+):
+    """Reversing an exchange used to reach a resident who had moved out, leaving a balance on a
+    closed account; now the correction is refused and the settlement stands."""
+    b = jeanne_has_80
+    exchange = exchanges.record_exchange(
+        db, config, payer_id=b.jeanne.id, payee_id=b.paul.id, description="Plomberie", amount=5000
+    )
+    moving_out.close_resident(db, config, resident_id=b.paul.id, admin_id=b.admin.id)
+    before = _state(db)
+    with pytest.raises(AccountClosed, match="Paul Durand"):
+        reversals.reverse_transfer(db, config, exchange.id, admin_id=b.admin.id, reason="Erreur")
+    assert _state(db) == before
+    assert residents.get(db, b.paul.id).balance == 0
+
+
+def test_a_correction_still_reaches_a_suspended_resident(db, config, building):
+    b = building
+    exchange = exchanges.record_exchange(
+        db, config, payer_id=b.jeanne.id, payee_id=b.paul.id, description="Peinture", amount=3000
+    )
+    residents.update(db, b.paul.id, status="suspended")
+    reversals.reverse_transfer(db, config, exchange.id, admin_id=b.admin.id, reason="Erreur")
+    assert residents.get(db, b.paul.id).balance == 0
+    assert residents.get(db, b.jeanne.id).balance == 0
+
+
+# --------------------------------------------------------------------------- system accounts
+
+
+def _openings(db, account_id: str) -> int:
+    return store.scalar(
+        db,
+        "SELECT COUNT(*) FROM events WHERE type = 'account.opened' "
+        "AND json_extract(payload, '$.account_id') = ?",
+        (account_id,),
+    )
+
+
+def test_opening_a_system_account_twice_leaves_one_account(db, config, building):
+    transfers.open_system_account(db, transfers.COMMON_FUND_ACCOUNT)
+    before = _state(db)
+    transfers.open_system_account(db, transfers.COMMON_FUND_ACCOUNT)
+    assert _state(db) == before
+    (row,) = store.query(db, "SELECT * FROM accounts WHERE id = 'system:common_fund'")
+    assert (row["kind"], row["label"], row["balance"]) == ("system", "Common fund", 0)
+    # Used again and again by the association, it is still opened once.
+    project = projects.propose(
+        db, resident_id=building.jeanne.id, title="Fête", description="", kind="event"
+    )
+    for _ in range(2):
+        projects.fund_from_association(db, config, project.id, 1000, admin_id=building.admin.id)
+    assert _openings(db, transfers.COMMON_FUND_ACCOUNT) == 1
+    assert store.scalar(db, "SELECT balance FROM accounts WHERE id = 'system:common_fund'") == -2000
+
+
+def test_two_kiosks_of_one_building_open_a_system_account_once(hub, make_kiosk):
+    tilleuls = make_kiosk("tilleuls", enrol_at=hub)
+    hall = make_kiosk("hall", enrol_at=hub)
+    jeanne = residents.register(tilleuls.db, apartment="B-204", name="Jeanne Martin")
+    paul = residents.register(tilleuls.db, apartment="A-101", name="Paul Durand")
+    exchanges.record_exchange(
+        tilleuls.db,
+        tilleuls.config,
+        payer_id=paul.id,
+        payee_id=jeanne.id,
+        description="Ourlets",
+        amount=2000,
+    )
+    (voucher,) = vouchers.issue_vouchers(  # opens "vouchers in circulation" at Les Tilleuls
+        tilleuls.db, tilleuls.config, resident_id=jeanne.id, counts={2000: 1}
+    )
+    sync_until_quiet([tilleuls, hall])
+    transfers.open_system_account(hall.db, transfers.CIRCULATION_ACCOUNT)
+    voucher_redeeming.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
+    sync_until_quiet([tilleuls, hall])
+    for kiosk in (tilleuls, hall):
+        assert _openings(kiosk.db, transfers.CIRCULATION_ACCOUNT) == 1
+        assert (
+            store.scalar(kiosk.db, "SELECT balance FROM accounts WHERE id = 'system:vouchers'") == 0
+        )
+        assert residents.get(kiosk.db, paul.id).balance == 0
+
+
+# --------------------------------------------------------------------------- one write path
+
+
+def _record_calls(event_type: str) -> list[str]:
+    """Where ``record(db, event_type, ...)`` (``store.record``...) is called in the code."""
+    places = []
+    for package in ("kiosk", "printing", "sync"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+                if name == "record" and any(
+                    isinstance(arg, ast.Constant) and arg.value == event_type for arg in node.args
+                ):
+                    places.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return places
+
+
+def test_only_the_one_write_path_records_a_transfer_or_opens_an_account():
+    (transfer,) = _record_calls("transfer.recorded")
+    assert transfer.startswith("kiosk/ledger/transfers.py:")
+    (opening,) = _record_calls("account.opened")
+    assert opening.startswith("kiosk/ledger/transfers.py:")
