@@ -379,3 +379,27 @@ def test_only_the_one_write_path_records_a_transfer_or_opens_an_account():
     assert transfer.startswith("kiosk/ledger/transfers.py:")
     (opening,) = _record_calls("account.opened")
     assert opening.startswith("kiosk/ledger/transfers.py:")
+
+
+def test_two_kiosks_offline_may_both_open_the_common_fund_and_still_converge(hub, make_kiosk):
+    """Each kiosk of the building funds a project from the common fund before they ever meet:
+    both record account.opened for it; the second one pulled changes nothing."""
+    tilleuls = make_kiosk("tilleuls", enrol_at=hub)
+    hall = make_kiosk("hall", enrol_at=hub)
+    admin = residents.register(tilleuls.db, apartment="A-001", name="Claire Petit", role="admin")
+    jeanne = residents.register(tilleuls.db, apartment="B-204", name="Jeanne Martin")
+    project = projects.propose(
+        tilleuls.db, resident_id=jeanne.id, title="Fête", description="", kind="event"
+    )
+    sync_until_quiet([tilleuls, hall])
+    for kiosk, amount in ((tilleuls, 1000), (hall, 2500)):  # the network is down
+        projects.fund_from_association(
+            kiosk.db, kiosk.config, project.id, amount, admin_id=admin.id
+        )
+        assert _openings(kiosk.db, transfers.COMMON_FUND_ACCOUNT) == 1
+    sync_until_quiet([tilleuls, hall])
+    for kiosk in (tilleuls, hall):
+        assert _openings(kiosk.db, transfers.COMMON_FUND_ACCOUNT) == 2  # both kept in the log
+        (fund,) = store.query(kiosk.db, "SELECT * FROM accounts WHERE id = 'system:common_fund'")
+        assert (fund["label"], fund["balance"]) == ("Common fund", -3500)
+        assert projects.get(kiosk.db, project.id).balance == 3500
