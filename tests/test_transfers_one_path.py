@@ -31,7 +31,7 @@ from kiosk.errors import (
     ResidentNotActive,
     SelfPayment,
 )
-from kiosk.ledger import exchanges, reversals, transfers
+from kiosk.ledger import exchanges, ledger, reversals, transfers
 from kiosk.projects import projects
 from kiosk.residents import residents
 from kiosk.store import events
@@ -403,3 +403,21 @@ def test_two_kiosks_offline_may_both_open_the_common_fund_and_still_converge(hub
         (fund,) = store.query(kiosk.db, "SELECT * FROM accounts WHERE id = 'system:common_fund'")
         assert (fund["label"], fund["balance"]) == ("Common fund", -3500)
         assert projects.get(kiosk.db, project.id).balance == 3500
+
+
+def test_a_statement_names_the_associations_accounts_in_the_readers_language(
+    db, config, jeanne_has_80
+):
+    b = jeanne_has_80
+    french = {"Vouchers in circulation": "Bons en circulation", "Common fund": "Fonds commun"}
+    vouchers.issue_vouchers(db, config, resident_id=b.jeanne.id, counts={1000: 1})
+    project = projects.propose(  # a project's account is named by its title, never translated
+        db, resident_id=b.jeanne.id, title="Common fund", description="", kind="other"
+    )
+    projects.contribute(db, config, project.id, b.jeanne.id, 500)
+    lines = ledger.statement(db, config, b.jeanne.id, gettext=lambda m: french.get(m, m)).lines
+    assert [(line.counterparty_name, line.signed_amount) for line in lines] == [
+        ("Common fund", -500),
+        ("Bons en circulation", -1000),
+        ("Paul Durand", 8000),
+    ]

@@ -8,6 +8,7 @@ from sqlite_utils import Database
 from kiosk import i18n
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
+from kiosk.ledger.transfers import account_label
 from kiosk.store import reads
 
 
@@ -20,10 +21,10 @@ def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
     gettext = i18n.gettext_for(config.language)
 
     def party(prefix: str, account: str) -> dict:
+        side = "debit" if prefix == "payer" else "credit"
         return {
             "apartment": row[f"{prefix}_apartment"] or "",
-            "name": row[f"{prefix}_name"]
-            or row[f"{'debit' if prefix == 'payer' else 'credit'}_label"],
+            "name": row[f"{prefix}_name"] or account_label(account, row[f"{side}_label"], gettext),
             "balance_after": reads.account_balance(db, account) if show else None,
         }
 

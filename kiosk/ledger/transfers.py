@@ -21,6 +21,7 @@ function that records ``account.opened``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -278,6 +279,13 @@ def record_transfer(
         if post_id:
             payload["post_id"] = post_id
         return store.record(db, "transfer.recorded", payload)
+
+
+def account_label(account_id: str, label: str, gettext: Callable[[str], str]) -> str:
+    """The name of an account without a resident, as shown: the association's accounts in the
+    reader's language, a project's account by its title."""
+    system = SYSTEM_ACCOUNTS.get(account_id)
+    return gettext(system.label) if system else label
 
 
 def open_system_account(db: Database, account_id: str, label: str | None = None) -> None:
