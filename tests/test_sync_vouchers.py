@@ -10,6 +10,7 @@ from sync_fixtures import network_vouchers, shared_events, shared_snapshot, sync
 from test_sync import dashboard
 
 from kiosk import create_app, store
+from kiosk.admin import moving_out
 from kiosk.ledger import exchanges, ledger, transfers
 from kiosk.residents import residents
 from kiosk.vouchers import cancel as voucher_cancel
@@ -165,6 +166,26 @@ def test_the_floor_holds_when_the_credit_taken_back_was_already_spent(network):
     assert account(tilleuls, transfers.LOSS_FUND_ACCOUNT) == -2000
     for kiosk in (tilleuls, hall, lilas):
         assert voucher_reports.circulation_check(kiosk.db).ok
+
+
+def test_a_credit_that_reached_a_closed_account_is_taken_back_to_zero(network):
+    """Paul moved out at his home kiosk while the hall kiosk, cut off, let him redeem a voucher
+    Louise had already redeemed: his closed account may go back to zero, not away from it."""
+    tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
+    admin = residents.register(
+        tilleuls.db, apartment="Loge", name="Claire Petit", pin=PIN, role="admin"
+    )
+    voucher_redeeming.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
+    voucher_redeeming.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
+    moving_out.close_resident(tilleuls.db, tilleuls.config, resident_id=paul.id, admin_id=admin.id)
+    lilas.sync()  # Louise's redemption reaches the hub first
+    sync_until_quiet([tilleuls, hall, lilas])
+    (conflict,) = voucher_conflicts.conflicts(tilleuls.db)
+    assert conflict.policy == "reverse"
+    for kiosk in (tilleuls, hall, lilas):
+        assert voucher_reports.circulation_check(kiosk.db).ok
+    assert balance(tilleuls, paul) == 0 and balance(lilas, louise) == 2000
+    assert residents.get(tilleuls.db, paul.id).moved_out
 
 
 def test_a_redemption_racing_a_cancellation_is_decided_by_the_hub(network):

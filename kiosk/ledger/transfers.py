@@ -8,8 +8,8 @@ one account cannot both pass; called inside a caller's transaction it joins it, 
 transfers commit or fail together), what every transfer must satisfy:
 
 - a known kind (``KINDS``), a positive integer amount, two different accounts that exist;
-- a resident's account is open (not moved out), and for the kinds a resident asks for, the
-  resident may exchange (verified);
+- for the kinds a resident asks for, the resident may exchange (verified); a moved-out
+  resident's account is closed: settled to zero, it only moves back towards zero;
 - a resident keeps to the credit floor and ceiling of the configuration; a system account
   (a project's fund, the association's accounts) has no ceiling (the ceiling limits what one
   household holds, a fund collects for everyone) and may not go below zero (it spends only
@@ -133,14 +133,17 @@ def _account(db: Database, account_id: str) -> _Account:
     return _Account(row["id"], row["label"] or "", row["balance"], resident)
 
 
-def _refused_party(account: _Account, kind: str) -> KioskError | None:
-    """The account is open, and its resident may take part in this kind of transfer."""
+def _refused_party(account: _Account, kind: str, change: int) -> KioskError | None:
+    """The resident may take part in this kind of transfer, and the account is open: a closed
+    (moved-out) account, settled to zero, only moves back towards zero (a credit that reached
+    it afterwards, pulled from another kiosk, can be taken back), never away from it."""
     resident = account.resident
     if resident is None:
         return None
     if KINDS[kind].residents_must_be_verified and not resident.may_exchange:
         return ResidentNotActive(name=resident.name, status=resident.status)
-    if resident.moved_out:
+    after = account.balance + change
+    if resident.moved_out and not min(0, account.balance) <= after <= max(0, account.balance):
         return AccountClosed(name=resident.name)
     return None
 
@@ -184,7 +187,7 @@ def debit_refusal(
     an empty fund), or None."""
     _check_kind_and_amount(kind, amount)
     account = _account(db, account_id)
-    return _refused_party(account, kind) or _below_floor(config, account, amount)
+    return _refused_party(account, kind, -amount) or _below_floor(config, account, amount)
 
 
 def credit_refusal(
@@ -194,7 +197,7 @@ def credit_refusal(
     or None."""
     _check_kind_and_amount(kind, amount)
     account = _account(db, account_id)
-    return _refused_party(account, kind) or _above_ceiling(config, account, amount)
+    return _refused_party(account, kind, amount) or _above_ceiling(config, account, amount)
 
 
 def would_go_below_floor(db: Database, config: Config, account_id: str, amount: int) -> bool:
@@ -220,8 +223,8 @@ def transfer_refusal(
     debit = _account(db, debit_account)
     credit = _account(db, credit_account)
     return (
-        _refused_party(debit, kind)
-        or _refused_party(credit, kind)
+        _refused_party(debit, kind, -amount)
+        or _refused_party(credit, kind, amount)
         or _below_floor(config, debit, amount)
         or _above_ceiling(config, credit, amount)
     )

@@ -164,8 +164,8 @@ def _compensate(db: Database, config: Config, row) -> None:
         credit_account=CIRCULATION_ACCOUNT,
         amount=amount,
     ):
-        # The floor holds (a closed account is not debited either), even for a correction:
-        # the association bears the loss.
+        # The floor holds, even for a correction (and a closed account only goes back to
+        # zero): the association bears the loss.
         policy = "loss_fund"
     if policy == "reverse":
         text = REFUND_TAKEN_BACK if row["losing_outcome"] == "cancelled" else TAKEN_BACK
