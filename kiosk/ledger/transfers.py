@@ -41,7 +41,6 @@ from kiosk.errors import (
     SelfPayment,
 )
 from kiosk.residents.residents import Resident
-from kiosk.residents.residents import get as get_resident
 from kiosk.store import Event
 
 DESCRIPTION_MAX = 200
@@ -124,13 +123,17 @@ class _Account:
 
 
 def _account(db: Database, account_id: str) -> _Account:
+    """The account and its resident, if any, in one read."""
     row = store.query_one(
-        db, "SELECT id, label, balance, resident_id FROM accounts WHERE id = ?", (account_id,)
+        db,
+        "SELECT a.id AS account_id, a.label, a.balance, r.id, r.apartment, r.name, r.role, "
+        "r.status FROM accounts a LEFT JOIN residents r ON r.id = a.resident_id WHERE a.id = ?",
+        (account_id,),
     )
     if row is None:
         raise NotFound(N_("This account does not exist."))
-    resident = get_resident(db, row["resident_id"]) if row["resident_id"] else None
-    return _Account(row["id"], row["label"] or "", row["balance"], resident)
+    resident = Resident.from_row(row) if row["id"] else None
+    return _Account(row["account_id"], row["label"] or "", row["balance"], resident)
 
 
 def _refused_party(account: _Account, kind: str, change: int) -> KioskError | None:
@@ -256,7 +259,7 @@ def record_transfer(
     with store.write(db):
         for account_id in (debit_account, credit_account):
             if account_id in SYSTEM_ACCOUNTS:
-                open_system_account(db, account_id)
+                _open_if_missing(db, account_id, SYSTEM_ACCOUNTS[account_id].label)
         error = transfer_refusal(
             db,
             config,
@@ -299,9 +302,10 @@ def open_system_account(db: Database, account_id: str, label: str | None = None)
     ``SYSTEM_ACCOUNTS`` (an English msgid, translated where it is shown).
     """
     with store.write(db):
-        if store.scalar(db, "SELECT 1 FROM accounts WHERE id = ?", (account_id,)) is None:
-            store.record(
-                db,
-                "account.opened",
-                {"account_id": account_id, "label": label or SYSTEM_ACCOUNTS[account_id].label},
-            )
+        _open_if_missing(db, account_id, label or SYSTEM_ACCOUNTS[account_id].label)
+
+
+def _open_if_missing(db: Database, account_id: str, label: str) -> None:
+    """Inside a write transaction: record ``account.opened`` unless the account exists."""
+    if store.scalar(db, "SELECT 1 FROM accounts WHERE id = ?", (account_id,)) is None:
+        store.record(db, "account.opened", {"account_id": account_id, "label": label})
