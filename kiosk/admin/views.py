@@ -75,7 +75,7 @@ def resident_edit(resident_id: str):
         form = request.form
         try:
             if resident.id == current_resident().id and (
-                form.get("role") != "admin" or form.get("status") != "verified"
+                form.get("role") != "admin" or form.get("status") != residents.VERIFIED
             ):
                 raise SelfDemotion()
             resident = residents.update(
