@@ -269,9 +269,7 @@ def test_a_voucher_refund_keeps_the_issuer_within_the_ceiling_or_goes_to_the_com
     assert store.scalar(db, "SELECT balance FROM accounts WHERE id = 'system:common_fund'") == 2000
 
 
-def test_a_closed_account_is_neither_credited_nor_debited_even_by_a_correction(
-    db, config, jeanne_has_80
-):
+def test_a_reversal_does_not_move_a_closed_account_away_from_zero(db, config, jeanne_has_80):
     """Reversing an exchange used to reach a resident who had moved out, leaving a balance on a
     closed account; now the correction is refused and the settlement stands."""
     b = jeanne_has_80
@@ -284,6 +282,26 @@ def test_a_closed_account_is_neither_credited_nor_debited_even_by_a_correction(
         reversals.reverse_transfer(db, config, exchange.id, admin_id=b.admin.id, reason="Erreur")
     assert _state(db) == before
     assert residents.get(db, b.paul.id).balance == 0
+
+
+def test_a_lost_voucher_of_someone_who_moved_out_is_refunded_to_the_common_fund(
+    db, config, jeanne_has_80
+):
+    b = jeanne_has_80
+    (voucher,) = vouchers.issue_vouchers(db, config, resident_id=b.jeanne.id, counts={2000: 1})
+    moving_out.close_resident(db, config, resident_id=b.jeanne.id, admin_id=b.admin.id)
+    before = _state(db)
+    with pytest.raises(AccountClosed, match="Jeanne Martin"):
+        voucher_cancel.cancel_vouchers(
+            db, config, [voucher.serial], by_id=b.admin.id, reason="lost", refund_to="issuer"
+        )
+    assert _state(db) == before
+    voucher_cancel.cancel_vouchers(
+        db, config, [voucher.serial], by_id=b.admin.id, reason="lost", refund_to="common_fund"
+    )
+    assert residents.get(db, b.jeanne.id).balance == 0
+    fund = store.scalar(db, "SELECT balance FROM accounts WHERE id = 'system:common_fund'")
+    assert fund == 6000 + 2000  # her settled balance, then the voucher's value
 
 
 def test_a_correction_still_reaches_a_suspended_resident(db, config, building):
