@@ -86,9 +86,9 @@ class FundsTooLow(KioskError):
 
 
 class AccountClosed(KioskError):
-    """The resident has moved out: their account takes and gives nothing any more."""
+    """The resident has moved out: their account, settled to zero, only goes back to zero."""
 
-    msgid = N_("%(name)s has moved out: the account is closed.")
+    msgid = N_("%(name)s has already moved out.")
 
 
 class AlreadyReversed(KioskError):
