@@ -5,7 +5,7 @@ Each refusal changes nothing; the web layer shows ``msgid`` translated with ``pa
 
 from __future__ import annotations
 
-from kiosk.errors import N_, KioskError
+from kiosk.errors import N_, AccountClosed, KioskError
 
 
 class SelfRegistrationClosed(KioskError):
@@ -108,8 +108,8 @@ class UnknownOption(KioskError):
     msgid = N_("Choose one of the answers.")
 
 
-class AlreadyMovedOut(KioskError):
-    msgid = N_("%(name)s has already moved out.")
+class AlreadyMovedOut(AccountClosed):
+    """Closing an account twice (the message is the ledger's, kiosk/errors.py)."""
 
 
 class DebtMustBeRepaid(KioskError):
