@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from kiosk import clock
 from kiosk.config import Config
 from kiosk.errors import KioskError
+from kiosk.ledger.exchanges import record_exchange
 from kiosk.residents import residents
 from printing import queue as print_queue
 
@@ -91,7 +92,7 @@ def populate(
                 payer, payee = rng.sample(people, 2)
                 category, description, minutes = rng.choice(EXCHANGES)
                 amount = None if minutes else rng.choice([200, 500, 800])
-                exchanges.record_exchange(
+                record_exchange(
                     db,
                     config,
                     payer_id=payer.id,
