@@ -6,7 +6,7 @@ own CEEC system account ``project:<id>``: members contribute to it, the associat
 it, and volunteers' hours are paid from it. Every change is a ``building`` event
 (kiosk/projects/projections.py); money moves through the ledger (kiosk/ledger/transfers.py).
 
-Recurring contributions: kiosk/project_dues.py. Group purchases: kiosk/group_purchases.py.
+Recurring contributions: kiosk/projects/dues.py. Group purchases: kiosk/projects/purchases.py.
 """
 
 from __future__ import annotations
@@ -263,7 +263,7 @@ def propose(db: Database, *, resident_id: str, title: str, description: str, kin
 def set_status(db: Database, project_id: str, status: str, *, by: str) -> Project:
     """A coordinator moves the project on: proposed, open, running, closed (closed is final).
 
-    A group purchase's status follows its orders (kiosk/group_purchases.py).
+    A group purchase's status follows its orders (kiosk/projects/purchases.py).
     """
     if status not in STATUSES:
         raise InvalidInput(N_("Unknown status."))

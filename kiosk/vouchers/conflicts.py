@@ -8,7 +8,7 @@ event of origin HUB, see sync/hub_store.py), which every kiosk pulls like any ot
 
 Nothing is rewritten. The losing settlement and its transfer stay in the log; the projections
 keep the winner in ``voucher_settlements`` and the loser in ``voucher_rival_settlements``
-(kiosk/store/projections_vouchers.py). The books are put right by new events, recorded by one
+(kiosk/vouchers/projections.py). The books are put right by new events, recorded by one
 kiosk only: the one holding the account the losing settlement credited (a resident's home
 kiosk, since a resident's account is debited only there; for a system account, the kiosk that
 recorded the losing settlement). After applying a pulled page, ``compensate_conflicts`` records
