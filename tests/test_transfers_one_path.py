@@ -32,6 +32,7 @@ from kiosk.errors import (
     SelfPayment,
 )
 from kiosk.ledger import exchanges, ledger, reversals, transfers
+from kiosk.projects import dues as project_dues
 from kiosk.projects import projects
 from kiosk.residents import residents
 from kiosk.store import events
@@ -49,20 +50,24 @@ MOVES = st.lists(
                 "exchange",
                 "reverse",
                 "issue",
+                "issue",
+                "redeem",
                 "redeem",
                 "lost",
                 "contribute",
                 "fund",
                 "pay",
                 "move_out",
+                "dues",
+                "next_month",
             ]
         ),
         st.integers(0, 3),
         st.integers(0, 3),
         st.sampled_from([500, 2000, 9000, 20000]),
     ),
-    min_size=1,
-    max_size=20,
+    min_size=5,
+    max_size=30,
 )
 
 
@@ -81,7 +86,7 @@ def _every_account_within_its_limits(db, config) -> None:
             assert row["balance"] >= 0, dict(row)  # a project's fund spends what it holds
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(MOVES)
 def test_any_history_of_money_movements_keeps_the_books(moves):
     with tempfile.TemporaryDirectory() as folder:
@@ -92,10 +97,30 @@ def test_any_history_of_money_movements_keeps_the_books(moves):
                 residents.register(db, apartment=f"B-{i}", name=f"Voisin {i}") for i in range(4)
             ]
             admin = residents.register(db, apartment="A-0", name="Admin", role="admin")
+            for payer, payee in ((0, 1), (2, 3)):  # two of them start with 90 CEEC to spend
+                exchanges.record_exchange(
+                    db,
+                    config,
+                    payer_id=people[payer].id,
+                    payee_id=people[payee].id,
+                    description="Déménagement",
+                    amount=9000,
+                )
             project = projects.propose(
                 db, resident_id=people[0].id, title="Composteur", description="", kind="other"
             )
-            issued: list[vouchers.Voucher] = []
+            for person in people[1:]:
+                projects.join(db, project.id, person.id)
+            project_dues.set_dues(  # 12 CEEC a month shared by the four members
+                db,
+                project.id,
+                by=people[0].id,
+                currency="ceec",
+                amount=1200,
+                period="month",
+                payee_id=None,
+            )
+            issued = vouchers.issue_vouchers(db, config, resident_id=people[1].id, counts={1000: 2})
             for move, one, other, amount in moves:
                 payer, payee = people[one], people[other]
                 try:
@@ -158,6 +183,10 @@ def test_any_history_of_money_movements_keeps_the_books(moves):
                         projects.pay_volunteer(
                             db, config, task_id, payee.id, minutes=amount // 100, by=people[0].id
                         )
+                    elif move == "dues":
+                        project_dues.pay_ceec_share(db, config, project.id, payer.id)
+                    elif move == "next_month":
+                        clock.shift(31 * 86400)
                     elif move == "move_out" and one == 3:
                         moving_out.close_resident(
                             db, config, resident_id=payer.id, admin_id=admin.id
