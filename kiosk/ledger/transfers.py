@@ -16,7 +16,9 @@ transfers commit or fail together), what every transfer must satisfy:
   what it holds), except the association's accounts named in ``SYSTEM_ACCOUNTS``.
 
 The association's system accounts are opened on first use by ``open_system_account``, the one
-function that records ``account.opened``.
+function that records ``account.opened``. ``transfer_refusal``, ``debit_refusal``,
+``credit_refusal`` and ``would_go_below_floor`` ask the same rules before a transfer is tried
+(all the fees of a group purchase at once, a warning on a form, a conflict's compensation).
 """
 
 from __future__ import annotations
