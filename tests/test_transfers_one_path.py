@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,9 @@ from kiosk.errors import (
 from kiosk.ledger import exchanges, ledger, reversals, transfers
 from kiosk.projects import dues as project_dues
 from kiosk.projects import projects
+from kiosk.projects import purchase_distribution as distribution
+from kiosk.projects import purchases as group_purchases
+from kiosk.projects.purchases import ProductDraft
 from kiosk.residents import residents
 from kiosk.store import events
 from kiosk.vouchers import cancel as voucher_cancel
@@ -59,6 +63,8 @@ MOVES = st.lists(
                 "pay",
                 "move_out",
                 "dues",
+                "order",
+                "distribute",
                 "next_month",
             ]
         ),
@@ -119,6 +125,31 @@ def test_any_history_of_money_movements_keeps_the_books(moves):
                 amount=1200,
                 period="month",
                 payee_id=None,
+            )
+            pellets = group_purchases.open_purchase(  # 5 CEEC from each participant
+                db,
+                config,
+                projects.propose(
+                    db,
+                    resident_id=people[2].id,
+                    title="Granulés",
+                    description="",
+                    kind="group_purchase",
+                ).id,
+                by=people[2].id,
+                supplier="Bois du Lyonnais",
+                deadline=clock.now() + timedelta(days=2),
+                pickup_place="Local vélos",
+                pickup_at=clock.now() + timedelta(days=5),
+                products=[ProductDraft("Sac de 15 kg", "sac", 599)],
+                minimum_total=599,
+                minimum_quantity=None,
+                fee_kind="per_participant",
+                fee_amount=500,
+            )
+            (bag,) = pellets.products
+            group_purchases.place_order(
+                db, config, pellets.project_id, people[3].id, {bag.id: 1000}
             )
             issued = vouchers.issue_vouchers(db, config, resident_id=people[1].id, counts={1000: 2})
             for move, one, other, amount in moves:
@@ -185,6 +216,16 @@ def test_any_history_of_money_movements_keeps_the_books(moves):
                         )
                     elif move == "dues":
                         project_dues.pay_ceec_share(db, config, project.id, payer.id)
+                    elif move == "order":
+                        group_purchases.place_order(
+                            db, config, pellets.project_id, payer.id, {bag.id: 1000 * (one + 1)}
+                        )
+                    elif move == "distribute":
+                        clock.shift(3 * 86400)
+                        group_purchases.close_due_purchases(db)
+                        distribution.mark_distributed(
+                            db, config, pellets.project_id, by=people[2].id
+                        )
                     elif move == "next_month":
                         clock.shift(31 * 86400)
                     elif move == "move_out" and one == 3:
