@@ -18,10 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk import store
 from kiosk.config import make_config
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from kiosk.store import keys
 from kiosk.vouchers import codes as voucher_codes
+from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import vouchers
 
 ROUNDS = 200
@@ -53,7 +54,7 @@ def main() -> None:
         db = store.connect(config.database_path)
         issuer = residents.register(db, apartment="B-204", name="Jeanne Martin")
         bearer = residents.register(db, apartment="A-101", name="Paul Durand")
-        ledger.record_exchange(
+        exchanges.record_exchange(
             db,
             config,
             payer_id=bearer.id,
@@ -70,13 +71,17 @@ def main() -> None:
         decode = timed(lambda i: voucher_codes.read_code(issued[i].qr))
         verify = timed(lambda i: code.is_signed_by(public_key))
         check = timed(
-            lambda i: vouchers.check_redeemable(db, config, vouchers.read_voucher(db, issued[i].qr))
+            lambda i: voucher_redeeming.check_redeemable(
+                db, config, voucher_redeeming.read_voucher(db, issued[i].qr)
+            )
         )
         redeem = timed(
-            lambda i: vouchers.redeem_voucher(db, config, issued[i].qr, resident_id=bearer.id)
+            lambda i: voucher_redeeming.redeem_voucher(
+                db, config, issued[i].qr, resident_id=bearer.id
+            )
         )
         exchange = timed(
-            lambda i: ledger.record_exchange(
+            lambda i: exchanges.record_exchange(
                 db,
                 config,
                 payer_id=bearer.id,

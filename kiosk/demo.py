@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from kiosk import clock, store
 from kiosk.config import Config
 from kiosk.errors import KioskError
-from kiosk.ledger import ledger
+from kiosk.ledger.exchanges import record_exchange
 from kiosk.residents import residents
 from printing import queue as print_queue
 
@@ -96,7 +96,7 @@ def populate(
                 payer, payee = rng.sample(people, 2)
                 category, description, minutes = rng.choice(EXCHANGES)
                 amount = None if minutes else rng.choice([200, 500, 800])
-                ledger.record_exchange(
+                record_exchange(
                     db,
                     config,
                     payer_id=payer.id,

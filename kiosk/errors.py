@@ -79,6 +79,18 @@ class AboveCeiling(KioskError):
     msgid = N_("%(name)s would go above the ceiling of %(ceiling)s.")
 
 
+class FundsTooLow(KioskError):
+    """A system account (a project's fund) would go below zero: it spends only what it holds."""
+
+    msgid = N_("The account “%(label)s” holds %(balance)s: not enough to pay %(amount)s.")
+
+
+class AccountClosed(KioskError):
+    """The resident has moved out: their account, settled to zero, only goes back to zero."""
+
+    msgid = N_("%(name)s has already moved out.")
+
+
 class AlreadyReversed(KioskError):
     msgid = N_("This transfer has already been reversed.")
 

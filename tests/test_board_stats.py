@@ -6,14 +6,14 @@ from __future__ import annotations
 from app_fixtures import login, text_of
 
 from kiosk import clock
-from kiosk.ledger import ledger, stats
+from kiosk.ledger import exchanges, reversals, stats
 from kiosk.web import svg_charts
 
 
 def test_the_figures_count_exchanges_hours_and_categories_but_not_reversed_ones(
     db, config, building
 ):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -22,7 +22,7 @@ def test_the_figures_count_exchanges_hours_and_categories_but_not_reversed_ones(
         category="sewing",
         minutes=90,
     )
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.jeanne.id,
@@ -31,7 +31,7 @@ def test_the_figures_count_exchanges_hours_and_categories_but_not_reversed_ones(
         category="sewing",
         minutes=30,
     )
-    wrong = ledger.record_exchange(
+    wrong = exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -40,7 +40,7 @@ def test_the_figures_count_exchanges_hours_and_categories_but_not_reversed_ones(
         category="diy",
         amount=500,
     )
-    ledger.reverse_transfer(
+    reversals.reverse_transfer(
         db, config, wrong.id, admin_id=building.admin.id, reason="erreur de saisie"
     )
     figures = stats.gather(db, config)
@@ -52,7 +52,7 @@ def test_the_figures_count_exchanges_hours_and_categories_but_not_reversed_ones(
 
 
 def test_residents_with_no_exchange_in_three_months_are_listed(db, config, building):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -88,7 +88,7 @@ def test_charts_are_svg_with_a_title_and_every_value_and_escape_labels():
 
 
 def test_the_statistics_page_draws_charts_for_admins_only(client, db, config, building):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,

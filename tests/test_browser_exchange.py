@@ -124,9 +124,9 @@ def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(
 def test_the_statement_and_admin_pages_are_accessible(
     page, kiosk, db, config, building, screenshot
 ):
-    from kiosk.ledger import ledger
+    from kiosk.ledger import exchanges
 
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,

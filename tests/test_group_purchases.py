@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from kiosk import clock, store
 from kiosk.config import make_config
 from kiosk.errors import InvalidInput, KioskError
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.projects import projects, purchase_reports
 from kiosk.projects import purchase_distribution as distribution
 from kiosk.projects import purchases as group_purchases
@@ -211,7 +211,7 @@ def test_nobody_orders_beyond_the_stock_not_even_the_organiser(db, config, build
 
 def test_a_participant_whose_fee_would_cross_the_floor_is_told_when_ordering(db, config, building):
     floor = config.amount("credit_floor")
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -233,7 +233,7 @@ def test_fees_are_all_or_nothing_and_the_organiser_is_told_who_blocks(db, config
     order(db, config, purchase, building.paul, bags=1)
     # after ordering, Paul spends down to the floor
     floor = config.amount("credit_floor")
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,

@@ -20,7 +20,7 @@ from kiosk.errors import (
     ResidentNotActive,
     SelfPayment,
 )
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges, ledger, reversals
 from kiosk.money import minutes_to_amount, parse_amount, parse_duration
 from kiosk.residents import residents
 
@@ -28,7 +28,7 @@ from kiosk.residents import residents
 def exchange(db, config, payer, payee, **kwargs):
     kwargs.setdefault("description", "Réparer un robinet")
     kwargs.setdefault("category", "diy")
-    return ledger.record_exchange(db, config, payer_id=payer.id, payee_id=payee.id, **kwargs)
+    return exchanges.record_exchange(db, config, payer_id=payer.id, payee_id=payee.id, **kwargs)
 
 
 def balance(db, resident):
@@ -114,7 +114,7 @@ def test_the_ceiling_is_never_crossed(tmp_path, building, db):
 
 def test_a_reversal_points_to_the_original_and_restores_balances(db, config, building):
     original = exchange(db, config, building.paul, building.jeanne, minutes=60)
-    reversal = ledger.reverse_transfer(
+    reversal = reversals.reverse_transfer(
         db, config, original.id, admin_id=building.admin.id, reason="Saisie en double"
     )
     assert reversal.kind == "reversal"
@@ -122,11 +122,11 @@ def test_a_reversal_points_to_the_original_and_restores_balances(db, config, bui
     assert ledger.get_transfer(db, original.id).reversed_by_reference == reversal.reference
     assert balance(db, building.paul) == 0 and balance(db, building.jeanne) == 0
     with pytest.raises(AlreadyReversed):
-        ledger.reverse_transfer(
+        reversals.reverse_transfer(
             db, config, original.id, admin_id=building.admin.id, reason="encore"
         )
     with pytest.raises(NotReversible):
-        ledger.reverse_transfer(
+        reversals.reverse_transfer(
             db, config, reversal.id, admin_id=building.admin.id, reason="encore"
         )
 
@@ -204,7 +204,7 @@ def test_random_histories_keep_the_books_balanced(ops):
         events_before = store.scalar(db, "SELECT COUNT(*) FROM events")
         try:
             if kind == "exchange":
-                t = ledger.record_exchange(
+                t = exchanges.record_exchange(
                     db,
                     config,
                     payer_id=people[a].id,
@@ -215,7 +215,7 @@ def test_random_histories_keep_the_books_balanced(ops):
                 )
                 recorded.append(t.id)
             elif recorded:
-                ledger.reverse_transfer(
+                reversals.reverse_transfer(
                     db, config, recorded[a % len(recorded)], admin_id=people[b].id, reason="erreur"
                 )
         except KioskError:
@@ -244,4 +244,6 @@ def test_voucher_movements_cannot_be_reversed_as_exchanges(db, config, building)
     )
     issue = [t for t in ledger.recent_transfers(db) if t.kind == "voucher_issue"][0]
     with pytest.raises(NotReversible):
-        ledger.reverse_transfer(db, config, issue.id, admin_id=building.admin.id, reason="erreur")
+        reversals.reverse_transfer(
+            db, config, issue.id, admin_id=building.admin.id, reason="erreur"
+        )

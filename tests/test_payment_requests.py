@@ -10,7 +10,7 @@ from kiosk import clock, store
 from kiosk.board import board, payment_requests
 from kiosk.board.errors import RequestAlreadyDecided, RequestExpired
 from kiosk.errors import BelowFloor
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges, ledger
 from kiosk.residents import residents
 from printing import queue as print_queue
 
@@ -161,7 +161,7 @@ def test_a_request_expires_after_the_configured_days(client, db, config, buildin
 def test_a_payer_below_the_floor_meanwhile_is_refused_and_nothing_changes(db, config, building):
     request = ask(db, config, building, minutes=None, amount=5000)
     # Paul spends meanwhile: 50 CEEC more would take him below the floor of -100
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from kiosk import clock, store
-from kiosk.errors import BelowFloor, InvalidInput, KioskError, PermissionDenied
-from kiosk.ledger import ledger
+from kiosk.errors import BelowFloor, FundsTooLow, InvalidInput, KioskError, PermissionDenied
+from kiosk.ledger import ledger, transfers
 from kiosk.projects import dues as project_dues
 from kiosk.projects import projects
 from kiosk.projects.errors import (
@@ -17,7 +17,6 @@ from kiosk.projects.errors import (
     LastCoordinator,
     NotCoordinator,
     ProjectClosed,
-    ProjectFundsTooLow,
     TaskFull,
 )
 from kiosk.residents import residents
@@ -98,7 +97,7 @@ def test_a_turning_rota_fills_up_and_a_volunteer_is_paid_from_the_project_accoun
     with pytest.raises(TaskFull):
         projects.sign_up(db, task_id, building.admin.id)
     # the project's account is empty: nothing can be paid yet
-    with pytest.raises(ProjectFundsTooLow):
+    with pytest.raises(FundsTooLow):
         projects.pay_volunteer(
             db, config, task_id, building.paul.id, minutes=60, by=building.jeanne.id
         )
@@ -130,7 +129,7 @@ def test_the_association_funds_a_project_from_its_common_fund(db, config, buildi
         projects.fund_from_association(db, config, project.id, 5000, admin_id=building.paul.id)
     projects.fund_from_association(db, config, project.id, 5000, admin_id=building.admin.id)
     assert projects.get(db, project.id).balance == 5000
-    assert reads.account_balance(db, projects.COMMON_FUND_ACCOUNT) == -5000
+    assert reads.account_balance(db, transfers.COMMON_FUND_ACCOUNT) == -5000
     assert reads.balances_sum(db) == 0
 
 

@@ -11,7 +11,7 @@ import pytest
 from kiosk import store
 from kiosk.config import make_config
 from kiosk.errors import KioskError
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges, reversals
 from kiosk.residents import residents
 from kiosk.store.schema import migrations
 
@@ -101,7 +101,7 @@ def test_the_rebuilt_database_equals_the_live_one_after_a_random_history(tmp_pat
             if action < 0.65:
                 a, b = rng.sample(people, 2)
                 transfers.append(
-                    ledger.record_exchange(
+                    exchanges.record_exchange(
                         db,
                         config,
                         payer_id=a.id,
@@ -113,7 +113,7 @@ def test_the_rebuilt_database_equals_the_live_one_after_a_random_history(tmp_pat
                     ).id
                 )
             elif action < 0.75 and transfers:
-                ledger.reverse_transfer(
+                reversals.reverse_transfer(
                     db, config, rng.choice(transfers), admin_id=people[0].id, reason="erreur"
                 )
             elif action < 0.85:

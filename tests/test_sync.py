@@ -12,7 +12,7 @@ from sync_fixtures import shared_events, shared_snapshot
 from kiosk import clock, store
 from kiosk.app import create_app
 from kiosk.cli import main
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from sync import state as sync_state
 from sync.enrolment import restore_from_hub
@@ -34,7 +34,7 @@ def a_small_building(kiosk):
     jeanne = residents.register(kiosk.db, apartment="B-204", name="Jeanne Martin", pin=PIN)
     paul = residents.register(kiosk.db, apartment="A-101", name="Paul Durand", pin=PIN)
     residents.issue_card(kiosk.db, jeanne.id, print_it=False)
-    ledger.record_exchange(
+    exchanges.record_exchange(
         kiosk.db,
         kiosk.config,
         payer_id=jeanne.id,
@@ -159,7 +159,7 @@ def test_a_dead_kiosk_is_restored_from_the_hub_and_continues_its_numbering(hub, 
     # the numbering continues above everything the hub acknowledged, marked in the log
     marker = store.query_one(new.db, "SELECT * FROM events WHERE type = 'kiosk.restored'")
     assert marker["seq"] == acked + 1
-    ledger.record_exchange(
+    exchanges.record_exchange(
         new.db, new.config, payer_id=paul.id, payee_id=jeanne.id, description="Courses", amount=500
     )
     new.sync()

@@ -26,9 +26,10 @@ from sync_fixtures import (
 
 from kiosk import store
 from kiosk.errors import KioskError
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from kiosk.store import keys
+from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
 from sync import state as sync_state
@@ -95,7 +96,7 @@ def _act(hub: Hub, kiosk: Kiosk, action: str, n: int) -> None:
         if payer == payee:
             return
         try:
-            ledger.record_exchange(
+            exchanges.record_exchange(
                 kiosk.db,
                 kiosk.config,
                 payer_id=payer,
@@ -121,7 +122,7 @@ def _act(hub: Hub, kiosk: Kiosk, action: str, n: int) -> None:
         people = store.query(kiosk.db, "SELECT id FROM residents ORDER BY id")
         if known and people:
             try:
-                vouchers.redeem_voucher(
+                voucher_redeeming.redeem_voucher(
                     kiosk.db,
                     kiosk.config,
                     known[n % len(known)]["qr"],

@@ -420,14 +420,30 @@ def test_an_event_the_projections_refuse_stops_the_pull_before_it_and_says_so(hu
                 id="01900000-0000-7000-8000-0000000000ff",
                 origin=a.origin,
                 seq=99,
-                type="account.opened",
+                type="resident.registered",
                 scope="building",
-                payload={"account_id": "system:fund", "label": "Fund"},
+                payload={
+                    "resident_id": "01900000-0000-7000-8000-0000000000aa",
+                    "apartment": "B-204",
+                    "name": "Jeanne Martin",
+                    "role": "resident",
+                    "status": "verified",
+                },
                 created_at="2026-01-01T00:00:00Z",
             ),
         )
     with store.write(b.db):
-        store.record(b.db, "account.opened", {"account_id": "system:fund", "label": "Fund"})
+        store.record(
+            b.db,
+            "resident.registered",
+            {
+                "resident_id": "01900000-0000-7000-8000-0000000000aa",
+                "apartment": "B-204",
+                "name": "Jeanne Martin",
+                "role": "resident",
+                "status": "verified",
+            },
+        )
     a.sync()
     with pytest.raises(EventNotApplicable, match=f"{a.origin}-99"):
         b.sync()

@@ -21,7 +21,7 @@ from sync_fixtures import shared_snapshot, sync_until_quiet
 from werkzeug.serving import make_server
 
 from kiosk import store
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from sync import state as sync_state
 from sync.enrolment import enrol
@@ -156,7 +156,7 @@ def test_two_kiosks_sync_through_an_https_hub_signed_by_the_associations_authori
         enrol(kiosk.db, kiosk.config, tls_hub.url, tls_hub.enrol_code("Résidence des Tilleuls"))
     jeanne = residents.register(a.db, apartment="B-204", name="Jeanne Martin", pin=PIN)
     paul = residents.register(a.db, apartment="A-101", name="Paul Durand", pin=PIN)
-    ledger.record_exchange(
+    exchanges.record_exchange(
         a.db, a.config, payer_id=jeanne.id, payee_id=paul.id, description="Ourlet", minutes=30
     )
     assert a.sync().pushed > 0

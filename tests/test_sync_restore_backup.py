@@ -10,7 +10,7 @@ from sync_fixtures import shared_snapshot, sync_until_quiet
 
 from kiosk import store
 from kiosk.cli_ops import catch_up_with_hub, restore_backup, take_backup
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from sync import catch_up
 from sync.catch_up import NUMBERING_JUMPED_TO, RESTORE_SEQ_JUMP, needs_catch_up
@@ -18,7 +18,7 @@ from sync.errors import SyncError
 
 
 def exchange(kiosk, payer, payee, minutes, what):
-    return ledger.record_exchange(
+    return exchanges.record_exchange(
         kiosk.db,
         kiosk.config,
         payer_id=payer.id,

@@ -10,11 +10,14 @@ from sync_fixtures import network_vouchers, shared_events, shared_snapshot, sync
 from test_sync import dashboard
 
 from kiosk import store
+from kiosk.admin import moving_out
 from kiosk.app import create_app
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges, ledger, transfers
 from kiosk.residents import residents
 from kiosk.vouchers import cancel as voucher_cancel
 from kiosk.vouchers import conflicts as voucher_conflicts
+from kiosk.vouchers import errors as voucher_errors
+from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
 from sync.errors import HubUnreachable
@@ -36,7 +39,7 @@ def a_voucher_of_jeanne(kiosk, amount=2000):
     """Jeanne sewed for Paul; she prints a voucher of what he paid her."""
     jeanne = residents.register(kiosk.db, apartment="B-204", name="Jeanne Martin", pin=PIN)
     paul = residents.register(kiosk.db, apartment="A-101", name="Paul Durand", pin=PIN)
-    ledger.record_exchange(
+    exchanges.record_exchange(
         kiosk.db,
         kiosk.config,
         payer_id=paul.id,
@@ -68,18 +71,20 @@ def network(hub, make_kiosk, request):
 
 def test_a_voucher_of_les_tilleuls_is_redeemed_at_les_lilas(network):
     tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
-    vouchers.redeem_voucher(
+    voucher_redeeming.redeem_voucher(
         lilas.db, lilas.config, voucher.qr, resident_id=louise.id
     )  # checked with Tilleuls' key
     sync_until_quiet([tilleuls, hall, lilas])
     assert balance(lilas, louise) == 2000
-    assert account(lilas, vouchers.CIRCULATION_ACCOUNT) == -2000  # Les Lilas paid it...
-    assert account(tilleuls, vouchers.CIRCULATION_ACCOUNT) == 2000  # ...Les Tilleuls still holds it
+    assert account(lilas, transfers.CIRCULATION_ACCOUNT) == -2000  # Les Lilas paid it...
+    assert (
+        account(tilleuls, transfers.CIRCULATION_ACCOUNT) == 2000
+    )  # ...Les Tilleuls still holds it
     for kiosk in (tilleuls, hall, lilas):
         assert vouchers.get_voucher(kiosk.db, voucher.serial).outcome == "redeemed"
         assert voucher_reports.circulation_check(kiosk.db).ok
-    with pytest.raises(vouchers.AlreadyRedeemed):
-        vouchers.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
+    with pytest.raises(voucher_errors.AlreadyRedeemed):
+        voucher_redeeming.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
 
 
 @pytest.mark.parametrize("first", ["lilas", "tilleuls"])
@@ -88,8 +93,8 @@ def test_the_same_voucher_redeemed_offline_at_two_kiosks_one_wins_and_every_node
 ):
     tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
     # The network is down: Paul redeems the voucher at the hall kiosk, Louise at Les Lilas.
-    vouchers.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
-    vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
+    voucher_redeeming.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
+    voucher_redeeming.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
     assert balance(hall, paul) == 0 and balance(lilas, louise) == 2000  # both credited, for now
     winner, loser = (lilas, hall) if first == "lilas" else (hall, lilas)
     winner.sync()  # the network is back: the hub commits this redemption first
@@ -132,12 +137,12 @@ def test_the_same_voucher_redeemed_offline_at_two_kiosks_one_wins_and_every_node
 @pytest.mark.parametrize("network", ["loss_fund"], indirect=True)
 def test_with_the_loss_fund_policy_the_second_bearer_keeps_the_credit(network):
     tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
-    vouchers.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
-    vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
+    voucher_redeeming.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
+    voucher_redeeming.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
     lilas.sync()
     sync_until_quiet([tilleuls, hall, lilas])
     assert balance(tilleuls, paul) == 0 and balance(lilas, louise) == 2000
-    assert account(tilleuls, vouchers.LOSS_FUND_ACCOUNT) == -2000
+    assert account(tilleuls, transfers.LOSS_FUND_ACCOUNT) == -2000
     for kiosk in (tilleuls, hall, lilas):
         assert voucher_reports.circulation_check(kiosk.db).ok
         assert voucher_conflicts.conflicts(kiosk.db)[0].policy == "loss_fund"
@@ -145,10 +150,10 @@ def test_with_the_loss_fund_policy_the_second_bearer_keeps_the_credit(network):
 
 def test_the_floor_holds_when_the_credit_taken_back_was_already_spent(network):
     tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
-    vouchers.redeem_voucher(tilleuls.db, tilleuls.config, voucher.qr, resident_id=paul.id)
-    vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
+    voucher_redeeming.redeem_voucher(tilleuls.db, tilleuls.config, voucher.qr, resident_id=paul.id)
+    voucher_redeeming.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
     lilas.sync()  # Louise's redemption reaches the hub first
-    ledger.record_exchange(
+    exchanges.record_exchange(
         tilleuls.db,
         tilleuls.config,
         payer_id=paul.id,
@@ -160,9 +165,29 @@ def test_the_floor_holds_when_the_credit_taken_back_was_already_spent(network):
     assert balance(tilleuls, paul) == -9000  # -110 would be below the floor of -100
     (conflict,) = voucher_conflicts.conflicts(tilleuls.db)
     assert conflict.policy == "loss_fund"
-    assert account(tilleuls, vouchers.LOSS_FUND_ACCOUNT) == -2000
+    assert account(tilleuls, transfers.LOSS_FUND_ACCOUNT) == -2000
     for kiosk in (tilleuls, hall, lilas):
         assert voucher_reports.circulation_check(kiosk.db).ok
+
+
+def test_a_credit_that_reached_a_closed_account_is_taken_back_to_zero(network):
+    """Paul moved out at his home kiosk while the hall kiosk, cut off, let him redeem a voucher
+    Louise had already redeemed: his closed account may go back to zero, not away from it."""
+    tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
+    admin = residents.register(
+        tilleuls.db, apartment="Loge", name="Claire Petit", pin=PIN, role="admin"
+    )
+    voucher_redeeming.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
+    voucher_redeeming.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
+    moving_out.close_resident(tilleuls.db, tilleuls.config, resident_id=paul.id, admin_id=admin.id)
+    lilas.sync()  # Louise's redemption reaches the hub first
+    sync_until_quiet([tilleuls, hall, lilas])
+    (conflict,) = voucher_conflicts.conflicts(tilleuls.db)
+    assert conflict.policy == "reverse"
+    for kiosk in (tilleuls, hall, lilas):
+        assert voucher_reports.circulation_check(kiosk.db).ok
+    assert balance(tilleuls, paul) == 0 and balance(lilas, louise) == 2000
+    assert residents.get(tilleuls.db, paul.id).moved_out
 
 
 def test_a_redemption_racing_a_cancellation_is_decided_by_the_hub(network):
@@ -173,7 +198,7 @@ def test_a_redemption_racing_a_cancellation_is_decided_by_the_hub(network):
     voucher_cancel.cancel_vouchers(
         tilleuls.db, tilleuls.config, [voucher.serial], by_id=admin.id, reason="lost"
     )
-    vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
+    voucher_redeeming.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
     assert balance(tilleuls, jeanne) == 2000  # refunded: she said she lost it
     lilas.sync()  # but Louise's redemption reaches the hub first
     sync_until_quiet([tilleuls, hall, lilas])
@@ -191,8 +216,8 @@ def test_a_redemption_racing_a_cancellation_is_decided_by_the_hub(network):
 
 def test_both_residents_and_both_admins_see_what_happened(network):
     tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
-    vouchers.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
-    vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
+    voucher_redeeming.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
+    voucher_redeeming.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
     lilas.sync()
     sync_until_quiet([tilleuls, hall, lilas])
     (lost,) = voucher_conflicts.notices_for(tilleuls.db, paul.id)
@@ -234,8 +259,8 @@ def test_both_residents_and_both_admins_see_what_happened(network):
 
 def test_a_double_redemption_never_blocks_sync_and_is_judged_once(network, hub):
     tilleuls, hall, lilas, jeanne, paul, louise, voucher = network
-    vouchers.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
-    vouchers.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
+    voucher_redeeming.redeem_voucher(hall.db, hall.config, voucher.qr, resident_id=paul.id)
+    voucher_redeeming.redeem_voucher(lilas.db, lilas.config, voucher.qr, resident_id=louise.id)
     lilas.sync()
     hub.network.cut("/api/push", "cut_after")  # the verdict is written, the answer lost
     with pytest.raises(HubUnreachable):

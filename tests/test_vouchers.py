@@ -12,14 +12,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk import clock, ids, store
 from kiosk.errors import AboveCeiling, BelowFloor, InvalidInput, PermissionDenied
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from kiosk.store import events, keys
 from kiosk.vouchers import cancel as voucher_cancel
 from kiosk.vouchers import codes as voucher_codes
+from kiosk.vouchers import errors as voucher_errors
+from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
-from kiosk.vouchers.errors import NotExpired, VoucherNotCancellable
 from printing import queue as print_queue
 from printing.status import PrinterState, PrinterStatus
 
@@ -44,7 +45,7 @@ def settle_jobs(db, serials, state="done"):
 @pytest.fixture
 def jeanne_has_80(db, config, building):
     """Paul owes Jeanne for a long afternoon of sewing: she has 80 CEEC to spend."""
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -83,14 +84,14 @@ def test_jeanne_prints_two_vouchers_and_their_value_leaves_her_account(db, confi
 def test_serials_go_on_without_gaps_after_a_refused_issue(db, config, jeanne_has_80):
     b = jeanne_has_80
     issue(db, config, b.jeanne, {500: 1})
-    with pytest.raises(vouchers.BalanceTooLow):
+    with pytest.raises(voucher_errors.BalanceTooLow):
         issue(db, config, b.jeanne, {2000: 4})
     second = issue(db, config, b.jeanne, {500: 1})
     assert second[0].serial.endswith("-2")
 
 
 def test_vouchers_come_only_from_a_positive_balance(db, config, building):
-    with pytest.raises(vouchers.BalanceTooLow):
+    with pytest.raises(voucher_errors.BalanceTooLow):
         issue(db, config, building.paul, {500: 1})
     assert balance(db, building.paul) == 0 and circulation(db) == 0
     assert print_queue.list_jobs(db) == []
@@ -112,9 +113,9 @@ def test_caps_on_vouchers_in_circulation(db, tmp_path, jeanne_has_80):
         tmp_path, vouchers={"max_outstanding_count": 3, "max_outstanding_amount": 25}
     )
     issue(db, config, b.jeanne, {500: 2})
-    with pytest.raises(vouchers.TooManyOutstanding):
+    with pytest.raises(voucher_errors.TooManyOutstanding):
         issue(db, config, b.jeanne, {500: 2})
-    with pytest.raises(vouchers.OutstandingTooLarge):
+    with pytest.raises(voucher_errors.OutstandingTooLarge):
         issue(db, config, b.jeanne, {2000: 1})
     issue(db, config, b.jeanne, {500: 1})
     assert circulation(db) == 1500
@@ -122,7 +123,7 @@ def test_caps_on_vouchers_in_circulation(db, tmp_path, jeanne_has_80):
 
 @pytest.mark.parametrize("state", [PrinterState.PAPER_OUT, PrinterState.OFFLINE])
 def test_no_voucher_while_the_printer_cannot_print(db, config, jeanne_has_80, state):
-    with pytest.raises(vouchers.PrinterNotReadyForVouchers):
+    with pytest.raises(voucher_errors.PrinterNotReadyForVouchers):
         issue(db, config, jeanne_has_80.jeanne, {500: 1}, printer_status=PrinterStatus(state))
     assert balance(db, jeanne_has_80.jeanne) == 8000
     assert [job for job in print_queue.list_jobs(db) if job.layout == "voucher"] == []
@@ -131,8 +132,8 @@ def test_no_voucher_while_the_printer_cannot_print(db, config, jeanne_has_80, st
 @pytest.mark.parametrize(
     ("counts", "error"),
     [
-        ({}, vouchers.NoVoucherChosen),
-        ({500: 0}, vouchers.NoVoucherChosen),
+        ({}, voucher_errors.NoVoucherChosen),
+        ({500: 0}, voucher_errors.NoVoucherChosen),
         ({700: 1}, InvalidInput),
         ({500: -1}, InvalidInput),
         ({500: 100}, InvalidInput),
@@ -149,7 +150,7 @@ def test_bad_counts_are_refused(db, config, jeanne_has_80, counts, error):
 def test_paul_redeems_jeanne_s_voucher_and_gets_a_receipt(db, config, jeanne_has_80):
     b = jeanne_has_80
     (voucher,) = issue(db, config, b.jeanne, {1000: 1})
-    redeemed = vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
+    redeemed = voucher_redeeming.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
     assert redeemed.outcome == "redeemed" and redeemed.bearer_id == b.paul.id
     assert balance(db, b.paul) == -8000 + 1000 and circulation(db) == 0
     receipts = [job for job in print_queue.list_jobs(db) if job.layout == "receipt"]
@@ -161,16 +162,16 @@ def test_the_short_code_finds_a_voucher_this_kiosk_knows(db, config, jeanne_has_
     b = jeanne_has_80
     (voucher,) = issue(db, config, b.jeanne, {500: 1})
     typed = voucher.short_code.lower().replace("-", " ")
-    vouchers.redeem_voucher(db, config, typed, resident_id=b.paul.id)
+    voucher_redeeming.redeem_voucher(db, config, typed, resident_id=b.paul.id)
     assert balance(db, b.paul) == -7500
 
 
 def test_a_second_redemption_says_when_and_where_the_first_was(db, config, jeanne_has_80):
     b = jeanne_has_80
     (voucher,) = issue(db, config, b.jeanne, {500: 1})
-    vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
-    with pytest.raises(vouchers.AlreadyRedeemed) as refused:
-        vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.admin.id)
+    voucher_redeeming.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
+    with pytest.raises(voucher_errors.AlreadyRedeemed) as refused:
+        voucher_redeeming.redeem_voucher(db, config, voucher.qr, resident_id=b.admin.id)
     assert refused.value.params["where"] == f"Résidence des Tilleuls ({store.kiosk_id(db)})"
     assert balance(db, b.admin) == 0 and circulation(db) == 0
 
@@ -179,11 +180,11 @@ def test_the_database_itself_refuses_a_second_redemption(db, config, jeanne_has_
     """Even when two requests both pass the Python check, the PRIMARY KEY lets one through."""
     b = jeanne_has_80
     (voucher,) = issue(db, config, b.jeanne, {500: 1})
-    vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
-    monkeypatch.setattr(vouchers, "check_redeemable", lambda *args, **kwargs: None)
+    voucher_redeeming.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
+    monkeypatch.setattr(voucher_redeeming, "check_redeemable", lambda *args, **kwargs: None)
     events_before = store.scalar(db, "SELECT COUNT(*) FROM events")
-    with pytest.raises(vouchers.AlreadyRedeemed):
-        vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.admin.id)
+    with pytest.raises(voucher_errors.AlreadyRedeemed):
+        voucher_redeeming.redeem_voucher(db, config, voucher.qr, resident_id=b.admin.id)
     assert store.scalar(db, "SELECT COUNT(*) FROM events") == events_before
     assert balance(db, b.admin) == 0
     with pytest.raises(sqlite3.IntegrityError), store.write(db):
@@ -216,10 +217,12 @@ def altered(qr: str, **fields) -> str:
 def test_a_voucher_with_its_amount_altered_is_refused(db, config, jeanne_has_80):
     b = jeanne_has_80
     (voucher,) = issue(db, config, b.jeanne, {500: 1})
-    with pytest.raises(vouchers.ForgedVoucher):
-        vouchers.redeem_voucher(db, config, altered(voucher.qr, amount=5000), resident_id=b.paul.id)
-    with pytest.raises(vouchers.ForgedVoucher):
-        vouchers.redeem_voucher(
+    with pytest.raises(voucher_errors.ForgedVoucher):
+        voucher_redeeming.redeem_voucher(
+            db, config, altered(voucher.qr, amount=5000), resident_id=b.paul.id
+        )
+    with pytest.raises(voucher_errors.ForgedVoucher):
+        voucher_redeeming.redeem_voucher(
             db,
             config,
             altered(voucher.qr, expires_on=voucher.expires_on + timedelta(days=999)),
@@ -236,9 +239,13 @@ def test_one_character_changed_anywhere_in_the_qr_is_never_accepted(db, config, 
         other = ids.SCAN_ALPHABET[(ids.SCAN_ALPHABET.index(char) + 1) % len(ids.SCAN_ALPHABET)]
         text = voucher.qr[:position] + other + voucher.qr[position + 1 :]
         with pytest.raises(
-            (vouchers.ForgedVoucher, vouchers.MalformedVoucher, vouchers.UnknownIssuerKey)
+            (
+                voucher_errors.ForgedVoucher,
+                voucher_errors.MalformedVoucher,
+                voucher_errors.UnknownIssuerKey,
+            )
         ):
-            vouchers.read_voucher(db, text)
+            voucher_redeeming.read_voucher(db, text)
     assert circulation(db) == 500
 
 
@@ -255,8 +262,8 @@ def test_a_voucher_signed_by_another_key_is_forged(db, config, jeanne_has_80):
         expires_on=code.expires_on,
         building="Résidence des Tilleuls",
     )
-    with pytest.raises(vouchers.ForgedVoucher):
-        vouchers.redeem_voucher(db, config, forged.text(), resident_id=b.paul.id)
+    with pytest.raises(voucher_errors.ForgedVoucher):
+        voucher_redeeming.redeem_voucher(db, config, forged.text(), resident_id=b.paul.id)
 
 
 @pytest.mark.parametrize(
@@ -274,14 +281,14 @@ def test_a_voucher_signed_by_another_key_is_forged(db, config, jeanne_has_80):
     ],
 )
 def test_unreadable_codes_are_refused(db, config, building, text):
-    with pytest.raises(vouchers.MalformedVoucher):
-        vouchers.redeem_voucher(db, config, text, resident_id=building.paul.id)
+    with pytest.raises(voucher_errors.MalformedVoucher):
+        voucher_redeeming.redeem_voucher(db, config, text, resident_id=building.paul.id)
 
 
 def test_a_short_code_of_a_voucher_never_seen_here_is_unknown(db, config, building):
     code = voucher_codes.short_code("BCDFGH-17")
-    with pytest.raises(vouchers.UnknownVoucher):
-        vouchers.redeem_voucher(db, config, code, resident_id=building.paul.id)
+    with pytest.raises(voucher_errors.UnknownVoucher):
+        voucher_redeeming.redeem_voucher(db, config, code, resident_id=building.paul.id)
 
 
 @pytest.mark.parametrize("serial", ["PGFBFE-1234", "BBBBBB-1", "YYYYYY-987654321"])
@@ -328,12 +335,14 @@ def other_kiosk(db, origin="XYXYXY", building="Les Lilas"):
 
 def test_a_voucher_of_an_unknown_kiosk_waits_for_its_key(db, config, building):
     publish, code = other_kiosk(db)
-    with pytest.raises(vouchers.UnknownIssuerKey) as refused:
-        vouchers.redeem_voucher(db, config, code.text(), resident_id=building.paul.id)
+    with pytest.raises(voucher_errors.UnknownIssuerKey) as refused:
+        voucher_redeeming.redeem_voucher(db, config, code.text(), resident_id=building.paul.id)
     assert refused.value.params == {"origin": "XYXYXY"}
     with store.write(db):
         events.apply_foreign(db, publish)
-    voucher = vouchers.redeem_voucher(db, config, code.text(), resident_id=building.paul.id)
+    voucher = voucher_redeeming.redeem_voucher(
+        db, config, code.text(), resident_id=building.paul.id
+    )
     assert voucher.building == "Les Lilas" and not voucher.issued_here
     check = voucher_reports.circulation_check(db)
     assert check.foreign_redeemed_here_total == 1000 and check.balance == -1000 and check.ok
@@ -353,14 +362,14 @@ def test_an_expired_voucher_is_refused_but_an_admin_may_honour_it(db, config, je
     b = jeanne_has_80
     (voucher,) = issue(db, config, b.jeanne, {500: 1})
     clock.shift(366 * 86400 + 86400)
-    with pytest.raises(vouchers.ExpiredVoucher) as refused:
-        vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
+    with pytest.raises(voucher_errors.ExpiredVoucher) as refused:
+        voucher_redeeming.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
     assert refused.value.params["day"] == voucher.expires_on
     with pytest.raises(PermissionDenied):
-        vouchers.redeem_voucher(
+        voucher_redeeming.redeem_voucher(
             db, config, voucher.qr, resident_id=b.paul.id, honoured_by=b.paul.id
         )
-    honoured = vouchers.redeem_voucher(
+    honoured = voucher_redeeming.redeem_voucher(
         db, config, voucher.qr, resident_id=b.paul.id, honoured_by=b.admin.id
     )
     assert honoured.honoured_expired and balance(db, b.paul) == -7500
@@ -371,7 +380,7 @@ def test_a_voucher_above_the_bearer_s_ceiling_is_refused(db, tmp_path, jeanne_ha
     config = make_test_config(tmp_path, currency={"credit_ceiling": 75})
     (voucher,) = issue(db, config, b.jeanne, {1000: 1})  # 80 -> 70
     with pytest.raises(AboveCeiling):
-        vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.jeanne.id)
+        voucher_redeeming.redeem_voucher(db, config, voucher.qr, resident_id=b.jeanne.id)
     assert circulation(db) == 1000
 
 
@@ -393,15 +402,15 @@ def test_a_voucher_that_failed_to_print_is_reprinted_or_refunded(db, config, jea
         db, config, [second.serial], by_id=b.jeanne.id, reason="not_printed"
     )
     assert balance(db, b.jeanne) == 8000 - 500 and circulation(db) == 500
-    with pytest.raises(vouchers.CancelledVoucher):
-        vouchers.redeem_voucher(db, config, second.qr, resident_id=b.paul.id)
+    with pytest.raises(voucher_errors.CancelledVoucher):
+        voucher_redeeming.redeem_voucher(db, config, second.qr, resident_id=b.paul.id)
 
 
 def test_a_printed_voucher_can_only_be_reported_lost_to_an_admin(db, config, jeanne_has_80):
     b = jeanne_has_80
     (voucher,) = issue(db, config, b.jeanne, {1000: 1})
     settle_jobs(db, [voucher.serial])
-    with pytest.raises(VoucherNotCancellable):
+    with pytest.raises(voucher_errors.VoucherNotCancellable):
         voucher_cancel.cancel_vouchers(
             db, config, [voucher.serial], by_id=b.jeanne.id, reason="not_printed"
         )
@@ -411,15 +420,15 @@ def test_a_printed_voucher_can_only_be_reported_lost_to_an_admin(db, config, jea
         )
     voucher_cancel.cancel_vouchers(db, config, [voucher.serial], by_id=b.admin.id, reason="lost")
     assert balance(db, b.jeanne) == 8000 and circulation(db) == 0
-    with pytest.raises(vouchers.CancelledVoucher):
-        vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
+    with pytest.raises(voucher_errors.CancelledVoucher):
+        voucher_redeeming.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
 
 
 def test_a_redeemed_voucher_cannot_be_reported_lost(db, config, jeanne_has_80):
     b = jeanne_has_80
     (voucher,) = issue(db, config, b.jeanne, {1000: 1})
-    vouchers.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
-    with pytest.raises(vouchers.AlreadyRedeemed):
+    voucher_redeeming.redeem_voucher(db, config, voucher.qr, resident_id=b.paul.id)
+    with pytest.raises(voucher_errors.AlreadyRedeemed):
         voucher_cancel.cancel_vouchers(
             db, config, [voucher.serial], by_id=b.admin.id, reason="lost"
         )
@@ -429,9 +438,9 @@ def test_a_redeemed_voucher_cannot_be_reported_lost(db, config, jeanne_has_80):
 def test_an_admin_cancels_a_batch_all_or_nothing(db, config, jeanne_has_80):
     b = jeanne_has_80
     issued = issue(db, config, b.jeanne, {500: 3})
-    vouchers.redeem_voucher(db, config, issued[2].qr, resident_id=b.paul.id)
+    voucher_redeeming.redeem_voucher(db, config, issued[2].qr, resident_id=b.paul.id)
     serials = [v.serial for v in issued]
-    with pytest.raises(vouchers.AlreadyRedeemed):
+    with pytest.raises(voucher_errors.AlreadyRedeemed):
         voucher_cancel.cancel_vouchers(db, config, serials, by_id=b.admin.id, reason="batch")
     assert circulation(db) == 1000
     voucher_cancel.cancel_vouchers(db, config, serials[:2], by_id=b.admin.id, reason="batch")
@@ -443,7 +452,7 @@ def test_an_admin_cancels_a_batch_all_or_nothing(db, config, jeanne_has_80):
 def test_expired_vouchers_are_listed_and_the_association_decides(db, config, jeanne_has_80):
     b = jeanne_has_80
     first, second = issue(db, config, b.jeanne, {500: 2})
-    with pytest.raises(NotExpired):
+    with pytest.raises(voucher_errors.NotExpired):
         voucher_cancel.cancel_vouchers(
             db, config, [first.serial], by_id=b.admin.id, reason="expired"
         )
@@ -492,7 +501,7 @@ def test_the_rebuilt_database_equals_the_live_one_with_vouchers(
 ):
     b = jeanne_has_80
     issued = issue(db, config, b.jeanne, {500: 2, 1000: 2})
-    vouchers.redeem_voucher(db, config, issued[0].qr, resident_id=b.paul.id)
+    voucher_redeeming.redeem_voucher(db, config, issued[0].qr, resident_id=b.paul.id)
     voucher_cancel.cancel_vouchers(db, config, [issued[1].serial], by_id=b.admin.id, reason="lost")
     voucher_cancel.cancel_vouchers(
         db, config, [issued[2].serial], by_id=b.jeanne.id, reason="not_printed"
@@ -528,5 +537,5 @@ def test_the_printed_voucher_s_qr_code_reads_back_and_redeems(db, config, jeanne
     (job,) = print_queue.list_jobs(db, reference=voucher.serial)
     png = job_preview_png(db, job.id, PrintSettings.from_config(config.values, config.preview_dir))
     (read,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    vouchers.redeem_voucher(db, config, read.text, resident_id=b.paul.id)
+    voucher_redeeming.redeem_voucher(db, config, read.text, resident_id=b.paul.id)
     assert balance(db, b.paul) == -7000

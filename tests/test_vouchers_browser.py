@@ -9,7 +9,7 @@ from browser import assert_accessible
 from playwright.sync_api import expect
 
 from kiosk import store
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def scan(page, code: str) -> None:
 def test_jeanne_issues_two_vouchers_and_paul_redeems_one_once(
     page, app, db, config, building, live_server, screenshot
 ):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -91,7 +91,7 @@ def test_a_full_length_voucher_qr_typed_by_the_scanner_reaches_the_kiosk(
 ):
     from kiosk.vouchers import vouchers
 
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from kiosk import clock, store
 from kiosk.config import make_config
 from kiosk.errors import KioskError
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from kiosk.vouchers import cancel as voucher_cancel
+from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
 
@@ -42,7 +43,7 @@ def test_random_voucher_histories_keep_the_books(actions):
                 residents.register(db, apartment=f"B-{i}", name=f"Voisin {i}") for i in range(4)
             ]
             admin = residents.register(db, apartment="A-0", name="Admin", role="admin")
-            ledger.record_exchange(
+            exchanges.record_exchange(
                 db,
                 config,
                 payer_id=people[0].id,
@@ -63,7 +64,9 @@ def test_random_voucher_histories_keep_the_books(actions):
                     elif issued:
                         voucher = issued[pick % len(issued)]
                         if action == "redeem":
-                            vouchers.redeem_voucher(db, config, voucher.qr, resident_id=person.id)
+                            voucher_redeeming.redeem_voucher(
+                                db, config, voucher.qr, resident_id=person.id
+                            )
                         elif action == "settle":
                             voucher_cancel.cancel_vouchers(
                                 db,

@@ -13,7 +13,7 @@ import urllib.request
 from app_fixtures import PIN
 
 from kiosk import store
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from kiosk.vouchers import vouchers
 
@@ -55,7 +55,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def test_two_simultaneous_redemptions_credit_once(app, db, config, building, live_server):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,

@@ -6,7 +6,7 @@ import pytest
 from app_fixtures import PIN, login, post, text_of
 
 from kiosk import store
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import auth, residents
 
 ADMIN_PAGES = ["/admin/", "/admin/residents", "/admin/residents/new", "/admin/transfers"]
@@ -153,7 +153,7 @@ def test_an_admin_cannot_demote_themselves(client, db, building):
 
 
 def test_an_admin_reverses_a_transfer_with_a_reason(client, db, config, building):
-    transfer = ledger.record_exchange(
+    transfer = exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -191,7 +191,7 @@ def test_transfer_pages_paginate(client, building):
 
 
 def test_csv_exports_for_the_association_have_no_secrets(client, db, config, building):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -236,7 +236,7 @@ def test_a_bad_export_period_is_a_clear_message(client, building, query):
 
 
 def test_an_admin_prints_a_residents_monthly_statement(client, db, config, building):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -270,7 +270,7 @@ def test_the_vouchers_csv_lists_the_periods_vouchers_without_signatures(
     from kiosk import clock
     from kiosk.vouchers import vouchers
 
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,

@@ -12,7 +12,7 @@ from kiosk import clock, store
 from kiosk.admin import moving_out
 from kiosk.community import alerts, notices, polls
 from kiosk.errors import KioskError
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges, ledger
 from kiosk.residents import residents
 from printing import queue as print_queue
 
@@ -252,7 +252,7 @@ def test_a_pending_resident_cannot_vote(db, building, config):
 def test_moving_out_settles_the_balance_revokes_the_card_and_withdraws_posts(
     client, db, building, config
 ):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -291,7 +291,7 @@ def test_moving_out_settles_the_balance_revokes_the_card_and_withdraws_posts(
 
 
 def test_moving_out_refusals(client, db, building, config):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -327,7 +327,7 @@ def test_moving_out_refusals(client, db, building, config):
 def test_the_idle_screen_rotates_polls_and_notices_but_never_private_data(
     client, db, building, config
 ):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,
@@ -392,7 +392,7 @@ def test_the_rebuilt_database_equals_the_live_one_after_a_community_history(
         ends_on=end,
         network=True,
     )
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,

@@ -221,9 +221,9 @@ def test_an_order_after_the_deadline_is_refused(client, db, config, building):
 def test_the_order_page_warns_a_participant_the_fee_would_take_below_the_floor(
     client, db, config, building
 ):
-    from kiosk.ledger import ledger
+    from kiosk.ledger import exchanges
 
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,

@@ -6,14 +6,14 @@ import pytest
 from app_fixtures import PIN, login, post, text_of
 
 from kiosk import clock
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from kiosk.vouchers import vouchers
 
 
 @pytest.fixture
 def jeanne_has_80(db, config, building):
-    ledger.record_exchange(
+    exchanges.record_exchange(
         db,
         config,
         payer_id=building.paul.id,

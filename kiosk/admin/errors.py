@@ -5,11 +5,11 @@ Each refusal changes nothing; the web layer shows ``msgid`` translated with ``pa
 
 from __future__ import annotations
 
-from kiosk.errors import N_, KioskError
+from kiosk.errors import N_, AccountClosed, KioskError
 
 
-class AlreadyMovedOut(KioskError):
-    msgid = N_("%(name)s has already moved out.")
+class AlreadyMovedOut(AccountClosed):
+    """Closing an account twice (the message is the ledger's, kiosk/errors.py)."""
 
 
 class DebtMustBeRepaid(KioskError):

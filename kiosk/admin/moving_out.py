@@ -22,11 +22,11 @@ from kiosk.board import board
 from kiosk.community import notices
 from kiosk.config import Config
 from kiosk.errors import PermissionDenied
-from kiosk.ledger import ledger
+from kiosk.ledger import ledger, receipts
+from kiosk.ledger.transfers import COMMON_FUND_ACCOUNT, record_transfer
 from kiosk.residents import residents
 from kiosk.store import reads as core_reads
 from kiosk.store.db import query_one
-from kiosk.vouchers.vouchers import COMMON_FUND_ACCOUNT, SYSTEM_ACCOUNTS
 
 
 @dataclass(frozen=True)
@@ -73,42 +73,30 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
         raise CannotCloseOwnAccount()
     with store.write(db):
         leaver = residents.get(db, resident_id)
-        if leaver.status == "moved_out":
+        if leaver.moved_out:
             raise AlreadyMovedOut(name=leaver.name)
         balance = leaver.balance
         if settlement_preview(config, leaver) == "refused":
             raise DebtMustBeRepaid(name=leaver.name, amount=ledger.format_amount(config, -balance))
         transfer_id = None
         if balance:
-            if core_reads.account_balance(db, COMMON_FUND_ACCOUNT) is None:
-                store.record(
-                    db,
-                    "account.opened",
-                    {
-                        "account_id": COMMON_FUND_ACCOUNT,
-                        "label": SYSTEM_ACCOUNTS[COMMON_FUND_ACCOUNT],
-                    },
-                )
             debit, credit = (
                 (leaver.account_id, COMMON_FUND_ACCOUNT)
                 if balance > 0
                 else (COMMON_FUND_ACCOUNT, leaver.account_id)
             )
-            event = store.record(
+            event = record_transfer(
                 db,
-                "transfer.recorded",
-                {
-                    "kind": "settlement",
-                    "debit_account": debit,
-                    "credit_account": credit,
-                    "amount": abs(balance),
-                    "description": f"Moving out: {leaver.name} ({leaver.apartment})",
-                    "category": "other",
-                    "recorded_by": admin.id,
-                },
+                config,
+                kind="settlement",
+                debit_account=debit,
+                credit_account=credit,
+                amount=abs(balance),
+                description=f"Moving out: {leaver.name} ({leaver.apartment})",
+                recorded_by=admin.id,
             )
             transfer_id = event.id
-            ledger.queue_receipt(db, config, transfer_id)
+            receipts.queue_receipt(db, config, transfer_id)
         store.record(db, "card.revoked", {"resident_id": leaver.id})
         withdrawn = withdraw_board_posts(db, config, leaver.id, admin)
         for notice in notices.notices_by(db, leaver.id):

@@ -7,7 +7,7 @@ from flask_babel import gettext
 
 from kiosk.admin import moving_out
 from kiosk.errors import KioskError, SelfDemotion
-from kiosk.ledger import ledger
+from kiosk.ledger import ledger, reversals
 from kiosk.residents import auth, residents
 from kiosk.web.formatting import error_message
 from kiosk.web.session_state import admin_required, current_resident, db
@@ -76,7 +76,7 @@ def resident_edit(resident_id: str):
         form = request.form
         try:
             if resident.id == current_resident().id and (
-                form.get("role") != "admin" or form.get("status") != "verified"
+                form.get("role") != "admin" or form.get("status") != residents.VERIFIED
             ):
                 raise SelfDemotion()
             resident = residents.update(
@@ -156,7 +156,7 @@ def reverse(reference: str):
     error = None
     if request.method == "POST":
         try:
-            reversal = ledger.reverse_transfer(
+            reversal = reversals.reverse_transfer(
                 db(),
                 g.config,
                 transfer.id,

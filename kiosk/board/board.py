@@ -31,9 +31,9 @@ from kiosk.board.errors import (
 )
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
-from kiosk.errors import N_, InvalidInput, ResidentNotActive
+from kiosk.errors import N_, InvalidInput
 from kiosk.money import parse_amount
-from kiosk.residents.residents import Resident
+from kiosk.residents.residents import Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
 
 DIRECTIONS: dict[str, str] = {"offer": N_("I offer"), "request": N_("I am looking for")}
@@ -243,8 +243,7 @@ def publish(
     if ends_on is not None and ends_on < today(config):
         raise EndDateInPast()
     poster = get_resident(db, poster_id)
-    if poster.status != "verified":
-        raise ResidentNotActive(name=poster.name, status=poster.status)
+    require_may_exchange(poster)
     if posted_by and posted_by != poster_id:
         helper = get_resident(db, posted_by)
         if not can_post_for_others(db, helper):
@@ -366,8 +365,7 @@ def answer(
         raise PostNotActive()
     if sender.id == post.poster_id:
         raise OwnPost()
-    if sender.status != "verified":
-        raise ResidentNotActive(name=sender.name, status=sender.status)
+    require_may_exchange(sender)
     body = _clean_text(
         body,
         maximum=MESSAGE_MAX,

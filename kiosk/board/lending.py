@@ -16,8 +16,8 @@ from kiosk.board import board, payment_requests
 from kiosk.board import reads as board_reads
 from kiosk.board.errors import EndDateInPast, LoanAlreadyReturned, LoanNotFound, NotTheLender
 from kiosk.config import Config
-from kiosk.errors import N_, InvalidInput, ResidentNotActive, SelfPayment
-from kiosk.residents.residents import Resident
+from kiosk.errors import N_, InvalidInput, SelfPayment
+from kiosk.residents.residents import Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
 
 ITEM_MAX = 80
@@ -108,8 +108,7 @@ def lend(
         raise EndDateInPast()
     with store.write(db):
         for person in (get_resident(db, lender_id), get_resident(db, borrower_id)):
-            if person.status != "verified":
-                raise ResidentNotActive(name=person.name, status=person.status)
+            require_may_exchange(person)
         event = store.record(
             db,
             "loan.recorded",

@@ -3,7 +3,7 @@ their PIN (only then does the ledger move CEEC) or declines it with a reason.
 
 A request expires ``[board] request_expiry_days`` after it was made: its ``expires_at`` is in
 the event (the projector never reads the clock) and is compared with ``kiosk.clock`` when read
-or answered. Accepting runs ``ledger.record_exchange`` and records the acceptance in the same
+or answered. Accepting runs ``exchanges.record_exchange`` and records the acceptance in the same
 transaction, so a payer who went below the floor meanwhile is refused and nothing changes.
 """
 
@@ -24,9 +24,9 @@ from kiosk.board.errors import (
 )
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
-from kiosk.errors import N_, InvalidInput, ResidentNotActive, SelfPayment
-from kiosk.ledger import ledger
-from kiosk.residents.residents import Resident
+from kiosk.errors import N_, InvalidInput, SelfPayment
+from kiosk.ledger import exchanges, ledger
+from kiosk.residents.residents import Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
 from printing import queue as print_queue
 
@@ -82,15 +82,14 @@ def request_payment(
     """The provider asks the payer to pay for a service; nothing moves until accepted."""
     if provider_id == payer_id:
         raise SelfPayment()
-    description = ledger.clean_description(description)
+    description = exchanges.clean_description(description)
     if category not in CATEGORIES:
         raise InvalidInput(N_("Choose a category from the list."))
-    amount = ledger.exchange_amount(config, minutes=minutes, amount=amount)
+    amount = exchanges.exchange_amount(config, minutes=minutes, amount=amount)
     expires_at = clock.now() + timedelta(days=config["board"]["request_expiry_days"])
     with store.write(db):
         for person in (get_resident(db, provider_id), get_resident(db, payer_id)):
-            if person.status != "verified":
-                raise ResidentNotActive(name=person.name, status=person.status)
+            require_may_exchange(person)
         event = store.record(
             db,
             "payment.requested",
@@ -144,7 +143,7 @@ def accept(db: Database, config: Config, request_id: str, *, payer: Resident) ->
     """The payer accepts (after their PIN): the exchange is recorded with the post's id."""
     with store.write(db):
         request = _open_request(db, request_id, payer)
-        transfer = ledger.record_exchange(
+        transfer = exchanges.record_exchange(
             db,
             config,
             payer_id=request.payer_id,

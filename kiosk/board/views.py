@@ -167,9 +167,7 @@ def _draw_results(filters: dict, page: int) -> Markup:
 
 def _post_form_context(me, form, error=None):
     can_help = board.can_post_for_others(db(), me)
-    people = (
-        [r for r in residents.all_residents(db()) if r.status == "verified"] if can_help else []
-    )
+    people = residents.verified_residents(db()) if can_help else []
     return {
         "form": form,
         "error": error,

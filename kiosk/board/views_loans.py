@@ -23,9 +23,7 @@ def index():
 
 
 def _form_context(me, form, error=None):
-    neighbours = [
-        r for r in residents.all_residents(db()) if r.id != me.id and r.status == "verified"
-    ]
+    neighbours = [r for r in residents.verified_residents(db()) if r.id != me.id]
     return {
         "form": form,
         "error": error,

@@ -50,7 +50,7 @@ class Alert:
 
 
 def may_raise(config: Config, resident: residents.Resident) -> bool:
-    if resident.status != "verified":
+    if not resident.may_exchange:
         return False
     return resident.is_admin or config["community"]["residents_may_raise_alerts"]
 

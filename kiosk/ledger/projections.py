@@ -27,7 +27,10 @@ from kiosk.store.registry import BUILDING, MAYBE_TEXT, About, Authority, NoneTyp
 def _account_opened(db: Database, event: Event) -> None:
     p = event.payload
     db.execute(
-        "INSERT INTO accounts (id, kind, resident_id, label, balance) VALUES (?, 'system', NULL, ?, 0)",
+        # Two kiosks of a building may both open a system account while apart: the second
+        # opening changes nothing (kiosk/ledger/transfers.py, open_system_account).
+        "INSERT INTO accounts (id, kind, resident_id, label, balance) VALUES (?, 'system', NULL, ?, 0) "
+        "ON CONFLICT (id) DO NOTHING",
         [p["account_id"], p["label"]],
     )
 

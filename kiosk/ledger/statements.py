@@ -7,7 +7,7 @@ from datetime import date
 from babel.dates import format_date
 from sqlite_utils import Database
 
-from kiosk import store
+from kiosk import i18n, store
 from kiosk.config import Config
 from kiosk.ledger import ledger
 from printing import queue as print_queue
@@ -23,7 +23,8 @@ def month_label(month: str | None, language: str) -> str | None:
 
 
 def statement_payload(db: Database, config: Config, resident_id: str, *, month: str | None) -> dict:
-    st = ledger.statement(db, config, resident_id, month=month)
+    gettext = i18n.gettext_for(config.language)
+    st = ledger.statement(db, config, resident_id, month=month, gettext=gettext)
     return {
         "resident": {"name": st.resident.name, "apartment": st.resident.apartment},
         "month": month,

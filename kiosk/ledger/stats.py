@@ -96,7 +96,7 @@ def gather(db: Database, config: Config, *, months: int = 12) -> Statistics:
     inactive = [
         person
         for person in all_residents(db)
-        if person.status == "verified" and recent_accounts[person.account_id] == 0
+        if person.may_exchange and recent_accounts[person.account_id] == 0
     ]
     return Statistics(
         months=month_lines,

@@ -8,7 +8,7 @@ from flask_babel import gettext
 from kiosk import signals
 from kiosk.categories import CATEGORIES
 from kiosk.errors import N_, InvalidInput, KioskError, NotFound, ResidentNotActive, SelfPayment
-from kiosk.ledger import ledger
+from kiosk.ledger import exchanges, ledger
 from kiosk.money import parse_amount, parse_duration
 from kiosk.residents import auth, residents
 from kiosk.web.formatting import error_message
@@ -21,7 +21,7 @@ DRAFT = "exchange_draft"
 
 
 def _neighbours(me_id: str):
-    return [r for r in residents.all_residents(db()) if r.id != me_id and r.status == "verified"]
+    return [r for r in residents.verified_residents(db()) if r.id != me_id]
 
 
 def _parse_form(form, me) -> dict:
@@ -36,9 +36,8 @@ def _parse_form(form, me) -> dict:
         neighbour = residents.get(db(), neighbour_id)
     except NotFound:
         raise InvalidInput(N_("Choose the neighbour from the list.")) from None
-    if neighbour.status != "verified":
-        raise _not_active(neighbour)
-    description = ledger.clean_description(form.get("description"))
+    residents.require_may_exchange(neighbour)
+    description = exchanges.clean_description(form.get("description"))
     category = form.get("category", "")
     if category not in CATEGORIES:
         raise InvalidInput(N_("Choose a category from the list."))
@@ -54,7 +53,7 @@ def _parse_form(form, me) -> dict:
     if not has_time and not has_amount:
         raise InvalidInput(N_("Give the duration of the service, or an amount."))
     duration = parse_duration(hours, minutes) if has_time else None
-    amount = ledger.exchange_amount(
+    amount = exchanges.exchange_amount(
         g.config, minutes=duration, amount=None if has_time else parse_amount(amount_text)
     )
     payer, payee = (me, neighbour) if direction == "paid" else (neighbour, me)
@@ -75,7 +74,7 @@ def _parse_form(form, me) -> dict:
 @login_required
 def new():
     me = current_resident()
-    if me.status != "verified":
+    if not me.may_exchange:
         flash(error_message(_not_active(me)), "error")
         return redirect(url_for("me.home"))
     form = request.form if request.method == "POST" else request.args
@@ -125,7 +124,7 @@ def confirm():
     if request.method == "POST":
         try:
             auth.verify_pin(db(), g.config, payer.id, request.form.get("pin"))
-            transfer = ledger.record_exchange(
+            transfer = exchanges.record_exchange(
                 db(),
                 g.config,
                 payer_id=payer.id,

@@ -17,7 +17,7 @@ bp = Blueprint("me", __name__, template_folder="templates", url_prefix="/me")
 @login_required
 def home():
     resident = current_resident()
-    recent = ledger.latest_lines(db(), resident)
+    recent = ledger.latest_lines(db(), resident, gettext=gettext)
     return render_template("me/home.html", resident=resident, recent=recent)
 
 
@@ -30,7 +30,7 @@ def statement():
     except KioskError as exc:
         flash(error_message(exc), "error")
         month = None
-    st = ledger.statement(db(), g.config, resident.id, month=month)
+    st = ledger.statement(db(), g.config, resident.id, month=month, gettext=gettext)
     return render_template("me/statement.html", st=st)
 
 

@@ -41,10 +41,6 @@ class AlreadyPaid(ProjectError):
     msgid = N_("%(name)s has already been paid for this task.")
 
 
-class ProjectFundsTooLow(ProjectError):
-    msgid = N_("The account “%(label)s” holds %(balance)s: not enough to pay %(amount)s.")
-
-
 class DuesNotSet(ProjectError):
     msgid = N_("This project has no recurring contribution.")
 

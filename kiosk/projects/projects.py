@@ -4,9 +4,9 @@ A project has coordinators, members who join and leave, a status (proposed, open
 closed), a timeline of updates posted by coordinators, tasks with volunteer sign-up, and its
 own CEEC system account ``project:<id>``: members contribute to it, the association may fund
 it, and volunteers' hours are paid from it. Every change is a ``building`` event
-(kiosk/store/projections_projects.py); money moves through the ledger (kiosk/ledger_transfers.py).
+(kiosk/projects/projections.py); money moves through the ledger (kiosk/ledger/transfers.py).
 
-Recurring contributions: kiosk/project_dues.py. Group purchases: kiosk/group_purchases.py.
+Recurring contributions: kiosk/projects/dues.py. Group purchases: kiosk/projects/purchases.py.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from sqlite_utils import Database
 
 from kiosk import ids, store
 from kiosk.config import Config
-from kiosk.errors import N_, InvalidInput, NotFound, PermissionDenied, ResidentNotActive
-from kiosk.ledger.transfers import ensure_system_account, record_transfer
+from kiosk.errors import N_, InvalidInput, NotFound, PermissionDenied
+from kiosk.ledger.transfers import COMMON_FUND_ACCOUNT, open_system_account, record_transfer
 from kiosk.money import minutes_to_amount
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
@@ -32,7 +32,7 @@ from kiosk.projects.errors import (
     ProjectClosed,
     TaskFull,
 )
-from kiosk.residents.residents import Resident
+from kiosk.residents.residents import Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
 
 KINDS = {
@@ -49,8 +49,6 @@ STATUSES = {
 }
 TITLE_MAX = 80
 TEXT_MAX = 1000
-COMMON_FUND_ACCOUNT = "system:common_fund"  # the association's fund (also used by vouchers)
-COMMON_FUND_LABEL = "Common fund"
 
 
 @dataclass(frozen=True)
@@ -231,18 +229,13 @@ def _check_open(project: Project) -> None:
         raise ProjectClosed()
 
 
-def _check_active(resident: Resident) -> None:
-    if resident.status != "verified":
-        raise ResidentNotActive(name=resident.name, status=resident.status)
-
-
 # --------------------------------------------------------------------------- the project
 
 
 def propose(db: Database, *, resident_id: str, title: str, description: str, kind: str) -> Project:
     """A resident proposes a project and becomes its first coordinator (and member)."""
     resident = get_resident(db, resident_id)
-    _check_active(resident)
+    require_may_exchange(resident)
     title = clean_title(title)
     description = clean_text(description, required=False)
     if kind not in KINDS:
@@ -250,7 +243,7 @@ def propose(db: Database, *, resident_id: str, title: str, description: str, kin
     project_id = ids.uuid7()
     account_id = account_id_for(project_id)
     with store.write(db):
-        store.record(db, "account.opened", {"account_id": account_id, "label": title})
+        open_system_account(db, account_id, title)
         store.record(
             db,
             "project.proposed",
@@ -270,7 +263,7 @@ def propose(db: Database, *, resident_id: str, title: str, description: str, kin
 def set_status(db: Database, project_id: str, status: str, *, by: str) -> Project:
     """A coordinator moves the project on: proposed, open, running, closed (closed is final).
 
-    A group purchase's status follows its orders (kiosk/group_purchases.py).
+    A group purchase's status follows its orders (kiosk/projects/purchases.py).
     """
     if status not in STATUSES:
         raise InvalidInput(N_("Unknown status."))
@@ -292,7 +285,7 @@ def add_coordinator(db: Database, project_id: str, resident_id: str, *, by: str)
         require_coordinator(db, project_id, by)
         _check_open(get(db, project_id))
         resident = get_resident(db, resident_id)
-        _check_active(resident)
+        require_may_exchange(resident)
         if not preads.is_coordinator(db, project_id, resident_id):
             store.record(
                 db,
@@ -307,7 +300,7 @@ def join(db: Database, project_id: str, resident_id: str) -> None:
         project = get(db, project_id)
         _check_open(project)
         resident = get_resident(db, resident_id)
-        _check_active(resident)
+        require_may_exchange(resident)
         if preads.is_member(db, project_id, resident_id):
             raise AlreadyMember()
         store.record(
@@ -386,7 +379,7 @@ def sign_up(db: Database, task_id: str, resident_id: str) -> None:
         task = _task(db, task_id)
         _check_open(get(db, task["project_id"]))
         resident = get_resident(db, resident_id)
-        _check_active(resident)
+        require_may_exchange(resident)
         if preads.volunteer(db, task_id, resident_id) is not None:
             raise AlreadySignedUp(name=resident.name)
         if len(preads.volunteers(db, task_id)) >= task["slots"]:
@@ -488,7 +481,6 @@ def fund_from_association(
     with store.write(db):
         project = get(db, project_id)
         _check_open(project)
-        ensure_system_account(db, COMMON_FUND_ACCOUNT, COMMON_FUND_LABEL)
         event = record_transfer(
             db,
             config,
@@ -498,6 +490,5 @@ def fund_from_association(
             amount=amount,
             recorded_by=admin_id,
             description=project.title,
-            debit_may_go_negative=True,
         )
     return event.id

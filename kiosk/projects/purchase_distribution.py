@@ -10,7 +10,7 @@ from sqlite_utils import Database
 from kiosk import store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput
-from kiosk.ledger.transfers import _format_amount, check_credit, record_transfer
+from kiosk.ledger.transfers import _format_amount, credit_refusal, debit_refusal, record_transfer
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
     AlreadyDistributed,
@@ -105,19 +105,25 @@ def mark_distributed(db: Database, config: Config, project_id: str, *, by: str) 
             purchase.organiser_id,
             preads.participant_ids(db, project_id),
         )
-        floor = config.amount("credit_floor")
         blocked = []
         for resident_id, amount in shares.items():
             resident = get_resident(db, resident_id)
-            if amount and (resident.status != "verified" or resident.balance - amount < floor):
+            if amount and debit_refusal(
+                db, config, resident.account_id, amount, kind="purchase_fee"
+            ):
                 blocked.append(f"{resident.name} ({resident.apartment})")
         if blocked:
             raise FeesBlocked(
                 names=", ".join(blocked),
-                floor=_format_amount(config, floor),
+                floor=_format_amount(config, config.amount("credit_floor")),
                 currency=config["currency"]["name"],
             )
-        check_credit(db, config, purchase.organiser_account, sum(shares.values()))
+        total = sum(shares.values())
+        error = total and credit_refusal(
+            db, config, purchase.organiser_account, total, kind="purchase_fee"
+        )
+        if error:
+            raise error
         fees = []
         for resident_id, amount in shares.items():
             if not amount:

@@ -26,8 +26,8 @@ from sqlite_utils import Database
 
 from kiosk import clock, ids, store
 from kiosk.config import Config
-from kiosk.errors import N_, InvalidAmount, InvalidInput, NotFound, ResidentNotActive
-from kiosk.ledger.transfers import _format_amount
+from kiosk.errors import N_, InvalidAmount, InvalidInput, NotFound
+from kiosk.ledger.transfers import _format_amount, would_go_below_floor
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
     BeyondStock,
@@ -47,7 +47,7 @@ from kiosk.projects.purchase_numbers import (
     line_amount,
 )
 from kiosk.residents.residents import get as get_resident
-from kiosk.store import reads
+from kiosk.residents.residents import require_may_exchange
 
 FEE_KINDS = {
     "none": N_("no fee"),
@@ -254,8 +254,8 @@ def fee_would_break_floor(
     db: Database, config: Config, purchase: Purchase, resident_id: str
 ) -> bool:
     fee = fee_for(db, purchase, resident_id)
-    balance = reads.account_balance(db, get_resident(db, resident_id).account_id)
-    return fee > 0 and balance - fee < config.amount("credit_floor")
+    account = get_resident(db, resident_id).account_id
+    return fee > 0 and would_go_below_floor(db, config, account, fee)
 
 
 # --------------------------------------------------------------------------- opening
@@ -350,8 +350,7 @@ def open_purchase(
         organiser = get_resident(db, by)
         if not can_coordinate(db, project_id, organiser):
             raise NotCoordinator()
-        if organiser.status != "verified":
-            raise ResidentNotActive(name=organiser.name, status=organiser.status)
+        require_may_exchange(organiser)
         if preads.purchase(db, project_id) is not None:
             raise PurchaseAlreadyOpen()
         store.record(
@@ -398,8 +397,7 @@ def place_order(
         if not purchase.is_open or purchase.deadline_passed():
             raise OrdersClosed(deadline=clock.parse_iso(purchase.deadline))
         resident = get_resident(db, resident_id)
-        if resident.status != "verified":
-            raise ResidentNotActive(name=resident.name, status=resident.status)
+        require_may_exchange(resident)
         products = {product.id: product for product in purchase.products}
         for line in lines:
             product = products.get(line["product_id"])

@@ -11,6 +11,7 @@ from markupsafe import Markup
 
 from kiosk import clock, store
 from kiosk.errors import KioskError
+from kiosk.ledger.transfers import would_go_below_floor
 from kiosk.money import parse_amount
 from kiosk.projects import projects, purchase_distribution, purchase_reports
 from kiosk.projects import purchases as group_purchases
@@ -202,14 +203,12 @@ def organise(project_id: str):
         purchase.organiser_id,
         project_reads.participant_ids(db(), project_id),
     )
-    floor = g.config.amount("credit_floor")
 
     fee_rows = []
     for resident_id, amount in shares.items():
         person = residents.get(db(), resident_id)
-        fee_rows.append(
-            {"person": person, "amount": amount, "blocked": person.balance - amount < floor}
-        )
+        blocked = would_go_below_floor(db(), g.config, person.account_id, amount)
+        fee_rows.append({"person": person, "amount": amount, "blocked": blocked})
     return render_template(
         "projects/organise.html",
         purchase=purchase,

@@ -16,14 +16,16 @@ from sqlite_utils import Database
 from werkzeug.security import generate_password_hash
 
 from kiosk import ids, store
-from kiosk.errors import N_, InvalidInput, NotFound, NotVerified
+from kiosk.errors import N_, InvalidInput, NotFound, NotVerified, ResidentNotActive
 from kiosk.store import reads
 from printing import queue as print_queue
 
 ROLES = ("resident", "admin")
-STATUSES = ("pending", "verified", "suspended", "moved_out")
+VERIFIED = "verified"
+MOVED_OUT = "moved_out"
+STATUSES = ("pending", VERIFIED, "suspended", MOVED_OUT)
 # Statuses that may log in at the kiosk (a pending resident looks around, see require_verified).
-ACTIVE_STATUSES = ("pending", "verified")
+ACTIVE_STATUSES = ("pending", VERIFIED)
 CARD_PREFIX = "KC"
 CARD_TOKEN_LETTERS = 24  # 19^24 ~ 2^102 possibilities
 PIN_PATTERN = re.compile(r"^\d{4,6}$")
@@ -44,6 +46,17 @@ class Resident:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def may_exchange(self) -> bool:
+        """Verified: may exchange, post, vote and vouch. A pending resident only looks around;
+        a suspended or moved-out one does nothing."""
+        return self.status == VERIFIED
+
+    @property
+    def moved_out(self) -> bool:
+        """Left the building: the account is closed (its history stays)."""
+        return self.status == MOVED_OUT
 
     @classmethod
     def from_row(cls, row) -> Resident:
@@ -102,6 +115,11 @@ def get(db: Database, resident_id: str) -> Resident:
 
 def all_residents(db: Database) -> list[Resident]:
     return [Resident.from_row(row) for row in reads.residents(db)]
+
+
+def verified_residents(db: Database) -> list[Resident]:
+    """The residents who may exchange (the neighbours a form offers to choose from)."""
+    return [resident for resident in all_residents(db) if resident.may_exchange]
 
 
 def apartments(db: Database) -> list[str]:
@@ -231,5 +249,12 @@ def issue_card(db: Database, resident_id: str, *, print_it: bool = True, buildin
 def require_verified(resident: Resident) -> None:
     """Refuse with ``NotVerified`` unless the resident is verified: a pending resident may
     browse, but not exchange, post, vote or vouch (used by the board, notices, polls...)."""
-    if resident.status != "verified":
+    if not resident.may_exchange:
         raise NotVerified()
+
+
+def require_may_exchange(resident: Resident) -> None:
+    """Refuse with ``ResidentNotActive`` naming the resident unless they may exchange (the
+    other party of an exchange, a loan, a payment request; an organiser, a bearer...)."""
+    if not resident.may_exchange:
+        raise ResidentNotActive(name=resident.name, status=resident.status)

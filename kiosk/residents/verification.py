@@ -81,7 +81,7 @@ def register_self(
 
 def _pending(db: Database, resident_id: str) -> Resident:
     newcomer = residents.get(db, resident_id)
-    if newcomer.status == "verified":
+    if newcomer.may_exchange:
         raise AlreadyVerified(name=newcomer.name)
     if newcomer.status != "pending":
         raise InvalidInput(
@@ -95,7 +95,7 @@ def _pending(db: Database, resident_id: str) -> Resident:
 def _check_voucher(db: Database, newcomer: Resident, voucher: Resident) -> None:
     if voucher.id == newcomer.id:
         raise SelfVouch()
-    if voucher.status != "verified":
+    if not voucher.may_exchange:
         raise VoucherNotVerified(name=voucher.name)
     if voucher.apartment == newcomer.apartment:
         raise SameApartmentVouch(apartment=newcomer.apartment)
@@ -265,7 +265,7 @@ def possible_vouchers(db: Database, newcomer: Resident) -> list[Resident]:
     return [
         person
         for person in (
-            Resident.from_row(row) for row in reads.residents_with_status(db, "verified")
+            Resident.from_row(row) for row in reads.residents_with_status(db, residents.VERIFIED)
         )
         if person.apartment != newcomer.apartment and person.id not in done
     ]

@@ -10,14 +10,12 @@ from sqlite_utils import Database
 from kiosk import store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, KioskError, PermissionDenied
+from kiosk.ledger.transfers import CIRCULATION_ACCOUNT, COMMON_FUND_ACCOUNT, record_transfer
 from kiosk.residents.residents import get as get_resident
 from kiosk.vouchers.errors import ForeignVoucher, NotExpired, NoVoucherChosen, VoucherNotCancellable
 from kiosk.vouchers.vouchers import (
-    CIRCULATION_ACCOUNT,
-    COMMON_FUND_ACCOUNT,
     NOT_PRINTED_STATES,
     Voucher,
-    _ensure_system_account,
     _settlement_error,
     get_voucher,
     print_state,
@@ -73,23 +71,18 @@ def cancel_vouchers(
                     if refund_to == "common_fund"
                     else get_resident(db, voucher.issuer_resident_id).account_id
                 )
-                if account == COMMON_FUND_ACCOUNT:
-                    _ensure_system_account(db, COMMON_FUND_ACCOUNT)
                 for job in jobs:
                     if job.state in ("queued", "failed"):
                         print_queue.cancel_job(db, job.id)
-                transfer = store.record(
+                transfer = record_transfer(
                     db,
-                    "transfer.recorded",
-                    {
-                        "kind": "voucher_refund",
-                        "debit_account": CIRCULATION_ACCOUNT,
-                        "credit_account": account,
-                        "amount": voucher.amount,
-                        "description": f"Voucher {serial} cancelled",
-                        "category": "other",
-                        "recorded_by": actor.id,
-                    },
+                    config,
+                    kind="voucher_refund",
+                    debit_account=CIRCULATION_ACCOUNT,
+                    credit_account=account,
+                    amount=voucher.amount,
+                    description=f"Voucher {serial} cancelled",
+                    recorded_by=actor.id,
                 )
                 store.record(
                     db,

@@ -8,7 +8,7 @@ event of origin HUB, see sync/hub/vouchers.py), which every kiosk pulls like any
 
 Nothing is rewritten. The losing settlement and its transfer stay in the log; the projections
 keep the winner in ``voucher_settlements`` and the loser in ``voucher_rival_settlements``
-(kiosk/store/projections_vouchers.py). The books are put right by new events, recorded by one
+(kiosk/vouchers/projections.py). The books are put right by new events, recorded by one
 kiosk only: the one holding the account the losing settlement credited (a resident's home
 kiosk, since a resident's account is debited only there; for a system account, the kiosk that
 recorded the losing settlement). After applying a pulled page, ``compensate_conflicts`` records
@@ -37,10 +37,14 @@ from sqlite_utils import Database
 from kiosk import i18n, store
 from kiosk.config import Config
 from kiosk.errors import N_, NotFound
-from kiosk.store import reads
+from kiosk.ledger.transfers import (
+    CIRCULATION_ACCOUNT,
+    LOSS_FUND_ACCOUNT,
+    record_transfer,
+    transfer_refusal,
+)
 from kiosk.vouchers import codes
 from kiosk.vouchers import reads as vreads
-from kiosk.vouchers.vouchers import CIRCULATION_ACCOUNT, LOSS_FUND_ACCOUNT, _ensure_system_account
 
 TAKEN_BACK = N_(
     "Voucher %(serial)s was used twice and %(where)s had it first: this credit is taken back"
@@ -152,42 +156,40 @@ def _compensate(db: Database, config: Config, row) -> None:
     account = row["credit_account"]
     where = _where(vreads.kiosk_building(db, row["winning_origin"]), row["winning_origin"])
     policy = config["sync"]["voucher_conflict_policy"]
-    if policy == "reverse" and row["account_resident"] is not None:
-        balance = reads.account_balance(db, account) or 0
-        if balance - amount < config.amount("credit_floor"):
-            policy = "loss_fund"  # the floor holds: the association bears the loss
+    if policy == "reverse" and transfer_refusal(
+        db,
+        config,
+        kind="reversal",
+        debit_account=account,
+        credit_account=CIRCULATION_ACCOUNT,
+        amount=amount,
+    ):
+        # The floor holds, even for a correction (and a closed account only goes back to
+        # zero): the association bears the loss.
+        policy = "loss_fund"
     if policy == "reverse":
         text = REFUND_TAKEN_BACK if row["losing_outcome"] == "cancelled" else TAKEN_BACK
         debited = account
-        transfer = store.record(
+        transfer = record_transfer(
             db,
-            "transfer.recorded",
-            {
-                "kind": "reversal",
-                "debit_account": account,
-                "credit_account": CIRCULATION_ACCOUNT,
-                "amount": amount,
-                "description": gettext(text) % {"serial": row["serial"], "where": where},
-                "category": "other",
-                "reverses": row["transfer_id"],
-                "recorded_by": None,
-            },
+            config,
+            kind="reversal",
+            debit_account=account,
+            credit_account=CIRCULATION_ACCOUNT,
+            amount=amount,
+            description=gettext(text) % {"serial": row["serial"], "where": where},
+            reverses=row["transfer_id"],
         )
     else:
-        _ensure_system_account(db, LOSS_FUND_ACCOUNT)
         debited = LOSS_FUND_ACCOUNT
-        transfer = store.record(
+        transfer = record_transfer(
             db,
-            "transfer.recorded",
-            {
-                "kind": "voucher_issue",  # the loss fund puts the value back into circulation
-                "debit_account": LOSS_FUND_ACCOUNT,
-                "credit_account": CIRCULATION_ACCOUNT,
-                "amount": amount,
-                "description": gettext(LOSS_FUND_PAYS) % {"serial": row["serial"], "where": where},
-                "category": "other",
-                "recorded_by": None,
-            },
+            config,
+            kind="voucher_issue",  # the loss fund puts the value back into circulation
+            debit_account=LOSS_FUND_ACCOUNT,
+            credit_account=CIRCULATION_ACCOUNT,
+            amount=amount,
+            description=gettext(LOSS_FUND_PAYS) % {"serial": row["serial"], "where": where},
         )
     store.record(
         db,

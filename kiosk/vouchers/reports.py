@@ -9,8 +9,9 @@ from datetime import date
 from sqlite_utils import Database
 
 from kiosk.config import Config
+from kiosk.ledger.transfers import CIRCULATION_ACCOUNT
 from kiosk.vouchers import reads as vreads
-from kiosk.vouchers.vouchers import CIRCULATION_ACCOUNT, Voucher, today
+from kiosk.vouchers.vouchers import Voucher, today
 
 # Age of outstanding vouchers in days: (upper bound exclusive, label key).
 AGE_BUCKETS = (

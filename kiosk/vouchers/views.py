@@ -21,6 +21,8 @@ from kiosk.errors import N_, InvalidInput, KioskError
 from kiosk.residents import auth, residents
 from kiosk.vouchers import cancel as voucher_cancel
 from kiosk.vouchers import conflicts as voucher_conflicts
+from kiosk.vouchers import errors as voucher_errors
+from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
 from kiosk.web.formatting import error_message
@@ -222,9 +224,9 @@ def redeem():
     me = current_resident()
     checked, error, expired = None, None, False
     try:
-        checked = vouchers.read_voucher(db(), code)
-        vouchers.check_redeemable(db(), g.config, checked)
-    except vouchers.ExpiredVoucher as exc:
+        checked = voucher_redeeming.read_voucher(db(), code)
+        voucher_redeeming.check_redeemable(db(), g.config, checked)
+    except voucher_errors.ExpiredVoucher as exc:
         error, expired = message(exc), True
     except KioskError as exc:
         error = message(exc)
@@ -243,7 +245,7 @@ def redeem_confirm():
     code = _code_from(request.form)
     me = current_resident()
     try:
-        voucher = vouchers.redeem_voucher(db(), g.config, code, resident_id=me.id)
+        voucher = voucher_redeeming.redeem_voucher(db(), g.config, code, resident_id=me.id)
     except KioskError as exc:
         return render_template(
             "vouchers/redeem.html", checked=None, error=message(exc), code=code
@@ -306,14 +308,18 @@ def admin_find():
     code = _code_from(request.args)
     try:
         if code.startswith("KV"):
-            serial = vouchers.read_voucher(db(), code).serial
+            serial = voucher_redeeming.read_voucher(db(), code).serial
         else:
             from kiosk.vouchers import codes as voucher_codes
 
             serial = voucher_codes.serial_of_short_code(code)
         voucher = vouchers.get_voucher(db(), serial)
     except (KioskError, ValueError) as exc:
-        text = message(exc) if isinstance(exc, KioskError) else message(vouchers.MalformedVoucher())
+        text = (
+            message(exc)
+            if isinstance(exc, KioskError)
+            else message(voucher_errors.MalformedVoucher())
+        )
         flash(text, "error")
         return redirect(url_for("vouchers.admin_report"))
     return _admin_list(
@@ -415,7 +421,7 @@ def admin_honour():
     error = None
     if request.method == "POST":
         try:
-            voucher = vouchers.redeem_voucher(
+            voucher = voucher_redeeming.redeem_voucher(
                 db(),
                 g.config,
                 code,
@@ -427,7 +433,7 @@ def admin_honour():
         else:
             _wake_printer()
             return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
-    people = [r for r in residents.all_residents(db()) if r.status == "verified"]
+    people = residents.verified_residents(db())
     return render_template("vouchers/admin_honour.html", code=code, people=people, error=error), (
         400 if error else 200
     )

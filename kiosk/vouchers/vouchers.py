@@ -3,22 +3,20 @@
 Issuing moves the amount from the issuer's account to the system account "vouchers in
 circulation" and queues one print job per voucher, all in one transaction; redeeming moves it
 from that account to the bearer, once; cancelling (lost, never printed, expired) gives it back
-to the issuer or to the common fund. Each step is a ``transfer.recorded`` event of this
-building followed by a ``voucher.*`` event of the network (kiosk/store/projections_vouchers.py).
+to the issuer or to the common fund. Each step is a transfer recorded through the one write
+path of money (kiosk/ledger/transfers.py) followed by a ``voucher.*`` event of the network
+(kiosk/vouchers/projections.py).
 
-Every rule is checked inside the write transaction that records the step. A voucher is
-settled (redeemed or cancelled) at most once per kiosk: the ``voucher_settlements`` table's
-PRIMARY KEY refuses a second settlement even if two requests pass the checks at the same
-moment. Two kiosks offline may each settle it once: the hub judges, see
-kiosk/voucher_conflicts.py.
+Every rule is checked inside the write transaction that records the step. Two kiosks offline
+may each settle a voucher once: the hub judges, see kiosk/vouchers/conflicts.py.
 
-Codes and signatures: kiosk/voucher_codes.py; refusals: kiosk/voucher_errors.py; cancelling and
-reprinting: kiosk/voucher_cancel.py; reports and the circulation check: kiosk/voucher_reports.py.
+Redeeming: kiosk/vouchers/redeeming.py; codes and signatures: kiosk/vouchers/codes.py;
+refusals: kiosk/vouchers/errors.py; cancelling and reprinting: kiosk/vouchers/cancel.py;
+reports and the circulation check: kiosk/vouchers/reports.py.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -26,9 +24,11 @@ from sqlite_utils import Database
 
 from kiosk import clock, store
 from kiosk.config import Config
-from kiosk.errors import N_, AboveCeiling, BelowFloor, InvalidInput, ResidentNotActive
-from kiosk.ledger.ledger import format_amount, queue_receipt
+from kiosk.errors import N_, InvalidInput
+from kiosk.ledger.ledger import format_amount
+from kiosk.ledger.transfers import CIRCULATION_ACCOUNT, debit_refusal, record_transfer
 from kiosk.residents.residents import get as get_resident
+from kiosk.residents.residents import require_may_exchange
 from kiosk.store import keys, reads
 from kiosk.vouchers import codes
 from kiosk.vouchers import reads as vreads
@@ -36,26 +36,14 @@ from kiosk.vouchers.errors import (
     AlreadyRedeemed,
     BalanceTooLow,
     CancelledVoucher,
-    ExpiredVoucher,
-    ForgedVoucher,
-    MalformedVoucher,
     NoVoucherChosen,
     OutstandingTooLarge,
     PrinterNotReadyForVouchers,
     TooManyOutstanding,
-    UnknownIssuerKey,
     UnknownVoucher,
     VoucherError,
 )
 
-CIRCULATION_ACCOUNT = "system:vouchers"
-COMMON_FUND_ACCOUNT = "system:common_fund"
-LOSS_FUND_ACCOUNT = "system:loss_fund"  # pays a voucher settled twice (kiosk/voucher_conflicts.py)
-SYSTEM_ACCOUNTS = {
-    CIRCULATION_ACCOUNT: "Vouchers in circulation",
-    COMMON_FUND_ACCOUNT: "Common fund",
-    LOSS_FUND_ACCOUNT: "Loss fund",
-}
 # Print job states in which a voucher is surely not on paper: its issuer may cancel it.
 NOT_PRINTED_STATES = ("queued", "failed", "cancelled")
 
@@ -155,14 +143,20 @@ def print_state(db: Database, serial: str) -> str | None:
     return originals[0].state if originals else None
 
 
+def _settlement_error(db: Database, serial: str) -> VoucherError | None:
+    row = vreads.voucher(db, serial)
+    if row is None or row["outcome"] is None:
+        return None
+    when = clock.parse_iso(row["settled_at"])
+    if row["outcome"] == "redeemed":
+        where = row["settled_origin"]
+        if row["settled_building"]:
+            where = f"{row['settled_building']} ({where})"
+        return AlreadyRedeemed(when=when, where=where)
+    return CancelledVoucher(when=when)
+
+
 # --------------------------------------------------------------------------- issuing
-
-
-def _ensure_system_account(db: Database, account_id: str) -> None:
-    if reads.account_balance(db, account_id) is None:
-        store.record(
-            db, "account.opened", {"account_id": account_id, "label": SYSTEM_ACCOUNTS[account_id]}
-        )
 
 
 def clean_counts(config: Config, counts: dict[int, int]) -> dict[int, int]:
@@ -212,8 +206,7 @@ def issue_vouchers(
     serials = []
     with store.write(db):
         resident = get_resident(db, resident_id)
-        if resident.status != "verified":
-            raise ResidentNotActive(name=resident.name, status=resident.status)
+        require_may_exchange(resident)
         count_out, total_out = vreads.outstanding_of_resident(db, resident.id)
         if count_out + number > settings["max_outstanding_count"]:
             raise TooManyOutstanding(max=settings["max_outstanding_count"], count=count_out)
@@ -227,10 +220,10 @@ def issue_vouchers(
             raise BalanceTooLow(
                 total=format_amount(config, total), balance=format_amount(config, balance)
             )
-        floor = config.amount("credit_floor")
-        if balance - total < floor:
-            raise BelowFloor(name=resident.name, floor=format_amount(config, floor))
-        _ensure_system_account(db, CIRCULATION_ACCOUNT)
+        # All the vouchers or none: the floor is checked for the total before any is signed.
+        error = debit_refusal(db, config, resident.account_id, total, kind="voucher_issue")
+        if error is not None:
+            raise error
         origin = store.kiosk_id(db)
         seq = vreads.next_voucher_seq(db, origin)
         for value in sorted(counts, reverse=True):
@@ -244,18 +237,15 @@ def issue_vouchers(
                     expires_on=expires_on,
                     building=building,
                 )
-                transfer = store.record(
+                transfer = record_transfer(
                     db,
-                    "transfer.recorded",
-                    {
-                        "kind": "voucher_issue",
-                        "debit_account": resident.account_id,
-                        "credit_account": CIRCULATION_ACCOUNT,
-                        "amount": value,
-                        "description": f"Voucher {code.serial}",
-                        "category": "other",
-                        "recorded_by": recorded_by or resident.id,
-                    },
+                    config,
+                    kind="voucher_issue",
+                    debit_account=resident.account_id,
+                    credit_account=CIRCULATION_ACCOUNT,
+                    amount=value,
+                    description=f"Voucher {code.serial}",
+                    recorded_by=recorded_by or resident.id,
                 )
                 store.record(
                     db,
@@ -299,155 +289,3 @@ def _code_fields(code: codes.VoucherCode, building: str) -> dict:
         "signature": base64.b64encode(code.signature).decode("ascii"),
         "qr": code.text(),
     }
-
-
-# --------------------------------------------------------------------------- redeeming
-
-
-@dataclass(frozen=True)
-class CheckedVoucher:
-    """A voucher whose signature is good, as read from its code: ready to be redeemed."""
-
-    code: codes.VoucherCode
-    building: str
-    known: Voucher | None
-
-    @property
-    def serial(self) -> str:
-        return self.code.serial
-
-    @property
-    def amount(self) -> int:
-        return self.code.amount
-
-    @property
-    def expires_on(self) -> date:
-        return self.code.expires_on
-
-    @property
-    def issuer_name(self) -> str | None:
-        return self.known.issuer_name if self.known else None
-
-
-def read_voucher(db: Database, text: str) -> CheckedVoucher:
-    """A scanned QR code or a typed short code, checked: signature, issuer key, building.
-
-    Raises MalformedVoucher, UnknownVoucher (short code of a voucher not known here),
-    UnknownIssuerKey or ForgedVoucher. Status and expiry are checked by ``check_redeemable``.
-    """
-    text = "".join((text or "").split()).upper()
-    if text.startswith(codes.PREFIX):
-        try:
-            code = codes.read_code(text)
-        except codes.MalformedCode:
-            raise MalformedVoucher() from None
-    else:
-        try:
-            serial = codes.serial_of_short_code(text)
-        except codes.MalformedCode:
-            raise MalformedVoucher() from None
-        row = vreads.voucher(db, serial)
-        if row is None:
-            raise UnknownVoucher()
-        code = codes.read_code(row["qr"])
-    public_key = keys.known_public_key(db, code.issuer_origin)
-    if public_key is None:
-        raise UnknownIssuerKey(origin=code.issuer_origin)
-    if not code.is_signed_by(public_key):
-        raise ForgedVoucher()
-    row = vreads.voucher(db, code.serial)
-    # The building's name is signed as a hash: show the name only when it matches.
-    candidates = [row["building"] if row else "", vreads.kiosk_building(db, code.issuer_origin)]
-    building = next(
-        (name for name in candidates if name and codes.building_hash(name) == code.building_hash),
-        "",
-    )
-    return CheckedVoucher(code, building, Voucher.from_row(row) if row else None)
-
-
-def _settlement_error(db: Database, serial: str) -> VoucherError | None:
-    row = vreads.voucher(db, serial)
-    if row is None or row["outcome"] is None:
-        return None
-    when = clock.parse_iso(row["settled_at"])
-    if row["outcome"] == "redeemed":
-        where = row["settled_origin"]
-        if row["settled_building"]:
-            where = f"{row['settled_building']} ({where})"
-        return AlreadyRedeemed(when=when, where=where)
-    return CancelledVoucher(when=when)
-
-
-def check_redeemable(
-    db: Database, config: Config, checked: CheckedVoucher, *, honour_expired: bool = False
-) -> None:
-    """Raises AlreadyRedeemed, CancelledVoucher or ExpiredVoucher; nothing else is changed."""
-    error = _settlement_error(db, checked.serial)
-    if error is not None:
-        raise error
-    if today(config) > checked.expires_on and not honour_expired:
-        raise ExpiredVoucher(day=checked.expires_on)
-
-
-def redeem_voucher(
-    db: Database,
-    config: Config,
-    text: str,
-    *,
-    resident_id: str,
-    honoured_by: str | None = None,
-) -> Voucher:
-    """Credit ``resident_id`` with the voucher read from ``text`` (QR or short code), once.
-
-    ``honoured_by``: the admin who accepts an expired voucher. A receipt is queued.
-    """
-    checked = read_voucher(db, text)
-    if honoured_by is not None and not get_resident(db, honoured_by).is_admin:
-        from kiosk.errors import PermissionDenied
-
-        raise PermissionDenied()
-    code = checked.code
-    try:
-        with store.write(db):
-            bearer = get_resident(db, resident_id)
-            if bearer.status != "verified":
-                raise ResidentNotActive(name=bearer.name, status=bearer.status)
-            check_redeemable(db, config, checked, honour_expired=honoured_by is not None)
-            ceiling = config.amount("credit_ceiling")
-            if bearer.balance + code.amount > ceiling:
-                raise AboveCeiling(name=bearer.name, ceiling=format_amount(config, ceiling))
-            _ensure_system_account(db, CIRCULATION_ACCOUNT)
-            transfer = store.record(
-                db,
-                "transfer.recorded",
-                {
-                    "kind": "voucher_redeem",
-                    "debit_account": CIRCULATION_ACCOUNT,
-                    "credit_account": bearer.account_id,
-                    "amount": code.amount,
-                    "description": f"Voucher {code.serial}",
-                    "category": "other",
-                    "recorded_by": honoured_by or bearer.id,
-                },
-            )
-            store.record(
-                db,
-                "voucher.redeemed",
-                {
-                    **_code_fields(code, checked.building),
-                    "redeeming_origin": store.kiosk_id(db),
-                    "resident_id": bearer.id,
-                    "credit_account": bearer.account_id,
-                    "honoured_expired": honoured_by is not None and today(config) > code.expires_on,
-                    "decided_by": honoured_by,
-                    "transfer_id": transfer.id,
-                },
-            )
-            queue_receipt(db, config, transfer.id)
-    except sqlite3.IntegrityError:
-        # Another request settled it between our check and our insert: the database refused.
-        error = _settlement_error(db, code.serial)
-        if error is None:
-            raise
-        raise error from None
-    return get_voucher(db, code.serial)
