@@ -12,12 +12,12 @@ import logging
 from dataclasses import dataclass
 
 from flask import g
-from flask_babel import gettext
 
 from kiosk.board import board
 from kiosk.community import notices, polls
 from kiosk.errors import KioskError
 from kiosk.projects import projects
+from kiosk.web.formatting import gettext
 from kiosk.web.session_state import db
 
 log = logging.getLogger(__name__)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from kiosk.errors import KioskError
 from kiosk.ledger import ledger, statements
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 
 bp = Blueprint("me", __name__, template_folder="templates", url_prefix="/me")

@@ -4,7 +4,6 @@ a recurring contribution) and its printed sheets. Group purchases: kiosk/web/pur
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from kiosk import clock
 from kiosk.errors import N_, InvalidInput, KioskError
@@ -13,7 +12,7 @@ from kiosk.projects import dues as project_dues
 from kiosk.projects import projects, purchase_reports
 from kiosk.projects import purchases as group_purchases
 from kiosk.residents import residents
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 from printing import queue as print_queue
 

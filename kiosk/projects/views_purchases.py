@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 from markupsafe import Markup
 
 from kiosk import clock, store
@@ -15,7 +14,7 @@ from kiosk.money import parse_amount
 from kiosk.projects import projects, purchase_distribution, purchase_reports
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects.purchase_numbers import local_datetime, parse_euros, parse_quantity
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 from printing import queue as print_queue
 

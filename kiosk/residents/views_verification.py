@@ -5,12 +5,11 @@ resident who moves out."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from kiosk.admin import moving_out
 from kiosk.errors import KioskError
 from kiosk.residents import residents, verification
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import (
     admin_required,
     current_resident,

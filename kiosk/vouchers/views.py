@@ -15,7 +15,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, gettext
+from flask_babel import format_date
 
 from kiosk.errors import N_, InvalidInput, KioskError
 from kiosk.residents import auth, residents
@@ -23,7 +23,7 @@ from kiosk.vouchers import cancel as voucher_cancel
 from kiosk.vouchers import conflicts as voucher_conflicts
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import admin_required, current_resident, db, login_required
 
 bp = Blueprint("vouchers", __name__, template_folder="templates")

@@ -7,7 +7,7 @@ import time
 import weakref
 
 from flask import Flask, g, render_template, request, session
-from flask_babel import Babel, gettext
+from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from kiosk import __version__, store
@@ -16,6 +16,7 @@ from kiosk.errors import KioskError
 from kiosk.i18n import TRANSLATIONS_DIR
 from kiosk.secrets_file import load_or_create_secret_key
 from kiosk.web import formatting, urls
+from kiosk.web.formatting import gettext
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()
