@@ -70,6 +70,16 @@ def fill(text: str, values: Mapping[str, object], language: str, apostrophe: str
     return elide(text, values, language, apostrophe) % values
 
 
+def quantity_of(quantity: str, unit: str) -> str:
+    """ "2 × bouteille": a quantity (already written as a number) of a product's unit.
+
+    The unit is a word the organiser of a group purchase typed (sac, kg, douzaine, bouteille):
+    gettext only pluralises words of its catalogue, and guessing a plural ("kgs", "choux") or
+    asking for a second word for every product would be wrong more often than this reading,
+    which is right for any number, any unit word and both languages."""
+    return f"{quantity} × {unit}"
+
+
 @lru_cache(maxsize=8)
 def translations(language: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [language], domain="messages")

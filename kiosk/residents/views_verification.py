@@ -9,7 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from kiosk.admin import moving_out
 from kiosk.errors import KioskError
 from kiosk.residents import residents, verification
-from kiosk.web.formatting import error_message, gettext
+from kiosk.web.formatting import error_message, gettext, ngettext
 from kiosk.web.session_state import (
     admin_required,
     current_resident,
@@ -96,9 +96,10 @@ def vouch():
         )
         return redirect(url_for("me.home"))
     flash(
-        gettext(
-            "Thank you! %(count)d of %(needed)d neighbours have vouched.",
-            count=result.vouches,
+        ngettext(
+            "Thank you! %(num)d of %(needed)d neighbours has vouched.",
+            "Thank you! %(num)d of %(needed)d neighbours have vouched.",
+            result.vouches,
             needed=result.needed,
         ),
         "success",

@@ -23,7 +23,7 @@ from markupsafe import Markup
 from kiosk import clock
 from kiosk.categories import CATEGORIES
 from kiosk.errors import KioskError
-from kiosk.i18n import elide, fill
+from kiosk.i18n import elide, fill, quantity_of
 
 
 def locale_code() -> str:
@@ -237,4 +237,5 @@ def init_app(app: Flask) -> None:
         category_label=category_label,
         status_label=status_label,
         role_label=role_label,
+        quantity_of=quantity_of,
     )
