@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from kiosk import store
+from kiosk.accounts import COMMON_FUND_ACCOUNT, SYSTEM_ACCOUNTS
 from kiosk.board import board
 from kiosk.community import notices, reads
 from kiosk.community.errors import AlreadyMovedOut, CannotCloseOwnAccount, DebtMustBeRepaid
@@ -24,7 +25,6 @@ from kiosk.errors import PermissionDenied
 from kiosk.ledger import ledger
 from kiosk.residents import residents
 from kiosk.store import reads as core_reads
-from kiosk.vouchers.vouchers import COMMON_FUND_ACCOUNT, SYSTEM_ACCOUNTS
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from kiosk import clock, i18n, store
+from kiosk.accounts import account_name
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
 from kiosk.errors import (
@@ -53,7 +54,9 @@ class Transfer:
     payee_id: str | None
     payee_name: str | None
     payee_apartment: str | None
+    debit_account: str
     debit_label: str
+    credit_account: str
     credit_label: str
     reverses_reference: str | None
     reversed_by_reference: str | None
@@ -68,7 +71,8 @@ class Transfer:
 class StatementLine:
     transfer: Transfer
     signed_amount: int  # + credit, - debit, for this account
-    counterparty_name: str
+    counterparty_account: str  # named for a reader by kiosk.accounts.account_name
+    counterparty_name: str  # a resident's name, or the account's stored label
     counterparty_apartment: str
 
 
@@ -267,18 +271,20 @@ def local_month(config: Config, created_at: str) -> str:
 def _statement_line(row, account_id: str) -> StatementLine:
     """A transfer as one account sees it: signed amount and the other party."""
     if row["debit_account"] == account_id:
-        signed, name, apartment = (
+        signed, other, name, apartment = (
             -row["amount"],
+            row["credit_account"],
             row["payee_name"] or row["credit_label"],
             row["payee_apartment"],
         )
     else:
-        signed, name, apartment = (
+        signed, other, name, apartment = (
             row["amount"],
+            row["debit_account"],
             row["payer_name"] or row["debit_label"],
             row["payer_apartment"],
         )
-    return StatementLine(Transfer.from_row(row), signed, name or "", apartment or "")
+    return StatementLine(Transfer.from_row(row), signed, other, name or "", apartment or "")
 
 
 def statement(
@@ -316,10 +322,10 @@ def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
     gettext = i18n.gettext_for(config.language)
 
     def party(prefix: str, account: str) -> dict:
+        label = row[f"{'debit' if prefix == 'payer' else 'credit'}_label"]
         return {
             "apartment": row[f"{prefix}_apartment"] or "",
-            "name": row[f"{prefix}_name"]
-            or row[f"{'debit' if prefix == 'payer' else 'credit'}_label"],
+            "name": account_name(account, row[f"{prefix}_name"] or label, gettext),
             "balance_after": reads.account_balance(db, account) if show else None,
         }
 

@@ -7,7 +7,8 @@ from datetime import date
 from babel.dates import format_date
 from sqlite_utils import Database
 
-from kiosk import store
+from kiosk import i18n, store
+from kiosk.accounts import account_name
 from kiosk.config import Config
 from kiosk.ledger import ledger
 
@@ -23,6 +24,7 @@ def month_label(month: str | None, language: str) -> str | None:
 
 def statement_payload(db: Database, config: Config, resident_id: str, *, month: str | None) -> dict:
     st = ledger.statement(db, config, resident_id, month=month)
+    gettext = i18n.gettext_for(config.language)
     return {
         "resident": {"name": st.resident.name, "apartment": st.resident.apartment},
         "month": month,
@@ -34,7 +36,14 @@ def statement_payload(db: Database, config: Config, resident_id: str, *, month: 
             {
                 "created_at": line.transfer.created_at,
                 "reference": line.transfer.reference,
-                "counterparty": f"{line.counterparty_apartment} {line.counterparty_name}".strip(),
+                "counterparty": " ".join(
+                    part
+                    for part in (
+                        line.counterparty_apartment,
+                        account_name(line.counterparty_account, line.counterparty_name, gettext),
+                    )
+                    if part
+                ),
                 "description": line.transfer.description,
                 "amount": line.signed_amount,
             }

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from kiosk import ids, store
+from kiosk.accounts import COMMON_FUND_ACCOUNT, SYSTEM_ACCOUNTS
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, NotFound, ResidentNotActive
 from kiosk.ledger.transfers import ensure_system_account, record_transfer
@@ -49,8 +50,6 @@ STATUSES = {
 }
 TITLE_MAX = 80
 TEXT_MAX = 1000
-COMMON_FUND_ACCOUNT = "system:common_fund"  # the association's fund (also used by vouchers)
-COMMON_FUND_LABEL = "Common fund"
 
 
 @dataclass(frozen=True)
@@ -490,7 +489,7 @@ def fund_from_association(
     with store.write(db):
         project = get(db, project_id)
         _check_open(project)
-        ensure_system_account(db, COMMON_FUND_ACCOUNT, COMMON_FUND_LABEL)
+        ensure_system_account(db, COMMON_FUND_ACCOUNT, SYSTEM_ACCOUNTS[COMMON_FUND_ACCOUNT])
         event = record_transfer(
             db,
             config,

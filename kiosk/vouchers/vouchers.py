@@ -25,6 +25,12 @@ from datetime import date, timedelta
 from sqlite_utils import Database
 
 from kiosk import clock, keys, store
+from kiosk.accounts import (  # noqa: F401 (the vouchers' accounts, named here for their users)
+    CIRCULATION_ACCOUNT,
+    COMMON_FUND_ACCOUNT,
+    LOSS_FUND_ACCOUNT,
+    SYSTEM_ACCOUNTS,
+)
 from kiosk.config import Config
 from kiosk.errors import N_, AboveCeiling, BelowFloor, InvalidInput, ResidentNotActive
 from kiosk.ledger.ledger import format_amount, queue_receipt
@@ -48,14 +54,6 @@ from kiosk.vouchers.errors import (
     VoucherError,
 )
 
-CIRCULATION_ACCOUNT = "system:vouchers"
-COMMON_FUND_ACCOUNT = "system:common_fund"
-LOSS_FUND_ACCOUNT = "system:loss_fund"  # pays a voucher settled twice (kiosk/voucher_conflicts.py)
-SYSTEM_ACCOUNTS = {
-    CIRCULATION_ACCOUNT: "Vouchers in circulation",
-    COMMON_FUND_ACCOUNT: "Common fund",
-    LOSS_FUND_ACCOUNT: "Loss fund",
-}
 # Print job states in which a voucher is surely not on paper: its issuer may cancel it.
 NOT_PRINTED_STATES = ("queued", "failed", "cancelled")
 

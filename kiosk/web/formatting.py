@@ -20,7 +20,7 @@ from flask_babel import format_datetime
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from kiosk import clock
+from kiosk import accounts, clock
 from kiosk.categories import CATEGORIES
 from kiosk.errors import KioskError
 from kiosk.i18n import elide, fill, quantity_of
@@ -229,6 +229,9 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.newstyle_gettext = True
     app.jinja_env.globals["select_options"] = select_options
+    app.jinja_env.globals["account_name"] = lambda account_id, name: accounts.account_name(
+        account_id, name, gettext
+    )
     app.jinja_env.filters.update(
         ceec=ceec,
         duration=duration,
