@@ -20,10 +20,10 @@ from sync import cli as sync_cli
 
 
 def _translate(exc: KioskError, config: Config) -> str:
-    from kiosk.i18n import gettext_for
+    from kiosk.i18n import fill, gettext_for
 
     message = gettext_for(config.language)(exc.msgid)
-    return message % exc.params if exc.params else message
+    return fill(message, exc.params, config.language) if exc.params else message
 
 
 def _open_db(config: Config):

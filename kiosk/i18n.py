@@ -1,9 +1,9 @@
 """Translations, and the language rules gettext does not know, for screens and paper.
 
 The web layer uses Flask-Babel (``kiosk.web.formatting``); outside a request (CLI messages,
-what the kiosk puts in a print job) ``translator(language)`` gives the same catalogue in
-``kiosk/translations``. The printing package translates its own domain with the same
-``fill`` (``printing.i18n.Words``), so a French "de" before a name reads the same on both.
+what the kiosk puts in a print job) ``gettext_for(language)`` reads the same catalogue in
+``kiosk/translations``. Values go in through ``fill``, which elides a French "de" before a
+name; the printing package fills its own domain with it too (``printing.i18n.Words``).
 
 English is the msgids themselves: there is no English catalogue.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -88,26 +87,3 @@ def translations(language: str) -> NullTranslations:
 def gettext_for(language: str) -> Callable[[str], str]:
     """A ``gettext`` function for ``language`` ("fr" or "en"): the translated text alone."""
     return translations(language).gettext
-
-
-@dataclass(frozen=True)
-class Translator:
-    """The kiosk's catalogue in one language, outside a request; values filled by ``fill``."""
-
-    language: str
-
-    def gettext(self, message: str, **values: object) -> str:
-        text = translations(self.language).gettext(message)
-        return fill(text, values, self.language) if values else text
-
-    def ngettext(self, singular: str, plural: str, num: int, **values: object) -> str:
-        text = translations(self.language).ngettext(singular, plural, num)
-        return fill(text, {"num": num, **values}, self.language)
-
-    def pgettext(self, context: str, message: str, **values: object) -> str:
-        text = translations(self.language).pgettext(context, message)
-        return fill(text, values, self.language) if values else text
-
-
-def translator(language: str) -> Translator:
-    return Translator(language)

@@ -167,7 +167,9 @@ def _compensate(db: Database, config: Config, row) -> None:
                 "debit_account": account,
                 "credit_account": CIRCULATION_ACCOUNT,
                 "amount": amount,
-                "description": gettext(text) % {"serial": row["serial"], "where": where},
+                "description": i18n.fill(
+                    gettext(text), {"serial": row["serial"], "where": where}, config.language
+                ),
                 "category": "other",
                 "reverses": row["transfer_id"],
                 "recorded_by": None,
@@ -184,7 +186,11 @@ def _compensate(db: Database, config: Config, row) -> None:
                 "debit_account": LOSS_FUND_ACCOUNT,
                 "credit_account": CIRCULATION_ACCOUNT,
                 "amount": amount,
-                "description": gettext(LOSS_FUND_PAYS) % {"serial": row["serial"], "where": where},
+                "description": i18n.fill(
+                    gettext(LOSS_FUND_PAYS),
+                    {"serial": row["serial"], "where": where},
+                    config.language,
+                ),
                 "category": "other",
                 "recorded_by": None,
             },
