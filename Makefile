@@ -34,7 +34,7 @@ clean:
 # msgid comes back fuzzy with its old translation; entries no longer used are dropped) and
 # compiles the .mo files, which are committed (tests/test_i18n.py checks all of this).
 # Two domains: "messages" (kiosk screens, hub dashboard) and "printing" (paper).
-I18N_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3 -k N_ \
+I18N_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3 -k N_ -k Nn_:1,2 \
   -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
 I18N_EXTRACT := $(BIN)/pybabel extract $(I18N_KEYWORDS) --add-comments=TRANSLATORS: \
   --no-location --sort-output --width=100 --project=building-kiosk --copyright-holder=building-kiosk

@@ -20,9 +20,12 @@ from sync import cli as sync_cli
 
 
 def _translate(exc: KioskError, config: Config) -> str:
-    from kiosk.i18n import fill, gettext_for
+    from kiosk.i18n import fill, gettext_for, ngettext_for
 
-    message = gettext_for(config.language)(exc.msgid)
+    if isinstance(exc.msgid, tuple):
+        message = ngettext_for(config.language)(*exc.msgid, exc.params[exc.count_param])
+    else:
+        message = gettext_for(config.language)(exc.msgid)
     return fill(message, exc.params, config.language) if exc.params else message
 
 

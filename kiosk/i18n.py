@@ -87,3 +87,8 @@ def translations(language: str) -> NullTranslations:
 def gettext_for(language: str) -> Callable[[str], str]:
     """A ``gettext`` function for ``language`` ("fr" or "en"): the translated text alone."""
     return translations(language).gettext
+
+
+def ngettext_for(language: str) -> Callable[[str, str, int], str]:
+    """An ``ngettext`` function for ``language``: the form of the text for a count."""
+    return translations(language).ngettext

@@ -8,10 +8,13 @@ from app_fixtures import PIN, login, post, text_of
 from printer_loopback import decode, network_settings
 
 from kiosk import clock, store
+from kiosk.community.errors import NoticeTooLong
 from kiosk.i18n import fill
 from kiosk.ledger import ledger
 from kiosk.residents import residents
 from kiosk.vouchers import vouchers
+from kiosk.vouchers.errors import TooManyOutstanding
+from kiosk.web.formatting import error_message
 from printing import queue as print_queue
 from printing.settings import load_profile
 from printing.transports import make_printer
@@ -135,3 +138,18 @@ def test_a_french_project_sheet_counts_the_places_taken(db, loopback_printer, tm
     assert "1 place prise sur 2 : Paul Durand" in text
     assert "2 places prises sur 3 : Paul, Jeanne" in text
     assert "0 place prise sur 1 : personne pour l" in text
+
+
+@pytest.mark.parametrize(
+    ("error", "french"),
+    [
+        (TooManyOutstanding(max=1, count=1), "Au plus 1 de vos bons peut être en circulation"),
+        (TooManyOutstanding(max=5, count=5), "Au plus 5 de vos bons peuvent être en circulation"),
+        (NoticeTooLong(days=1), "Une annonce reste au plus 1 jour."),
+        (NoticeTooLong(days=14), "Une annonce reste au plus 14 jours."),
+    ],
+)
+def test_a_refusal_that_counts_agrees_with_its_count(app, error, french):
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        assert error_message(error).startswith(french)

@@ -200,6 +200,8 @@ def error_message(exc: KioskError) -> str:
         elif key == "status":
             value = status_label(value)
         params[key] = value
+    if isinstance(exc.msgid, tuple):
+        return ngettext(*exc.msgid, exc.params[exc.count_param], **params)
     return gettext(exc.msgid, **params)
 
 
