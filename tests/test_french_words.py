@@ -66,6 +66,9 @@ def test_a_redeemed_voucher_s_receipt_names_the_vouchers_in_circulation_in_frenc
 
 def test_a_french_page_counts_names_and_elides(client, db, config, building, eric):
     login(client, building.jeanne)
+    rules = text_of(client.get("/vouchers/issue"))
+    days, count = config["vouchers"]["validity_days"], config["vouchers"]["max_outstanding_count"]
+    assert f"Chaque bon est valable {days} jours. Vous pouvez avoir jusqu'à {count} bons" in rules
     post(client, "/vouchers/issue", {"count_1000": "1"})
     done = text_of(post(client, "/vouchers/issue/confirm", {"pin": PIN}, follow_redirects=True))
     assert "1 bon est en cours d'impression : 10,00\u00a0CEEC a été retiré" in done
