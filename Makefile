@@ -25,8 +25,8 @@ run: $(RUN_STAMP)
 	$(BIN)/kiosk serve
 
 test: $(TEST_STAMP)
-	$(BIN)/ruff check kiosk printing sync tests bench tools
-	$(BIN)/ruff format --check kiosk printing sync tests bench tools
+	$(BIN)/ruff check kiosk printing sync tests bench
+	$(BIN)/ruff format --check kiosk printing sync tests bench
 	$(BIN)/python -m pytest
 
 bench: $(TEST_STAMP)
@@ -35,8 +35,22 @@ bench: $(TEST_STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache
 
-# Translations: extract msgids, write the fr/en catalogs from tools/fr_catalog.py, compile them.
+# Translations: the .po files are the source a translator edits (Poedit, Weblate). `make i18n`
+# extracts the English msgids into each domain's .pot, merges them into the .po files (a changed
+# msgid comes back fuzzy with its old translation; entries no longer used are dropped) and
+# compiles the .mo files, which are committed (tests/test_i18n.py checks all of this).
+# Two domains: "messages" (kiosk screens, hub dashboard) and "printing" (paper).
+I18N_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k pgettext:1c,2 -k npgettext:1c,2,3 -k N_ -k Nn_:1,2 \
+  -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+I18N_EXTRACT := $(BIN)/pybabel extract $(I18N_KEYWORDS) --add-comments=TRANSLATORS: \
+  --no-location --sort-output --width=100 --project=building-kiosk --copyright-holder=building-kiosk
+
 i18n: $(TEST_STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 -k lazy_gettext \
-	  --no-location --omit-header --sort-output -o kiosk/translations/messages.pot .
-	$(BIN)/python tools/fr_catalog.py
+	$(I18N_EXTRACT) -F babel.cfg -o kiosk/translations/messages.pot .
+	$(BIN)/pybabel update -i kiosk/translations/messages.pot -d kiosk/translations \
+	  -D messages --ignore-obsolete --width=100
+	$(BIN)/pybabel compile -d kiosk/translations -D messages --statistics
+	$(I18N_EXTRACT) -F printing/babel.cfg -o printing/translations/printing.pot printing
+	$(BIN)/pybabel update -i printing/translations/printing.pot -d printing/translations \
+	  -D printing --ignore-obsolete --width=100
+	$(BIN)/pybabel compile -d printing/translations -D printing --statistics

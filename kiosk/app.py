@@ -7,7 +7,7 @@ import time
 import weakref
 
 from flask import Flask, current_app, g, render_template, request, session
-from flask_babel import Babel, gettext
+from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from kiosk import __version__, store
@@ -34,6 +34,7 @@ from kiosk.residents import views_verification as verification
 from kiosk.secrets_file import load_or_create_secret_key
 from kiosk.vouchers import views as vouchers
 from kiosk.web import formatting, session_state, urls
+from kiosk.web.formatting import gettext
 
 log = logging.getLogger(__name__)
 csrf = CSRFProtect()

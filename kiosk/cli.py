@@ -19,7 +19,7 @@ from kiosk.app import create_app
 from kiosk.background import start_background
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.errors import KioskError
-from kiosk.i18n import gettext_for
+from kiosk.i18n import fill, gettext_for, ngettext_for
 from kiosk.residents import residents
 from kiosk.secrets_file import load_or_create_secret_key
 from kiosk.store import keys
@@ -28,8 +28,11 @@ from sync import cli as sync_cli
 
 def _translate(exc: KioskError, config: Config) -> str:
 
-    message = gettext_for(config.language)(exc.msgid)
-    return message % exc.params if exc.params else message
+    if isinstance(exc.msgid, tuple):
+        message = ngettext_for(config.language)(*exc.msgid, exc.params[exc.count_param])
+    else:
+        message = gettext_for(config.language)(exc.msgid)
+    return fill(message, exc.params, config.language) if exc.params else message
 
 
 def _open_db(config: Config):

@@ -2,7 +2,8 @@
 
 Each error carries an English message id, marked with ``N_`` for extraction, and its
 parameters; the web layer and the CLI translate ``error.msgid`` and format it with
-``error.params``. The domain never imports Flask.
+``error.params``. A message that counts carries a singular and plural pair (``Nn_``), the
+form chosen by the parameter ``error.count_param``. The domain never imports Flask.
 """
 
 from __future__ import annotations
@@ -15,16 +16,23 @@ def N_(message: str) -> str:
     return message
 
 
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular and plural msgid pair for extraction (the form is chosen where shown)."""
+    return singular, plural
+
+
 class KioskError(Exception):
     """A refused operation. Nothing was changed."""
 
-    msgid = N_("This operation was refused.")
+    msgid: str | tuple[str, str] = N_("This operation was refused.")
+    count_param = "count"  # for a (singular, plural) msgid: the parameter that counts
 
-    def __init__(self, msgid: str | None = None, **params: Any) -> None:
+    def __init__(self, msgid: str | tuple[str, str] | None = None, **params: Any) -> None:
         if msgid is not None:
             self.msgid = msgid
         self.params = params
-        super().__init__(self.msgid % params if params else self.msgid)
+        english = self.msgid if isinstance(self.msgid, str) else self.msgid[1]
+        super().__init__(english % params if params else english)
 
 
 class InvalidInput(KioskError):

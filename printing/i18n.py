@@ -1,8 +1,9 @@
 """The printing package's own gettext domain ``printing`` and Babel formatting for the paper.
 
 English msgids; French in ``printing/translations/fr/LC_MESSAGES/printing.po`` (compiled .mo
-committed). ``Words(settings)`` is what a layout uses: ``_`` to translate, and amounts, dates
-and durations formatted by Babel with plain spaces (no code page has U+202F or U+00A0).
+committed). ``Words(settings)`` is what a layout uses: ``_``, ``ngettext`` (every count) and
+``pgettext`` to translate, with the kiosk's French elision rule (``kiosk.i18n.fill``); amounts,
+dates and durations formatted by Babel with plain spaces (no code page has U+202F or U+00A0).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from kiosk.i18n import fill
 from printing.text import plain_spaces
 
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
@@ -59,7 +61,21 @@ class Words:
 
     def _(self, message: str, **values) -> str:
         text = self._translations.gettext(message)
-        return text % values if values else text
+        return self._fill(text, values) if values else text
+
+    def ngettext(self, singular: str, plural: str, num: int, **values) -> str:
+        """The form for ``num`` (French: 0 and 1 are singular); ``%(num)d`` is ``num``."""
+        text = self._translations.ngettext(singular, plural, num)
+        return self._fill(text, {"num": num, **values})
+
+    def pgettext(self, context: str, message: str, **values) -> str:
+        """An English word with two meanings, told apart by ``context``."""
+        text = self._translations.pgettext(context, message)
+        return self._fill(text, values) if values else text
+
+    def _fill(self, text: str, values: dict) -> str:
+        """Values put in, a French "de" elided before a name ("Nouveau solde d’Éric")."""
+        return fill(text, values, self.language, apostrophe="\u2019")
 
     def amount(self, hundredths: int, *, signed: bool = False) -> str:
         """250 -> "2,50 CEEC" (fr) / "2.50 CEEC" (en); ``signed`` adds "+" to credits."""

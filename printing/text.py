@@ -58,6 +58,7 @@ TRANSLITERATIONS = {
     "\u2022": "*",
     "\u00b7": ".",
     "\u2702": "8<",
+    "\u00d7": "x",  # "2 × sac" where the code page has no ×
     "\u2116": "No",
     "\u0141": "L",
     "\u0142": "l",

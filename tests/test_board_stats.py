@@ -105,5 +105,5 @@ def test_the_statistics_page_draws_charts_for_admins_only(client, db, config, bu
     page = text_of(client.get("/admin/stats/"))
     assert page.count("<svg") == 3
     assert "Échanges par mois" in page and "Couture: 1 · 1 h 30" in page
-    assert "1 échanges en tout, 1 h 30 d'entraide" in page
+    assert "1 échange en tout, 1 h 30 d'entraide" in page
     assert "Claire Petit" in page  # to invite

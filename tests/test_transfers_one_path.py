@@ -298,9 +298,16 @@ def test_a_statement_names_the_associations_accounts_in_the_readers_language(
         db, resident_id=b.jeanne.id, title="Common fund", description="", kind="other"
     )
     projects.contribute(db, config, project.id, b.jeanne.id, 500)
-    lines = ledger.statement(db, config, b.jeanne.id, gettext=lambda m: french.get(m, m)).lines
-    assert [(line.counterparty_name, line.signed_amount) for line in lines] == [
-        ("Common fund", -500),
+    french = {**french, "Project “%(title)s”": "Projet « %(title)s »"}
+    lines = ledger.statement(db, config, b.jeanne.id).lines
+    named = [
+        transfers.account_name(
+            line.counterparty_account, line.counterparty_name, lambda m: french.get(m, m)
+        )
+        for line in lines
+    ]
+    assert list(zip(named, [line.signed_amount for line in lines], strict=True)) == [
+        ("Projet « Common fund »", -500),
         ("Bons en circulation", -1000),
         ("Paul Durand", 8000),
     ]

@@ -98,7 +98,7 @@ def test_a_resident_proposes_a_project_joins_and_volunteers(client, db, building
     post(client2, f"/projects/tasks/{task.id}/signup")
     page = text_of(client2.get(f"/projects/{project.id}"))
     assert "Composteur collectif" in page and "Le bac arrive lundi" in page
-    assert "Paul Durand (A-101)" in page and "1 place(s) libre(s) sur 2" in page
+    assert "Paul Durand (A-101)" in page and "1 place libre sur 2" in page
     assert projects.is_member(db, project.id, building.paul.id)
 
 
@@ -184,7 +184,7 @@ def test_a_resident_orders_sees_the_fee_first_changes_and_cancels(client, db, co
     [
         ("-2", "", "Une quantité ne peut pas être négative"),
         ("1,5", "", "se vend par sac entier"),
-        ("25", "", "Il ne reste que 20 sac"),
+        ("25", "", "Il ne reste que 20 × sac de « Sac de 15 kg »"),
         ("deux", "", "n'est pas une quantité"),
     ],
 )

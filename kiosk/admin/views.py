@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from kiosk.admin import moving_out
 from kiosk.errors import KioskError, SelfDemotion
 from kiosk.ledger import ledger, reversals
 from kiosk.residents import auth, residents
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import admin_required, current_resident, db
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from kiosk.admin import exports
 from kiosk.errors import KioskError
 from kiosk.ledger import ledger, statements
 from kiosk.residents import residents
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import admin_required, db
 
 bp = Blueprint("exports", __name__, template_folder="templates", url_prefix="/admin/exports")

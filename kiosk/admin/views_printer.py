@@ -13,8 +13,9 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 
+from kiosk.web.formatting import gettext
 from kiosk.web.session_state import admin_required, db
 from printing import admin as printer
 from printing.settings import PrintSettings

@@ -4,8 +4,8 @@ status bar's sync item. Nothing here waits on the network except enrolment, done
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
+from kiosk.web.formatting import gettext
 from kiosk.web.session_state import admin_required, db
 from sync import enrolment
 from sync import state as sync_state

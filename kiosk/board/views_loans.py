@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from kiosk.board import lending
 from kiosk.errors import KioskError
 from kiosk.money import parse_amount
 from kiosk.residents import residents
-from kiosk.web.formatting import ceec, error_message
+from kiosk.web.formatting import ceec, error_message, gettext
 from kiosk.web.session_state import admin_required, current_resident, db, login_required
 
 bp = Blueprint("loans", __name__, template_folder="templates", url_prefix="/loans")

@@ -4,13 +4,12 @@ print one."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext
 
 from kiosk.board import payment_requests
 from kiosk.board.errors import NotYourRequest
 from kiosk.errors import KioskError
 from kiosk.residents import auth
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 
 bp = Blueprint("requests", __name__, template_folder="templates", url_prefix="/requests")

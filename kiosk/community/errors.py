@@ -5,11 +5,16 @@ Each refusal changes nothing; the web layer shows ``msgid`` translated with ``pa
 
 from __future__ import annotations
 
-from kiosk.errors import N_, KioskError
+from kiosk.errors import N_, InvalidInput, KioskError, Nn_
 
 
 class NoticeNotFound(KioskError):
     msgid = N_("This notice does not exist.")
+
+
+class NoticeTooLong(InvalidInput):
+    msgid = Nn_("A notice stays at most %(days)d day.", "A notice stays at most %(days)d days.")
+    count_param = "days"
 
 
 class NotYourNotice(KioskError):

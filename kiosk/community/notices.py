@@ -20,6 +20,7 @@ from kiosk.community import reads
 from kiosk.community.errors import (
     NoticeAlreadyWithdrawn,
     NoticeNotFound,
+    NoticeTooLong,
     NotYourNotice,
     RemoteNotice,
 )
@@ -138,9 +139,7 @@ def post_notice(
     if ends_on < starts_on:
         raise InvalidInput(N_("A notice must end after it starts."))
     if (ends_on - starts_on).days + 1 > config["community"]["notice_max_days"]:
-        raise InvalidInput(
-            N_("A notice stays at most %(days)d days."), days=config["community"]["notice_max_days"]
-        )
+        raise NoticeTooLong(days=config["community"]["notice_max_days"])
     with store.write(db):
         event = store.record(
             db,

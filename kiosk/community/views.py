@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from kiosk.community import alerts, notices
 from kiosk.community.views_idle import day_label
 from kiosk.errors import KioskError
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 
 bp = Blueprint("community", __name__, template_folder="templates", url_prefix="/community")

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import g
-from flask_babel import format_date, get_locale, gettext
+from flask_babel import format_date, get_locale
 
 from kiosk import signals
 from kiosk.board import board
 from kiosk.community import notices, polls
 from kiosk.errors import KioskError
 from kiosk.projects import projects
+from kiosk.web.formatting import gettext
 from kiosk.web.session_state import db
 
 log = logging.getLogger(__name__)

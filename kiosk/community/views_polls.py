@@ -4,12 +4,11 @@ the admin's form to open one."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from kiosk.community import polls
 from kiosk.errors import KioskError
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext, ngettext
 from kiosk.web.session_state import admin_required, current_resident, db, login_required
 
 bp = Blueprint("polls", __name__, template_folder="templates", url_prefix="/polls")
@@ -28,7 +27,7 @@ def results_chart(poll: polls.Poll) -> Markup | None:
         (
             option,
             count,
-            gettext("%(count)d votes", count=count) if count != 1 else gettext("1 vote"),
+            ngettext("%(num)d vote", "%(num)d votes", count),
         )
         for option, count in zip(poll.options, poll.counts, strict=True)
     ]

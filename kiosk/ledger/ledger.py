@@ -7,7 +7,6 @@ kiosk/ledger/reversals.py; receipts: kiosk/ledger/receipts.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +15,6 @@ from sqlite_utils import Database
 from kiosk import clock
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, NotFound
-from kiosk.ledger.transfers import account_label
 from kiosk.residents.residents import Resident
 from kiosk.residents.residents import get as get_resident
 from kiosk.store import reads
@@ -38,7 +36,9 @@ class Transfer:
     payee_id: str | None
     payee_name: str | None
     payee_apartment: str | None
+    debit_account: str
     debit_label: str
+    credit_account: str
     credit_label: str
     reverses_reference: str | None
     reversed_by_reference: str | None
@@ -53,7 +53,8 @@ class Transfer:
 class StatementLine:
     transfer: Transfer
     signed_amount: int  # + credit, - debit, for this account
-    counterparty_name: str
+    counterparty_account: str  # named for a reader by kiosk.ledger.transfers.account_name
+    counterparty_name: str  # a resident's name, or the account's stored label
     counterparty_apartment: str
 
 
@@ -103,30 +104,28 @@ def recent_transfers(db: Database, *, limit: int = 50, offset: int = 0) -> list[
     ]
 
 
-def _untranslated(message: str) -> str:
-    return message
-
-
 def local_month(config: Config, created_at: str) -> str:
     """'2026-11' in the building's time zone."""
     return clock.parse_iso(created_at).astimezone(config.timezone).strftime("%Y-%m")
 
 
-def _statement_line(row, account_id: str, gettext: Callable[[str], str]) -> StatementLine:
+def _statement_line(row, account_id: str) -> StatementLine:
     """A transfer as one account sees it: signed amount and the other party."""
     if row["debit_account"] == account_id:
-        signed, name, apartment = (
+        signed, other, name, apartment = (
             -row["amount"],
-            row["payee_name"] or account_label(row["credit_account"], row["credit_label"], gettext),
+            row["credit_account"],
+            row["payee_name"] or row["credit_label"],
             row["payee_apartment"],
         )
     else:
-        signed, name, apartment = (
+        signed, other, name, apartment = (
             row["amount"],
-            row["payer_name"] or account_label(row["debit_account"], row["debit_label"], gettext),
+            row["debit_account"],
+            row["payer_name"] or row["debit_label"],
             row["payer_apartment"],
         )
-    return StatementLine(Transfer.from_row(row), signed, name or "", apartment or "")
+    return StatementLine(Transfer.from_row(row), signed, other, name or "", apartment or "")
 
 
 def statement(
@@ -135,11 +134,8 @@ def statement(
     resident_id: str,
     *,
     month: str | None = None,
-    gettext: Callable[[str], str] = _untranslated,
 ) -> Statement:
-    """A resident's balance and history (one month in the building's time zone, or the latest).
-
-    ``gettext`` translates the names of the association's accounts for the reader."""
+    """A resident's balance and history (one month in the building's time zone, or the latest)."""
     resident = get_resident(db, resident_id)
     rows = reads.transfers_of_account(db, resident.account_id, limit=100_000)
     lines: list[StatementLine] = []
@@ -150,7 +146,7 @@ def statement(
             months.append(row_month)
         if month and row_month != month:
             continue
-        lines.append(_statement_line(row, resident.account_id, gettext))
+        lines.append(_statement_line(row, resident.account_id))
     return Statement(
         resident=resident, balance=resident.balance, month=month, months=months, lines=lines
     )
@@ -161,11 +157,10 @@ def latest_lines(
     resident: Resident,
     *,
     limit: int = 3,
-    gettext: Callable[[str], str] = _untranslated,
 ) -> list[StatementLine]:
     """A resident's newest transfers, for the home screen (reads only ``limit`` rows)."""
     rows = reads.transfers_of_account(db, resident.account_id, limit=limit)
-    return [_statement_line(row, resident.account_id, gettext) for row in rows]
+    return [_statement_line(row, resident.account_id) for row in rows]
 
 
 def parse_month(text: str | None) -> str | None:

@@ -8,7 +8,7 @@ from sqlite_utils import Database
 from kiosk import i18n
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
-from kiosk.ledger.transfers import account_label
+from kiosk.ledger.transfers import account_name
 from kiosk.store import reads
 
 
@@ -24,7 +24,7 @@ def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
         side = "debit" if prefix == "payer" else "credit"
         return {
             "apartment": row[f"{prefix}_apartment"] or "",
-            "name": row[f"{prefix}_name"] or account_label(account, row[f"{side}_label"], gettext),
+            "name": account_name(account, row[f"{prefix}_name"] or row[f"{side}_label"], gettext),
             "balance_after": reads.account_balance(db, account) if show else None,
         }
 

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from kiosk import i18n, store
 from kiosk.config import Config
 from kiosk.ledger import ledger
+from kiosk.ledger.transfers import account_name
 from printing import queue as print_queue
 
 MAX_PRINTED_LINES = 60
@@ -23,8 +24,8 @@ def month_label(month: str | None, language: str) -> str | None:
 
 
 def statement_payload(db: Database, config: Config, resident_id: str, *, month: str | None) -> dict:
+    st = ledger.statement(db, config, resident_id, month=month)
     gettext = i18n.gettext_for(config.language)
-    st = ledger.statement(db, config, resident_id, month=month, gettext=gettext)
     return {
         "resident": {"name": st.resident.name, "apartment": st.resident.apartment},
         "month": month,
@@ -36,7 +37,14 @@ def statement_payload(db: Database, config: Config, resident_id: str, *, month: 
             {
                 "created_at": line.transfer.created_at,
                 "reference": line.transfer.reference,
-                "counterparty": f"{line.counterparty_apartment} {line.counterparty_name}".strip(),
+                "counterparty": " ".join(
+                    part
+                    for part in (
+                        line.counterparty_apartment,
+                        account_name(line.counterparty_account, line.counterparty_name, gettext),
+                    )
+                    if part
+                ),
                 "description": line.transfer.description,
                 "amount": line.signed_amount,
             }

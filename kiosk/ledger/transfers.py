@@ -50,6 +50,7 @@ DESCRIPTION_MAX = 200
 CIRCULATION_ACCOUNT = "system:vouchers"
 COMMON_FUND_ACCOUNT = "system:common_fund"
 LOSS_FUND_ACCOUNT = "system:loss_fund"
+PROJECT_ACCOUNT_PREFIX = "project:"  # "project:<id>", labelled with the project's title
 
 
 @dataclass(frozen=True)
@@ -289,11 +290,16 @@ def record_transfer(
         return store.record(db, "transfer.recorded", payload)
 
 
-def account_label(account_id: str, label: str, gettext: Callable[[str], str]) -> str:
-    """The name of an account without a resident, as shown: the association's accounts in the
-    reader's language, a project's account by its title."""
+def account_name(account_id: str, name: str, gettext: Callable[[str], str]) -> str:
+    """What a reader sees for an account: ``name`` (a resident's name, or the stored label) for
+    a resident; the translated name of one of the association's accounts; "Project “<title>”"
+    for a project's fund. ``gettext`` translates a msgid into the reader's language."""
     system = SYSTEM_ACCOUNTS.get(account_id)
-    return gettext(system.label) if system else label
+    if system is not None:
+        return gettext(system.label)
+    if account_id.startswith(PROJECT_ACCOUNT_PREFIX):
+        return gettext(N_("Project “%(title)s”")) % {"title": name}
+    return name
 
 
 def open_system_account(db: Database, account_id: str, label: str | None = None) -> None:

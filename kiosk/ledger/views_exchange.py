@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext
 
 from kiosk import signals
 from kiosk.categories import CATEGORIES
@@ -11,7 +10,7 @@ from kiosk.errors import N_, InvalidInput, KioskError, NotFound, ResidentNotActi
 from kiosk.ledger import exchanges, ledger
 from kiosk.money import parse_amount, parse_duration
 from kiosk.residents import auth, residents
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 from printing import queue as print_queue
 

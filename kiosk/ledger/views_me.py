@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from kiosk.errors import KioskError
 from kiosk.ledger import ledger, statements
-from kiosk.web.formatting import error_message
+from kiosk.ledger.transfers import account_name as name_account
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 
 bp = Blueprint("me", __name__, template_folder="templates", url_prefix="/me")
+
+
+@bp.app_template_global()
+def account_name(account_id: str, name: str) -> str:
+    """An account as the page's reader names it (every page: statements, transfers, reversals)."""
+    return name_account(account_id, name, gettext)
 
 
 @bp.get("/")
 @login_required
 def home():
     resident = current_resident()
-    recent = ledger.latest_lines(db(), resident, gettext=gettext)
+    recent = ledger.latest_lines(db(), resident)
     return render_template("me/home.html", resident=resident, recent=recent)
 
 
@@ -30,7 +36,7 @@ def statement():
     except KioskError as exc:
         flash(error_message(exc), "error")
         month = None
-    st = ledger.statement(db(), g.config, resident.id, month=month, gettext=gettext)
+    st = ledger.statement(db(), g.config, resident.id, month=month)
     return render_template("me/statement.html", st=st)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, g, render_template
-from flask_babel import format_datetime, gettext
+from flask_babel import format_datetime
 
 from kiosk.ledger import stats
 from kiosk.web import svg_charts
-from kiosk.web.formatting import category_label, duration
+from kiosk.web.formatting import category_label, duration, gettext
 from kiosk.web.session_state import admin_required, db
 
 bp = Blueprint("stats", __name__, template_folder="templates", url_prefix="/admin/stats")

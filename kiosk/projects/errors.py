@@ -76,7 +76,7 @@ class WholeUnitsOnly(PurchaseError):
 
 
 class BeyondStock(PurchaseError):
-    msgid = N_("Only %(left)s %(unit)s of “%(product)s” are left.")
+    msgid = N_("Only %(left)s of “%(product)s” are left.")
 
 
 class FeeBelowFloor(PurchaseError):

@@ -19,7 +19,12 @@ from sqlite_utils import Database
 from kiosk import ids, store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, NotFound, PermissionDenied
-from kiosk.ledger.transfers import COMMON_FUND_ACCOUNT, open_system_account, record_transfer
+from kiosk.ledger.transfers import (
+    COMMON_FUND_ACCOUNT,
+    PROJECT_ACCOUNT_PREFIX,
+    open_system_account,
+    record_transfer,
+)
 from kiosk.money import minutes_to_amount
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
@@ -126,7 +131,7 @@ class Task:
 
 
 def account_id_for(project_id: str) -> str:
-    return f"project:{project_id}"
+    return f"{PROJECT_ACCOUNT_PREFIX}{project_id}"
 
 
 # --------------------------------------------------------------------------- cleaning

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from kiosk import clock
 from kiosk.config import Config
+from kiosk.i18n import quantity_of
 from kiosk.projects import reads as preads
 from kiosk.projects.purchase_numbers import format_quantity, line_amount
 from kiosk.projects.purchases import Purchase
@@ -200,7 +201,8 @@ def purchase_csv(db: Database, config: Config, purchase: Purchase) -> str:
     result = households(db, purchase)
     for h in result:
         items = " | ".join(
-            f"{format_quantity(i.quantity, config)} {i.unit} {i.product_name}" for i in h.items
+            f"{quantity_of(format_quantity(i.quantity, config), i.unit)} {i.product_name}"
+            for i in h.items
         )
         rows.append(
             [

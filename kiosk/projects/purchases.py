@@ -27,6 +27,7 @@ from sqlite_utils import Database
 from kiosk import clock, ids, store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidAmount, InvalidInput, NotFound
+from kiosk.i18n import quantity_of
 from kiosk.ledger.transfers import _format_amount, would_go_below_floor
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
@@ -410,7 +411,8 @@ def place_order(
                 if others + line["quantity"] > product.stock_limit:
                     left = max(0, product.stock_limit - others)
                     raise BeyondStock(
-                        product=product.name, unit=product.unit, left=format_quantity(left, config)
+                        product=product.name,
+                        left=quantity_of(format_quantity(left, config), product.unit),
                     )
         if lines and fee_would_break_floor(db, config, purchase, resident_id):
             raise FeeBelowFloor(

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from babel import numbers as babel_numbers
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_currency, get_locale, gettext
+from flask_babel import format_currency, get_locale
 
 from kiosk import clock
 from kiosk.errors import N_, InvalidInput, KioskError
@@ -21,7 +21,7 @@ from kiosk.projects import reads as project_reads
 from kiosk.projects.purchase_numbers import parse_euros
 from kiosk.residents import residents
 from kiosk.store import write
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 from printing import queue as print_queue
 

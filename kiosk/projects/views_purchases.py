@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 from markupsafe import Markup
 
 from kiosk import clock, store
@@ -19,7 +18,7 @@ from kiosk.projects import reads as project_reads
 from kiosk.projects.purchase_numbers import local_datetime, parse_euros, parse_quantity
 from kiosk.projects.views import euros
 from kiosk.residents import residents
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 from kiosk.web.svg_charts import Bar, bar_chart
 from printing import queue as print_queue

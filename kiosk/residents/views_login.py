@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext
 
 from kiosk import signals
 from kiosk.errors import KioskError, NotFound
 from kiosk.residents import auth, residents
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, end_session, start_session
 
 bp = Blueprint("login", __name__, template_folder="templates")

@@ -5,11 +5,10 @@ resident who moves out."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
 
 from kiosk.errors import KioskError
 from kiosk.residents import residents, verification
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext, ngettext
 from kiosk.web.session_state import (
     admin_required,
     current_resident,
@@ -96,9 +95,10 @@ def vouch():
         )
         return redirect(url_for("me.home"))
     flash(
-        gettext(
-            "Thank you! %(count)d of %(needed)d neighbours have vouched.",
-            count=result.vouches,
+        ngettext(
+            "Thank you! %(num)d of %(needed)d neighbours has vouched.",
+            "Thank you! %(num)d of %(needed)d neighbours have vouched.",
+            result.vouches,
             needed=result.needed,
         ),
         "success",

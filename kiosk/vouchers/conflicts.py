@@ -177,7 +177,9 @@ def _compensate(db: Database, config: Config, row) -> None:
             debit_account=account,
             credit_account=CIRCULATION_ACCOUNT,
             amount=amount,
-            description=gettext(text) % {"serial": row["serial"], "where": where},
+            description=i18n.fill(
+                gettext(text), {"serial": row["serial"], "where": where}, config.language
+            ),
             reverses=row["transfer_id"],
         )
     else:
@@ -189,7 +191,9 @@ def _compensate(db: Database, config: Config, row) -> None:
             debit_account=LOSS_FUND_ACCOUNT,
             credit_account=CIRCULATION_ACCOUNT,
             amount=amount,
-            description=gettext(LOSS_FUND_PAYS) % {"serial": row["serial"], "where": where},
+            description=i18n.fill(
+                gettext(LOSS_FUND_PAYS), {"serial": row["serial"], "where": where}, config.language
+            ),
         )
     store.record(
         db,

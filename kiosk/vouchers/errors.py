@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.errors import N_, KioskError
+from kiosk.errors import N_, KioskError, Nn_
 
 
 class VoucherError(KioskError):
@@ -28,9 +28,11 @@ class BalanceTooLow(VoucherError):
 
 
 class TooManyOutstanding(VoucherError):
-    msgid = N_(
-        "At most %(max)d of your vouchers can be in circulation at once (you have %(count)d)."
+    msgid = Nn_(
+        "At most %(max)d of your vouchers can be in circulation at once (you have %(count)d).",
+        "At most %(max)d of your vouchers can be in circulation at once (you have %(count)d).",
     )
+    count_param = "max"
 
 
 class OutstandingTooLarge(VoucherError):

@@ -15,7 +15,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, gettext
+from flask_babel import format_date
 
 from kiosk.errors import N_, InvalidInput, KioskError
 from kiosk.residents import auth, residents
@@ -25,7 +25,7 @@ from kiosk.vouchers import errors as voucher_errors
 from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, gettext, ngettext
 from kiosk.web.session_state import admin_required, current_resident, db, login_required
 
 bp = Blueprint("vouchers", __name__, template_folder="templates")
@@ -134,9 +134,10 @@ def issue_confirm():
             session.pop(DRAFT, None)
             _wake_printer()
             flash(
-                gettext(
-                    "%(n)d vouchers are being printed: %(total)s was taken from your account.",
-                    n=len(issued),
+                ngettext(
+                    "%(num)d voucher is being printed: %(total)s was taken from your account.",
+                    "%(num)d vouchers are being printed: %(total)s was taken from your account.",
+                    len(issued),
                     total=_ceec(sum(v.amount for v in issued)),
                 ),
                 "success",
@@ -362,9 +363,10 @@ def admin_cancel():
         flash(message(exc), "error")
     else:
         flash(
-            gettext(
-                "%(n)d vouchers cancelled and refunded to their issuer (%(total)s).",
-                n=len(done),
+            ngettext(
+                "%(num)d voucher cancelled and refunded to its issuer (%(total)s).",
+                "%(num)d vouchers cancelled and refunded to their issuer (%(total)s).",
+                len(done),
                 total=_ceec(sum(v.amount for v in done)),
             ),
             "success",
@@ -390,9 +392,10 @@ def admin_expired():
             flash(message(exc), "error")
         else:
             flash(
-                gettext(
-                    "%(n)d expired vouchers settled (%(total)s).",
-                    n=len(done),
+                ngettext(
+                    "%(num)d expired voucher settled (%(total)s).",
+                    "%(num)d expired vouchers settled (%(total)s).",
+                    len(done),
                     total=_ceec(sum(v.amount for v in done)),
                 ),
                 "success",

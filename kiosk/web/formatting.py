@@ -17,11 +17,13 @@ import flask_babel
 from babel import Locale
 from flask import Flask, g
 from flask_babel import format_datetime
+from jinja2 import pass_context
 from markupsafe import Markup
 
 from kiosk import clock
 from kiosk.categories import CATEGORIES
 from kiosk.errors import KioskError
+from kiosk.i18n import elide, fill, quantity_of
 
 
 def locale_code() -> str:
@@ -43,9 +45,55 @@ def translations():
 
 
 def gettext(string: str, **variables) -> str:
-    """Same contract as ``flask_babel.gettext``, without its per-call look-ups."""
+    """Same contract as ``flask_babel.gettext``, without its per-call look-ups; a French "de"
+    before a value is elided (``kiosk.i18n.fill``)."""
     text = translations().ugettext(string)
-    return text % variables if variables else text
+    return fill(text, variables, locale_code()) if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, **variables) -> str:
+    """The form of ``singular``/``plural`` for ``num`` in the request's language (French: 0
+    and 1 are singular), its values filled; ``%(num)d`` is ``num`` unless given."""
+    text = translations().ungettext(singular, plural, num)
+    return fill(text, {"num": num, **variables}, locale_code())
+
+
+def pgettext(context: str, string: str, **variables) -> str:
+    """``gettext`` of an English word that has two meanings, told apart by ``context``."""
+    text = translations().upgettext(context, string)
+    return fill(text, variables, locale_code()) if variables else text
+
+
+# Jinja's "newstyle" gettext (values as keyword arguments, always %-formatted, escaped under
+# autoescape), with the French "de" elided before the values are put in.
+def _jinja_text(context, text: str, variables: dict) -> str:
+    text = elide(text, variables, locale_code())
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_context
+def _jinja_gettext(context, string: str, **variables) -> str:
+    return _jinja_text(context, translations().ugettext(string), variables)
+
+
+@pass_context
+def _jinja_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    return _jinja_text(context, translations().ungettext(singular, plural, num), variables)
+
+
+@pass_context
+def _jinja_pgettext(context, ctx: str, string: str, **variables) -> str:
+    return _jinja_text(context, translations().upgettext(ctx, string), variables)
+
+
+@pass_context
+def _jinja_npgettext(context, ctx: str, singular: str, plural: str, num: int, **variables) -> str:
+    variables.setdefault("num", num)
+    text = translations().unpgettext(ctx, singular, plural, num)
+    return _jinja_text(context, text, variables)
 
 
 @cache
@@ -152,6 +200,8 @@ def error_message(exc: KioskError) -> str:
         elif key == "status":
             value = status_label(value)
         params[key] = value
+    if isinstance(exc.msgid, tuple):
+        return ngettext(*exc.msgid, exc.params[exc.count_param], **params)
     return gettext(exc.msgid, **params)
 
 
@@ -169,15 +219,17 @@ def role_label(role: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Filters, and Jinja's ``_()`` / ``gettext`` / ``ngettext`` through the request's cached
-    catalogue (replacing Flask-Babel's callables: call after ``Babel(app)``)."""
+    """Filters, and Jinja's ``_()`` / ``gettext`` / ``ngettext`` / ``pgettext`` through the
+    request's cached catalogue (replacing Flask-Babel's callables: call after ``Babel(app)``)."""
+    # Installed as they are (already "newstyle"), then {% trans %} blocks compiled newstyle.
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: translations().ugettext(s),
-        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
-        pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
-        newstyle=True,
+        gettext=_jinja_gettext,
+        ngettext=_jinja_ngettext,
+        pgettext=_jinja_pgettext,
+        npgettext=_jinja_npgettext,
+        newstyle=False,
     )
+    app.jinja_env.newstyle_gettext = True
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.filters.update(
         ceec=ceec,
@@ -187,4 +239,5 @@ def init_app(app: Flask) -> None:
         category_label=category_label,
         status_label=status_label,
         role_label=role_label,
+        quantity_of=quantity_of,
     )

@@ -28,7 +28,7 @@ from markupsafe import Markup
 from kiosk.errors import NotFound
 from kiosk.residents import residents
 from kiosk.residents.residents import Resident
-from kiosk.web.formatting import gettext, locale_code
+from kiosk.web.formatting import gettext, locale_code, ngettext
 from printing import admin as printer
 
 IDLE_GRACE_SECONDS = 15  # the page logs out first; the server is the safety net
@@ -131,8 +131,9 @@ def _js_texts() -> dict[str, str]:
         "idle_title": gettext("Are you still there?"),
         "idle_body": gettext("Touch the screen to stay logged in."),
         "idle_stay": gettext("I am still here"),
-        "seconds_left": gettext("%(n)s seconds left", n="{n}"),
-        "seconds_left_one": gettext("%(n)s second left", n="{n}"),
+        # The page picks the form for its count (Intl.PluralRules): one text for each form.
+        "seconds_left": ngettext("%(n)s second left", "%(n)s seconds left", 2, n="{n}"),
+        "seconds_left_one": ngettext("%(n)s second left", "%(n)s seconds left", 1, n="{n}"),
         "key_caps": gettext("Caps lock"),
         "key_comma": gettext("Decimal comma"),
         "key_space": gettext("Space"),

@@ -40,5 +40,6 @@ def footer_cut(document: Document) -> Document:
 
 
 def person(entry: dict) -> str:
-    """ "Jeanne Martin (B-204)"."""
-    return f"{entry['name']} ({entry['apartment']})"
+    """ "Jeanne Martin (B-204)"; an account of no apartment (the vouchers in circulation, a
+    project's fund) by its name alone."""
+    return f"{entry['name']} ({entry['apartment']})" if entry.get("apartment") else entry["name"]

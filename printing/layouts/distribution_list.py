@@ -13,6 +13,7 @@ pickup_at, organiser, printed_at) and::
 
 from __future__ import annotations
 
+from kiosk.i18n import quantity_of
 from printing.document import Document
 from printing.i18n import Words
 from printing.layouts.common import footer_cut, header
@@ -35,7 +36,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
         document.text(", ".join(household["names"]))
         for item in household["items"]:
             document.columns(
-                f"  {item['quantity']} {item['unit']} {item['product']}",
+                f"  {quantity_of(item['quantity'], item['unit'])} {item['product']}",
                 euros(words, item["amount"]),
             )
         document.columns(_("To pay"), euros(words, household["owed"]), bold=True)

@@ -45,9 +45,10 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
             document.text(f"* {task['title']}{when}", bold=True)
             names = ", ".join(task["volunteers"]) or _("nobody yet")
             document.text(
-                _(
-                    "%(taken)d of %(slots)d places: %(names)s",
-                    taken=len(task["volunteers"]),
+                words.ngettext(
+                    "%(num)d of %(slots)d places: %(names)s",
+                    "%(num)d of %(slots)d places: %(names)s",
+                    len(task["volunteers"]),
                     slots=task["slots"],
                     names=names,
                 )

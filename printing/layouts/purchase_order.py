@@ -13,6 +13,7 @@ Payload::
 
 from __future__ import annotations
 
+from kiosk.i18n import quantity_of
 from printing.document import Document
 from printing.i18n import Words
 from printing.layouts.common import footer_cut, header, person
@@ -36,7 +37,12 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     for product in payload["products"]:
         document.text(product["name"], bold=True)
         document.columns(
-            f"  {product['quantity']} {product['unit']} x {euros(words, product['unit_price'])}",
+            "  "
+            + _(
+                "%(quantity)s at %(price)s",
+                quantity=quantity_of(product["quantity"], product["unit"]),
+                price=euros(words, product["unit_price"]),
+            ),
             euros(words, product["amount"]),
         )
     document.separator("=")
