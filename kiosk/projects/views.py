@@ -12,6 +12,7 @@ from kiosk.money import parse_amount, parse_duration
 from kiosk.projects import dues as project_dues
 from kiosk.projects import projects, purchase_reports
 from kiosk.projects import purchases as group_purchases
+from kiosk.projects.purchase_numbers import parse_euros
 from kiosk.residents import residents
 from kiosk.web.formatting import error_message
 from kiosk.web.session_state import current_resident, db, login_required
@@ -320,7 +321,7 @@ def set_dues(project_id: str):
     try:
         currency = form.get("currency", "")
         if currency == "eur":
-            amount = group_purchases.parse_euros(form.get("amount"), what=gettext("contribution"))
+            amount = parse_euros(form.get("amount"), what=gettext("contribution"))
         else:
             amount = parse_amount(form.get("amount"))
         project_dues.set_dues(
