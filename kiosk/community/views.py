@@ -6,17 +6,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext
 
 from kiosk.community import alerts, notices
-from kiosk.community.idle_screen import day_label
 from kiosk.errors import KioskError
 from kiosk.web.formatting import error_message
 from kiosk.web.session_state import current_resident, db, login_required
 
 bp = Blueprint("community", __name__, template_folder="templates", url_prefix="/community")
-
-
-@bp.app_template_filter("community_day")
-def day_filter(iso_date: str) -> str:
-    return day_label(iso_date)
 
 
 @bp.get("/")

@@ -9,13 +9,13 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import gettext
 from markupsafe import Markup
 
-from kiosk import clock, store
+from kiosk import clock, formatting, store
 from kiosk.errors import KioskError
 from kiosk.money import parse_amount
 from kiosk.projects import projects, purchase_distribution, purchase_reports
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects.purchase_numbers import local_datetime, parse_euros, parse_quantity
-from kiosk.web.formatting import error_message
+from kiosk.web.formatting import error_message, euros
 from kiosk.web.session_state import current_resident, db, login_required
 from printing import queue as print_queue
 
@@ -136,9 +136,7 @@ def order(project_id: str):
     form = (
         request.form
         if request.method == "POST"
-        else {
-            f"qty_{pid}": group_purchases.format_quantity(q, g.config) for pid, q in current.items()
-        }
+        else {f"qty_{pid}": formatting.quantity(q, g.config.language) for pid, q in current.items()}
     )
     if request.method == "POST":
         try:
@@ -306,7 +304,6 @@ def export(project_id: str):
 def savings_chart(rows: list[tuple[str, int]], total: int) -> Markup:
     """A horizontal bar chart of the euros saved per household (kiosk/svg_charts.py: a title
     and a description listing every value; the page shows the same figures as a table)."""
-    from kiosk.projects.views import euros
     from kiosk.web.svg_charts import Bar, bar_chart
 
     bars = [Bar(apartment, saving, euros(saving)) for apartment, saving in rows]

@@ -15,7 +15,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 
 from kiosk.errors import N_, InvalidInput, KioskError
 from kiosk.residents import auth, residents
@@ -30,16 +30,6 @@ bp = Blueprint("vouchers", __name__, template_folder="templates")
 
 DRAFT = "voucher_draft"
 MAX_CODE_LENGTH = 400
-
-
-def message(exc: KioskError) -> str:
-    """A domain error in words; a voucher's day is shown as the building reads dates."""
-    from datetime import date, datetime
-
-    for key, value in list(exc.params.items()):
-        if isinstance(value, date) and not isinstance(value, datetime):
-            exc.params[key] = format_date(value, "short")
-    return error_message(exc)
 
 
 def _printer_status():
@@ -89,7 +79,7 @@ def issue():
                 counts[value] = int(text)
             counts = vouchers.clean_counts(g.config, counts)
         except KioskError as exc:
-            error = message(exc)
+            error = error_message(exc)
         else:
             session[DRAFT] = {str(value): count for value, count in counts.items()}
             return redirect(url_for("vouchers.issue_confirm"))
@@ -127,7 +117,7 @@ def issue_confirm():
                 db(), g.config, resident_id=me.id, counts=counts, printer_status=_printer_status()
             )
         except KioskError as exc:
-            error = message(exc)
+            error = error_message(exc)
         else:
             session.pop(DRAFT, None)
             _wake_printer()
@@ -166,7 +156,7 @@ def reprint(serial: str):
     try:
         voucher_cancel.reprint_voucher(db(), serial, by_id=current_resident().id)
     except KioskError as exc:
-        flash(message(exc), "error")
+        flash(error_message(exc), "error")
     else:
         _wake_printer()
         flash(gettext("Voucher %(serial)s is being printed again.", serial=serial), "success")
@@ -181,7 +171,7 @@ def cancel(serial: str):
             db(), g.config, [serial], by_id=current_resident().id, reason="not_printed"
         )
     except KioskError as exc:
-        flash(message(exc), "error")
+        flash(error_message(exc), "error")
     else:
         flash(
             gettext(
@@ -208,7 +198,7 @@ def notice_read(losing_event_id: str):
     try:
         voucher_conflicts.dismiss_notice(db(), current_resident().id, losing_event_id)
     except KioskError as exc:
-        flash(message(exc), "error")
+        flash(error_message(exc), "error")
     return redirect(url_for("me.home"))
 
 
@@ -225,9 +215,9 @@ def redeem():
         checked = vouchers.read_voucher(db(), code)
         vouchers.check_redeemable(db(), g.config, checked)
     except vouchers.ExpiredVoucher as exc:
-        error, expired = message(exc), True
+        error, expired = error_message(exc), True
     except KioskError as exc:
-        error = message(exc)
+        error = error_message(exc)
     return render_template(
         "vouchers/redeem.html",
         checked=None if error else checked,
@@ -246,7 +236,7 @@ def redeem_confirm():
         voucher = vouchers.redeem_voucher(db(), g.config, code, resident_id=me.id)
     except KioskError as exc:
         return render_template(
-            "vouchers/redeem.html", checked=None, error=message(exc), code=code
+            "vouchers/redeem.html", checked=None, error=error_message(exc), code=code
         ), 400
     _wake_printer()
     return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
@@ -313,7 +303,11 @@ def admin_find():
             serial = voucher_codes.serial_of_short_code(code)
         voucher = vouchers.get_voucher(db(), serial)
     except (KioskError, ValueError) as exc:
-        text = message(exc) if isinstance(exc, KioskError) else message(vouchers.MalformedVoucher())
+        text = (
+            error_message(exc)
+            if isinstance(exc, KioskError)
+            else error_message(vouchers.MalformedVoucher())
+        )
         flash(text, "error")
         return redirect(url_for("vouchers.admin_report"))
     return _admin_list(
@@ -353,7 +347,7 @@ def admin_cancel():
             db(), g.config, serials, by_id=current_resident().id, reason=reason
         )
     except KioskError as exc:
-        flash(message(exc), "error")
+        flash(error_message(exc), "error")
     else:
         flash(
             gettext(
@@ -381,7 +375,7 @@ def admin_expired():
                 refund_to=refund_to,
             )
         except KioskError as exc:
-            flash(message(exc), "error")
+            flash(error_message(exc), "error")
         else:
             flash(
                 gettext(
@@ -423,7 +417,7 @@ def admin_honour():
                 honoured_by=current_resident().id,
             )
         except KioskError as exc:
-            error = message(exc)
+            error = error_message(exc)
         else:
             _wake_printer()
             return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
