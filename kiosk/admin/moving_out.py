@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from kiosk import store
+from kiosk import formatting, store
 from kiosk.board import board
 from kiosk.community import notices, reads
 from kiosk.community.errors import AlreadyMovedOut, CannotCloseOwnAccount, DebtMustBeRepaid
@@ -75,7 +75,7 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
             raise AlreadyMovedOut(name=leaver.name)
         balance = leaver.balance
         if settlement_preview(config, leaver) == "refused":
-            raise DebtMustBeRepaid(name=leaver.name, amount=ledger.format_amount(config, -balance))
+            raise DebtMustBeRepaid(name=leaver.name, amount=formatting.ceec_for(config, -balance))
         transfer_id = None
         if balance:
             if core_reads.account_balance(db, COMMON_FUND_ACCOUNT) is None:

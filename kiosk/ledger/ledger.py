@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from kiosk import clock, i18n, store
+from kiosk import clock, formatting, i18n, store
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
 from kiosk.errors import (
@@ -89,15 +89,6 @@ class Statement:
         return -sum(line.signed_amount for line in self.lines if line.signed_amount < 0)
 
 
-def format_amount(config: Config, hundredths: int) -> str:
-    from babel.numbers import format_decimal
-
-    from kiosk.money import to_decimal
-
-    text = format_decimal(to_decimal(hundredths), format="#,##0.00", locale=config.language)
-    return f"{text} {config['currency']['name']}"
-
-
 def _check_can_exchange(resident: Resident) -> None:
     if resident.status != "verified":
         raise ResidentNotActive(name=resident.name, status=resident.status)
@@ -111,9 +102,9 @@ def _check_limits(
     payer_balance = reads.account_balance(db, payer.account_id)
     payee_balance = reads.account_balance(db, payee.account_id)
     if payer_balance - amount < floor:
-        raise BelowFloor(name=payer.name, floor=format_amount(config, floor))
+        raise BelowFloor(name=payer.name, floor=formatting.ceec_for(config, floor))
     if payee_balance + amount > ceiling:
-        raise AboveCeiling(name=payee.name, ceiling=format_amount(config, ceiling))
+        raise AboveCeiling(name=payee.name, ceiling=formatting.ceec_for(config, ceiling))
 
 
 def clean_description(text: str | None) -> str:
@@ -137,7 +128,7 @@ def exchange_amount(config: Config, *, minutes: int | None, amount: int | None) 
         raise InvalidAmount()
     maximum = config.amount("max_exchange")
     if amount > maximum:
-        raise AmountTooLarge(max=format_amount(config, maximum))
+        raise AmountTooLarge(max=formatting.ceec_for(config, maximum))
     return amount
 
 
@@ -211,14 +202,14 @@ def reverse_transfer(
         ) - amount < config.amount("credit_floor"):
             raise BelowFloor(
                 name=original["payee_name"],
-                floor=format_amount(config, config.amount("credit_floor")),
+                floor=formatting.ceec_for(config, config.amount("credit_floor")),
             )
         if original["payer_id"] and reads.account_balance(
             db, original["debit_account"]
         ) + amount > config.amount("credit_ceiling"):
             raise AboveCeiling(
                 name=original["payer_name"],
-                ceiling=format_amount(config, config.amount("credit_ceiling")),
+                ceiling=formatting.ceec_for(config, config.amount("credit_ceiling")),
             )
         event = store.record(
             db,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from kiosk import store
+from kiosk import formatting, store
 from kiosk.config import Config
 from kiosk.errors import N_, AboveCeiling, BelowFloor, InvalidAmount, NotFound, ResidentNotActive
 from kiosk.projects.errors import ProjectFundsTooLow
@@ -18,16 +18,6 @@ from kiosk.store import Event
 
 # Kinds this module may record (the transfers table's CHECK lists them, m008_projects).
 KINDS = ("project_contribution", "project_payment", "purchase_fee")
-
-
-def _format_amount(config: Config, hundredths: int) -> str:
-    """1500 -> "15,00 CEEC" in the kiosk's language (for error messages)."""
-    from babel.numbers import format_decimal
-
-    from kiosk.money import to_decimal
-
-    text = format_decimal(to_decimal(hundredths), format="#,##0.00", locale=config.language)
-    return f"{text} {config['currency']['name']}"
 
 
 def _account(db: Database, account_id: str):
@@ -52,12 +42,12 @@ def check_debit(
             raise ResidentNotActive(name=account["name"], status=account["status"])
         floor = config.amount("credit_floor")
         if account["balance"] - amount < floor:
-            raise BelowFloor(name=account["name"], floor=_format_amount(config, floor))
+            raise BelowFloor(name=account["name"], floor=formatting.ceec_for(config, floor))
     elif not may_go_negative and account["balance"] - amount < 0:
         raise ProjectFundsTooLow(
             label=account["label"],
-            balance=_format_amount(config, account["balance"]),
-            amount=_format_amount(config, amount),
+            balance=formatting.ceec_for(config, account["balance"]),
+            amount=formatting.ceec_for(config, amount),
         )
 
 
@@ -69,7 +59,7 @@ def check_credit(db: Database, config: Config, account_id: str, amount: int) -> 
             raise ResidentNotActive(name=account["name"], status=account["status"])
         ceiling = config.amount("credit_ceiling")
         if account["balance"] + amount > ceiling:
-            raise AboveCeiling(name=account["name"], ceiling=_format_amount(config, ceiling))
+            raise AboveCeiling(name=account["name"], ceiling=formatting.ceec_for(config, ceiling))
 
 
 def record_transfer(

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from kiosk import store
+from kiosk import formatting, store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput
-from kiosk.ledger.transfers import _format_amount, check_credit, record_transfer
+from kiosk.ledger.transfers import check_credit, record_transfer
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
     AlreadyDistributed,
@@ -114,7 +114,7 @@ def mark_distributed(db: Database, config: Config, project_id: str, *, by: str) 
         if blocked:
             raise FeesBlocked(
                 names=", ".join(blocked),
-                floor=_format_amount(config, floor),
+                floor=formatting.ceec_for(config, floor),
                 currency=config["currency"]["name"],
             )
         check_credit(db, config, purchase.organiser_account, sum(shares.values()))

@@ -24,10 +24,10 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from kiosk import clock, keys, store
+from kiosk import clock, formatting, keys, store
 from kiosk.config import Config
 from kiosk.errors import N_, AboveCeiling, BelowFloor, InvalidInput, ResidentNotActive
-from kiosk.ledger.ledger import format_amount, queue_receipt
+from kiosk.ledger.ledger import queue_receipt
 from kiosk.residents.residents import get as get_resident
 from kiosk.store import reads
 from kiosk.vouchers import codes
@@ -220,16 +220,18 @@ def issue_vouchers(
         max_amount = settings["max_outstanding_amount"] * 100
         if total_out + total > max_amount:
             raise OutstandingTooLarge(
-                max=format_amount(config, max_amount), total=format_amount(config, total_out)
+                max=formatting.ceec_for(config, max_amount),
+                total=formatting.ceec_for(config, total_out),
             )
         balance = reads.account_balance(db, resident.account_id)
         if not settings["allow_credit"] and balance - total < 0:
             raise BalanceTooLow(
-                total=format_amount(config, total), balance=format_amount(config, balance)
+                total=formatting.ceec_for(config, total),
+                balance=formatting.ceec_for(config, balance),
             )
         floor = config.amount("credit_floor")
         if balance - total < floor:
-            raise BelowFloor(name=resident.name, floor=format_amount(config, floor))
+            raise BelowFloor(name=resident.name, floor=formatting.ceec_for(config, floor))
         _ensure_system_account(db, CIRCULATION_ACCOUNT)
         origin = store.kiosk_id(db)
         seq = vreads.next_voucher_seq(db, origin)
@@ -415,7 +417,7 @@ def redeem_voucher(
             check_redeemable(db, config, checked, honour_expired=honoured_by is not None)
             ceiling = config.amount("credit_ceiling")
             if bearer.balance + code.amount > ceiling:
-                raise AboveCeiling(name=bearer.name, ceiling=format_amount(config, ceiling))
+                raise AboveCeiling(name=bearer.name, ceiling=formatting.ceec_for(config, ceiling))
             _ensure_system_account(db, CIRCULATION_ACCOUNT)
             transfer = store.record(
                 db,
