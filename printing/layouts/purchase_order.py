@@ -16,7 +16,6 @@ from __future__ import annotations
 from printing.document import Document
 from printing.i18n import Words
 from printing.layouts.common import footer_cut, header, person
-from printing.layouts.euros import euros
 from printing.settings import PrintSettings
 
 
@@ -36,11 +35,11 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     for product in payload["products"]:
         document.text(product["name"], bold=True)
         document.columns(
-            f"  {product['quantity']} {product['unit']} x {euros(words, product['unit_price'])}",
-            euros(words, product["amount"]),
+            f"  {product['quantity']} {product['unit']} x {words.euros(product['unit_price'])}",
+            words.euros(product["amount"]),
         )
     document.separator("=")
-    document.columns(_("Total"), euros(words, payload["total"]), bold=True)
+    document.columns(_("Total"), words.euros(payload["total"]), bold=True)
     document.separator("=")
     document.text(
         _("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center"
