@@ -9,12 +9,12 @@ Refusals are JSON ``{"error": code, "message": ...}`` with a 4xx status, never r
 from __future__ import annotations
 
 import weakref
-from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, Response, g, jsonify, render_template, request
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel
 
+from kiosk import formatting
 from kiosk.i18n import TRANSLATIONS_DIR
 from kiosk.store import ConnectionPool
 from sync import hub_store, protocol
@@ -28,14 +28,12 @@ def _dashboard_language() -> str:
 
 
 def _short_time(text: str | None) -> str:
-    """A time the hub stored (ISO 8601, UTC) as the administrator's language writes it, short."""
-    if not text:
-        return ""
+    """A time the hub stored (ISO 8601, UTC) as the administrator's language writes it, in UTC
+    (the dashboard says so)."""
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return formatting.when(text, _dashboard_language(), "UTC")
     except ValueError:
         return text
-    return format_datetime(moment, "short")
 
 
 def create_hub_app(database_path: str | Path) -> Flask:
