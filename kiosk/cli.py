@@ -12,18 +12,20 @@ from pathlib import Path
 
 import click
 
-from kiosk import __version__, cli_ops, store
+from kiosk import __version__, cli_ops, formatting, store
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.errors import KioskError
+from kiosk.i18n import gettext_for
 from kiosk.residents import residents
 from sync import cli as sync_cli
 
 
 def _translate(exc: KioskError, config: Config) -> str:
-    from kiosk.i18n import gettext_for
-
+    """A domain error in the kiosk's language, its dates and times written as on the screens."""
     message = gettext_for(config.language)(exc.msgid)
-    return message % exc.params if exc.params else message
+    if not exc.params:
+        return message
+    return message % formatting.message_values(exc.params, config.language, config.timezone)
 
 
 def _open_db(config: Config):

@@ -144,6 +144,20 @@ def day(value: str | date | datetime | None, locale: str, zone: str | tzinfo = "
     return _pattern(locale, "date").apply(value, _locale(locale))
 
 
+def message_values(values: dict, locale: str, zone: str | tzinfo) -> dict:
+    """A message's parameters as people read them: an instant (a datetime) in the building's
+    time zone, a day (a date) as days are written; the rest as they are. The domain's errors
+    carry these, and the screens and the command line write them alike."""
+    written = {}
+    for key, value in values.items():
+        if isinstance(value, datetime):
+            value = when(value, locale, zone)
+        elif isinstance(value, date):
+            value = day(value, locale, zone)
+        written[key] = value
+    return written
+
+
 def month(value: str, locale: str, *, short: bool = False) -> str:
     """ "2026-11" -> "Novembre 2026" / "November 2026"; ``short``: "nov. 26" / "Nov 26"."""
     year, number_of_month = (int(part) for part in value.split("-")[:2])

@@ -114,15 +114,9 @@ def select_options(
 
 def error_message(exc: KioskError) -> str:
     """The translated message of a domain error, with its parameters."""
-    params = {}
-    for key, value in exc.params.items():
-        if isinstance(value, datetime):
-            value = when(value)
-        elif isinstance(value, date):
-            value = day(value)
-        elif key == "status":
-            value = status_label(value)
-        params[key] = value
+    params = formatting.message_values(exc.params, locale_code(), g.config["kiosk"]["timezone"])
+    if "status" in params:
+        params["status"] = status_label(params["status"])
     return gettext(exc.msgid, **params)
 
 
