@@ -5,17 +5,18 @@ of the building's daylight-saving changes (kiosk/formatting.py writes them all).
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.request import Request, urlopen
 
 import pytest
-from app_fixtures import PIN, login, make_test_config, text_of
+from app_fixtures import PIN, login, make_test_config, post, text_of
 from click.testing import CliRunner
 from printer_loopback import decode
 
 from kiosk import clock, create_app, store
 from kiosk.cli import main
+from kiosk.community import polls
 from kiosk.ledger import ledger
 from kiosk.residents import residents
 from printing import queue as print_queue
@@ -144,3 +145,24 @@ def test_the_hub_dashboard_and_the_command_line_write_a_kiosks_last_contact_alik
     in_utc = {"fr": "15/06/2026 16:05", "en": "2026-06-15 16:05"}[lang]  # the hub speaks UTC
     assert f"last contact {in_utc} UTC" in listing
     assert in_utc in hub_dashboard(hub, lang)
+
+
+def test_a_refusal_writes_its_day_as_the_page_writes_days(client, db, config, building):
+    opens = polls.today(config) + timedelta(days=3)
+    poll = polls.open_poll(
+        db,
+        config,
+        creator_id=building.admin.id,
+        question="Repeindre le hall en vert ?",
+        options=["Oui", "Non"],
+        opens_on=opens,
+        closes_on=opens + timedelta(days=7),
+    )
+    login(client, building.jeanne)
+    refused = post(client, f"/polls/{poll.id}/vote", {"option": "0"})
+    day = opens.strftime("%d/%m/%Y")
+    assert refused.status_code == 400
+    assert f"Ce sondage n'est pas encore ouvert : le vote commence le {day}." in plain_spaces(
+        text_of(refused)
+    )
+    assert polls.get_poll(db, config, poll.id).counts == [0, 0]

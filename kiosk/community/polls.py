@@ -219,7 +219,7 @@ def vote(
     with store.write(db):
         poll = get_poll(db, config, poll_id)
         if poll.state == "upcoming":
-            raise PollNotOpen(date=poll.opens_on)
+            raise PollNotOpen(date=date.fromisoformat(poll.opens_on))
         if poll.state == "closed":
             raise PollClosed()
         try:
