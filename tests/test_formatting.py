@@ -147,8 +147,9 @@ def test_the_hub_dashboard_and_the_command_line_write_a_kiosks_last_contact_alik
     assert in_utc in hub_dashboard(hub, lang)
 
 
-def test_a_refusal_writes_its_day_as_the_page_writes_days(client, db, config, building):
+def test_refusals_write_their_days_as_the_page_writes_days(client, db, config, building):
     opens = polls.today(config) + timedelta(days=3)
+    closes = opens + timedelta(days=7)
     poll = polls.open_poll(
         db,
         config,
@@ -156,7 +157,8 @@ def test_a_refusal_writes_its_day_as_the_page_writes_days(client, db, config, bu
         question="Repeindre le hall en vert ?",
         options=["Oui", "Non"],
         opens_on=opens,
-        closes_on=opens + timedelta(days=7),
+        closes_on=closes,
+        results_hidden=True,
     )
     login(client, building.jeanne)
     refused = post(client, f"/polls/{poll.id}/vote", {"option": "0"})
@@ -166,3 +168,10 @@ def test_a_refusal_writes_its_day_as_the_page_writes_days(client, db, config, bu
         text_of(refused)
     )
     assert polls.get_poll(db, config, poll.id).counts == [0, 0]
+    refused = post(client, f"/polls/{poll.id}/print", follow_redirects=True)
+    closing_day = closes.strftime("%d/%m/%Y")
+    assert (
+        f"Les résultats sont cachés jusqu'à la clôture du sondage le {closing_day}."
+        in plain_spaces(text_of(refused))
+    )
+    assert not [job for job in print_queue.list_jobs(db) if job.layout == "poll_results"]
