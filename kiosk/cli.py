@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from waitress import serve as waitress_serve
 
-from kiosk import __version__, cli_ops, store
+from kiosk import __version__, cli_ops, formatting, store
 from kiosk import demo as demo_data
 from kiosk.app import create_app
 from kiosk.background import start_background
@@ -27,12 +27,16 @@ from sync import cli as sync_cli
 
 
 def _translate(exc: KioskError, config: Config) -> str:
-
+    """A domain error in the kiosk's language, its dates, times and words written as on the
+    screens."""
     if isinstance(exc.msgid, tuple):
         message = ngettext_for(config.language)(*exc.msgid, exc.params[exc.count_param])
     else:
         message = gettext_for(config.language)(exc.msgid)
-    return fill(message, exc.params, config.language) if exc.params else message
+    if not exc.params:
+        return message
+    values = formatting.message_values(exc.params, config.language, config.timezone)
+    return fill(message, values, config.language)
 
 
 def _open_db(config: Config):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kiosk import store
+from kiosk import formatting, store
 from kiosk.config import Config
 from sync import state as sync_state
 from sync.client import SyncClient
@@ -147,11 +147,15 @@ def hub_kiosks(ctx):
     Example:
         kiosk hub kiosks
     """
-    summary = hub_dashboard.dashboard(connect_hub(hub_database_path(_config(ctx))))
+    config = _config(ctx)
+    summary = hub_dashboard.dashboard(connect_hub(hub_database_path(config)))
     for kiosk in summary["kiosks"]:
         state = "revoked" if kiosk["revoked"] else "active"
+        # In UTC, in the kiosk's language: as the hub's dashboard writes it.
+        last = formatting.when(kiosk["last_contact_at"], config.language, "UTC")
         click.echo(
-            f"{kiosk['origin']}  {kiosk['building']}  {state}  last contact {kiosk['last_contact_at'] or 'never'}"
+            f"{kiosk['origin']}  {kiosk['building']}  {state}"
+            f"  last contact {f'{last} UTC' if last else 'never'}"
             f"  held {kiosk['events_held']}  lag {kiosk['lag']}"
         )
     click.echo(f"{summary['events']} events held, {summary['conflict_count']} conflicts.")

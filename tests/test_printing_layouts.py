@@ -66,7 +66,7 @@ def test_reversal_receipt_in_english_names_the_exchange_it_cancels(db, loopback_
     paper = print_one(db, loopback_printer, settings, "receipt", payload)
     assert paper.find("Correction")
     assert paper.find("Cancels exchange RJGPEP-7")
-    assert paper.find("23 Nov 2026, 11:00")
+    assert paper.find("2026-11-23 11:00")
     assert paper.find("15.00 CEEC")
     assert not paper.find("New balance of Jeanne Martin")
 

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from kiosk import store
+from kiosk import formatting, store
 from kiosk.admin.errors import AlreadyMovedOut, CannotCloseOwnAccount, DebtMustBeRepaid
 from kiosk.board import board
 from kiosk.community import notices
 from kiosk.config import Config
 from kiosk.errors import PermissionDenied
-from kiosk.ledger import ledger, receipts
+from kiosk.ledger import receipts
 from kiosk.ledger.transfers import COMMON_FUND_ACCOUNT, record_transfer
 from kiosk.residents import residents
 from kiosk.store import reads as core_reads
@@ -77,7 +77,7 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
             raise AlreadyMovedOut(name=leaver.name)
         balance = leaver.balance
         if settlement_preview(config, leaver) == "refused":
-            raise DebtMustBeRepaid(name=leaver.name, amount=ledger.format_amount(config, -balance))
+            raise DebtMustBeRepaid(name=leaver.name, amount=formatting.ceec_for(config, -balance))
         transfer_id = None
         if balance:
             debit, credit = (

@@ -377,20 +377,6 @@ def board_context():
     return {"board_summary": board_summary}
 
 
-@bp.app_template_filter("day")
-def day(value: str | None) -> str:
-    """A calendar date ("2026-11-30", the building's date) as people read it."""
-    from datetime import date
-
-    from flask_babel import format_date, get_locale
-
-    if not value:
-        return ""
-    return format_date(
-        date.fromisoformat(value), "dd/MM/yyyy" if str(get_locale()) == "fr" else "yyyy-MM-dd"
-    )
-
-
 @signals.exchange_subject.connect
 def _post_an_exchange_is_about(_sender, *, post_id: str) -> board.Post:
     """The exchange form names the board post it comes from (PostNotFound if there is none)."""

@@ -220,7 +220,7 @@ def vote(
     with store.write(db):
         poll = get_poll(db, config, poll_id)
         if poll.state == "upcoming":
-            raise PollNotOpen(date=poll.opens_on)
+            raise PollNotOpen(date=date.fromisoformat(poll.opens_on))
         if poll.state == "closed":
             raise PollClosed()
         try:
@@ -288,7 +288,8 @@ def queue_results_print(db: Database, config: Config, poll_id: str) -> int:
     poll = get_poll(db, config, poll_id)
     if not poll.results_visible:
         raise InvalidInput(
-            N_("The results are hidden until the poll closes on %(date)s."), date=poll.closes_on
+            N_("The results are hidden until the poll closes on %(date)s."),
+            date=date.fromisoformat(poll.closes_on),
         )
     with store.write(db):
         return print_queue.enqueue(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from kiosk.community import alerts, notices
-from kiosk.community.views_idle import day_label
+from kiosk import signals
+from kiosk.community import alerts, notices, views_idle
 from kiosk.errors import KioskError
 from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
@@ -19,9 +19,10 @@ def urgent_alerts_banner() -> dict:
     return {"active_alerts": alerts.active_alerts(db())}
 
 
-@bp.app_template_filter("community_day")
-def day_filter(iso_date: str) -> str:
-    return day_label(iso_date)
+@signals.welcome_items.connect
+def _rotate_on_the_welcome_screen(_sender) -> list[views_idle.IdleItem]:
+    """The welcome screen rotates what the lobby may see (kiosk/community/views_idle.py)."""
+    return views_idle.idle_items()
 
 
 @bp.get("/")

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
 
 from flask import g
-from flask_babel import format_date, get_locale
 
-from kiosk import signals
 from kiosk.board import board
 from kiosk.community import notices, polls
 from kiosk.errors import KioskError
 from kiosk.projects import projects
-from kiosk.web.formatting import gettext
+from kiosk.web.formatting import day, gettext
 from kiosk.web.session_state import db
 
 log = logging.getLogger(__name__)
@@ -33,14 +30,6 @@ class IdleItem:
     heading: str  # "New offer", "Poll closing soon"...
     title: str
     detail: str
-
-
-def day_label(iso_date: str) -> str:
-    """ "2026-11-23" -> "23/11/2026" (fr) or "2026-11-23" (en), like the rest of the kiosk."""
-
-    return format_date(
-        date.fromisoformat(iso_date), "dd/MM/yyyy" if str(get_locale()) == "fr" else "yyyy-MM-dd"
-    )
 
 
 def new_offers() -> list[IdleItem]:
@@ -71,7 +60,7 @@ def polls_closing_soon() -> list[IdleItem]:
             "poll",
             gettext("Poll closing soon"),
             poll.question,
-            gettext("Vote until %(date)s", date=day_label(poll.closes_on)),
+            gettext("Vote until %(date)s", date=day(poll.closes_on)),
         )
         for poll in polls.closing_soon(db(), g.config)[:MAX_PER_KIND]
     ]
@@ -98,8 +87,3 @@ def idle_items() -> list[IdleItem]:
         except (KioskError, AttributeError, TypeError) as exc:  # another area's API moved
             log.warning("idle screen: %s left out (%s)", source.__name__, exc)
     return items
-
-
-@signals.welcome_items.connect
-def _rotate_on_the_welcome_screen(_sender) -> list[IdleItem]:
-    return idle_items()

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from kiosk import store
+from kiosk import formatting, store
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
 from kiosk.errors import N_, AmountTooLarge, InvalidAmount, InvalidInput, SelfPayment
-from kiosk.ledger.ledger import Transfer, format_amount, get_transfer
+from kiosk.ledger.ledger import Transfer, get_transfer
 from kiosk.ledger.receipts import queue_receipt
 from kiosk.ledger.transfers import DESCRIPTION_MAX, record_transfer
 from kiosk.money import minutes_to_amount
@@ -42,7 +42,7 @@ def exchange_amount(config: Config, *, minutes: int | None, amount: int | None) 
         raise InvalidAmount()
     maximum = config.amount("max_exchange")
     if amount > maximum:
-        raise AmountTooLarge(max=format_amount(config, maximum))
+        raise AmountTooLarge(max=formatting.ceec_for(config, maximum))
     return amount
 
 

@@ -75,15 +75,6 @@ class Statement:
         return -sum(line.signed_amount for line in self.lines if line.signed_amount < 0)
 
 
-def format_amount(config: Config, hundredths: int) -> str:
-    from babel.numbers import format_decimal
-
-    from kiosk.money import to_decimal
-
-    text = format_decimal(to_decimal(hundredths), format="#,##0.00", locale=config.language)
-    return f"{text} {config['currency']['name']}"
-
-
 def get_transfer(db: Database, transfer_id: str) -> Transfer:
     row = reads.transfer(db, transfer_id)
     if row is None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from babel.dates import format_date
 from sqlite_utils import Database
 
 from kiosk import i18n, store
@@ -16,20 +13,12 @@ from printing import queue as print_queue
 MAX_PRINTED_LINES = 60
 
 
-def month_label(month: str | None, language: str) -> str | None:
-    if not month:
-        return None
-    year, mon = (int(part) for part in month.split("-"))
-    return format_date(date(year, mon, 1), "LLLL yyyy", locale=language).capitalize()
-
-
 def statement_payload(db: Database, config: Config, resident_id: str, *, month: str | None) -> dict:
     st = ledger.statement(db, config, resident_id, month=month)
     gettext = i18n.gettext_for(config.language)
     return {
         "resident": {"name": st.resident.name, "apartment": st.resident.apartment},
         "month": month,
-        "month_label": month_label(month, config.language),
         "balance": st.balance,
         "total_in": st.total_in,
         "total_out": st.total_out,

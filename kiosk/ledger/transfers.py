@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from kiosk import store
+from kiosk import formatting, store
 from kiosk.config import Config
 from kiosk.errors import (
     N_,
@@ -107,16 +107,6 @@ KINDS: dict[str, Kind] = {
 }
 
 
-def _format_amount(config: Config, hundredths: int) -> str:
-    """1500 -> "15,00 CEEC" in the kiosk's language (for error messages)."""
-    from babel.numbers import format_decimal
-
-    from kiosk.money import to_decimal
-
-    text = format_decimal(to_decimal(hundredths), format="#,##0.00", locale=config.language)
-    return f"{text} {config['currency']['name']}"
-
-
 @dataclass(frozen=True)
 class _Account:
     id: str
@@ -158,14 +148,14 @@ def _below_floor(config: Config, account: _Account, amount: int) -> KioskError |
     if account.resident is not None:
         floor = config.amount("credit_floor")
         if account.balance - amount < floor:
-            return BelowFloor(name=account.resident.name, floor=_format_amount(config, floor))
+            return BelowFloor(name=account.resident.name, floor=formatting.ceec_for(config, floor))
         return None
     exemption = SYSTEM_ACCOUNTS.get(account.id)
     if account.balance - amount < 0 and not (exemption and exemption.may_go_negative):
         return FundsTooLow(
             label=account.label,
-            balance=_format_amount(config, account.balance),
-            amount=_format_amount(config, amount),
+            balance=formatting.ceec_for(config, account.balance),
+            amount=formatting.ceec_for(config, amount),
         )
     return None
 
@@ -175,7 +165,9 @@ def _above_ceiling(config: Config, account: _Account, amount: int) -> KioskError
         return None  # a fund has no ceiling
     ceiling = config.amount("credit_ceiling")
     if account.balance + amount > ceiling:
-        return AboveCeiling(name=account.resident.name, ceiling=_format_amount(config, ceiling))
+        return AboveCeiling(
+            name=account.resident.name, ceiling=formatting.ceec_for(config, ceiling)
+        )
     return None
 
 

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Blueprint, g, render_template
-from flask_babel import format_datetime
 
 from kiosk.ledger import stats
 from kiosk.web import svg_charts
-from kiosk.web.formatting import category_label, duration, gettext
+from kiosk.web.formatting import category_label, duration, gettext, short_month
 from kiosk.web.session_state import admin_required, db
 
 bp = Blueprint("stats", __name__, template_folder="templates", url_prefix="/admin/stats")
-
-
-def _short_month(month: str) -> str:
-    """ "2026-06" -> "juin 26" / "Jun 26" (a chart's label)."""
-
-    return format_datetime(datetime.strptime(month + "-15", "%Y-%m-%d"), "MMM yy")
 
 
 def _hours(minutes: int) -> float:
@@ -30,13 +21,11 @@ def _hours(minutes: int) -> float:
 def home():
     figures = stats.gather(db(), g.config)
     month_bars = [
-        svg_charts.Bar(_short_month(line.month), line.exchanges, str(line.exchanges))
+        svg_charts.Bar(short_month(line.month), line.exchanges, str(line.exchanges))
         for line in figures.months
     ]
     hour_bars = [
-        svg_charts.Bar(
-            _short_month(line.month), _hours(line.minutes), duration(line.minutes) or "0"
-        )
+        svg_charts.Bar(short_month(line.month), _hours(line.minutes), duration(line.minutes) or "0")
         for line in figures.months
     ]
     category_bars = [

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from kiosk import store
+from kiosk import formatting, store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput
-from kiosk.ledger.transfers import _format_amount, credit_refusal, debit_refusal, record_transfer
+from kiosk.ledger.transfers import credit_refusal, debit_refusal, record_transfer
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
     AlreadyDistributed,
@@ -115,7 +115,7 @@ def mark_distributed(db: Database, config: Config, project_id: str, *, by: str) 
         if blocked:
             raise FeesBlocked(
                 names=", ".join(blocked),
-                floor=_format_amount(config, config.amount("credit_floor")),
+                floor=formatting.ceec_for(config, config.amount("credit_floor")),
                 currency=config["currency"]["name"],
             )
         total = sum(shares.values())

@@ -55,18 +55,6 @@ def parse_quantity(text: str | None) -> int:
     return int(match.group(1)) * 1000 + int((match.group(2) or "").ljust(3, "0"))
 
 
-def format_quantity(
-    thousandths: int, config: Config | None = None, *, language: str | None = None
-) -> str:
-    """2000 -> "2"; 1500 -> "1,5" (fr) / "1.5" (en)."""
-    whole, rest = divmod(thousandths, 1000)
-    if not rest:
-        return str(whole)
-    text = f"{whole}.{rest:03d}".rstrip("0")
-    language = language or (config.language if config else "fr")
-    return text.replace(".", ",") if language == "fr" else text
-
-
 def local_datetime(
     config: Config, day: str | None, month: str | None, year: str | None, hour: str | None
 ):

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from kiosk import clock
+from kiosk import clock, formatting
 from kiosk.config import Config
 from kiosk.i18n import quantity_of
 from kiosk.projects import reads as preads
-from kiosk.projects.purchase_numbers import format_quantity, line_amount
+from kiosk.projects.purchase_numbers import line_amount
 from kiosk.projects.purchases import Purchase
 from kiosk.spreadsheets import amount_cell, csv_text, local_time_cell
 
@@ -154,7 +154,7 @@ def supplier_order_payload(db: Database, config: Config, purchase: Purchase) -> 
             {
                 "name": p.name,
                 "unit": p.unit,
-                "quantity": format_quantity(p.quantity, config),
+                "quantity": formatting.quantity(p.quantity, config.language),
                 "unit_price": p.unit_price,
                 "amount": p.amount,
             }
@@ -180,7 +180,7 @@ def distribution_payload(db: Database, config: Config, purchase: Purchase) -> di
                     {
                         "product": i.product_name,
                         "unit": i.unit,
-                        "quantity": format_quantity(i.quantity, config),
+                        "quantity": formatting.quantity(i.quantity, config.language),
                         "amount": i.amount,
                     }
                     for i in h.items
@@ -201,7 +201,7 @@ def purchase_csv(db: Database, config: Config, purchase: Purchase) -> str:
     result = households(db, purchase)
     for h in result:
         items = " | ".join(
-            f"{quantity_of(format_quantity(i.quantity, config), i.unit)} {i.product_name}"
+            f"{quantity_of(formatting.quantity(i.quantity, config.language), i.unit)} {i.product_name}"
             for i in h.items
         )
         rows.append(

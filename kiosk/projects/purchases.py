@@ -24,11 +24,11 @@ from datetime import UTC, datetime
 
 from sqlite_utils import Database
 
-from kiosk import clock, ids, store
+from kiosk import clock, formatting, ids, store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidAmount, InvalidInput, NotFound
 from kiosk.i18n import quantity_of
-from kiosk.ledger.transfers import _format_amount, would_go_below_floor
+from kiosk.ledger.transfers import would_go_below_floor
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
     BeyondStock,
@@ -43,10 +43,7 @@ from kiosk.projects.errors import (
 )
 from kiosk.projects.projects import can_coordinate
 from kiosk.projects.projects import get as get_project
-from kiosk.projects.purchase_numbers import (
-    format_quantity,
-    line_amount,
-)
+from kiosk.projects.purchase_numbers import line_amount
 from kiosk.residents.residents import get as get_resident
 from kiosk.residents.residents import require_may_exchange
 
@@ -336,7 +333,7 @@ def open_purchase(
     elif fee_amount > config.amount("max_exchange"):
         raise InvalidInput(
             N_("The organiser's fee is at most %(max)s."),
-            max=_format_amount(config, config.amount("max_exchange")),
+            max=formatting.ceec_for(config, config.amount("max_exchange")),
         )
     for minimum in (minimum_total, minimum_quantity):
         if minimum is not None and minimum <= 0:
@@ -412,13 +409,13 @@ def place_order(
                     left = max(0, product.stock_limit - others)
                     raise BeyondStock(
                         product=product.name,
-                        left=quantity_of(format_quantity(left, config), product.unit),
+                        left=quantity_of(formatting.quantity(left, config.language), product.unit),
                     )
         if lines and fee_would_break_floor(db, config, purchase, resident_id):
             raise FeeBelowFloor(
                 name=resident.name,
-                fee=_format_amount(config, fee_for(db, purchase, resident_id)),
-                floor=_format_amount(config, config.amount("credit_floor")),
+                fee=formatting.ceec_for(config, fee_for(db, purchase, resident_id)),
+                floor=formatting.ceec_for(config, config.amount("credit_floor")),
             )
         if not lines and not order_of(db, project_id, resident_id):
             return {}

@@ -3,16 +3,11 @@ a recurring contribution) and its printed sheets. Group purchases: kiosk/web/pur
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from babel import numbers as babel_numbers
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import format_currency, get_locale
 
-from kiosk import clock
+from kiosk import clock, formatting
 from kiosk.errors import N_, InvalidInput, KioskError
 from kiosk.i18n import gettext_for
-from kiosk.ledger.transfers import _format_amount
 from kiosk.money import parse_amount, parse_duration
 from kiosk.projects import dues as project_dues
 from kiosk.projects import projects, purchase_reports
@@ -26,25 +21,6 @@ from kiosk.web.session_state import current_resident, db, login_required
 from printing import queue as print_queue
 
 bp = Blueprint("projects", __name__, template_folder="templates", url_prefix="/projects")
-
-
-@bp.app_template_filter("euros")
-def euros(cents: int | None) -> str:
-    """1250 -> "12,50 €" (fr) / "€12.50" (en)."""
-
-    if cents is None:
-        return ""
-    return format_currency(Decimal(cents).scaleb(-2), "EUR")
-
-
-@bp.app_template_filter("quantity")
-def quantity(thousandths: int | None) -> str:
-
-    return (
-        ""
-        if thousandths is None
-        else group_purchases.format_quantity(thousandths, language=str(get_locale()))
-    )
 
 
 def _back(project_id: str):
@@ -404,10 +380,8 @@ def _sheet_payload(project_id: str) -> dict:
 
         def money(value: int) -> str:
             if project.dues_currency == "eur":
-                return babel_numbers.format_currency(
-                    Decimal(value).scaleb(-2), "EUR", locale=config.language
-                )
-            return _format_amount(config, value)
+                return formatting.euros(value, config.language)
+            return formatting.ceec(value, config.language, config["currency"]["name"])
 
         dues = {
             "amount_text": f"{money(project.dues_amount)} {paper(project_dues.PERIODS[project.dues_period])}",

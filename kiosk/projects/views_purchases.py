@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from kiosk import clock, store
+from kiosk import clock, formatting, store
 from kiosk.errors import KioskError
 from kiosk.ledger.transfers import would_go_below_floor
 from kiosk.money import parse_amount
@@ -16,9 +16,8 @@ from kiosk.projects import projects, purchase_distribution, purchase_reports
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects import reads as project_reads
 from kiosk.projects.purchase_numbers import local_datetime, parse_euros, parse_quantity
-from kiosk.projects.views import euros
 from kiosk.residents import residents
-from kiosk.web.formatting import error_message, gettext
+from kiosk.web.formatting import error_message, euros, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 from kiosk.web.svg_charts import Bar, bar_chart
 from printing import queue as print_queue
@@ -140,9 +139,7 @@ def order(project_id: str):
     form = (
         request.form
         if request.method == "POST"
-        else {
-            f"qty_{pid}": group_purchases.format_quantity(q, g.config) for pid, q in current.items()
-        }
+        else {f"qty_{pid}": formatting.quantity(q, g.config.language) for pid, q in current.items()}
     )
     if request.method == "POST":
         try:

@@ -15,7 +15,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date
 
 from kiosk.errors import N_, InvalidInput, KioskError
 from kiosk.residents import auth, residents
@@ -32,16 +31,6 @@ bp = Blueprint("vouchers", __name__, template_folder="templates")
 
 DRAFT = "voucher_draft"
 MAX_CODE_LENGTH = 400
-
-
-def message(exc: KioskError) -> str:
-    """A domain error in words; a voucher's day is shown as the building reads dates."""
-    from datetime import date, datetime
-
-    for key, value in list(exc.params.items()):
-        if isinstance(value, date) and not isinstance(value, datetime):
-            exc.params[key] = format_date(value, "short")
-    return error_message(exc)
 
 
 def _printer_status():
@@ -91,7 +80,7 @@ def issue():
                 counts[value] = int(text)
             counts = vouchers.clean_counts(g.config, counts)
         except KioskError as exc:
-            error = message(exc)
+            error = error_message(exc)
         else:
             session[DRAFT] = {str(value): count for value, count in counts.items()}
             return redirect(url_for("vouchers.issue_confirm"))
@@ -129,7 +118,7 @@ def issue_confirm():
                 db(), g.config, resident_id=me.id, counts=counts, printer_status=_printer_status()
             )
         except KioskError as exc:
-            error = message(exc)
+            error = error_message(exc)
         else:
             session.pop(DRAFT, None)
             _wake_printer()
@@ -169,7 +158,7 @@ def reprint(serial: str):
     try:
         voucher_cancel.reprint_voucher(db(), serial, by_id=current_resident().id)
     except KioskError as exc:
-        flash(message(exc), "error")
+        flash(error_message(exc), "error")
     else:
         _wake_printer()
         flash(gettext("Voucher %(serial)s is being printed again.", serial=serial), "success")
@@ -184,7 +173,7 @@ def cancel(serial: str):
             db(), g.config, [serial], by_id=current_resident().id, reason="not_printed"
         )
     except KioskError as exc:
-        flash(message(exc), "error")
+        flash(error_message(exc), "error")
     else:
         flash(
             gettext(
@@ -211,7 +200,7 @@ def notice_read(losing_event_id: str):
     try:
         voucher_conflicts.dismiss_notice(db(), current_resident().id, losing_event_id)
     except KioskError as exc:
-        flash(message(exc), "error")
+        flash(error_message(exc), "error")
     return redirect(url_for("me.home"))
 
 
@@ -228,9 +217,9 @@ def redeem():
         checked = voucher_redeeming.read_voucher(db(), code)
         voucher_redeeming.check_redeemable(db(), g.config, checked)
     except voucher_errors.ExpiredVoucher as exc:
-        error, expired = message(exc), True
+        error, expired = error_message(exc), True
     except KioskError as exc:
-        error = message(exc)
+        error = error_message(exc)
     return render_template(
         "vouchers/redeem.html",
         checked=None if error else checked,
@@ -249,7 +238,7 @@ def redeem_confirm():
         voucher = voucher_redeeming.redeem_voucher(db(), g.config, code, resident_id=me.id)
     except KioskError as exc:
         return render_template(
-            "vouchers/redeem.html", checked=None, error=message(exc), code=code
+            "vouchers/redeem.html", checked=None, error=error_message(exc), code=code
         ), 400
     _wake_printer()
     return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
@@ -317,9 +306,9 @@ def admin_find():
         voucher = vouchers.get_voucher(db(), serial)
     except (KioskError, ValueError) as exc:
         text = (
-            message(exc)
+            error_message(exc)
             if isinstance(exc, KioskError)
-            else message(voucher_errors.MalformedVoucher())
+            else error_message(voucher_errors.MalformedVoucher())
         )
         flash(text, "error")
         return redirect(url_for("vouchers.admin_report"))
@@ -360,7 +349,7 @@ def admin_cancel():
             db(), g.config, serials, by_id=current_resident().id, reason=reason
         )
     except KioskError as exc:
-        flash(message(exc), "error")
+        flash(error_message(exc), "error")
     else:
         flash(
             ngettext(
@@ -389,7 +378,7 @@ def admin_expired():
                 refund_to=refund_to,
             )
         except KioskError as exc:
-            flash(message(exc), "error")
+            flash(error_message(exc), "error")
         else:
             flash(
                 ngettext(
@@ -432,7 +421,7 @@ def admin_honour():
                 honoured_by=current_resident().id,
             )
         except KioskError as exc:
-            error = message(exc)
+            error = error_message(exc)
         else:
             _wake_printer()
             return redirect(url_for("vouchers.redeemed", serial=voucher.serial))

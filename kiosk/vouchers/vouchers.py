@@ -22,10 +22,9 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from kiosk import clock, store
+from kiosk import clock, formatting, store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput
-from kiosk.ledger.ledger import format_amount
 from kiosk.ledger.transfers import CIRCULATION_ACCOUNT, debit_refusal, record_transfer
 from kiosk.residents.residents import get as get_resident
 from kiosk.residents.residents import require_may_exchange
@@ -213,12 +212,14 @@ def issue_vouchers(
         max_amount = settings["max_outstanding_amount"] * 100
         if total_out + total > max_amount:
             raise OutstandingTooLarge(
-                max=format_amount(config, max_amount), total=format_amount(config, total_out)
+                max=formatting.ceec_for(config, max_amount),
+                total=formatting.ceec_for(config, total_out),
             )
         balance = reads.account_balance(db, resident.account_id)
         if not settings["allow_credit"] and balance - total < 0:
             raise BalanceTooLow(
-                total=format_amount(config, total), balance=format_amount(config, balance)
+                total=formatting.ceec_for(config, total),
+                balance=formatting.ceec_for(config, balance),
             )
         # All the vouchers or none: the floor is checked for the total before any is signed.
         error = debit_refusal(db, config, resident.account_id, total, kind="voucher_issue")

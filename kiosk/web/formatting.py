@@ -1,26 +1,22 @@
-"""Jinja filters and helpers: CEEC amounts, durations and dates in the user's locale.
+"""Jinja filters and helpers: amounts, durations and dates in the request's language (written
+by ``kiosk.formatting``, the same as on paper and on the command line), labels, option lists.
 
 A page calls these dozens of times (every label, every amount, every date of a list), so the
 request's locale and translations are looked up once and kept on ``g``: Flask-Babel's own
 ``gettext`` looks them up again through several context-locals on every call, which made
-translation the largest single cost of drawing a board page. Amounts and dates use the same
-symbols and patterns as Babel (tests compare them) without re-parsing a pattern per call.
+translation the largest single cost of drawing a board page.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from functools import cache
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import flask_babel
-from babel import Locale
 from flask import Flask, g
-from flask_babel import format_datetime
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from kiosk import clock
+from kiosk import formatting
 from kiosk.categories import CATEGORIES
 from kiosk.errors import KioskError
 from kiosk.i18n import elide, fill, quantity_of
@@ -96,70 +92,43 @@ def _jinja_npgettext(context, ctx: str, singular: str, plural: str, num: int, **
     return _jinja_text(context, text, variables)
 
 
-@cache
-def _number_symbols(code: str) -> tuple[str, str]:
-    symbols = Locale.parse(code).number_symbols["latn"]
-    return symbols["group"], symbols["decimal"]
-
-
 def ceec(hundredths: int | None, signed: bool = False) -> str:
-    """1500 -> '15,00 CEEC' (fr) / '15.00 CEEC' (en); signed adds '+' to credits.
+    """1500 -> '15,00 CEEC' (fr) / '15.00 CEEC' (en); signed adds '+' to credits."""
+    return formatting.ceec(hundredths, locale_code(), g.config["currency"]["name"], signed=signed)
 
-    Babel's ``#,##0.00`` pattern, written out: amounts are whole hundredths, so grouping the
-    units and appending two digits is exact."""
-    if hundredths is None:
-        return ""
-    group, decimal = _number_symbols(locale_code())
-    units, cents = divmod(abs(hundredths), 100)
-    text = f"{units:,}".replace(",", group) + f"{decimal}{cents:02d}"
-    sign = "-" if hundredths < 0 else ("+" if signed and hundredths > 0 else "")
-    return f"{sign}{text}\u00a0{g.config['currency']['name']}"
+
+def euros(cents: int | None) -> str:
+    """1250 -> "12,50 €" (fr) / "€12.50" (en)."""
+    return formatting.euros(cents, locale_code())
+
+
+def quantity(thousandths: int | None) -> str:
+    """A group purchase's quantity: 1500 -> "1,5" (fr) / "1.5" (en)."""
+    return formatting.quantity(thousandths, locale_code())
 
 
 def duration(minutes: int | None) -> str:
-    if not minutes:
-        return ""
-    hours, mins = divmod(minutes, 60)
-    if hours and mins:
-        return gettext("%(h)d h %(m)02d", h=hours, m=mins)
-    if hours:
-        return gettext("%(h)d h", h=hours)
-    return gettext("%(m)d min", m=mins)
-
-
-# Babel's "HH:mm", "dd/MM/yyyy" and "yyyy-MM-dd HH:mm" patterns: digits only, so strftime.
-_WHEN_FORMATS = {
-    ("time", "fr"): "%H:%M",
-    ("time", "en"): "%H:%M",
-    ("date", "fr"): "%d/%m/%Y",
-    ("date", "en"): "%Y-%m-%d",
-    ("medium", "fr"): "%d/%m/%Y %H:%M",
-    ("medium", "en"): "%Y-%m-%d %H:%M",
-}
-
-
-@cache
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
+    return formatting.duration(minutes, locale_code())
 
 
 def when(value: str | datetime | None, fmt: str = "medium") -> str:
     """A moment in the building's time zone: "time", "date" or date and time ("medium")."""
-    if not value:
-        return ""
-    moment = clock.parse_iso(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # stored times are UTC (as Flask-Babel assumes)
-    code = locale_code()
-    pattern = (
-        _WHEN_FORMATS.get((fmt, code)) or _WHEN_FORMATS[("medium", code if code == "fr" else "en")]
-    )
-    return moment.astimezone(_zone(g.config["kiosk"]["timezone"])).strftime(pattern)
+    return formatting.when(value, locale_code(), g.config["kiosk"]["timezone"], fmt)
+
+
+def day(value: str | date | None) -> str:
+    """A calendar day ("2026-11-30", the building's date) as people read it."""
+    return formatting.day(value, locale_code(), g.config["kiosk"]["timezone"])
 
 
 def month_label(month: str) -> str:
-    moment = datetime.strptime(month + "-15", "%Y-%m-%d")
-    return format_datetime(moment, "LLLL yyyy").capitalize()
+    """ "2026-11" -> "Novembre 2026" / "November 2026"."""
+    return formatting.month(month, locale_code())
+
+
+def short_month(month: str) -> str:
+    """ "2026-06" -> "juin 26" / "Jun 26" (a chart's label)."""
+    return formatting.month(month, locale_code(), short=True)
 
 
 def category_label(key: str) -> str:
@@ -193,13 +162,9 @@ def select_options(
 
 def error_message(exc: KioskError) -> str:
     """The translated message of a domain error, with its parameters."""
-    params = {}
-    for key, value in exc.params.items():
-        if isinstance(value, datetime):
-            value = when(value)
-        elif key == "status":
-            value = status_label(value)
-        params[key] = value
+    params = formatting.message_values(exc.params, locale_code(), g.config["kiosk"]["timezone"])
+    if "status" in params:
+        params["status"] = status_label(params["status"])
     if isinstance(exc.msgid, tuple):
         return ngettext(*exc.msgid, exc.params[exc.count_param], **params)
     return gettext(exc.msgid, **params)
@@ -233,8 +198,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["select_options"] = select_options
     app.jinja_env.filters.update(
         ceec=ceec,
+        euros=euros,
+        quantity=quantity,
         duration=duration,
         when=when,
+        day=day,
         month_label=month_label,
         category_label=category_label,
         status_label=status_label,

@@ -17,7 +17,6 @@ from kiosk.i18n import quantity_of
 from printing.document import Document
 from printing.i18n import Words
 from printing.layouts.common import footer_cut, header
-from printing.layouts.euros import euros
 from printing.settings import PrintSettings
 
 
@@ -37,14 +36,14 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
         for item in household["items"]:
             document.columns(
                 f"  {quantity_of(item['quantity'], item['unit'])} {item['product']}",
-                euros(words, item["amount"]),
+                words.euros(item["amount"]),
             )
-        document.columns(_("To pay"), euros(words, household["owed"]), bold=True)
+        document.columns(_("To pay"), words.euros(household["owed"]), bold=True)
         paid = methods.get(household.get("paid_method") or "", "[ ] " + _("paid"))
         picked = "[x] " + _("picked up") if household.get("picked_up") else "[ ] " + _("picked up")
         document.text(f"{paid}   {picked}")
         document.separator()
-    document.columns(_("Total"), euros(words, payload["total"]), bold=True)
+    document.columns(_("Total"), words.euros(payload["total"]), bold=True)
     document.text(
         _("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center"
     )

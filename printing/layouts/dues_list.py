@@ -14,7 +14,6 @@ from __future__ import annotations
 from printing.document import Document
 from printing.i18n import Words
 from printing.layouts.common import footer_cut, header, person
-from printing.layouts.euros import euros
 from printing.settings import PrintSettings
 
 
@@ -22,7 +21,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     _ = words._
 
     def money(value: int) -> str:
-        return euros(words, value) if payload["currency"] == "eur" else words.amount(value)
+        return words.euros(value) if payload["currency"] == "eur" else words.amount(value)
 
     document = Document(
         title=_(

@@ -17,7 +17,6 @@ from kiosk.i18n import quantity_of
 from printing.document import Document
 from printing.i18n import Words
 from printing.layouts.common import footer_cut, header, person
-from printing.layouts.euros import euros
 from printing.settings import PrintSettings
 
 
@@ -41,12 +40,12 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
             + _(
                 "%(quantity)s at %(price)s",
                 quantity=quantity_of(product["quantity"], product["unit"]),
-                price=euros(words, product["unit_price"]),
+                price=words.euros(product["unit_price"]),
             ),
-            euros(words, product["amount"]),
+            words.euros(product["amount"]),
         )
     document.separator("=")
-    document.columns(_("Total"), euros(words, payload["total"]), bold=True)
+    document.columns(_("Total"), words.euros(payload["total"]), bold=True)
     document.separator("=")
     document.text(
         _("Printed on %(date)s", date=words.datetime(payload["printed_at"])), align="center"

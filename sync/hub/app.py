@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import weakref
-from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, request
-from flask_babel import Babel, format_datetime
+from flask_babel import Babel
 
+from kiosk import formatting
 from kiosk.i18n import TRANSLATIONS_DIR
 from kiosk.store import ConnectionPool
 from sync.hub import routes
@@ -23,14 +23,12 @@ def _dashboard_language() -> str:
 
 
 def _short_time(text: str | None) -> str:
-    """A time the hub stored (ISO 8601, UTC) as the administrator's language writes it, short."""
-    if not text:
-        return ""
+    """A time the hub stored (ISO 8601, UTC) as the administrator's language writes it, in UTC
+    (the dashboard says so)."""
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return formatting.when(text, _dashboard_language(), "UTC")
     except ValueError:
         return text
-    return format_datetime(moment, "short")
 
 
 def create_hub_app(database_path: str | Path) -> Flask:
