@@ -28,6 +28,7 @@ from sqlite_utils import Database, Migrations
 
 from kiosk import ids
 from kiosk.store import db as dbmod
+from kiosk.store.alter_table import check_list_as_comparisons
 from sync import protocol
 
 migrations = Migrations("hub")
@@ -116,8 +117,6 @@ def m002_voucher_registry(db: Database) -> None:
 
 @migrations()
 def m003_event_scope_check_as_comparisons(db: Database) -> None:
-    from kiosk.store.schema import check_list_as_comparisons
-
     check_list_as_comparisons(db, "events", "scope")  # the same rule, cheaper per pushed event
 
 
