@@ -13,7 +13,8 @@ moment of the machine, or a request that follows a heavy page, weighs on every p
   baseline of every ratio);
 - the board's first page, page 20, a search typed without accents ("electricite"), a search
   with a category filter: as residents browse, the same pages are asked again and again, and
-  the board's list is drawn once per version of the event log (kiosk/web/page_cache.py);
+  the board's list and pager are drawn once per version of the event log
+  (kiosk/web/page_cache.py);
 - cold searches: a different query on every request ("electricite 17", "electricite 18"...),
   so nothing drawn before can be reused: the cost of a search nobody made since the last
   change, and of any board page right after a new post;
@@ -21,10 +22,16 @@ moment of the machine, or a request that follows a heavy page, weighs on every p
 
 Reported: median and p99 latency of each, and their ratio to the bare route (goal: within 3x).
 
-Figures (2 noisy cores, 400 rounds; two runs): bare route 0.83-1.00 ms; board pages and
-searches 2.0-2.6 ms, 2.4-2.5x the bare route (p99 within 1.1x of the bare route's p99); a
-cold search 3.8-4.8 ms, 4.6-4.8x (above the goal: it queries and draws its list, then
-reuses it); the apartments page (no cache) 6.7-7.3x. Before this work: board 14x, search 15x.
+Figures (defaults; 2 cores shared with other work, load average 3 to 11, so a ratio moves by
+0.5x from run to run: compare medians of runs). Board pages and searches: 2.3-2.5x the bare
+route (medians of nine runs; each run's worst page 2.0-3.4x); a cold search 4.2x; the
+apartments page 5.2x. Which shortcut earns its place, variants run one after the other, round
+after round: without the page cache, board pages 3.7-4.7x (three runs): over the goal, it
+stays. With post cards written in Python and memoised, the search bar cached and the board's
+links joined by hand (the earlier shortcuts), 2.1-2.2x (six runs; a cold search 3.7x): not
+needed for the goal, removed. Without the cache of argument-less URLs (kiosk/web/urls.py),
+2.8-3.1x against 2.5-3.0x with it in the same rounds: kept. Before any of this: board 14x,
+search 15x.
 """
 
 from __future__ import annotations
