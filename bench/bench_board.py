@@ -22,16 +22,15 @@ moment of the machine, or a request that follows a heavy page, weighs on every p
 
 Reported: median and p99 latency of each, and their ratio to the bare route (goal: within 3x).
 
-Figures (defaults; 2 cores shared with other work, load average 3 to 11, so a ratio moves by
-0.5x from run to run: compare medians of runs). Board pages and searches: 2.3-2.5x the bare
-route (medians of nine runs; each run's worst page 2.0-3.4x); a cold search 4.2x; the
-apartments page 5.2x. Which shortcut earns its place, variants run one after the other, round
-after round: without the page cache, board pages 3.7-4.7x (three runs): over the goal, it
-stays. With post cards written in Python and memoised, the search bar cached and the board's
-links joined by hand (the earlier shortcuts), 2.1-2.2x (six runs; a cold search 3.7x): not
-needed for the goal, removed. Without the cache of argument-less URLs (kiosk/web/urls.py),
-2.8-3.1x against 2.5-3.0x with it in the same rounds: kept. Before any of this: board 14x,
-search 15x.
+Figures (defaults; 2 cores shared with other work, whose load moves a run's ratios by up to
+0.5x: variants were compared run after run, interleaved). Quiet machine, three runs: board
+pages and searches 2.5-2.7x the bare route, a cold search 4.5x, the apartments page 5.3x.
+Which shortcut earns its place: without the page cache, board pages 3.7-4.8x (loaded machine,
+against 2.0-3.4x with it in the same rounds): over the goal, kept. With the earlier post cards
+written in Python and memoised, cached search bar and board links joined by hand: 2.3-2.4x
+(quiet): not needed for the goal, removed. Without the cache of argument-less URLs
+(kiosk/web/urls.py): 2.6-3.0x quiet, up to 3.1x loaded, no margin left: kept. Before any of
+this: board 14x, search 15x.
 """
 
 from __future__ import annotations
