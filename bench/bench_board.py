@@ -13,7 +13,8 @@ moment of the machine, or a request that follows a heavy page, weighs on every p
   baseline of every ratio);
 - the board's first page, page 20, a search typed without accents ("electricite"), a search
   with a category filter: as residents browse, the same pages are asked again and again, and
-  the board's list is drawn once per version of the event log (kiosk/web/page_cache.py);
+  the board's list and pager are drawn once per version of the event log
+  (kiosk/web/page_cache.py);
 - cold searches: a different query on every request ("electricite 17", "electricite 18"...),
   so nothing drawn before can be reused: the cost of a search nobody made since the last
   change, and of any board page right after a new post;
@@ -21,10 +22,15 @@ moment of the machine, or a request that follows a heavy page, weighs on every p
 
 Reported: median and p99 latency of each, and their ratio to the bare route (goal: within 3x).
 
-Figures (2 noisy cores, 400 rounds; two runs): bare route 0.83-1.00 ms; board pages and
-searches 2.0-2.6 ms, 2.4-2.5x the bare route (p99 within 1.1x of the bare route's p99); a
-cold search 3.8-4.8 ms, 4.6-4.8x (above the goal: it queries and draws its list, then
-reuses it); the apartments page (no cache) 6.7-7.3x. Before this work: board 14x, search 15x.
+Figures (defaults; 2 cores shared with other work, whose load moves a run's ratios by up to
+0.5x: variants were compared run after run, interleaved). Quiet machine, three runs: board
+pages and searches 2.5-2.7x the bare route, a cold search 4.5x, the apartments page 5.3x.
+Which shortcut earns its place: without the page cache, board pages 3.7-4.8x (loaded machine,
+against 2.0-3.4x with it in the same rounds): over the goal, kept. With the earlier post cards
+written in Python and memoised, cached search bar and board links joined by hand: 2.3-2.4x
+(quiet): not needed for the goal, removed. Without the cache of argument-less URLs
+(kiosk/web/urls.py): 2.6-3.0x quiet, up to 3.1x loaded, no margin left: kept. Before any of
+this: board 14x, search 15x.
 
 Amounts and dates written by plain Babel calls (kiosk/formatting.py, cached Locale objects and
 patterns) instead of a hand-written formatter, measured alongside it on a busy shared machine

@@ -108,7 +108,6 @@ def check_wire_event(data: Any) -> dict[str, Any]:
 
 
 _SCOPE_NAMES = tuple(_SCOPES)  # a tuple: an unhashable value is simply not in it
-from_checked_fields = Event.from_checked_fields
 
 
 def event_from_wire(data: Any) -> Event:
@@ -138,7 +137,7 @@ def event_from_wire(data: Any) -> Event:
             and type(created_at) is str
             and 0 < len(created_at) <= 200
         ):
-            return from_checked_fields(data)  # its keys are exactly Event's fields
+            return Event(event_id, origin, seq, event_type, scope, payload, created_at)
     d = check_wire_event(data)
     return Event(
         d["id"], d["origin"], d["seq"], d["type"], d["scope"], d["payload"], d["created_at"]

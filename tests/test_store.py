@@ -14,6 +14,7 @@ from kiosk.errors import KioskError
 from kiosk.ledger import exchanges, reversals
 from kiosk.residents import residents
 from kiosk.store.schema import migrations
+from sync.hub import schema as hub_schema
 
 
 def test_connections_use_wal_full_sync_and_foreign_keys(tmp_path):
@@ -157,14 +158,30 @@ def test_an_old_board_search_index_is_rekeyed_in_place(tmp_path):
 def test_the_event_scope_check_is_rewritten_as_comparisons_and_still_refuses_unknown_scopes(
     tmp_path,
 ):
-    from sync.hub.schema import connect_hub
 
     path = an_old_database(
         tmp_path / "old-scope.sqlite3", stop_before="m012_event_scope_check_as_comparisons"
     )
     db = store.connect(path)
     assert not migrations.pending(db)
-    hub = connect_hub(tmp_path / "hub.sqlite3")
+    hub_path = tmp_path / "hub.sqlite3"
+    old_hub = store.connect(hub_path, migrate=False)
+    hub_schema.migrations.apply(old_hub, stop_before="m003_event_scope_check_as_comparisons")
+    old_hub.execute(
+        "INSERT INTO kiosks (origin, building, public_key, enrolled_at) "
+        "VALUES ('OLDKSK', 'Les Lilas', '', '2025-01-01T00:00:00Z')"
+    )
+    old_hub.execute(
+        "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
+        "VALUES ('e1', 'OLDKSK', 1, 'voucher.redeemed', 'network', 'Les Lilas', '{}', '', "
+        "'2025-01-01T00:00:00Z')"
+    )
+    old_hub.execute(
+        "INSERT INTO voucher_registry VALUES ('OLDKSK-1', 'e1', 'OLDKSK', 'voucher.redeemed', 1)"
+    )
+    old_hub.close()
+    hub = hub_schema.connect_hub(hub_path)
+    assert store.scalar(hub, "SELECT event_id FROM voucher_registry") == "e1"
     bad = {
         db: "INSERT INTO events (id, origin, seq, type, scope, payload, created_at) "
         "VALUES ('e2', 'OLDKSK', 2, 'kiosk.note', 'everywhere', '{}', '2025-01-01T00:00:00Z')",
@@ -175,8 +192,12 @@ def test_the_event_scope_check_is_rewritten_as_comparisons_and_still_refuses_unk
         sql = store.scalar(database, "SELECT sql FROM sqlite_master WHERE name = 'events'")
         assert "scope IN" not in sql and "scope = 'building' OR scope = 'network'" in sql
         assert store.scalar(database, "PRAGMA integrity_check") == "ok"
+        assert database.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert store.scalar(database, "SELECT origin FROM events WHERE id = 'e1'") == "OLDKSK"
         with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
             database.execute(insert)
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            database.execute("DELETE FROM events")
         database.close()
 
 
@@ -197,3 +218,56 @@ def test_a_payload_that_is_not_strict_json_is_never_recorded(tmp_path):
         )
     assert store.scalar(db, "SELECT COUNT(*) FROM events") == 0
     db.close()
+
+
+def test_a_widened_check_list_refuses_what_is_outside_it_after_an_upgrade(tmp_path):
+    """An older kiosk's file (before the projects and moving out widened two CHECK lists), with
+    neighbours, a credential, an exchange and its reversal: after the upgrade the new values are
+    accepted, others still refused, every row and foreign key kept, and the tables are exactly
+    those of a fresh kiosk."""
+    path = an_old_database(tmp_path / "old-checks.sqlite3", stop_before="m008_projects")
+    old = store.connect(path, migrate=False)
+    for n in (1, 2):
+        old.execute(
+            "INSERT INTO residents VALUES (?, ?, ?, 'resident', 'verified', 'OLDKSK', "
+            "'2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')",
+            [f"r{n}", f"B-20{n}", f"Voisin {n}"],
+        )
+        old.execute(
+            "INSERT INTO accounts (id, kind, resident_id, label) VALUES (?, 'resident', ?, '')",
+            [f"a{n}", f"r{n}"],
+        )
+    old.execute("INSERT INTO credentials (resident_id, pin_hash) VALUES ('r1', 'scrypt:x')")
+    transfer = (
+        "INSERT INTO transfers (id, reference, kind, debit_account, credit_account, amount, "
+        "reverses, recorded_by, origin, created_at) "
+        "VALUES (?, ?, ?, ?, ?, 1000, ?, 'r1', 'OLDKSK', '2025-01-02T00:00:00Z')"
+    )
+    old.execute(transfer, ["t1", "OLDKSK-2", "exchange", "a1", "a2", None])
+    old.execute(transfer, ["t2", "OLDKSK-3", "reversal", "a2", "a1", "t1"])
+    old.close()
+
+    db = store.connect(path)
+    fresh = store.connect(tmp_path / "fresh.sqlite3")
+    assert not migrations.pending(db)
+    assert store.scalar(db, "PRAGMA integrity_check") == "ok"
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert store.scalar(db, "SELECT reverses FROM transfers WHERE id = 't2'") == "t1"
+    assert store.scalar(db, "SELECT count(*) FROM credentials") == 1
+    schema = "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? ORDER BY name"
+    for table in ("residents", "transfers", "events"):
+        assert db.execute(schema, [table]).fetchall() == fresh.execute(schema, [table]).fetchall()
+
+    db.execute(transfer, ["t3", "OLDKSK-4", "settlement", "a1", "a2", None])
+    db.execute(transfer, ["t4", "OLDKSK-5", "project_payment", "a2", "a1", None])
+    db.execute("UPDATE residents SET status = 'moved_out' WHERE id = 'r2'")
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        db.execute(transfer, ["t5", "OLDKSK-6", "gift", "a1", "a2", None])
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        db.execute("UPDATE residents SET status = 'gone' WHERE id = 'r1'")
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        db.execute(transfer, ["t6", "OLDKSK-7", "exchange", "a1", "nobody", None])
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        db.execute("DELETE FROM residents WHERE id = 'r1'")  # its credential still points at it
+    db.close()
+    fresh.close()

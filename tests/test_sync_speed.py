@@ -4,7 +4,6 @@ counter), the kiosk's bulk apply (held events skipped, an event id reused refuse
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 
@@ -480,33 +479,3 @@ def test_a_page_walks_the_hubs_primary_key_and_events_carry_no_unused_index(hub,
     assert plan == ["SEARCH events USING INTEGER PRIMARY KEY (rowid>?)"]
     # The two UNIQUE keys only (event id; origin and seq): every other index costs each insert.
     assert len(indexes) == 2 and all(name.startswith("sqlite_autoindex_events") for name in indexes)
-
-
-def test_an_event_read_from_the_wire_is_the_event_made_field_by_field():
-    wire = {
-        "id": "e1",
-        "origin": "K",
-        "seq": 3,
-        "type": "resident.updated",
-        "scope": "building",
-        "payload": {"resident_id": "r1", "name": "Zoé"},
-        "created_at": "2026-01-01T00:00:00Z",
-    }
-    event = protocol.event_from_wire(wire)
-    made = eventlog.Event(
-        "e1",
-        "K",
-        3,
-        "resident.updated",
-        "building",
-        {"resident_id": "r1", "name": "Zoé"},
-        "2026-01-01T00:00:00Z",
-    )
-    assert (
-        event == made
-        and repr(event) == repr(made)
-        and hash(event.reference) == hash(made.reference)
-    )
-    assert set(protocol.EVENT_FIELDS) == {f.name for f in dataclasses.fields(eventlog.Event)}
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        event.seq = 4

@@ -3,9 +3,6 @@ the poster's messages; super neighbours (admin)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from urllib.parse import urlencode
-
 from flask import (
     Blueprint,
     abort,
@@ -17,84 +14,25 @@ from flask import (
     request,
     url_for,
 )
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from kiosk import signals
 from kiosk.board import board, lending, payment_requests
 from kiosk.board import sheet as board_sheet
 from kiosk.errors import N_, InvalidInput, KioskError, NotFound
 from kiosk.residents import residents
-from kiosk.web.formatting import category_label, ceec, error_message, gettext, locale_code, when
+from kiosk.web.formatting import error_message, gettext, locale_code
 from kiosk.web.page_cache import LRUCache, log_version
 from kiosk.web.session_state import admin_required, current_resident, db, login_required
-from kiosk.web.urls import plain_url
 
 bp = Blueprint("board", __name__, template_folder="templates", url_prefix="/board")
-
-CARD_CACHE_SIZE = 4096  # a few hundred kB of HTML at most
-
 
 PAGE_CACHE_SIZE = 256  # board pages and searches (a few kB each)
 
 
 @bp.record_once
-def _caches(state) -> None:
-    state.app.extensions["board_cards"] = lru_cache(maxsize=CARD_CACHE_SIZE)(_draw_card)
+def _page_cache(state) -> None:
     state.app.extensions["board_pages"] = LRUCache(PAGE_CACHE_SIZE)
-    state.app.extensions["board_bars"] = LRUCache(PAGE_CACHE_SIZE)
-
-
-@bp.app_template_global()
-def post_price(post: board.Post) -> str:
-    """'Free', '10,00 CEEC per hour' or '5,00 CEEC'."""
-    if post.price_mode == "free":
-        return gettext("Free")
-    if post.price_mode == "per_hour":
-        return gettext("%(amount)s per hour", amount=ceec(post.price))
-    return ceec(post.price)
-
-
-@bp.app_template_global()
-def post_who(post: board.Post) -> str:
-    """'Jeanne Martin · B-204', with the building when the post comes from another one."""
-    who = f"{post.name} · {post.apartment}"
-    return f"{who} · {post.building}" if post.is_remote else who
-
-
-def direction_label(post: board.Post) -> str:
-    return gettext("Offer") if post.direction == "offer" else gettext("Request")
-
-
-def _draw_card(_locale: str, _script_root: str, post: board.Post) -> Markup:
-    # The arguments are the cache key: everything the card shows (the post is a frozen
-    # dataclass, so a changed title, name or price is another key), its language and the app's
-    # URL root. The currency name and time zone are the app's own: one cache per app. Written
-    # in Python rather than as a macro (a search nobody made before draws eight new cards), and
-    # with escape() rather than Markup.format, which is several times slower.
-    meta = " · ".join(
-        (
-            gettext(board.KINDS[post.kind]),
-            category_label(post.category),
-            post_price(post),
-            post_who(post),
-            when(post.created_at, "date"),
-        )
-    )
-    return Markup(
-        f'<a class="post-card" href="{escape(url_for("board.show", post_id=post.id))}">\n'
-        f'  <span class="post-title"><span class="post-kind post-kind-{escape(post.direction)}">'
-        f"{escape(direction_label(post))}</span>{escape(post.title)}</span>\n"
-        f'  <span class="post-meta">{escape(meta)}</span>\n'
-        "</a>\n"
-    )
-
-
-@bp.app_template_global()
-def board_card(post: board.Post):
-    """A post's card on the board list, drawn once per language and content, then reused: the
-    same posts are shown again and again (pages, searches, every visitor), and drawing 20 cards
-    through their macros was most of a board page's time."""
-    return current_app.extensions["board_cards"](locale_code(), request.script_root, post)
 
 
 def _page_number(text: str | None) -> int:
@@ -103,12 +41,9 @@ def _page_number(text: str | None) -> int:
 
 @bp.app_template_global()
 def board_url(filters: dict, **changes) -> str:
-    """The board's own URL with these filters (and page), empty ones left out. A board page
-    links to itself up to six times (chips, pager): joining the query by hand costs a tenth of
-    ``url_for`` with arguments."""
+    """The board's own URL with these filters (and page), empty ones left out."""
     params = {key: value for key, value in {**filters, **changes}.items() if value}
-    base = plain_url("board.index")
-    return f"{base}?{urlencode(params)}" if params else base
+    return url_for("board.index", **params)
 
 
 @bp.get("/")
@@ -117,42 +52,35 @@ def index():
     filters = {
         key: args.get(key) for key in ("direction", "kind", "category", "q") if args.get(key)
     }
-    if "q" in filters:  # the search reads this much; a longer one would only bloat the caches
+    if "q" in filters:  # the search reads this much; a longer one would only bloat the cache
         filters["q"] = filters["q"][: board.SEARCH_MAX]
     page = _page_number(args.get("page"))
     me = current_resident()
-    query = (locale_code(), request.script_root, tuple(sorted(filters.items())))
-    caches = current_app.extensions
-    search_bar = caches["board_bars"].get_or_make(
-        (*query, me is not None),
-        lambda: _draw(
-            "board/_search_bar.html",
-            filters=filters,
-            me=me,
-            kinds=board.KINDS,
-            categories=board.categories(g.config),
-        ),
-    )
     # The posts and pager show only projections of the event log: drawn once per log version,
     # day (posts end at midnight), language, query and page, then reused.
-    results = caches["board_pages"].get_or_make(
-        (*query, page, log_version(db()), board.today(g.config)),
+    results = current_app.extensions["board_pages"].get_or_make(
+        (
+            locale_code(),
+            request.script_root,
+            tuple(sorted(filters.items())),
+            page,
+            log_version(db()),
+            board.today(g.config),
+        ),
         lambda: _draw_results(filters, page),
     )
     return render_template(
         "board/index.html",
-        search_bar=search_bar,
+        filters=filters,
         results=results,
+        kinds=board.KINDS,
+        categories=board.categories(g.config),
         board_can_help=bool(me) and board.can_post_for_others(db(), me),
     )
 
 
-def _draw(template: str, **context) -> Markup:
-    """A fragment drawn with only what it is given (no per-visitor context processors)."""
-    return Markup(current_app.jinja_env.get_template(template).render(**context))
-
-
 def _draw_results(filters: dict, page: int) -> Markup:
+    """The list and pager, drawn with only what they show (no per-visitor context)."""
     result = board.browse(
         db(),
         g.config,
@@ -162,7 +90,8 @@ def _draw_results(filters: dict, page: int) -> Markup:
         text=filters.get("q"),
         page=page,
     )
-    return _draw("board/_results.html", result=result, filters=filters)
+    template = current_app.jinja_env.get_template("board/_results.html")
+    return Markup(template.render(result=result, filters=filters, kinds=board.KINDS))
 
 
 def _post_form_context(me, form, error=None):

@@ -7,9 +7,9 @@ end, named ``mNNN_what_it_does``. An old database file upgrades in place at the 
 
 from __future__ import annotations
 
-import re
-
 from sqlite_utils import Database, Migrations
+
+from kiosk.store.alter_table import check_list_as_comparisons, widen_check_list
 
 migrations = Migrations("kiosk")
 
@@ -367,70 +367,9 @@ def m007_board(db: Database) -> None:
 PROJECT_TRANSFER_KINDS = ("project_contribution", "project_payment", "purchase_fee")
 
 
-def _widen_check_list(db: Database, table: str, column: str, values: tuple[str, ...]) -> None:
-    """Add ``values`` to ``CHECK (column IN (...))`` of ``table``, in place (idempotent).
-
-    SQLite cannot alter a CHECK, and rebuilding the table is no longer possible here: other
-    tables (vouchers, payment requests...) hold foreign keys to it, so dropping it
-    fails with foreign keys on, and a migration cannot turn them off (it runs inside a
-    transaction). SQLite documents, for removing or loosening a CHECK, that the table's SQL
-    may be rewritten in sqlite_schema with writable_schema and the schema version bumped
-    (https://www.sqlite.org/lang_altertable.html#otheralter): no row changes, and every
-    existing row meets the looser rule. Only the list inside ``CHECK (column IN (...))`` is
-    changed, so columns added by other migrations are kept as they are.
-    """
-    sql, match, known = _check_list(db, table, column)
-    if match is None:
-        raise RuntimeError(f"{table}.{column} has no CHECK ({column} IN (...)) to widen")
-    wanted = known + [value for value in values if value not in known]
-    if wanted == known:
-        return
-    new_check = "CHECK ({} IN ({}))".format(column, ", ".join(f"'{value}'" for value in wanted))
-    _rewrite_table_sql(db, table, sql[: match.start()] + new_check + sql[match.end() :])
-
-
-def _check_list(db: Database, table: str, column: str) -> tuple[str, re.Match | None, list[str]]:
-    """The table's SQL, its ``CHECK (column IN (...))`` (None if it has none) and the values."""
-    sql = db.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
-    ).fetchone()[0]
-    match = re.search(rf"CHECK \({column} IN \(([^)]*)\)\)", sql)
-    return sql, match, re.findall(r"'([a-z_]+)'", match.group(1)) if match else []
-
-
-def _rewrite_table_sql(db: Database, table: str, new_sql: str) -> None:
-    """Replace a table's CREATE statement in sqlite_schema (no row changes; see above)."""
-    version = db.execute("PRAGMA schema_version").fetchone()[0]
-    db.execute("PRAGMA writable_schema = ON")
-    try:
-        db.execute(
-            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = ?", [new_sql, table]
-        )
-        db.execute(f"PRAGMA schema_version = {int(version) + 1}")
-    finally:
-        db.execute("PRAGMA writable_schema = OFF")
-
-
-def check_list_as_comparisons(db: Database, table: str, column: str) -> None:
-    """Rewrite ``CHECK (column IN ('a', 'b'))`` of ``table`` as ``CHECK (column = 'a' OR
-    column = 'b')``, in place (idempotent): the same rule, cheaper to check. SQLite sets up the
-    IN list again for every row an ``executemany`` inserts; on the event log, the table every
-    write and every synced event goes through, that was 0.9 s instead of 0.6 s per 100,000 rows.
-    """
-    sql, match, values = _check_list(db, table, column)
-    if match is None:
-        return
-    new_check = "CHECK ({})".format(" OR ".join(f"{column} = '{value}'" for value in values))
-    _rewrite_table_sql(db, table, sql[: match.start()] + new_check + sql[match.end() :])
-
-
-def _widen_transfer_kinds(db: Database, kinds: tuple[str, ...]) -> None:
-    _widen_check_list(db, "transfers", "kind", kinds)
-
-
 @migrations()
 def m008_projects(db: Database) -> None:
-    _widen_transfer_kinds(db, PROJECT_TRANSFER_KINDS)
+    widen_check_list(db, "transfers", "kind", PROJECT_TRANSFER_KINDS)
     db.executescript(
         """
         -- Building projects: group purchases, shared equipment, events. Each has its own CEEC
@@ -593,8 +532,8 @@ def m008_projects(db: Database) -> None:
 def m009_community(db: Database) -> None:
     # A resident who moved out keeps their history under a status of their own; the balance
     # they leave is settled against the common fund by a transfer of kind 'settlement'.
-    _widen_check_list(db, "residents", "status", ("moved_out",))
-    _widen_check_list(db, "transfers", "kind", ("settlement",))
+    widen_check_list(db, "residents", "status", ("moved_out",))
+    widen_check_list(db, "transfers", "kind", ("settlement",))
     db.executescript(
         """
         -- Neighbour verification: who vouched for whom (two verified neighbours of other

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlite_utils import Database, Migrations
 
 from kiosk.store import db as dbmod
-from kiosk.store.schema import check_list_as_comparisons
+from kiosk.store.alter_table import check_list_as_comparisons
 from sync import protocol
 from sync.hub.records import now_iso
 from sync.hub.vouchers import judge_settlements
