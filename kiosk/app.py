@@ -33,6 +33,7 @@ from kiosk.residents import views_login as login
 from kiosk.residents import views_verification as verification
 from kiosk.secrets_file import load_or_create_secret_key
 from kiosk.vouchers import views as vouchers
+from kiosk.vouchers import views_admin as voucher_admin
 from kiosk.web import formatting, session_state, urls
 from kiosk.web.formatting import gettext
 
@@ -108,6 +109,7 @@ def create_app(config: Config | None = None) -> Flask:
         exchange.bp,
         admin.bp,
         vouchers.bp,
+        voucher_admin.bp,
         board_bp,
         requests_bp,
         loans_bp,

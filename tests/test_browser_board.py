@@ -9,6 +9,7 @@ from app_fixtures import PIN
 from browser import assert_accessible
 
 from kiosk.board import board
+from kiosk.board import messages as board_messages
 from kiosk.ledger import ledger
 
 pytestmark = pytest.mark.browser
@@ -88,7 +89,7 @@ def test_an_offer_typed_on_screen_is_found_without_accents_answered_and_paid(
     expect(page.locator(".flash-success")).to_contain_text("prochaine connexion")
     assert_accessible(page)
     screenshot(page, "board-03-answered", sizes=((800, 480),))
-    [message] = board.messages_for(db, building.jeanne.id)
+    [message] = board_messages.messages_for(db, building.jeanne.id)
     assert message.sender_id == building.paul.id and message.body == "samedi"
 
     page.get_by_role("link", name="Enregistrer l'échange").tap()

@@ -15,7 +15,8 @@ from kiosk import clock, store
 from kiosk.config import make_config
 from kiosk.errors import InvalidInput, KioskError
 from kiosk.ledger import exchanges
-from kiosk.projects import projects, purchase_reports
+from kiosk.projects import fund as project_fund
+from kiosk.projects import projects, purchase_orders, purchase_reports, volunteering
 from kiosk.projects import purchase_distribution as distribution
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects.errors import (
@@ -80,7 +81,7 @@ def open_pellets(
 
 def order(db, config, purchase, resident, bags=0, honey=0):
     bag, honey_product = purchase.products
-    return group_purchases.place_order(
+    return purchase_orders.place_order(
         db, config, purchase.project_id, resident.id, {bag.id: bags * 1000, honey_product.id: honey}
     )
 
@@ -160,7 +161,7 @@ def test_orders_after_the_deadline_are_refused_and_change_nothing(db, config, bu
     with pytest.raises(OrdersClosed):
         order(db, config, purchase, building.jeanne, bags=9)
     with pytest.raises(OrdersClosed):
-        group_purchases.cancel_order(db, config, purchase.project_id, building.jeanne.id)
+        purchase_orders.cancel_order(db, config, purchase.project_id, building.jeanne.id)
     assert store.projection_snapshot(db) == before
 
 
@@ -173,7 +174,7 @@ def test_changing_and_cancelling_an_order_before_the_deadline(db, config, buildi
         bag.id: 3000,
         honey.id: 250,
     }
-    group_purchases.cancel_order(db, config, purchase.project_id, building.jeanne.id)
+    purchase_orders.cancel_order(db, config, purchase.project_id, building.jeanne.id)
     assert group_purchases.order_of(db, purchase.project_id, building.jeanne.id) == {}
 
 
@@ -194,7 +195,7 @@ def test_a_fraction_of_a_whole_unit_is_refused(db, config, building):
     purchase = open_pellets(db, config, building.admin)
     bag, _honey = purchase.products
     with pytest.raises(WholeUnitsOnly):
-        group_purchases.place_order(
+        purchase_orders.place_order(
             db, config, purchase.project_id, building.jeanne.id, {bag.id: 1500}
         )
 
@@ -392,7 +393,7 @@ def test_euros_always_add_up_to_the_supplier_order_and_fees_keep_the_ledger_at_z
     for who, which, quantity in orders:
         product = purchase.products[which % len(purchase.products)]
         try:
-            group_purchases.place_order(
+            purchase_orders.place_order(
                 db, config, project.id, people[who].id, {product.id: quantity}
             )
         except KioskError:
@@ -456,13 +457,13 @@ def test_a_random_purchase_history_rebuilds_the_same_projections(tmp_path_factor
     for step in steps:
         try:
             if step == "order":
-                group_purchases.place_order(
+                purchase_orders.place_order(
                     db, config, purchase.project_id, ann.id, {bag.id: 2000, honey.id: 125}
                 )
             elif step == "order2":
-                group_purchases.place_order(db, config, purchase.project_id, bob.id, {bag.id: 1000})
+                purchase_orders.place_order(db, config, purchase.project_id, bob.id, {bag.id: 1000})
             elif step == "cancel":
-                group_purchases.cancel_order(db, config, purchase.project_id, ann.id)
+                purchase_orders.cancel_order(db, config, purchase.project_id, ann.id)
             elif step == "close":
                 clock.shift(3 * DAY)
                 group_purchases.close_due_purchases(db)
@@ -475,12 +476,12 @@ def test_a_random_purchase_history_rebuilds_the_same_projections(tmp_path_factor
             elif step == "join":
                 projects.join(db, purchase.project_id, bob.id)
             elif step == "task":
-                task_id = projects.add_task(
+                task_id = volunteering.add_task(
                     db, purchase.project_id, by=org.id, title="Décharger", when_label="", slots=2
                 )
-                projects.sign_up(db, task_id, ann.id)
+                volunteering.sign_up(db, task_id, ann.id)
             elif step == "contribute":
-                projects.contribute(db, config, purchase.project_id, ann.id, 100)
+                project_fund.contribute(db, config, purchase.project_id, ann.id, 100)
         except KioskError:
             pass
     with tempfile.TemporaryDirectory() as tmp:

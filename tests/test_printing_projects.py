@@ -12,7 +12,7 @@ from printer_loopback import decode
 
 from kiosk import clock
 from kiosk.projects import dues as project_dues
-from kiosk.projects import projects, purchase_reports
+from kiosk.projects import projects, purchase_orders, purchase_reports
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects.purchases import ProductDraft
 from printing import admin
@@ -57,10 +57,10 @@ def pellets(db, config, building):
         ],
     )
     bag, honey = purchase.products
-    group_purchases.place_order(
+    purchase_orders.place_order(
         db, config, project.id, building.jeanne.id, {bag.id: 3000, honey.id: 500}
     )
-    group_purchases.place_order(db, config, project.id, building.paul.id, {bag.id: 2000})
+    purchase_orders.place_order(db, config, project.id, building.paul.id, {bag.id: 2000})
     return group_purchases.get_purchase(db, project.id)
 
 

@@ -9,7 +9,8 @@ from kiosk import clock, store
 from kiosk.errors import BelowFloor, FundsTooLow, InvalidInput, KioskError, PermissionDenied
 from kiosk.ledger import ledger, transfers
 from kiosk.projects import dues as project_dues
-from kiosk.projects import projects
+from kiosk.projects import fund as project_fund
+from kiosk.projects import projects, volunteering
 from kiosk.projects.errors import (
     AlreadyMember,
     AlreadyPaid,
@@ -84,7 +85,7 @@ def test_a_turning_rota_fills_up_and_a_volunteer_is_paid_from_the_project_accoun
     db, config, building
 ):
     project = composter(db, building)
-    task_id = projects.add_task(
+    task_id = volunteering.add_task(
         db,
         project.id,
         by=building.jeanne.id,
@@ -92,32 +93,34 @@ def test_a_turning_rota_fills_up_and_a_volunteer_is_paid_from_the_project_accoun
         when_label="semaine 48",
         slots=1,
     )
-    projects.sign_up(db, task_id, building.paul.id)  # joins the project too
+    volunteering.sign_up(db, task_id, building.paul.id)  # joins the project too
     assert projects.is_member(db, project.id, building.paul.id)
     with pytest.raises(TaskFull):
-        projects.sign_up(db, task_id, building.admin.id)
+        volunteering.sign_up(db, task_id, building.admin.id)
     # the project's account is empty: nothing can be paid yet
     with pytest.raises(FundsTooLow):
-        projects.pay_volunteer(
+        volunteering.pay_volunteer(
             db, config, task_id, building.paul.id, minutes=60, by=building.jeanne.id
         )
-    projects.contribute(db, config, project.id, building.jeanne.id, 1500)
-    projects.pay_volunteer(db, config, task_id, building.paul.id, minutes=60, by=building.jeanne.id)
+    project_fund.contribute(db, config, project.id, building.jeanne.id, 1500)
+    volunteering.pay_volunteer(
+        db, config, task_id, building.paul.id, minutes=60, by=building.jeanne.id
+    )
     assert balance(db, building.paul) == 1000
     assert projects.get(db, project.id).balance == 500
     with pytest.raises(AlreadyPaid):
-        projects.pay_volunteer(
+        volunteering.pay_volunteer(
             db, config, task_id, building.paul.id, minutes=60, by=building.jeanne.id
         )
     with pytest.raises(AlreadyPaid):
-        projects.withdraw(db, task_id, building.paul.id)
+        volunteering.withdraw(db, task_id, building.paul.id)
     assert reads.balances_sum(db) == 0
 
 
 def test_a_contribution_keeps_to_the_credit_floor(db, config, building):
     project = composter(db, building)
     with pytest.raises(BelowFloor):
-        projects.contribute(
+        project_fund.contribute(
             db, config, project.id, building.paul.id, config.amount("credit_floor") * -1 + 1
         )
     assert balance(db, building.paul) == 0
@@ -126,8 +129,8 @@ def test_a_contribution_keeps_to_the_credit_floor(db, config, building):
 def test_the_association_funds_a_project_from_its_common_fund(db, config, building):
     project = composter(db, building)
     with pytest.raises(PermissionDenied):
-        projects.fund_from_association(db, config, project.id, 5000, admin_id=building.paul.id)
-    projects.fund_from_association(db, config, project.id, 5000, admin_id=building.admin.id)
+        project_fund.fund_from_association(db, config, project.id, 5000, admin_id=building.paul.id)
+    project_fund.fund_from_association(db, config, project.id, 5000, admin_id=building.admin.id)
     assert projects.get(db, project.id).balance == 5000
     assert reads.account_balance(db, transfers.COMMON_FUND_ACCOUNT) == -5000
     assert reads.balances_sum(db) == 0
@@ -228,6 +231,6 @@ def test_project_transfers_show_on_the_statement_with_the_project_as_counterpart
     db, config, building
 ):
     project = composter(db, building)
-    projects.contribute(db, config, project.id, building.paul.id, 500)
+    project_fund.contribute(db, config, project.id, building.paul.id, 500)
     [line] = ledger.statement(db, config, building.paul.id).lines
     assert line.signed_amount == -500 and line.counterparty_name == "Composteur collectif"

@@ -27,6 +27,7 @@ from kiosk.errors import (
     SelfPayment,
 )
 from kiosk.ledger import exchanges, ledger, reversals, transfers
+from kiosk.projects import fund as project_fund
 from kiosk.projects import projects
 from kiosk.residents import residents
 from kiosk.store import events
@@ -204,7 +205,7 @@ def test_opening_a_system_account_twice_leaves_one_account(db, config, building)
         db, resident_id=building.jeanne.id, title="Fête", description="", kind="event"
     )
     for _ in range(2):
-        projects.fund_from_association(db, config, project.id, 1000, admin_id=building.admin.id)
+        project_fund.fund_from_association(db, config, project.id, 1000, admin_id=building.admin.id)
     assert _openings(db, transfers.COMMON_FUND_ACCOUNT) == 1
     assert store.scalar(db, "SELECT balance FROM accounts WHERE id = 'system:common_fund'") == -2000
 
@@ -276,7 +277,7 @@ def test_two_kiosks_offline_may_both_open_the_common_fund_and_still_converge(hub
     )
     sync_until_quiet([tilleuls, hall])
     for kiosk, amount in ((tilleuls, 1000), (hall, 2500)):  # the network is down
-        projects.fund_from_association(
+        project_fund.fund_from_association(
             kiosk.db, kiosk.config, project.id, amount, admin_id=admin.id
         )
         assert _openings(kiosk.db, transfers.COMMON_FUND_ACCOUNT) == 1
@@ -297,7 +298,7 @@ def test_a_statement_names_the_associations_accounts_in_the_readers_language(
     project = projects.propose(  # a project's account is named by its title, never translated
         db, resident_id=b.jeanne.id, title="Common fund", description="", kind="other"
     )
-    projects.contribute(db, config, project.id, b.jeanne.id, 500)
+    project_fund.contribute(db, config, project.id, b.jeanne.id, 500)
     french = {**french, "Project “%(title)s”": "Projet « %(title)s »"}
     lines = ledger.statement(db, config, b.jeanne.id).lines
     named = [

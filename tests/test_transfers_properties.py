@@ -19,7 +19,8 @@ from kiosk.config import make_config
 from kiosk.errors import KioskError
 from kiosk.ledger import exchanges, reversals, transfers
 from kiosk.projects import dues as project_dues
-from kiosk.projects import projects
+from kiosk.projects import fund as project_fund
+from kiosk.projects import projects, purchase_orders, volunteering
 from kiosk.projects import purchase_distribution as distribution
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects.purchases import ProductDraft
@@ -130,7 +131,7 @@ def test_any_history_of_money_movements_keeps_the_books(moves):
                 fee_amount=500,
             )
             (bag,) = pellets.products
-            group_purchases.place_order(
+            purchase_orders.place_order(
                 db, config, pellets.project_id, people[3].id, {bag.id: 1000}
             )
             issued = vouchers.issue_vouchers(db, config, resident_id=people[1].id, counts={1000: 2})
@@ -178,13 +179,13 @@ def test_any_history_of_money_movements_keeps_the_books(moves):
                             refund_to="issuer" if one % 2 else "common_fund",
                         )
                     elif move == "contribute":
-                        projects.contribute(db, config, project.id, payer.id, amount)
+                        project_fund.contribute(db, config, project.id, payer.id, amount)
                     elif move == "fund":
-                        projects.fund_from_association(
+                        project_fund.fund_from_association(
                             db, config, project.id, amount, admin_id=admin.id
                         )
                     elif move == "pay":
-                        task_id = projects.add_task(
+                        task_id = volunteering.add_task(
                             db,
                             project.id,
                             by=people[0].id,
@@ -192,14 +193,14 @@ def test_any_history_of_money_movements_keeps_the_books(moves):
                             when_label="",
                             slots=1,
                         )
-                        projects.sign_up(db, task_id, payee.id)
-                        projects.pay_volunteer(
+                        volunteering.sign_up(db, task_id, payee.id)
+                        volunteering.pay_volunteer(
                             db, config, task_id, payee.id, minutes=amount // 100, by=people[0].id
                         )
                     elif move == "dues":
                         project_dues.pay_ceec_share(db, config, project.id, payer.id)
                     elif move == "order":
-                        group_purchases.place_order(
+                        purchase_orders.place_order(
                             db, config, pellets.project_id, payer.id, {bag.id: 1000 * (one + 1)}
                         )
                     elif move == "distribute":

@@ -11,6 +11,7 @@ from app_fixtures import login, post, text_of
 from kiosk import store
 from kiosk.background import _job_registrations
 from kiosk.board import board
+from kiosk.board import messages as board_messages
 from kiosk.board import sheet as board_sheet
 from kiosk.ledger import ledger
 from printing import queue as print_queue
@@ -208,7 +209,7 @@ def test_paul_answers_and_jeanne_sees_a_badge_at_her_next_login(client, db, conf
     assert "Je suis libre <b>samedi</b>" in messages  # shown as text
     assert "<b>samedi</b>" not in client.get("/board/messages").get_data(as_text=True)
     assert 'class="badge"' not in client.get("/me/").get_data(as_text=True)  # read now
-    [message] = board.messages_for(db, building.jeanne.id)
+    [message] = board_messages.messages_for(db, building.jeanne.id)
     response = post(client, f"/board/messages/{message.id}/print", follow_redirects=True)
     assert "en cours d'impression" in text_of(response)
     [job] = print_queue.list_jobs(db, reference=f"message-{message.id[:8]}")
@@ -220,7 +221,7 @@ def test_nobody_answers_their_own_post(client, db, config, building):
     login(client, building.jeanne)
     response = post(client, f"/board/post/{item.id}/answer", {"body": "moi"})
     assert response.status_code == 400 and "votre propre annonce" in text_of(response)
-    assert board.messages_for(db, building.jeanne.id) == []
+    assert board_messages.messages_for(db, building.jeanne.id) == []
 
 
 def test_a_withdrawn_post_cannot_be_answered(client, db, config, building):
@@ -472,7 +473,7 @@ def test_a_network_post_from_another_building_is_shown_with_its_residence(db, co
     from kiosk.board.errors import RemotePost
 
     with pytest.raises(RemotePost):
-        board.answer(db, config, item.id, sender=building.paul)
+        board_messages.answer(db, config, item.id, sender=building.paul)
 
 
 def test_search_works_after_a_rebuild_from_the_log(tmp_path, db, config, building):

@@ -10,7 +10,7 @@ from app_fixtures import login, post, text_of
 
 from kiosk import clock, store
 from kiosk.projects import dues as project_dues
-from kiosk.projects import projects
+from kiosk.projects import projects, purchase_orders
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects.purchases import ProductDraft
 from kiosk.residents import residents
@@ -241,10 +241,10 @@ def test_the_order_page_warns_a_participant_the_fee_would_take_below_the_floor(
 def test_the_organiser_marks_payments_prints_exports_and_distributes(client, db, config, building):
     purchase = open_purchase(db, config, building.admin)
     bag, honey = purchase.products
-    group_purchases.place_order(
+    purchase_orders.place_order(
         db, config, purchase.project_id, building.jeanne.id, {bag.id: 3000, honey.id: 500}
     )
-    group_purchases.place_order(db, config, purchase.project_id, building.paul.id, {bag.id: 2000})
+    purchase_orders.place_order(db, config, purchase.project_id, building.paul.id, {bag.id: 2000})
     clock.shift(3 * DAY)
     login(client, building.admin)
     page = text_of(client.get(f"/purchases/{purchase.project_id}/organise"))
@@ -279,7 +279,7 @@ def test_only_the_organiser_sees_the_organisers_page(client, db, config, buildin
 def test_the_savings_chart_has_a_title_and_a_text_alternative(client, db, config, building):
     purchase = open_purchase(db, config, building.admin)
     bag, _honey = purchase.products
-    group_purchases.place_order(db, config, purchase.project_id, building.jeanne.id, {bag.id: 4000})
+    purchase_orders.place_order(db, config, purchase.project_id, building.jeanne.id, {bag.id: 4000})
     login(client, building.jeanne)
     page = text_of(client.get(f"/projects/{purchase.project_id}"))
     assert (

@@ -1,5 +1,6 @@
-"""The board of the building: offers ("je propose") and requests ("je cherche"), search, and
-"I'm interested" messages to the poster.
+"""The board of the building: offers ("je propose") and requests ("je cherche"), search,
+super neighbours who post for others, and the exchange form filled from a post. The
+"I'm interested" messages to the poster: kiosk/board/messages.py.
 
 A post is an event (``board.post_published``, or ``board.post_published_network`` when it is
 visible to neighbouring buildings); withdrawing is another event, never a delete. A post's end
@@ -21,7 +22,6 @@ from kiosk import clock, store
 from kiosk.board import reads as board_reads
 from kiosk.board.errors import (
     EndDateInPast,
-    MessageNotFound,
     NotAHelper,
     NotYourPost,
     OwnPost,
@@ -31,7 +31,7 @@ from kiosk.board.errors import (
 )
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
-from kiosk.errors import N_, InvalidInput
+from kiosk.errors import N_, InvalidInput, PermissionDenied
 from kiosk.money import parse_amount
 from kiosk.residents.residents import Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
@@ -53,7 +53,6 @@ PRICE_MODES: dict[str, str] = {
 TITLE_MAX = 80
 DESCRIPTION_MAX = 1000
 AVAILABILITY_MAX = 120
-MESSAGE_MAX = 300
 SEARCH_MAX = 100
 END_CHOICES = (7, 14, 30, 90)  # days offered as big buttons; or no end
 
@@ -103,24 +102,6 @@ class BoardPage:
     query: str
 
 
-@dataclass(frozen=True)
-class Message:
-    id: str
-    post_id: str
-    post_title: str
-    sender_id: str
-    sender_name: str
-    sender_apartment: str
-    recipient_id: str
-    body: str
-    created_at: str
-    read_at: str | None
-
-    @classmethod
-    def from_row(cls, row) -> Message:
-        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
-
-
 def today(config: Config) -> date:
     """The building's date now (kiosk.clock in the building's time zone)."""
     return clock.now().astimezone(config.timezone).date()
@@ -131,7 +112,7 @@ def categories(config: Config) -> dict[str, str]:
     return {key: CATEGORIES[key] for key in config["board"]["categories"]}
 
 
-def _clean_text(
+def clean_text(
     text: str | None, *, maximum: int, required: str | None, too_long: str, single_line: bool
 ) -> str:
     value = unicodedata.normalize("NFC", text or "")
@@ -150,7 +131,7 @@ def _clean_text(
 
 
 def clean_title(text: str | None) -> str:
-    return _clean_text(
+    return clean_text(
         text,
         maximum=TITLE_MAX,
         required=N_("Give your post a title."),
@@ -219,14 +200,14 @@ def publish(
         category, config["board"]["categories"], N_("Choose a category from the list.")
     )
     title = clean_title(title)
-    description = _clean_text(
+    description = clean_text(
         description,
         maximum=DESCRIPTION_MAX,
         required=None,
         too_long=N_("A description is at most %(max)d characters."),
         single_line=False,
     )
-    availability = _clean_text(
+    availability = clean_text(
         availability,
         maximum=AVAILABILITY_MAX,
         required=None,
@@ -351,98 +332,11 @@ def posts_of(db: Database, config: Config, resident_id: str) -> list[Post]:
     ]
 
 
-# --------------------------------------------------------------------------- answers
-
-
-def answer(
-    db: Database, config: Config, post_id: str, *, sender: Resident, body: str = ""
-) -> Message:
-    """ "I'm interested": a message for the poster, shown at their next login."""
-    post = get_post(db, config, post_id)
-    if post.is_remote:
-        raise RemotePost(building=post.building)
-    if not post.active:
-        raise PostNotActive()
-    if sender.id == post.poster_id:
-        raise OwnPost()
-    require_may_exchange(sender)
-    body = _clean_text(
-        body,
-        maximum=MESSAGE_MAX,
-        required=None,
-        too_long=N_("A message is at most %(max)d characters."),
-        single_line=False,
-    )
-    with store.write(db):
-        event = store.record(
-            db,
-            "board.message_sent",
-            {
-                "post_id": post.id,
-                "sender_id": sender.id,
-                "recipient_id": post.poster_id,
-                "body": body,
-            },
-        )
-    return get_message(db, event.id)
-
-
-def get_message(db: Database, message_id: str) -> Message:
-    row = board_reads.message(db, message_id or "")
-    if row is None:
-        raise MessageNotFound()
-    return Message.from_row(row)
-
-
-def messages_for(db: Database, resident_id: str) -> list[Message]:
-    return [Message.from_row(row) for row in board_reads.messages_for(db, resident_id)]
-
-
-def unread_count(db: Database, resident_id: str) -> int:
-    return len(board_reads.unread_message_ids(db, resident_id))
-
-
-def mark_read(db: Database, resident_id: str) -> int:
-    """The resident has seen their messages (one event for all of them); returns how many."""
-    with store.write(db):
-        ids = board_reads.unread_message_ids(db, resident_id)
-        if ids:
-            store.record(
-                db, "board.messages_read", {"resident_id": resident_id, "message_ids": ids}
-            )
-    return len(ids)
-
-
-def queue_message_print(
-    db: Database, config: Config, message_id: str, *, resident: Resident
-) -> int:
-    """Print a message (for its recipient or sender, or an admin)."""
-    from printing import queue as print_queue
-
-    message = get_message(db, message_id)
-    if resident.id not in (message.recipient_id, message.sender_id) and not resident.is_admin:
-        raise MessageNotFound()
-    recipient = get_resident(db, message.recipient_id)
-    payload = {
-        "post_title": message.post_title,
-        "sender": {"name": message.sender_name, "apartment": message.sender_apartment},
-        "recipient": {"name": recipient.name, "apartment": recipient.apartment},
-        "body": message.body,
-        "created_at": message.created_at,
-    }
-    with store.write(db):
-        return print_queue.enqueue(
-            db, "board_message", payload, reference=f"message-{message.id[:8]}"
-        )
-
-
 # --------------------------------------------------------------------------- super neighbours
 
 
 def set_helper(db: Database, *, admin: Resident, resident_id: str, enabled: bool) -> None:
     """An admin makes a resident a "super neighbour" (or not): they may post for others."""
-    from kiosk.errors import PermissionDenied
-
     if not admin.is_admin:
         raise PermissionDenied()
     get_resident(db, resident_id)

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from kiosk import signals
 from kiosk.board import board, lending, payment_requests
+from kiosk.board import messages as board_messages
 from kiosk.board import sheet as board_sheet
 from kiosk.errors import N_, InvalidInput, KioskError, NotFound
 from kiosk.residents import residents
@@ -171,7 +172,7 @@ def show(post_id: str):
 def answer(post_id: str):
     me = current_resident()
     try:
-        board.answer(db(), g.config, post_id, sender=me, body=request.form.get("body", ""))
+        board_messages.answer(db(), g.config, post_id, sender=me, body=request.form.get("body", ""))
     except KioskError as exc:
         post = board.get_post(db(), g.config, post_id)
         return render_template(
@@ -240,8 +241,8 @@ def mine():
 @login_required
 def messages():
     me = current_resident()
-    items = board.messages_for(db(), me.id)
-    board.mark_read(db(), me.id)  # shown now: the badge goes away
+    items = board_messages.messages_for(db(), me.id)
+    board_messages.mark_read(db(), me.id)  # shown now: the badge goes away
     return render_template("board/messages.html", messages=items)
 
 
@@ -249,7 +250,7 @@ def messages():
 @login_required
 def print_message(message_id: str):
     try:
-        board.queue_message_print(db(), g.config, message_id, resident=current_resident())
+        board_messages.queue_message_print(db(), g.config, message_id, resident=current_resident())
     except KioskError as exc:
         flash(error_message(exc), "error")
     else:
@@ -298,7 +299,7 @@ def board_context():
         if me is None:
             return {"unread": 0, "requests": 0, "overdue": []}
         return {
-            "unread": board.unread_count(db(), me.id),
+            "unread": board_messages.unread_count(db(), me.id),
             "requests": payment_requests.pending_count(db(), me.id),
             "overdue": lending.overdue(db(), g.config, me.id),
         }

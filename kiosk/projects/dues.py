@@ -21,7 +21,7 @@ from kiosk.errors import N_, InvalidInput, NotFound
 from kiosk.ledger.transfers import record_transfer
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import DuesAlreadyPaid, DuesNotSet, NotMember
-from kiosk.projects.projects import Person, _check_open, get, members, require_coordinator
+from kiosk.projects.projects import Person, check_open, get, members, require_coordinator
 from kiosk.residents.residents import get as get_resident
 
 PERIODS = {"month": N_("per month"), "quarter": N_("per quarter"), "year": N_("per year")}
@@ -77,7 +77,7 @@ def set_dues(
         raise InvalidInput(N_("Enter an amount above zero."))
     with store.write(db):
         require_coordinator(db, project_id, by)
-        _check_open(get(db, project_id))
+        check_open(get(db, project_id))
         if currency == "eur":
             if not payee_id or not preads.is_member(db, project_id, payee_id):
                 raise InvalidInput(N_("Choose the member who pays the bill."))
@@ -127,7 +127,7 @@ def pay_ceec_share(db: Database, config: Config, project_id: str, resident_id: s
     """A member pays this period's CEEC share to the project's account; returns the transfer id."""
     with store.write(db):
         project = get(db, project_id)
-        _check_open(project)
+        check_open(project)
         if project.dues_currency != "ceec":
             raise DuesNotSet()
         period = current_period(config, project.dues_period)

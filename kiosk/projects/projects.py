@@ -6,6 +6,7 @@ own CEEC system account ``project:<id>``: members contribute to it, the associat
 it, and volunteers' hours are paid from it. Every change is a ``building`` event
 (kiosk/projects/projections.py); money moves through the ledger (kiosk/ledger/transfers.py).
 
+Tasks and volunteers: kiosk/projects/volunteering.py. The fund: kiosk/projects/fund.py.
 Recurring contributions: kiosk/projects/dues.py. Group purchases: kiosk/projects/purchases.py.
 """
 
@@ -17,25 +18,18 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from kiosk import ids, store
-from kiosk.config import Config
-from kiosk.errors import N_, InvalidInput, NotFound, PermissionDenied
+from kiosk.errors import N_, InvalidInput, NotFound
 from kiosk.ledger.transfers import (
-    COMMON_FUND_ACCOUNT,
     PROJECT_ACCOUNT_PREFIX,
     open_system_account,
-    record_transfer,
 )
-from kiosk.money import minutes_to_amount
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
     AlreadyMember,
-    AlreadyPaid,
-    AlreadySignedUp,
     LastCoordinator,
     NotCoordinator,
     NotMember,
     ProjectClosed,
-    TaskFull,
 )
 from kiosk.residents.residents import Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
@@ -229,7 +223,7 @@ def tasks(db: Database, project_id: str) -> list[Task]:
     return result
 
 
-def _check_open(project: Project) -> None:
+def check_open(project: Project) -> None:
     if project.is_closed:
         raise ProjectClosed()
 
@@ -275,7 +269,7 @@ def set_status(db: Database, project_id: str, status: str, *, by: str) -> Projec
     with store.write(db):
         require_coordinator(db, project_id, by)
         project = get(db, project_id)
-        _check_open(project)
+        check_open(project)
         if project.purchase_state is not None:
             raise InvalidInput(
                 N_("The status of a group purchase follows its orders and deadline.")
@@ -288,7 +282,7 @@ def set_status(db: Database, project_id: str, status: str, *, by: str) -> Projec
 def add_coordinator(db: Database, project_id: str, resident_id: str, *, by: str) -> None:
     with store.write(db):
         require_coordinator(db, project_id, by)
-        _check_open(get(db, project_id))
+        check_open(get(db, project_id))
         resident = get_resident(db, resident_id)
         require_may_exchange(resident)
         if not preads.is_coordinator(db, project_id, resident_id):
@@ -303,7 +297,7 @@ def join(db: Database, project_id: str, resident_id: str) -> None:
     """A resident joins; refused on a closed project and for a member already in."""
     with store.write(db):
         project = get(db, project_id)
-        _check_open(project)
+        check_open(project)
         resident = get_resident(db, resident_id)
         require_may_exchange(resident)
         if preads.is_member(db, project_id, resident_id):
@@ -335,165 +329,7 @@ def post_update(db: Database, project_id: str, *, by: str, body: str) -> None:
     body = clean_text(body, required=True, empty_msg=N_("Write the news to share."))
     with store.write(db):
         require_coordinator(db, project_id, by)
-        _check_open(get(db, project_id))
+        check_open(get(db, project_id))
         store.record(
             db, "project.update_posted", {"project_id": project_id, "author_id": by, "body": body}
         )
-
-
-# --------------------------------------------------------------------------- tasks
-
-
-def add_task(
-    db: Database, project_id: str, *, by: str, title: str, when_label: str, slots: int
-) -> str:
-    title = clean_text(
-        title, required=True, maximum=TITLE_MAX, empty_msg=N_("Say what the task is.")
-    )
-    when_label = clean_text(when_label, required=False, maximum=TITLE_MAX)
-    if not isinstance(slots, int) or not 1 <= slots <= 50:
-        raise InvalidInput(N_("A task has 1 to 50 places."))
-    task_id = ids.uuid7()
-    with store.write(db):
-        require_coordinator(db, project_id, by)
-        _check_open(get(db, project_id))
-        store.record(
-            db,
-            "project.task_added",
-            {
-                "project_id": project_id,
-                "task_id": task_id,
-                "title": title,
-                "when_label": when_label,
-                "slots": slots,
-            },
-        )
-    return task_id
-
-
-def _task(db: Database, task_id: str):
-    row = preads.task(db, task_id or "")
-    if row is None:
-        raise NotFound(N_("This task does not exist."))
-    return row
-
-
-def sign_up(db: Database, task_id: str, resident_id: str) -> None:
-    """A resident volunteers for a task (joining the project if needed)."""
-    with store.write(db):
-        task = _task(db, task_id)
-        _check_open(get(db, task["project_id"]))
-        resident = get_resident(db, resident_id)
-        require_may_exchange(resident)
-        if preads.volunteer(db, task_id, resident_id) is not None:
-            raise AlreadySignedUp(name=resident.name)
-        if len(preads.volunteers(db, task_id)) >= task["slots"]:
-            raise TaskFull()
-        if not preads.is_member(db, task["project_id"], resident_id):
-            store.record(
-                db,
-                "project.member_joined",
-                {"project_id": task["project_id"], "resident_id": resident_id},
-            )
-        store.record(db, "project.task_signed_up", {"task_id": task_id, "resident_id": resident_id})
-
-
-def withdraw(db: Database, task_id: str, resident_id: str) -> None:
-    with store.write(db):
-        _task(db, task_id)
-        row = preads.volunteer(db, task_id, resident_id)
-        if row is None:
-            raise NotFound(N_("You are not signed up for this task."))
-        if row["transfer_id"]:
-            raise AlreadyPaid(name=get_resident(db, resident_id).name)
-        store.record(db, "project.task_withdrawn", {"task_id": task_id, "resident_id": resident_id})
-
-
-def pay_volunteer(
-    db: Database, config: Config, task_id: str, resident_id: str, *, minutes: int, by: str
-) -> str:
-    """A coordinator pays a volunteer's hours from the project's account; returns the transfer id."""
-    if not isinstance(minutes, int) or minutes <= 0:
-        raise InvalidInput(N_("Enter a duration above zero."))
-    amount = minutes_to_amount(minutes, config["currency"]["units_per_hour"])
-    with store.write(db):
-        task = _task(db, task_id)
-        project = get(db, task["project_id"])
-        require_coordinator(db, project.id, by)
-        row = preads.volunteer(db, task_id, resident_id)
-        resident = get_resident(db, resident_id)
-        if row is None:
-            raise NotFound(N_("This resident is not signed up for this task."))
-        if row["transfer_id"]:
-            raise AlreadyPaid(name=resident.name)
-        event = record_transfer(
-            db,
-            config,
-            kind="project_payment",
-            debit_account=project.account_id,
-            credit_account=resident.account_id,
-            amount=amount,
-            minutes=minutes,
-            recorded_by=by,
-            description=f"{project.title}: {task['title']}",
-        )
-        store.record(
-            db,
-            "project.volunteer_paid",
-            {
-                "task_id": task_id,
-                "resident_id": resident_id,
-                "minutes": minutes,
-                "transfer_id": event.id,
-            },
-        )
-    return event.id
-
-
-# --------------------------------------------------------------------------- the project's fund
-
-
-def contribute(db: Database, config: Config, project_id: str, resident_id: str, amount: int) -> str:
-    """A member gives CEEC to the project's account (floor rules apply); returns the transfer id."""
-    with store.write(db):
-        project = get(db, project_id)
-        _check_open(project)
-        resident = get_resident(db, resident_id)
-        event = record_transfer(
-            db,
-            config,
-            kind="project_contribution",
-            debit_account=resident.account_id,
-            credit_account=project.account_id,
-            amount=amount,
-            recorded_by=resident_id,
-            description=project.title,
-        )
-    return event.id
-
-
-def fund_from_association(
-    db: Database, config: Config, project_id: str, amount: int, *, admin_id: str
-) -> str:
-    """An administrator funds the project from the association's common fund.
-
-    The common fund is the association's own account: it may go below zero (the association
-    vouches for the CEEC it grants), and the ledger still sums to zero.
-    """
-    admin = get_resident(db, admin_id)
-    if not admin.is_admin:
-        raise PermissionDenied()
-    with store.write(db):
-        project = get(db, project_id)
-        _check_open(project)
-        event = record_transfer(
-            db,
-            config,
-            kind="project_contribution",
-            debit_account=COMMON_FUND_ACCOUNT,
-            credit_account=project.account_id,
-            amount=amount,
-            recorded_by=admin_id,
-            description=project.title,
-        )
-    return event.id

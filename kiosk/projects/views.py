@@ -10,7 +10,8 @@ from kiosk.errors import N_, InvalidInput, KioskError
 from kiosk.i18n import gettext_for
 from kiosk.money import parse_amount, parse_duration
 from kiosk.projects import dues as project_dues
-from kiosk.projects import projects, purchase_reports
+from kiosk.projects import fund as project_fund
+from kiosk.projects import projects, purchase_reports, volunteering
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects import reads as project_reads
 from kiosk.projects.purchase_numbers import parse_euros
@@ -208,7 +209,7 @@ def _whole_number(text: str | None, *, default: int | None = None) -> int:
 @login_required
 def add_task(project_id: str):
     try:
-        projects.add_task(
+        volunteering.add_task(
             db(),
             project_id,
             by=current_resident().id,
@@ -234,7 +235,7 @@ def _task_project(task_id: str) -> str:
 def sign_up(task_id: str):
     project_id = _task_project(task_id)
     try:
-        projects.sign_up(db(), task_id, current_resident().id)
+        volunteering.sign_up(db(), task_id, current_resident().id)
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("Thank you! You are signed up."))
@@ -245,7 +246,7 @@ def sign_up(task_id: str):
 def withdraw(task_id: str):
     project_id = _task_project(task_id)
     try:
-        projects.withdraw(db(), task_id, current_resident().id)
+        volunteering.withdraw(db(), task_id, current_resident().id)
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("You are no longer signed up for this task."))
@@ -257,7 +258,7 @@ def pay_volunteer(task_id: str):
     project_id = _task_project(task_id)
     try:
         minutes = parse_duration(request.form.get("hours"), request.form.get("minutes"))
-        projects.pay_volunteer(
+        volunteering.pay_volunteer(
             db(),
             g.config,
             task_id,
@@ -275,7 +276,7 @@ def pay_volunteer(task_id: str):
 def contribute(project_id: str):
     try:
         amount = parse_amount(request.form.get("amount"))
-        projects.contribute(db(), g.config, project_id, current_resident().id, amount)
+        project_fund.contribute(db(), g.config, project_id, current_resident().id, amount)
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("Thank you for your contribution to the project."))
@@ -286,7 +287,7 @@ def contribute(project_id: str):
 def fund(project_id: str):
     try:
         amount = parse_amount(request.form.get("amount"))
-        projects.fund_from_association(
+        project_fund.fund_from_association(
             db(), g.config, project_id, amount, admin_id=current_resident().id
         )
     except KioskError as exc:

@@ -12,7 +12,7 @@ from kiosk import clock, formatting, store
 from kiosk.errors import KioskError
 from kiosk.ledger.transfers import would_go_below_floor
 from kiosk.money import parse_amount
-from kiosk.projects import projects, purchase_distribution, purchase_reports
+from kiosk.projects import projects, purchase_distribution, purchase_orders, purchase_reports
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects import reads as project_reads
 from kiosk.projects.purchase_numbers import local_datetime, parse_euros, parse_quantity
@@ -144,7 +144,7 @@ def order(project_id: str):
     if request.method == "POST":
         try:
             quantities = {p.id: parse_quantity(form.get(f"qty_{p.id}")) for p in purchase.products}
-            group_purchases.place_order(db(), g.config, project_id, me.id, quantities)
+            purchase_orders.place_order(db(), g.config, project_id, me.id, quantities)
         except KioskError as exc:
             error = error_message(exc)
         else:
@@ -166,7 +166,7 @@ def order(project_id: str):
 @login_required
 def cancel_order(project_id: str):
     try:
-        group_purchases.cancel_order(db(), g.config, project_id, current_resident().id)
+        purchase_orders.cancel_order(db(), g.config, project_id, current_resident().id)
     except KioskError as exc:
         flash(error_message(exc), "error")
     else:

@@ -17,15 +17,14 @@ from flask import (
 )
 
 from kiosk.errors import N_, InvalidInput, KioskError
-from kiosk.residents import auth, residents
+from kiosk.residents import auth
 from kiosk.vouchers import cancel as voucher_cancel
 from kiosk.vouchers import conflicts as voucher_conflicts
 from kiosk.vouchers import errors as voucher_errors
 from kiosk.vouchers import redeeming as voucher_redeeming
-from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
-from kiosk.web.formatting import error_message, gettext, ngettext
-from kiosk.web.session_state import admin_required, current_resident, db, login_required
+from kiosk.web.formatting import ceec, error_message, gettext, ngettext
+from kiosk.web.session_state import current_resident, db, login_required
 
 bp = Blueprint("vouchers", __name__, template_folder="templates")
 
@@ -38,13 +37,13 @@ def _printer_status():
     return worker.status if worker is not None else None
 
 
-def _wake_printer() -> None:
+def wake_printer() -> None:
     worker = current_app.extensions.get("kiosk_print_worker")
     if worker is not None:
         worker.wake()
 
 
-def _code_from(source) -> str:
+def code_from(source) -> str:
     code = "".join((source.get("code") or "").split()).upper()
     return code[:MAX_CODE_LENGTH]
 
@@ -121,13 +120,13 @@ def issue_confirm():
             error = error_message(exc)
         else:
             session.pop(DRAFT, None)
-            _wake_printer()
+            wake_printer()
             flash(
                 ngettext(
                     "%(num)d voucher is being printed: %(total)s was taken from your account.",
                     "%(num)d vouchers are being printed: %(total)s was taken from your account.",
                     len(issued),
-                    total=_ceec(sum(v.amount for v in issued)),
+                    total=ceec(sum(v.amount for v in issued)),
                 ),
                 "success",
             )
@@ -136,12 +135,6 @@ def issue_confirm():
     return render_template(
         "vouchers/issue_confirm.html", counts=sorted(counts.items()), total=total, error=error
     ), (400 if error else 200)
-
-
-def _ceec(amount: int) -> str:
-    from kiosk.web.formatting import ceec
-
-    return ceec(amount)
 
 
 @bp.post("/vouchers/issue/cancel")
@@ -160,7 +153,7 @@ def reprint(serial: str):
     except KioskError as exc:
         flash(error_message(exc), "error")
     else:
-        _wake_printer()
+        wake_printer()
         flash(gettext("Voucher %(serial)s is being printed again.", serial=serial), "success")
     return redirect(request.form.get("next") or url_for("vouchers.home"))
 
@@ -208,7 +201,7 @@ def notice_read(losing_event_id: str):
 @login_required
 def redeem():
     """Without a code: scan or type one. With a code (from the scanner): what it is worth."""
-    code = _code_from(request.args)
+    code = code_from(request.args)
     if not code:
         return render_template("vouchers/redeem.html", checked=None, error=None, code="")
     me = current_resident()
@@ -232,7 +225,7 @@ def redeem():
 @bp.post("/vouchers/redeem")
 @login_required
 def redeem_confirm():
-    code = _code_from(request.form)
+    code = code_from(request.form)
     me = current_resident()
     try:
         voucher = voucher_redeeming.redeem_voucher(db(), g.config, code, resident_id=me.id)
@@ -240,7 +233,7 @@ def redeem_confirm():
         return render_template(
             "vouchers/redeem.html", checked=None, error=error_message(exc), code=code
         ), 400
-    _wake_printer()
+    wake_printer()
     return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
 
 
@@ -254,178 +247,3 @@ def redeemed(serial: str):
     if voucher.bearer_id != me.id and not me.is_admin:
         abort(403)
     return render_template("vouchers/redeemed.html", voucher=voucher, me=me)
-
-
-# --------------------------------------------------------------------------- admin
-
-
-@bp.get("/admin/vouchers")
-@admin_required
-def admin_report():
-    return render_template(
-        "vouchers/admin.html",
-        report=voucher_reports.outstanding_report(db(), g.config),
-        check=voucher_reports.circulation_check(db()),
-        buckets=[key for _, key in voucher_reports.AGE_BUCKETS],
-        conflicts=voucher_conflicts.conflicts(db(), limit=50),
-    )
-
-
-def _admin_list(
-    title: str,
-    items,
-    *,
-    action: str | None = None,
-    reason: str | None = None,
-    refund_choice: bool = False,
-    status: int = 200,
-):
-    return render_template(
-        "vouchers/admin_list.html",
-        title=title,
-        items=items,
-        action=action,
-        reason=reason,
-        refund_choice=refund_choice,
-        policy=g.config["vouchers"]["expired_policy"],
-        today=vouchers.today(g.config),
-    ), status
-
-
-@bp.get("/admin/vouchers/find")
-@admin_required
-def admin_find():
-    code = _code_from(request.args)
-    try:
-        if code.startswith("KV"):
-            serial = voucher_redeeming.read_voucher(db(), code).serial
-        else:
-            from kiosk.vouchers import codes as voucher_codes
-
-            serial = voucher_codes.serial_of_short_code(code)
-        voucher = vouchers.get_voucher(db(), serial)
-    except (KioskError, ValueError) as exc:
-        text = (
-            error_message(exc)
-            if isinstance(exc, KioskError)
-            else error_message(voucher_errors.MalformedVoucher())
-        )
-        flash(text, "error")
-        return redirect(url_for("vouchers.admin_report"))
-    return _admin_list(
-        gettext("Voucher %(serial)s", serial=voucher.serial),
-        [voucher],
-        action=url_for("vouchers.admin_cancel"),
-        reason="lost",
-    )
-
-
-@bp.get("/admin/vouchers/issuer/<resident_id>")
-@admin_required
-def admin_issuer(resident_id: str):
-    person = residents.get(db(), resident_id)
-    items = [v for v in vouchers.vouchers_of(db(), person.id) if v.outstanding]
-    return _admin_list(
-        gettext(
-            "Vouchers of %(name)s (%(apartment)s) in circulation",
-            name=person.name,
-            apartment=person.apartment,
-        ),
-        items,
-        action=url_for("vouchers.admin_cancel"),
-        reason="batch",
-    )
-
-
-@bp.post("/admin/vouchers/cancel")
-@admin_required
-def admin_cancel():
-    serials = request.form.getlist("serial")
-    reason = request.form.get("reason", "")
-    if reason not in ("lost", "batch"):
-        abort(400)
-    try:
-        done = voucher_cancel.cancel_vouchers(
-            db(), g.config, serials, by_id=current_resident().id, reason=reason
-        )
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(
-            ngettext(
-                "%(num)d voucher cancelled and refunded to its issuer (%(total)s).",
-                "%(num)d vouchers cancelled and refunded to their issuer (%(total)s).",
-                len(done),
-                total=_ceec(sum(v.amount for v in done)),
-            ),
-            "success",
-        )
-    return redirect(url_for("vouchers.admin_report"))
-
-
-@bp.route("/admin/vouchers/expired", methods=["GET", "POST"])
-@admin_required
-def admin_expired():
-    if request.method == "POST":
-        refund_to = request.form.get("refund_to", "")
-        try:
-            done = voucher_cancel.cancel_vouchers(
-                db(),
-                g.config,
-                request.form.getlist("serial"),
-                by_id=current_resident().id,
-                reason="expired",
-                refund_to=refund_to,
-            )
-        except KioskError as exc:
-            flash(error_message(exc), "error")
-        else:
-            flash(
-                ngettext(
-                    "%(num)d expired voucher settled (%(total)s).",
-                    "%(num)d expired vouchers settled (%(total)s).",
-                    len(done),
-                    total=_ceec(sum(v.amount for v in done)),
-                ),
-                "success",
-            )
-        return redirect(url_for("vouchers.admin_expired"))
-    return _admin_list(
-        gettext("Expired vouchers not redeemed"),
-        voucher_reports.expired_outstanding(db(), g.config),
-        action=url_for("vouchers.admin_expired"),
-        reason="expired",
-        refund_choice=True,
-    )
-
-
-@bp.get("/admin/vouchers/redeemed")
-@admin_required
-def admin_redeemed():
-    return _admin_list(gettext("Redeemed vouchers"), voucher_reports.redeemed_history(db()))
-
-
-@bp.route("/admin/vouchers/honour", methods=["GET", "POST"])
-@admin_required
-def admin_honour():
-    """An admin accepts an expired voucher for a bearer who is present."""
-    code = _code_from(request.form if request.method == "POST" else request.args)
-    error = None
-    if request.method == "POST":
-        try:
-            voucher = voucher_redeeming.redeem_voucher(
-                db(),
-                g.config,
-                code,
-                resident_id=request.form.get("resident_id", ""),
-                honoured_by=current_resident().id,
-            )
-        except KioskError as exc:
-            error = error_message(exc)
-        else:
-            _wake_printer()
-            return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
-    people = residents.verified_residents(db())
-    return render_template("vouchers/admin_honour.html", code=code, people=people, error=error), (
-        400 if error else 200
-    )
