@@ -56,6 +56,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from browser import serve
+
 from kiosk import store
 from kiosk.app import create_app
 from kiosk.board import board
@@ -156,7 +158,6 @@ def timed(
 def serve_in_child(folder: str, ready, stop) -> None:
     """The kiosk app plus a bare route, served by waitress (4 threads, as the kiosk) until told
     to stop (at most 10 minutes)."""
-    from browser import serve
 
     app = create_app(make_config({"storage": {"data_dir": folder}}))
 

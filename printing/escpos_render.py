@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import warnings
 
-from escpos.constants import GS
+from escpos.constants import GS, QR_ECLEVEL_M
 from escpos.image import EscposImage
 
 from printing.document import (
@@ -37,7 +37,7 @@ SIZE = {False: GS + b"!\x00", True: GS + b"!\x11"}
 def _dummy(profile_name: str):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from escpos.printer import Dummy
+        from escpos.printer import Dummy  # noqa: PLC0415 (its import warns: silenced here)
 
         return Dummy(profile=profile_name)
 
@@ -89,8 +89,6 @@ class EscposRenderer:
             elif isinstance(block, QrCode):
                 set_style("center", False, False)
                 if self.native_qr:
-                    from escpos.constants import QR_ECLEVEL_M
-
                     p.qr(block.data, ec=QR_ECLEVEL_M, size=block.module_dots, native=True)
                 else:
                     self._raster(qr_image(block.data, block.module_dots))

@@ -22,6 +22,7 @@ from printing.document import (
     Feed,
     Logo,
     QrCode,
+    Row,
     Separator,
     Text,
     text_rows,
@@ -98,7 +99,6 @@ class PreviewRenderer:
         return buffer.getvalue()
 
     def _row_text(self, text: str, align: str):
-        from printing.document import Row
 
         return self._row(Row(text, align=align))
 

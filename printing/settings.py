@@ -41,7 +41,7 @@ def load_profile(name: str):
     with warnings.catch_warnings():
         # escpos' capabilities module may warn about its cache on first use.
         warnings.simplefilter("ignore")
-        from escpos.capabilities import get_profile
+        from escpos.capabilities import get_profile  # noqa: PLC0415 (its import warns)
 
         try:
             return get_profile(name)

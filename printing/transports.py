@@ -266,7 +266,7 @@ class UsbPrinter(_EscposDevicePrinter):
 
     def _open(self):
         require_extra("usb")
-        from escpos.printer import Usb
+        from escpos.printer import Usb  # noqa: PLC0415 (an optional extra, checked above)
 
         return Usb(
             self.settings.usb_vendor_id,
@@ -284,7 +284,7 @@ class SerialPrinter(_EscposDevicePrinter):
 
     def _open(self):
         require_extra("serial")
-        from escpos.printer import Serial
+        from escpos.printer import Serial  # noqa: PLC0415 (an optional extra, checked above)
 
         return Serial(
             self.settings.serial_device,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from waitress import serve as waitress_serve
 
 from kiosk import formatting, store
 from kiosk.config import Config
@@ -14,6 +15,7 @@ from sync.client import SyncClient
 from sync.enrolment import enrol, restore_from_hub
 from sync.errors import SyncError
 from sync.hub import dashboard as hub_dashboard
+from sync.hub.app import create_hub_app
 from sync.hub.dashboard import set_dashboard_password
 from sync.hub.kiosks import create_enrol_code, revoke
 from sync.hub.refusals import HubRefusal
@@ -57,9 +59,6 @@ def hub_serve(ctx, host, port, threads):
         kiosk hub serve --host 127.0.0.1 --port 8470
     """
     # Flask and waitress are loaded for this command only, not for every ``kiosk`` command.
-    from waitress import serve as waitress_serve
-
-    from sync.hub.app import create_hub_app
 
     config = _config(ctx)
     path = hub_database_path(config)

@@ -36,7 +36,7 @@ class InFlight:
     def _run(self, send: Callable[[], Any]) -> None:
         try:
             self._outcome = (True, send())
-        except BaseException as exc:  # handed to the caller by result()
+        except BaseException as exc:  # noqa: BLE001 (handed to the caller by result(), which raises it)
             self._outcome = (False, exc)
 
     def wait(self) -> None:

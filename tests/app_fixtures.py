@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import unescape
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -108,6 +109,5 @@ def login(client, resident, pin: str = PIN):
 
 def text_of(response) -> str:
     """The page's HTML with entities decoded, to assert on what a person reads."""
-    from html import unescape
 
     return unescape(response.get_data(as_text=True))

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import sync_playwright
 from waitress.server import BaseWSGIServer, create_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -147,7 +148,6 @@ def browser() -> Iterator[Any]:
         if os.environ.get("CI"):
             pytest.fail(reason + ": browser tests cannot be skipped under CI", pytrace=False)
         pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
     try:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from printing.settings import PrintSettings
 from printing.text import PYTHON_CODECS
 
 # --- decoding ---------------------------------------------------------------------------------
@@ -396,7 +397,6 @@ def loopback_printer():
 def network_settings(printer: LoopbackPrinter, tmp_path, **changes):
     """Settings for the loopback printer: TM-T20II on 80 mm paper, a time-out long enough that a
     busy test machine never fakes a fault (tests of a stalled printer pass a short one)."""
-    from printing.settings import PrintSettings
 
     values = dict(
         kind="network",

@@ -11,10 +11,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from click.testing import CliRunner
+from sqlite_utils import Migrations
 
-from kiosk import store
+from kiosk import cli_ops, store
 from kiosk.config import make_config
-from kiosk.store import backup
+from kiosk.store import backup, schema
+from kiosk.store.schema import migrations
 
 
 def open_account(db, n: int) -> None:
@@ -80,7 +84,7 @@ def test_backup_while_exchanges_are_written_is_a_consistent_snapshot(db_path, tm
                     return
                 open_account(writer_db, n)
                 first_write.set()
-        except BaseException as exc:  # pragma: no cover - reported below
+        except BaseException as exc:  # noqa: BLE001 (reported below, in the test's thread)
             errors.append(exc)
         finally:
             first_write.set()
@@ -257,9 +261,6 @@ def test_a_damaged_database_on_start_says_how_to_restore(db_path, tmp_path):
 
 
 def run_ops(config, *args, input=None):
-    from click.testing import CliRunner
-
-    from kiosk import cli_ops
 
     return CliRunner().invoke(cli_ops.main, list(args), obj={"config": config}, input=input)
 
@@ -324,7 +325,6 @@ def test_check_db_on_a_damaged_database_names_the_backup_to_restore(config, db_p
 @pytest.fixture
 def old_database(tmp_path):
     """A database written by the first release: only the first migration applied."""
-    from kiosk.store.schema import migrations
 
     path = tmp_path / "old" / "kiosk.sqlite3"
     db = store.connect(path, migrate=False)
@@ -347,9 +347,6 @@ def test_check_db_rehearses_migrations_on_a_copy_then_applies_them(old_database)
 
 
 def test_a_failing_migration_is_caught_on_the_copy(old_database, monkeypatch):
-    from sqlite_utils import Migrations
-
-    from kiosk.store import schema
 
     broken = Migrations("kiosk")
     for migration in schema.migrations._migrations:
@@ -371,7 +368,6 @@ def test_a_failing_migration_is_caught_on_the_copy(old_database, monkeypatch):
 
 
 def test_the_nightly_backup_is_scheduled_at_the_configured_hour():
-    from apscheduler.schedulers.background import BackgroundScheduler
 
     scheduler = BackgroundScheduler()
     backup.schedule(scheduler, make_config({"backup": {"hour": 4}}))

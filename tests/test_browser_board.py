@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN
 from browser import assert_accessible
+from playwright.sync_api import expect
 
 from kiosk.board import board
 from kiosk.board import messages as board_messages
@@ -47,7 +48,6 @@ def log_in(page, server, apartment: str, name: str) -> None:
 def test_an_offer_typed_on_screen_is_found_without_accents_answered_and_paid(
     page, app, db, config, building, live_server, screenshot
 ):
-    from playwright.sync_api import expect
 
     server = live_server(app)
     log_in(page, server, "B-204", "Jeanne Martin")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN
 from browser import assert_accessible
+from playwright.sync_api import expect
 
 from kiosk.community import alerts, polls
 
@@ -34,7 +35,6 @@ def type_pin(page, field: str, pin: str) -> None:
 def test_a_newcomer_is_vouched_for_votes_and_sees_the_alert_after_logging_out(
     page, app, config, db, building, live_server, screenshot
 ):
-    from playwright.sync_api import expect
 
     today = polls.today(config)
     poll = polls.open_poll(

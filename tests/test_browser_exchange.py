@@ -4,10 +4,14 @@ Every page visited is checked with axe-core, and screenshots are taken at 800x48
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from app_fixtures import PIN
 from browser import assert_accessible
+from playwright.sync_api import expect
 
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from printing import queue as print_queue
 from printing.settings import PrintSettings
@@ -54,7 +58,6 @@ def check(page, screenshot, name: str, sizes=((800, 480),)) -> None:
 def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(
     page, kiosk, db, building, screenshot
 ):
-    from playwright.sync_api import expect
 
     token = residents.issue_card(db, building.paul.id, print_it=False)
     page.goto(kiosk.url_for("/"))
@@ -114,7 +117,6 @@ def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(
             break
         page.wait_for_timeout(100)
     assert job.state == "done" and job.preview_path
-    from pathlib import Path
 
     assert Path(job.preview_path).stat().st_size > 1000
     page.reload()
@@ -124,7 +126,6 @@ def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(
 def test_the_statement_and_admin_pages_are_accessible(
     page, kiosk, db, config, building, screenshot
 ):
-    from kiosk.ledger import exchanges
 
     exchanges.record_exchange(
         db,

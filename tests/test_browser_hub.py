@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 from browser import KIOSK_VIEWPORT, assert_accessible
+from playwright.sync_api import expect
+from test_browser_board import log_in
 from test_sync_faults import own_batch, record_notes, send
 
 from kiosk import store
@@ -103,8 +105,6 @@ def test_the_hub_dashboard_asks_for_its_password_and_speaks_english_when_preferr
 def test_the_kiosks_sync_page_says_what_to_do_after_a_failure(
     page, app, db, building, live_server, screenshot, kind
 ):
-    from playwright.sync_api import expect
-    from test_browser_board import log_in
 
     with store.write(db):  # enrolled, and the last sync failed in a way retrying will not mend
         db.execute(

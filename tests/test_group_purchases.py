@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -143,7 +144,6 @@ def test_a_purchase_past_its_deadline_closes_when_read_even_before_the_job(db, c
 
 
 def test_the_job_is_scheduled_at_the_configured_interval(config):
-    from apscheduler.schedulers.background import BackgroundScheduler
 
     scheduler = BackgroundScheduler()
     schedule(scheduler, config)

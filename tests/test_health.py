@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from app_fixtures import login, text_of
 
-from kiosk import __version__, clock
+from kiosk import __version__, clock, store
 from kiosk.admin.health import gather_health
 from kiosk.store import backup
 
@@ -58,7 +58,6 @@ def test_a_clock_earlier_than_the_last_event_is_flagged(db, building, config):
 
 
 def test_an_unreadable_database_makes_healthz_fail(app, config):
-    from kiosk import store
 
     db = store.connect(config.database_path)
     db.execute("ALTER TABLE events RENAME TO events_gone")

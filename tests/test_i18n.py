@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from app_fixtures import post
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
@@ -186,7 +187,6 @@ def test_the_check_catches_what_a_translator_can_get_wrong(tmp_path):
 
 
 def test_pages_render_in_english_too(client, building):
-    from app_fixtures import post
 
     post(client, "/language", {"lang": "en"})
     html = client.get("/login/apartments").get_data(as_text=True)

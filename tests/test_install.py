@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -399,7 +400,6 @@ def test_an_upgrade_whose_migration_fails_keeps_the_old_version(installed, sourc
 
 @pytest.mark.slow
 def test_an_upgrade_backs_up_migrates_and_switches(installed, source, tmp_path):
-    import sqlite3
 
     prefix = installed["prefix"]
     p = paths(prefix)

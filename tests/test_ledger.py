@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+import tempfile
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk import store
+from kiosk import clock, store
 from kiosk.config import make_config
 from kiosk.errors import (
     AboveCeiling,
@@ -23,6 +27,8 @@ from kiosk.errors import (
 from kiosk.ledger import exchanges, ledger, reversals
 from kiosk.money import minutes_to_amount, parse_amount, parse_duration
 from kiosk.residents import residents
+from kiosk.vouchers import vouchers
+from printing.queue import list_jobs
 
 
 def exchange(db, config, payer, payee, **kwargs):
@@ -133,7 +139,6 @@ def test_a_reversal_points_to_the_original_and_restores_balances(db, config, bui
 
 def test_transfers_cannot_be_edited_or_deleted_in_the_log(db, config, building):
     exchange(db, config, building.paul, building.jeanne, minutes=60)
-    import sqlite3
 
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("UPDATE events SET payload = '{}'")
@@ -143,7 +148,6 @@ def test_transfers_cannot_be_edited_or_deleted_in_the_log(db, config, building):
 
 def test_an_exchange_queues_its_receipt_in_the_same_transaction(db, config, building):
     transfer = exchange(db, config, building.paul, building.jeanne, minutes=90)
-    from printing.queue import list_jobs
 
     jobs = list_jobs(db, reference=transfer.reference)
     assert len(jobs) == 1 and jobs[0].layout == "receipt" and jobs[0].state == "queued"
@@ -161,7 +165,6 @@ def test_a_refused_exchange_queues_no_receipt(db, config, building):
 
 
 def test_statement_filters_by_month_in_the_building_time_zone(db, config, building):
-    from kiosk import clock
 
     # 31 October 23:30 UTC is already 1 November in Paris
     clock.shift((clock.parse_iso("2026-10-31T23:30:00Z") - clock.now()).total_seconds())
@@ -226,8 +229,6 @@ def test_random_histories_keep_the_books_balanced(ops):
         for person in people:
             assert floor <= residents.get(db, person.id).balance <= ceiling
     # and the log alone rebuilds the same books
-    import tempfile
-    from pathlib import Path
 
     with tempfile.TemporaryDirectory() as tmp:
         rebuilt = store.rebuild(db, Path(tmp) / "rebuilt.sqlite3")
@@ -236,7 +237,6 @@ def test_random_histories_keep_the_books_balanced(ops):
 
 
 def test_voucher_movements_cannot_be_reversed_as_exchanges(db, config, building):
-    from kiosk.vouchers import vouchers
 
     exchange(db, config, building.paul, building.jeanne, amount=4000)
     (voucher,) = vouchers.issue_vouchers(

@@ -9,10 +9,12 @@ from app_fixtures import PIN, login, post, text_of
 from kiosk import clock, store
 from kiosk.board import board, payment_requests
 from kiosk.board.errors import RequestAlreadyDecided, RequestExpired
-from kiosk.errors import BelowFloor
+from kiosk.errors import BelowFloor, InvalidAmount, InvalidInput, SelfPayment
 from kiosk.ledger import exchanges, ledger
 from kiosk.residents import residents
 from printing import queue as print_queue
+from printing.layouts import build_document
+from printing.settings import PrintSettings
 
 
 def ask(db, config, building, **fields):
@@ -179,7 +181,6 @@ def test_a_payer_below_the_floor_meanwhile_is_refused_and_nothing_changes(db, co
 
 
 def test_bad_requests_are_refused(db, config, building):
-    from kiosk.errors import InvalidAmount, InvalidInput, SelfPayment
 
     with pytest.raises(SelfPayment):
         payment_requests.request_payment(
@@ -213,8 +214,6 @@ def test_both_outcomes_print_on_request(client, db, config, building, outcome):
         if j.layout == "payment_request"
     ]
     assert job.payload["status"] == outcome
-    from printing.layouts import build_document
-    from printing.settings import PrintSettings
 
     document = build_document(
         job.layout, job.payload, PrintSettings.from_config(config.values, config.preview_dir)

@@ -8,6 +8,7 @@ import zxingcpp
 from PIL import Image
 from printer_loopback import decode
 
+from kiosk.config import make_config
 from printing import admin
 from printing.escpos_render import render_escpos
 from printing.layouts import LayoutError, build_document
@@ -97,7 +98,6 @@ def test_file_printer_appends_the_bytes_and_reports_an_unwritable_device(tmp_pat
 
 
 def test_settings_come_from_the_kiosk_config_dict(tmp_path):
-    from kiosk.config import make_config
 
     config = make_config(
         {

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN
 from browser import assert_accessible
+from playwright.sync_api import expect
 
 from kiosk import clock
 from kiosk.projects import projects
@@ -48,7 +49,6 @@ def log_out(page) -> None:
 
 
 def order(page, server, project_id: str, apartment: str, name: str, jars: str) -> None:
-    from playwright.sync_api import expect
 
     log_in(page, server, apartment, name)
     page.get_by_role("link", name="Projets et achats groupés").tap()
@@ -67,7 +67,6 @@ def order(page, server, project_id: str, apartment: str, name: str, jars: str) -
 def test_a_honey_purchase_from_opening_to_the_organisers_fees(
     page, app, db, building, live_server, screenshot
 ):
-    from playwright.sync_api import expect
 
     server = live_server(app)
     log_in(page, server, "A-001", "Claire Petit")

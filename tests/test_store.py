@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 from kiosk import store
+from kiosk.board import reads as board_reads
 from kiosk.config import make_config
 from kiosk.errors import KioskError
 from kiosk.ledger import exchanges, reversals
@@ -134,7 +135,6 @@ def test_the_rebuilt_database_equals_the_live_one_after_a_random_history(tmp_pat
 
 
 def test_an_old_board_search_index_is_rekeyed_in_place(tmp_path):
-    from kiosk.board import reads as board_reads
 
     path = tmp_path / "old-board.sqlite3"
     old = store.connect(path, migrate=False)

@@ -4,6 +4,10 @@ restored from the hub; the command line and the admin page."""
 
 from __future__ import annotations
 
+import base64
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
+
 import pytest
 from app_fixtures import PIN, login, post, text_of
 from click.testing import CliRunner
@@ -201,8 +205,6 @@ def test_the_hub_dashboard_shows_buildings_lag_and_conflicts(hub, make_kiosk):
 def dashboard(
     hub, user: str | None = None, password: str | None = None, language: str = "en"
 ) -> str:
-    import base64
-    from urllib.request import Request, urlopen
 
     request = Request(hub.url + "/", headers={"Accept-Language": language})
     if user is not None:
@@ -213,7 +215,6 @@ def dashboard(
 
 
 def test_the_hub_dashboard_is_for_its_administrator_only(hub, make_kiosk):
-    from urllib.error import HTTPError
 
     make_kiosk("a", enrol_at=hub)
     with pytest.raises(HTTPError) as locked:  # no password yet: closed, and says how to open it

@@ -4,6 +4,8 @@ redemption it committed wins), put right by a compensating event, and seen by ev
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from app_fixtures import PIN, login, text_of
 from sync_fixtures import network_vouchers, shared_events, shared_snapshot, sync_until_quiet
@@ -277,7 +279,6 @@ def test_a_double_redemption_never_blocks_sync_and_is_judged_once(network, hub):
 
 
 def _csrf(client) -> str:
-    import re
 
     return re.search(
         r'name="csrf_token" value="([^"]+)"', client.get("/me/").get_data(as_text=True)

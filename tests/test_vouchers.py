@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import io
 import sqlite3
 from datetime import timedelta
 
 import pytest
+import zxingcpp
 from app_fixtures import make_test_config
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from PIL import Image
 
 from kiosk import clock, ids, store
 from kiosk.errors import AboveCeiling, BelowFloor, InvalidInput, PermissionDenied
@@ -22,6 +25,8 @@ from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
 from printing import queue as print_queue
+from printing.admin import job_preview_png
+from printing.settings import PrintSettings
 from printing.status import PrinterState, PrinterStatus
 
 
@@ -524,13 +529,6 @@ def test_voucher_events_are_network_events_and_their_transfers_stay_in_the_build
 
 
 def test_the_printed_voucher_s_qr_code_reads_back_and_redeems(db, config, jeanne_has_80):
-    import io
-
-    import zxingcpp
-    from PIL import Image
-
-    from printing.admin import job_preview_png
-    from printing.settings import PrintSettings
 
     b = jeanne_has_80
     (voucher,) = issue(db, config, b.jeanne, {1000: 1})

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from kiosk import store
 from kiosk.ledger import exchanges
 from kiosk.residents import residents
+from kiosk.vouchers import vouchers
 
 pytestmark = pytest.mark.browser
 
@@ -89,7 +90,6 @@ def test_jeanne_issues_two_vouchers_and_paul_redeems_one_once(
 def test_a_full_length_voucher_qr_typed_by_the_scanner_reaches_the_kiosk(
     page, app, db, config, building, live_server
 ):
-    from kiosk.vouchers import vouchers
 
     exchanges.record_exchange(
         db,

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN, login, post, text_of
 
-from kiosk import store
+from kiosk import clock, store
+from kiosk.errors import AccountLocked, CardRevoked, WrongPin
 from kiosk.ledger import exchanges
 from kiosk.residents import auth, residents
+from kiosk.vouchers import vouchers
+from printing.queue import list_jobs
 
 ADMIN_PAGES = ["/admin/", "/admin/residents", "/admin/residents/new", "/admin/transfers"]
 
@@ -89,7 +92,6 @@ def test_a_new_card_revokes_the_old_one(client, db, building):
     login(client, building.admin)
     response = post(client, f"/admin/residents/{building.jeanne.id}/card", follow_redirects=True)
     assert "L'ancienne carte ne fonctionne plus" in text_of(response)
-    from kiosk.errors import CardRevoked
 
     with pytest.raises(CardRevoked):
         auth.resident_for_card(db, old)
@@ -97,7 +99,7 @@ def test_a_new_card_revokes_the_old_one(client, db, building):
 
 def test_resetting_a_pin_lifts_the_lockout(client, db, config, building):
     for _ in range(5):
-        with pytest.raises(Exception):  # noqa: B017 - WrongPin then AccountLocked
+        with pytest.raises((WrongPin, AccountLocked)):  # the fifth wrong PIN locks
             auth.verify_pin(db, config, building.jeanne.id, "0000")
     assert auth.locked_until(db, building.jeanne.id) is not None
     login(client, building.admin)
@@ -110,7 +112,7 @@ def test_resetting_a_pin_lifts_the_lockout(client, db, config, building):
 
 def test_unlocking_keeps_the_pin(client, db, config, building):
     for _ in range(5):
-        with pytest.raises(Exception):  # noqa: B017
+        with pytest.raises((WrongPin, AccountLocked)):
             auth.verify_pin(db, config, building.jeanne.id, "0000")
     login(client, building.admin)
     post(client, f"/admin/residents/{building.jeanne.id}/unlock")
@@ -210,7 +212,6 @@ def test_csv_exports_for_the_association_have_no_secrets(client, db, config, bui
     assert body.startswith("\ufeffapartment;name;role;status")
     assert "B-204;Jeanne Martin;resident;verified;2,50" in body
     assert "scrypt" not in body and "pin" not in body.lower()
-    from kiosk import clock
 
     month = clock.now().astimezone(config.timezone).strftime("%Y-%m")
     moves = client.get(f"/admin/exports/transfers.csv?start={month}&end={month}").get_data(
@@ -248,7 +249,6 @@ def test_an_admin_prints_a_residents_monthly_statement(client, db, config, build
     login(client, building.admin)
     page = text_of(client.get(f"/admin/residents/{building.jeanne.id}"))
     assert "Imprimer le relevé de" in page
-    from kiosk import clock
 
     month = clock.now().astimezone(config.timezone).strftime("%Y-%m")
     response = post(
@@ -258,7 +258,6 @@ def test_an_admin_prints_a_residents_monthly_statement(client, db, config, build
         follow_redirects=True,
     )
     assert "Le relevé de Jeanne Martin est en cours d'impression" in text_of(response)
-    from printing.queue import list_jobs
 
     [job] = [j for j in list_jobs(db) if j.layout == "statement"]
     assert job.payload["month"] == month and job.payload["lines"][0]["amount"] == 1000
@@ -267,8 +266,6 @@ def test_an_admin_prints_a_residents_monthly_statement(client, db, config, build
 def test_the_vouchers_csv_lists_the_periods_vouchers_without_signatures(
     client, db, config, building
 ):
-    from kiosk import clock
-    from kiosk.vouchers import vouchers
 
     exchanges.record_exchange(
         db,

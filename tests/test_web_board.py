@@ -6,14 +6,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from app_fixtures import login, post, text_of
+from app_fixtures import PIN, login, post, text_of
+from apscheduler.schedulers.background import BackgroundScheduler
 
-from kiosk import store
+from kiosk import clock, store
 from kiosk.background import _job_registrations
 from kiosk.board import board
 from kiosk.board import messages as board_messages
 from kiosk.board import sheet as board_sheet
+from kiosk.board.errors import EndDateInPast, RemotePost
 from kiosk.ledger import ledger
+from kiosk.store.events import Event, apply_foreign
 from printing import queue as print_queue
 
 
@@ -153,7 +156,6 @@ def test_long_lists_paginate(client, db, config, building):
 
 
 def test_an_ended_post_leaves_the_board_but_stays_in_the_history(client, db, config, building):
-    from kiosk import clock
 
     publish(
         db,
@@ -235,7 +237,6 @@ def test_a_withdrawn_post_cannot_be_answered(client, db, config, building):
 def test_record_the_exchange_from_a_post_prefills_the_form_and_keeps_the_post_id(
     client, db, config, building
 ):
-    from app_fixtures import PIN
 
     item = publish(
         db,
@@ -356,7 +357,6 @@ def test_bad_posts_get_a_clear_message_and_change_nothing(client, db, building, 
 
 
 def test_an_end_date_in_the_past_is_refused_by_the_domain(db, config, building):
-    from kiosk.board.errors import EndDateInPast
 
     with pytest.raises(EndDateInPast):
         publish(db, config, building.jeanne, ends_on=date(2001, 1, 1))
@@ -420,7 +420,6 @@ def test_the_board_sheet_prints_current_offers_and_requests_on_demand(client, db
 
 
 def test_the_weekly_sheet_job_is_scheduled_from_config_and_queues_a_sheet(db, config, building):
-    from apscheduler.schedulers.background import BackgroundScheduler
 
     scheduler = BackgroundScheduler(timezone=str(config.timezone))
     for register in _job_registrations():
@@ -438,7 +437,6 @@ def test_the_weekly_sheet_job_is_scheduled_from_config_and_queues_a_sheet(db, co
 
 
 def test_a_network_post_from_another_building_is_shown_with_its_residence(db, config, building):
-    from kiosk.store.events import Event, apply_foreign
 
     with store.write(db):
         apply_foreign(
@@ -470,7 +468,6 @@ def test_a_network_post_from_another_building_is_shown_with_its_residence(db, co
         )
     [item] = board.browse(db, config, text="velo").posts
     assert item.is_remote and item.building == "Résidence des Érables" and item.name == "Marc Blanc"
-    from kiosk.board.errors import RemotePost
 
     with pytest.raises(RemotePost):
         board_messages.answer(db, config, item.id, sender=building.paul)

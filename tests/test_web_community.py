@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from app_fixtures import login, post, text_of
+from app_fixtures import login, make_test_config, post, text_of
 
 from kiosk import clock, store
 from kiosk.admin import moving_out
+from kiosk.app import create_app
 from kiosk.community import alerts, notices, polls
 from kiosk.errors import KioskError
 from kiosk.ledger import exchanges, ledger
@@ -153,9 +154,6 @@ def test_alerts_with_no_text_or_from_residents_are_refused(client, db, building)
 
 
 def test_residents_may_raise_alerts_when_configured(tmp_path):
-    from app_fixtures import make_test_config
-
-    from kiosk.app import create_app
 
     config = make_test_config(tmp_path, community={"residents_may_raise_alerts": True})
     create_app(config)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from app_fixtures import PIN, login, post, text_of
 
+from kiosk import store
 from kiosk.residents import residents
+from printing import queue as print_queue
 
 
 def fill(client, who, /, **fields):
@@ -148,7 +150,6 @@ def test_printing_a_statement_queues_a_job(client, db, building):
     login(client, building.paul)
     response = post(client, "/me/statement/print", {"month": ""}, follow_redirects=True)
     assert "en cours d'impression" in text_of(response)
-    from kiosk import store
 
     assert store.scalar(db, "SELECT COUNT(*) FROM print_jobs WHERE layout = 'statement'") == 1
 
@@ -164,7 +165,6 @@ def test_the_receipt_page_is_private_to_the_two_parties(client, db, building):
 
 
 def test_a_failed_receipt_can_be_reprinted_and_nothing_is_lost(client, db, building):
-    from printing import queue as print_queue
 
     login(client, building.paul)
     fill(client, building.jeanne)

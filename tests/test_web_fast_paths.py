@@ -11,14 +11,15 @@ from zoneinfo import ZoneInfo
 
 import flask_babel
 import pytest
-from app_fixtures import text_of
+from app_fixtures import login, text_of
 from babel.numbers import format_decimal
 from flask import session
 
-from kiosk import __version__, store
+from kiosk import __version__, clock, store
 from kiosk.board import board
 from kiosk.residents import residents
 from kiosk.web import formatting
+from kiosk.web.page_cache import LRUCache, log_version
 from kiosk.web.session_state import db as request_db
 
 
@@ -199,7 +200,6 @@ def test_a_post_card_is_drawn_in_the_visitors_language(app, db, config, building
 
 
 def test_a_post_ending_today_is_on_the_board_until_tomorrow(client, db, config, building):
-    from kiosk import clock
 
     ends = board.today(config) + timedelta(days=1)
     board.publish(
@@ -221,7 +221,6 @@ def test_a_post_ending_today_is_on_the_board_until_tomorrow(client, db, config, 
 def test_the_board_list_is_drawn_again_after_any_new_event_and_reused_until_then(
     app, client, db, config, building
 ):
-    from kiosk.web.page_cache import log_version
 
     pages = app.extensions["board_pages"]
     assert "Le tableau est vide" in text_of(client.get("/board/"))
@@ -245,7 +244,6 @@ def test_the_board_list_is_drawn_again_after_any_new_event_and_reused_until_then
 
 
 def test_the_search_bar_offers_to_post_only_to_someone_logged_in(client, building):
-    from app_fixtures import login
 
     assert "Publier une offre ou une demande" not in text_of(client.get("/board/?q=velo"))
     login(client, building.jeanne)
@@ -253,7 +251,6 @@ def test_the_search_bar_offers_to_post_only_to_someone_logged_in(client, buildin
 
 
 def test_the_page_cache_keeps_the_most_recently_used_and_stays_bounded():
-    from kiosk.web.page_cache import LRUCache
 
     cache, made = LRUCache(3), []
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import stat
+import time as time_module
+
 import pytest
 from app_fixtures import PIN, csrf_token, login, post, text_of
 
@@ -123,7 +126,6 @@ def test_logging_out_hides_everything_again(client, building):
 
 def test_the_server_logs_out_an_idle_session(client, building, monkeypatch):
     login(client, building.jeanne)
-    import time as time_module
 
     real = time_module.time
     monkeypatch.setattr(time_module, "time", lambda: real() + 3600)
@@ -151,7 +153,6 @@ def test_english_is_one_touch_away(client, building):
 
 
 def test_the_secret_key_file_is_private(app, config):
-    import stat
 
     mode = stat.S_IMODE(config.secret_key_path.stat().st_mode)
     assert mode == 0o600

@@ -9,6 +9,7 @@ import pytest
 from app_fixtures import login, post, text_of
 
 from kiosk import clock, store
+from kiosk.ledger import exchanges
 from kiosk.projects import dues as project_dues
 from kiosk.projects import projects, purchase_orders
 from kiosk.projects import purchases as group_purchases
@@ -221,7 +222,6 @@ def test_an_order_after_the_deadline_is_refused(client, db, config, building):
 def test_the_order_page_warns_a_participant_the_fee_would_take_below_the_floor(
     client, db, config, building
 ):
-    from kiosk.ledger import exchanges
 
     exchanges.record_exchange(
         db,

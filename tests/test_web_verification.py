@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from app_fixtures import PIN, login, post, text_of
+from app_fixtures import PIN, login, make_test_config, post, text_of
 
 from kiosk import clock, store
+from kiosk.app import create_app
 from kiosk.residents import residents, verification
 from kiosk.residents.errors import WrongMailboxCode
 from printing import queue as print_queue
@@ -70,9 +71,6 @@ def test_bad_registrations_are_refused_and_change_nothing(client, db, building, 
 
 
 def test_self_registration_can_be_turned_off(tmp_path):
-    from app_fixtures import make_test_config
-
-    from kiosk.app import create_app
 
     app = create_app(make_test_config(tmp_path, community={"self_registration": False}))
     client = app.test_client()

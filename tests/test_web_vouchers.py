@@ -9,6 +9,7 @@ from kiosk import clock
 from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from kiosk.vouchers import vouchers
+from printing.status import PrinterState, PrinterStatus
 
 
 @pytest.fixture
@@ -56,7 +57,6 @@ def test_bad_counts_get_a_clear_message(client, jeanne_has_80, form, message):
 
 
 def test_no_voucher_while_the_printer_is_out_of_paper(app, client, db, jeanne_has_80):
-    from printing.status import PrinterState, PrinterStatus
 
     class Worker:
         status = PrinterStatus(PrinterState.PAPER_OUT)

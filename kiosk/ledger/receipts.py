@@ -10,11 +10,11 @@ from kiosk.categories import CATEGORIES
 from kiosk.config import Config
 from kiosk.ledger.transfers import account_name
 from kiosk.store import reads
+from printing import queue as print_queue
 
 
 def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
     """Queue the receipt of a transfer, in the transfer's own transaction."""
-    from printing import queue as print_queue
 
     row = reads.transfer(db, transfer_id)
     show = config["receipts"]["show_balances"]

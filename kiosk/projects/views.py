@@ -15,6 +15,7 @@ from kiosk.projects import projects, purchase_reports, volunteering
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects import reads as project_reads
 from kiosk.projects.purchase_numbers import parse_euros
+from kiosk.projects.views_purchases import savings_chart
 from kiosk.residents import residents
 from kiosk.store import write
 from kiosk.web.formatting import error_message, gettext
@@ -136,9 +137,6 @@ def _purchase_view(purchase, me) -> dict:
     chart = None
     if purchase_reports.has_retail_prices(purchase) and total:
         per_household, saved = purchase_reports.savings(db(), purchase)
-        # views_purchases imports this module (euros): a real cycle until euros has its own home.
-        from kiosk.projects.views_purchases import savings_chart
-
         chart = {"svg": savings_chart(per_household, saved), "rows": per_household, "total": saved}
     return {
         "total": total,

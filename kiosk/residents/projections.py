@@ -80,8 +80,9 @@ def _residents_updated(db: Database, events: Sequence[Event]) -> None:
         if rows:
             assignments = ", ".join(f"{name} = ?" for name in shape)
             conn.executemany(
-                f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?", rows
-            )  # noqa: S608
+                f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608 (column names from _RESIDENT_FIELDS)
+                rows,
+            )
             rows.clear()
 
     for event in events:

@@ -41,11 +41,11 @@ def rebuild_table(db: Database, table: str, new_sql: str) -> None:
     deferred = db.execute("PRAGMA defer_foreign_keys").fetchone()[0]
     db.execute("PRAGMA defer_foreign_keys = ON")
     try:
-        db.execute(f"CREATE TEMP TABLE {held} AS SELECT rowid AS row_id, {columns} FROM {name}")
+        db.execute(f"CREATE TEMP TABLE {held} AS SELECT rowid AS row_id, {columns} FROM {name}")  # noqa: S608 (names from the schema)
         db.execute(f"DROP TABLE {name}")  # its indexes and triggers go with it
         db.execute(new_sql)
         db.execute(
-            f"INSERT INTO {name} (rowid, {columns}) "
+            f"INSERT INTO {name} (rowid, {columns}) "  # noqa: S608 (names from the schema)
             f"SELECT row_id, {columns} FROM temp.{held} ORDER BY row_id"
         )
         db.execute(f"DROP TABLE temp.{held}")

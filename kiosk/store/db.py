@@ -17,6 +17,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from kiosk.store.schema import migrations
+
 
 def connect(path: str | Path, *, busy_timeout_ms: int = 5000, migrate: bool = True) -> Database:
     """Open (and create) the database at ``path``, upgraded to the current schema."""
@@ -33,8 +35,6 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 5000, migrate: bool = Tr
     conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn)
     if migrate:
-        from kiosk.store.schema import migrations
-
         migrations.apply(db)
     return db
 

@@ -21,6 +21,7 @@ from kiosk.vouchers.vouchers import (
     print_state,
     today,
 )
+from printing import queue as print_queue
 
 
 def cancel_vouchers(
@@ -39,7 +40,6 @@ def cancel_vouchers(
     decision, ``refund_to`` "issuer" or "common_fund"). Only an admin may cancel for another
     resident. A queued print job of a cancelled voucher is cancelled with it.
     """
-    from printing import queue as print_queue
 
     if reason not in ("lost", "batch", "not_printed", "expired"):
         raise InvalidInput(N_("Unknown reason."))
@@ -114,7 +114,6 @@ def reprint_voucher(db: Database, serial: str, *, by_id: str) -> str:
     A failed job is queued again; an interrupted one ("uncertain": it may be on paper) is
     reprinted as a marked COPY, harmless since a voucher is redeemed once.
     """
-    from printing import queue as print_queue
 
     voucher = get_voucher(db, serial)
     actor = get_resident(db, by_id)

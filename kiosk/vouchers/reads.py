@@ -41,7 +41,7 @@ def outstanding_of_resident(db: Database, resident_id: str) -> tuple[int, int]:
     """(count, total hundredths) of a resident's vouchers still in circulation."""
     row = query_one(
         db,
-        "SELECT COUNT(*), COALESCE(SUM(v.amount), 0) FROM vouchers v "
+        "SELECT COUNT(*), COALESCE(SUM(v.amount), 0) FROM vouchers v "  # noqa: S608 (fixed SQL text)
         "LEFT JOIN voucher_settlements s ON s.serial = v.serial "
         "WHERE v.issuer_resident_id = ? AND " + _OUTSTANDING,
         (resident_id,),
@@ -94,7 +94,7 @@ def circulation_figures(db: Database, account_id: str) -> dict[str, int]:
     def total(where: str) -> tuple[int, int]:
         row = query_one(
             db,
-            "SELECT COUNT(*), COALESCE(SUM(v.amount), 0) FROM vouchers v "
+            "SELECT COUNT(*), COALESCE(SUM(v.amount), 0) FROM vouchers v "  # noqa: S608 (fixed SQL text)
             "LEFT JOIN voucher_settlements s ON s.serial = v.serial WHERE " + where,
         )
         return row[0], row[1]
@@ -160,7 +160,7 @@ def conflicts_of_resident(db: Database, resident_id: str) -> list[sqlite3.Row]:
     """Judged conflicts a resident took part in (losing or winning) and has not dismissed."""
     return query(
         db,
-        _CONFLICT + "WHERE c.winning_event_id IS NOT NULL "
+        _CONFLICT + "WHERE c.winning_event_id IS NOT NULL "  # noqa: S608 (fixed SQL text)
         "AND (COALESCE(l.resident_id, la.resident_id) = :r OR s.resident_id = :r) "
         "AND NOT EXISTS (SELECT 1 FROM voucher_conflict_notices_read n "
         "WHERE n.losing_event_id = c.losing_event_id AND n.resident_id = :r) "

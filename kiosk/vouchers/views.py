@@ -25,6 +25,7 @@ from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import vouchers
 from kiosk.web.formatting import ceec, error_message, gettext, ngettext
 from kiosk.web.session_state import current_resident, db, login_required
+from printing.status import printer_ready_for_vouchers
 
 bp = Blueprint("vouchers", __name__, template_folder="templates")
 
@@ -96,7 +97,6 @@ def issue():
 
 
 def _printer_ready(status) -> bool:
-    from printing.status import printer_ready_for_vouchers
 
     return printer_ready_for_vouchers(status)
 

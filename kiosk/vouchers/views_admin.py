@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from kiosk.errors import KioskError
 from kiosk.residents import residents
 from kiosk.vouchers import cancel as voucher_cancel
+from kiosk.vouchers import codes as voucher_codes
 from kiosk.vouchers import conflicts as voucher_conflicts
 from kiosk.vouchers import errors as voucher_errors
 from kiosk.vouchers import redeeming as voucher_redeeming
@@ -62,8 +63,6 @@ def admin_find():
         if code.startswith("KV"):
             serial = voucher_redeeming.read_voucher(db(), code).serial
         else:
-            from kiosk.vouchers import codes as voucher_codes
-
             serial = voucher_codes.serial_of_short_code(code)
         voucher = vouchers.get_voucher(db(), serial)
     except (KioskError, ValueError) as exc:

@@ -17,6 +17,7 @@ reports and the circulation check: kiosk/vouchers/reports.py.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -42,6 +43,8 @@ from kiosk.vouchers.errors import (
     UnknownVoucher,
     VoucherError,
 )
+from printing import queue as print_queue
+from printing.status import printer_ready_for_vouchers
 
 # Print job states in which a voucher is surely not on paper: its issuer may cancel it.
 NOT_PRINTED_STATES = ("queued", "failed", "cancelled")
@@ -133,7 +136,6 @@ def vouchers_of(db: Database, resident_id: str) -> list[Voucher]:
 
 def print_state(db: Database, serial: str) -> str | None:
     """The state of the voucher's original print job ("done" once any job printed it)."""
-    from printing import queue as print_queue
 
     jobs = print_queue.list_jobs(db, reference=serial)
     if any(job.state == "done" for job in jobs):
@@ -188,8 +190,6 @@ def issue_vouchers(
     ``printer_status`` is the print worker's last ``PrinterStatus`` (None: not known, trusted).
     The PIN is checked by the caller, as for an exchange.
     """
-    from printing import queue as print_queue
-    from printing.status import printer_ready_for_vouchers
 
     counts = clean_counts(config, counts)
     if not printer_ready_for_vouchers(printer_status):
@@ -277,7 +277,6 @@ def issue_vouchers(
 
 
 def _code_fields(code: codes.VoucherCode, building: str) -> dict:
-    import base64
 
     return {
         "serial": code.serial,
