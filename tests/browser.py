@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from app_fixtures import PIN
 from playwright.sync_api import sync_playwright
 from waitress.server import BaseWSGIServer, create_server
 
@@ -246,3 +247,32 @@ def screenshot(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[P
         return saved
 
     return take
+
+
+def log_in(page, server, apartment: str, name: str) -> None:
+    page.goto(server.url_for("/login/apartments"))
+    page.get_by_role("link", name=apartment).tap()
+    page.get_by_role("button", name=name).tap()
+    page.wait_for_url("**/login/pin")
+    tap_numpad(page, PIN)
+    page.locator('.numpad button[data-key="ok"]').tap()
+    page.wait_for_url("**/me/")
+
+
+def tap_numpad(page, digits: str) -> None:
+    for digit in digits:
+        page.locator(f'.numpad button[data-key="{digit}"]').tap()
+
+
+def osk_type(page, text: str) -> None:
+    """Type on the on-screen keyboard: letters, the accents layer for é, space, apostrophe."""
+    for char in text:
+        if char == " ":
+            page.locator('.osk button[data-action="space"]').tap()
+            continue
+        if char in "éèêàùç":
+            page.locator('.osk button[data-action="accents"]').tap()
+        elif char.isupper():
+            page.locator('.osk button[data-action="shift"]').tap()
+            char = char.lower()
+        page.locator(f'.osk button[data-char="{char}"]').tap()

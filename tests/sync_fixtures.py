@@ -4,11 +4,13 @@ folders and keys in temporary directories."""
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.request import Request, urlopen
 
 import pytest
 from app_fixtures import make_test_config
@@ -17,11 +19,14 @@ from waitress.server import create_server
 
 from kiosk import store
 from kiosk.config import Config
+from kiosk.residents import residents
 from kiosk.store import events as eventlog
 from kiosk.store import keys
+from sync import protocol
 from sync import state as sync_state
 from sync.client import SyncClient, SyncResult
 from sync.enrolment import enrol
+from sync.errors import HubRefused
 from sync.hub.app import create_hub_app
 from sync.hub.kiosks import create_enrol_code
 from sync.hub.schema import connect_hub
@@ -259,3 +264,84 @@ def make_kiosk(tmp_path) -> Iterator[Callable[..., Kiosk]]:
     yield make
     for kiosk in made:
         kiosk.db.close()
+
+
+def dashboard(
+    hub, user: str | None = None, password: str | None = None, language: str = "en"
+) -> str:
+
+    request = Request(hub.url + "/", headers={"Accept-Language": language})
+    if user is not None:
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    with urlopen(request, timeout=5) as response:
+        return response.read().decode()
+
+
+def record_notes(kiosk, count: int, start: int = 0) -> None:
+    """Many building events in one transaction: a resident's name changed ``count`` times."""
+    db = kiosk.db
+    person = store.query_one(
+        db, "SELECT id FROM residents WHERE home_origin = ? LIMIT 1", (kiosk.origin,)
+    )
+    if person is None:
+        person = {
+            "id": residents.register(db, apartment="A-001", name="Claire Petit", pin="2580").id
+        }
+    with store.write(db):
+        for i in range(start, start + count):
+            store.record(
+                db, "resident.updated", {"resident_id": person["id"], "name": f"Claire {i}"}
+            )
+
+
+def a_page_of_notes(make_kiosk, count: int):
+    """Kiosk ``a`` with ``count`` name changes, a fresh kiosk ``b``, and ``a``'s shared events as
+    a pulled page would carry them: ``(a, b, page)``."""
+    a = make_kiosk("a")
+    b = make_kiosk("b")
+    record_notes(a, count)
+    return a, b, shared_event_page(a.db)
+
+
+def own_batch(kiosk, from_seq: int, to_seq: int) -> dict:
+    rows = store.query(
+        kiosk.db,
+        "SELECT * FROM events WHERE origin = ? AND seq BETWEEN ? AND ? AND scope <> 'private' ORDER BY seq",
+        (kiosk.origin, from_seq, to_seq),
+    )
+    return {
+        "from_seq": from_seq,
+        "to_seq": to_seq,
+        "events": [protocol.event_to_wire(eventlog.Event.from_row(r)) for r in rows],
+    }
+
+
+def send(kiosk, method: str, path: str, body: bytes = b"", *, key=None, counter=None, headers=None):
+    """A hand-made signed request (the tests' way to send what a kiosk would never send)."""
+    client = kiosk.client()
+    counter = counter if counter is not None else client.next_counter()
+    signed = protocol.sign_request(key or client.key, method, path, body, kiosk.origin, counter)
+    signed.update(headers or {})
+    return client.connection.send(method, path, body if method == "POST" else None, signed)
+
+
+def hub_rows(hub) -> int:
+    db = hub.db
+    try:
+        return store.scalar(db, "SELECT COUNT(*) FROM events")
+    finally:
+        db.close()
+
+
+def assert_batch_refused_whole(hub, make_kiosk, change, message: str) -> None:
+    """A kiosk's batch of 5 seqs, changed by ``change``, is refused (400, naming ``message``)
+    and nothing of it is stored."""
+    a = make_kiosk("a", enrol_at=hub)
+    record_notes(a, 3)
+    batch = own_batch(a, 1, 5)
+    change(batch)
+    with pytest.raises(HubRefused) as refused:
+        send(a, "POST", "/api/push", protocol.encode_body(batch))
+    assert refused.value.status == 400 and message in refused.value.answer["message"]
+    assert hub_rows(hub) == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from app_fixtures import PIN
-from browser import assert_accessible
+from browser import assert_accessible, log_in, osk_type, tap_numpad
 from playwright.sync_api import expect
 
 from kiosk.board import board
@@ -14,35 +14,6 @@ from kiosk.board import messages as board_messages
 from kiosk.ledger import ledger
 
 pytestmark = pytest.mark.browser
-
-
-def tap_numpad(page, digits: str) -> None:
-    for digit in digits:
-        page.locator(f'.numpad button[data-key="{digit}"]').tap()
-
-
-def osk_type(page, text: str) -> None:
-    """Type on the on-screen keyboard: letters, the accents layer for é, space, apostrophe."""
-    for char in text:
-        if char == " ":
-            page.locator('.osk button[data-action="space"]').tap()
-            continue
-        if char in "éèêàùç":
-            page.locator('.osk button[data-action="accents"]').tap()
-        elif char.isupper():
-            page.locator('.osk button[data-action="shift"]').tap()
-            char = char.lower()
-        page.locator(f'.osk button[data-char="{char}"]').tap()
-
-
-def log_in(page, server, apartment: str, name: str) -> None:
-    page.goto(server.url_for("/login/apartments"))
-    page.get_by_role("link", name=apartment).tap()
-    page.get_by_role("button", name=name).tap()
-    page.wait_for_url("**/login/pin")
-    tap_numpad(page, PIN)
-    page.locator('.numpad button[data-key="ok"]').tap()
-    page.wait_for_url("**/me/")
 
 
 def test_an_offer_typed_on_screen_is_found_without_accents_answered_and_paid(

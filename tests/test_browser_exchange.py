@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from app_fixtures import PIN
-from browser import assert_accessible
+from browser import assert_accessible, osk_type, tap_numpad
 from playwright.sync_api import expect
 
 from kiosk.ledger import exchanges
@@ -32,22 +32,6 @@ def kiosk(app, config, building, live_server):
     server = live_server(app)
     yield server
     worker.stop()
-
-
-def tap_numpad(page, digits: str) -> None:
-    for digit in digits:
-        page.locator(f'.numpad button[data-key="{digit}"]').tap()
-
-
-def osk_type(page, text: str) -> None:
-    for char in text:
-        if char.isupper():
-            page.locator('.osk button[data-action="shift"]').tap()
-            char = char.lower()
-        if char == " ":
-            page.locator('.osk button[data-action="space"]').tap()
-        else:
-            page.locator(f'.osk button[data-char="{char}"]').tap()
 
 
 def check(page, screenshot, name: str, sizes=((800, 480),)) -> None:

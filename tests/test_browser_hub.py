@@ -5,10 +5,9 @@ prefers it), with a conflict told in words; no WCAG 2.2 AA violation at either s
 from __future__ import annotations
 
 import pytest
-from browser import KIOSK_VIEWPORT, assert_accessible
+from browser import KIOSK_VIEWPORT, assert_accessible, log_in
 from playwright.sync_api import expect
-from test_browser_board import log_in
-from test_sync_faults import own_batch, record_notes, send
+from sync_fixtures import own_batch, record_notes, send
 
 from kiosk import store
 from sync import protocol

@@ -4,14 +4,12 @@ restored from the hub; the command line and the admin page."""
 
 from __future__ import annotations
 
-import base64
 from urllib.error import HTTPError
-from urllib.request import Request, urlopen
 
 import pytest
 from app_fixtures import PIN, login, post, text_of
 from click.testing import CliRunner
-from sync_fixtures import shared_events, shared_snapshot
+from sync_fixtures import dashboard, shared_events, shared_snapshot
 
 from kiosk import clock, store
 from kiosk.app import create_app
@@ -200,18 +198,6 @@ def test_the_hub_dashboard_shows_buildings_lag_and_conflicts(hub, make_kiosk):
     db.close()
     page = dashboard(hub, "admin", "correct horse battery")
     assert "Les Lilas" in page and a.origin in page and "Conflicts" in page
-
-
-def dashboard(
-    hub, user: str | None = None, password: str | None = None, language: str = "en"
-) -> str:
-
-    request = Request(hub.url + "/", headers={"Accept-Language": language})
-    if user is not None:
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
-    with urlopen(request, timeout=5) as response:
-        return response.read().decode()
 
 
 def test_the_hub_dashboard_is_for_its_administrator_only(hub, make_kiosk):

@@ -5,8 +5,7 @@ after the run."""
 from __future__ import annotations
 
 import pytest
-from sync_fixtures import shared_snapshot
-from test_sync_faults import record_notes
+from sync_fixtures import record_notes, shared_snapshot
 
 from sync.connection import HubConnection
 from sync.errors import HubUnreachable, SyncError

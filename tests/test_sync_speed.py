@@ -10,14 +10,15 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sync_fixtures import shared_events, shared_snapshot
-from test_sync_faults import (
+from sync_fixtures import (
     a_page_of_notes,
     assert_batch_refused_whole,
     hub_rows,
     own_batch,
     record_notes,
     send,
+    shared_events,
+    shared_snapshot,
 )
 
 from kiosk import store

@@ -8,8 +8,13 @@ import re
 
 import pytest
 from app_fixtures import PIN, login, text_of
-from sync_fixtures import network_vouchers, shared_events, shared_snapshot, sync_until_quiet
-from test_sync import dashboard
+from sync_fixtures import (
+    dashboard,
+    network_vouchers,
+    shared_events,
+    shared_snapshot,
+    sync_until_quiet,
+)
 
 from kiosk import store
 from kiosk.admin import moving_out
