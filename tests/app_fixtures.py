@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html import unescape
+from pathlib import Path
 
 import pytest
 from werkzeug.security import generate_password_hash
@@ -15,13 +16,14 @@ from kiosk.app import create_app
 from kiosk.config import make_config
 from kiosk.residents import residents
 
+ROOT = Path(__file__).resolve().parent.parent  # the repository
 PIN = "2580"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(autouse=True)
 def fast_pin_hashing(monkeypatch):
-    """scrypt at a test-sized cost (production cost is checked in test_residents.py)."""
+    """scrypt at a test-sized cost (the kiosk uses werkzeug's scrypt defaults: residents.hash_pin)."""
     monkeypatch.setattr(
         residents, "hash_pin", lambda pin: generate_password_hash(pin, method="scrypt:1024:8:1")
     )

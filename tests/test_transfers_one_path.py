@@ -9,9 +9,9 @@ transfer. Random histories: tests/test_transfers_properties.py.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
+from app_fixtures import ROOT
 from sync_fixtures import sync_until_quiet
 
 from kiosk import store
@@ -34,8 +34,6 @@ from kiosk.store import events
 from kiosk.vouchers import cancel as voucher_cancel
 from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import vouchers
-
-ROOT = Path(__file__).resolve().parent.parent
 
 # --------------------------------------------------------------------------- refusals
 
