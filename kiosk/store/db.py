@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from kiosk.store.schema import migrations
+from kiosk.store import schema
 
 
 def connect(path: str | Path, *, busy_timeout_ms: int = 5000, migrate: bool = True) -> Database:
@@ -35,7 +35,7 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 5000, migrate: bool = Tr
     conn.execute("PRAGMA foreign_keys = ON")
     db = Database(conn)
     if migrate:
-        migrations.apply(db)
+        schema.migrations.apply(db)
     return db
 
 
