@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from kiosk.admin import moving_out
 from kiosk.errors import KioskError, SelfDemotion
-from kiosk.ledger import ledger, reversals
+from kiosk.ledger import ledger, overruns, reversals
 from kiosk.residents import auth, residents
 from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import admin_required, current_resident, db
@@ -22,6 +22,7 @@ def home():
     return render_template(
         "admin/home.html",
         locked=auth.locked_residents(db()),
+        overruns=overruns.below_floor(db(), g.config),
         recent=ledger.recent_transfers(db(), limit=5),
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from kiosk.errors import KioskError
-from kiosk.ledger import ledger, statements
+from kiosk.ledger import ledger, overruns, statements
 from kiosk.ledger.transfers import account_name as name_account
 from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
@@ -24,7 +24,8 @@ def account_name(account_id: str, name: str) -> str:
 def home():
     resident = current_resident()
     recent = ledger.latest_lines(db(), resident)
-    return render_template("me/home.html", resident=resident, recent=recent)
+    overrun = overruns.overrun_of(db(), g.config, resident.id)
+    return render_template("me/home.html", resident=resident, recent=recent, overrun=overrun)
 
 
 @bp.get("/statement")
