@@ -10,6 +10,8 @@ from waitress import serve as waitress_serve
 
 from kiosk import formatting, store
 from kiosk.config import Config
+from kiosk.store.restoring import progress as restore_progress
+from kiosk.store.restoring import restoring
 from sync import state as sync_state
 from sync.client import SyncClient
 from sync.enrolment import enrol, restore_from_hub
@@ -191,6 +193,11 @@ def sync_command(ctx):
     config = _config(ctx)
     db = _kiosk_db(config)
     if not sync_state.is_enrolled(db):
+        if restoring(db):
+            raise click.ClickException(
+                "the restore from the hub was cut before the hub gave this kiosk its id: "
+                "run kiosk restore-from-hub URL CODE again (the same code works)"
+            )
         raise click.ClickException("this kiosk is not enrolled at a hub: kiosk enrol URL CODE")
     try:
         result = SyncClient(db, config).sync()
@@ -210,21 +217,37 @@ def restore_command(ctx, url, code):
     """Rebuild this kiosk (new SD card, empty data folder) from the hub's copy of its events.
 
     CODE comes from `kiosk hub enrol-code BUILDING --restore ORIGIN` on the hub. Cards and
-    PINs never left the old kiosk: every resident needs a new card and PIN afterwards.
+    PINs never left the old kiosk: every resident needs a new card and PIN afterwards. If the
+    restore is cut (network, power), run the same command again, or `kiosk sync`: it goes on
+    from where it stopped; nothing can be recorded on the kiosk until it is complete.
 
     \b
     Example:
         kiosk restore-from-hub https://hub.example.org BCDF-GHJK-LNPR
     """
     config = _config(ctx)
+    db = _kiosk_db(config)
     try:
-        result = restore_from_hub(_kiosk_db(config), config, url, code)
+        result = restore_from_hub(db, config, url, code)
     except SyncError as exc:
-        raise click.ClickException(str(exc)) from None
+        now = restore_progress(db)
+        if now is None:
+            raise click.ClickException(str(exc)) from None
+        raise click.ClickException(
+            f"{exc}\nThe restore stopped at {now.done} events of {now.total}; nothing can be "
+            "recorded on this kiosk until it is complete. Run this command again (the same "
+            "code works) or `kiosk sync`: it goes on from there."
+        ) from None
     click.echo(
-        f"Kiosk {result.origin} of {result.building} restored: {result.events} events, "
+        f"Kiosk {result.origin} of {result.building} restored"
+        f"{' (resumed)' if result.resumed else ''}: {result.events} events, "
         f"{result.residents} residents. Print a new card and set a new PIN for each resident."
     )
+    if result.sync_error:
+        click.echo(
+            f"The first sync after the restore failed ({result.sync_error}); the kiosk tries "
+            "again by itself."
+        )
 
 
 def register(group: click.Group) -> None:

@@ -2,8 +2,9 @@
 (``sync.push``) and pull the network's (``sync.pull``), over signed requests
 (``sync.session``) on one connection (``sync.connection``).
 
-A run (``SyncClient.sync``) first fetches back what the hub holds of this kiosk if it was
-restored from a backup (``sync.catch_up``), pushes, pulls, then compensates the hub's verdicts
+A run (``SyncClient.sync``) first goes on with a restore from the hub a cut or a crash
+stopped (``sync.restore``), or fetches back what the hub holds of this kiosk if it was
+restored from a backup (``sync.catch_up``), then pushes, pulls, then compensates the hub's verdicts
 on vouchers settled twice that fall to this kiosk (kiosk/vouchers/conflicts.py) and, if any,
 pushes those at once. Everything is idempotent: after a cut-off at any point the next run
 resends or re-pulls, and what is already held changes nothing.
@@ -18,10 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk import clock, store
+from kiosk.store.restoring import restoring
 from kiosk.vouchers import conflicts as voucher_conflicts
 from sync import pull, push
 from sync.catch_up import catch_up_after_restore, needs_catch_up
 from sync.errors import SyncError, error_kind
+from sync.restore import resume_restore
 from sync.session import HubSession
 from sync.state import set_state, state
 
@@ -72,6 +75,8 @@ class SyncClient(HubSession):
         return SyncResult(pushed, received, applied, current["acked_seq"], current["pull_cursor"])
 
     def _sync(self) -> tuple[int, int, int]:
+        if restoring(self.db):  # a restore from the hub was cut: go on with it first
+            resume_restore(self.db, self.config, connection=self.connection)
         if needs_catch_up(self.db):  # restored from a backup: fetch back newer own events first
             catch_up_after_restore(self.db, self.config, connection=self.connection)
         pushed = self.push()

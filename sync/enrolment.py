@@ -10,14 +10,14 @@ from sqlite_utils import Database
 
 from kiosk import clock, store
 from kiosk.config import Config
-from kiosk.store import events as eventlog
 from kiosk.store import keys
+from kiosk.store.restoring import restore_state
 from sync import protocol
-from sync.catch_up import mark_restored
 from sync.client import SyncClient, SyncResult
 from sync.connection import HubConnection
 from sync.errors import SyncError
-from sync.state import set_state
+from sync.restore import begin_restore, enrolled_for_restore, resume_restore
+from sync.state import set_state, state
 
 
 def _enrol_request(connection: HubConnection, key, code: str, origin: str, building: str) -> dict:
@@ -59,37 +59,39 @@ class RestoreResult:
     residents: int
     next_seq: int
     sync: SyncResult = field(default_factory=SyncResult)
+    resumed: bool = False  # went on with a restore a cut or a crash had stopped
+    sync_error: str | None = None  # the first sync after it failed (it is tried again later)
 
 
 def restore_from_hub(db: Database, config: Config, url: str, code: str) -> RestoreResult:
-    """Rebuild an empty kiosk database from the hub's copy of its building's events.
+    """Rebuild an empty kiosk database from the hub's copy of its building's events, or go on
+    with a restore a cut or a crash stopped (``sync.restore``: nothing is fetched twice, and
+    nothing can be recorded until it is complete).
 
     ``code`` is a restore code (``kiosk hub enrol-code --restore ORIGIN``): the kiosk takes back
-    its old id with a new key. A ``kiosk.restored`` event above every seq the hub acknowledged
-    marks the restore in the log, so the numbering continues without collision. Card and PIN
-    hashes never left the kiosk: residents get new cards.
+    its old id with a new key; the same code serves again for the same kiosk and key. A
+    ``kiosk.restored`` event above every seq the hub holds or acknowledged marks the restore in
+    the log, so the numbering continues without collision. Card and PIN hashes never left the
+    kiosk: residents get new cards.
     """
-    if store.scalar(db, "SELECT COUNT(*) FROM events"):
-        raise SyncError("this database already has events: restore into a new, empty data folder")
+    resumed = restore_state(db) is not None
+    begin_restore(db, url)
     connection = HubConnection.from_config(url, config)
-    key = keys.load_or_create_signing_key(config)
-    answer = _enrol_request(connection, key, code, "", config["building"]["name"])
-    origin = answer["origin"]
-    with store.write(db):
-        store.set_meta(db, "kiosk_id", origin)
-        db.execute(
-            "UPDATE sync_state SET hub_url = ?, building = ?, enrolled_at = ?, acked_seq = ?, "
-            "pull_cursor = 0, request_counter = 0, failures = 0, last_error = NULL WHERE id = 1",
-            [connection.url, answer["building"], clock.now_iso(), int(answer["acked_seq"])],
-        )
-    client = SyncClient(db, config, connection=connection)
-    _received, applied = client.pull(include_own=True)
-    with store.write(db):
-        held = eventlog.last_seq(db, origin)
-        seq = mark_restored(
-            db, origin, held, int(answer["acked_seq"]), {"events_restored": applied}
-        )
-    keys.publish_public_key(db, config)
-    result = client.sync()
+    if not (restore_state(db) or {}).get("origin"):
+        key = keys.load_or_create_signing_key(config)
+        answer = _enrol_request(connection, key, code, "", config["building"]["name"])
+        enrolled_for_restore(db, answer, connection.url)
+    elif connection.url != state(db)["hub_url"]:
+        set_state(db, hub_url=connection.url)
+    restored = resume_restore(db, config, connection=connection)
+    sync_error = None
+    try:
+        result = SyncClient(db, config, connection=connection).sync()
+    except SyncError as exc:  # restored all the same: the next sync sends the marker and key
+        result, sync_error = SyncResult(), str(exc)
+    origin = restored.origin
     people = store.scalar(db, "SELECT COUNT(*) FROM residents WHERE home_origin = ?", (origin,))
-    return RestoreResult(origin, answer["building"], applied, people, seq + 1, result)
+    building = state(db)["building"]
+    return RestoreResult(
+        origin, building, restored.events, people, restored.next_seq, result, resumed, sync_error
+    )

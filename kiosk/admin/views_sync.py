@@ -1,10 +1,11 @@
-"""The sync admin page (hub, last sync, events waiting, "Sync now", enrolment) and the
-status bar's sync item. Nothing here waits on the network except enrolment, done once."""
+"""The sync admin page (hub, last sync, events waiting, "Sync now", enrolment, a restore from
+the hub under way) and the status bar's sync item. Nothing here waits on the network except enrolment, done once."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from kiosk.store import restoring
 from kiosk.web.formatting import gettext
 from kiosk.web.session_state import admin_required, db
 from sync import enrolment
@@ -42,6 +43,7 @@ def page():
         hub_url=sync_state.hub_url(db(), g.config) if state["enrolled_at"] else "",
         pending=sync_state.pending_count(db()),
         form=request.args,
+        restore=restoring.progress(db()),
     )
 
 

@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from kiosk import clock, ids
 from kiosk.store import db as dbmod
 from kiosk.store.registry import registry
+from kiosk.store.restoring import refuse_while_restoring
 
 
 @dataclass(frozen=True)
@@ -112,11 +113,14 @@ def record(db: Database, event_type: str, payload: dict[str, Any]) -> Event:
     """Append one event of this kiosk and apply it, inside the caller's write transaction.
 
     ``UnknownEventType`` for a type the registry does not declare, ``PayloadRefused`` for a
-    payload its check refuses: nothing is written then."""
+    payload its check refuses, ``KioskBeingRestored`` while a restore from the hub is under
+    way (kiosk/store/restoring.py: the seq this event would take may be the hub's for another):
+    nothing is written then."""
     if not db.conn.in_transaction:
         raise RuntimeError("record() must run inside store.write(db)")
     declared = registry.get(event_type)
     declared.check(payload)
+    refuse_while_restoring(db)
     origin = kiosk_id(db)
     seq = last_seq(db, origin) + 1
     event = Event(

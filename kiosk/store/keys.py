@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from kiosk import store
 from kiosk.config import Config
+from kiosk.store.restoring import restoring
 
 KEY_FILE = "kiosk_ed25519.pem"
 
@@ -56,7 +57,10 @@ def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 
 def publish_public_key(db: Database, config: Config) -> None:
-    """Record this kiosk's public key in the log, once (and again if the key file changed)."""
+    """Record this kiosk's public key in the log, once (and again if the key file changed).
+    Not while a restore from the hub is under way: completing it publishes the key."""
+    if restoring(db):
+        return
     key = load_or_create_signing_key(config)
     b64 = public_key_b64(key)
     origin = store.kiosk_id(db)

@@ -28,7 +28,8 @@ from markupsafe import Markup
 from kiosk.errors import NotFound
 from kiosk.residents import residents
 from kiosk.residents.residents import Resident
-from kiosk.web.formatting import gettext, locale_code, ngettext
+from kiosk.store import restoring
+from kiosk.web.formatting import error_message, gettext, locale_code, ngettext
 from printing import admin as printer
 
 IDLE_GRACE_SECONDS = 15  # the page logs out first; the server is the safety net
@@ -174,6 +175,7 @@ def init_app(app: Flask) -> None:
             "timezone": config["kiosk"]["timezone"],
             "js_strings": _js_strings(),
             "kiosk_status": _kiosk_status(),
+            "restore_banner": restore_banner(),
         }
 
     @app.after_request
@@ -184,6 +186,15 @@ def init_app(app: Flask) -> None:
             if worker is not None:
                 worker.wake()
         return response
+
+
+def restore_banner() -> str | None:
+    """While a restore from the hub is under way, what every screen says about it (the words of
+    the refusal any recording meets meanwhile, kiosk/store/restoring.py); None otherwise."""
+    now = restoring.progress(db())
+    if now is None:
+        return None
+    return error_message(restoring.KioskBeingRestored(done=now.done, total=now.total))
 
 
 def _kiosk_status() -> dict:

@@ -70,12 +70,15 @@ def enrol(db: Database, code: str, origin: str | None, public_key_b64: str) -> K
     protocol.public_key_from_b64(public_key_b64)
     with dbmod.write(db):
         row = dbmod.query_one(
-            db,
-            "SELECT * FROM enrol_codes WHERE code_hash = ? AND used_at IS NULL",
-            (_hash_code(code),),
+            db, "SELECT * FROM enrol_codes WHERE code_hash = ?", (_hash_code(code),)
         )
         if row is None or datetime.fromisoformat(row["expires_at"]) < datetime.now(UTC):
             raise BadCode("this enrolment code is unknown, used or expired")
+        if row["used_at"] is not None:
+            again = _enrolled_again(db, row, origin, public_key_b64)
+            if again is None:
+                raise BadCode("this enrolment code is unknown, used or expired")
+            return again
         if row["restore_origin"]:
             origin = row["restore_origin"]
             db.execute(
@@ -96,6 +99,22 @@ def enrol(db: Database, code: str, origin: str | None, public_key_b64: str) -> K
             [now_iso(), origin, row["code_hash"]],
         )
     return get_kiosk(db, origin)
+
+
+def _enrolled_again(
+    db: Database, code: Mapping[str, Any], origin: str | None, public_key_b64: str
+) -> Kiosk | None:
+    """The kiosk a used code enrolled, when the same key asks again (its answer was lost: a cut
+    in the middle of ``kiosk restore-from-hub``, say); changes nothing. None otherwise."""
+    kiosk = get_kiosk(db, code["used_by"]) if code["used_by"] else None
+    if (
+        kiosk is None
+        or kiosk.revoked
+        or kiosk.public_key != public_key_b64
+        or not (code["restore_origin"] or origin == kiosk.origin)
+    ):
+        return None
+    return kiosk
 
 
 def get_kiosk(db: Database, origin: str) -> Kiosk | None:
@@ -168,9 +187,19 @@ def authenticate(
     return kiosk
 
 
-def kiosk_status(db: Database, kiosk: Kiosk) -> dict[str, Any]:
+def kiosk_status(db: Database, kiosk: Kiosk, *, restore_count: bool = False) -> dict[str, Any]:
+    """What a kiosk's status request answers; ``restore_count``: also how many events a restore
+    of it pulls (``restore_events``: its building's, its own included, and the network's)."""
     row = dbmod.query_one(db, "SELECT * FROM kiosks WHERE origin = ?", (kiosk.origin,))
+    extra = {}
+    if restore_count:
+        extra["restore_events"] = dbmod.scalar(
+            db,
+            "SELECT COUNT(*) FROM events WHERE building = ? OR scope = 'network'",
+            (kiosk.building,),
+        )
     return {
+        **extra,
         "origin": row["origin"],
         "building": row["building"],
         "acked_seq": row["acked_seq"],

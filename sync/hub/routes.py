@@ -1,6 +1,7 @@
 """The hub's routes, a Blueprint: ``POST /api/enrol`` (a one-time code, no signature yet), then
 signed requests only: ``POST /api/push`` (a gzip batch of the kiosk's own events),
-``GET /api/pull?after=N&limit=M`` (pages by ``hub_seq``), ``GET /api/status``. ``GET /`` is the
+``GET /api/pull?after=N&limit=M`` (pages by ``hub_seq``), ``GET /api/status`` (``?restore=1``:
+with how many events a restore of the kiosk pulls). ``GET /`` is the
 administrator's dashboard. Refusals are JSON ``{"error": code, "message": ...}`` with a 4xx
 status, never retried by kiosks.
 """
@@ -135,7 +136,8 @@ def pull() -> Response:
 @bp.get("/api/status")
 def status() -> Response:
     kiosk = _signed_kiosk(b"")
-    return jsonify(kiosks.kiosk_status(hub_db(), kiosk))
+    restore_count = request.args.get("restore") == "1"
+    return jsonify(kiosks.kiosk_status(hub_db(), kiosk, restore_count=restore_count))
 
 
 @bp.get("/")
