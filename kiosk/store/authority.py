@@ -49,6 +49,10 @@ from kiosk.store.registry import (
 KEY_PUBLISHED = "kiosk.key_published"  # a kiosk's first word: it says which building it is in
 EVENTS_REFUSED = "kiosk.events_refused"  # the hub's marker: a revoked kiosk's events, refused
 
+REVOKED = N_(
+    "kiosk %(origin)s was revoked: what it sent after number %(after)s is refused (%(reason)s)"
+)
+
 BuildingOf = Callable[[str, Any], str | None]
 
 
