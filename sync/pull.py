@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from kiosk import store
 from kiosk.store import events as eventlog
 from kiosk.store import refused
+from kiosk.store.authority import KioskView, cannot_apply
 from sync import protocol
 from sync.errors import EventNotApplicable, HubUnreachable
 from sync.session import HubSession, InFlight
@@ -143,9 +144,8 @@ def _screened(db: Database, page: Page) -> tuple[list[eventlog.Event], list]:
 
 def _apply(db: Database, page: Page) -> int:
     """Apply one page in bulk, but the events the authority check refuses (``_screened``),
-    then the hub's word on a revoked kiosk's events if the page holds one; if the projections
-    refuse the page, name the first event refused (the caller's transaction then rolls the
-    whole page back)."""
+    then the hub's word on a revoked kiosk's events if the page holds one. If the projections
+    refuse the page, it is applied event by event (``_apply_one_by_one``)."""
     events, values = _screened(db, page)
     try:
         with store.write(db):  # a savepoint inside the page's transaction
@@ -153,12 +153,32 @@ def _apply(db: Database, page: Page) -> int:
             refused.apply_hub_refusals(db, events)
             return applied
     except sqlite3.Error:
-        for event in events:
-            try:
-                with store.write(db):
-                    eventlog.apply_foreign(db, event)
-            except sqlite3.Error as exc:
-                raise EventNotApplicable(
-                    f"event {event.reference} ({event.type}) cannot be applied here: {exc}"
-                ) from exc
-        raise
+        pass
+    with store.write(db):
+        applied, kept = _apply_one_by_one(db, events)
+        refused.apply_hub_refusals(db, kept)
+    return applied
+
+
+def _apply_one_by_one(db: Database, events: list[eventlog.Event]) -> tuple[int, list]:
+    """(applied, events kept in the log) of a page the projections refused in bulk, one event
+    at a time. An event of another building's kiosk that cannot be applied here is kept aside
+    with the reason (a neighbour's bad event must not stop this building); one of this
+    building stops the pull, named (``EventNotApplicable``: someone must act on this kiosk;
+    the caller's transaction rolls the whole page back)."""
+    view = KioskView(db)
+    applied, kept = 0, []
+    for event in events:
+        try:
+            with store.write(db):
+                applied += eventlog.apply_foreign(db, event)
+            kept.append(event)
+        except sqlite3.Error as exc:
+            sender = view.kiosk_building(event.origin)
+            if sender is not None and sender != view.building:
+                refused.keep_aside(db, event, cannot_apply(exc))
+                continue
+            raise EventNotApplicable(
+                f"event {event.reference} ({event.type}) cannot be applied here: {exc}"
+            ) from exc
+    return applied, kept

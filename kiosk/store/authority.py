@@ -38,7 +38,7 @@ from kiosk.store import db as dbmod
 from kiosk.store.registry import (
     BUILDING,
     HUB_ORIGIN,
-    PER_BUILDING_KINDS,
+    PER_BUILDING_IDS,
     PRIVATE,
     SHARED_SCOPES,
     Authority,
@@ -71,6 +71,12 @@ class Refusal(str):
 
     def facts(self) -> str:
         return json.dumps({"msgid": self.msgid, "params": self.params}, sort_keys=True)
+
+
+def cannot_apply(problem: object) -> Refusal:
+    """The reason kept beside an event that passed the check but that this kiosk's data
+    refuses (a neighbour's event its projections cannot take)."""
+    return Refusal(N_("it cannot be applied here: %(problem)s"), problem=str(problem))
 
 
 def _everything(_building: str) -> bool:
@@ -349,6 +355,7 @@ class KioskView:
         return refused
 
 
-def is_per_building(kind: str) -> bool:
-    """Whether ids of ``kind`` name an entity within one building only (registry)."""
-    return kind in PER_BUILDING_KINDS
+def is_per_building(kind: str, entity: Any) -> bool:
+    """Whether ``entity`` of ``kind`` names an entity within one building only (registry)."""
+    prefixes = PER_BUILDING_IDS.get(kind)
+    return bool(prefixes) and isinstance(entity, str) and entity.startswith(prefixes)

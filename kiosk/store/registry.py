@@ -61,10 +61,11 @@ SHARED_SCOPES = (BUILDING, NETWORK)  # what may leave the kiosk
 
 HUB_ORIGIN = "HUB"  # the origin of the hub's own events (its verdicts)
 
-# Entity kinds whose ids name an entity within one building only: each building opens its own
-# association accounts under the same ids ("system:vouchers", "system:loss_fund"...). An id of
-# any other kind (a resident, a post, a project...) names one entity in the whole network.
-PER_BUILDING_KINDS = frozenset({"account"})
+# Ids that name an entity within one building only, by kind and prefix: each building opens
+# its own association accounts under the same ids ("system:vouchers", "system:loss_fund"...).
+# Every other id (a resident, a resident's or project's account, a post...) names one entity
+# in the whole network.
+PER_BUILDING_IDS = {"account": ("system:",)}
 
 NoneType = type(None)
 MAYBE_TEXT = (str, NoneType)

@@ -43,7 +43,7 @@ _ENTITY_ANYWHERE = "SELECT building FROM hub_entities WHERE kind = ? AND id = ? 
 def kiosk_screen(db: Database, building: str) -> Screen:
     """A ``Screen`` answering from the hub's ``hub_entities``, for a sender of ``building``:
     an entity known in that building is of it; one known only elsewhere is of that other
-    building, but for kinds whose ids are per building (accounts)."""
+    building, but for ids that are per building (the association's accounts)."""
     conn = db.conn
 
     def building_of(kind: str, entity: Any) -> str | None:
@@ -52,7 +52,7 @@ def kiosk_screen(db: Database, building: str) -> Screen:
             return None if row is None else row[0]
         if conn.execute(_ENTITY_IN, (kind, entity, building)).fetchone():
             return building
-        if is_per_building(kind):
+        if is_per_building(kind, entity):
             return None
         row = conn.execute(_ENTITY_ANYWHERE, (kind, entity)).fetchone()
         return None if row is None else row[0]
