@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from app_fixtures import PIN
+from app_fixtures import PIN, login, text_of
 from sync_fixtures import (
     dashboard,
     inject_at_hub,
@@ -21,6 +21,7 @@ from sync_fixtures import (
 )
 
 from kiosk import ids, store
+from kiosk.app import create_app
 from kiosk.board import board
 from kiosk.cli_ops import check_database
 from kiosk.ledger import exchanges
@@ -469,3 +470,34 @@ def test_the_hub_dashboard_and_the_sync_page_show_refused_events(hub, network):
     assert "Refused events" in page and "only a kiosk of that building" in page
     french = dashboard(hub, "admin", "correct horse battery", language="fr")
     assert "Événements refusés" in french
+
+
+def test_the_kiosks_sync_page_lists_refused_events_with_their_reason(hub, network):
+    """Alice, the admin of Les Tilleuls, opens the sync page after a forged event was refused:
+    she reads how many, which, and why, in French (the kiosk's language); the English
+    reason is kept beside it."""
+    a1, b = network["a1"], network["b"]
+    alice_id = network["entities"]["A"]["resident"]
+    inject_at_hub(
+        hub,
+        a_forged_event(
+            b.origin,
+            store.events.last_seq(b.db, b.origin) + 1,
+            "resident.updated",
+            "building",
+            {"resident_id": alice_id, "role": "resident"},
+        ),
+        TILLEULS,
+    )
+    a1.sync()
+    app = create_app(a1.config)
+    app.config["TESTING"] = True
+    client = app.test_client()
+    login(client, residents.get(a1.db, alice_id))
+    page = text_of(client.get("/admin/sync/"))
+    assert 'data-testid="sync-refused"' in page
+    assert "1 événement venu du réseau a été refusé" in page
+    assert f"{b.origin}-" in page
+    assert "un événement de l'immeuble Les Lilas, qui n'est pas celui-ci" in page
+    (kept,) = refused.refused_events(a1.db)
+    assert kept["reason"] == "a building event of building Les Lilas, which is not this one"
