@@ -242,7 +242,7 @@ def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dic
         config_b, db_b = make_kiosk(folder, "b", batch_size)
         hub_db = connect_hub(hub_path)
         for config, db in ((config_a, db_a), (config_b, db_b)):
-            enrol(db, config, url, create_enrol_code(hub_db, "Bench"))
+            enrol(db, config, url, create_enrol_code(hub_db, config["building"]["name"]))
         hub_db.close()
         rows = [
             tuple(r)

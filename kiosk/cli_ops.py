@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from kiosk import store
 from kiosk.config import Config, ConfigError, load_config
-from kiosk.store import backup
+from kiosk.store import backup, refused
 from kiosk.store.schema import migrations
 from sync import state as sync_state
 from sync.catch_up import (
@@ -116,6 +116,8 @@ def check_database(
         if pending
         else "Schema: up to date."
     )
+    if not pending:
+        report.append(_authority_report(db_path))
     if try_migrations and pending:
         with tempfile.TemporaryDirectory(prefix="kiosk-check-") as tmp:
             copy = backup.backup_database(db_path, tmp)
@@ -145,6 +147,25 @@ def check_database(
             ) from exc
         report.append(f"Migrations applied: {', '.join(pending)}.")
     return report
+
+
+def _authority_report(db_path: Path) -> str:
+    """Whether the log holds events the authority check would refuse now (they entered before
+    the check, or through a kiosk revoked since without the hub's word yet)."""
+    db = store.connect(db_path, migrate=False)
+    try:
+        count, examples = refused.would_refuse(db)
+        aside = refused.refused_count(db)
+    finally:
+        db.close()
+    kept = f" {aside} refused event(s) kept aside." if aside else ""
+    if not count:
+        return f"Events: every event of the log passes the authority check.{kept}"
+    return (
+        f"Events: the log holds {count} event(s) this kiosk would refuse now "
+        f"(e.g. {'; '.join(examples)}).{kept} Restore this kiosk from the hub "
+        "(kiosk restore-from-hub) to rebuild its data from what the hub serves."
+    )
 
 
 @click.command("backup")

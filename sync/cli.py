@@ -103,18 +103,34 @@ def hub_enrol_code(ctx, building, restore_origin):
 
 @hub.command("revoke")
 @click.argument("origin")
+@click.option(
+    "--after-seq",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Also refuse, at the hub and at every kiosk, what ORIGIN sent after this number.",
+)
+@click.option("--reason", default="the kiosk was revoked", help="Shown beside each refused event.")
 @click.pass_context
-def hub_revoke(ctx, origin):
+def hub_revoke(ctx, origin, after_seq, reason):
     """Refuse every further request of kiosk ORIGIN (a stolen or retired kiosk).
+
+    With --after-seq N, what it sent after its event N is refused too: the hub stops serving
+    it, and every kiosk that applied it sets it aside and rebuilds its data without it.
 
     \b
     Example:
         kiosk hub revoke BCDFGH
+        kiosk hub revoke BCDFGH --after-seq 120 --reason "stolen on 3 March"
     """
     db = connect_hub(hub_database_path(_config(ctx)))
-    if not revoke(db, origin):
+    if not revoke(db, origin, after_seq=after_seq, reason=reason):
         raise click.ClickException(f"no kiosk {origin} is enrolled at this hub")
     click.echo(f"Kiosk {origin} revoked: the hub refuses its requests from now on.")
+    if after_seq is not None:
+        click.echo(
+            f"What it sent after number {after_seq} is refused: kiosks set it aside at their "
+            "next sync."
+        )
 
 
 @hub.command("dashboard-password")

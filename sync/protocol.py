@@ -29,6 +29,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from kiosk.store.events import Event
+from kiosk.store.registry import HUB_ORIGIN as HUB_ORIGIN  # the hub's own events' origin
 from kiosk.store.registry import SCOPES
 
 PROTOCOL_VERSION = 1
@@ -42,7 +43,6 @@ EVENT_FIELDS = ("id", "origin", "seq", "type", "scope", "payload", "created_at")
 EVENT_FIELD_SET = frozenset(EVENT_FIELDS)
 _TEXT_FIELDS = ("id", "origin", "type", "scope", "created_at")
 _SCOPES = frozenset(SCOPES)
-HUB_ORIGIN = "HUB"  # the hub's own events (voucher verdicts) carry this origin
 
 
 class ProtocolError(ValueError):

@@ -1,6 +1,8 @@
 """Pull: every page the hub has for this kiosk, applied with one ``apply_foreign_many`` each
 (held (origin, seq) found in one query, new events inserted in bulk, then projected in page
-order), the cursor moved in the same transaction. The next page is asked for while this one
+order), the cursor moved in the same transaction. Each event is checked first (the authority
+check of kiosk/store/authority.py): a refused one is kept aside with its reason, never applied,
+and the page goes on without it. The next page is asked for while this one
 is applied. Idempotent: after a cut-off the next run re-pulls, and what is already held
 changes nothing."""
 
@@ -13,6 +15,8 @@ from sqlite_utils import Database
 
 from kiosk import store
 from kiosk.store import events as eventlog
+from kiosk.store import refused
+from kiosk.store.authority import KioskView, cannot_apply
 from sync import protocol
 from sync.errors import EventNotApplicable, HubUnreachable
 from sync.session import HubSession, InFlight
@@ -129,19 +133,52 @@ def _pull(session: HubSession, include_own: bool) -> tuple[int, int]:
             flight.wait()  # never leave a request of ours running behind
 
 
+def _screened(db: Database, page: Page) -> tuple[list[eventlog.Event], list]:
+    """The events of ``page`` the authority check lets in, and their insert values; the others
+    are kept aside with their reason (kiosk/store/refused.py), inside the page's transaction."""
+    events = refused.screen_pulled(db, page.events)
+    if len(events) == len(page.events):
+        return page.events, page.values
+    return events, eventlog.insert_values(events)
+
+
 def _apply(db: Database, page: Page) -> int:
-    """Apply one page in bulk; if the projections refuse it, name the first event refused
-    (the caller's transaction then rolls the whole page back)."""
+    """Apply one page in bulk, but the events the authority check refuses (``_screened``),
+    then the hub's word on a revoked kiosk's events if the page holds one. If the projections
+    refuse the page, it is applied event by event (``_apply_one_by_one``)."""
+    events, values = _screened(db, page)
     try:
         with store.write(db):  # a savepoint inside the page's transaction
-            return eventlog.apply_foreign_many(db, page.events, page.values)
+            applied = eventlog.apply_foreign_many(db, events, values)
+            refused.apply_hub_refusals(db, events)
+            return applied
     except sqlite3.Error:
-        for event in page.events:
-            try:
-                with store.write(db):
-                    eventlog.apply_foreign(db, event)
-            except sqlite3.Error as exc:
-                raise EventNotApplicable(
-                    f"event {event.reference} ({event.type}) cannot be applied here: {exc}"
-                ) from exc
-        raise
+        pass
+    with store.write(db):
+        applied, kept = _apply_one_by_one(db, events)
+        refused.apply_hub_refusals(db, kept)
+    return applied
+
+
+def _apply_one_by_one(db: Database, events: list[eventlog.Event]) -> tuple[int, list]:
+    """(applied, events kept in the log) of a page the projections refused in bulk, one event
+    at a time. An event of another building's kiosk that cannot be applied here is kept aside
+    with the reason (a neighbour's bad event must not stop this building); one of this
+    building stops the pull, named (``EventNotApplicable``: someone must act on this kiosk;
+    the caller's transaction rolls the whole page back)."""
+    view = KioskView(db)
+    applied, kept = 0, []
+    for event in events:
+        try:
+            with store.write(db):
+                applied += eventlog.apply_foreign(db, event)
+            kept.append(event)
+        except sqlite3.Error as exc:
+            sender = view.kiosk_building(event.origin)
+            if sender is not None and sender != view.building:
+                refused.keep_aside(db, event, cannot_apply(exc))
+                continue
+            raise EventNotApplicable(
+                f"event {event.reference} ({event.type}) cannot be applied here: {exc}"
+            ) from exc
+    return applied, kept

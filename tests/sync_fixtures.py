@@ -5,6 +5,7 @@ folders and keys in temporary directories."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -345,3 +346,29 @@ def assert_batch_refused_whole(hub, make_kiosk, change, message: str) -> None:
         send(a, "POST", "/api/push", protocol.encode_body(batch))
     assert refused.value.status == 400 and message in refused.value.answer["message"]
     assert hub_rows(hub) == 0
+
+
+def inject_at_hub(hub, event: dict, building: str) -> int:
+    """Store ``event`` (wire form) straight into the hub's database, bypassing push and its
+    checks: what a compromised or newer hub would serve. Returns its hub_seq."""
+    body = protocol.canonical_json(event)
+    db = hub.db
+    try:
+        with store.write(db):
+            db.execute(
+                "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, "
+                "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '2026-01-01T00:00:00Z')",
+                [
+                    event["id"],
+                    event["origin"],
+                    event["seq"],
+                    event["type"],
+                    event["scope"],
+                    building,
+                    body,
+                    hashlib.sha256(body.encode("utf-8")).hexdigest(),
+                ],
+            )
+        return store.scalar(db, "SELECT MAX(hub_seq) FROM events")
+    finally:
+        db.close()

@@ -1,17 +1,20 @@
-"""The sync admin page (hub, last sync, events waiting, "Sync now", enrolment, a restore from
-the hub under way) and the status bar's sync item. Nothing here waits on the network except enrolment, done once."""
+"""The sync admin page (hub, last sync, events waiting, events refused from the network with
+their reasons, "Sync now", enrolment, a restore from the hub under way) and the status bar's
+sync item. Nothing here waits on the network except enrolment, done once."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from kiosk.store import restoring
+from kiosk.store import refused, restoring
 from kiosk.web.formatting import gettext
 from kiosk.web.session_state import admin_required, db
 from sync import enrolment
 from sync import state as sync_state
 from sync.errors import HubRefused, SyncError
 from sync.scheduler import runner_for
+
+REFUSED_SHOWN = 20  # the latest events kept aside, on the page
 
 bp = Blueprint("sync_admin", __name__, template_folder="templates", url_prefix="/admin/sync")
 
@@ -42,6 +45,8 @@ def page():
         state=state,
         hub_url=sync_state.hub_url(db(), g.config) if state["enrolled_at"] else "",
         pending=sync_state.pending_count(db()),
+        refused_events=refused.refused_events(db(), limit=REFUSED_SHOWN),
+        refused_total=refused.refused_count(db()),
         form=request.args,
         restore=restoring.progress(db()),
     )

@@ -21,6 +21,7 @@ from kiosk.store.registry import (
     NETWORK,
     About,
     Authority,
+    Creates,
     NoneType,
     event_type,
     registry,
@@ -111,6 +112,7 @@ event_type(
     fields=POST_FIELDS,
     optional=POST_OPTIONAL,
     tables=("board_posts",),
+    creates=(Creates("post"),),
 )(_post_published)
 event_type(
     "board.post_published_network",
@@ -120,6 +122,7 @@ event_type(
     fields=POST_FIELDS,
     optional=POST_OPTIONAL,
     tables=("board_posts",),
+    creates=(Creates("post"),),
 )(_post_published)
 event_type(
     "board.post_withdrawn",
@@ -202,6 +205,7 @@ def _helper_set(db: Database, event: Event) -> None:
     scope=BUILDING,
     authority=Authority.HOME_BUILDING,
     about=About("resident", "provider_id"),
+    creates=(Creates("payment_request"),),
     fields={
         "provider_id": str,
         "payer_id": str,
@@ -282,6 +286,7 @@ def _request_declined(db: Database, event: Event) -> None:
     scope=BUILDING,
     authority=Authority.HOME_BUILDING,
     about=About("resident", "lender_id"),
+    creates=(Creates("loan"),),
     fields={"lender_id": str, "borrower_id": str, "item": str, "rate_mode": str},
     optional={
         "post_id": MAYBE_TEXT,

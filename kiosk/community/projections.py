@@ -23,6 +23,7 @@ from kiosk.store.registry import (
     PRIVATE,
     About,
     Authority,
+    Creates,
     event_type,
     registry,
 )
@@ -79,6 +80,7 @@ event_type(
     fields=NOTICE_FIELDS,
     optional=NOTICE_OPTIONAL,
     tables=("notices",),
+    creates=(Creates("notice"),),
 )(_notice_posted)
 event_type(
     "notice.posted_network",
@@ -88,6 +90,7 @@ event_type(
     fields=NOTICE_FIELDS,
     optional=NOTICE_OPTIONAL,
     tables=("notices",),
+    creates=(Creates("notice"),),
 )(_notice_posted)
 
 
@@ -124,6 +127,7 @@ event_type(
     scope=BUILDING,
     authority=Authority.HOME_BUILDING,
     about=About("resident", "raised_by"),
+    creates=(Creates("alert"),),
     fields={"kind": str, "text": str, "raised_by": str},
     tables=("alerts",),
 )
@@ -160,6 +164,7 @@ def _alert_resolved(db: Database, event: Event) -> None:
     scope=BUILDING,
     authority=Authority.HOME_BUILDING,
     about=About("resident", "created_by"),
+    creates=(Creates("poll"),),
     fields={
         "question": str,
         "options": list,

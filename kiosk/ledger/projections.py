@@ -13,7 +13,15 @@ from typing import Any
 from sqlite_utils import Database
 
 from kiosk.store.events import Event
-from kiosk.store.registry import BUILDING, MAYBE_TEXT, About, Authority, NoneType, event_type
+from kiosk.store.registry import (
+    BUILDING,
+    MAYBE_TEXT,
+    About,
+    Authority,
+    Creates,
+    NoneType,
+    event_type,
+)
 
 
 @event_type(
@@ -23,6 +31,7 @@ from kiosk.store.registry import BUILDING, MAYBE_TEXT, About, Authority, NoneTyp
     about=About("account", "account_id"),
     fields={"account_id": str, "label": str},
     tables=("accounts",),
+    creates=(Creates("account", "account_id"),),
 )
 def _account_opened(db: Database, event: Event) -> None:
     p = event.payload

@@ -19,7 +19,15 @@ from functools import partial
 from sqlite_utils import Database
 
 from kiosk.store.events import Event
-from kiosk.store.registry import BUILDING, MAYBE_TEXT, About, Authority, NoneType, event_type
+from kiosk.store.registry import (
+    BUILDING,
+    MAYBE_TEXT,
+    About,
+    Authority,
+    Creates,
+    NoneType,
+    event_type,
+)
 
 PROJECT = About("project", "project_id")
 TASK = About("project_task", "task_id")
@@ -48,6 +56,7 @@ def _touch(db: Database, project_id: str, event: Event) -> None:
     },
     optional={"created_by": MAYBE_TEXT},
     tables=("projects", "project_coordinators", "project_members"),
+    creates=(Creates("project", "project_id"),),
 )
 def _proposed(db: Database, event: Event) -> None:
     p = event.payload
@@ -150,6 +159,7 @@ def _update_posted(db: Database, event: Event) -> None:
     "project.task_added",
     fields={"project_id": str, "task_id": str, "title": str, "when_label": str, "slots": int},
     tables=("project_tasks",),
+    creates=(Creates("project_task", "task_id"),),
 )
 def _task_added(db: Database, event: Event) -> None:
     p = event.payload

@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from sqlite_utils import Database
 
 from kiosk.store.events import Event
-from kiosk.store.registry import BUILDING, PRIVATE, About, Authority, NoneType, event_type
+from kiosk.store.registry import (
+    BUILDING,
+    PRIVATE,
+    About,
+    Authority,
+    Creates,
+    NoneType,
+    event_type,
+)
 
 RESIDENT = About("resident", "resident_id")
 
@@ -31,6 +39,7 @@ def resident_account_id(resident_id: str) -> str:
     about=RESIDENT,
     fields={"resident_id": str, "apartment": str, "name": str, "role": str, "status": str},
     tables=("residents", "accounts", "credentials"),
+    creates=(Creates("resident", "resident_id"), Creates("account", "resident_id", "resident:")),
 )
 def _resident_registered(db: Database, event: Event) -> None:
     p = event.payload

@@ -105,8 +105,15 @@ def get_meta(db: Database, key: str, default: str | None = None) -> str | None:
 
 
 def last_seq(db: Database, origin: str) -> int:
-    """The highest seq of ``origin``'s events this database holds (0: none)."""
-    return dbmod.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+    """The highest seq of ``origin``'s events this database holds, in the log or kept aside as
+    refused (kiosk/store/refused.py: the hub holds that seq too, so it is never used again);
+    0: none."""
+    return dbmod.scalar(
+        db,
+        "SELECT MAX(COALESCE((SELECT MAX(seq) FROM events WHERE origin = :o), 0), "
+        "COALESCE((SELECT MAX(seq) FROM refused_events WHERE origin = :o), 0))",
+        {"o": origin},
+    )
 
 
 def record(db: Database, event_type: str, payload: dict[str, Any]) -> Event:
@@ -230,11 +237,9 @@ def apply_foreign_many(db: Database, events: list[Event], values: list | None = 
     caller's write transaction, so a projector that fails leaves nothing of the page. An event
     met twice in ``events`` is applied once.
 
-    Pulled payloads are not checked against the registry yet: what a kiosk accepts from the
-    network (the declared authority and payload check of each type) is issue #15's to decide,
-    with what to do with a refused event (the client now names only SQLite refusals). The check
-    costs about 0.4 µs an event, 1-2 % of applying a page: ``registry.by_name()[event.type]``
-    ``.payload.problem(event.payload)`` for each event of the page, before the insert.
+    Pulled events are checked before they come here (the sync client runs
+    ``kiosk.store.refused.screen_pulled``: the declared authority and payload check of each
+    type); what is refused is kept aside, never given to this function.
     """
     conn = db.conn
     if not conn.in_transaction:

@@ -1,8 +1,11 @@
-"""The kiosks' own event types: a kiosk publishing its public key, a kiosk restored.
+"""The kiosks' own event types: a kiosk publishing its public key, a kiosk restored, and the
+hub's word that a revoked kiosk's events no longer count.
 
-They belong to no feature: every kiosk emits them about itself (the event's origin), so any
-kiosk of the network may. The public keys are read by vouchers (signatures) and community
-(which building a kiosk is in).
+They belong to no feature: every kiosk emits the first two about itself (the event's origin),
+so any kiosk of the network may. The public keys are read by vouchers (signatures) and
+community (which building a kiosk is in). ``kiosk.events_refused`` comes from the hub only: the
+sync client then moves those events aside and rebuilds the projections without them
+(kiosk/store/refused.py).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from kiosk.store.events import Event
 from kiosk.store.registry import (
     BUILDING,
     NETWORK,
+    About,
     Authority,
     EventType,
     PayloadCheck,
@@ -60,3 +64,25 @@ registry.declare(
         projector=None,
     )
 )
+
+
+@event_type(
+    "kiosk.events_refused",
+    scope=NETWORK,
+    authority=Authority.HUB,
+    about=About("kiosk", "origin"),
+    fields={"origin": str, "after_seq": int, "up_to_seq": int, "reason": str},
+    tables=("refused_origins",),
+)
+def _kiosk_events_refused(db: Database, event: Event) -> None:
+    """A revoked kiosk: its events numbered after ``after_seq`` up to ``up_to_seq`` (what the
+    hub held of it then) no longer count."""
+    p = event.payload
+    db.execute(
+        "INSERT INTO refused_origins (origin, after_seq, up_to_seq, reason, event_id) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET "
+        "after_seq = MIN(after_seq, excluded.after_seq), "
+        "up_to_seq = MAX(up_to_seq, excluded.up_to_seq), reason = excluded.reason, "
+        "event_id = excluded.event_id",
+        [p["origin"], p["after_seq"], p["up_to_seq"], p["reason"], event.id],
+    )

@@ -20,7 +20,9 @@ A declaration says, as data a program can read:
   this building (and to the building's other kiosks), ``network`` is shared with every kiosk;
 - its **authority**, who may emit it (``Authority``), and what it is **about** (``About``: the
   kind of entity and the payload field holding its id), so a kiosk can tell whether an event it
-  receives came from a kiosk entitled to speak about that entity;
+  receives came from a kiosk entitled to speak about that entity; what it **creates**
+  (``Creates``), so the hub and the kiosks learn in which building an entity lives. The hub on
+  push and every kiosk on pull check all of this with ``kiosk.store.authority.refusal``;
 - a **payload check**: required and optional fields with their Python types (exact types, as
   JSON gives them: ``int`` refuses ``True``), plus an optional predicate. A field the
   declaration does not name is let through (a newer kiosk may add one);
@@ -57,6 +59,14 @@ NETWORK = "network"
 SCOPES = (PRIVATE, BUILDING, NETWORK)
 SHARED_SCOPES = (BUILDING, NETWORK)  # what may leave the kiosk
 
+HUB_ORIGIN = "HUB"  # the origin of the hub's own events (its verdicts)
+
+# Ids that name an entity within one building only, by kind and prefix: each building opens
+# its own association accounts under the same ids ("system:vouchers", "system:loss_fund"...).
+# Every other id (a resident, a resident's or project's account, a post...) names one entity
+# in the whole network.
+PER_BUILDING_IDS = {"account": ("system:",)}
+
 NoneType = type(None)
 MAYBE_TEXT = (str, NoneType)
 
@@ -81,6 +91,24 @@ class About:
 
     def entity_id(self, payload: Mapping[str, Any]) -> Any:
         return payload.get(self.field)
+
+
+@dataclass(frozen=True)
+class Creates:
+    """An entity an event brings into being: its kind and the payload field holding its id
+    (``field`` None: the event's own id, as for a post or a notice), with a ``prefix`` (a
+    resident's account is ``resident:<resident id>``). The authority check learns from it in
+    which building an entity lives (kiosk/store/authority.py)."""
+
+    kind: str
+    field: str | None = None
+    prefix: str = ""
+
+    def entity_id(self, event_id: str, payload: Mapping[str, Any]) -> Any:
+        if self.field is None:
+            return event_id
+        value = payload.get(self.field)
+        return f"{self.prefix}{value}" if self.prefix and isinstance(value, str) else value
 
 
 class UnknownEventType(ValueError):
@@ -159,6 +187,7 @@ class EventType:
     projector: Projector | None  # None: the event changes no projection (a marker)
     bulk_projector: BulkProjector | None = None
     tables: tuple[str, ...] = ()
+    creates: tuple[Creates, ...] = ()  # the entities it brings into being
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
@@ -250,6 +279,7 @@ def event_type(
     valid: Callable[[Mapping[str, Any]], bool] | None = None,
     tables: Sequence[str] = (),
     bulk: bool = False,
+    creates: Sequence[Creates] = (),
 ) -> Callable[[Callable], Callable]:
     """Declare ``name`` in the registry with the decorated function as its projector.
 
@@ -270,6 +300,7 @@ def event_type(
                 projector=(lambda db, event: fn(db, (event,))) if bulk else fn,
                 bulk_projector=fn if bulk else None,
                 tables=tuple(tables),
+                creates=tuple(creates),
             )
         )
         return fn

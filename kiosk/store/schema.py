@@ -737,3 +737,36 @@ def m013_sync_error_kind(db: Database) -> None:
     # What kind of failure the last sync met, so the admin page can say what to do about it:
     # "unreachable" (it retries by itself), "refused", "backup_too_old", "not_applicable".
     db.execute("ALTER TABLE sync_state ADD COLUMN last_error_kind TEXT")
+
+
+@migrations()
+def m014_auth_refused_events(db: Database) -> None:
+    db.executescript(
+        """
+        -- Events this kiosk refused to apply (kiosk/store/authority.py), kept aside with the
+        -- reason: pulled ones never entered the log (in_log = 0); one already in the log that
+        -- the hub later declared refused (a revoked kiosk's) stays there, marked (in_log = 1),
+        -- and the projections are rebuilt without it. Never deleted.
+        CREATE TABLE refused_events (
+            id          TEXT NOT NULL,
+            origin      TEXT NOT NULL,
+            seq         INTEGER NOT NULL,
+            type        TEXT NOT NULL,
+            reason      TEXT NOT NULL,              -- English
+            facts       TEXT,                       -- JSON {msgid, params}: the reason translated
+            body        TEXT NOT NULL,              -- the event as received (JSON)
+            received_at TEXT NOT NULL,
+            in_log      INTEGER NOT NULL DEFAULT 0 CHECK (in_log IN (0, 1)),
+            UNIQUE (origin, seq, id)
+        );
+        -- The hub's word that a revoked kiosk's events after a seq no longer count
+        -- (kiosk.events_refused; a projection, rebuilt from the log).
+        CREATE TABLE refused_origins (
+            origin    TEXT PRIMARY KEY,
+            after_seq INTEGER NOT NULL,
+            up_to_seq INTEGER NOT NULL,
+            reason    TEXT NOT NULL,
+            event_id  TEXT NOT NULL
+        );
+        """
+    )

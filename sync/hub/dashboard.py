@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from kiosk.store import db as dbmod
 from sync import protocol
+from sync.hub.authority import refused_by_kiosk
 from sync.hub.records import now_iso
 from sync.hub.refusals import BadRequest
 from sync.hub.store import waiting_for
@@ -45,8 +46,10 @@ def check_dashboard_password(db: Database, password: str) -> bool:
 
 
 def dashboard(db: Database) -> dict[str, Any]:
-    """What the hub's administrator sees: kiosks by building, lag, conflicts."""
+    """What the hub's administrator sees: kiosks by building, lag, the events each sent that
+    the hub refused (count and latest reasons), conflicts."""
     kiosks = []
+    refused = refused_by_kiosk(db)
     for row in dbmod.query(
         db,
         "SELECT * FROM kiosks WHERE origin <> ? ORDER BY building, origin",
@@ -54,7 +57,14 @@ def dashboard(db: Database) -> dict[str, Any]:
     ):
         held = dbmod.scalar(db, "SELECT COUNT(*) FROM events WHERE origin = ?", (row["origin"],))
         lag = waiting_for(db, row["origin"], row["building"], row["pull_cursor"])
-        kiosks.append({**dict(row), "events_held": held, "lag": lag})
+        kiosks.append(
+            {
+                **dict(row),
+                "events_held": held,
+                "lag": lag,
+                "refused": refused.get(row["origin"], {"count": 0, "latest": []}),
+            }
+        )
     return {
         "as_of": now_iso(),
         "kiosks": kiosks,

@@ -15,7 +15,8 @@ from sqlite_utils import Database
 from kiosk import ids
 from kiosk.store import db as dbmod
 from sync import protocol
-from sync.hub.records import held_seq, latest_hub_seq, now_iso
+from sync.hub.authority import refuse_after, served_seq
+from sync.hub.records import latest_hub_seq, now_iso
 from sync.hub.refusals import BadCode, BadRequest, Replayed, Revoked, Unauthenticated
 
 ENROL_CODE_DAYS = 7
@@ -126,9 +127,23 @@ def get_kiosk(db: Database, origin: str) -> Kiosk | None:
     )
 
 
-def revoke(db: Database, origin: str) -> bool:
+REVOKED_REASON = "the kiosk was revoked"
+
+
+def revoke(
+    db: Database, origin: str, *, after_seq: int | None = None, reason: str = REVOKED_REASON
+) -> bool:
+    """Refuse every further request of kiosk ``origin``; with ``after_seq``, also refuse what
+    it sent after that seq, at the hub and at every kiosk (``refuse_after``). False: no such
+    kiosk."""
+    if origin == protocol.HUB_ORIGIN:
+        return False
     with dbmod.write(db):
-        return db.execute("UPDATE kiosks SET revoked = 1 WHERE origin = ?", [origin]).rowcount == 1
+        if db.execute("UPDATE kiosks SET revoked = 1 WHERE origin = ?", [origin]).rowcount != 1:
+            return False
+        if after_seq is not None:
+            refuse_after(db, origin, max(0, after_seq), reason)
+    return True
 
 
 def verify_request(
@@ -203,7 +218,7 @@ def kiosk_status(db: Database, kiosk: Kiosk, *, restore_count: bool = False) -> 
         "origin": row["origin"],
         "building": row["building"],
         "acked_seq": row["acked_seq"],
-        "held_seq": held_seq(db, kiosk.origin),
+        "held_seq": served_seq(db, kiosk.origin),  # what a restore can fetch back
         "last_counter": row["last_counter"],
         "latest_hub_seq": latest_hub_seq(db),
         "protocol": protocol.PROTOCOL_VERSION,

@@ -10,6 +10,7 @@ from sqlite_utils import Database, Migrations
 from kiosk.store import db as dbmod
 from kiosk.store.alter_table import check_list_as_comparisons
 from sync import protocol
+from sync.hub.authority import learn_entities
 from sync.hub.records import now_iso
 from sync.hub.vouchers import judge_settlements
 
@@ -135,3 +136,33 @@ def connect_hub(path: str | Path) -> Database:
 def open_hub(path: str | Path) -> Database:
     """The hub's database, already migrated (by ``create_hub_app``): one per request."""
     return dbmod.connect(path, migrate=False)
+
+
+@migrations()
+def m007_auth_refused_events(db: Database) -> None:
+    db.executescript(
+        """
+        -- Events the hub holds but refuses to serve (sync/hub/authority.py): outside the
+        -- sending kiosk's authority, or sent by a kiosk revoked since. The event stays in
+        -- ``events`` (its seq keeps the kiosk's numbering whole); pages leave it out.
+        CREATE TABLE hub_refused (
+            hub_seq    INTEGER PRIMARY KEY REFERENCES events (hub_seq),
+            origin     TEXT NOT NULL,
+            seq        INTEGER NOT NULL,
+            type       TEXT NOT NULL,
+            reason     TEXT NOT NULL,               -- English
+            facts      TEXT,                        -- JSON {msgid, params}: the reason translated
+            refused_at TEXT NOT NULL
+        );
+        CREATE INDEX hub_refused_by_origin ON hub_refused (origin, hub_seq);
+        -- The building of each entity the hub learnt from the events it accepted (a resident,
+        -- a post, a project...): the events that create one say so in the registry.
+        CREATE TABLE hub_entities (
+            kind     TEXT NOT NULL,
+            id       TEXT NOT NULL,
+            building TEXT NOT NULL,
+            PRIMARY KEY (kind, id, building)
+        ) WITHOUT ROWID;
+        """
+    )
+    learn_entities(db)

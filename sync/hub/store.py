@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from kiosk.store import db as dbmod
 from kiosk.store.registry import SHARED_SCOPES
 from sync import protocol
+from sync.hub.authority import record_screened, screen_batch
 from sync.hub.kiosks import Kiosk, use_counter
 from sync.hub.records import held_seq, insert_conflict, latest_hub_seq, now_iso
 from sync.hub.refusals import BadRequest, Fork, Gap, HubRefusal, Replayed
@@ -40,6 +41,9 @@ def accept_batch(
     that the hub does not hold, is a fork, and only the events not held go in. The INSERT is
     plain, under the write lock: an event id used by another (origin, seq) is refused, not
     ignored.
+    Each new event goes through the authority check (sync/hub/authority.py): a refused one is
+    stored all the same (the kiosk's numbering stays whole) but marked, never served nor
+    judged; the valid events of the batch go in as usual.
     Settlements among the new events are judged (``judge_settlements``) in the same transaction.
 
     ``counter``: the request's counter (``verify_request``), used up in the same transaction
@@ -55,6 +59,7 @@ def accept_batch(
 
 def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -> dict[str, int]:
     from_seq, to_seq, rows = _batch_rows(kiosk, batch, now_iso())
+    sent = {data["seq"]: data for data in batch["events"]}
     try:
         with dbmod.write(db):
             if counter is not None:
@@ -71,9 +76,11 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
             else:
                 new = _rows_not_held(conn, kiosk, from_seq, to_seq, acked, rows)
             before = latest_hub_seq(db)
+            refused, screen = screen_batch(db, kiosk.origin, kiosk.building, new, sent)
             _insert_events(conn, new)
+            refused_seqs = record_screened(db, kiosk.origin, refused, screen)
             if any(row[3] in SETTLEMENT_TYPES for row in new):
-                judge_settlements(db, after_hub_seq=before)
+                judge_settlements(db, after_hub_seq=before, skipping=refused_seqs)
             new_acked = max(acked, to_seq)
             conn.execute(
                 "UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin)
@@ -84,7 +91,12 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
         with dbmod.write(db):
             insert_conflict(db, "fork", kiosk.origin, exc.extra["seq"], str(exc), {})
         raise
-    return {"acked_seq": new_acked, "accepted": len(new), "duplicates": len(rows) - len(new)}
+    return {
+        "acked_seq": new_acked,
+        "accepted": len(new) - len(refused),
+        "duplicates": len(rows) - len(new),
+        "refused": len(refused),
+    }
 
 
 _INSERT_HEAD = (
@@ -222,13 +234,18 @@ def _refuse_event(kiosk: Kiosk, data: Any, previous: int, to_seq: int) -> None:
     raise AssertionError(f"event refused by the fast check only: {data!r}")
 
 
+_SERVED = (
+    "hub_seq > :after AND (building = :building OR scope = 'network') "
+    "AND NOT EXISTS (SELECT 1 FROM hub_refused r WHERE r.hub_seq = events.hub_seq) "
+)
+_SERVED_BUT_OWN = _SERVED + "AND origin <> :origin "
+
+
 def _for_kiosk(include_own: bool) -> str:
     """The condition on the events a kiosk gets after a cursor: its building's and every
     ``network`` event, its own only when restoring (parameters ``after``, ``building``,
-    ``origin``)."""
-    return "hub_seq > :after AND (building = :building OR scope = 'network') " + (
-        "" if include_own else "AND origin <> :origin "
-    )
+    ``origin``); never an event the hub refused."""
+    return _SERVED if include_own else _SERVED_BUT_OWN
 
 
 def page_sql(include_own: bool) -> str:

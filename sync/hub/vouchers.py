@@ -10,6 +10,7 @@ that every kiosk pulls like any other. The kiosks settle the books from it
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from typing import Any
 
 from sqlite_utils import Database
@@ -23,10 +24,11 @@ SETTLEMENT_TYPES = ("voucher.redeemed", "voucher.cancelled")
 VERDICT_TYPE = "voucher.settlement_rejected"
 
 
-def judge_settlements(db: Database, *, after_hub_seq: int) -> int:
+def judge_settlements(db: Database, *, after_hub_seq: int, skipping: Collection[int] = ()) -> int:
     """Judge the settlements stored after ``after_hub_seq``, in hub order: the first one for
     a serial goes into the registry, any later one is a conflict answered by a verdict event.
-    Runs inside the transaction that stored them; returns how many verdicts were written."""
+    ``skipping``: the hub_seq of events the hub refused (never judged). Runs inside the
+    transaction that stored them; returns how many verdicts were written."""
     settlements = db.execute(
         "SELECT hub_seq, id, origin, seq, type, "
         "json_extract(body, '$.payload.serial') AS serial, "
@@ -36,7 +38,7 @@ def judge_settlements(db: Database, *, after_hub_seq: int) -> int:
     ).fetchall()
     verdicts = 0
     for hub_seq, event_id, origin, seq, event_type, serial, amount in settlements:
-        if not isinstance(serial, str) or not serial:
+        if hub_seq in skipping or not isinstance(serial, str) or not serial:
             continue  # not a settlement this hub can read: nothing to judge
         inserted = db.execute(
             "INSERT OR IGNORE INTO voucher_registry (serial, event_id, origin, type, hub_seq) "
@@ -48,7 +50,7 @@ def judge_settlements(db: Database, *, after_hub_seq: int) -> int:
         winner = db.execute(
             "SELECT event_id, origin, type FROM voucher_registry WHERE serial = ?", [serial]
         ).fetchone()
-        _append_hub_event(
+        append_hub_event(
             db,
             VERDICT_TYPE,
             {
@@ -80,7 +82,7 @@ def judge_settlements(db: Database, *, after_hub_seq: int) -> int:
     return verdicts
 
 
-def _append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) -> None:
+def append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) -> None:
     """One event of the hub's own, stored like a kiosk's (its declared scope is ``network``:
     every kiosk pulls it)."""
     declared = registry.get(event_type)

@@ -9,7 +9,7 @@ from urllib.error import HTTPError
 import pytest
 from app_fixtures import PIN, login, post, text_of
 from click.testing import CliRunner
-from sync_fixtures import dashboard, shared_events, shared_snapshot
+from sync_fixtures import dashboard, inject_at_hub, shared_events, shared_snapshot
 
 from kiosk import clock, store
 from kiosk.app import create_app
@@ -89,22 +89,25 @@ def test_a_neighbouring_building_gets_network_events_only_and_private_events_nev
 
 
 def test_an_event_of_a_type_this_kiosk_does_not_know_is_kept_but_not_projected(hub, make_kiosk):
+    # A hub newer than the kiosk let a type through that this kiosk's code does not declare:
+    # stored, never projected (it can change nothing here). The hub itself refuses a type it
+    # does not declare (tests/sync/test_sync_authority.py): upgrade the hub first.
     newer = make_kiosk("newer", enrol_at=hub)
     older = make_kiosk("older", building="Les Lilas", enrol_at=hub)
-    with store.write(newer.db):
-        store.events.apply_foreign(
-            newer.db,
-            store.Event(
-                id="01900000-0000-7000-8000-000000000001",
-                origin=newer.origin,
-                seq=2,
-                type="board.offer_posted",
-                scope="network",
-                payload={"title": "Cours de guitare", "neighbours": True},
-                created_at="2026-01-01T10:00:00Z",
-            ),
-        )
     newer.sync()
+    inject_at_hub(
+        hub,
+        {
+            "id": "01900000-0000-7000-8000-000000000001",
+            "origin": newer.origin,
+            "seq": 2,
+            "type": "board.offer_posted",
+            "scope": "network",
+            "payload": {"title": "Cours de guitare", "neighbours": True},
+            "created_at": "2026-01-01T10:00:00Z",
+        },
+        "Résidence des Tilleuls",
+    )
     older.sync()
     held = store.query_one(older.db, "SELECT * FROM events WHERE type = 'board.offer_posted'")
     assert held is not None and held["origin"] == newer.origin

@@ -129,7 +129,12 @@ def test_a_batch_sent_twice_changes_nothing(hub, make_kiosk):
     top = store.scalar(a.db, "SELECT MAX(seq) FROM events")
     first = send(a, "POST", "/api/push", protocol.encode_body(own_batch(a, 1, top)))
     again = send(a, "POST", "/api/push", protocol.encode_body(own_batch(a, 1, top)))
-    assert first["accepted"] == 12 and again == {"acked_seq": top, "accepted": 0, "duplicates": 12}
+    assert first["accepted"] == 12 and again == {
+        "acked_seq": top,
+        "accepted": 0,
+        "duplicates": 12,
+        "refused": 0,
+    }
     assert hub_rows(hub) == 12  # the key, the resident and 10 changes; never the PIN
 
 
