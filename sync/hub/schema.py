@@ -11,7 +11,7 @@ from kiosk.store import db as dbmod
 from kiosk.store.alter_table import check_list_as_comparisons
 from sync import protocol
 from sync.hub.records import now_iso
-from sync.hub.vouchers import judge_settlements
+from sync.hub.vouchers import judge_unjudged_settlements
 
 migrations = Migrations("hub")
 
@@ -91,7 +91,9 @@ def m002_voucher_registry(db: Database) -> None:
         "VALUES (?, '', '', 1, ?)",
         [protocol.HUB_ORIGIN, now_iso()],
     )
-    judge_settlements(db, after_hub_seq=0)  # settlements already held, in hub order
+    # The settlements already held are judged by m007_upgrade_judge_held_settlements, once the
+    # conflicts table has every column today's judge writes (judging here, with today's code,
+    # failed on a hub from before m006: "table conflicts has no column named facts").
 
 
 @migrations()
@@ -124,6 +126,14 @@ def m006_conflict_facts(db: Database) -> None:
     # What the dashboard needs to tell a conflict in the administrator's language (JSON);
     # ``detail`` stays, in English, for older rows and for logs.
     db.execute("ALTER TABLE conflicts ADD COLUMN facts TEXT")
+
+
+@migrations()
+def m007_upgrade_judge_held_settlements(db: Database) -> None:
+    # A hub upgraded from before the voucher registry (m001) holds settlements nobody judged:
+    # judge them now, in hub order, as m002 did when it was released. A hub that ran m002 then
+    # has none left unjudged, and this writes nothing.
+    judge_unjudged_settlements(db)
 
 
 def connect_hub(path: str | Path) -> Database:
