@@ -136,6 +136,27 @@ def m007_upgrade_judge_held_settlements(db: Database) -> None:
     judge_unjudged_settlements(db)
 
 
+@migrations()
+def m008_upgrade_kiosk_failures(db: Database) -> None:
+    db.executescript(
+        """
+        -- The requests the hub refused to each enrolled kiosk, for the dashboard: how many in
+        -- a row since its last accepted request (one that moved kiosks.last_counter above
+        -- counter_at_failure, or a contact after last_failed_at), and the last one.
+        CREATE TABLE kiosk_failures (
+            origin          TEXT PRIMARY KEY REFERENCES kiosks (origin),
+            failures        INTEGER NOT NULL,
+            counter_at_failure INTEGER NOT NULL,      -- kiosks.last_counter when it last failed
+            first_failed_at TEXT NOT NULL,
+            last_failed_at  TEXT NOT NULL,
+            last_status     INTEGER NOT NULL,
+            last_code       TEXT NOT NULL,
+            last_message    TEXT NOT NULL
+        );
+        """
+    )
+
+
 def connect_hub(path: str | Path) -> Database:
     db = dbmod.connect(path, migrate=False)
     migrations.apply(db)
