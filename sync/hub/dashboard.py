@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from kiosk.store import db as dbmod
 from sync import protocol
 from sync.hub.authority import refused_by_kiosk
+from sync.hub.health import troubles_by_kiosk
 from sync.hub.records import now_iso
 from sync.hub.refusals import BadRequest
 from sync.hub.store import waiting_for
@@ -75,4 +76,5 @@ def dashboard(db: Database) -> dict[str, Any]:
             for r in dbmod.query(db, "SELECT * FROM conflicts ORDER BY id DESC LIMIT 50")
         ],
         "conflict_count": dbmod.scalar(db, "SELECT COUNT(*) FROM conflicts"),
+        "troubles": troubles_by_kiosk(db),  # kiosks that keep failing, and why
     }

@@ -7,12 +7,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
-from kiosk import ids
+from kiosk import clock, ids
 from kiosk.store import db as dbmod
 from sync import protocol
 from sync.hub.authority import refuse_after, served_seq
@@ -20,6 +20,7 @@ from sync.hub.records import latest_hub_seq, now_iso
 from sync.hub.refusals import BadCode, BadRequest, Replayed, Revoked, Unauthenticated
 
 ENROL_CODE_DAYS = 7
+CLOCK_SLACK = timedelta(minutes=5)  # a code made "later" than now by less is not a clock fault
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def create_enrol_code(db: Database, building: str, *, restore_origin: str | None
         raise BadRequest("a building name is needed")
     raw = ids.scan_token(12)
     code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
-    now = datetime.now(UTC)
+    now = clock.now()
     with dbmod.write(db):
         db.execute(
             "INSERT INTO enrol_codes (code_hash, building, restore_origin, created_at, expires_at) "
@@ -73,13 +74,11 @@ def enrol(db: Database, code: str, origin: str | None, public_key_b64: str) -> K
         row = dbmod.query_one(
             db, "SELECT * FROM enrol_codes WHERE code_hash = ?", (_hash_code(code),)
         )
-        if row is None or datetime.fromisoformat(row["expires_at"]) < datetime.now(UTC):
-            raise BadCode("this enrolment code is unknown, used or expired")
-        if row["used_at"] is not None:
+        if row is not None and row["used_at"] is not None:
             again = _enrolled_again(db, row, origin, public_key_b64)
-            if again is None:
-                raise BadCode("this enrolment code is unknown, used or expired")
-            return again
+            if again is not None:  # the same key asks again: its answer was lost
+                return again
+        refuse_unusable_code(row, clock.now())
         if row["restore_origin"]:
             origin = row["restore_origin"]
             db.execute(
@@ -116,6 +115,48 @@ def _enrolled_again(
     ):
         return None
     return kiosk
+
+
+def _when(value: datetime | str) -> str:
+    moment = clock.parse_iso(value) if isinstance(value, str) else value
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def refuse_unusable_code(row: Mapping[str, Any] | None, now: datetime) -> None:
+    """Refuse a code that cannot enrol, saying the real reason: unknown, already used, expired
+    by the hub's clock, or made later than the hub's clock now reads (the clock went back). The
+    times are the hub's, so an administrator can see when its clock is the fault."""
+    if row is None:
+        raise BadCode(
+            "this enrolment code is unknown to this hub: check it is typed as given, or ask the "
+            "hub's administrator for a new one",
+            reason="unknown",
+        )
+    if row["used_at"]:
+        raise BadCode(
+            f"this enrolment code was already used, on {_when(row['used_at'])}: ask the hub's "
+            "administrator for a new one",
+            reason="used",
+        )
+    hub_clock = {"hub_clock": now.isoformat(timespec="seconds")}
+    expires_at = clock.parse_iso(row["expires_at"])
+    if expires_at < now:
+        raise BadCode(
+            f"this enrolment code expired at {_when(expires_at)} by the hub's clock, which reads "
+            f"{_when(now)}: ask for a new code (if the hub's clock is wrong, set it right first)",
+            reason="expired",
+            expires_at=expires_at.isoformat(timespec="seconds"),
+            **hub_clock,
+        )
+    created_at = clock.parse_iso(row["created_at"])
+    if created_at > now + CLOCK_SLACK:
+        raise BadCode(
+            f"this enrolment code was made at {_when(created_at)} by the hub's clock, which now "
+            f"reads {_when(now)}: the hub's clock went back. Set it right, then ask for a new code",
+            reason="clock_behind",
+            created_at=created_at.isoformat(timespec="seconds"),
+            **hub_clock,
+        )
 
 
 def get_kiosk(db: Database, origin: str) -> Kiosk | None:

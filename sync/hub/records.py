@@ -4,17 +4,17 @@ lists."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from kiosk import clock
 from kiosk.store import db as dbmod
 from sync import protocol
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return clock.now_iso()  # the hub's clock (tests move it as they move a kiosk's)
 
 
 def held_seq(db: Database, origin: str) -> int:

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from kiosk.store import ConnectionPool
 from sync import protocol
 from sync.hub import dashboard as hub_dashboard
-from sync.hub import kiosks
+from sync.hub import health, kiosks
 from sync.hub.refusals import BadRequest, HubRefusal, Unauthenticated
 from sync.hub.store import accept_batch, events_page
 
@@ -42,12 +42,21 @@ def end_request(_exc: BaseException | None) -> None:
 
 @bp.app_errorhandler(HubRefusal)
 def refused(exc: HubRefusal) -> tuple[Response, int]:
+    _record_refusal(exc.status, exc.code, str(exc))
     return jsonify(exc.as_json()), exc.status
 
 
 @bp.app_errorhandler(413)
 def too_large(_exc: Exception) -> tuple[Response, int]:
+    _record_refusal(413, "too_large", "request body too large")
     return jsonify({"error": "too_large", "message": "request body too large"}), 413
+
+
+def _record_refusal(status: int, code: str, message: str) -> None:
+    """For the dashboard: a refusal answered to the kiosk a signed request names."""
+    origin = request.headers.get(protocol.HEADER_ORIGIN, "")
+    if origin and len(origin) <= 40:
+        health.record_refusal(hub_db(), origin, status, code, message)
 
 
 def _signed_path() -> str:

@@ -12,7 +12,7 @@ from kiosk.store.alter_table import check_list_as_comparisons
 from sync import protocol
 from sync.hub.authority import learn_entities
 from sync.hub.records import now_iso
-from sync.hub.vouchers import judge_settlements
+from sync.hub.vouchers import judge_unjudged_settlements
 
 migrations = Migrations("hub")
 
@@ -92,7 +92,9 @@ def m002_voucher_registry(db: Database) -> None:
         "VALUES (?, '', '', 1, ?)",
         [protocol.HUB_ORIGIN, now_iso()],
     )
-    judge_settlements(db, after_hub_seq=0)  # settlements already held, in hub order
+    # The settlements already held are judged by m007_upgrade_judge_held_settlements, once the
+    # conflicts table has every column today's judge writes (judging here, with today's code,
+    # failed on a hub from before m006: "table conflicts has no column named facts").
 
 
 @migrations()
@@ -127,6 +129,35 @@ def m006_conflict_facts(db: Database) -> None:
     db.execute("ALTER TABLE conflicts ADD COLUMN facts TEXT")
 
 
+@migrations()
+def m007_upgrade_judge_held_settlements(db: Database) -> None:
+    # A hub upgraded from before the voucher registry (m001) holds settlements nobody judged:
+    # judge them now, in hub order, as m002 did when it was released. A hub that ran m002 then
+    # has none left unjudged, and this writes nothing.
+    judge_unjudged_settlements(db)
+
+
+@migrations()
+def m008_upgrade_kiosk_failures(db: Database) -> None:
+    db.executescript(
+        """
+        -- The requests the hub refused to each enrolled kiosk, for the dashboard: how many in
+        -- a row since its last accepted request (one that moved kiosks.last_counter above
+        -- counter_at_failure, or a contact after last_failed_at), and the last one.
+        CREATE TABLE kiosk_failures (
+            origin          TEXT PRIMARY KEY REFERENCES kiosks (origin),
+            failures        INTEGER NOT NULL,
+            counter_at_failure INTEGER NOT NULL,      -- kiosks.last_counter when it last failed
+            first_failed_at TEXT NOT NULL,
+            last_failed_at  TEXT NOT NULL,
+            last_status     INTEGER NOT NULL,
+            last_code       TEXT NOT NULL,
+            last_message    TEXT NOT NULL
+        );
+        """
+    )
+
+
 def connect_hub(path: str | Path) -> Database:
     db = dbmod.connect(path, migrate=False)
     migrations.apply(db)
@@ -139,7 +170,7 @@ def open_hub(path: str | Path) -> Database:
 
 
 @migrations()
-def m007_auth_refused_events(db: Database) -> None:
+def m009_auth_refused_events(db: Database) -> None:
     db.executescript(
         """
         -- Events the hub holds but refuses to serve (sync/hub/authority.py): outside the

@@ -30,12 +30,35 @@ def judge_settlements(db: Database, *, after_hub_seq: int, skipping: Collection[
     ``skipping``: the hub_seq of events the hub refused (never judged). Runs inside the
     transaction that stored them; returns how many verdicts were written."""
     settlements = db.execute(
-        "SELECT hub_seq, id, origin, seq, type, "
-        "json_extract(body, '$.payload.serial') AS serial, "
-        "json_extract(body, '$.payload.amount') AS amount FROM events "
-        "WHERE hub_seq > ? AND type IN (?, ?) ORDER BY hub_seq",
+        _SETTLEMENTS + "WHERE hub_seq > ? AND type IN (?, ?) ORDER BY hub_seq",
         [after_hub_seq, *SETTLEMENT_TYPES],
     ).fetchall()
+    return _judge(db, settlements, skipping)
+
+
+def judge_unjudged_settlements(db: Database) -> int:
+    """Judge, in hub order, the settlements the hub holds but never judged: neither in the
+    registry nor the losing side of a verdict. Used by the migration that upgrades a hub from
+    before the voucher registry (its settlements were stored without a judge); on any other hub
+    there are none, so it writes nothing: a settlement is never judged twice."""
+    settlements = db.execute(
+        _SETTLEMENTS + "WHERE type IN (?, ?) "  # noqa: S608 (fixed SQL, values bound)
+        "AND id NOT IN (SELECT event_id FROM voucher_registry) "
+        "AND id NOT IN (SELECT json_extract(body, '$.payload.losing_event_id') FROM events "
+        "WHERE type = ? AND origin = ?) ORDER BY hub_seq",
+        [*SETTLEMENT_TYPES, VERDICT_TYPE, protocol.HUB_ORIGIN],
+    ).fetchall()
+    return _judge(db, settlements)
+
+
+_SETTLEMENTS = (
+    "SELECT hub_seq, id, origin, seq, type, "
+    "json_extract(body, '$.payload.serial') AS serial, "
+    "json_extract(body, '$.payload.amount') AS amount FROM events "
+)
+
+
+def _judge(db: Database, settlements: list, skipping: Collection[int] = ()) -> int:
     verdicts = 0
     for hub_seq, event_id, origin, seq, event_type, serial, amount in settlements:
         if hub_seq in skipping or not isinstance(serial, str) or not serial:
