@@ -39,6 +39,7 @@ def enrol(db: Database, config: Config, url: str, code: str) -> dict[str, Any]:
     keys.publish_public_key(db, config)
     key = keys.load_or_create_signing_key(config)
     answer = _enrol_request(connection, key, code, store.kiosk_id(db), config["building"]["name"])
+    _learn_hub_key(db, answer)
     set_state(
         db,
         hub_url=connection.url,
@@ -49,6 +50,13 @@ def enrol(db: Database, config: Config, url: str, code: str) -> dict[str, Any]:
         last_error=None,
     )
     return answer
+
+
+def _learn_hub_key(db: Database, answer: dict) -> None:
+    """The hub's public key, as the enrolment's answer names it: it verifies what the hub
+    signs (its verdicts, the keys it introduces)."""
+    if isinstance(answer.get("hub_key"), str):
+        keys.set_hub_public_key(db, answer["hub_key"])
 
 
 @dataclass
@@ -77,6 +85,7 @@ def restore_from_hub(db: Database, config: Config, url: str, code: str) -> Resto
     origin = answer["origin"]
     with store.write(db):
         store.set_meta(db, "kiosk_id", origin)
+        _learn_hub_key(db, answer)
         db.execute(
             "UPDATE sync_state SET hub_url = ?, building = ?, enrolled_at = ?, acked_seq = ?, "
             "pull_cursor = 0, request_counter = 0, failures = 0, last_error = NULL WHERE id = 1",

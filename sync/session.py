@@ -64,6 +64,15 @@ class HubSession:
         self.batch_size = config["sync"]["batch_size"]
         self.connection = connection or HubConnection.from_config(hub_url(db, config), config)
         self.last_counter = 0  # the highest counter this client has sent
+        # Seal pushed batches and check pulled events' signatures: False only for the
+        # benchmark's baseline (bench/bench_sync.py), never in a kiosk.
+        self.seal_events = True
+        self.check_signatures = True
+        self.refused_events = 0  # pulled events refused for their signature, this session
+
+    def sealing_key(self, first_seq: int):
+        """The key that seals this kiosk's events from ``first_seq`` on."""
+        return self.key
 
     def next_counter(self, **state_values: Any) -> int:
         """The next request counter, stored before it is used (with ``state_values``, in the

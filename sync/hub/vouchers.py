@@ -9,15 +9,10 @@ that every kiosk pulls like any other. The kiosks settle the books from it
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-
 from sqlite_utils import Database
 
-from kiosk import ids
-from kiosk.store.registry import registry
-from sync import protocol
-from sync.hub.records import held_seq, insert_conflict, now_iso
+from sync.hub.records import insert_conflict
+from sync.hub.signing import append_hub_event
 
 SETTLEMENT_TYPES = ("voucher.redeemed", "voucher.cancelled")
 VERDICT_TYPE = "voucher.settlement_rejected"
@@ -48,7 +43,7 @@ def judge_settlements(db: Database, *, after_hub_seq: int) -> int:
         winner = db.execute(
             "SELECT event_id, origin, type FROM voucher_registry WHERE serial = ?", [serial]
         ).fetchone()
-        _append_hub_event(
+        append_hub_event(
             db,
             VERDICT_TYPE,
             {
@@ -78,36 +73,3 @@ def judge_settlements(db: Database, *, after_hub_seq: int) -> int:
         )
         verdicts += 1
     return verdicts
-
-
-def _append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) -> None:
-    """One event of the hub's own, stored like a kiosk's (its declared scope is ``network``:
-    every kiosk pulls it)."""
-    declared = registry.get(event_type)
-    origin = protocol.HUB_ORIGIN
-    seq = held_seq(db, origin) + 1
-    wire = {
-        "id": ids.uuid7(),
-        "origin": origin,
-        "seq": seq,
-        "type": event_type,
-        "scope": declared.scope,
-        "payload": payload,
-        "created_at": now_iso(),
-    }
-    body = protocol.canonical_json(wire)
-    db.execute(
-        "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
-        "VALUES (?, ?, ?, ?, ?, '', ?, ?, ?)",
-        [
-            wire["id"],
-            origin,
-            seq,
-            event_type,
-            declared.scope,
-            body,
-            hashlib.sha256(body.encode("utf-8")).hexdigest(),
-            wire["created_at"],
-        ],
-    )
-    db.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", [seq, origin])
