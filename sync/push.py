@@ -90,3 +90,4 @@ def _push(session: HubSession) -> int:
     finally:
         if acked != saved:
             set_state(session.db, acked_seq=acked)
+            session.acknowledged(acked)
