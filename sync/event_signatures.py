@@ -93,6 +93,8 @@ class SignatureCheck:
         self.db = db
         self.history = history or KeyHistory.load(db)
         self._seen: dict[str, int] = {}  # origin -> highest seq checked here
+        self._verdicts: dict[int, str | None] = {}  # id(seal) -> its refusal, for this history
+        self._seals: list[Seal] = []  # keeps the seals of _verdicts alive (ids stay theirs)
 
     def _held(self, origin: str) -> int:
         return max(eventlog.last_seq(self.db, origin), self._seen.get(origin, 0))
@@ -122,15 +124,27 @@ class SignatureCheck:
             reason = self._rotation_refusal(event)
             if reason is not None:
                 return reason
-        candidates = self.history.keys_for(event.origin, seal.first, seal.last)
+        verdicts = self._verdicts
+        key = id(seal)
+        if key not in verdicts:  # once a seal (a page holds a few), not once an event
+            verdicts[key] = self._seal_refusal(seal)
+            self._seals.append(seal)
+        return verdicts[key]
+
+    def _seal_refusal(self, seal: Seal) -> str | None:
+        candidates = self.history.keys_for(seal.origin, seal.first, seal.last)
         if not candidates:
-            return f"no key of {event.origin} is known for its numbers {seal.first}-{seal.last}"
+            return f"no key of {seal.origin} is known for its numbers {seal.first}-{seal.last}"
         if not any(seal.verifies(key, raw) for raw, key in candidates):
             return (
-                f"the signature does not verify with the key of {event.origin} "
+                f"the signature does not verify with the key of {seal.origin} "
                 f"valid for its numbers {seal.first}-{seal.last}"
             )
         return None
+
+    def _keys_changed(self) -> None:
+        self._verdicts.clear()
+        self._seals.clear()
 
     def _introduction_refusal(self, payload: dict[str, Any]) -> str | None:
         origin, b64, from_seq = (payload.get(k) for k in ("origin", "public_key", "from_seq"))
@@ -147,6 +161,7 @@ class SignatureCheck:
                 f"but this kiosk already holds its events or keys up to {held}"
             )
         self.history.add(origin, from_seq, b64)
+        self._keys_changed()
         return None
 
     def _rotation_refusal(self, event: eventlog.Event) -> str | None:
@@ -164,6 +179,7 @@ class SignatureCheck:
         if new_key is None or not any(_verifies(key, signature, message) for _r, key in previous):
             return f"a key rotation of {event.origin} not signed by its previous key"
         self.history.add(event.origin, from_seq, b64)
+        self._keys_changed()
         return None
 
 
