@@ -2,7 +2,7 @@
 offline, or redeemed at one and cancelled at another). ``voucher_registry`` keeps, per serial,
 the first settlement event the hub committed; a later one, in the same transaction that stores
 it, becomes a ``conflicts`` row (the dashboard lists them) and a verdict: an event of the hub's
-own (origin ``HUB``, gapless seq, scope ``network``) of type ``voucher.settlement_rejected``
+own (origin ``HUB``, gapless seq, scope ``network``, sealed with the hub's key) of type ``voucher.settlement_rejected``
 that every kiosk pulls like any other. The kiosks settle the books from it
 (kiosk/vouchers/conflicts.py); nothing the kiosks sent is ever changed.
 """
