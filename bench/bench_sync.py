@@ -20,6 +20,15 @@ AUTOINCREMENT, both UNIQUE keys) without its CHECK constraints. Also timed, for 
   network, JSON, compression or signatures: the hub stores every batch (one commit each), then
   a kiosk inserts and projects every page (one commit each). What sync adds is the rest.
 
+The cost of signatures (issue #15): each round also pushes then pulls the same events with
+seals and their checks (as kiosks do) and without (``seal_events`` / ``check_signatures``
+off), each through its own fresh hub, in turn first; ``signatures_vs_none`` is the ratio of
+the two push-then-pull times (goal: under 1.30). Figures (100,000 events, batch 500, 3 rounds,
+2 cores shared with other work): signed 11,800 events/s against 12,600 unsigned, median ratio
+1.18 (rounds 1.07, 1.18, 1.40); push 1.08, pull 1.27. Checking each event's own signature
+instead would cost about 100 µs an event (three times a whole unsigned push and pull): hence
+one seal a batch, a digest an event.
+
 Each of the ``--rounds`` rounds (default 5) has its own fresh hub, a copy of the kiosk recorded
 once, a new second kiosk and its own baselines; medians are reported, with every round's
 ratio. ``kiosk_sync_peak_mb`` is this process's peak during push and pull only (VmHWM reset
@@ -196,6 +205,7 @@ def storage_floor(db_a, folder: Path, batch_size: int) -> float:
             body,
             hashlib.sha256(body.encode()).hexdigest(),
             "2026-01-01T00:00:00Z",
+            None,  # no seal
         )
         for e, body in zip(shared, bodies, strict=True)
     ]
@@ -228,9 +238,14 @@ def storage_floor(db_a, folder: Path, batch_size: int) -> float:
     return elapsed
 
 
-def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dict:
-    """A fresh hub in its own process, a copy of the recorded kiosk and a new kiosk of the same
-    building: the baselines, then push and pull, all timed in this round."""
+def push_then_pull(
+    template: Path, folder: Path, batch_size: int, *, signatures: bool
+) -> tuple[float, float, int, int, int, float, float]:
+    """A fresh hub in its own process, a copy of the recorded kiosk and a new kiosk of the
+    same building; push then pull, timed: (push s, pull s, pushed, received, applied, hub peak
+    MB, kiosk peak MB). ``signatures``: seal the pushed batches and check every pulled event's
+    seal, as kiosks do; without, neither (the cost of verification is the difference)."""
+    folder.mkdir()
     shutil.copytree(template, folder / "a")
     hub_path = folder / "hub.sqlite3"
     connect_hub(hub_path).close()
@@ -244,26 +259,17 @@ def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dic
         for config, db in ((config_a, db_a), (config_b, db_b)):
             enrol(db, config, url, create_enrol_code(hub_db, config["building"]["name"]))
         hub_db.close()
-        rows = [
-            tuple(r)
-            for r in store.query(
-                db_a,
-                "SELECT id, origin, seq, type, scope, payload, created_at FROM events "
-                "WHERE scope <> 'private' ORDER BY seq",
-            )
-        ]
-        raw_seconds = raw_bulk_insert(rows, folder / "raw.sqlite3")
-        multi_row_seconds = raw_bulk_insert(rows, folder / "raw-multi-row.sqlite3", multi_row=True)
-        del rows
-        floor_seconds = storage_floor(db_a, folder, batch_size)
-
         measured = reset_peak()  # what push and pull hold, not the baselines' rows
+        pusher, puller = SyncClient(db_a, config_a), SyncClient(db_b, config_b)
+        pusher.seal_events = puller.check_signatures = signatures
         started = time.perf_counter()
-        pushed = SyncClient(db_a, config_a).push()
+        pushed = pusher.push()
         push_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        received, applied = SyncClient(db_b, config_b).pull()
+        received, applied = puller.pull()
         pull_seconds = time.perf_counter() - started
+        if puller.refused_events:
+            raise SystemExit(f"{puller.refused_events} events refused for their signature")
         hub_peak = peak_mb(hub.pid)
         kiosk_peak = peak_mb() if measured else float("nan")
         db_a.close()
@@ -271,19 +277,50 @@ def one_round(template: Path, folder: Path, batch_size: int, events: int) -> dic
     finally:
         hub.terminate()
         hub.wait(10)
-    if not pushed == received == applied >= events:
+    return push_seconds, pull_seconds, pushed, received, applied, hub_peak, kiosk_peak
+
+
+def one_round(template: Path, folder: Path, batch_size: int, events: int, n: int) -> dict:
+    """The baselines, then push and pull with and without signatures (in turn first), all
+    timed in this round."""
+    folder.mkdir()
+    _config, db_a = make_kiosk(template.parent, template.name, batch_size)
+    rows = [
+        tuple(r)
+        for r in store.query(
+            db_a,
+            "SELECT id, origin, seq, type, scope, payload, created_at FROM events "
+            "WHERE scope <> 'private' ORDER BY seq",
+        )
+    ]
+    raw_seconds = raw_bulk_insert(rows, folder / "raw.sqlite3")
+    multi_row_seconds = raw_bulk_insert(rows, folder / "raw-multi-row.sqlite3", multi_row=True)
+    del rows
+    floor_seconds = storage_floor(db_a, folder, batch_size)
+    db_a.close()
+    runs = {}
+    for signatures in (True, False) if n % 2 == 0 else (False, True):
+        name = "signed" if signatures else "unsigned"
+        runs[name] = push_then_pull(template, folder / name, batch_size, signatures=signatures)
+    push_seconds, pull_seconds, pushed, received, applied, hub_peak, kiosk_peak = runs["signed"]
+    unsigned_total = runs["unsigned"][0] + runs["unsigned"][1]
+    if not pushed == received - 2 == applied - 2 >= events:  # + the hub's two introductions
         raise SystemExit(f"sync moved {pushed} / {received} / {applied} events, not {events}")
     total = push_seconds + pull_seconds
     return {
         "push_events_per_s": round(pushed / push_seconds),
         "pull_events_per_s": round(received / pull_seconds),
         "push_then_pull_events_per_s": round(pushed / total),
+        "unsigned_push_then_pull_events_per_s": round(pushed / unsigned_total),
+        "signatures_vs_none": round(total / unsigned_total, 3),
+        "signed_push_vs_unsigned": round(push_seconds / runs["unsigned"][0], 3),
+        "signed_pull_vs_unsigned": round(pull_seconds / runs["unsigned"][1], 3),
         "raw_sqlite_insert_events_per_s": round(pushed / raw_seconds),
         "slowdown_vs_raw_insert": round(total / raw_seconds, 2),
         "raw_multi_row_insert_events_per_s": round(pushed / multi_row_seconds),
         "slowdown_vs_raw_multi_row_insert": round(total / multi_row_seconds, 2),
         "storage_floor_vs_raw_insert": round(floor_seconds / raw_seconds, 2),
-        "hub_peak_mb": round(hub_peak, 1),
+        "hub_peak_mb": round(max(hub_peak, runs["unsigned"][5]), 1),
         "kiosk_peak_mb": round(kiosk_peak, 1),
     }
 
@@ -302,7 +339,7 @@ def main() -> None:
         record_events(db, args.events)
         db.close()
         rounds = [
-            one_round(template, folder / f"round-{n}", args.batch_size, args.events)
+            one_round(template, folder / f"round-{n}", args.batch_size, args.events, n)
             for n in range(args.rounds)
         ]
 
@@ -315,6 +352,7 @@ def main() -> None:
         "rounds": args.rounds,
         **{f"median_{key}": median(key) for key in rounds[0] if not key.endswith("_peak_mb")},
         "slowdown_vs_raw_insert_by_round": [r["slowdown_vs_raw_insert"] for r in rounds],
+        "signatures_vs_none_by_round": [r["signatures_vs_none"] for r in rounds],
         "hub_peak_mb": max(r["hub_peak_mb"] for r in rounds),
         "kiosk_sync_peak_mb": max(r["kiosk_peak_mb"] for r in rounds),
         "cpu_count": os.cpu_count(),

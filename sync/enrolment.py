@@ -39,6 +39,7 @@ def enrol(db: Database, config: Config, url: str, code: str) -> dict[str, Any]:
     keys.publish_public_key(db, config)
     key = keys.load_or_create_signing_key(config)
     answer = _enrol_request(connection, key, code, store.kiosk_id(db), config["building"]["name"])
+    _learn_hub_key(db, answer)
     set_state(
         db,
         hub_url=connection.url,
@@ -49,6 +50,13 @@ def enrol(db: Database, config: Config, url: str, code: str) -> dict[str, Any]:
         last_error=None,
     )
     return answer
+
+
+def _learn_hub_key(db: Database, answer: dict) -> None:
+    """The hub's public key, as the enrolment's answer names it: it verifies what the hub
+    signs (its verdicts, the keys it introduces)."""
+    if isinstance(answer.get("hub_key"), str):
+        keys.set_hub_public_key(db, answer["hub_key"])
 
 
 @dataclass
@@ -81,6 +89,7 @@ def restore_from_hub(db: Database, config: Config, url: str, code: str) -> Resto
         key = keys.load_or_create_signing_key(config)
         answer = _enrol_request(connection, key, code, "", config["building"]["name"])
         enrolled_for_restore(db, answer, connection.url)
+        _learn_hub_key(db, answer)
     elif connection.url != state(db)["hub_url"]:
         set_state(db, hub_url=connection.url)
     restored = resume_restore(db, config, connection=connection)

@@ -17,7 +17,7 @@ from kiosk import store
 from kiosk.store import events as eventlog
 from kiosk.store import refused
 from kiosk.store.authority import KioskView, cannot_apply
-from sync import protocol
+from sync import event_signatures, protocol, seals
 from sync.errors import EventNotApplicable, HubUnreachable
 from sync.session import HubSession, InFlight
 from sync.state import state
@@ -29,27 +29,52 @@ class Page(NamedTuple):
     received: int  # events in the page (including those left out)
     last_hub_seq: int
     more: bool
+    signed: list | None = None  # per event: (digest, seal) (``read_signatures``)
+    hub_key: str | None = None  # the hub's public key, as the page names it
 
 
-def read_page(page: Any, own: str | None) -> Page:
+def read_page(page: Any, own: str | None, *, signatures: bool = True) -> Page:
     """The events of a pulled page, and the values that insert them; the events of ``own``
     (this kiosk, unless restoring) and any private one are left out. ``HubUnreachable`` if the
     page cannot be read. Touches no database: runs in the request's thread, while the kiosk
-    applies the page before."""
+    applies the page before. ``signatures``: read each event's digest and seal too."""
     try:
         items = page["events"]
         last = int(page["last_hub_seq"])
         more = bool(page.get("more"))
         events = []
+        wires = []
         from_wire = protocol.event_from_wire
-        for hub_seq, wire in items:
+        for position, (hub_seq, wire) in enumerate(items):
             int(hub_seq)
             event = from_wire(wire)
             if event.scope != "private" and event.origin != own:
                 events.append(event)
+                wires.append((position, wire))
+        signed = read_signatures(page, wires) if signatures else None
     except (KeyError, TypeError, ValueError) as exc:
         raise HubUnreachable(f"the hub sent a page this kiosk cannot read: {exc}") from None
-    return Page(events, eventlog.insert_values(events), len(items), last, more)
+    hub_key = page.get("hub_key") if signatures else None
+    return Page(events, eventlog.insert_values(events), len(items), last, more, signed, hub_key)
+
+
+def read_signatures(page: dict, wires: list[tuple[int, dict]]) -> list:
+    """(digest, seal or None) of each kept event (``wires``: its position in the page and wire
+    form): the page's ``seals`` by id, ``seal_of`` naming each event's. A seal that cannot be
+    read counts as none (its events are then refused, not the page)."""
+    seal_of = page.get("seal_of") or []
+    by_id: dict[Any, seals.Seal | None] = {}
+    for seal_id, data in (page.get("seals") or {}).items():
+        try:
+            by_id[seal_id] = seals.read_seal(data)
+        except protocol.ProtocolError:
+            by_id[seal_id] = None
+    digest = seals.event_digest
+    signed = []
+    for position, wire in wires:
+        seal_id = seal_of[position] if position < len(seal_of) else None
+        signed.append((digest(wire), by_id.get(str(seal_id)) if seal_id is not None else None))
+    return signed
 
 
 def _pull_path(session: HubSession, after: int, include_own: bool) -> str:
@@ -59,7 +84,8 @@ def _pull_path(session: HubSession, after: int, include_own: bool) -> str:
 def _read_page(session: HubSession, include_own: bool):
     """The function that reads a pulled page (run in the request's thread)."""
     own = None if include_own else session.origin
-    return lambda answer: read_page(answer, own)
+    check = session.check_signatures
+    return lambda answer: read_page(answer, own, signatures=check)
 
 
 def _start_pull(
@@ -111,6 +137,7 @@ def _pull(session: HubSession, include_own: bool) -> tuple[int, int]:
             with store.write(session.db):
                 stored = store.scalar(session.db, "SELECT pull_cursor FROM sync_state WHERE id = 1")
                 if stored == cursor:
+                    page = _signed_only(session, page)
                     applied += _apply(session.db, page)
                     session.db.execute(
                         "UPDATE sync_state SET pull_cursor = ? WHERE id = 1", [after]
@@ -140,6 +167,21 @@ def _screened(db: Database, page: Page) -> tuple[list[eventlog.Event], list]:
     if len(events) == len(page.events):
         return page.events, page.values
     return events, eventlog.insert_values(events)
+
+
+def _signed_only(session: HubSession, page: Page) -> Page:
+    """The page without the events whose signature does not verify (set aside, never
+    applied); inside the page's write transaction."""
+    if page.signed is None:
+        return page
+    db = session.db
+    event_signatures.learn_hub_key(db, page.hub_key)
+    kept, refused = event_signatures.check_page(db, page.events, page.signed)
+    if not refused:
+        return page
+    event_signatures.set_aside(db, refused)
+    session.refused_events += len(refused)
+    return page._replace(events=kept, values=eventlog.insert_values(kept))
 
 
 def _apply(db: Database, page: Page) -> int:

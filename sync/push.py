@@ -1,11 +1,12 @@
 """Push: this kiosk's ``building`` and ``network`` events above the hub's acknowledged seq, in
 batches covering ``from_seq``..``to_seq`` (private events inside the range are simply not
 sent); SQLite writes each batch's JSON from the stored rows (``json_object``), payloads are not
-parsed again. While the hub stores a batch, the next one is read and compressed."""
+parsed again. Each batch carries its seal (``sync.seals``): this kiosk's signature over the
+digests of its events. While the hub stores a batch, the next one is read and compressed."""
 
 from __future__ import annotations
 
-from sync import protocol
+from sync import protocol, seals
 from sync.errors import HubRefused
 from sync.session import HubSession
 from sync.state import set_state, state
@@ -13,22 +14,37 @@ from sync.state import set_state, state
 MAX_GAP_RESENDS = 3
 
 
-def _batch(session: HubSession, after: int) -> tuple[bytes, int, int] | None:
-    """(gzip body, events in it, to_seq) of the batch of own events above seq ``after``;
-    SQLite writes each event's JSON from the stored row (``json_object``)."""
+def _batch(
+    session: HubSession, after: int, until: int | None = None
+) -> tuple[bytes, int, int] | None:
+    """(gzip body, events in it, to_seq) of the batch of own events above seq ``after`` (up
+    to ``until``); SQLite writes each event's JSON from the stored row (``json_object``)."""
     rows = session.db.conn.execute(
         "SELECT seq, scope, json_object('id', id, 'origin', origin, 'seq', seq, 'type', type, "
         "'scope', scope, 'payload', json(payload), 'created_at', created_at) "
-        "FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
-        (session.origin, after, session.batch_size),
+        "FROM events WHERE origin = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+        (session.origin, after, until if until is not None else 2**62, session.batch_size),
     ).fetchall()
     if not rows:
         return None
-    wires = [row[2] for row in rows if row[1] != "private"]
+    shared = [row for row in rows if row[1] != "private"]
+    wires = [row[2] for row in shared]
+    seal = _seal(session, [row[0] for row in shared], wires) if session.seal_events else ""
     body = protocol.encode_json_text(
-        f'{{"from_seq":{after + 1},"to_seq":{rows[-1][0]},"events":[{",".join(wires)}]}}'
+        f'{{"from_seq":{after + 1},"to_seq":{rows[-1][0]},"events":[{",".join(wires)}]{seal}}}'
     )
     return body, len(wires), rows[-1][0]
+
+
+def _seal(session: HubSession, seqs: list[int], wires: list[str]) -> str:
+    """``,"seal":{...}``: the seal of the batch's shared events (their digests are those of
+    their canonical form, read back from SQLite's JSON), or nothing if it has none."""
+    if not seqs:
+        return ""
+    loads, digest = protocol.loads, seals.event_digest
+    digests = [digest(loads(wire.encode("utf-8"))) for wire in wires]
+    seal = seals.make_seal(session.sealing_key(seqs[0]), session.origin, seqs, digests)
+    return ',"seal":' + protocol.canonical_json(seal)
 
 
 def push(session: HubSession) -> int:
@@ -76,3 +92,4 @@ def _push(session: HubSession) -> int:
     finally:
         if acked != saved:
             set_state(session.db, acked_seq=acked)
+            session.acknowledged(acked)

@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from kiosk import store
 from kiosk.config import Config
 from kiosk.store import keys
-from sync import protocol
+from sync import key_rotation, protocol
 from sync.connection import HubConnection
 from sync.errors import HubRefused
 from sync.state import hub_url
@@ -64,6 +64,29 @@ class HubSession:
         self.batch_size = config["sync"]["batch_size"]
         self.connection = connection or HubConnection.from_config(hub_url(db, config), config)
         self.last_counter = 0  # the highest counter this client has sent
+        # Seal pushed batches and check pulled events' signatures: False only for the
+        # benchmark's baseline (bench/bench_sync.py), never in a kiosk.
+        self.seal_events = True
+        self.check_signatures = True
+        self.refused_events = 0  # pulled events refused for their signature, this session
+        self.request_key = self.key
+        self.rotation = key_rotation.pending_rotation(db, config)
+        if self.rotation is not None:  # the hub knows only the previous key yet
+            self.request_key = self.rotation[0]
+
+    def sealing_key(self, first_seq: int):
+        """The key that seals this kiosk's events from ``first_seq`` on."""
+        if self.rotation is not None and first_seq < self.rotation[1]:
+            return self.rotation[0]
+        return self.key
+
+    def acknowledged(self, acked_seq: int) -> None:
+        """The hub holds this kiosk's events up to ``acked_seq``: a key handed over at or below
+        it now signs requests (``sync.key_rotation``)."""
+        if self.rotation is not None and acked_seq >= self.rotation[1]:
+            self.rotation = None
+            self.request_key = self.key
+            key_rotation.pending_rotation(self.db, self.config)  # forgets the previous key
 
     def next_counter(self, **state_values: Any) -> int:
         """The next request counter, stored before it is used (with ``state_values``, in the
@@ -82,7 +105,9 @@ class HubSession:
         """Sign and send one request with ``counter``, and return the answer, or what ``then``
         makes of it; touches no database (so it may run in an ``InFlight`` thread while the
         kiosk reads or applies)."""
-        headers = protocol.sign_request(self.key, method, path, body or b"", self.origin, counter)
+        headers = protocol.sign_request(
+            self.request_key, method, path, body or b"", self.origin, counter
+        )
         self.last_counter = max(self.last_counter, counter)
         answer = self.connection.send(method, path, body, headers)
         return answer if then is None else then(answer)

@@ -79,6 +79,12 @@ def cannot_apply(problem: object) -> Refusal:
     return Refusal(N_("it cannot be applied here: %(problem)s"), problem=str(problem))
 
 
+def bad_signature(why: object) -> Refusal:
+    """The reason kept beside a pulled event whose origin's signature does not verify
+    (sync/event_signatures.py): altered or invented on its way, by the hub or anything else."""
+    return Refusal(N_("its signature does not verify: %(why)s"), why=str(why))
+
+
 def _everything(_building: str) -> bool:
     return True
 

@@ -4,6 +4,11 @@ The private key is made at ``kiosk init`` and kept in ``<data_dir>/kiosk_ed25519
 0600; it never enters the database or the event log. The public key is published as a
 ``network`` event (``kiosk.key_published``), so every kiosk that syncs learns it and can check
 vouchers and requests signed by this kiosk without a network.
+
+Every key a kiosk ever had stays in ``kiosk_key_history`` with the seq from which it signs
+(``key_history``): a voucher signed by any of them stays valid (``known_public_keys``). The
+hub's own public key, learnt at enrolment (or at the first sync of a kiosk enrolled before),
+verifies what the hub signs: its verdicts and the keys it introduces (``hub_public_key``).
 """
 
 from __future__ import annotations
@@ -30,7 +35,11 @@ def key_path(config: Config) -> Path:
 
 def load_or_create_signing_key(config: Config) -> Ed25519PrivateKey:
     """This kiosk's private key, created (mode 0600) on first use."""
-    path = key_path(config)
+    return load_or_create_key_file(key_path(config))
+
+
+def load_or_create_key_file(path: Path) -> Ed25519PrivateKey:
+    """The Ed25519 private key in the PEM file at ``path``, created (mode 0600) if missing."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -81,6 +90,43 @@ def known_public_key(db: Database, origin: str) -> Ed25519PublicKey | None:
     if b64 is None:
         return None
     return Ed25519PublicKey.from_public_bytes(base64.b64decode(b64))
+
+
+def known_public_keys(db: Database, origin: str) -> list[Ed25519PublicKey]:
+    """Every key ``origin`` ever signed with (its history, and its current key), newest first."""
+    rows = store.query(
+        db,
+        "SELECT public_key FROM kiosk_key_history WHERE origin = ? "
+        "UNION SELECT public_key FROM kiosk_keys WHERE origin = ?",
+        (origin, origin),
+    )
+    found = [row["public_key"] for row in rows]
+    current = known_public_key_b64(db, origin)
+    ordered = ([current] if current in found else []) + [k for k in found if k != current]
+    return [Ed25519PublicKey.from_public_bytes(base64.b64decode(k)) for k in ordered]
+
+
+def key_history(db: Database) -> list[dict]:
+    """Every known key of every kiosk: origin, public_key, from_seq, source, event_id."""
+    return [
+        dict(row)
+        for row in store.query(
+            db, "SELECT * FROM kiosk_key_history ORDER BY origin, from_seq, public_key"
+        )
+    ]
+
+
+HUB_KEY = "hub_public_key"  # kiosk_meta: the hub's public key (base64), learnt at enrolment
+
+
+def hub_public_key_b64(db: Database) -> str | None:
+    return store.get_meta(db, HUB_KEY)
+
+
+def set_hub_public_key(db: Database, b64: str) -> None:
+    """Remember the hub's public key (inside the caller's write or a write of its own)."""
+    with store.write(db):
+        store.set_meta(db, HUB_KEY, b64)
 
 
 def sign(key: Ed25519PrivateKey, message: bytes) -> bytes:

@@ -1,11 +1,16 @@
-"""The kiosks' own event types: a kiosk publishing its public key, a kiosk restored, and the
-hub's word that a revoked kiosk's events no longer count.
+"""The kiosks' own event types: a kiosk publishing its public key, the hub introducing a
+kiosk's key, a kiosk handing over to a new key, a kiosk restored, and the hub's word that a
+revoked kiosk's events no longer count.
 
-They belong to no feature: every kiosk emits the first two about itself (the event's origin),
-so any kiosk of the network may. The public keys are read by vouchers (signatures) and
-community (which building a kiosk is in). ``kiosk.events_refused`` comes from the hub only: the
-sync client then moves those events aside and rebuilds the projections without them
-(kiosk/store/refused.py).
+They belong to no feature: every kiosk emits its own about itself (the event's origin), so any
+kiosk of the network may; the hub introduces keys and refuses a revoked kiosk's events.
+``kiosk_keys`` holds each kiosk's current key and building (read by vouchers and community);
+``kiosk_key_history`` every key with the seq from which it signs (read by the sync client,
+which checks each pulled event's signature, and by vouchers, which honour any key of the
+issuer). Who may add a key to the history, and from which seq, is checked before an event is
+applied (``sync.event_signatures``); the projectors only keep what passed.
+``kiosk.events_refused`` comes from the hub only: the sync client then moves those events aside
+and rebuilds the projections without them (kiosk/store/refused.py).
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ from kiosk.store.registry import (
 )
 
 KIOSK_RESTORED = "kiosk.restored"
+KEY_INTRODUCED = "kiosk.key_introduced"
+KEY_ROTATED = "kiosk.key_rotated"
+
+_ADD_TO_HISTORY = (
+    "INSERT OR IGNORE INTO kiosk_key_history (origin, public_key, from_seq, source, event_id) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
 
 
 @event_type(
@@ -32,7 +44,7 @@ KIOSK_RESTORED = "kiosk.restored"
     scope=NETWORK,
     authority=Authority.ANY_KIOSK,
     fields={"public_key": str, "building": str},
-    tables=("kiosk_keys",),
+    tables=("kiosk_keys", "kiosk_key_history"),
 )
 def _kiosk_key_published(db: Database, event: Event) -> None:
     p = event.payload
@@ -41,6 +53,60 @@ def _kiosk_key_published(db: Database, event: Event) -> None:
         "ON CONFLICT (origin) DO UPDATE SET public_key = excluded.public_key, "
         "building = excluded.building, published_at = excluded.published_at",
         [event.origin, p["public_key"], p["building"], event.created_at],
+    )
+    # A kiosk's own word for its key counts until the hub introduced one (a network from
+    # before the key history, and this kiosk's own key before its enrolment).
+    db.execute(
+        "INSERT OR IGNORE INTO kiosk_key_history (origin, public_key, from_seq, source, event_id) "
+        "SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM kiosk_key_history WHERE origin = ? "
+        "AND source <> 'published')",
+        [event.origin, p["public_key"], 1, "published", event.id, event.origin],
+    )
+
+
+def _from_seq_above_zero(payload) -> bool:
+    """from_seq is a seq: above 0"""
+    return payload["from_seq"] > 0
+
+
+@event_type(
+    KEY_INTRODUCED,
+    scope=NETWORK,
+    authority=Authority.HUB,
+    about=About("kiosk", "origin"),
+    fields={"origin": str, "public_key": str, "from_seq": int, "building": str},
+    optional={"reason": str},
+    valid=_from_seq_above_zero,
+    tables=("kiosk_key_history",),
+)
+def _kiosk_key_introduced(db: Database, event: Event) -> None:
+    p = event.payload
+    # The hub's word replaces a kiosk's own for the same key (wherever it was seen first).
+    db.execute(
+        "INSERT INTO kiosk_key_history (origin, public_key, from_seq, source, event_id) "
+        "VALUES (?, ?, ?, 'hub', ?) ON CONFLICT (origin, public_key) DO UPDATE SET "
+        "from_seq = excluded.from_seq, source = 'hub', event_id = excluded.event_id "
+        "WHERE source = 'published'",
+        [p["origin"], p["public_key"], p["from_seq"], event.id],
+    )
+
+
+@event_type(
+    KEY_ROTATED,
+    scope=NETWORK,
+    authority=Authority.ANY_KIOSK,
+    fields={"public_key": str, "from_seq": int, "certificate": str},
+    valid=_from_seq_above_zero,
+    tables=("kiosk_key_history", "kiosk_keys"),
+)
+def _kiosk_key_rotated(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        _ADD_TO_HISTORY, [event.origin, p["public_key"], p["from_seq"], "rotation", event.id]
+    )
+    db.execute(
+        "UPDATE kiosk_keys SET public_key = ?, published_at = ? WHERE origin = ?",
+        [p["public_key"], event.created_at, event.origin],
     )
 
 

@@ -770,3 +770,36 @@ def m014_auth_refused_events(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m015_sig_key_history(db: Database) -> None:
+    db.executescript(
+        """
+        -- Every key of every kiosk, with the seq from which it signs (kiosk_keys keeps the
+        -- current one and the building, one row per kiosk, for the pages that join on it).
+        -- A key is valid from from_seq up to the next from_seq of the same origin. Sources:
+        -- 'published' (a kiosk's own key, before the hub introduced any), 'hub' (introduced
+        -- by the hub at an enrolment or a restore, signed by the hub's key), 'rotation'
+        -- (handed over by the kiosk's previous key).
+        CREATE TABLE kiosk_key_history (
+            origin     TEXT NOT NULL,
+            public_key TEXT NOT NULL,                   -- raw Ed25519, base64
+            from_seq   INTEGER NOT NULL CHECK (from_seq > 0),
+            source     TEXT NOT NULL CHECK (source IN ('published', 'hub', 'rotation')),
+            event_id   TEXT,                            -- the key event (NULL: before history)
+            PRIMARY KEY (origin, public_key)
+        );
+        """
+    )
+    # Keys learnt before the history was kept were trusted for every seq of their kiosk.
+    rows = db.execute(
+        "SELECT origin, json_extract(payload, '$.public_key'), id FROM events "
+        "WHERE type = 'kiosk.key_published' ORDER BY local_id"
+    ).fetchall()
+    rows += db.execute("SELECT origin, public_key, NULL FROM kiosk_keys").fetchall()
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO kiosk_key_history (origin, public_key, from_seq, source, event_id) "
+        "VALUES (?, ?, 1, 'published', ?)",
+        [row for row in rows if isinstance(row[1], str)],
+    )

@@ -1,5 +1,5 @@
-"""Redeeming a printed voucher: reading its code (QR or short code), checking its signature,
-issuer key and building, whether it is still outstanding and not expired, then crediting the
+"""Redeeming a printed voucher: reading its code (QR or short code), checking its signature
+(by any key of the issuer's history), issuer key and building, whether it is still outstanding and not expired, then crediting the
 bearer once, through the one write path of money (kiosk/ledger/transfers.py).
 
 A voucher is settled at most once per kiosk: the ``voucher_settlements`` table's PRIMARY KEY
@@ -80,10 +80,12 @@ def read_voucher(db: Database, text: str) -> CheckedVoucher:
         if row is None:
             raise UnknownVoucher()
         code = codes.read_code(row["qr"])
-    public_key = keys.known_public_key(db, code.issuer_origin)
-    if public_key is None:
+    # Any key the issuer ever had: a voucher printed before a restore or a key rotation
+    # stays good.
+    public_keys = keys.known_public_keys(db, code.issuer_origin)
+    if not public_keys:
         raise UnknownIssuerKey(origin=code.issuer_origin)
-    if not code.is_signed_by(public_key):
+    if not any(code.is_signed_by(public_key) for public_key in public_keys):
         raise ForgedVoucher()
     row = vreads.voucher(db, code.serial)
     # The building's name is signed as a hash: show the name only when it matches.

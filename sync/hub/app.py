@@ -12,7 +12,7 @@ from flask_babel import Babel
 from kiosk import formatting
 from kiosk.i18n import TRANSLATIONS_DIR
 from kiosk.store import ConnectionPool
-from sync.hub import routes
+from sync.hub import routes, signing
 from sync.hub.schema import connect_hub, open_hub
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -35,7 +35,11 @@ def create_hub_app(database_path: str | Path) -> Flask:
     """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing)."""
     app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
     app.config.update(HUB_DATABASE=str(database_path), MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
-    connect_hub(database_path).close()  # create or upgrade once, before serving
+    db = connect_hub(database_path)  # create or upgrade once, before serving
+    try:
+        signing.prepare(db)  # the hub's key, and seals for what came before them
+    finally:
+        db.close()
     # The dashboard speaks the administrator's browser language, French unless English is
     # preferred (the kiosk's own catalogues).
     Babel(

@@ -34,7 +34,7 @@ from kiosk.store.events import Event
 from kiosk.store.registry import registry
 from sync import protocol
 from sync.hub.records import held_seq, now_iso
-from sync.hub.vouchers import append_hub_event
+from sync.hub.signing import append_hub_event
 
 _ENTITY_IN = "SELECT 1 FROM hub_entities WHERE kind = ? AND id = ? AND building = ?"
 _ENTITY_ANYWHERE = "SELECT building FROM hub_entities WHERE kind = ? AND id = ? LIMIT 1"

@@ -16,8 +16,9 @@ from kiosk import clock, ids
 from kiosk.store import db as dbmod
 from sync import protocol
 from sync.hub.authority import refuse_after, served_seq
-from sync.hub.records import latest_hub_seq, now_iso
+from sync.hub.records import held_seq, latest_hub_seq, now_iso
 from sync.hub.refusals import BadCode, BadRequest, Replayed, Revoked, Unauthenticated
+from sync.hub.signing import hub_public_key_b64, introduce_key, key_entries
 
 ENROL_CODE_DAYS = 7
 CLOCK_SLACK = timedelta(minutes=5)  # a code made "later" than now by less is not a clock fault
@@ -85,6 +86,8 @@ def enrol(db: Database, code: str, origin: str | None, public_key_b64: str) -> K
                 "UPDATE kiosks SET public_key = ?, last_counter = 0, revoked = 0 WHERE origin = ?",
                 [public_key_b64, origin],
             )
+            top = dbmod.scalar(db, "SELECT acked_seq FROM kiosks WHERE origin = ?", (origin,))
+            from_seq, reason = max(top, held_seq(db, origin)) + 1, "restored"
         else:
             if not origin or len(origin) > 40:
                 raise BadRequest("a kiosk id is needed")
@@ -94,6 +97,8 @@ def enrol(db: Database, code: str, origin: str | None, public_key_b64: str) -> K
                 "INSERT INTO kiosks (origin, building, public_key, enrolled_at) VALUES (?, ?, ?, ?)",
                 [origin, row["building"], public_key_b64, now_iso()],
             )
+            from_seq, reason = 1, "enrolled"
+        introduce_key(db, origin, public_key_b64, from_seq, row["building"], reason)
         db.execute(
             "UPDATE enrol_codes SET used_at = ?, used_by = ? WHERE code_hash = ?",
             [now_iso(), origin, row["code_hash"]],
@@ -210,10 +215,37 @@ def verify_request(
             counter,
         )
     except protocol.SignatureError as exc:
-        raise Unauthenticated(str(exc)) from exc
+        kiosk = _signed_by_handed_over_key(db, kiosk, signature, method, path, body, counter)
+        if kiosk is None:
+            raise Unauthenticated(str(exc)) from exc
     if kiosk.revoked:
         raise Revoked("this kiosk was revoked by the hub's administrator")
     return kiosk, counter
+
+
+def _signed_by_handed_over_key(
+    db: Database, kiosk: Kiosk, signature: bytes, method: str, path: str, body: bytes, counter: int
+) -> Kiosk | None:
+    """The kiosk, now known by the newest key it handed over (a ``kiosk.key_rotated`` it
+    pushed), if that key signed the request; None if not. The old key signs no more requests."""
+    newest = max(key_entries(db, kiosk.origin), default=None)
+    if newest is None or newest[1] == kiosk.public_key:
+        return None
+    try:
+        protocol.verify_signature(
+            protocol.public_key_from_b64(newest[1]),
+            signature,
+            method,
+            path,
+            body,
+            kiosk.origin,
+            counter,
+        )
+    except protocol.SignatureError:
+        return None
+    with dbmod.write(db):
+        db.execute("UPDATE kiosks SET public_key = ? WHERE origin = ?", [newest[1], kiosk.origin])
+    return get_kiosk(db, kiosk.origin)
 
 
 def use_counter(db: Database, kiosk: Kiosk, counter: int, **also: Any) -> None:
@@ -263,4 +295,5 @@ def kiosk_status(db: Database, kiosk: Kiosk, *, restore_count: bool = False) -> 
         "last_counter": row["last_counter"],
         "latest_hub_seq": latest_hub_seq(db),
         "protocol": protocol.PROTOCOL_VERSION,
+        "hub_key": hub_public_key_b64(db),
     }

@@ -158,6 +158,53 @@ def m008_upgrade_kiosk_failures(db: Database) -> None:
     )
 
 
+@migrations()
+def m009_sig_event_seals(db: Database) -> None:
+    db.executescript(
+        """
+        -- Each origin's signature over a batch of its events (sync/seals.py), served with
+        -- every page that holds one of them. The hub's own events are sealed with its key.
+        CREATE TABLE seals (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            origin      TEXT NOT NULL,
+            first_seq   INTEGER NOT NULL,
+            last_seq    INTEGER NOT NULL,
+            body        TEXT NOT NULL,                  -- canonical JSON, served as is
+            received_at TEXT NOT NULL
+        );
+        ALTER TABLE events ADD COLUMN seal_id INTEGER REFERENCES seals (id);
+
+        -- Still append-only; the one change allowed is giving a seal to an event that had
+        -- none (events pushed before seals existed, sealed again by their kiosk).
+        DROP TRIGGER hub_events_are_append_only_update;
+        CREATE TRIGGER hub_events_are_append_only_update
+        BEFORE UPDATE OF hub_seq, id, origin, seq, type, scope, building, body, digest,
+                         received_at ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER hub_events_keep_their_seal BEFORE UPDATE OF seal_id ON events
+        WHEN old.seal_id IS NOT NULL OR new.seal_id IS NULL
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+        -- Every key of every kiosk with the seq from which it signs: introduced by the hub
+        -- (enrolment, restore: hub_seq of the introduction event) or handed over by the
+        -- kiosk's previous key ('rotation'). Keys enrolled before: 'legacy', from seq 1.
+        CREATE TABLE kiosk_key_history (
+            origin     TEXT NOT NULL REFERENCES kiosks (origin),
+            public_key TEXT NOT NULL,
+            from_seq   INTEGER NOT NULL CHECK (from_seq > 0),
+            source     TEXT NOT NULL CHECK (source IN ('legacy', 'hub', 'rotation')),
+            hub_seq    INTEGER,                         -- the key event
+            PRIMARY KEY (origin, public_key)
+        );
+        """
+    )
+    db.execute(
+        "INSERT INTO kiosk_key_history (origin, public_key, from_seq, source) "
+        "SELECT origin, public_key, 1, 'legacy' FROM kiosks WHERE origin <> ?",
+        [protocol.HUB_ORIGIN],
+    )
+
+
 def connect_hub(path: str | Path) -> Database:
     db = dbmod.connect(path, migrate=False)
     migrations.apply(db)
@@ -170,7 +217,7 @@ def open_hub(path: str | Path) -> Database:
 
 
 @migrations()
-def m009_auth_refused_events(db: Database) -> None:
+def m010_auth_refused_events(db: Database) -> None:
     db.executescript(
         """
         -- Events the hub holds but refuses to serve (sync/hub/authority.py): outside the

@@ -4,7 +4,8 @@ The hub numbers each event it accepts with ``hub_seq`` (AUTOINCREMENT: monotonic
 reused); kiosks pull in that order. A kiosk's pushes must cover its seq numbers without a hole
 (``from_seq`` = the hub's acknowledged seq + 1), so a lost or reordered batch is noticed and
 re-sent instead of leaving a gap. Settlements of vouchers are judged as they are stored
-(``sync.hub.vouchers``).
+(``sync.hub.vouchers``). A batch's seal (its kiosk's signature, ``sync.seals``) is checked and
+stored with it (``sync.hub.signing``), and served with every page holding one of its events.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ from sync.hub.authority import record_screened, screen_batch
 from sync.hub.kiosks import Kiosk, use_counter
 from sync.hub.records import held_seq, insert_conflict, latest_hub_seq, now_iso
 from sync.hub.refusals import BadRequest, Fork, Gap, HubRefusal, Replayed
+from sync.hub.signing import (
+    check_seal,
+    hub_public_key_b64,
+    is_legacy_kiosk,
+    legacy_seal,
+    note_rotations,
+    store_seal,
+)
 from sync.hub.vouchers import SETTLEMENT_TYPES, judge_settlements
 
 MAX_BATCH_EVENTS = 5000
@@ -76,6 +85,7 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
             else:
                 new = _rows_not_held(conn, kiosk, from_seq, to_seq, acked, rows)
             before = latest_hub_seq(db)
+            new = _sealed(db, kiosk, batch, rows, new)
             refused, screen = screen_batch(db, kiosk.origin, kiosk.building, new, sent)
             _insert_events(conn, new)
             refused_seqs = record_screened(db, kiosk.origin, refused, screen)
@@ -99,22 +109,53 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
     }
 
 
-_INSERT_HEAD = (
-    "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at)"
-)
-_ROWS_PER_INSERT = 256  # 9 parameters a row
+_INSERT_HEAD = "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at, seal_id)"
+_ROWS_PER_INSERT = 256  # 10 parameters a row
 
 
 def _insert_events(conn, rows: list[tuple]) -> None:
-    """Insert ``rows`` (9 values each) in their order, with multi-row INSERTs: their hub_seq
+    """Insert ``rows`` (10 values each) in their order, with multi-row INSERTs: their hub_seq
     follow that order."""
     dbmod.insert_multi_row(
         conn,
         _INSERT_HEAD,
         [value for row in rows for value in row],
-        9,
+        10,
         rows_per_insert=_ROWS_PER_INSERT,
     )
+
+
+def _sealed(db: Database, kiosk: Kiosk, batch: dict, rows: list[tuple], new: list[tuple]):
+    """The new rows with the id of the batch's seal (None: an unsealed batch, from a kiosk
+    before seals), inside the batch's write. The seal is checked against every event of the
+    batch (``check_seal``), after the keys the batch hands over (``note_rotations``); held
+    events that had no seal get it (a kiosk sealing again what it pushed before seals)."""
+    note_rotations(db, kiosk.origin, new)
+    seal = batch.get("seal")
+    if seal is None or not rows:
+        if new and seal is None and is_legacy_kiosk(db, kiosk.origin):
+            # a kiosk not upgraded yet: the hub vouches for it, as it did before seals
+            seal_id = legacy_seal(db, kiosk.origin, [(row[2], row[7]) for row in new])
+            return [(*row, seal_id) for row in new]
+        return [(*row, None) for row in new]
+    checked = check_seal(db, kiosk.origin, seal, rows)
+    unsealed_held = (
+        len(new) < len(rows)
+        and db.conn.execute(
+            "SELECT 1 FROM events WHERE origin = ? AND seq BETWEEN ? AND ? AND seal_id IS NULL",
+            (kiosk.origin, rows[0][2], rows[-1][2]),
+        ).fetchone()
+    )
+    if not new and not unsealed_held:
+        return []  # a batch sent again: its seal is held already
+    seal_id = store_seal(db, checked)
+    if unsealed_held:
+        db.conn.execute(
+            "UPDATE events SET seal_id = ? WHERE origin = ? AND seq BETWEEN ? AND ? "
+            "AND seal_id IS NULL",
+            (seal_id, kiosk.origin, rows[0][2], rows[-1][2]),
+        )
+    return [(*row, seal_id) for row in new]
 
 
 def _rows_not_held(
@@ -251,7 +292,7 @@ def _for_kiosk(include_own: bool) -> str:
 def page_sql(include_own: bool) -> str:
     """The query of a page: it walks the primary key from the cursor (no other index helps
     with "this building OR the network"; a test keeps it so)."""
-    return f"SELECT hub_seq, body FROM events WHERE {_for_kiosk(include_own)}ORDER BY hub_seq LIMIT :limit"  # noqa: S608 (fixed text)
+    return f"SELECT hub_seq, body, seal_id, origin FROM events WHERE {_for_kiosk(include_own)}ORDER BY hub_seq LIMIT :limit"  # noqa: S608 (fixed text)
 
 
 def waiting_for(db: Database, origin: str, building: str, after: int) -> int:
@@ -275,7 +316,7 @@ def events_page(
     """The JSON text of the next page for ``kiosk``: (text, last_hub_seq, count).
 
     A kiosk gets its building's events and every ``network`` event, in ``hub_seq`` order, its
-    own events only when restoring. When the page is not full, ``last_hub_seq`` jumps to the
+    own events only when restoring, with their seals (``_signatures``). When the page is not full, ``last_hub_seq`` jumps to the
     newest hub_seq of the same snapshot, so events meant for others are not scanned again.
     The page is read first; then one write records the kiosk's ``pull_cursor`` and uses up
     the request's ``counter`` (``Replayed``: the page is not served).
@@ -299,6 +340,8 @@ def events_page(
             last = rows[-1][0]
         else:
             last = max(after, latest_hub_seq(db))
+        rows = _keys_ahead(db, rows, last) + rows
+        signatures = _signatures(db, rows)
     finally:
         conn.execute("COMMIT")
     if counter is None:
@@ -306,6 +349,41 @@ def events_page(
             db.execute("UPDATE kiosks SET pull_cursor = ? WHERE origin = ?", [after, kiosk.origin])
     else:
         use_counter(db, kiosk, counter, pull_cursor=after)
-    items = ",".join(f"[{hub_seq},{body}]" for hub_seq, body in rows)
-    text = f'{{"events":[{items}],"last_hub_seq":{last},"more":{"true" if more else "false"}}}'
+    items = ",".join(f"[{row[0]},{row[1]}]" for row in rows)
+    text = (
+        f'{{"events":[{items}],"last_hub_seq":{last},"more":{"true" if more else "false"}'
+        f"{signatures}}}"
+    )
     return text, last, len(rows)
+
+
+def _keys_ahead(db: Database, rows: list, last: int) -> list:
+    """The hub's introductions of the keys of the page's origins that come later in hub order
+    (keys of kiosks enrolled before the key history, introduced at the upgrade): a kiosk
+    needs them to check the page. Sent again in their place later, changing nothing then."""
+    origins = sorted({row[3] for row in rows if row[3] != protocol.HUB_ORIGIN})
+    if not origins:
+        return []
+    marks = ",".join("?" * len(origins))
+    return db.conn.execute(
+        "SELECT e.hub_seq, e.body, e.seal_id, e.origin FROM kiosk_key_history k "  # noqa: S608
+        f"JOIN events e ON e.hub_seq = k.hub_seq WHERE k.origin IN ({marks}) AND k.hub_seq > ? "
+        "ORDER BY e.hub_seq",
+        [*origins, last],
+    ).fetchall()
+
+
+def _signatures(db: Database, rows: list) -> str:
+    """The page's seals, by id, which seal each event has, and the hub's public key (JSON
+    members to append to the page)."""
+    seal_ids = sorted({row[2] for row in rows if row[2] is not None})
+    found = []
+    for start in range(0, len(seal_ids), 500):
+        chunk = seal_ids[start : start + 500]
+        found += db.conn.execute(
+            f"SELECT id, body FROM seals WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608
+            chunk,
+        ).fetchall()
+    seals_text = ",".join(f'"{seal_id}":{body}' for seal_id, body in found)
+    seal_of = ",".join("null" if row[2] is None else str(row[2]) for row in rows)
+    return f',"seals":{{{seals_text}}},"seal_of":[{seal_of}],"hub_key":"{hub_public_key_b64(db)}"'

@@ -2,23 +2,20 @@
 offline, or redeemed at one and cancelled at another). ``voucher_registry`` keeps, per serial,
 the first settlement event the hub committed; a later one, in the same transaction that stores
 it, becomes a ``conflicts`` row (the dashboard lists them) and a verdict: an event of the hub's
-own (origin ``HUB``, gapless seq, scope ``network``) of type ``voucher.settlement_rejected``
+own (origin ``HUB``, gapless seq, scope ``network``, sealed with the hub's key) of type ``voucher.settlement_rejected``
 that every kiosk pulls like any other. The kiosks settle the books from it
 (kiosk/vouchers/conflicts.py); nothing the kiosks sent is ever changed.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection
-from typing import Any
 
 from sqlite_utils import Database
 
-from kiosk import ids
-from kiosk.store.registry import registry
 from sync import protocol
-from sync.hub.records import held_seq, insert_conflict, now_iso
+from sync.hub.records import insert_conflict
+from sync.hub.signing import append_hub_event
 
 SETTLEMENT_TYPES = ("voucher.redeemed", "voucher.cancelled")
 VERDICT_TYPE = "voucher.settlement_rejected"
@@ -48,7 +45,7 @@ def judge_unjudged_settlements(db: Database) -> int:
         "WHERE type = ? AND origin = ?) ORDER BY hub_seq",
         [*SETTLEMENT_TYPES, VERDICT_TYPE, protocol.HUB_ORIGIN],
     ).fetchall()
-    return _judge(db, settlements)
+    return _judge(db, settlements, sealed=False)  # a migration: sealed at start-up
 
 
 _SETTLEMENTS = (
@@ -58,7 +55,9 @@ _SETTLEMENTS = (
 )
 
 
-def _judge(db: Database, settlements: list, skipping: Collection[int] = ()) -> int:
+def _judge(
+    db: Database, settlements: list, skipping: Collection[int] = (), *, sealed: bool = True
+) -> int:
     verdicts = 0
     for hub_seq, event_id, origin, seq, event_type, serial, amount in settlements:
         if hub_seq in skipping or not isinstance(serial, str) or not serial:
@@ -86,6 +85,7 @@ def _judge(db: Database, settlements: list, skipping: Collection[int] = ()) -> i
                 "winning_origin": winner[1],
                 "winning_type": winner[2],
             },
+            sealed=sealed,
         )
         insert_conflict(
             db,
@@ -103,36 +103,3 @@ def _judge(db: Database, settlements: list, skipping: Collection[int] = ()) -> i
         )
         verdicts += 1
     return verdicts
-
-
-def append_hub_event(db: Database, event_type: str, payload: dict[str, Any]) -> None:
-    """One event of the hub's own, stored like a kiosk's (its declared scope is ``network``:
-    every kiosk pulls it)."""
-    declared = registry.get(event_type)
-    origin = protocol.HUB_ORIGIN
-    seq = held_seq(db, origin) + 1
-    wire = {
-        "id": ids.uuid7(),
-        "origin": origin,
-        "seq": seq,
-        "type": event_type,
-        "scope": declared.scope,
-        "payload": payload,
-        "created_at": now_iso(),
-    }
-    body = protocol.canonical_json(wire)
-    db.execute(
-        "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at) "
-        "VALUES (?, ?, ?, ?, ?, '', ?, ?, ?)",
-        [
-            wire["id"],
-            origin,
-            seq,
-            event_type,
-            declared.scope,
-            body,
-            hashlib.sha256(body.encode("utf-8")).hexdigest(),
-            wire["created_at"],
-        ],
-    )
-    db.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", [seq, origin])

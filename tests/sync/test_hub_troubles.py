@@ -60,7 +60,7 @@ def reinstalled_without_restore_code(kiosk) -> Ed25519PrivateKey:
 
 
 def _with_key(client, key):
-    client.key = key
+    client.key = client.request_key = key
     return client
 
 

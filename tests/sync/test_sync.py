@@ -9,13 +9,14 @@ from urllib.error import HTTPError
 import pytest
 from app_fixtures import PIN, login, post, text_of
 from click.testing import CliRunner
-from sync_fixtures import dashboard, inject_at_hub, shared_events, shared_snapshot
+from sync_fixtures import dashboard, shared_events, shared_snapshot
 
 from kiosk import clock, store
 from kiosk.app import create_app
 from kiosk.cli import main
 from kiosk.ledger import exchanges
 from kiosk.residents import residents
+from kiosk.store.registry import Authority, EventType, PayloadCheck, registry
 from sync import state as sync_state
 from sync.enrolment import restore_from_hub
 from sync.errors import (
@@ -88,29 +89,32 @@ def test_a_neighbouring_building_gets_network_events_only_and_private_events_nev
     )
 
 
-def test_an_event_of_a_type_this_kiosk_does_not_know_is_kept_but_not_projected(hub, make_kiosk):
-    # A hub newer than the kiosk let a type through that this kiosk's code does not declare:
-    # stored, never projected (it can change nothing here). The hub itself refuses a type it
-    # does not declare (tests/sync/test_sync_authority.py): upgrade the hub first.
+def test_an_event_of_a_type_this_kiosk_does_not_know_is_kept_but_not_projected(
+    hub, make_kiosk, monkeypatch
+):
+    # The hub and a kiosk run a newer version that declares a type this older kiosk's code
+    # does not: the older kiosk stores it (signed by its kiosk, as any event), never projects
+    # it (it can change nothing here). The hub itself refuses a type it does not declare
+    # (tests/sync/test_sync_authority.py): upgrade the hub first.
     newer = make_kiosk("newer", enrol_at=hub)
     older = make_kiosk("older", building="Les Lilas", enrol_at=hub)
-    newer.sync()
-    inject_at_hub(
-        hub,
-        {
-            "id": "01900000-0000-7000-8000-000000000001",
-            "origin": newer.origin,
-            "seq": 2,
-            "type": "board.offer_posted",
-            "scope": "network",
-            "payload": {"title": "Cours de guitare", "neighbours": True},
-            "created_at": "2026-01-01T10:00:00Z",
-        },
-        "Résidence des Tilleuls",
+    newer_type = EventType(
+        "board.offer_posted",
+        scope="network",
+        authority=Authority.ANY_KIOSK,
+        about=None,
+        payload=PayloadCheck(fields={"title": str}),
+        projector=None,
     )
+    monkeypatch.setitem(registry._types, newer_type.name, newer_type)  # the newer code
+    with store.write(newer.db):
+        store.record(newer.db, newer_type.name, {"title": "Cours de guitare", "neighbours": True})
+    newer.sync()
+    monkeypatch.delitem(registry._types, newer_type.name)  # the older kiosk's code
     older.sync()
     held = store.query_one(older.db, "SELECT * FROM events WHERE type = 'board.offer_posted'")
     assert held is not None and held["origin"] == newer.origin
+    assert store.scalar(older.db, "SELECT COUNT(*) FROM refused_events") == 0
 
 
 @pytest.mark.parametrize(
@@ -188,12 +192,13 @@ def test_the_hub_dashboard_shows_buildings_lag_and_conflicts(hub, make_kiosk):
     make_kiosk("b", building="Les Lilas", enrol_at=hub)
     a_small_building(a)
     a.sync()
+    a.sync()  # the hub learns what a's last page held (the hub's own events) at its next pull
     db = hub.db
     summary = hub_dashboard.dashboard(db)
     db.close()
     assert summary["buildings"] == ["Les Lilas", "Résidence des Tilleuls"]
     lilas = next(k for k in summary["kiosks"] if k["building"] == "Les Lilas")
-    assert lilas["lag"] == 1  # a's public key, not yet pulled
+    assert lilas["lag"] == 3  # a's public key, the hub's introductions of a's and b's keys
     tilleuls = next(k for k in summary["kiosks"] if k["origin"] == a.origin)
     assert tilleuls["lag"] == 0  # its own events never wait for it
     db = hub.db
