@@ -8,6 +8,7 @@ import re
 
 import pytest
 from app_fixtures import login, post, text_of
+from werkzeug.routing.converters import NumberConverter
 
 from kiosk.board import lending
 
@@ -75,8 +76,7 @@ def urls_of_every_route(app, building) -> list[str]:
             continue
         values = {}
         for name in rule.arguments:
-            converter = rule._converters[name]
-            numeric = type(converter).__name__ in ("IntegerConverter", "FloatConverter")
+            numeric = isinstance(rule._converters[name], NumberConverter)
             values[name] = 1 if numeric else known.get(name, "x1")
         url = rule.build(values, append_unknown=False)[1]
         urls.append(url)

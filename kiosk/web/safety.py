@@ -6,6 +6,8 @@ headers every response carries.
 never a header break (CR, LF or any control character). Anything else is refused with a 400
 and a message, before the view does anything.
 
+An ``<int:...>`` in a URL is at most what SQLite stores (a larger one is a 404).
+
 ``init_app`` adds to every response a Content-Security-Policy that lets a page run and style
 only with the kiosk's own files (no inline script: the only inline ``<script>`` of the pages is
 the ``application/json`` data block of base.html, which is never run), forbids framing,
@@ -19,6 +21,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, request
+from werkzeug.routing import IntegerConverter
 
 from kiosk.errors import N_, InvalidInput
 
@@ -44,6 +47,14 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+
+
+class StoredInteger(IntegerConverter):
+    """``<int:...>`` in a URL: only what SQLite can hold (a larger id is a 404, not a crash)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 class NotALocalPage(InvalidInput):
@@ -73,6 +84,9 @@ def local_next(default: str) -> str:
 
 
 def init_app(app: Flask) -> None:
+    """Before the blueprints are registered: their ``<int:...>`` rules use ``StoredInteger``."""
+    app.url_map.converters["int"] = StoredInteger
+
     @app.after_request
     def safety_headers(response):
         for name, value in HEADERS.items():
