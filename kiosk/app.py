@@ -34,7 +34,7 @@ from kiosk.residents import views_verification as verification
 from kiosk.secrets_file import load_or_create_secret_key
 from kiosk.vouchers import views as vouchers
 from kiosk.vouchers import views_admin as voucher_admin
-from kiosk.web import formatting, session_state, urls
+from kiosk.web import formatting, safety, session_state, urls
 from kiosk.web.formatting import gettext
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ def create_app(config: Config | None = None) -> Flask:
     )
     formatting.init_app(app)
     urls.init_app(app)
+    safety.init_app(app)
 
     pool = store.ConnectionPool(
         lambda: store.connect(

@@ -10,6 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 _offset_seconds: float = 0.0
 
+# A clock outside these years is wrong (a Pi that lost its date boots in 1970): what would
+# carry a wrong date on paper (a voucher's days since 2020 in two bytes) is refused meanwhile.
+PLAUSIBLE_YEARS = range(2020, 2100)
+
 
 def now() -> datetime:
     """The current time, aware, in UTC."""
@@ -19,6 +23,11 @@ def now() -> datetime:
 
 def now_iso() -> str:
     return now().isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def plausible() -> bool:
+    """Whether the clock's year is one the kiosk can live in (2020 to 2099)."""
+    return now().year in PLAUSIBLE_YEARS
 
 
 def parse_iso(value: str) -> datetime:

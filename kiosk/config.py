@@ -132,6 +132,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "community": {
         "self_registration": True,  # newcomers may register at the kiosk (they start pending)
         "vouches_needed": 2,  # verified neighbours of other apartments who make a newcomer verified
+        "joins_per_hour": 5,  # self-registrations this kiosk takes per hour (all apartments)
+        "pending_per_apartment": 2,  # newcomers of one apartment waiting to be verified at once
         "mailbox_code_hours": 72,  # a mailbox verification code expires after this many hours
         "mailbox_code_tries": 5,  # wrong codes before a mailbox code stops working
         "residents_may_raise_alerts": False,  # false: only admins raise urgent alerts
@@ -360,6 +362,10 @@ SETTLEMENTS = ("common_fund", "credit_only")
 def _validate_community(community: dict[str, Any]) -> None:
     if not 1 <= community["vouches_needed"] <= 5:
         raise ConfigError("[community] vouches_needed must be between 1 and 5")
+    if not 1 <= community["joins_per_hour"] <= 100:
+        raise ConfigError("[community] joins_per_hour must be between 1 and 100")
+    if not 1 <= community["pending_per_apartment"] <= 10:
+        raise ConfigError("[community] pending_per_apartment must be between 1 and 10")
     if not 1 <= community["mailbox_code_hours"] <= 24 * 60:
         raise ConfigError("[community] mailbox_code_hours must be between 1 and 1440 (60 days)")
     if not 1 <= community["mailbox_code_tries"] <= 20:

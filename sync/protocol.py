@@ -207,6 +207,8 @@ def decode_body(data: bytes, max_bytes: int = MAX_DECODED_BYTES) -> Any:
         return loads(raw)
     except (zlib.error, ValueError) as exc:  # ValueError: JSONDecodeError, UnicodeDecodeError
         raise ProtocolError(f"body is not gzip-compressed JSON: {exc}") from exc
+    except RecursionError as exc:  # JSON nested deeper than any event is
+        raise ProtocolError("body is JSON nested too deeply") from exc
 
 
 def signing_message(method: str, path: str, body: bytes, origin: str, counter: int) -> bytes:

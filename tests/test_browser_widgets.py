@@ -9,14 +9,26 @@ from pathlib import Path
 
 import pytest
 from browser import assert_accessible
-from flask import Flask, render_template_string, request
+from flask import Flask, Response, render_template_string, request
 from playwright.sync_api import expect
+
+from kiosk.web import safety
 
 pytestmark = pytest.mark.browser
 
 STATIC = Path(__file__).resolve().parents[1] / "kiosk" / "web" / "static"
 CARD_TOKEN = "KC" + "BCDEFGHJKLNPRSTUVXYBCDEFG"  # "KC" + 24 scanner-safe letters
 VOUCHER_CODE = "KVXYTRSPNLKJHGFE"
+
+# The test page's own style sheet, served as a file: the kiosk's CSP refuses inline styles.
+WIDGETS_CSS = """\
+body { margin: 0; padding: 8px 16px; font: 20px/1.4 sans-serif; color: #111; background: #fff; }
+h1 { font-size: 1.5rem; margin: 0 0 8px; }
+form { margin: 0 0 12px; }
+label { display: block; font-weight: 600; }
+input { box-sizing: border-box; min-height: 48px; width: 100%; max-width: 420px;
+        font-size: 1.25rem; border: 2px solid #5b6675; border-radius: 6px; padding: 0 8px; }
+"""
 
 BASE = """<!doctype html>
 <html lang="en">
@@ -25,14 +37,7 @@ BASE = """<!doctype html>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>{{ title }}</title>
   <link rel="stylesheet" href="/static/osk.css">
-  <style>
-    body { margin: 0; padding: 8px 16px; font: 20px/1.4 sans-serif; color: #111; background: #fff; }
-    h1 { font-size: 1.5rem; margin: 0 0 8px; }
-    form { margin: 0 0 12px; }
-    label { display: block; font-weight: 600; }
-    input { box-sizing: border-box; min-height: 48px; width: 100%; max-width: 420px;
-            font-size: 1.25rem; border: 2px solid #5b6675; border-radius: 6px; padding: 0 8px; }
-  </style>
+  <link rel="stylesheet" href="/widgets.css">
   <script defer src="/static/kiosk.js"></script>
   <script defer src="/static/js/scanner.js"></script>
   <script defer src="/static/js/keyboard.js"></script>
@@ -109,6 +114,8 @@ STRINGS = {"key_ok": "Done", "idle_title": "Still there?"}
 
 def make_widgets_app(*, idle_timeout: int = 60, idle_warning: int = 20) -> Flask:
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
+    # The kiosk's own headers, so that the widgets are tried under its Content-Security-Policy.
+    app.after_request(lambda response: (response.headers.update(safety.HEADERS), response)[1])
 
     def page(title: str, content: str = "", *, logged_in: bool, timeout: int = idle_timeout):
         return render_template_string(
@@ -120,6 +127,10 @@ def make_widgets_app(*, idle_timeout: int = 60, idle_warning: int = 20) -> Flask
             idle_warning=idle_warning,
             strings=STRINGS,
         )
+
+    @app.get("/widgets.css")
+    def widgets_css():
+        return Response(WIDGETS_CSS, mimetype="text/css")
 
     @app.get("/")
     def home():

@@ -38,12 +38,24 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+# The months an export may cover: wide enough for any account the kiosk keeps, narrow enough
+# that a month's bounds in any time zone stay within what dates can hold (year 1 or 9999 would
+# overflow).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def parse_period(start: str | None, end: str | None) -> Period:
     for value in (start, end):
         try:
-            datetime.strptime(value or "", "%Y-%m")
+            month = datetime.strptime(value or "", "%Y-%m")
         except ValueError:
             raise InvalidInput(N_("Choose the first and last month of the period.")) from None
+        if not FIRST_YEAR <= month.year <= LAST_YEAR:
+            raise InvalidInput(
+                N_("Choose months between %(first)d and %(last)d."),
+                first=FIRST_YEAR,
+                last=LAST_YEAR,
+            )
     if start > end:
         raise InvalidInput(N_("The first month must come before the last one."))
     return Period(start, end)

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from sqlite_utils import Database
 
 from kiosk import clock, store
+from kiosk import text as text_rules
 from kiosk.board import reads as board_reads
 from kiosk.board.errors import (
     EndDateInPast,
@@ -115,19 +116,9 @@ def categories(config: Config) -> dict[str, str]:
 def clean_text(
     text: str | None, *, maximum: int, required: str | None, too_long: str, single_line: bool
 ) -> str:
-    value = unicodedata.normalize("NFC", text or "")
-    if single_line:
-        value = " ".join(value.split())
-    else:
-        value = "\n".join(" ".join(line.split()) for line in value.strip().splitlines()).strip()
-        value = re.sub(r"\n{3,}", "\n\n", value)
-    if required and not value:
-        raise InvalidInput(required)
-    if len(value) > maximum:
-        raise InvalidInput(too_long, max=maximum)
-    if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in value):
-        raise InvalidInput(N_("The text cannot contain control characters."))
-    return value
+    return text_rules.clean_text(
+        text, maximum=maximum, empty=required, too_long=too_long, lines=not single_line
+    )
 
 
 def clean_title(text: str | None) -> str:

@@ -19,6 +19,7 @@ from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, SelfPayment
 from kiosk.residents.residents import Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
+from kiosk.text import clean_text
 
 ITEM_MAX = 80
 RATE_MODES: dict[str, str] = {
@@ -91,11 +92,12 @@ def lend(
     """Write a loan in the register."""
     if lender_id == borrower_id:
         raise SelfPayment(N_("You cannot lend to yourself: choose another neighbour."))
-    item = " ".join((item or "").split())
-    if not item:
-        raise InvalidInput(N_("Say what you lend."))
-    if len(item) > ITEM_MAX:
-        raise InvalidInput(N_("What you lend is at most %(max)d characters."), max=ITEM_MAX)
+    item = clean_text(
+        item,
+        maximum=ITEM_MAX,
+        empty=N_("Say what you lend."),
+        too_long=N_("What you lend is at most %(max)d characters."),
+    )
     if rate_mode not in RATE_MODES:
         raise InvalidInput(N_("Choose whether the loan is free or has a rate."))
     if rate_mode == "none":

@@ -28,6 +28,7 @@ from kiosk.errors import N_, InvalidInput, SelfPayment
 from kiosk.ledger import exchanges, ledger
 from kiosk.residents.residents import Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
+from kiosk.text import clean_text
 from printing import queue as print_queue
 
 REASON_MAX = 200
@@ -163,11 +164,12 @@ def accept(db: Database, config: Config, request_id: str, *, payer: Resident) ->
 
 def decline(db: Database, request_id: str, *, payer: Resident, reason: str) -> PaymentRequest:
     """The payer declines, saying why; nothing moves."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise InvalidInput(N_("Say in a few words why you decline."))
-    if len(reason) > REASON_MAX:
-        raise InvalidInput(N_("The reason is at most %(max)d characters."), max=REASON_MAX)
+    reason = clean_text(
+        reason,
+        maximum=REASON_MAX,
+        empty=N_("Say in a few words why you decline."),
+        too_long=N_("The reason is at most %(max)d characters."),
+    )
     with store.write(db):
         request = _open_request(db, request_id, payer)
         store.record(db, "payment.request_declined", {"request_id": request.id, "reason": reason})

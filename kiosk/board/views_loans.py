@@ -9,6 +9,7 @@ from kiosk.errors import KioskError
 from kiosk.money import parse_amount
 from kiosk.residents import residents
 from kiosk.web.formatting import ceec, error_message, gettext
+from kiosk.web.safety import local_next
 from kiosk.web.session_state import admin_required, current_resident, db, login_required
 
 bp = Blueprint("loans", __name__, template_folder="templates", url_prefix="/loans")
@@ -65,6 +66,7 @@ def new():
 @bp.post("/<loan_id>/returned")
 @login_required
 def returned(loan_id: str):
+    target = local_next(url_for("loans.index"))
     try:
         loan = lending.mark_returned(db(), g.config, loan_id, actor=current_resident())
     except KioskError as exc:
@@ -81,7 +83,7 @@ def returned(loan_id: str):
             )
         else:
             flash(gettext("Marked as returned."), "success")
-    return redirect(request.form.get("next") or url_for("loans.index"))
+    return redirect(target)
 
 
 def _ceec(amount):

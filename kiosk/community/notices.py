@@ -9,13 +9,13 @@ kiosks (``notice.posted_network``); otherwise it stays in the building (``notice
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlite_utils import Database
 
 from kiosk import clock, i18n, store
+from kiosk import text as text_rules
 from kiosk.community import reads
 from kiosk.community.errors import (
     NoticeAlreadyWithdrawn,
@@ -77,18 +77,10 @@ def today(config: Config) -> date:
 
 
 def clean_text(text: str | None, *, maximum: int, required: str | None) -> str:
-    """Trimmed text, one space between words (line breaks kept in a body), no control characters."""
-    lines = [
-        " ".join(line.split()) for line in unicodedata.normalize("NFC", text or "").splitlines()
-    ]
-    value = "\n".join(line for line in lines if line).strip()
-    if not value and required:
-        raise InvalidInput(required)
-    if len(value) > maximum:
-        raise InvalidInput(N_("This text is at most %(max)d characters."), max=maximum)
-    if any(unicodedata.category(ch).startswith("C") and ch != "\n" for ch in value):
-        raise InvalidInput(N_("This text cannot contain control characters."))
-    return value
+    """Trimmed text, one space between words (line breaks kept in a body, blank lines dropped),
+    no control characters (``kiosk.text.clean_text``)."""
+    value = text_rules.clean_text(text, maximum=maximum, empty=required, lines=True)
+    return "\n".join(line for line in value.splitlines() if line)
 
 
 def building_label(db: Database, config: Config) -> str:

@@ -19,17 +19,16 @@ from kiosk.ledger.receipts import queue_receipt
 from kiosk.ledger.transfers import DESCRIPTION_MAX, record_transfer
 from kiosk.money import minutes_to_amount
 from kiosk.residents.residents import get as get_resident
+from kiosk.text import clean_text
 
 
 def clean_description(text: str | None) -> str:
-    value = " ".join((text or "").split())
-    if not value:
-        raise InvalidInput(N_("Say in a few words what the exchange was."))
-    if len(value) > DESCRIPTION_MAX:
-        raise InvalidInput(
-            N_("The description is at most %(max)d characters."), max=DESCRIPTION_MAX
-        )
-    return value
+    return clean_text(
+        text,
+        maximum=DESCRIPTION_MAX,
+        empty=N_("Say in a few words what the exchange was."),
+        too_long=N_("The description is at most %(max)d characters."),
+    )
 
 
 def exchange_amount(config: Config, *, minutes: int | None, amount: int | None) -> int:

@@ -12,12 +12,12 @@ Recurring contributions: kiosk/projects/dues.py. Group purchases: kiosk/projects
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from kiosk import ids, store
+from kiosk import text as text_rules
 from kiosk.errors import N_, InvalidInput, NotFound
 from kiosk.ledger.transfers import (
     PROJECT_ACCOUNT_PREFIX,
@@ -138,15 +138,9 @@ def clean_text(
     maximum: int = TEXT_MAX,
     empty_msg: str = N_("Write a few words."),
 ) -> str:
-    value = unicodedata.normalize("NFC", text or "").strip()
-    value = "\n".join(" ".join(line.split()) for line in value.splitlines()).strip()
-    if required and not value:
-        raise InvalidInput(empty_msg)
-    if len(value) > maximum:
-        raise InvalidInput(N_("This text is at most %(max)d characters."), max=maximum)
-    if any(unicodedata.category(ch) == "Cc" and ch != "\n" for ch in value):
-        raise InvalidInput(N_("This text cannot contain control characters."))
-    return value
+    return text_rules.clean_text(
+        text, maximum=maximum, empty=empty_msg if required else None, lines=True
+    )
 
 
 def clean_title(text: str | None) -> str:

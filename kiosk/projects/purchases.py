@@ -19,7 +19,6 @@ distribution list, savings and CSV: kiosk/projects/purchase_reports.py.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -43,6 +42,7 @@ from kiosk.projects.projects import get as get_project
 from kiosk.projects.purchase_numbers import line_amount
 from kiosk.residents.residents import get as get_resident
 from kiosk.residents.residents import require_may_exchange
+from kiosk.text import clean_text
 
 FEE_KINDS = {
     "none": N_("no fee"),
@@ -113,12 +113,7 @@ class Purchase:
 
 
 def _clean_words(text: str | None, *, maximum: int, empty: str) -> str:
-    value = " ".join(unicodedata.normalize("NFC", text or "").split())
-    if not value:
-        raise InvalidInput(empty)
-    if len(value) > maximum:
-        raise InvalidInput(N_("This text is at most %(max)d characters."), max=maximum)
-    return value
+    return clean_text(text, maximum=maximum, empty=empty)
 
 
 # --------------------------------------------------------------------------- reading

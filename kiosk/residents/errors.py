@@ -5,11 +5,34 @@ Each refusal changes nothing; the web layer shows ``msgid`` translated with ``pa
 
 from __future__ import annotations
 
-from kiosk.errors import N_, KioskError
+from kiosk.errors import N_, KioskError, Nn_
 
 
 class SelfRegistrationClosed(KioskError):
     msgid = N_("Registering at the kiosk is turned off here. Ask the kiosk volunteer.")
+
+
+class NameTakenAtApartment(KioskError):
+    msgid = N_(
+        "Someone named %(name)s already has an account at %(apartment)s. If it is you, log in "
+        "with your PIN; otherwise ask the kiosk volunteer."
+    )
+
+
+class TooManyPendingAtApartment(KioskError):
+    msgid = Nn_(
+        "%(apartment)s already has %(count)d newcomer waiting to be verified. Ask the kiosk "
+        "volunteer.",
+        "%(apartment)s already has %(count)d newcomers waiting to be verified. Ask the kiosk "
+        "volunteer.",
+    )
+
+
+class TooManyJoins(KioskError):
+    msgid = N_(
+        "Many newcomers registered at this kiosk in the last hour: try again later, or ask the "
+        "kiosk volunteer."
+    )
 
 
 class PinsDiffer(KioskError):

@@ -1,5 +1,5 @@
 """Read queries of neighbour verification: vouches, verifications, mailbox codes, residents by
-status."""
+status and by apartment, newcomers who joined lately."""
 
 from __future__ import annotations
 
@@ -70,3 +70,19 @@ def residents_with_status(db: Database, status: str) -> list[sqlite3.Row]:
         "WHERE r.status = ? ORDER BY r.apartment COLLATE NOCASE, r.name COLLATE NOCASE",
         (status,),
     )
+
+
+def residents_at_apartment(db: Database, apartment: str) -> list[sqlite3.Row]:
+    return query(db, "SELECT id, name, status FROM residents WHERE apartment = ?", (apartment,))
+
+
+def newcomers_since(db: Database, origin: str, since: str) -> int:
+    """Residents registered at kiosk ``origin`` since ``since`` (UTC ISO) and not verified since:
+    the newcomers who registered themselves there (an administrator registers people verified)."""
+    row = query_one(
+        db,
+        "SELECT COUNT(*) AS n FROM residents WHERE home_origin = ? AND created_at >= ? "
+        "AND status IN ('pending', 'suspended')",
+        (origin, since),
+    )
+    return row["n"]

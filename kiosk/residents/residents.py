@@ -18,6 +18,7 @@ from werkzeug.security import generate_password_hash
 from kiosk import ids, store
 from kiosk.errors import N_, InvalidInput, NotFound, NotVerified, ResidentNotActive
 from kiosk.store import reads
+from kiosk.text import clean_text
 from printing import queue as print_queue
 
 ROLES = ("resident", "admin")
@@ -81,11 +82,13 @@ def clean_apartment(text: str | None) -> str:
 
 
 def clean_name(text: str | None) -> str:
-    value = " ".join(unicodedata.normalize("NFC", text or "").split())
-    if not value:
-        raise InvalidInput(N_("Enter a name."))
-    if len(value) > NAME_MAX:
-        raise InvalidInput(N_("A name is at most %(max)d characters."), max=NAME_MAX)
+    value = clean_text(
+        text,
+        maximum=NAME_MAX,
+        empty=N_("Enter a name."),
+        too_long=N_("A name is at most %(max)d characters."),
+    )
+    # A name is stricter than other text: no invisible format character either.
     if any(unicodedata.category(ch).startswith("C") for ch in value):
         raise InvalidInput(N_("A name cannot contain control characters."))
     return value

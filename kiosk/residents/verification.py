@@ -18,6 +18,7 @@ Each way records ``resident.verified`` with its method and who did it: the histo
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,11 +33,14 @@ from kiosk.residents.errors import (
     AlreadyVerified,
     AlreadyVouched,
     MailboxCodeUnusable,
+    NameTakenAtApartment,
     PinsDiffer,
     ProofMissing,
     SameApartmentVouch,
     SelfRegistrationClosed,
     SelfVouch,
+    TooManyJoins,
+    TooManyPendingAtApartment,
     VoucherNotVerified,
     WrongMailboxCode,
 )
@@ -76,7 +80,37 @@ def register_self(
     pin = residents.clean_pin(pin)
     if pin != (pin_again or "").strip():
         raise PinsDiffer()
-    return residents.register(db, apartment=apartment, name=name, pin=pin, status="pending")
+    with store.write(db):  # the checks and the registration in one transaction: no race
+        _check_join(db, config, apartment, name)
+        return residents.register(db, apartment=apartment, name=name, pin=pin, status="pending")
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two names a person would read as the same: case, accents and spaces aside."""
+
+    def key(text: str) -> str:
+        letters = unicodedata.normalize("NFKD", text)
+        return " ".join(
+            "".join(c for c in letters if not unicodedata.combining(c)).casefold().split()
+        )
+
+    return key(a) == key(b)
+
+
+def _check_join(db: Database, config: Config, apartment: str, name: str) -> None:
+    """A newcomer may not take a name already used at the apartment, nor join an apartment
+    with enough newcomers waiting, nor join while this kiosk took enough newcomers this hour."""
+    settings = config["community"]
+    people = reads.residents_at_apartment(db, apartment)
+    for person in people:
+        if person["status"] != residents.MOVED_OUT and same_name(person["name"], name):
+            raise NameTakenAtApartment(name=person["name"], apartment=apartment)
+    waiting = sum(1 for person in people if person["status"] == "pending")
+    if waiting >= settings["pending_per_apartment"]:
+        raise TooManyPendingAtApartment(apartment=apartment, count=waiting)
+    since = (clock.now() - timedelta(hours=1)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    if reads.newcomers_since(db, store.kiosk_id(db), since) >= settings["joins_per_hour"]:
+        raise TooManyJoins()
 
 
 def _pending(db: Database, resident_id: str) -> Resident:
@@ -257,6 +291,11 @@ def history(db: Database, limit: int = 50) -> list:
 
 def pending_residents(db: Database) -> list[Resident]:
     return [Resident.from_row(row) for row in reads.residents_with_status(db, "pending")]
+
+
+def waiting_newcomers(db: Database) -> list:
+    """Who waits to be verified, with when they registered, for the administrator."""
+    return reads.residents_with_status(db, "pending")
 
 
 def possible_vouchers(db: Database, newcomer: Resident) -> list[Resident]:

@@ -8,6 +8,7 @@ from kiosk import signals
 from kiosk.errors import KioskError, NotFound
 from kiosk.residents import auth, residents
 from kiosk.web.formatting import error_message, gettext
+from kiosk.web.safety import local_next
 from kiosk.web.session_state import current_resident, db, end_session, start_session
 
 bp = Blueprint("login", __name__, template_folder="templates")
@@ -126,10 +127,8 @@ def keepalive():
 
 @bp.post("/language")
 def language():
+    target = local_next(url_for("login.home"))
     lang = request.form.get("lang")
     if lang in ("fr", "en"):
         session["lang"] = lang
-    target = request.form.get("next") or url_for("login.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("login.home")
     return redirect(target)

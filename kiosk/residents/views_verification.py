@@ -131,7 +131,7 @@ def code():
 def admin_home():
     return render_template(
         "residents/admin_verification.html",
-        pending=verification.pending_residents(db()),
+        pending=verification.waiting_newcomers(db()),
         history=verification.history(db()),
         codes=verification.mailbox_codes(db()),
         proof_kinds=verification.PROOF_KINDS,

@@ -16,6 +16,13 @@ class PrinterNotReadyForVouchers(VoucherError):
     )
 
 
+class ClockWrong(VoucherError):
+    msgid = N_(
+        "The kiosk's clock says %(date)s, which cannot be right: vouchers cannot be issued "
+        "until the volunteer sets the date. Nothing was taken from your account."
+    )
+
+
 class NoVoucherChosen(VoucherError):
     msgid = N_("Choose how many vouchers of each value you want.")
 

@@ -24,6 +24,7 @@ from kiosk.vouchers import errors as voucher_errors
 from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import vouchers
 from kiosk.web.formatting import ceec, error_message, gettext, ngettext
+from kiosk.web.safety import local_next
 from kiosk.web.session_state import current_resident, db, login_required
 from printing.status import printer_ready_for_vouchers
 
@@ -148,6 +149,7 @@ def issue_cancel():
 @bp.post("/vouchers/<serial>/reprint")
 @login_required
 def reprint(serial: str):
+    target = local_next(url_for("vouchers.home"))
     try:
         voucher_cancel.reprint_voucher(db(), serial, by_id=current_resident().id)
     except KioskError as exc:
@@ -155,7 +157,7 @@ def reprint(serial: str):
     else:
         wake_printer()
         flash(gettext("Voucher %(serial)s is being printed again.", serial=serial), "success")
-    return redirect(request.form.get("next") or url_for("vouchers.home"))
+    return redirect(target)
 
 
 @bp.post("/vouchers/<serial>/cancel")

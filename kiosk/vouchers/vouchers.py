@@ -36,6 +36,7 @@ from kiosk.vouchers.errors import (
     AlreadyRedeemed,
     BalanceTooLow,
     CancelledVoucher,
+    ClockWrong,
     NoVoucherChosen,
     OutstandingTooLarge,
     PrinterNotReadyForVouchers,
@@ -192,6 +193,8 @@ def issue_vouchers(
     """
 
     counts = clean_counts(config, counts)
+    if not clock.plausible():
+        raise ClockWrong(date=clock.now_iso()[:10])
     if not printer_ready_for_vouchers(printer_status):
         raise PrinterNotReadyForVouchers()
     settings = config["vouchers"]

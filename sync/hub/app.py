@@ -13,6 +13,7 @@ from kiosk import formatting
 from kiosk.i18n import TRANSLATIONS_DIR
 from kiosk.store import ConnectionPool
 from sync.hub import routes, signing
+from sync.hub.dashboard import PasswordThrottle
 from sync.hub.schema import connect_hub, open_hub
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -55,5 +56,6 @@ def create_hub_app(database_path: str | Path) -> Flask:
     pool = ConnectionPool(lambda: open_hub(app.config["HUB_DATABASE"]))
     weakref.finalize(app, pool.close_all)
     app.extensions[routes.POOL] = pool
+    app.extensions[routes.THROTTLE] = PasswordThrottle()
     app.register_blueprint(routes.bp)
     return app

@@ -20,7 +20,11 @@ from sync.hub import health, kiosks
 from sync.hub.refusals import BadRequest, HubRefusal, Unauthenticated
 from sync.hub.store import accept_batch, events_page
 
+ENROL_MAX_BYTES = 64 * 1024  # an enrolment is a code, an origin and a key: a few hundred bytes
+SQLITE_MAX_INTEGER = 2**63 - 1
+
 POOL = "hub_pool"  # app.extensions: the hub database's connections, one per server thread
+THROTTLE = "hub_password_throttle"  # app.extensions: wrong dashboard passwords (PasswordThrottle)
 
 bp = Blueprint("hub", __name__)
 
@@ -50,6 +54,18 @@ def refused(exc: HubRefusal) -> tuple[Response, int]:
 def too_large(_exc: Exception) -> tuple[Response, int]:
     _record_refusal(413, "too_large", "request body too large")
     return jsonify({"error": "too_large", "message": "request body too large"}), 413
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+@bp.app_errorhandler(500)
+def unexpected(exc: Exception) -> tuple[Response, int]:
+    """Anything else a kiosk may meet, as JSON too (a 500 is a bug: it is logged)."""
+    status = getattr(exc, "code", None) or 500
+    if status == 500:
+        current_app.logger.exception("unexpected error on %s", request.path)
+    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "internal")
+    return jsonify({"error": code, "message": f"{request.method} {request.path}: {code}"}), status
 
 
 def _record_refusal(status: int, code: str, message: str) -> None:
@@ -91,7 +107,15 @@ def _gzip_json(text: str) -> Response:
 @bp.post("/api/enrol")
 def enrol() -> Response:
     body = request.get_data()
-    data = _decoded(body)
+    # The key that signs an enrolment is in its body: the body is read only when signed
+    # headers come with it, and only as far as an enrolment can be long.
+    try:
+        protocol.read_signature(request.headers)
+        data = protocol.decode_body(body, max_bytes=ENROL_MAX_BYTES)
+    except protocol.SignatureError as exc:
+        raise Unauthenticated(f"enrolment not signed: {exc}") from exc
+    except protocol.ProtocolError as exc:
+        raise BadRequest(str(exc)) from exc
     if not isinstance(data, dict) or not isinstance(data.get("code"), str):
         raise BadRequest("enrolment needs a code, an origin and a public key")
     public_key = data.get("public_key")
@@ -132,9 +156,13 @@ def pull() -> Response:
     try:
         after = int(request.args.get("after", "0"))
         limit = int(request.args.get("limit", "500"))
+        if not (0 <= after <= SQLITE_MAX_INTEGER and 0 <= limit <= SQLITE_MAX_INTEGER):
+            raise ValueError("out of range")
     except ValueError as exc:
         kiosks.use_counter(hub_db(), kiosk, counter)
-        raise BadRequest("after and limit are whole numbers") from exc
+        raise BadRequest(
+            f"after and limit are whole numbers from 0 to {SQLITE_MAX_INTEGER}"
+        ) from exc
     include_own = request.args.get("own") == "1"
     text, _last, _count = events_page(
         hub_db(), kiosk, after, limit, include_own=include_own, counter=counter
@@ -157,11 +185,22 @@ def dashboard() -> Response | tuple[str, int] | str:
     if not hub_dashboard.dashboard_password_set(db):
         return render_template("hub_locked.html"), 403
     auth = request.authorization
+    throttle: hub_dashboard.PasswordThrottle = current_app.extensions[THROTTLE]
+    address = request.remote_addr or "?"
+    if auth is not None and (wait := throttle.wait_seconds(address)):
+        return Response(
+            f"Too many wrong passwords: try again in {wait} s.\n"
+            f"Trop de mots de passe erronés : réessayez dans {wait} s.\n",
+            429,
+            {"Retry-After": str(wait), "Content-Type": "text/plain; charset=utf-8"},
+        )
     if (
         auth is None
         or auth.type != "basic"
         or not hub_dashboard.check_dashboard_password(db, auth.password or "")
     ):
+        if auth is not None:
+            throttle.failed(address)
         return Response(
             "Password required. Mot de passe requis.\n",
             401,
