@@ -16,7 +16,10 @@ from html import unescape
 from app_fixtures import PIN, login, once_key, post, text_of
 
 from kiosk import clock, store
+from kiosk.community import polls
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
+from kiosk.vouchers import vouchers
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ONCE = re.compile(r'name="once_key" value="([^"]+)"')
@@ -219,3 +222,95 @@ def test_a_refused_confirmation_can_be_sent_again_with_its_key_once_corrected(
     assert response.status_code == 400 and transfers(db) == 0
     response = post(client, "/exchange/confirm", {"pin": PIN, "once_key": key})
     assert response.status_code == 302 and transfers(db) == 1
+
+
+def jeanne_earned(db, config, building, amount: int = 8000) -> None:
+    exchanges.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Ourlets",
+        category="sewing",
+        amount=amount,
+    )
+
+
+def test_three_taps_on_print_vouchers_at_once_issue_them_once(
+    app, db, config, building, live_server
+):
+    jeanne_earned(db, config, building)
+    server = live_server(app, threads=4)
+    jeanne = Visitor(server.url)
+    jeanne.login(building.jeanne)
+    status, _, _ = jeanne.post(
+        "/vouchers/issue", {"count_500": "1", "count_1000": "2"}, drawn_on="/vouchers/issue"
+    )
+    assert status == 302
+    form = {**jeanne.form_of("/vouchers/issue/confirm"), "pin": PIN}
+    cookie = jeanne.cookie()
+
+    answers = at_once(
+        lambda: jeanne.raw(jeanne.request("/vouchers/issue/confirm", form, cookie)), 3
+    )
+    later = jeanne.raw(jeanne.request("/vouchers/issue/confirm", form, cookie))
+
+    assert {(status, location) for status, _, location in [*answers, later]} == {
+        (302, "/vouchers/")
+    }, answers
+    assert store.scalar(db, "SELECT COUNT(*) FROM vouchers") == 3
+    assert residents.get(db, building.jeanne.id).balance == 8000 - 2500
+
+
+def test_the_same_redemption_sent_three_times_at_once_and_later_credits_once(
+    app, db, config, building, live_server
+):
+    jeanne_earned(db, config, building)
+    (voucher,) = vouchers.issue_vouchers(
+        db, config, resident_id=building.jeanne.id, counts={2000: 1}
+    )
+    server = live_server(app, threads=4)
+    paul = Visitor(server.url)
+    paul.login(building.paul)
+    page = "/vouchers/redeem?" + urllib.parse.urlencode({"code": voucher.qr})
+    form = {**paul.form_of(page), "code": voucher.qr}
+    second_form = {**paul.form_of(page), "code": voucher.qr}  # the page drawn again
+    cookie = paul.cookie()
+
+    answers = at_once(lambda: paul.raw(paul.request("/vouchers/redeem", form, cookie)), 3)
+    later = paul.raw(paul.request("/vouchers/redeem", form, cookie))
+
+    done = f"/vouchers/redeemed/{voucher.serial}"
+    assert {(status, location) for status, _, location in [*answers, later]} == {(302, done)}
+    assert residents.get(db, building.paul.id).balance == -8000 + 2000
+    assert store.scalar(db, "SELECT COUNT(*) FROM voucher_settlements") == 1
+    # a second form drawn for the same voucher is another request: refused, already redeemed
+    again = paul.open(paul.request("/vouchers/redeem", second_form))
+    assert again[0] == 400 and "déjà été échangé" in unescape(again[1])
+
+
+def test_a_double_vote_sent_at_once_is_one_vote(app, db, config, building, live_server):
+    today = polls.today(config)
+    poll = polls.open_poll(
+        db,
+        config,
+        creator_id=building.admin.id,
+        question="Repeindre le hall en vert ?",
+        options=["Oui", "Non"],
+        opens_on=today,
+        closes_on=today,
+    )
+    server = live_server(app, threads=4)
+    paul = Visitor(server.url)
+    paul.login(building.paul)
+    form = {**paul.form_of(f"/polls/{poll.id}"), "option": "0"}
+    cookie = paul.cookie()
+
+    answers = at_once(lambda: paul.raw(paul.request(f"/polls/{poll.id}/vote", form, cookie)), 3)
+
+    assert {(status, location) for status, _, location in answers} == {(302, f"/polls/{poll.id}")}
+    assert store.scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'poll.voted'") == 1
+    # he may still change his vote: a new form, a new key
+    changed = paul.post(f"/polls/{poll.id}/vote", {"option": "1"}, drawn_on=f"/polls/{poll.id}")
+    assert changed[0] == 302
+    assert store.scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'poll.voted'") == 2
