@@ -96,13 +96,15 @@ def vote(poll_id: str):
             voter_id=current_resident().id,
             option=request.form.get("option"),
         )
-        flash(gettext("Your vote is recorded. You may change it until the poll closes."), "success")
         return url_for("polls.poll", poll_id=poll_id)
 
     try:
-        return once.record(vote_once)
+        answer = once.record(vote_once)
     except KioskError as exc:
         return poll(poll_id, error=error_message(exc), status=400)
+    # also when the same vote was sent again: the first answer, word for word
+    flash(gettext("Your vote is recorded. You may change it until the poll closes."), "success")
+    return answer
 
 
 @bp.post("/<poll_id>/print")
