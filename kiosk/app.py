@@ -34,7 +34,7 @@ from kiosk.residents import views_verification as verification
 from kiosk.secrets_file import load_or_create_secret_key
 from kiosk.vouchers import views as vouchers
 from kiosk.vouchers import views_admin as voucher_admin
-from kiosk.web import formatting, safety, session_state, urls
+from kiosk.web import formatting, once, safety, session_state, urls
 from kiosk.web.formatting import gettext
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ def create_app(config: Config | None = None) -> Flask:
             pool.release(db)
 
     session_state.init_app(app)
+    once.init_app(app)
     for blueprint in (
         login.bp,
         me.bp,

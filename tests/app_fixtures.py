@@ -15,6 +15,7 @@ from kiosk import clock, store
 from kiosk.app import create_app
 from kiosk.config import make_config
 from kiosk.residents import residents
+from kiosk.web import once
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository
 PIN = "2580"
@@ -94,9 +95,25 @@ def csrf_token(client, path: str = "/") -> str:
 
 
 def post(client, path: str, data: dict | None = None, **kwargs):
-    """POST a form as the browser would: with the page's CSRF token."""
-    form = {"csrf_token": csrf_token(client), **(data or {})}
+    """POST a form as the browser would: with the page's CSRF token and, when a resident is
+    logged in, a fresh one-time key (the form drawn for them carries one: kiosk/web/once.py)."""
+    form = {"csrf_token": csrf_token(client)}
+    key = once_key(client)
+    if key is not None:
+        form[once.FIELD] = key
+    form.update(data or {})
     return client.post(path, data=form, **kwargs)
+
+
+def once_key(client, resident_id: str | None = None) -> str | None:
+    """A one-time key as a form drawn for ``resident_id`` (default: the one logged in) holds."""
+    if resident_id is None:
+        with client.session_transaction() as session:
+            resident_id = session.get("resident_id")
+    if resident_id is None:
+        return None
+    with client.application.test_request_context():
+        return once.new_key(resident_id)
 
 
 def login(client, resident, pin: str = PIN):

@@ -8,6 +8,7 @@ from kiosk.admin import moving_out
 from kiosk.errors import KioskError, SelfDemotion
 from kiosk.ledger import ledger, overruns, reversals
 from kiosk.residents import auth, residents
+from kiosk.web import once
 from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import admin_required, current_resident, db
 
@@ -155,7 +156,9 @@ def reverse(reference: str):
     transfer = ledger.find_transfer(db(), reference)
     error = None
     if request.method == "POST":
-        try:
+        reversed_by = []
+
+        def reverse_it() -> str:
             reversal = reversals.reverse_transfer(
                 db(),
                 g.config,
@@ -163,18 +166,22 @@ def reverse(reference: str):
                 admin_id=current_resident().id,
                 reason=request.form.get("reason"),
             )
+            reversed_by.append(reversal.reference)
+            return url_for("admin.transfers")
+
+        try:
+            answer = once.record(reverse_it)
         except KioskError as exc:
             error = error_message(exc)
         else:
-            flash(
-                gettext(
-                    "Transfer %(ref)s was reversed by %(new)s.",
-                    ref=transfer.reference,
-                    new=reversal.reference,
-                ),
-                "success",
-            )
-            return redirect(url_for("admin.transfers"))
+            for new in reversed_by:  # none when the same form was sent again
+                flash(
+                    gettext(
+                        "Transfer %(ref)s was reversed by %(new)s.", ref=transfer.reference, new=new
+                    ),
+                    "success",
+                )
+            return answer
     return render_template("admin/reverse.html", transfer=transfer, error=error), (
         400 if error else 200
     )

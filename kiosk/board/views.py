@@ -22,6 +22,7 @@ from kiosk.board import messages as board_messages
 from kiosk.board import sheet as board_sheet
 from kiosk.errors import N_, InvalidInput, KioskError, NotFound
 from kiosk.residents import residents
+from kiosk.web import once
 from kiosk.web.formatting import error_message, gettext, locale_code
 from kiosk.web.page_cache import LRUCache, log_version
 from kiosk.web.session_state import admin_required, current_resident, db, login_required
@@ -117,7 +118,8 @@ def new():
     me = current_resident()
     form = request.form if request.method == "POST" else request.args
     if request.method == "POST":
-        try:
+
+        def publish_it() -> str:
             price_mode, price = board.parse_price(
                 g.config, form.get("price_mode"), form.get("price")
             )
@@ -143,12 +145,16 @@ def new():
                 network=form.get("network") == "1",
                 posted_by=me.id,
             )
+            return url_for("board.show", post_id=post.id)
+
+        try:
+            answer = once.record(publish_it)
         except KioskError as exc:
             return render_template(
                 "board/new.html", **_post_form_context(me, form, error_message(exc))
             ), 400
         flash(gettext("Your post is on the board."), "success")
-        return redirect(url_for("board.show", post_id=post.id))
+        return answer
     return render_template("board/new.html", **_post_form_context(me, form))
 
 

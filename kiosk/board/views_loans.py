@@ -8,6 +8,7 @@ from kiosk.board import lending
 from kiosk.errors import KioskError
 from kiosk.money import parse_amount
 from kiosk.residents import residents
+from kiosk.web import once
 from kiosk.web.formatting import ceec, error_message, gettext
 from kiosk.web.safety import local_next
 from kiosk.web.session_state import admin_required, current_resident, db, login_required
@@ -39,7 +40,9 @@ def new():
     me = current_resident()
     form = request.form if request.method == "POST" else request.args
     if request.method == "POST":
-        try:
+        lent = []
+
+        def lend_it() -> str:
             rate_mode = form.get("rate_mode", "none")
             rate = parse_amount(form.get("rate")) if rate_mode in ("per_day", "per_loan") else None
             loan = lending.lend(
@@ -54,12 +57,18 @@ def new():
                 post_id=form.get("post") or None,
                 recorded_by=me.id,
             )
+            lent.append(loan.item)
+            return url_for("loans.index")
+
+        try:
+            answer = once.record(lend_it)
         except KioskError as exc:
             return render_template(
                 "loans/new.html", **_form_context(me, form, error_message(exc))
             ), 400
-        flash(gettext("The loan of “%(item)s” is in the register.", item=loan.item), "success")
-        return redirect(url_for("loans.index"))
+        for item in lent:  # none when the same form was sent again
+            flash(gettext("The loan of “%(item)s” is in the register.", item=item), "success")
+        return answer
     return render_template("loans/new.html", **_form_context(me, form))
 
 

@@ -9,6 +9,7 @@ from kiosk.board import payment_requests
 from kiosk.board.errors import NotYourRequest
 from kiosk.errors import KioskError
 from kiosk.residents import auth
+from kiosk.web import once
 from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 
@@ -33,6 +34,8 @@ def index():
 @login_required
 def from_draft():
     """The provider sends the exchange being recorded as a request instead of asking a PIN."""
+    if (first := once.earlier()) is not None:
+        return first  # sent again (a second tap, an older cookie): the first answer
     me = current_resident()
     draft = session.get(DRAFT)
     if not draft or draft.get("payee_id") != me.id:
@@ -40,7 +43,9 @@ def from_draft():
             gettext("Only the neighbour who gave the service can send a payment request."), "error"
         )
         return redirect(url_for("exchange.new"))
-    try:
+    sent = []
+
+    def send_it() -> str:
         item = payment_requests.request_payment(
             db(),
             g.config,
@@ -53,17 +58,24 @@ def from_draft():
             post_id=draft.get("post_id"),
             created_by=me.id,
         )
+        sent.append(item)
+        return url_for("requests.show", request_id=item.id)
+
+    try:
+        answer = once.record(send_it)
     except KioskError as exc:
         flash(error_message(exc), "error")
         return redirect(url_for("exchange.confirm"))
     session.pop(DRAFT, None)
-    flash(
-        gettext(
-            "Your request was sent: %(name)s will see it at their next login.", name=item.payer_name
-        ),
-        "success",
-    )
-    return redirect(url_for("requests.show", request_id=item.id))
+    for item in sent:
+        flash(
+            gettext(
+                "Your request was sent: %(name)s will see it at their next login.",
+                name=item.payer_name,
+            ),
+            "success",
+        )
+    return answer
 
 
 def _visible(request_id: str):
@@ -85,14 +97,23 @@ def show(request_id: str):
         try:
             if me.id != item.payer_id:
                 raise NotYourRequest()
+            if (first := once.earlier()) is not None:
+                return first  # sent again: the first answer
             auth.verify_pin(db(), g.config, me.id, request.form.get("pin"))
-            transfer = payment_requests.accept(db(), g.config, request_id, payer=me)
+            answer = once.record(
+                lambda: url_for(
+                    "exchange.done",
+                    reference=payment_requests.accept(
+                        db(), g.config, request_id, payer=me
+                    ).reference,
+                )
+            )
         except KioskError as exc:
             error = error_message(exc)
             item = payment_requests.get_request(db(), request_id)
         else:
             flash(gettext("You accepted the request: the exchange is recorded."), "success")
-            return redirect(url_for("exchange.done", reference=transfer.reference))
+            return answer
     return render_template(
         "requests/show.html", item=item, error=error, reason=request.form.get("reason", "")
     ), (400 if error else 200)

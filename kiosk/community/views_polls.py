@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 
 from kiosk.community import polls
 from kiosk.errors import KioskError
+from kiosk.web import once
 from kiosk.web.formatting import error_message, gettext, ngettext
 from kiosk.web.session_state import admin_required, current_resident, db, login_required
 
@@ -86,7 +87,8 @@ def poll(poll_id: str, error: str | None = None, status: int = 200):
 @bp.post("/<poll_id>/vote")
 @login_required
 def vote(poll_id: str):
-    try:
+
+    def vote_once() -> str:
         polls.vote(
             db(),
             g.config,
@@ -94,10 +96,15 @@ def vote(poll_id: str):
             voter_id=current_resident().id,
             option=request.form.get("option"),
         )
+        return url_for("polls.poll", poll_id=poll_id)
+
+    try:
+        answer = once.record(vote_once)
     except KioskError as exc:
         return poll(poll_id, error=error_message(exc), status=400)
+    # also when the same vote was sent again: the first answer, word for word
     flash(gettext("Your vote is recorded. You may change it until the poll closes."), "success")
-    return redirect(url_for("polls.poll", poll_id=poll_id))
+    return answer
 
 
 @bp.post("/<poll_id>/print")

@@ -10,6 +10,7 @@ from kiosk.errors import N_, InvalidInput, KioskError, NotFound, ResidentNotActi
 from kiosk.ledger import exchanges, ledger
 from kiosk.money import parse_amount, parse_duration
 from kiosk.residents import auth, residents
+from kiosk.web import once
 from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 from printing import queue as print_queue
@@ -110,6 +111,8 @@ def _not_active(resident):
 @bp.route("/confirm", methods=["GET", "POST"])
 @login_required
 def confirm():
+    if request.method == "POST" and (first := once.earlier()) is not None:
+        return first  # sent again (a second tap, an older cookie): the first answer
     draft = session.get(DRAFT)
     if not draft:
         return redirect(url_for("exchange.new"))
@@ -123,26 +126,31 @@ def confirm():
     if request.method == "POST":
         try:
             auth.verify_pin(db(), g.config, payer.id, request.form.get("pin"))
-            transfer = exchanges.record_exchange(
-                db(),
-                g.config,
-                payer_id=payer.id,
-                payee_id=payee.id,
-                description=draft["description"],
-                category=draft["category"],
-                minutes=draft["minutes"],
-                amount=None if draft["minutes"] else draft["amount"],
-                recorded_by=current_resident().id,
-                post_id=draft.get("post_id"),
-            )
+            answer = once.record(lambda: _record(draft, payer, payee))
         except KioskError as exc:
             error = error_message(exc)
         else:
             session.pop(DRAFT, None)
-            return redirect(url_for("exchange.done", reference=transfer.reference))
+            return answer
     return render_template(
         "exchange/confirm.html", draft=draft, payer=payer, payee=payee, error=error
     ), (400 if error else 200)
+
+
+def _record(draft: dict, payer, payee) -> str:
+    transfer = exchanges.record_exchange(
+        db(),
+        g.config,
+        payer_id=payer.id,
+        payee_id=payee.id,
+        description=draft["description"],
+        category=draft["category"],
+        minutes=draft["minutes"],
+        amount=None if draft["minutes"] else draft["amount"],
+        recorded_by=current_resident().id,
+        post_id=draft.get("post_id"),
+    )
+    return url_for("exchange.done", reference=transfer.reference)
 
 
 @bp.post("/cancel")

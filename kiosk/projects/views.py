@@ -18,6 +18,7 @@ from kiosk.projects.purchase_numbers import parse_euros
 from kiosk.projects.views_purchases import savings_chart
 from kiosk.residents import residents
 from kiosk.store import write
+from kiosk.web import once
 from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 from printing import queue as print_queue
@@ -272,9 +273,13 @@ def pay_volunteer(task_id: str):
 @bp.post("/<project_id>/contribute")
 @login_required
 def contribute(project_id: str):
-    try:
+    def give() -> str:
         amount = parse_amount(request.form.get("amount"))
         project_fund.contribute(db(), g.config, project_id, current_resident().id, amount)
+        return url_for("projects.show", project_id=project_id)
+
+    try:
+        once.record(give)  # the same page, sent once or again
     except KioskError as exc:
         return _refused(project_id, exc)
     return _done(project_id, gettext("Thank you for your contribution to the project."))

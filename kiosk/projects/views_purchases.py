@@ -17,6 +17,7 @@ from kiosk.projects import purchases as group_purchases
 from kiosk.projects import reads as project_reads
 from kiosk.projects.purchase_numbers import local_datetime, parse_euros, parse_quantity
 from kiosk.residents import residents
+from kiosk.web import once
 from kiosk.web.formatting import error_message, euros, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 from kiosk.web.svg_charts import Bar, bar_chart
@@ -142,14 +143,19 @@ def order(project_id: str):
         else {f"qty_{pid}": formatting.quantity(q, g.config.language) for pid, q in current.items()}
     )
     if request.method == "POST":
-        try:
+
+        def place() -> str:
             quantities = {p.id: parse_quantity(form.get(f"qty_{p.id}")) for p in purchase.products}
             purchase_orders.place_order(db(), g.config, project_id, me.id, quantities)
+            return url_for("projects.show", project_id=project_id)
+
+        try:
+            answer = once.record(place)
         except KioskError as exc:
             error = error_message(exc)
         else:
             flash(gettext("Your order is saved. You can change it until the deadline."), "success")
-            return _to_project(project_id)
+            return answer
     return render_template(
         "projects/order.html",
         purchase=purchase,

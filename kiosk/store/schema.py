@@ -803,3 +803,22 @@ def m015_sig_key_history(db: Database) -> None:
         "VALUES (?, ?, 1, 'published', ?)",
         [row for row in rows if isinstance(row[1], str)],
     )
+
+
+@migrations()
+def m016_tap_once_keys(db: Database) -> None:
+    db.executescript(
+        """
+        -- One tap, one record (kiosk/web/once.py): the one-time key of every form that moved
+        -- money or created something, written in the same transaction as what it recorded, with
+        -- the page its first answer led to. Not an event: this kiosk's own, kept a day.
+        CREATE TABLE once_keys (
+            key         TEXT PRIMARY KEY,
+            resident_id TEXT NOT NULL,
+            endpoint    TEXT NOT NULL,
+            result_url  TEXT NOT NULL,
+            created_at  TEXT NOT NULL
+        );
+        CREATE INDEX once_keys_by_age ON once_keys (created_at);
+        """
+    )

@@ -23,6 +23,7 @@ from kiosk.vouchers import conflicts as voucher_conflicts
 from kiosk.vouchers import errors as voucher_errors
 from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import vouchers
+from kiosk.web import once
 from kiosk.web.formatting import ceec, error_message, gettext, ngettext
 from kiosk.web.safety import local_next
 from kiosk.web.session_state import current_resident, db, login_required
@@ -105,6 +106,8 @@ def _printer_ready(status) -> bool:
 @bp.route("/vouchers/issue/confirm", methods=["GET", "POST"])
 @login_required
 def issue_confirm():
+    if request.method == "POST" and (first := once.earlier()) is not None:
+        return first  # sent again (a second tap, an older cookie): the first answer
     me = current_resident()
     draft = session.get(DRAFT)
     if not draft:
@@ -112,15 +115,29 @@ def issue_confirm():
     counts = {int(value): count for value, count in draft.items()}
     error = None
     if request.method == "POST":
+        issued = []
+
+        def issue_them() -> str:
+            issued.extend(
+                vouchers.issue_vouchers(
+                    db(),
+                    g.config,
+                    resident_id=me.id,
+                    counts=counts,
+                    printer_status=_printer_status(),
+                )
+            )
+            return url_for("vouchers.home")
+
         try:
             auth.verify_pin(db(), g.config, me.id, request.form.get("pin"))
-            issued = vouchers.issue_vouchers(
-                db(), g.config, resident_id=me.id, counts=counts, printer_status=_printer_status()
-            )
+            answer = once.record(issue_them)
         except KioskError as exc:
             error = error_message(exc)
         else:
             session.pop(DRAFT, None)
+            if not issued:
+                return answer  # the same form sent again: nothing more was printed
             wake_printer()
             flash(
                 ngettext(
@@ -131,7 +148,7 @@ def issue_confirm():
                 ),
                 "success",
             )
-            return redirect(url_for("vouchers.home"))
+            return answer
     total = sum(value * count for value, count in counts.items())
     return render_template(
         "vouchers/issue_confirm.html", counts=sorted(counts.items()), total=total, error=error
@@ -229,14 +246,19 @@ def redeem():
 def redeem_confirm():
     code = code_from(request.form)
     me = current_resident()
-    try:
+
+    def redeem_it() -> str:
         voucher = voucher_redeeming.redeem_voucher(db(), g.config, code, resident_id=me.id)
+        return url_for("vouchers.redeemed", serial=voucher.serial)
+
+    try:
+        answer = once.record(redeem_it)
     except KioskError as exc:
         return render_template(
             "vouchers/redeem.html", checked=None, error=error_message(exc), code=code
         ), 400
     wake_printer()
-    return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
+    return answer
 
 
 @bp.get("/vouchers/redeemed/<serial>")

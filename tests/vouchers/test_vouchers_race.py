@@ -18,6 +18,7 @@ from kiosk.residents import residents
 from kiosk.vouchers import vouchers
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+ONCE = re.compile(r'name="once_key" value="([^"]+)"')
 
 
 class Visitor:
@@ -71,12 +72,16 @@ def test_two_simultaneous_redemptions_credit_once(app, db, config, building, liv
     visitors = [Visitor(server.url) for _ in people]
     for visitor, person in zip(visitors, people, strict=True):
         visitor.login(person)
-    tokens = [CSRF.search(v.get("/vouchers/redeem")[1]).group(1) for v in visitors]
+    page = "/vouchers/redeem?" + urllib.parse.urlencode({"code": voucher.qr})
+    forms = [v.get(page)[1] for v in visitors]  # each drawn with its CSRF token and one-time key
+    tokens = [(CSRF.search(html).group(1), ONCE.search(html).group(1)) for html in forms]
     start = threading.Barrier(len(visitors), timeout=10)
     results: list[tuple[int, str]] = [(0, "")] * len(visitors)
 
     def redeem(index: int) -> None:
-        data = urllib.parse.urlencode({"csrf_token": tokens[index], "code": voucher.qr}).encode()
+        csrf, key = tokens[index]
+        form = {"csrf_token": csrf, "once_key": key, "code": voucher.qr}
+        data = urllib.parse.urlencode(form).encode()
         start.wait()
         results[index] = visitors[index]._open(
             urllib.request.Request(server.url + "/vouchers/redeem", data=data)
