@@ -122,7 +122,9 @@ def confirm():
     error = None
     if request.method == "POST":
         try:
-            auth.verify_pin(db(), g.config, payer.id, request.form.get("pin"))
+            auth.verify_pin(
+                db(), g.config, payer.id, request.form.get("pin"), asked_by=current_resident().id
+            )
             transfer = exchanges.record_exchange(
                 db(),
                 g.config,

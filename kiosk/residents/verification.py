@@ -110,7 +110,7 @@ def vouch(
     newcomer = _pending(db, newcomer_id)
     voucher = residents.get(db, voucher_id)
     _check_voucher(db, newcomer, voucher)
-    auth.verify_pin(db, config, voucher.id, pin)
+    auth.verify_pin(db, config, voucher.id, pin, asked_by=newcomer.id)
     needed = config["community"]["vouches_needed"]
     with store.write(db):
         newcomer = _pending(db, newcomer_id)  # again, inside the lock: a race decides nothing twice

@@ -97,9 +97,14 @@ def pin():
             flash(gettext("Hello %(name)s!", name=resident.name), "success")
             return redirect(url_for("me.home"))
     locked_until = auth.locked_until(db(), resident.id)
+    paused_until = None if resident.is_admin else auth.pin_entry_paused_until(db())
     status = 400 if error else 200
     return render_template(
-        "login/pin.html", resident=resident, error=error, locked_until=locked_until
+        "login/pin.html",
+        resident=resident,
+        error=error,
+        locked_until=locked_until,
+        paused_until=paused_until,
     ), status
 
 

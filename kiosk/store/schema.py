@@ -770,3 +770,24 @@ def m014_auth_refused_events(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m015_pin_kiosk_wide_guard(db: Database) -> None:
+    db.executescript(
+        """
+        -- Device state: each wrong PIN typed on this kiosk, any account, for the kiosk-wide
+        -- limit (kiosk/residents/auth.py). Kept as a record of guessing; never synced.
+        CREATE TABLE pin_failures (
+            at          TEXT NOT NULL,              -- UTC
+            resident_id TEXT NOT NULL,
+            asked_by    TEXT                        -- who was logged in (a neighbour's PIN)
+        );
+        CREATE INDEX pin_failures_by_time ON pin_failures (at);
+        -- Device state: PIN entry paused on this whole kiosk until ``until`` (one row at most).
+        CREATE TABLE pin_pause (
+            id    INTEGER PRIMARY KEY CHECK (id = 1),
+            until TEXT NOT NULL
+        );
+        """
+    )
