@@ -92,6 +92,12 @@ class NoPin(KioskError):
     msgid = N_("No PIN has been set for this resident yet. Ask the kiosk volunteer.")
 
 
+class PinToSetAgain(NoPin):
+    """The PIN was set under another pepper: this kiosk was restored without its pepper file."""
+
+    msgid = N_("This PIN must be set again on this kiosk. Ask the kiosk volunteer.")
+
+
 class ResidentNotActive(KioskError):
     msgid = N_("%(name)s cannot exchange: the account is %(status)s.")
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
-from werkzeug.security import check_password_hash
 
-from kiosk import clock, store
+from kiosk import clock, pin_hashing, store
 from kiosk.config import Config
 from kiosk.errors import (
     AccountLocked,
@@ -25,6 +24,7 @@ from kiosk.errors import (
     NeighbourWrongPin,
     NoPin,
     PinEntryPaused,
+    PinToSetAgain,
     UnknownCard,
     WrongPin,
 )
@@ -106,8 +106,16 @@ def verify_pin(
         pin_hash = reads.pin_hash(db, resident_id)
         if not pin_hash:
             raise NoPin()
-        if bool(pin) and len(pin) <= 12 and check_password_hash(pin_hash, pin):
+        verdict = pin_hashing.check(db, pin_hash, pin) if pin and len(pin) <= 12 else "empty"
+        if verdict == pin_hashing.OTHER_PEPPER:  # restored without its pepper: not a guess
+            raise PinToSetAgain()
+        if verdict == pin_hashing.MATCH:
             reads.clear_login_guard(db, resident_id)
+            if pin_hashing.needs_upgrade(pin_hash):  # an old hash: peppered from now on
+                new_hash = pin_hashing.hash_pin(db, pin)
+                store.record(
+                    db, "resident.pin_set", {"resident_id": resident_id, "pin_hash": new_hash}
+                )
             return
         refusal = _count_failure(db, security, resident_id, asked_by, now)
     if isinstance(refusal, WrongPin) and neighbour:

@@ -7,8 +7,11 @@ end, named ``mNNN_what_it_does``. An old database file upgrades in place at the 
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database, Migrations
 
+from kiosk import pin_hashing
 from kiosk.store.alter_table import check_list_as_comparisons, widen_check_list
 
 migrations = Migrations("kiosk")
@@ -791,3 +794,53 @@ def m015_pin_kiosk_wide_guard(db: Database) -> None:
         );
         """
     )
+
+
+# Where a PIN or mailbox-code hash readable without the pepper may sit: (table, column, key).
+_SECRET_HASHES = (
+    ("credentials", "pin_hash", "resident_id"),
+    ("mailbox_codes", "code_hash", "id"),
+)
+_SECRET_EVENTS = {"resident.pin_set": "pin_hash", "mailbox_code.issued": "code_hash"}
+
+
+@migrations()
+def m016_pin_pepper_old_hashes(db: Database) -> None:
+    """Wrap every PIN and mailbox-code hash made before the pepper (kiosk/pin_hashing.py), in the
+    projections and in the private events that carry them, so a copy of the database (and every
+    backup made from now on) cannot test a guess without the pepper file.
+
+    The one edit ever made to the event log: only ``private`` events (they never left this
+    kiosk), and only the hash they carry, replaced by its wrapped form, which accepts the same
+    PIN: replaying the log gives the same credentials. ``secure_delete`` overwrites the old
+    bytes in the freed pages.
+    """
+    conn = db.conn
+    conn.execute("PRAGMA secure_delete = ON")
+    for table, column, key in _SECRET_HASHES:  # names from the constant above, not input
+        rows = conn.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608
+        for row_key, stored in rows.fetchall():
+            if pin_hashing.is_legacy(stored):
+                conn.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {key} = ?",  # noqa: S608
+                    [pin_hashing.wrap_legacy(db, stored), row_key],
+                )
+    rows = conn.execute(
+        "SELECT local_id, type, payload FROM events WHERE scope = 'private' AND type IN (?, ?)",
+        list(_SECRET_EVENTS),
+    ).fetchall()
+    rewritten = []
+    for local_id, event_type, text in rows:
+        payload = json.loads(text)
+        field = _SECRET_EVENTS[event_type]
+        if pin_hashing.is_legacy(payload.get(field, "")):
+            payload[field] = pin_hashing.wrap_legacy(db, payload[field])
+            body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            rewritten.append((body, local_id))
+    if rewritten:
+        conn.execute("DROP TRIGGER events_are_append_only_update")
+        conn.executemany("UPDATE events SET payload = ? WHERE local_id = ?", rewritten)
+        conn.execute(
+            "CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events "
+            "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
+        )
