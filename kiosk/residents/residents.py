@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from kiosk import ids, pin_hashing, store
 from kiosk.errors import N_, InvalidInput, NotFound, NotVerified, ResidentNotActive
+from kiosk.residents import sessions
 from kiosk.store import reads
 from printing import queue as print_queue
 
@@ -198,6 +199,8 @@ def update(
     if changes:
         with store.write(db):
             store.record(db, "resident.updated", {"resident_id": resident_id, **changes})
+            if changes.get("status") not in (None, *ACTIVE_STATUSES):
+                sessions.end_all(db, resident_id, changes["status"])
     return get(db, resident_id)
 
 
@@ -207,6 +210,7 @@ def set_pin(db: Database, resident_id: str, pin: str) -> None:
     with store.write(db):
         store.record(db, "resident.pin_set", {"resident_id": resident_id, "pin_hash": pin_hash})
         reads.clear_login_guard(db, resident_id)
+        sessions.end_all(db, resident_id, "pin_reset")  # whoever used the old PIN is out
 
 
 def issue_card(db: Database, resident_id: str, *, print_it: bool = True, building: str = "") -> str:

@@ -71,7 +71,7 @@ def _ask_pin_for(resident: residents.Resident):
     if resident.status not in residents.ACTIVE_STATUSES:
         flash(gettext("This account is suspended. Ask the kiosk volunteer."), "error")
         return redirect(url_for("login.home"))
-    end_session()
+    end_session("other_login")
     session["pending_login"] = resident.id
     return redirect(url_for("login.pin"))
 

@@ -844,3 +844,22 @@ def m016_pin_pepper_old_hashes(db: Database) -> None:
             "CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events "
             "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
         )
+
+
+@migrations()
+def m017_pin_sessions(db: Database) -> None:
+    db.executescript(
+        """
+        -- Device state: logged-in sessions (kiosk/residents/sessions.py). The cookie carries the
+        -- id; only its SHA-256 is kept. Ended sessions stay, with when and why.
+        CREATE TABLE sessions (
+            id_hash     TEXT PRIMARY KEY,
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            started_at  TEXT NOT NULL,
+            last_seen   REAL NOT NULL,      -- wall-clock seconds (time.time())
+            ended_at    TEXT,
+            ended_why   TEXT        -- logout, idle, pin_reset, suspended, moved_out, other_login
+        );
+        CREATE INDEX sessions_by_resident ON sessions (resident_id) WHERE ended_at IS NULL;
+        """
+    )
