@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from waitress import serve as waitress_serve
 
-from kiosk import __version__, cli_ops, formatting, store
+from kiosk import __version__, cli_ops, formatting, pin_hashing, store
 from kiosk import demo as demo_data
 from kiosk.app import create_app
 from kiosk.background import start_background
@@ -105,8 +105,13 @@ def init(ctx, admin_apartment, admin_name, admin_pin):
     db = _open_db(config)
     kiosk = store.kiosk_id(db)
     load_or_create_secret_key(config.secret_key_path)
+    pin_hashing.pepper(db)
     click.echo(f"Database: {config.database_path} (kiosk id {kiosk})")
     click.echo(f"Secret key: {config.secret_key_path}")
+    click.echo(
+        f"PIN pepper: {pin_hashing.pepper_path(config.database_path)} "
+        "(keep a copy apart from the backups: without it every PIN must be set again)"
+    )
 
     keys.publish_public_key(db, config)
     click.echo(f"Signing key: {keys.key_path(config)}")
@@ -231,6 +236,12 @@ def print_card(ctx, apartment, name):
     """
     config = _config(ctx)
     db = _open_db(config)
+    person = _one_resident(db, apartment, name)
+    residents.issue_card(db, person.id, building=config["building"]["name"])
+    click.echo(f"New card for {person.name} ({person.apartment}) queued for printing.")
+
+
+def _one_resident(db, apartment: str, name: str | None) -> residents.Resident:
     people = residents.in_apartment(db, residents.clean_apartment(apartment))
     if name:
         people = [p for p in people if p.name.casefold() == name.strip().casefold()]
@@ -239,8 +250,29 @@ def print_card(ctx, apartment, name):
     if len(people) > 1:
         names = ", ".join(p.name for p in people)
         raise click.ClickException(f"several residents in {apartment} ({names}): give the name too")
-    residents.issue_card(db, people[0].id, building=config["building"]["name"])
-    click.echo(f"New card for {people[0].name} ({people[0].apartment}) queued for printing.")
+    return people[0]
+
+
+@main.command("set-pin")
+@click.argument("apartment")
+@click.argument("name", required=False)
+@click.option("--pin", help="PIN (4 to 6 digits); asked if missing.")
+@click.pass_context
+def set_pin(ctx, apartment, name, pin):
+    """Set a resident's PIN and lift any lockout (e.g. the volunteer's own, on a kiosk restored
+    without its pin_pepper file or from the hub: PINs never leave a kiosk).
+
+    \b
+    Example:
+        kiosk set-pin A-001 "Claire Petit"
+    """
+    config = _config(ctx)
+    db = _open_db(config)
+    person = _one_resident(db, apartment, name)
+    if pin is None:
+        pin = click.prompt("PIN (4 to 6 digits)", hide_input=True, confirmation_prompt=True)
+    residents.set_pin(db, person.id, pin)
+    click.echo(f"New PIN set for {person.name} ({person.apartment}).")
 
 
 @main.command()

@@ -54,6 +54,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "security": {
         "pin_max_attempts": 5,
         "pin_lockout_minutes": 15,
+        "kiosk_max_wrong_pins": 10,  # across all accounts: see config.example.toml
+        "kiosk_wrong_pin_window_minutes": 10,
+        "kiosk_pin_pause_minutes": 15,
     },
     "receipts": {
         "show_balances": True,
@@ -258,10 +261,9 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
     if cur["max_exchange"] <= 0:
         raise ConfigError("[currency] max_exchange must be above 0")
     sec = values["security"]
-    if sec["pin_max_attempts"] < 1:
-        raise ConfigError("[security] pin_max_attempts must be at least 1")
-    if sec["pin_lockout_minutes"] < 1:
-        raise ConfigError("[security] pin_lockout_minutes must be at least 1")
+    for key in sec:  # every [security] value is a count or minutes
+        if sec[key] < 1:
+            raise ConfigError(f"[security] {key} must be at least 1")
     if values["receipts"]["copies"] not in (1, 2):
         raise ConfigError("[receipts] copies must be 1 or 2")
     printer = values["printer"]

@@ -56,11 +56,46 @@ class WrongPin(KioskError):
 
 
 class AccountLocked(KioskError):
-    msgid = N_("Too many wrong PINs: this account is locked until %(until)s.")
+    msgid = N_(
+        "Too many wrong PINs: this account is locked until %(until)s. "
+        "The kiosk volunteer can unlock it sooner."
+    )
+
+
+class NeighbourWrongPin(WrongPin):
+    """A wrong PIN typed for someone else than the one logged in (the payer of an exchange)."""
+
+    msgid = Nn_(
+        "Wrong PIN for %(name)s. %(left)d more wrong try locks %(name)s's account.",
+        "Wrong PIN for %(name)s. %(left)d more wrong tries lock %(name)s's account.",
+    )
+    count_param = "left"
+
+
+class NeighbourLocked(AccountLocked):
+    msgid = N_(
+        "Too many wrong PINs: %(name)s's account is locked until %(until)s. "
+        "The kiosk volunteer can unlock it sooner."
+    )
+
+
+class PinEntryPaused(KioskError):
+    """Too many wrong PINs across all accounts of this kiosk: every PIN try waits."""
+
+    msgid = N_(
+        "Too many wrong PINs on this kiosk: PIN entry is paused until %(until)s. "
+        "The kiosk volunteer can resume it sooner."
+    )
 
 
 class NoPin(KioskError):
     msgid = N_("No PIN has been set for this resident yet. Ask the kiosk volunteer.")
+
+
+class PinToSetAgain(NoPin):
+    """The PIN was set under another pepper: this kiosk was restored without its pepper file."""
+
+    msgid = N_("This PIN must be set again on this kiosk. Ask the kiosk volunteer.")
 
 
 class ResidentNotActive(KioskError):

@@ -1,4 +1,4 @@
-"""The `kiosk` command line: init, demo, add-resident, print-card, rebuild, errors."""
+"""The `kiosk` command line: init, demo, add-resident, print-card, set-pin, rebuild, errors."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def test_init_creates_the_database_secret_key_and_first_admin(cli):
     assert result.exit_code == 0, result.output
     assert "Administrator added: Claire Petit (A-001)" in result.output
     assert cli.config.secret_key_path.stat().st_mode & 0o777 == 0o600
+    pepper = cli.config.secret_key_path.with_name("pin_pepper")  # beside it, never in the db
+    assert pepper.stat().st_mode & 0o777 == 0o600 and "PIN pepper" in result.output
     db = store.connect(cli.config.database_path)
     [claire] = residents.all_residents(db)
     assert claire.is_admin
@@ -81,6 +83,17 @@ def test_add_resident_then_print_card(cli):
     assert result.exit_code == 0 and "New card for Jeanne Martin" in result.output
     db = store.connect(cli.config.database_path)
     assert store.scalar(db, "SELECT COUNT(*) FROM print_jobs WHERE layout = 'member_card'") == 2
+
+
+def test_the_volunteer_sets_a_pin_from_the_command_line(cli):
+    """On a kiosk restored without its pepper file (or from the hub), nobody can log in to the
+    admin pages: the volunteer sets their own PIN again from the command line."""
+    cli("init", "--admin-apartment", "A-001", "--admin-name", "Claire Petit", "--admin-pin", "4821")
+    result = cli("set-pin", "a-001", "--pin", "1357")
+    assert result.exit_code == 0 and "New PIN set for Claire Petit" in result.output
+    db = store.connect(cli.config.database_path)
+    [claire] = residents.all_residents(db)
+    auth.verify_pin(db, cli.config, claire.id, "1357")  # raises WrongPin otherwise
 
 
 def test_bad_input_on_the_command_line_is_a_clear_message(cli):

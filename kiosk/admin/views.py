@@ -23,6 +23,7 @@ def home():
     return render_template(
         "admin/home.html",
         locked=auth.locked_residents(db()),
+        pin_paused_until=auth.pin_entry_paused_until(db()),
         overruns=overruns.below_floor(db(), g.config),
         recent=ledger.recent_transfers(db(), limit=5),
     )
@@ -123,6 +124,14 @@ def resident_pin(resident_id: str):
     else:
         flash(gettext("The new PIN is set and any lockout is lifted."), "success")
     return redirect(url_for("admin.resident_edit", resident_id=resident.id))
+
+
+@bp.post("/pin-entry/resume")
+@admin_required
+def pin_entry_resume():
+    auth.resume_pin_entry(db())
+    flash(gettext("PIN entry is open again on this kiosk."), "success")
+    return redirect(url_for("admin.home"))
 
 
 @bp.post("/residents/<resident_id>/unlock")

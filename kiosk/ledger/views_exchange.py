@@ -125,7 +125,9 @@ def confirm():
     error = None
     if request.method == "POST":
         try:
-            auth.verify_pin(db(), g.config, payer.id, request.form.get("pin"))
+            auth.verify_pin(
+                db(), g.config, payer.id, request.form.get("pin"), asked_by=current_resident().id
+            )
             answer = once.record(lambda: _record(draft, payer, payee))
         except KioskError as exc:
             error = error_message(exc)

@@ -1,8 +1,11 @@
 """Logging in at the kiosk: a scanned card (or apartment and name) then a PIN.
 
 Wrong PINs are counted per resident on this kiosk; ``pin_max_attempts`` wrong PINs in a row
-lock the account for ``pin_lockout_minutes``. The counter is device state (not an event): it
-protects this kiosk's keypad and means nothing to the rest of the network.
+lock the account for ``pin_lockout_minutes``. Across all accounts, ``kiosk_max_wrong_pins``
+wrong PINs within ``kiosk_wrong_pin_window_minutes`` pause PIN entry on the whole kiosk for
+``kiosk_pin_pause_minutes`` (administrators may still try, under their own lock, so the
+volunteer can log in and resume it). Counters are device state (not events): they protect
+this kiosk's keypad and mean nothing to the rest of the network.
 """
 
 from __future__ import annotations
@@ -10,11 +13,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlite_utils import Database
-from werkzeug.security import check_password_hash
 
-from kiosk import clock, store
+from kiosk import clock, pin_hashing, store
 from kiosk.config import Config
-from kiosk.errors import AccountLocked, CardRevoked, NoPin, UnknownCard, WrongPin
+from kiosk.errors import (
+    AccountLocked,
+    CardRevoked,
+    KioskError,
+    NeighbourLocked,
+    NeighbourWrongPin,
+    NoPin,
+    PinEntryPaused,
+    PinToSetAgain,
+    UnknownCard,
+    WrongPin,
+)
+from kiosk.residents import residents
 from kiosk.residents.residents import CARD_PREFIX, Resident, hash_card_token
 from kiosk.store import reads
 
@@ -44,49 +58,112 @@ def resident_for_card(db: Database, code: str | None) -> Resident:
 
 def locked_until(db: Database, resident_id: str) -> datetime | None:
     """When the lock ends, if the resident is locked out now."""
-    guard = reads.login_guard(db, resident_id)
+    return _until(reads.login_guard(db, resident_id), clock.now())
+
+
+def _until(guard, now: datetime) -> datetime | None:
     if guard is None or not guard["locked_until"]:
         return None
     until = clock.parse_iso(guard["locked_until"])
-    return until if until > clock.now() else None
+    return until if until > now else None
 
 
-def verify_pin(db: Database, config: Config, resident_id: str, pin: str | None) -> None:
-    """Check a PIN; raises ``WrongPin`` (with tries left), ``AccountLocked`` or ``NoPin``.
+def pin_entry_paused_until(db: Database) -> datetime | None:
+    """When the kiosk-wide pause of PIN entry ends, if PIN entry is paused now."""
+    return _paused_until(db, clock.now())
 
-    The failure counter is committed before the error is raised.
+
+def verify_pin(
+    db: Database,
+    config: Config,
+    resident_id: str,
+    pin: str | None,
+    *,
+    asked_by: str | None = None,
+) -> None:
+    """Check a PIN; raises ``WrongPin`` (with tries left), ``AccountLocked``, ``PinEntryPaused``
+    or ``NoPin``. ``asked_by``: who is logged in, when the PIN asked is a neighbour's (the
+    payer of an "earned" exchange): the refusals then name whose PIN it was.
+
+    One write transaction (BEGIN IMMEDIATE) holds the whole step: the lock is read, the hash
+    checked and the counter written with no other PIN check in between, so simultaneous wrong
+    PINs each count and none writes a lock away. A wrong PIN is committed before the refusal
+    is raised.
     """
-    until = locked_until(db, resident_id)
-    if until is not None:
-        raise AccountLocked(until=until)
-    pin_hash = reads.pin_hash(db, resident_id)
-    if not pin_hash:
-        raise NoPin()
+    security = config["security"]
     pin = (pin or "").strip()
-    # The slow KDF runs outside the write lock.
-    good = bool(pin) and len(pin) <= 12 and check_password_hash(pin_hash, pin)
-    max_attempts = config["security"]["pin_max_attempts"]
+    neighbour = asked_by is not None and asked_by != resident_id
     with store.write(db):
-        guard = reads.login_guard(db, resident_id)
-        if good:
-            if guard is not None:
-                reads.clear_login_guard(db, resident_id)
+        now = clock.now()
+        resident = residents.get(db, resident_id)
+        name = {"name": resident.name} if neighbour else {}
+        until = _until(reads.login_guard(db, resident_id), now)
+        if until is not None:
+            raise (NeighbourLocked if neighbour else AccountLocked)(until=until, **name)
+        paused = _paused_until(db, now)
+        if paused is not None and not resident.is_admin:
+            raise PinEntryPaused(until=paused)
+        pin_hash = reads.pin_hash(db, resident_id)
+        if not pin_hash:
+            raise NoPin()
+        verdict = pin_hashing.check(db, pin_hash, pin) if pin and len(pin) <= 12 else "empty"
+        if verdict == pin_hashing.OTHER_PEPPER:  # restored without its pepper: not a guess
+            raise PinToSetAgain()
+        if verdict == pin_hashing.MATCH:
+            reads.clear_login_guard(db, resident_id)
+            if pin_hashing.needs_upgrade(pin_hash):  # an old hash: peppered from now on
+                new_hash = pin_hashing.hash_pin(db, pin)
+                store.record(
+                    db, "resident.pin_set", {"resident_id": resident_id, "pin_hash": new_hash}
+                )
             return
-        failures = (guard["failures"] if guard else 0) + 1
-        if failures >= max_attempts:
-            until = clock.now() + timedelta(minutes=config["security"]["pin_lockout_minutes"])
-            reads.set_login_guard(db, resident_id, 0, until.isoformat(timespec="seconds"))
-        else:
-            reads.set_login_guard(db, resident_id, failures, None)
-    if failures >= max_attempts:
-        raise AccountLocked(until=until)
-    raise WrongPin(left=max_attempts - failures)
+        refusal = _count_failure(db, security, resident_id, asked_by, now)
+    if isinstance(refusal, WrongPin) and neighbour:
+        refusal = NeighbourWrongPin(left=refusal.params["left"], **name)
+    elif isinstance(refusal, AccountLocked) and neighbour:
+        refusal = NeighbourLocked(until=refusal.params["until"], **name)
+    raise refusal
+
+
+def _paused_until(db: Database, now: datetime) -> datetime | None:
+    value = reads.pin_pause(db)
+    if not value:
+        return None
+    until = clock.parse_iso(value)
+    return until if until > now else None
+
+
+def _count_failure(db, security, resident_id: str, asked_by, now: datetime) -> KioskError:
+    """Record one wrong PIN (the account's counter and the kiosk-wide log) inside the caller's
+    transaction; returns the refusal to raise once it is committed."""
+    guard = reads.login_guard(db, resident_id)
+    failures = (guard["failures"] if guard else 0) + 1
+    stamp = now.isoformat(timespec="seconds")
+    reads.add_pin_failure(db, stamp, resident_id, asked_by)
+    window_start = now - timedelta(minutes=security["kiosk_wrong_pin_window_minutes"])
+    recent = reads.pin_failures_since(db, window_start.isoformat(timespec="seconds"))
+    if recent >= security["kiosk_max_wrong_pins"]:
+        pause = now + timedelta(minutes=security["kiosk_pin_pause_minutes"])
+        reads.set_pin_pause(db, pause.isoformat(timespec="seconds"))
+    if failures >= security["pin_max_attempts"]:
+        until = now + timedelta(minutes=security["pin_lockout_minutes"])
+        reads.set_login_guard(db, resident_id, 0, until.isoformat(timespec="seconds"))
+        return AccountLocked(until=until)
+    reads.set_login_guard(db, resident_id, failures, None)
+    return WrongPin(left=security["pin_max_attempts"] - failures)
 
 
 def unlock(db: Database, resident_id: str) -> None:
     """An admin lifts a lockout."""
     with store.write(db):
         reads.clear_login_guard(db, resident_id)
+
+
+def resume_pin_entry(db: Database) -> None:
+    """The volunteer lifts the kiosk-wide pause (the wrong PINs stay on record, but no longer
+    count towards the next pause)."""
+    with store.write(db):
+        reads.lift_pin_pause(db, clock.now().isoformat(timespec="seconds"))
 
 
 def locked_residents(db: Database) -> list[Resident]:

@@ -1,7 +1,7 @@
 """Residents: who lives here, their role and status, their PIN and their QR member card.
 
 Profiles are identified by apartment ("B-204"); several residents may share one apartment.
-PINs are hashed with scrypt (werkzeug); a card holds a random token of which only the SHA-256
+PINs are hashed with the kiosk's pepper (kiosk/pin_hashing.py); a card holds a random token of which only the SHA-256
 is kept. Issuing a new card replaces the old token at once.
 """
 
@@ -13,10 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlite_utils import Database
-from werkzeug.security import generate_password_hash
 
-from kiosk import ids, store
+from kiosk import ids, pin_hashing, store
 from kiosk.errors import N_, InvalidInput, NotFound, NotVerified, ResidentNotActive
+from kiosk.residents import sessions
 from kiosk.store import reads
 from kiosk.text import clean_text
 from printing import queue as print_queue
@@ -101,8 +101,9 @@ def clean_pin(pin: str | None) -> str:
     return value
 
 
-def hash_pin(pin: str) -> str:
-    return generate_password_hash(pin, method="scrypt")
+def hash_pin(db: Database, pin: str) -> str:
+    """The peppered hash of a PIN (or a mailbox code): see kiosk/pin_hashing.py."""
+    return pin_hashing.hash_pin(db, pin)
 
 
 def hash_card_token(token: str) -> str:
@@ -155,7 +156,7 @@ def register(
         raise InvalidInput(N_("Unknown role."))
     if status not in STATUSES:
         raise InvalidInput(N_("Unknown status."))
-    pin_hash = hash_pin(clean_pin(pin)) if pin is not None else None
+    pin_hash = hash_pin(db, clean_pin(pin)) if pin is not None else None
     resident_id = ids.uuid7()
     with store.write(db):
         store.record(
@@ -201,15 +202,18 @@ def update(
     if changes:
         with store.write(db):
             store.record(db, "resident.updated", {"resident_id": resident_id, **changes})
+            if changes.get("status") not in (None, *ACTIVE_STATUSES):
+                sessions.end_all(db, resident_id, changes["status"])
     return get(db, resident_id)
 
 
 def set_pin(db: Database, resident_id: str, pin: str) -> None:
     get(db, resident_id)
-    pin_hash = hash_pin(clean_pin(pin))
+    pin_hash = hash_pin(db, clean_pin(pin))
     with store.write(db):
         store.record(db, "resident.pin_set", {"resident_id": resident_id, "pin_hash": pin_hash})
         reads.clear_login_guard(db, resident_id)
+        sessions.end_all(db, resident_id, "pin_reset")  # whoever used the old PIN is out
 
 
 def issue_card(db: Database, resident_id: str, *, print_it: bool = True, building: str = "") -> str:

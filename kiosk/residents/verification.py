@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlite_utils import Database
-from werkzeug.security import check_password_hash
 
-from kiosk import clock, store
+from kiosk import clock, pin_hashing, store
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, PermissionDenied
 from kiosk.residents import auth, reads, residents
@@ -144,7 +143,7 @@ def vouch(
     newcomer = _pending(db, newcomer_id)
     voucher = residents.get(db, voucher_id)
     _check_voucher(db, newcomer, voucher)
-    auth.verify_pin(db, config, voucher.id, pin)
+    auth.verify_pin(db, config, voucher.id, pin, asked_by=newcomer.id)
     needed = config["community"]["vouches_needed"]
     with store.write(db):
         newcomer = _pending(db, newcomer_id)  # again, inside the lock: a race decides nothing twice
@@ -184,7 +183,7 @@ def issue_mailbox_code(db: Database, config: Config, *, apartment: str, admin_id
     code = "".join(secrets.choice("0123456789") for _ in range(MAILBOX_CODE_DIGITS))
     expires_at = clock.now() + timedelta(hours=config["community"]["mailbox_code_hours"])
     expires_iso = expires_at.isoformat(timespec="seconds").replace("+00:00", "Z")
-    code_hash = residents.hash_pin(code)
+    code_hash = residents.hash_pin(db, code)
     names = [
         person.name
         for person in residents.in_apartment(db, apartment)
@@ -224,7 +223,7 @@ def enter_mailbox_code(db: Database, config: Config, *, resident_id: str, code: 
     good = (
         code.isdigit()
         and len(code) == MAILBOX_CODE_DIGITS
-        and check_password_hash(row["code_hash"], code)
+        and pin_hashing.check(db, row["code_hash"], code) == pin_hashing.MATCH
     )
     tries = config["community"]["mailbox_code_tries"]
     with store.write(db):

@@ -72,7 +72,7 @@ def _ask_pin_for(resident: residents.Resident):
     if resident.status not in residents.ACTIVE_STATUSES:
         flash(gettext("This account is suspended. Ask the kiosk volunteer."), "error")
         return redirect(url_for("login.home"))
-    end_session()
+    end_session("other_login")
     session["pending_login"] = resident.id
     return redirect(url_for("login.pin"))
 
@@ -98,9 +98,14 @@ def pin():
             flash(gettext("Hello %(name)s!", name=resident.name), "success")
             return redirect(url_for("me.home"))
     locked_until = auth.locked_until(db(), resident.id)
+    paused_until = None if resident.is_admin else auth.pin_entry_paused_until(db())
     status = 400 if error else 200
     return render_template(
-        "login/pin.html", resident=resident, error=error, locked_until=locked_until
+        "login/pin.html",
+        resident=resident,
+        error=error,
+        locked_until=locked_until,
+        paused_until=paused_until,
     ), status
 
 

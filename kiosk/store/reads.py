@@ -86,6 +86,40 @@ def clear_login_guard(db: Database, resident_id: str) -> None:
     db.execute("DELETE FROM login_guard WHERE resident_id = ?", [resident_id])
 
 
+def add_pin_failure(db: Database, at: str, resident_id: str, asked_by: str | None) -> None:
+    db.execute(
+        "INSERT INTO pin_failures (at, resident_id, asked_by) VALUES (?, ?, ?)",
+        [at, resident_id, asked_by],
+    )
+
+
+def pin_failures_since(db: Database, since: str) -> int:
+    """Wrong PINs on this kiosk since ``since`` (and since the volunteer last resumed)."""
+    lifted = scalar(db, "SELECT value FROM kiosk_meta WHERE key = 'pin_pause_lifted_at'") or ""
+    return scalar(db, "SELECT count(*) FROM pin_failures WHERE at > ?", (max(since, lifted),))
+
+
+def pin_pause(db: Database) -> str | None:
+    return scalar(db, "SELECT until FROM pin_pause WHERE id = 1")
+
+
+def set_pin_pause(db: Database, until: str) -> None:
+    db.execute(
+        "INSERT INTO pin_pause (id, until) VALUES (1, ?) "
+        "ON CONFLICT (id) DO UPDATE SET until = excluded.until",
+        [until],
+    )
+
+
+def lift_pin_pause(db: Database, now: str) -> None:
+    db.execute("DELETE FROM pin_pause")
+    db.execute(
+        "INSERT INTO kiosk_meta (key, value) VALUES ('pin_pause_lifted_at', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [now],
+    )
+
+
 def locked_residents(db: Database, now_iso: str) -> list[sqlite3.Row]:
     return query(
         db,

@@ -7,8 +7,11 @@ end, named ``mNNN_what_it_does``. An old database file upgrades in place at the 
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database, Migrations
 
+from kiosk import pin_hashing
 from kiosk.store.alter_table import check_list_as_comparisons, widen_check_list
 
 migrations = Migrations("kiosk")
@@ -820,5 +823,95 @@ def m016_tap_once_keys(db: Database) -> None:
             created_at  TEXT NOT NULL
         );
         CREATE INDEX once_keys_by_age ON once_keys (created_at);
+        """
+    )
+
+
+@migrations()
+def m017_pin_kiosk_wide_guard(db: Database) -> None:
+    db.executescript(
+        """
+        -- Device state: each wrong PIN typed on this kiosk, any account, for the kiosk-wide
+        -- limit (kiosk/residents/auth.py). Kept as a record of guessing; never synced.
+        CREATE TABLE pin_failures (
+            at          TEXT NOT NULL,              -- UTC
+            resident_id TEXT NOT NULL,
+            asked_by    TEXT                        -- who was logged in (a neighbour's PIN)
+        );
+        CREATE INDEX pin_failures_by_time ON pin_failures (at);
+        -- Device state: PIN entry paused on this whole kiosk until ``until`` (one row at most).
+        CREATE TABLE pin_pause (
+            id    INTEGER PRIMARY KEY CHECK (id = 1),
+            until TEXT NOT NULL
+        );
+        """
+    )
+
+
+# Where a PIN or mailbox-code hash readable without the pepper may sit: (table, column, key).
+_SECRET_HASHES = (
+    ("credentials", "pin_hash", "resident_id"),
+    ("mailbox_codes", "code_hash", "id"),
+)
+_SECRET_EVENTS = {"resident.pin_set": "pin_hash", "mailbox_code.issued": "code_hash"}
+
+
+@migrations()
+def m018_pin_pepper_old_hashes(db: Database) -> None:
+    """Wrap every PIN and mailbox-code hash made before the pepper (kiosk/pin_hashing.py), in the
+    projections and in the private events that carry them, so a copy of the database (and every
+    backup made from now on) cannot test a guess without the pepper file.
+
+    The one edit ever made to the event log: only ``private`` events (they never left this
+    kiosk), and only the hash they carry, replaced by its wrapped form, which accepts the same
+    PIN: replaying the log gives the same credentials. ``secure_delete`` overwrites the old
+    bytes in the freed pages.
+    """
+    conn = db.conn
+    conn.execute("PRAGMA secure_delete = ON")
+    for table, column, key in _SECRET_HASHES:  # names from the constant above, not input
+        rows = conn.execute(f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608
+        for row_key, stored in rows.fetchall():
+            if pin_hashing.is_legacy(stored):
+                conn.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE {key} = ?",  # noqa: S608
+                    [pin_hashing.wrap_legacy(db, stored), row_key],
+                )
+    rows = conn.execute(
+        "SELECT local_id, type, payload FROM events WHERE scope = 'private' AND type IN (?, ?)",
+        list(_SECRET_EVENTS),
+    ).fetchall()
+    rewritten = []
+    for local_id, event_type, text in rows:
+        payload = json.loads(text)
+        field = _SECRET_EVENTS[event_type]
+        if pin_hashing.is_legacy(payload.get(field, "")):
+            payload[field] = pin_hashing.wrap_legacy(db, payload[field])
+            body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            rewritten.append((body, local_id))
+    if rewritten:
+        conn.execute("DROP TRIGGER events_are_append_only_update")
+        conn.executemany("UPDATE events SET payload = ? WHERE local_id = ?", rewritten)
+        conn.execute(
+            "CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events "
+            "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
+        )
+
+
+@migrations()
+def m019_pin_sessions(db: Database) -> None:
+    db.executescript(
+        """
+        -- Device state: logged-in sessions (kiosk/residents/sessions.py). The cookie carries the
+        -- id; only its SHA-256 is kept. Ended sessions stay, with when and why.
+        CREATE TABLE sessions (
+            id_hash     TEXT PRIMARY KEY,
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            started_at  TEXT NOT NULL,
+            last_seen   REAL NOT NULL,      -- wall-clock seconds (time.time())
+            ended_at    TEXT,
+            ended_why   TEXT        -- logout, idle, pin_reset, suspended, moved_out, other_login
+        );
+        CREATE INDEX sessions_by_resident ON sessions (resident_id) WHERE ended_at IS NULL;
         """
     )

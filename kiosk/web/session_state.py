@@ -1,12 +1,14 @@
 """Who is at the kiosk: the session's resident, idle log-out, access decorators, page context.
 
-The session holds only ids and times (signed cookie, HttpOnly, SameSite=Strict). A session idle
-longer than the configured time-out is ended on the server too, not only by the page's timer.
+The session holds only ids (signed cookie, HttpOnly, SameSite=Strict): the resident's and a
+server-side session id (kiosk/residents/sessions.py) checked on every request, so logging out,
+an idle time-out, a PIN reset or a suspension ends every session of the resident on the server,
+and a copied cookie is refused afterwards. The page's timer logs out first; the server is the
+safety net.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from functools import wraps
 
@@ -26,7 +28,7 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from kiosk.errors import NotFound
-from kiosk.residents import residents
+from kiosk.residents import residents, sessions
 from kiosk.residents.residents import Resident
 from kiosk.store import restoring
 from kiosk.web.formatting import error_message, gettext, locale_code, ngettext
@@ -48,28 +50,43 @@ def current_resident() -> Resident | None:
         g.resident = None
         resident_id = session.get("resident_id")
         if resident_id:
+            idle = g.config["kiosk"]["idle_timeout_seconds"] + IDLE_GRACE_SECONDS
+            state = sessions.check(db(), session.get("sid"), resident_id, idle)
+            if state != sessions.LIVE:
+                _forget()
+                if state == sessions.IDLE:
+                    flash(gettext("You were logged out after a while without activity."), "info")
+                return None
             try:
                 resident = residents.get(db(), resident_id)
             except NotFound:
                 resident = None
             if resident is None or resident.status not in residents.ACTIVE_STATUSES:
-                end_session()
+                sessions.end_all(db(), resident_id, resident.status if resident else "unknown")
+                _forget()
             else:
                 g.resident = resident
     return g.resident
 
 
 def start_session(resident: Resident) -> None:
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    """Log ``resident`` in with a new server-side session id (never the one before login)."""
+    _forget()
     session["resident_id"] = resident.id
-    session["last_seen"] = time.time()
+    session["sid"] = sessions.start(db(), resident.id)
     g.resident = resident
 
 
-def end_session() -> None:
+def end_session(why: str = "logout") -> None:
+    """Log out: every session of the resident ends on the server, this cookie is emptied."""
+    resident_id = session.get("resident_id")
+    if resident_id:
+        sessions.end_all(db(), resident_id, why)
+    _forget()
+
+
+def _forget() -> None:
+    """Empty this cookie's session (the language stays)."""
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -103,16 +120,10 @@ def admin_required(view: Callable) -> Callable:
 
 
 def _check_idle() -> None:
+    """Every request checks its session on the server (and notes it as seen)."""
     if request.endpoint == "static" or "resident_id" not in session:
         return
-    timeout = g.config["kiosk"]["idle_timeout_seconds"]
-    last_seen = session.get("last_seen", 0)
-    now = time.time()
-    if now - last_seen > timeout + IDLE_GRACE_SECONDS:
-        end_session()
-        flash(gettext("You were logged out after a while without activity."), "info")
-    else:
-        session["last_seen"] = now
+    current_resident()
 
 
 _JS_STRINGS: dict[str, Markup] = {}

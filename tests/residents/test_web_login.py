@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import stat
-import time as time_module
+import time
 
 import pytest
 from app_fixtures import PIN, csrf_token, login, post, text_of
@@ -126,9 +126,8 @@ def test_logging_out_hides_everything_again(client, building):
 
 def test_the_server_logs_out_an_idle_session(client, building, monkeypatch):
     login(client, building.jeanne)
-
-    real = time_module.time
-    monkeypatch.setattr(time_module, "time", lambda: real() + 3600)
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 3600)
     response = client.get("/me/")
     assert response.status_code == 302
 

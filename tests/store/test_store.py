@@ -85,7 +85,7 @@ def test_seq_is_gapless_per_origin_and_scopes_are_fixed(tmp_path):
     assert scopes == {"resident.registered": "building", "resident.pin_set": "private"}
     # PINs are never in clear, not even in the log
     assert all("1234" not in r["payload"] for r in rows)
-    assert json.loads(rows[1]["payload"])["pin_hash"].startswith("scrypt:")
+    assert json.loads(rows[1]["payload"])["pin_hash"].startswith("pin2$")
 
 
 def test_the_rebuilt_database_equals_the_live_one_after_a_random_history(tmp_path):

@@ -22,7 +22,7 @@ from kiosk.app import create_app
 from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.ledger import exchanges
-from kiosk.residents import residents
+from kiosk.residents import residents, sessions
 from kiosk.store import restoring
 from sync.enrolment import restore_from_hub
 from sync.errors import HubUnreachable, SyncError
@@ -258,8 +258,8 @@ def test_the_half_restored_kiosk_says_so_on_every_screen_and_refuses(hub, make_k
     client = app.test_client()
     with client.session_transaction() as session:  # PINs never left the old kiosk
         session["resident_id"] = paul.id
+        session["sid"] = sessions.start(new.db, paul.id)
         session["lang"] = "fr"
-        session["last_seen"] = time.time()
     words = (
         "Cette borne est en cours de restauration depuis le hub : "
         f"{half.done} événements sur {half.total} ; rien ne peut être enregistré avant la fin."
@@ -270,6 +270,7 @@ def test_the_half_restored_kiosk_says_so_on_every_screen_and_refuses(hub, make_k
     before = store.scalar(new.db, "SELECT COUNT(*) FROM events")
     with client.session_transaction() as session:
         session["resident_id"] = jeanne.id
+        session["sid"] = sessions.start(new.db, jeanne.id)
     page = text_of(
         post(client, f"/admin/residents/{paul.id}/pin", {"pin": "1357"}, follow_redirects=True)
     )
