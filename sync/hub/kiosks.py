@@ -68,8 +68,14 @@ def create_enrol_code(db: Database, building: str, *, restore_origin: str | None
     return code
 
 
-def enrol(db: Database, code: str, origin: str | None, public_key_b64: str) -> Kiosk:
-    """Use a one-time code: a new kiosk (``origin``) or a restored one (the code's origin)."""
+def enrol(
+    db: Database, code: str, origin: str | None, public_key_b64: str, building: Any = None
+) -> Kiosk:
+    """Use a one-time code: a new kiosk (``origin``) or a restored one (the code's origin).
+
+    ``building``: the building the kiosk's configuration names. A new kiosk whose building is
+    not the code's is refused now, with both names, rather than having every event it sends
+    refused later as coming from the wrong building."""
     protocol.public_key_from_b64(public_key_b64)
     with dbmod.write(db):
         row = dbmod.query_one(
@@ -91,6 +97,13 @@ def enrol(db: Database, code: str, origin: str | None, public_key_b64: str) -> K
         else:
             if not origin or len(origin) > 40:
                 raise BadRequest("a kiosk id is needed")
+            if isinstance(building, str) and building.strip() != row["building"].strip():
+                raise BadCode(
+                    f"this enrolment code is for the building {row['building']!r}, and this "
+                    f"kiosk's configuration names {building.strip()!r}: set [building] name to "
+                    "the code's building, or ask the hub's administrator for a code for this one",
+                    reason="building",
+                )
             if dbmod.query_one(db, "SELECT 1 FROM kiosks WHERE origin = ?", (origin,)) is not None:
                 raise BadCode(f"kiosk {origin} is already enrolled; ask for a restore code")
             db.execute(

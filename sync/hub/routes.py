@@ -134,7 +134,9 @@ def enrol() -> Response:
         )
     except (protocol.ProtocolError, protocol.SignatureError) as exc:
         raise Unauthenticated(f"enrolment not signed by the key it enrols: {exc}") from exc
-    kiosk = kiosks.enrol(hub_db(), data["code"], data.get("origin") or None, public_key)
+    kiosk = kiosks.enrol(
+        hub_db(), data["code"], data.get("origin") or None, public_key, data.get("building")
+    )
     return jsonify(kiosks.kiosk_status(hub_db(), kiosk))
 
 
