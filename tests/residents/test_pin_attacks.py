@@ -5,59 +5,14 @@ when."""
 
 from __future__ import annotations
 
-import http.cookiejar
-import re
 import threading
-import urllib.error
-import urllib.parse
-import urllib.request
-from html import unescape
 
 from app_fixtures import PIN, login, post, text_of
+from visitor import Visitor
 
 from kiosk.residents import auth, residents
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 WRONG = "0000"
-
-
-class Visitor:
-    """Someone at the kiosk with a browser of their own: a cookie jar, no redirects followed."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
-        )
-
-    def get(self, path: str) -> tuple[int, str]:
-        return self._open(urllib.request.Request(self.base + path))
-
-    def post(self, path: str, form: dict) -> tuple[int, str]:
-        status, page = self.get("/")
-        if status == 302:  # "/" moves on once logged in
-            page = self.get("/me/")[1]
-        token = CSRF.search(page).group(1)
-        data = urllib.parse.urlencode({"csrf_token": token, **form}).encode()
-        return self._open(urllib.request.Request(self.base + path, data=data))
-
-    def _open(self, request) -> tuple[int, str]:
-        try:
-            with self.opener.open(request, timeout=30) as response:
-                return response.status, unescape(response.read().decode())
-        except urllib.error.HTTPError as error:
-            return error.code, unescape(error.read().decode())
-
-    def choose(self, resident) -> None:
-        assert self.post("/login/choose", {"resident_id": resident.id})[0] == 302
-
-    def type_pin(self, pin: str) -> tuple[int, str]:
-        return self.post("/login/pin", {"pin": pin})
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def test_twenty_simultaneous_wrong_pins_lock_the_account(app, db, building, live_server):

@@ -3,56 +3,20 @@ exactly one is credited, the other reads "already redeemed"."""
 
 from __future__ import annotations
 
-import http.cookiejar
 import re
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 
-from app_fixtures import PIN
+from visitor import CSRF, Visitor
 
 from kiosk import store
 from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from kiosk.vouchers import vouchers
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ONCE = re.compile(r'name="once_key" value="([^"]+)"')
-
-
-class Visitor:
-    """A browser of its own: a cookie jar, no redirects followed."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect()
-        )
-
-    def get(self, path: str) -> tuple[int, str]:
-        return self._open(urllib.request.Request(self.base + path))
-
-    def post(self, path: str, form: dict) -> tuple[int, str]:
-        token = CSRF.search(self.get("/")[1]).group(1)
-        data = urllib.parse.urlencode({"csrf_token": token, **form}).encode()
-        return self._open(urllib.request.Request(self.base + path, data=data))
-
-    def _open(self, request) -> tuple[int, str]:
-        try:
-            with self.opener.open(request, timeout=10) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    def login(self, resident) -> None:
-        assert self.post("/login/choose", {"resident_id": resident.id})[0] == 302
-        assert self.post("/login/pin", {"pin": PIN})[0] == 302
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def test_two_simultaneous_redemptions_credit_once(app, db, config, building, live_server):
