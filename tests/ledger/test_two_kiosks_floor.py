@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 from app_fixtures import PIN, login, post, text_of
+from browser import assert_accessible, log_in
+from playwright.sync_api import expect
 from sync_fixtures import shared_snapshot, sync_until_quiet
 
 from kiosk import store
@@ -42,7 +44,7 @@ def read(client, path: str) -> str:
 
 
 @pytest.fixture
-def building(hub, make_kiosk):
+def tilleuls(hub, make_kiosk):
     """The lobby kiosk and the community room's, both of Les Tilleuls, synced once."""
     lobby = make_kiosk("lobby", enrol_at=hub)
     room = make_kiosk("room", enrol_at=hub)
@@ -59,8 +61,8 @@ def building(hub, make_kiosk):
     return lobby, room, people
 
 
-def test_paying_at_both_kiosks_while_apart_ends_below_the_floor_told_and_settled(building, hub):
-    lobby, room, people = building
+def test_paying_at_both_kiosks_while_apart_ends_below_the_floor_told_and_settled(tilleuls, hub):
+    lobby, room, people = tilleuls
     jeanne, paul, eric = people["Jeanne Martin"], people["Paul Durand"], people["Eric Moreau"]
     # The hub is out of reach: each kiosk sees Jeanne at 0 with a floor of -100 CEEC.
     pay(lobby, jeanne, paul, 8000, "Ménage")
@@ -120,8 +122,8 @@ def test_paying_at_both_kiosks_while_apart_ends_below_the_floor_told_and_settled
     pay(lobby, jeanne, paul, 100, "Pain")
 
 
-def test_a_floor_raised_in_the_configuration_is_not_blamed_on_the_kiosks(building):
-    lobby, _room, people = building
+def test_a_floor_raised_in_the_configuration_is_not_blamed_on_the_kiosks(tilleuls):
+    lobby, _room, people = tilleuls
     jeanne, paul = people["Jeanne Martin"], people["Paul Durand"]
     pay(lobby, jeanne, paul, 9000, "Peinture")
     lobby.config["currency"]["credit_floor"] = -50
@@ -133,3 +135,34 @@ def test_a_floor_raised_in_the_configuration_is_not_blamed_on_the_kiosks(buildin
     )
     home = read(web(lobby, jeanne), "/me/")
     assert "après une correction ou un changement du plancher" in home
+
+
+@pytest.mark.browser
+def test_the_notice_and_the_volunteers_list_read_on_the_lobby_screen(
+    page, app, db, config, building, live_server, screenshot
+):
+    """A balance below the floor, in Chromium at 800x480 in French: the resident's notice and
+    the volunteer's list are shown, readable and accessible (axe-core)."""
+    exchanges.record_exchange(
+        db,
+        config,
+        payer_id=building.jeanne.id,
+        payee_id=building.paul.id,
+        description="Peinture",
+        amount=9000,
+    )
+    config["currency"]["credit_floor"] = -50  # the association raised the floor since
+    server = live_server(app)
+    for resident, path, testid in (
+        (building.jeanne, "/me/", "overrun"),
+        (building.admin, "/admin/", "overruns"),
+    ):
+        page.context.clear_cookies()
+        log_in(page, server, resident.apartment, resident.name)
+        page.goto(server.url_for(path))
+        shown = page.get_by_test_id(testid)
+        expect(shown).to_be_visible()
+        assert "40,00 CEEC" in plain_spaces(shown.inner_text())
+        assert_accessible(page)
+        (shot,) = screenshot(page, f"overrun-{testid}", sizes=((800, 480),))
+        assert shot.stat().st_size > 0
