@@ -18,11 +18,11 @@ from kiosk.store.events import Event
 from kiosk.store.registry import (
     BUILDING,
     MAYBE_TEXT,
-    NETWORK,
     About,
     Authority,
     Creates,
     NoneType,
+    building_or_network_type,
     event_type,
     registry,
 )
@@ -104,9 +104,8 @@ def _post_withdrawn(db: Database, event: Event) -> None:
     )
 
 
-event_type(
+building_or_network_type(
     "board.post_published",
-    scope=BUILDING,
     authority=Authority.HOME_BUILDING,
     about=About("resident", "poster_id"),
     fields=POST_FIELDS,
@@ -114,28 +113,8 @@ event_type(
     tables=("board_posts",),
     creates=(Creates("post"),),
 )(_post_published)
-event_type(
-    "board.post_published_network",
-    scope=NETWORK,
-    authority=Authority.HOME_BUILDING,
-    about=About("resident", "poster_id"),
-    fields=POST_FIELDS,
-    optional=POST_OPTIONAL,
-    tables=("board_posts",),
-    creates=(Creates("post"),),
-)(_post_published)
-event_type(
+building_or_network_type(
     "board.post_withdrawn",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=POST,
-    fields={"post_id": str},
-    optional={"withdrawn_by": MAYBE_TEXT},
-    tables=("board_posts",),
-)(_post_withdrawn)
-event_type(
-    "board.post_withdrawn_network",
-    scope=NETWORK,
     authority=Authority.HOME_BUILDING,
     about=POST,
     fields={"post_id": str},

@@ -19,11 +19,11 @@ from kiosk.store.events import Event
 from kiosk.store.registry import (
     BUILDING,
     MAYBE_TEXT,
-    NETWORK,
     PRIVATE,
     About,
     Authority,
     Creates,
+    building_or_network_type,
     event_type,
     registry,
 )
@@ -72,19 +72,8 @@ def _notice_posted(db: Database, event: Event) -> None:
     )
 
 
-event_type(
+building_or_network_type(
     "notice.posted",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=AUTHOR,
-    fields=NOTICE_FIELDS,
-    optional=NOTICE_OPTIONAL,
-    tables=("notices",),
-    creates=(Creates("notice"),),
-)(_notice_posted)
-event_type(
-    "notice.posted_network",
-    scope=NETWORK,
     authority=Authority.HOME_BUILDING,
     about=AUTHOR,
     fields=NOTICE_FIELDS,
@@ -102,18 +91,8 @@ def _notice_withdrawn(db: Database, event: Event) -> None:
     )
 
 
-event_type(
+building_or_network_type(
     "notice.withdrawn",
-    scope=BUILDING,
-    authority=Authority.HOME_BUILDING,
-    about=NOTICE,
-    fields={"notice_id": str},
-    optional={"by": MAYBE_TEXT},
-    tables=("notices",),
-)(_notice_withdrawn)
-event_type(
-    "notice.withdrawn_network",
-    scope=NETWORK,
     authority=Authority.HOME_BUILDING,
     about=NOTICE,
     fields={"notice_id": str},

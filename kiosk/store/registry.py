@@ -306,3 +306,15 @@ def event_type(
         return fn
 
     return declare
+
+
+def building_or_network_type(name: str, **declaration: Any) -> Callable[[Callable], Callable]:
+    """Declare ``name`` (scope ``building``) and ``name + "_network"`` (scope ``network``: what
+    a resident marked for the neighbouring buildings) with one projector and the same rules
+    otherwise (a post, a notice and their withdrawal)."""
+
+    def declare(fn: Callable) -> Callable:
+        event_type(name, scope=BUILDING, **declaration)(fn)
+        return event_type(f"{name}_network", scope=NETWORK, **declaration)(fn)
+
+    return declare
