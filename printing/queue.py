@@ -13,7 +13,8 @@ States::
 
 A done job is never printed again: only ``reprint_as_copy`` makes a new job, marked COPY.
 Jobs print strictly in order: while the oldest queued job waits for its retry, the others wait
-behind it. A member card's clear token is overwritten as soon as its job leaves the queue.
+behind it. A credential a job prints (a member card's token, a mailbox code, a voucher's secret)
+is overwritten as soon as the paper is out (``SECRET_FIELDS``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ from typing import Any
 
 PENDING_STATES = ("queued", "printing")
 FINAL_STATES = ("done", "failed", "uncertain", "cancelled")
+# Credentials a job prints and nobody keeps, overwritten with null when the job leaves the
+# queue (a card or a mailbox code that did not print is issued anew)...
 SECRET_FIELDS = {"member_card": ("card_token",), "mailbox_slip": ("code",)}
 NO_COPIES = frozenset(SECRET_FIELDS)
+# ...or once the paper is out: a voucher was paid for, so until it prints its job keeps the
+# secret (kiosk/vouchers/codes.py) to be tried again.
+SECRET_UNTIL_PRINTED = {"voucher": ("qr", "check_code")}
 BACKOFF_FIRST_SECONDS = 5
 
 
@@ -182,14 +188,20 @@ def claim_next_job(db, *, now: datetime | None = None) -> PrintJob | None:
     return get_job(db, row["id"])
 
 
-def _scrub_secrets(db, job_id: int) -> None:
-    """Overwrite a credential in the payload (card token, mailbox code) with null."""
-    for layout, fields in SECRET_FIELDS.items():
+def _scrub_secrets(db, job_id: int, secrets: dict[str, tuple[str, ...]] = SECRET_FIELDS) -> None:
+    """Overwrite the credentials ``secrets`` names in the job's payload with null, and in every
+    job of the same paper (its original and that original's copies)."""
+    root = db.conn.execute(
+        "SELECT coalesce(copy_of, id), reference FROM print_jobs WHERE id = ?", (job_id,)
+    ).fetchone()
+    if root is None:
+        return
+    for layout, fields in secrets.items():
         for name in fields:
             db.conn.execute(
                 "UPDATE print_jobs SET payload = json_set(payload, ?, json('null')) "
-                "WHERE id = ? AND layout = ?",
-                (f"$.{name}", job_id, layout),
+                "WHERE layout = ? AND (id = ? OR (reference IS ? AND copy_of = ?))",
+                (f"$.{name}", layout, root[0], root[1], root[0]),
             )
 
 
@@ -201,7 +213,7 @@ def mark_done(db, job_id: int, *, preview_path: str | None = None) -> None:
             "next_attempt_at = NULL, preview_path = coalesce(?, preview_path) WHERE id = ?",
             (_now_iso(), preview_path, job_id),
         )
-        _scrub_secrets(db, job_id)
+        _scrub_secrets(db, job_id, SECRET_FIELDS | SECRET_UNTIL_PRINTED)
 
 
 def backoff_seconds(attempts: int, retry_max_seconds: int) -> int:
@@ -300,6 +312,8 @@ def reprint_as_copy(db, job_id: int) -> int:
         job = get_job(db, job_id)
         if job.layout in NO_COPIES:
             raise CopyRefused(f"a {job.layout} is never reprinted: issue a new one")
+        if any(job.payload.get(name) is None for name in SECRET_UNTIL_PRINTED.get(job.layout, ())):
+            raise CopyRefused(f"this {job.layout} is on paper and its code is forgotten")
         if job.state in PENDING_STATES:
             raise JobStateError(f"job {job_id} is still {job.state}")
         original = job.copy_of or job.id

@@ -18,12 +18,15 @@ SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
         "amount": 1500,
     },
     "voucher": {
-        "serial": "V-0042",
+        "serial": "BCDFGH-42",
         "amount": 1000,
         "issued_at": "2026-11-23T10:00:00Z",
         "expires_at": "2027-11-23T10:00:00Z",
-        "qr": "CEEC1:V-0042:1000:20271123:MEUCIQDx3Jd9kVx7Q2M9XDk4n8s",
-        "check_code": "7KQ2-M9XD",
+        "qr": (
+            "KVCCTLRNUVLTGYXGJFLTGJGPCTXKEUJXGRLVKKKENLPSUFUGCENBKJRGXYJDRCPJFXLDKRVPCXEVXVLCVBDSKUHNGR"
+            "NVYULRXGCCFBPCYKHRJCGSLRKTSRGJLPDNGVCCRGSFKGERCJCTDBNCJLLHDPGGSPUYDKKBJNCKELSFYHPFCDDVBUPH"
+        ),
+        "check_code": "BCDFGH-42-K7N29-HX4FR-3PV2T",
         "issued_to": "Jeanne Martin",
     },
     "member_card": {

@@ -196,7 +196,7 @@ def shared_event_page(db) -> list:
 # transfers are left out: they are NULL in the other buildings by design).
 NETWORK_VOUCHER_QUERIES = {
     "vouchers": "SELECT serial, issuer_origin, voucher_seq, amount, issued_on, expires_on, building, "
-    "signature, qr, issuer_resident_id, issue_event, issued_at FROM vouchers",
+    "signature, commitment, issuer_resident_id, issue_event, issued_at FROM vouchers",
     "voucher_settlements": "SELECT serial, outcome, reason, credit_account, resident_id, decided_by, "
     "honoured_expired, origin, event_id, settled_at FROM voucher_settlements",
     "voucher_rival_settlements": "SELECT serial, outcome, reason, credit_account, resident_id, decided_by, "

@@ -262,6 +262,18 @@ def test_three_taps_on_print_vouchers_at_once_issue_them_once(
     assert residents.get(db, building.jeanne.id).balance == 8000 - 2500
 
 
+def redemption_form(visitor: Visitor, code: str) -> dict:
+    """The confirmation form the voucher check draws (posted: the code is in no address)."""
+    hidden = visitor.form_of("/vouchers/redeem")
+    status, body, _ = visitor.open(visitor.request("/vouchers/check", {**hidden, "code": code}))
+    assert status == 200, body
+    return {
+        "csrf_token": CSRF.search(body).group(1),
+        "once_key": ONCE.search(body).group(1),
+        "code": code,
+    }
+
+
 def test_the_same_redemption_sent_three_times_at_once_and_later_credits_once(
     app, db, config, building, live_server
 ):
@@ -272,9 +284,8 @@ def test_the_same_redemption_sent_three_times_at_once_and_later_credits_once(
     server = live_server(app, threads=4)
     paul = Visitor(server.url)
     paul.login(building.paul)
-    page = "/vouchers/redeem?" + urllib.parse.urlencode({"code": voucher.qr})
-    form = {**paul.form_of(page), "code": voucher.qr}
-    second_form = {**paul.form_of(page), "code": voucher.qr}  # the page drawn again
+    form = redemption_form(paul, voucher.qr)
+    second_form = redemption_form(paul, voucher.qr)  # the page drawn again
     cookie = paul.cookie()
 
     answers = at_once(lambda: paul.raw(paul.request("/vouchers/redeem", form, cookie)), 3)

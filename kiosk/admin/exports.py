@@ -142,9 +142,9 @@ def transfers_csv(db: Database, config: Config, period: Period) -> str:
     )
 
 
-# A voucher's signature and its QR code are the voucher itself (whoever holds them can redeem
-# it): they never leave the kiosk in an export.
-_VOUCHER_SECRETS = {"signature", "qr"}
+# A voucher's signature and commitment are what checks its paper (kiosk/vouchers/codes.py):
+# nothing a spreadsheet reader needs, and a commitment is what a guesser would test against.
+_VOUCHER_SECRETS = {"signature", "commitment"}
 
 
 def vouchers_csv(db: Database, config: Config, period: Period) -> str:

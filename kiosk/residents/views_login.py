@@ -26,7 +26,8 @@ def scan():
     """Whatever the scanner typed, ending with Enter (see kiosk.js)."""
     code = auth.normalise_scan(request.form.get("code"))
     if code.startswith("KV") and current_resident() is not None:  # a voucher: what is it worth?
-        return redirect(url_for("vouchers.redeem", code=code))
+        # 307: the browser posts the same form there, so the code stays out of any address.
+        return redirect(url_for("vouchers.redeem_check"), code=307)
     if not auth.is_card_code(code):
         if current_resident() is None:
             flash(gettext("This code is not a member card. Scan your card first."), "error")

@@ -915,3 +915,20 @@ def m019_pin_sessions(db: Database) -> None:
         CREATE INDEX sessions_by_resident ON sessions (resident_id) WHERE ended_at IS NULL;
         """
     )
+
+
+@migrations()
+def m020_voucher_commitments(db: Database) -> None:
+    """A voucher's paper carries a secret the kiosk never keeps (kiosk/vouchers/codes.py): the
+    kiosk keeps its commitment. The column ``qr`` goes: a version 1 voucher's code is rebuilt
+    from its signed fields, and such a voucher is redeemed only with the volunteer. Printed
+    voucher jobs forget the codes they printed, as new ones do (printing/queue.py)."""
+    db.executescript(
+        """
+        ALTER TABLE vouchers ADD COLUMN commitment TEXT;  -- hex SHA-256; NULL: version 1
+        ALTER TABLE vouchers DROP COLUMN qr;
+        UPDATE print_jobs SET payload = json_set(payload, '$.qr', json('null'),
+                                                 '$.check_code', json('null'))
+        WHERE layout = 'voucher' AND state = 'done';
+        """
+    )

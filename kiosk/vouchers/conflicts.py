@@ -43,7 +43,6 @@ from kiosk.ledger.transfers import (
     record_transfer,
     transfer_refusal,
 )
-from kiosk.vouchers import codes
 from kiosk.vouchers import reads as vreads
 
 TAKEN_BACK = N_(
@@ -98,10 +97,6 @@ class VoucherConflict:
             compensating_origin=row["compensating_origin"],
             compensation_reference=row["compensation_reference"],
         )
-
-    @property
-    def short_code(self) -> str:
-        return codes.short_code(self.serial)
 
     @property
     def settled(self) -> bool:

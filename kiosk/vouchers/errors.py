@@ -48,8 +48,36 @@ class OutstandingTooLarge(VoucherError):
 
 class MalformedVoucher(VoucherError):
     msgid = N_(
-        "This code cannot be read as a voucher. Type the short code printed under the "
-        "QR code instead."
+        "This code cannot be read as a voucher. Type the code printed under the QR code: "
+        "the voucher's number, then three groups of five letters and figures."
+    )
+
+
+class TypoInCode(VoucherError):
+    msgid = N_(
+        "One letter or figure of this code is wrong (its last character does not match). "
+        "Check the code against the paper and type it again."
+    )
+
+
+class IncompleteCode(VoucherError):
+    msgid = N_(
+        "This is only the voucher's number. Type the whole code printed under the QR code: "
+        "the number, then three groups of five letters and figures."
+    )
+
+
+class WrongSecret(VoucherError):
+    msgid = N_(
+        "This code does not match voucher %(serial)s: only the code printed on its paper "
+        "redeems it. Check every letter and figure, or scan the QR code. Nothing was credited."
+    )
+
+
+class OldVoucher(VoucherError):
+    msgid = N_(
+        "Voucher %(serial)s was printed before vouchers had a secret code: it is redeemed only "
+        "with the volunteer, who checks the paper. Nothing was credited."
     )
 
 

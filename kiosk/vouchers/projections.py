@@ -50,11 +50,12 @@ _VOUCHER_FIELDS = (
     "expires_on",
     "building",
     "signature",
-    "qr",
 )
 
 
-# The signed fields of a voucher, in every issue and redemption.
+# The signed fields of a voucher, in every issue and redemption: its commitment (64 hex
+# digits, kiosk/vouchers/codes.py), never its secret. An event of a version 1 voucher has no
+# commitment; those recorded before secret codes also carry "qr", the old code, ignored here.
 VOUCHER_FIELDS = {
     "serial": str,
     "issuer_origin": str,
@@ -64,8 +65,19 @@ VOUCHER_FIELDS = {
     "expires_on": str,
     "building": str,
     "signature": str,
-    "qr": str,
 }
+VOUCHER_OPTIONAL = {"commitment": str, "qr": str}
+_HEX = frozenset("0123456789abcdef")
+
+
+def _commitment_well_formed(payload) -> bool:
+    """a voucher's commitment is 64 lowercase hex digits"""
+    value = payload.get("commitment")
+    return value is None or (len(value) == 64 and set(value) <= _HEX)
+
+
+def _signed_values(p) -> list:
+    return [*(p[name] for name in _VOUCHER_FIELDS), p.get("commitment")]
 
 
 def _local_transfer(db: Database, transfer_id: str | None) -> str | None:
@@ -79,19 +91,21 @@ def _local_transfer(db: Database, transfer_id: str | None) -> str | None:
 @event_type(
     "voucher.issued",
     scope=NETWORK,
-    authority=Authority.ANY_KIOSK,
-    about=VOUCHER,
+    # Only the issuing kiosk announces its vouchers: no other kiosk can take a serial first.
+    authority=Authority.NAMED_KIOSK,
+    about=About("kiosk", "issuer_origin"),
     fields=VOUCHER_FIELDS,
-    optional={"issuer_resident_id": MAYBE_TEXT, "transfer_id": MAYBE_TEXT},
+    optional={**VOUCHER_OPTIONAL, "issuer_resident_id": MAYBE_TEXT, "transfer_id": MAYBE_TEXT},
+    valid=_commitment_well_formed,
     tables=("vouchers",),
 )
 def _voucher_issued(db: Database, event: Event) -> None:
     p = event.payload
-    values = [p[name] for name in _VOUCHER_FIELDS]
+    values = _signed_values(p)
     db.execute(
         "INSERT INTO vouchers (serial, issuer_origin, voucher_seq, amount, issued_on, expires_on, "
-        "building, signature, qr, issuer_resident_id, issue_transfer, issue_event, issued_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "building, signature, commitment, issuer_resident_id, issue_transfer, issue_event, "
+        "issued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         # Met first at a redemption (sync order), the voucher row exists: complete it.
         "ON CONFLICT (serial) DO UPDATE SET issuer_resident_id = excluded.issuer_resident_id, "
         "issue_transfer = excluded.issue_transfer, issue_event = excluded.issue_event, "
@@ -189,12 +203,14 @@ def _promote(db: Database, event_id: str) -> None:
     about=VOUCHER,
     fields={**VOUCHER_FIELDS, "credit_account": str},
     optional={
+        **VOUCHER_OPTIONAL,
         "redeeming_origin": str,
         "resident_id": MAYBE_TEXT,
         "honoured_expired": bool,
         "decided_by": MAYBE_TEXT,
         "transfer_id": MAYBE_TEXT,
     },
+    valid=_commitment_well_formed,
     tables=("vouchers", "voucher_settlements", "voucher_rival_settlements"),
 )
 def _voucher_redeemed(db: Database, event: Event) -> None:
@@ -203,8 +219,8 @@ def _voucher_redeemed(db: Database, event: Event) -> None:
     # in the payload.
     db.execute(
         "INSERT OR IGNORE INTO vouchers (serial, issuer_origin, voucher_seq, amount, issued_on, "
-        "expires_on, building, signature, qr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [p[name] for name in _VOUCHER_FIELDS],
+        "expires_on, building, signature, commitment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _signed_values(p),
     )
     _settle(
         db,

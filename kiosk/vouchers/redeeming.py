@@ -1,6 +1,8 @@
-"""Redeeming a printed voucher: reading its code (QR or short code), checking its signature
-(by any key of the issuer's history), issuer key and building, whether it is still outstanding and not expired, then crediting the
-bearer once, through the one write path of money (kiosk/ledger/transfers.py).
+"""Redeeming a printed voucher: reading its code (QR or typed code), checking the secret only
+the paper holds against the commitment, the signature (by any key of the issuer's history) and
+building, whether it is still outstanding and not expired, then crediting the bearer once,
+through the one write path of money (kiosk/ledger/transfers.py). A version 1 voucher (printed
+without a secret) is redeemed only by a volunteer who sees the paper.
 
 A voucher is settled at most once per kiosk: the ``voucher_settlements`` table's PRIMARY KEY
 refuses a second settlement even if two requests pass the checks at the same moment.
@@ -8,6 +10,7 @@ refuses a second settlement even if two requests pass the checks at the same mom
 
 from __future__ import annotations
 
+import base64
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
@@ -27,9 +30,13 @@ from kiosk.vouchers import reads as vreads
 from kiosk.vouchers.errors import (
     ExpiredVoucher,
     ForgedVoucher,
+    IncompleteCode,
     MalformedVoucher,
+    OldVoucher,
+    TypoInCode,
     UnknownIssuerKey,
     UnknownVoucher,
+    WrongSecret,
 )
 from kiosk.vouchers.vouchers import Voucher, _code_fields, _settlement_error, get_voucher, today
 
@@ -60,26 +67,21 @@ class CheckedVoucher:
 
 
 def read_voucher(db: Database, text: str) -> CheckedVoucher:
-    """A scanned QR code or a typed short code, checked: signature, issuer key, building.
+    """A scanned QR code or a typed code, checked: its secret, signature, issuer key, building.
 
-    Raises MalformedVoucher, UnknownVoucher (short code of a voucher not known here),
-    UnknownIssuerKey or ForgedVoucher. Status and expiry are checked by ``check_redeemable``.
+    Raises MalformedVoucher, TypoInCode, IncompleteCode, UnknownVoucher (typed code of a
+    voucher not known here), WrongSecret, UnknownIssuerKey or ForgedVoucher. Status, expiry and
+    the version 1 rule are checked by ``check_redeemable``.
     """
-    text = "".join((text or "").split()).upper()
-    if text.startswith(codes.PREFIX):
+    scanned = "".join((text or "").split()).upper()
+    if scanned.startswith(codes.PREFIX):
         try:
-            code = codes.read_code(text)
+            code = codes.read_code(scanned)
         except codes.MalformedCode:
             raise MalformedVoucher() from None
+        row = vreads.voucher(db, code.serial)
     else:
-        try:
-            serial = codes.serial_of_short_code(text)
-        except codes.MalformedCode:
-            raise MalformedVoucher() from None
-        row = vreads.voucher(db, serial)
-        if row is None:
-            raise UnknownVoucher()
-        code = codes.read_code(row["qr"])
+        code, row = _typed(db, text or "")
     # Any key the issuer ever had: a voucher printed before a restore or a key rotation
     # stays good.
     public_keys = keys.known_public_keys(db, code.issuer_origin)
@@ -87,7 +89,9 @@ def read_voucher(db: Database, text: str) -> CheckedVoucher:
         raise UnknownIssuerKey(origin=code.issuer_origin)
     if not any(code.is_signed_by(public_key) for public_key in public_keys):
         raise ForgedVoucher()
-    row = vreads.voucher(db, code.serial)
+    if row is not None and row["commitment"] != (code.commitment and code.commitment.hex()):
+        # The issuer signed two different vouchers under one serial: neither is trusted.
+        raise ForgedVoucher()
     # The building's name is signed as a hash: show the name only when it matches.
     candidates = [row["building"] if row else "", vreads.kiosk_building(db, code.issuer_origin)]
     building = next(
@@ -97,14 +101,57 @@ def read_voucher(db: Database, text: str) -> CheckedVoucher:
     return CheckedVoucher(code, building, Voucher.from_row(row) if row else None)
 
 
+def _typed(db: Database, text: str):
+    """A typed code: the voucher it names, as this kiosk knows it, with the typed secret."""
+    try:
+        typed = codes.read_typed_code(text)
+    except codes.CheckFailed:
+        raise TypoInCode() from None
+    except codes.OnlyTheNumber:
+        raise IncompleteCode() from None
+    except codes.MalformedCode:
+        raise MalformedVoucher() from None
+    row = vreads.voucher(db, typed.serial)
+    if row is None:
+        raise UnknownVoucher()
+    code = code_of_row(row)
+    if code.version == codes.OLD_VERSION:
+        if typed.secret is not None:
+            raise WrongSecret(serial=code.serial)
+        return code, row
+    if typed.secret is None:
+        raise IncompleteCode()
+    code = code.with_secret(typed.secret)
+    if not code.secret_matches():
+        raise WrongSecret(serial=code.serial)
+    return code, row
+
+
+def code_of_row(row) -> codes.VoucherCode:
+    """A voucher's signed fields as this kiosk keeps them (never its secret)."""
+    return codes.VoucherCode(
+        issuer_origin=row["issuer_origin"],
+        seq=row["voucher_seq"],
+        amount=row["amount"],
+        issued_on=date.fromisoformat(row["issued_on"]),
+        expires_on=date.fromisoformat(row["expires_on"]),
+        building_hash=codes.building_hash(row["building"]),
+        signature=base64.b64decode(row["signature"]),
+        commitment=bytes.fromhex(row["commitment"]) if row["commitment"] else None,
+    )
+
+
 def check_redeemable(
-    db: Database, config: Config, checked: CheckedVoucher, *, honour_expired: bool = False
+    db: Database, config: Config, checked: CheckedVoucher, *, honoured: bool = False
 ) -> None:
-    """Raises AlreadyRedeemed, CancelledVoucher or ExpiredVoucher; nothing else is changed."""
+    """Raises AlreadyRedeemed, CancelledVoucher, ExpiredVoucher or OldVoucher; nothing else is
+    changed. ``honoured``: a volunteer who sees the paper accepts an expired or old voucher."""
     error = _settlement_error(db, checked.serial)
     if error is not None:
         raise error
-    if today(config) > checked.expires_on and not honour_expired:
+    if checked.code.version == codes.OLD_VERSION and not honoured:
+        raise OldVoucher(serial=checked.serial)
+    if today(config) > checked.expires_on and not honoured:
         raise ExpiredVoucher(day=checked.expires_on)
 
 
@@ -128,7 +175,7 @@ def redeem_voucher(
         with store.write(db):
             bearer = get_resident(db, resident_id)
             require_may_exchange(bearer)
-            check_redeemable(db, config, checked, honour_expired=honoured_by is not None)
+            check_redeemable(db, config, checked, honoured=honoured_by is not None)
             transfer = record_transfer(
                 db,
                 config,

@@ -47,7 +47,8 @@ def wake_printer() -> None:
 
 
 def code_from(source) -> str:
-    code = "".join((source.get("code") or "").split()).upper()
+    """The scanned or typed code, upper case, its spaces kept single (shown back after a typo)."""
+    code = " ".join((source.get("code") or "").split()).upper()
     return code[:MAX_CODE_LENGTH]
 
 
@@ -219,17 +220,24 @@ def notice_read(losing_event_id: str):
 @bp.get("/vouchers/redeem")
 @login_required
 def redeem():
-    """Without a code: scan or type one. With a code (from the scanner): what it is worth."""
-    code = code_from(request.args)
+    """Scan a voucher or type its code (sent by POST: the code never sits in an address)."""
+    return render_template("vouchers/redeem.html", checked=None, error=None, code="")
+
+
+@bp.post("/vouchers/check")
+@login_required
+def redeem_check():
+    """What the scanned or typed voucher is worth, before the bearer confirms."""
+    code = code_from(request.form)
     if not code:
-        return render_template("vouchers/redeem.html", checked=None, error=None, code="")
+        return redirect(url_for("vouchers.redeem"))
     me = current_resident()
-    checked, error, expired = None, None, False
+    checked, error, honourable = None, None, False
     try:
         checked = voucher_redeeming.read_voucher(db(), code)
         voucher_redeeming.check_redeemable(db(), g.config, checked)
-    except voucher_errors.ExpiredVoucher as exc:
-        error, expired = error_message(exc), True
+    except (voucher_errors.ExpiredVoucher, voucher_errors.OldVoucher) as exc:
+        error, honourable = error_message(exc), True
     except KioskError as exc:
         error = error_message(exc)
     return render_template(
@@ -237,7 +245,7 @@ def redeem():
         checked=None if error else checked,
         error=error,
         code=code,
-        expired=expired and me.is_admin,
+        honourable=honourable and me.is_admin,
     ), (400 if error else 200)
 
 

@@ -55,15 +55,16 @@ def _admin_list(
     ), status
 
 
-@bp.get("/find")
+@bp.route("/find", methods=["GET", "POST"])
 @admin_required
 def admin_find():
-    code = code_from(request.args)
+    """A voucher by its number (what its issuer sees on "My vouchers"), or by its code."""
+    code = code_from(request.form if request.method == "POST" else request.args)
     try:
         if code.startswith("KV"):
             serial = voucher_redeeming.read_voucher(db(), code).serial
         else:
-            serial = voucher_codes.serial_of_short_code(code)
+            serial = voucher_codes.serial_of_number(code)
         voucher = vouchers.get_voucher(db(), serial)
     except (KioskError, ValueError) as exc:
         text = (
@@ -169,10 +170,11 @@ def admin_redeemed():
 @bp.route("/honour", methods=["GET", "POST"])
 @admin_required
 def admin_honour():
-    """An admin accepts an expired voucher for a bearer who is present."""
+    """An admin accepts an expired voucher, or one printed before secret codes, for a bearer who
+    is present with the paper."""
     code = code_from(request.form if request.method == "POST" else request.args)
     error = None
-    if request.method == "POST":
+    if request.method == "POST" and "resident_id" in request.form:
         try:
             voucher = voucher_redeeming.redeem_voucher(
                 db(),

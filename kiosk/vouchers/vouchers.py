@@ -18,7 +18,7 @@ reports and the circulation check: kiosk/vouchers/reports.py.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlite_utils import Database
@@ -62,7 +62,7 @@ class Voucher:
     issued_on: date
     expires_on: date
     building: str
-    qr: str
+    commitment: str | None  # hex; None: a version 1 voucher, printed without a secret
     issuer_resident_id: str | None
     issuer_name: str | None
     issuer_apartment: str | None
@@ -76,6 +76,9 @@ class Voucher:
     bearer_apartment: str | None
     honoured_expired: bool
     issued_here: bool
+    # The paper: only on the vouchers ``issue_vouchers`` returns (the kiosk keeps neither).
+    qr: str | None = None
+    typed_code: str | None = None
 
     @classmethod
     def from_row(cls, row) -> Voucher:
@@ -86,7 +89,7 @@ class Voucher:
             issued_on=date.fromisoformat(row["issued_on"]),
             expires_on=date.fromisoformat(row["expires_on"]),
             building=row["building"],
-            qr=row["qr"],
+            commitment=row["commitment"],
             issuer_resident_id=row["issuer_resident_id"],
             issuer_name=row["issuer_name"],
             issuer_apartment=row["issuer_apartment"],
@@ -101,10 +104,6 @@ class Voucher:
             honoured_expired=bool(row["honoured_expired"]),
             issued_here=row["issue_transfer"] is not None,
         )
-
-    @property
-    def short_code(self) -> str:
-        return codes.short_code(self.serial)
 
     @property
     def outstanding(self) -> bool:
@@ -205,7 +204,7 @@ def issue_vouchers(
     expires_on = issued_on + timedelta(days=settings["validity_days"])
     total = sum(value * count for value, count in counts.items())
     number = sum(counts.values())
-    serials = []
+    papers: list[codes.VoucherCode] = []
     with store.write(db):
         resident = get_resident(db, resident_id)
         require_may_exchange(resident)
@@ -260,6 +259,8 @@ def issue_vouchers(
                         "transfer_id": transfer.id,
                     },
                 )
+                # The only place the secret is written: the print job, until it is printed
+                # (printing/queue.py scrubs it then).
                 print_queue.enqueue(
                     db,
                     "voucher",
@@ -269,19 +270,22 @@ def issue_vouchers(
                         "issued_at": issued_on.isoformat(),
                         "expires_at": expires_on.isoformat(),
                         "qr": code.text(),
-                        "check_code": code.short_code,
+                        "check_code": code.typed_code,
                         "issued_to": None,  # a bearer voucher: nobody's name on it
                     },
                     reference=code.serial,
                 )
-                serials.append(code.serial)
+                papers.append(code)
                 seq += 1
-    return [get_voucher(db, serial) for serial in serials]
+    return [
+        replace(get_voucher(db, code.serial), qr=code.text(), typed_code=code.typed_code)
+        for code in papers
+    ]
 
 
 def _code_fields(code: codes.VoucherCode, building: str) -> dict:
-
-    return {
+    """The voucher's signed fields as events carry them: its commitment, never its secret."""
+    fields = {
         "serial": code.serial,
         "issuer_origin": code.issuer_origin,
         "voucher_seq": code.seq,
@@ -290,5 +294,7 @@ def _code_fields(code: codes.VoucherCode, building: str) -> dict:
         "expires_on": code.expires_on.isoformat(),
         "building": building,
         "signature": base64.b64encode(code.signature).decode("ascii"),
-        "qr": code.text(),
     }
+    if code.commitment is not None:
+        fields["commitment"] = code.commitment.hex()
+    return fields

@@ -6,8 +6,11 @@ Payload::
      "amount": 1000,                       # hundredths
      "issued_at": "2026-11-23T10:00:00Z",  # UTC
      "expires_at": "2027-11-23T10:00:00Z" | None,
-     "qr": "CEEC1:V-0042:1000:...",        # the signed voucher, as scanned at a kiosk
-     "check_code": "7KQ2-M9XD",            # typed by hand when the QR will not scan
+     "qr": "KV...",                        # the signed voucher and its secret, as scanned
+     "check_code": "BCDFGH-42-K7N29-HX4FR-3PV2T",  # typed by hand when the QR will not scan
+
+``qr`` and ``check_code`` carry the voucher's secret: the queue forgets them once the job has
+printed (printing/queue.py), so a printed job is never drawn again.
      "issued_to": "Jeanne Martin" | None}
 """
 
@@ -35,9 +38,18 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     if payload.get("issued_to"):
         document.columns(_("Issued to"), payload["issued_to"])
     document.feed()
+    if payload.get("qr") is None or payload.get("check_code") is None:
+        document.text(_("Printed: its code exists only on the paper."), align="center")
+        footer_cut(document)
+        return document
     document.qr(payload["qr"], module_dots=5 if settings.dots > 400 else 4)
-    document.text(_("Check code"), align="center")
-    document.text(payload["check_code"], bold=True, double=True, align="center")
+    document.text(_("Code to type if the QR code will not scan"), align="center")
+    number, _dash, secret = _split_code(payload["check_code"])
+    document.text(number, bold=True, align="center")
+    if secret:
+        groups = secret.replace("-", " ")
+        fits_double = 2 * len(groups) <= settings.chars_per_line
+        document.text(groups, bold=True, double=fits_double, align="center")
     document.separator()
     document.text(
         _("Scan this voucher at the kiosk to credit your account. It can be redeemed once."),
@@ -45,3 +57,12 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     )
     footer_cut(document)
     return document
+
+
+def _split_code(code: str) -> tuple[str, str, str]:
+    """ "BCDFGH-42-K7N29-HX4FR-3PV2T" -> ("BCDFGH-42", "-", "K7N29-HX4FR-3PV2T"); a code of
+    a voucher printed before secret codes ("BCDFGH-42-K") stays on one line."""
+    parts = code.split("-", 2)
+    if len(parts) < 3 or len(parts[2]) < 5:
+        return code, "", ""
+    return f"{parts[0]}-{parts[1]}", "-", parts[2]

@@ -79,11 +79,18 @@ def test_voucher_has_big_amount_serial_expiry_native_qr_and_check_code(
     voucher = SAMPLE_PAYLOADS["voucher"]
     amount_line = paper.lines.index("10,00 CEEC")
     assert paper.styles[amount_line][:2] == (True, True)  # bold, double size
-    assert paper.find("V-0042") and paper.find("Valable jusqu’au")
+    assert paper.find("BCDFGH-42") and paper.find("Valable jusqu’au")
     assert paper.find("23/11/2027")
     assert paper.qr == [voucher["qr"]]
-    assert paper.find("7KQ2-M9XD")
+    # The code to type: the number, then the secret in three groups, big where it fits.
+    assert paper.find("Code à taper si le code QR ne passe pas")
+    groups = paper.lines.index("K7N29 HX4FR 3PV2T")
+    assert paper.styles[groups][:2] == (True, True)
     assert paper.rasters == []  # the printer draws the QR itself
+    [job] = queue.list_jobs(db)
+    assert job.state == "done" and job.payload["qr"] is None and job.payload["check_code"] is None
+    stored = db.conn.execute("SELECT payload FROM print_jobs").fetchone()[0]
+    assert "K7N29" not in stored and voucher["qr"] not in stored
 
 
 def test_member_card_prints_its_qr_between_cut_lines_then_forgets_the_token(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import sqlite3
 from datetime import timedelta
@@ -81,7 +82,7 @@ def test_jeanne_prints_two_vouchers_and_their_value_leaves_her_account(db, confi
         assert voucher.qr.startswith("KV") and set(voucher.qr[2:]) <= set(ids.SCAN_ALPHABET)
         (job,) = print_queue.list_jobs(db, reference=voucher.serial)
         assert job.layout == "voucher" and job.state == "queued"
-        assert job.payload["qr"] == voucher.qr and job.payload["check_code"] == voucher.short_code
+        assert job.payload["qr"] == voucher.qr and job.payload["check_code"] == voucher.typed_code
         assert voucher.expires_on == voucher.issued_on + timedelta(days=365)
     assert store.scalar(db, "SELECT SUM(balance) FROM accounts") == 0
 
@@ -163,10 +164,10 @@ def test_paul_redeems_jeanne_s_voucher_and_gets_a_receipt(db, config, jeanne_has
     assert receipts[0].payload["payee"]["name"] == "Paul Durand"
 
 
-def test_the_short_code_finds_a_voucher_this_kiosk_knows(db, config, jeanne_has_80):
+def test_the_typed_code_finds_a_voucher_this_kiosk_knows(db, config, jeanne_has_80):
     b = jeanne_has_80
     (voucher,) = issue(db, config, b.jeanne, {500: 1})
-    typed = voucher.short_code.lower().replace("-", " ")
+    typed = voucher.typed_code.lower().replace("-", " ").replace("0", "o")
     voucher_redeeming.redeem_voucher(db, config, typed, resident_id=b.paul.id)
     assert balance(db, b.paul) == -7500
 
@@ -202,21 +203,7 @@ def test_the_database_itself_refuses_a_second_redemption(db, config, jeanne_has_
 
 def altered(qr: str, **fields) -> str:
     """The same signature on other fields."""
-    code = voucher_codes.read_code(qr)
-    values = {
-        name: getattr(code, name)
-        for name in (
-            "issuer_origin",
-            "seq",
-            "amount",
-            "issued_on",
-            "expires_on",
-            "building_hash",
-            "signature",
-        )
-    }
-    values.update(fields)
-    return voucher_codes.VoucherCode(**values).text()
+    return dataclasses.replace(voucher_codes.read_code(qr), **fields).text()
 
 
 def test_a_voucher_with_its_amount_altered_is_refused(db, config, jeanne_has_80):
@@ -281,8 +268,8 @@ def test_a_voucher_signed_by_another_key_is_forged(db, config, jeanne_has_80):
         "KV" + "B" * 170,
         "hello",
         "",
-        "BCDFGH-17-Z",
-        "BCDFGH-17",
+        "AAAAAA-17-K7N29-HX4FR-3PV23",
+        "BCDFGH-K7N29-HX4FR-3PV23",
     ],
 )
 def test_unreadable_codes_are_refused(db, config, building, text):
@@ -290,16 +277,53 @@ def test_unreadable_codes_are_refused(db, config, building, text):
         voucher_redeeming.redeem_voucher(db, config, text, resident_id=building.paul.id)
 
 
-def test_a_short_code_of_a_voucher_never_seen_here_is_unknown(db, config, building):
-    code = voucher_codes.short_code("BCDFGH-17")
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("BCDFGH-17-K7N29-HX4FR-3PV2B", voucher_errors.TypoInCode),
+        ("BCDFGH-17-Z", voucher_errors.TypoInCode),
+        ("BCDFGH-17-K7N29-HX4FR-3PV2", voucher_errors.TypoInCode),  # one character left out
+        ("BCDFGH-17", voucher_errors.IncompleteCode),
+        ("bcdfgh 17", voucher_errors.IncompleteCode),
+    ],
+)
+def test_a_typo_or_the_number_alone_is_named_as_such(db, config, building, text, error):
+    with pytest.raises(error):
+        voucher_redeeming.redeem_voucher(db, config, text, resident_id=building.paul.id)
+
+
+def test_a_typed_code_of_a_voucher_never_seen_here_is_unknown(db, config, building):
+    code = voucher_codes.typed_code("BCDFGH-17", voucher_codes.new_secret())
     with pytest.raises(voucher_errors.UnknownVoucher):
         voucher_redeeming.redeem_voucher(db, config, code, resident_id=building.paul.id)
 
 
+def test_a_secret_has_68_bits_drawn_afresh(db):
+    drawn = {voucher_codes.new_secret() for _ in range(2000)}
+    assert len(drawn) == 2000
+    assert all(len(s) == 14 and set(s) <= set(voucher_codes.CHECK_ALPHABET) for s in drawn)
+    assert len(voucher_codes.CHECK_ALPHABET) ** voucher_codes.SECRET_LENGTH > 2**68
+    # Every symbol turns up at every position: nothing fixed an adversary could count on.
+    for position in range(14):
+        assert {s[position] for s in drawn} == set(voucher_codes.CHECK_ALPHABET)
+
+
 @pytest.mark.parametrize("serial", ["PGFBFE-1234", "BBBBBB-1", "YYYYYY-987654321"])
-def test_every_single_typo_and_neighbour_swap_in_a_short_code_is_caught(serial):
-    code = voucher_codes.short_code(serial)
-    assert voucher_codes.serial_of_short_code(code) == serial
+def test_every_single_typo_and_neighbour_swap_in_a_typed_code_is_caught(serial):
+    secret = voucher_codes.new_secret()
+    code = voucher_codes.typed_code(serial, secret)
+    assert voucher_codes.read_typed_code(code) == voucher_codes.TypedCode(serial, secret)
+    _assert_typos_caught(code)
+
+
+@pytest.mark.parametrize("serial", ["PGFBFE-1234", "BBBBBB-1", "YYYYYY-987654321"])
+def test_every_single_typo_in_an_old_short_code_is_caught(serial):
+    code = voucher_codes.old_short_code(serial)
+    assert voucher_codes.read_typed_code(code) == voucher_codes.TypedCode(serial, None)
+    _assert_typos_caught(code)
+
+
+def _assert_typos_caught(code):
     plain = code.replace("-", "")
     typos = {
         plain[:i] + other + plain[i + 1 :]
@@ -310,7 +334,7 @@ def test_every_single_typo_and_neighbour_swap_in_a_short_code_is_caught(serial):
     typos.discard(plain)
     for typo in typos:
         with pytest.raises(voucher_codes.MalformedCode):
-            voucher_codes.serial_of_short_code(typo)
+            voucher_codes.read_typed_code(typo)
 
 
 def other_kiosk(db, origin="XYXYXY", building="Les Lilas"):

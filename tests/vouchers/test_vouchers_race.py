@@ -36,8 +36,8 @@ def test_two_simultaneous_redemptions_credit_once(app, db, config, building, liv
     visitors = [Visitor(server.url) for _ in people]
     for visitor, person in zip(visitors, people, strict=True):
         visitor.login(person)
-    page = "/vouchers/redeem?" + urllib.parse.urlencode({"code": voucher.qr})
-    forms = [v.get(page)[1] for v in visitors]  # each drawn with its CSRF token and one-time key
+    # each confirmation drawn with its CSRF token and one-time key
+    forms = [v.post("/vouchers/check", {"code": voucher.qr})[1] for v in visitors]
     tokens = [(CSRF.search(html).group(1), ONCE.search(html).group(1)) for html in forms]
     start = threading.Barrier(len(visitors), timeout=10)
     results: list[tuple[int, str]] = [(0, "")] * len(visitors)

@@ -10,6 +10,10 @@
  * Text layers: French AZERTY letters, accented letters (é è ê à ù ç œ « » ’ ...; after one
  * accented letter the keyboard goes back to the letters), numbers and symbols. Shift cycles
  * off -> one letter -> caps lock -> off.
+ *
+ * data-keyboard="code": one layer with the figures and the 19 capital letters a voucher's code
+ * uses (kiosk/vouchers/codes.py), in AZERTY order: no shift, no layer to switch, no key that
+ * cannot be in a code.
  */
 (() => {
   "use strict";
@@ -50,6 +54,12 @@
   };
 
   const CLEAR = { action: "clear" };
+  const CODE_LAYOUT = [
+    ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0"],
+    ["E", "R", "T", "Y", "U", "P", "S", "D", "F", "G"],
+    ["H", "J", "K", "L", "X", "C", "V", "B", "N", BACK],
+    [{ action: "clear", width: 2 }, "-", { action: "space", width: 3 }, OK],
+  ];
   const PAD_BACK = { action: "back" }; // as wide as a digit on the pads
   const DIGITS_ONLY = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"], [CLEAR, "0", PAD_BACK], [OK]];
   const NUMPAD_LAYOUTS = {
@@ -79,7 +89,7 @@
    */
   function kindOf(field) {
     let kind = field && field.getAttribute && field.getAttribute("data-keyboard");
-    if (!["text", "numpad", "pin", "digits"].includes(kind)) return null;
+    if (!["text", "code", "numpad", "pin", "digits"].includes(kind)) return null;
     if (kind === "numpad" && field.dataset.numericOnly === "1") kind = "digits";
     return hasInlinePad(field) ? null : kind;
   }
@@ -161,10 +171,13 @@
 
   function render() {
     const panel = state.panel;
-    const rows = state.kind === "text" ? TEXT_LAYERS[state.layer] : NUMPAD_LAYOUTS[state.kind];
-    panel.className = `osk osk--${state.kind === "text" ? "text" : "numpad"}`;
+    const keyboard = state.kind === "text" || state.kind === "code";
+    let rows = NUMPAD_LAYOUTS[state.kind];
+    if (state.kind === "text") rows = TEXT_LAYERS[state.layer];
+    if (state.kind === "code") rows = CODE_LAYOUT;
+    panel.className = `osk osk--${keyboard ? "text" : "numpad"}`;
     panel.dataset.layer = state.kind === "text" ? state.layer : state.kind;
-    panel.setAttribute("aria-label", t(state.kind === "text" ? "keyboard_label" : "numpad_label"));
+    panel.setAttribute("aria-label", t(keyboard ? "keyboard_label" : "numpad_label"));
     const fragment = document.createDocumentFragment();
     for (const keys of rows) {
       const row = document.createElement("div");
@@ -222,6 +235,10 @@
   }
 
   function typeCharacter(field, char) {
+    if (state.kind === "code") {
+      Kiosk.insertText(field, char);
+      return;
+    }
     if (state.kind === "text") {
       const text = state.shift !== "off" ? char.toUpperCase() : char;
       Kiosk.insertText(field, text);
@@ -250,7 +267,7 @@
       typeCharacter(field, button.dataset.char);
       return;
     }
-    const atEnd = state.kind !== "text";
+    const atEnd = state.kind !== "text" && state.kind !== "code";
     switch (button.dataset.action) {
       case "back":
         Kiosk.deleteBackward(field, atEnd);
