@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
 from kiosk import clock, ids, store
-from kiosk.errors import AboveCeiling, BelowFloor, InvalidInput, PermissionDenied
+from kiosk.errors import AboveCeiling, BelowFloor, InvalidInput, KioskError, PermissionDenied
 from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from kiosk.store import events, keys
@@ -433,6 +433,43 @@ def test_a_voucher_that_failed_to_print_is_reprinted_or_refunded(db, config, jea
     assert balance(db, b.jeanne) == 8000 - 500 and circulation(db) == 500
     with pytest.raises(voucher_errors.CancelledVoucher):
         voucher_redeeming.redeem_voucher(db, config, second.qr, resident_id=b.paul.id)
+
+
+def test_the_secret_waits_in_the_print_job_until_the_paper_is_out_then_is_forgotten(
+    db, config, jeanne_has_80
+):
+    """A failed job keeps the secret to print it again; an interrupted one ("uncertain") is
+    copied with it; once any paper of it is out, every job of that voucher forgets it and no
+    copy can be made any more."""
+    b = jeanne_has_80
+    (voucher,) = issue(db, config, b.jeanne, {500: 1})
+    secret = voucher_codes.read_code(voucher.qr).secret
+    settle_jobs(db, [voucher.serial], state="failed")
+    voucher_cancel.reprint_voucher(db, voucher.serial, by_id=b.jeanne.id)
+    (job,) = print_queue.list_jobs(db, reference=voucher.serial)
+    assert job.payload["qr"] == voucher.qr and job.payload["check_code"] == voucher.typed_code
+    with store.write(db):  # the kiosk stopped mid-job: it may be on paper
+        db.execute("UPDATE print_jobs SET state = 'printing' WHERE id = ?", [job.id])
+    print_queue.mark_interrupted_uncertain(db)
+    assert voucher_cancel.reprint_voucher(db, voucher.serial, by_id=b.jeanne.id) == "queued"
+    copy = next(j for j in print_queue.list_jobs(db, reference=voucher.serial) if j.is_copy)
+    assert copy.payload["qr"] == voucher.qr
+    print_queue.mark_done(db, copy.id)
+    for stored in print_queue.list_jobs(db, reference=voucher.serial):
+        assert stored.payload["qr"] is None and stored.payload["check_code"] is None
+    tables = "".join(
+        str(tuple(row))
+        for table in db.table_names()
+        for row in db.execute(f"SELECT * FROM [{table}]")  # noqa: S608 (names from the schema)
+    )
+    assert secret not in tables and voucher.qr not in tables and voucher.typed_code not in tables
+    with pytest.raises(print_queue.CopyRefused):
+        print_queue.reprint_as_copy(db, copy.id)
+    with pytest.raises(KioskError):
+        voucher_cancel.reprint_voucher(db, voucher.serial, by_id=b.jeanne.id)
+    # The paper still redeems it: the kiosk checks the secret against the commitment.
+    voucher_redeeming.redeem_voucher(db, config, voucher.typed_code, resident_id=b.paul.id)
+    assert circulation(db) == 0
 
 
 def test_a_printed_voucher_can_only_be_reported_lost_to_an_admin(db, config, jeanne_has_80):

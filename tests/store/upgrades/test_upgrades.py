@@ -68,6 +68,16 @@ def assert_sound(kiosk: Kiosk, tmp_path: Path) -> None:
     assert (store.scalar(kiosk.db, "SELECT COALESCE(SUM(balance), 0) FROM accounts") or 0) == 0
     if store.scalar(kiosk.db, "SELECT COUNT(*) FROM vouchers"):
         assert voucher_reports.circulation_check(kiosk.db).ok
+        # Codes printed before secret codes are kept nowhere once upgraded: not in the
+        # vouchers table, not in the jobs that printed them (kiosk/vouchers/codes.py).
+        assert "qr" not in kiosk.db["vouchers"].columns_dict
+        printed = store.query(
+            kiosk.db,
+            "SELECT payload FROM print_jobs WHERE layout = 'voucher' AND state = 'done'",
+        )
+        for row in printed:
+            payload = json.loads(row["payload"])
+            assert payload["qr"] is None and payload["check_code"] is None
 
 
 def test_there_is_one_fixture_per_level_and_the_oldest_has_no_hub():
