@@ -45,6 +45,17 @@ def encode_scan_safe(data: bytes) -> str:
     return "".join(reversed(out))
 
 
+def looks_like_scan(text: str | None, prefix: str, *, min_length: int = 60) -> bool:
+    """Whether ``text`` is a long code a scanner typed: ``prefix`` then scanner-safe letters
+    only (a voucher's QR code is about 160). A code typed by hand always holds figures."""
+    text = "".join((text or "").split()).upper()
+    return (
+        text.startswith(prefix)
+        and len(text) >= min_length
+        and all(char in SCAN_ALPHABET for char in text[len(prefix) :])
+    )
+
+
 def decode_scan_safe(text: str) -> bytes:
     """Inverse of ``encode_scan_safe``; raises ``ValueError`` on a foreign character."""
     base = len(SCAN_ALPHABET)

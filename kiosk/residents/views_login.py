@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
-from kiosk import signals
+from kiosk import ids, signals
 from kiosk.errors import KioskError, NotFound
 from kiosk.residents import auth, residents
 from kiosk.web.formatting import error_message, gettext
@@ -25,7 +25,8 @@ def home():
 def scan():
     """Whatever the scanner typed, ending with Enter (see kiosk.js)."""
     code = auth.normalise_scan(request.form.get("code"))
-    if code.startswith("KV") and current_resident() is not None:  # a voucher: what is it worth?
+    if ids.looks_like_scan(code, "KV") and current_resident() is not None:
+        # A voucher's QR code: what is it worth?
         # 307: the browser posts the same form there, so the code stays out of any address.
         return redirect(url_for("vouchers.redeem_check"), code=307)
     if not auth.is_card_code(code):

@@ -17,7 +17,11 @@ type (kiosk/store/registry.py), nothing else:
   entities, and none of its own is concerned);
 - ``ANY_KIOSK``: the sender is a kiosk the network knows (its key was published);
 - a building event stays within its building (``within``: the building of the kiosk that
-  receives it); a kiosk publishes its key for its own building only.
+  receives it); a kiosk publishes its key for its own building only;
+- a type with a ``proof`` (a voucher: its issuer's signature, a redemption's opening of the
+  secret's commitment) passes it with the keys the caller knows (``keys_of``). The hub knows
+  every enrolled kiosk's keys and refuses what it cannot verify; a kiosk lets through what it
+  cannot judge yet (the hub did) and refuses what it can prove wrong.
 
 ``building_of(kind, id)`` answers an entity's building from the caller's own data: a kiosk
 reads its projections (``KioskView``), the hub its table of the entities it learnt
@@ -35,6 +39,7 @@ from sqlite_utils import Database
 
 from kiosk.errors import N_
 from kiosk.store import db as dbmod
+from kiosk.store.keys import known_public_keys
 from kiosk.store.registry import (
     BUILDING,
     HUB_ORIGIN,
@@ -43,6 +48,7 @@ from kiosk.store.registry import (
     SHARED_SCOPES,
     Authority,
     EventType,
+    KeysOf,
     registry,
 )
 
@@ -99,6 +105,7 @@ def refusal(
     within: str | None = None,
     declared_types: Mapping[str, EventType] | None = None,
     unknown_types_pass: bool = False,
+    keys_of: KeysOf | None = None,
 ) -> Refusal | None:
     """None if ``event`` (``id``, ``origin``, ``type``, ``scope``, ``payload``) may enter, sent
     by kiosk ``sender_origin`` of ``sender_building`` (None: a kiosk the caller does not know);
@@ -122,6 +129,8 @@ def refusal(
     if event.origin != sender_origin:
         return Refusal(N_("a kiosk sends only its own events"))
     problem = declared.payload.problem(event.payload)
+    if problem is None and declared.proof is not None and keys_of is not None:
+        problem = declared.proof(event.payload, keys_of)
     if problem is not None:
         return Refusal(N_("its content is refused: %(problem)s"), problem=problem)
     authority = declared.authority
@@ -224,10 +233,12 @@ class Screen:
         *,
         knows: Callable[[str], bool] = _everything,
         unknown_types_pass: bool = False,
+        keys_of: KeysOf | None = None,
     ) -> None:
         self._building_of = building_of
         self.knows = knows
         self.unknown_types_pass = unknown_types_pass
+        self.keys_of = keys_of
         self.created: dict[tuple[str, Any], str] = {}
         self.types = registry.by_name()
 
@@ -253,6 +264,7 @@ class Screen:
             within=within,
             declared_types=self.types,
             unknown_types_pass=self.unknown_types_pass,
+            keys_of=self.keys_of,
         )
         if refused is None and sender_building is not None:
             for key in created_entities(event, self.types.get(event.type)):
@@ -341,8 +353,14 @@ class KioskView:
         """A kiosk knows every entity of its own building, none of the others'."""
         return building == self.building
 
+    def keys_of(self, origin: str) -> list | None:
+        """The keys this kiosk learnt of ``origin`` (None: none yet, the hub vouched)."""
+        return known_public_keys(self.db, origin) or None
+
     def screen(self) -> Screen:
-        return Screen(self.building_of, knows=self.knows, unknown_types_pass=True)
+        return Screen(
+            self.building_of, knows=self.knows, unknown_types_pass=True, keys_of=self.keys_of
+        )
 
     def check(self, screen: Screen, event: Any) -> Refusal | None:
         """The check of a pulled ``event`` (its sender: its origin), and whether the hub

@@ -33,6 +33,9 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 5000, migrate: bool = Tr
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Deleted or overwritten content is zeroed in the file, not left in free space: a secret
+    # scrubbed from a row (printing/queue.py) is gone from the database file too.
+    conn.execute("PRAGMA secure_delete = ON")
     db = Database(conn)
     if migrate:
         schema.migrations.apply(db)

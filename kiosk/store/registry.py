@@ -26,7 +26,11 @@ A declaration says, as data a program can read:
 - a **payload check**: required and optional fields with their Python types (exact types, as
   JSON gives them: ``int`` refuses ``True``), plus an optional predicate. A field the
   declaration does not name is let through (a newer kiosk may add one);
-- its **projector** (and bulk projector) and the **projection tables** it writes.
+- its **projector** (and bulk projector) and the **projection tables** it writes;
+- a **proof**, for the few types whose payload carries a signature of its own (a voucher's
+  issuer signs the voucher): ``proof(payload, keys_of)`` answers what is wrong, checked where
+  events enter with the public keys the receiver knows of each kiosk (``keys_of(origin)``:
+  None when it cannot judge, e.g. a kiosk that has not learnt that key yet).
 
 ``store.record`` refuses an undeclared type (``UnknownEventType``) or a payload that fails its
 check (``PayloadRefused``) before anything is written.
@@ -51,6 +55,8 @@ if TYPE_CHECKING:
     from kiosk.store.events import Event
 
 Projector = Callable[["Database", "Event"], None]
+KeysOf = Callable[[str], "list | None"]  # a kiosk's public keys (Ed25519), None: not known here
+Proof = Callable[[Mapping[str, Any], KeysOf], "str | None"]
 BulkProjector = Callable[["Database", "Sequence[Event]"], None]
 
 PRIVATE = "private"
@@ -188,6 +194,7 @@ class EventType:
     bulk_projector: BulkProjector | None = None
     tables: tuple[str, ...] = ()
     creates: tuple[Creates, ...] = ()  # the entities it brings into being
+    proof: Proof | None = None  # a signature the payload carries, checked where events enter
 
     def __post_init__(self) -> None:
         if self.scope not in SCOPES:
@@ -280,6 +287,7 @@ def event_type(
     tables: Sequence[str] = (),
     bulk: bool = False,
     creates: Sequence[Creates] = (),
+    proof: Proof | None = None,
 ) -> Callable[[Callable], Callable]:
     """Declare ``name`` in the registry with the decorated function as its projector.
 
@@ -301,6 +309,7 @@ def event_type(
                 bulk_projector=fn if bulk else None,
                 tables=tuple(tables),
                 creates=tuple(creates),
+                proof=proof,
             )
         )
         return fn

@@ -12,6 +12,12 @@ secret the QR code carries), and checks a typed code against the commitment it l
 the ``voucher.issued`` event. Guessing a secret from the commitment costs 2**67 hashes on
 average; guessing it at the kiosk, a touch per try.
 
+The commitment is a hash chain: ``opening`` = SHA-256(context, serial, secret) and
+``commitment`` = SHA-256(context, serial, opening). A redemption carries the opening: every
+kiosk and the hub check that it hashes to the commitment the issuer signed, so no kiosk can
+settle a voucher whose paper it never read; and the opening redeems nothing (a kiosk asks for
+its preimage, the secret).
+
 The QR code must survive a USB scanner typing it in the wrong keyboard layout, so it is "KV"
 followed by letters of ``ids.SCAN_ALPHABET`` only: a compact binary structure written with
 ``ids.encode_scan_safe``::
@@ -60,6 +66,7 @@ EPOCH = date(2020, 1, 1)
 CONTEXT = b"ceec-voucher\x00"  # version 1: a voucher signature never passes for another message
 CONTEXT_V2 = b"ceec-voucher-2\x00"
 COMMITMENT_CONTEXT = b"ceec-voucher-secret\x00"
+OPENING_CONTEXT = b"ceec-voucher-opening\x00"
 SIGNATURE_BYTES = 64
 _BODY = struct.Struct(">BIIIHH4s")
 ORIGIN_LETTERS = 6
@@ -163,6 +170,12 @@ class VoucherCode:
     def with_secret(self, secret: str) -> VoucherCode:
         return replace(self, secret=secret)
 
+    @property
+    def opening(self) -> bytes:
+        if self.secret is None:
+            raise ValueError("only the paper's secret opens the commitment")
+        return opening(self.serial, self.secret)
+
     def secret_matches(self) -> bool:
         """Whether the secret from the paper is the one the commitment binds."""
         if self.commitment is None or self.secret is None:
@@ -179,11 +192,21 @@ def new_secret() -> str:
     return "".join(secrets.choice(CHECK_ALPHABET) for _ in range(SECRET_LENGTH))
 
 
+def opening(serial: str, secret: str) -> bytes:
+    """What a redemption shows the network: proof that the paper was read (its commitment is
+    the hash of it), useless to redeem with (a kiosk asks for the secret, its preimage)."""
+    return hashlib.sha256(
+        OPENING_CONTEXT + serial.encode("ascii") + b"\x00" + secret.encode("ascii")
+    ).digest()
+
+
+def commitment_of_opening(serial: str, opened: bytes) -> bytes:
+    return hashlib.sha256(COMMITMENT_CONTEXT + serial.encode("ascii") + b"\x00" + opened).digest()
+
+
 def commitment(serial: str, secret: str) -> bytes:
     """What the kiosk and the network keep of a secret: it checks the secret, never gives it."""
-    return hashlib.sha256(
-        COMMITMENT_CONTEXT + serial.encode("ascii") + b"\x00" + secret.encode("ascii")
-    ).digest()
+    return commitment_of_opening(serial, opening(serial, secret))
 
 
 def sign_voucher(
@@ -212,6 +235,13 @@ def sign_voucher(
         secret,
     )
     return replace(unsigned, signature=key.sign(unsigned.signed_message()))
+
+
+def looks_like_qr(text: str) -> bool:
+    """Whether ``text`` is a scanned QR code ("KV" and scanner-safe letters only, about 160 of
+    them) rather than a typed code, which always holds figures (a kiosk's origin may well
+    begin with KV)."""
+    return ids.looks_like_scan(text, PREFIX)
 
 
 def read_code(text: str) -> VoucherCode:

@@ -35,6 +35,7 @@ from kiosk.store.registry import (
     NoneType,
     event_type,
 )
+from kiosk.vouchers import proofs
 
 # Issues, redemptions and the compensations of a conflict may come from any kiosk of the network
 # (a voucher travels); only the issuing kiosk cancels one; only the hub judges a conflict.
@@ -66,14 +67,7 @@ VOUCHER_FIELDS = {
     "building": str,
     "signature": str,
 }
-VOUCHER_OPTIONAL = {"commitment": str, "qr": str}
-_HEX = frozenset("0123456789abcdef")
-
-
-def _commitment_well_formed(payload) -> bool:
-    """a voucher's commitment is 64 lowercase hex digits"""
-    value = payload.get("commitment")
-    return value is None or (len(value) == 64 and set(value) <= _HEX)
+VOUCHER_OPTIONAL = {"commitment": str, "building_hash": str, "qr": str}
 
 
 def _signed_values(p) -> list:
@@ -96,7 +90,8 @@ def _local_transfer(db: Database, transfer_id: str | None) -> str | None:
     about=About("kiosk", "issuer_origin"),
     fields=VOUCHER_FIELDS,
     optional={**VOUCHER_OPTIONAL, "issuer_resident_id": MAYBE_TEXT, "transfer_id": MAYBE_TEXT},
-    valid=_commitment_well_formed,
+    valid=proofs.well_formed,
+    proof=proofs.issuer_signed,
     tables=("vouchers",),
 )
 def _voucher_issued(db: Database, event: Event) -> None:
@@ -204,13 +199,15 @@ def _promote(db: Database, event_id: str) -> None:
     fields={**VOUCHER_FIELDS, "credit_account": str},
     optional={
         **VOUCHER_OPTIONAL,
+        "opening": str,
         "redeeming_origin": str,
         "resident_id": MAYBE_TEXT,
         "honoured_expired": bool,
         "decided_by": MAYBE_TEXT,
         "transfer_id": MAYBE_TEXT,
     },
-    valid=_commitment_well_formed,
+    valid=proofs.well_formed,
+    proof=proofs.paper_read,
     tables=("vouchers", "voucher_settlements", "voucher_rival_settlements"),
 )
 def _voucher_redeemed(db: Database, event: Event) -> None:

@@ -74,7 +74,7 @@ def read_voucher(db: Database, text: str) -> CheckedVoucher:
     the version 1 rule are checked by ``check_redeemable``.
     """
     scanned = "".join((text or "").split()).upper()
-    if scanned.startswith(codes.PREFIX):
+    if codes.looks_like_qr(scanned):
         try:
             code = codes.read_code(scanned)
         except codes.MalformedCode:
@@ -191,6 +191,8 @@ def redeem_voucher(
                 "voucher.redeemed",
                 {
                     **_code_fields(code, checked.building),
+                    # Proof that this kiosk read the paper (kiosk/vouchers/codes.py).
+                    **({"opening": code.opening.hex()} if code.commitment is not None else {}),
                     "redeeming_origin": store.kiosk_id(db),
                     "resident_id": bearer.id,
                     "credit_account": bearer.account_id,

@@ -19,6 +19,7 @@ from flask import (
 from kiosk.errors import N_, InvalidInput, KioskError
 from kiosk.residents import auth
 from kiosk.vouchers import cancel as voucher_cancel
+from kiosk.vouchers import codes as voucher_codes
 from kiosk.vouchers import conflicts as voucher_conflicts
 from kiosk.vouchers import errors as voucher_errors
 from kiosk.vouchers import redeeming as voucher_redeeming
@@ -245,6 +246,7 @@ def redeem_check():
         checked=None if error else checked,
         error=error,
         code=code,
+        scanned=voucher_codes.looks_like_qr(code),
         honourable=honourable and me.is_admin,
     ), (400 if error else 200)
 
@@ -263,7 +265,11 @@ def redeem_confirm():
         answer = once.record(redeem_it)
     except KioskError as exc:
         return render_template(
-            "vouchers/redeem.html", checked=None, error=error_message(exc), code=code
+            "vouchers/redeem.html",
+            checked=None,
+            error=error_message(exc),
+            code=code,
+            scanned=voucher_codes.looks_like_qr(code),
         ), 400
     wake_printer()
     return answer

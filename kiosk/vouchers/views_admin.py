@@ -61,7 +61,7 @@ def admin_find():
     """A voucher by its number (what its issuer sees on "My vouchers"), or by its code."""
     code = code_from(request.form if request.method == "POST" else request.args)
     try:
-        if code.startswith("KV"):
+        if voucher_codes.looks_like_qr(code):
             serial = voucher_redeeming.read_voucher(db(), code).serial
         else:
             serial = voucher_codes.serial_of_number(code)

@@ -295,6 +295,7 @@ def _code_fields(code: codes.VoucherCode, building: str) -> dict:
         "building": building,
         "signature": base64.b64encode(code.signature).decode("ascii"),
     }
+    fields["building_hash"] = code.building_hash.hex()  # signed, whatever the name says
     if code.commitment is not None:
         fields["commitment"] = code.commitment.hex()
     return fields

@@ -15,10 +15,12 @@ the entities it learns, and what revoking a kiosk refuses after the fact.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlite_utils import Database
 
 from kiosk.store import db as dbmod
@@ -57,7 +59,18 @@ def kiosk_screen(db: Database, building: str) -> Screen:
         row = conn.execute(_ENTITY_ANYWHERE, (kind, entity)).fetchone()
         return None if row is None else row[0]
 
-    return Screen(building_of)
+    return Screen(building_of, keys_of=lambda origin: kiosk_public_keys(db, origin))
+
+
+def kiosk_public_keys(db: Database, origin: str) -> list[Ed25519PublicKey]:
+    """Every key the hub knows ``origin`` signed with (none: a voucher of a kiosk the hub
+    never enrolled, whose signature nobody can vouch for, is refused)."""
+    rows = db.conn.execute(
+        "SELECT public_key FROM kiosk_key_history WHERE origin = ? "
+        "UNION SELECT public_key FROM kiosks WHERE origin = ?",
+        (origin, origin),
+    )
+    return [Ed25519PublicKey.from_public_bytes(base64.b64decode(row[0])) for row in rows]
 
 
 def screen_batch(

@@ -122,6 +122,14 @@ def hostile_attempts(net) -> list[dict]:
                     payload.update(amount=50_000, credit_account=net["credit"][target])
                 if declared.name == "kiosk.key_published":
                     payload["building"] = TILLEULS if target == "A" else LILAS
+                if declared.name in ("voucher.issued", "voucher.redeemed"):
+                    # A voucher's serial is its issuer's number (what the payload says of it
+                    # must agree: kiosk/vouchers/projections.py).
+                    issuer = payload["issuer_origin"]
+                    if declared.name == "voucher.redeemed":
+                        issuer = net["entities"][target]["kiosk"]
+                    seq = payload["voucher_seq"]
+                    payload.update(issuer_origin=issuer, serial=f"{issuer}-{seq}")
                 event_id = ids.uuid7()
                 creates = any(
                     made.kind == kind and made.entity_id(event_id, payload) == entity
