@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import time
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -117,16 +116,16 @@ def _transaction(db) -> Iterator[None]:
         yield
     except BaseException:
         conn.execute("ROLLBACK")
-        _SCRUBBED.discard(conn)
+        _SCRUBBED.discard(id(conn))
         raise
     conn.execute("COMMIT")
-    if conn in _SCRUBBED:
-        _SCRUBBED.discard(conn)
+    if id(conn) in _SCRUBBED:
+        _SCRUBBED.discard(id(conn))
         forget_old_pages(conn)
 
 
-# Connections that overwrote a secret in the transaction under way (see forget_old_pages).
-_SCRUBBED: weakref.WeakSet = weakref.WeakSet()
+# Connections (by id) that overwrote a secret in the transaction under way: forget_old_pages.
+_SCRUBBED: set[int] = set()
 
 
 def forget_old_pages(conn, attempts: int = 5) -> bool:
@@ -220,7 +219,7 @@ def _scrub_secrets(db, job_id: int, secrets: dict[str, tuple[str, ...]] = SECRET
     if root is None:
         return
     if root[2] in secrets:
-        _SCRUBBED.add(db.conn)
+        _SCRUBBED.add(id(db.conn))
     for layout, fields in secrets.items():
         for name in fields:
             db.conn.execute(

@@ -98,6 +98,28 @@ def _everything(_building: str) -> bool:
 def refusal(
     event: Any,
     *,
+    keys_of: KeysOf | None = None,
+    **rules: Any,
+) -> Refusal | None:
+    """None if ``event`` (``id``, ``origin``, ``type``, ``scope``, ``payload``) may enter, sent
+    by kiosk ``sender_origin`` of ``sender_building`` (None: a kiosk the caller does not know);
+    else why not. See the module's docstring for the rules (``_refused_by_rules``); then, for a
+    type with a proof (a voucher's signature), the proof with the keys the caller knows."""
+    refused = _refused_by_rules(event, **rules)
+    if refused is not None or keys_of is None:
+        return refused
+    declared = (rules.get("declared_types") or registry.by_name()).get(event.type)
+    if declared is None or declared.proof is None:
+        return None
+    problem = declared.proof(event.payload, keys_of)
+    if problem is not None:
+        return Refusal(N_("its content is refused: %(problem)s"), problem=problem)
+    return None
+
+
+def _refused_by_rules(
+    event: Any,
+    *,
     sender_origin: str,
     sender_building: str | None,
     building_of: BuildingOf,
@@ -105,11 +127,8 @@ def refusal(
     within: str | None = None,
     declared_types: Mapping[str, EventType] | None = None,
     unknown_types_pass: bool = False,
-    keys_of: KeysOf | None = None,
 ) -> Refusal | None:
-    """None if ``event`` (``id``, ``origin``, ``type``, ``scope``, ``payload``) may enter, sent
-    by kiosk ``sender_origin`` of ``sender_building`` (None: a kiosk the caller does not know);
-    else why not. See the module's docstring for the rules. ``unknown_types_pass``: a type this
+    """The rules of the module's docstring but the proof. ``unknown_types_pass``: a type this
     code does not declare passes (a kiosk older than the hub stores it without projecting it,
     so it changes nothing here); the hub refuses it."""
     declared = (declared_types or registry.by_name()).get(event.type)
@@ -129,8 +148,6 @@ def refusal(
     if event.origin != sender_origin:
         return Refusal(N_("a kiosk sends only its own events"))
     problem = declared.payload.problem(event.payload)
-    if problem is None and declared.proof is not None and keys_of is not None:
-        problem = declared.proof(event.payload, keys_of)
     if problem is not None:
         return Refusal(N_("its content is refused: %(problem)s"), problem=problem)
     authority = declared.authority

@@ -8,6 +8,8 @@ revoking a kiosk after a seq sets aside, everywhere, what it sent after it."""
 
 from __future__ import annotations
 
+import base64
+import datetime
 import random
 
 import pytest
@@ -26,7 +28,7 @@ from kiosk.board import board
 from kiosk.cli_ops import check_database
 from kiosk.ledger import exchanges
 from kiosk.residents import residents
-from kiosk.store import refused
+from kiosk.store import keys, refused
 from kiosk.store.registry import (
     NETWORK,
     PRIVATE,
@@ -35,6 +37,7 @@ from kiosk.store.registry import (
     NoneType,
     registry,
 )
+from kiosk.vouchers import codes
 from sync import protocol
 from sync.hub import dashboard as hub_dashboard
 from sync.hub.kiosks import revoke
@@ -104,6 +107,32 @@ def network(hub, make_kiosk):
     }
 
 
+def signed_voucher(kiosk, issuer: str, seq: int) -> dict:
+    """A voucher's fields signed with ``kiosk``'s key, and the opening of its commitment."""
+    code = codes.sign_voucher(
+        keys.load_or_create_signing_key(kiosk.config),
+        issuer_origin=issuer,
+        seq=seq,
+        amount=500,
+        issued_on=datetime.date(2026, 3, 1),
+        expires_on=datetime.date(2027, 3, 1),
+        building=LILAS,
+    )
+    return {
+        "serial": code.serial,
+        "issuer_origin": issuer,
+        "voucher_seq": seq,
+        "amount": 500,
+        "issued_on": "2026-03-01",
+        "expires_on": "2027-03-01",
+        "building": LILAS,
+        "building_hash": code.building_hash.hex(),
+        "signature": base64.b64encode(code.signature).decode(),
+        "commitment": code.commitment.hex(),
+        "opening": code.opening.hex(),
+    }
+
+
 def hostile_attempts(net) -> list[dict]:
     """Every declared type in every scope, about an entity of Les Tilleuls ("A") and of Les
     Lilas ("B"): (what, wire event without origin and seq, whether it is within b's
@@ -123,13 +152,11 @@ def hostile_attempts(net) -> list[dict]:
                 if declared.name == "kiosk.key_published":
                     payload["building"] = TILLEULS if target == "A" else LILAS
                 if declared.name in ("voucher.issued", "voucher.redeemed"):
-                    # A voucher's serial is its issuer's number (what the payload says of it
-                    # must agree: kiosk/vouchers/projections.py).
+                    # A voucher must prove itself (kiosk/vouchers/proofs.py): one b signed.
                     issuer = payload["issuer_origin"]
                     if declared.name == "voucher.redeemed":
-                        issuer = net["entities"][target]["kiosk"]
-                    seq = payload["voucher_seq"]
-                    payload.update(issuer_origin=issuer, serial=f"{issuer}-{seq}")
+                        issuer = net["entities"]["B"]["kiosk"]
+                    payload.update(signed_voucher(net["b"], issuer, payload["voucher_seq"]))
                 event_id = ids.uuid7()
                 creates = any(
                     made.kind == kind and made.entity_id(event_id, payload) == entity

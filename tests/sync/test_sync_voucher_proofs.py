@@ -157,7 +157,7 @@ def test_a_kiosk_that_never_read_the_paper_cannot_settle_or_announce_the_voucher
     assert "opening" in reasons[0] and "paper was not read" in reasons[1]
     assert "not signed by its issuing kiosk" in reasons[2]  # the v1 message is not what was signed
     assert "not signed by its issuing kiosk" in reasons[3]
-    assert "not signed by its issuing kiosk" in reasons[4]  # nor is it its kiosk to announce
+    assert f"only kiosk {voucher.issuer_origin}" in reasons[4]
     sync_until_quiet([tilleuls, hall, lilas])
     outstanding_everywhere([tilleuls, hall], voucher.serial)
 
