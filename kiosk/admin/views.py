@@ -37,11 +37,13 @@ def resident_list():
 
 @bp.route("/residents/new", methods=["GET", "POST"])
 @admin_required
+@once.guarded
 def resident_new():
     error = None
     if request.method == "POST":
         form = request.form
-        try:
+
+        def register_it() -> str:
             resident = residents.register(
                 db(),
                 apartment=form.get("apartment"),
@@ -52,9 +54,6 @@ def resident_new():
             )
             if form.get("print_card"):
                 residents.issue_card(db(), resident.id, building=g.config["building"]["name"])
-        except KioskError as exc:
-            error = error_message(exc)
-        else:
             flash(
                 gettext(
                     "%(name)s (%(apartment)s) was added.",
@@ -63,7 +62,12 @@ def resident_new():
                 ),
                 "success",
             )
-            return redirect(url_for("admin.resident_edit", resident_id=resident.id))
+            return url_for("admin.resident_edit", resident_id=resident.id)
+
+        try:
+            return once.record(register_it)
+        except KioskError as exc:
+            error = error_message(exc)
     return render_template("admin/resident_new.html", form=request.form, error=error), (
         400 if error else 200
     )
@@ -71,17 +75,19 @@ def resident_new():
 
 @bp.route("/residents/<resident_id>", methods=["GET", "POST"])
 @admin_required
+@once.guarded
 def resident_edit(resident_id: str):
     resident = residents.get(db(), resident_id)
     error = None
     if request.method == "POST":
         form = request.form
-        try:
+
+        def save_it() -> str:
             if resident.id == current_resident().id and (
                 form.get("role") != "admin" or form.get("status") != residents.VERIFIED
             ):
                 raise SelfDemotion()
-            resident = residents.update(
+            residents.update(
                 db(),
                 resident.id,
                 apartment=form.get("apartment"),
@@ -89,11 +95,15 @@ def resident_edit(resident_id: str):
                 role=form.get("role"),
                 status=form.get("status"),
             )
+            return url_for("admin.resident_edit", resident_id=resident.id)
+
+        try:
+            answer = once.record(save_it)
         except KioskError as exc:
             error = error_message(exc)
         else:
             flash(gettext("Saved."), "success")
-            return redirect(url_for("admin.resident_edit", resident_id=resident.id))
+            return answer
     return render_template(
         "admin/resident_edit.html",
         resident=resident,
@@ -106,24 +116,26 @@ def resident_edit(resident_id: str):
 
 @bp.post("/residents/<resident_id>/card")
 @admin_required
+@once.guarded
 def resident_card(resident_id: str):
     resident = residents.get(db(), resident_id)
-    residents.issue_card(db(), resident.id, building=g.config["building"]["name"])
-    flash(gettext("A new card is being printed. The previous card no longer works."), "success")
-    return redirect(url_for("admin.resident_edit", resident_id=resident.id))
+    return once.record_flashing(
+        lambda: residents.issue_card(db(), resident.id, building=g.config["building"]["name"]),
+        url_for("admin.resident_edit", resident_id=resident.id),
+        gettext("A new card is being printed. The previous card no longer works."),
+    )
 
 
 @bp.post("/residents/<resident_id>/pin")
 @admin_required
+@once.guarded
 def resident_pin(resident_id: str):
     resident = residents.get(db(), resident_id)
-    try:
-        residents.set_pin(db(), resident.id, request.form.get("pin"))
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(gettext("The new PIN is set and any lockout is lifted."), "success")
-    return redirect(url_for("admin.resident_edit", resident_id=resident.id))
+    return once.record_flashing(
+        lambda: residents.set_pin(db(), resident.id, request.form.get("pin")),
+        url_for("admin.resident_edit", resident_id=resident.id),
+        gettext("The new PIN is set and any lockout is lifted."),
+    )
 
 
 @bp.post("/pin-entry/resume")
@@ -161,6 +173,7 @@ def transfers():
 
 @bp.route("/transfers/<reference>/reverse", methods=["GET", "POST"])
 @admin_required
+@once.guarded
 def reverse(reference: str):
     transfer = ledger.find_transfer(db(), reference)
     error = None
@@ -198,14 +211,20 @@ def reverse(reference: str):
 
 @bp.route("/residents/<resident_id>/move-out", methods=["GET", "POST"])
 @admin_required
+@once.guarded
 def move_out(resident_id: str):
     leaver = residents.get(db(), resident_id)
     error = None
     if request.method == "POST":
-        try:
+
+        def close_it() -> str:
             moving_out.close_resident(
                 db(), g.config, resident_id=leaver.id, admin_id=current_resident().id
             )
+            return url_for("admin.move_out", resident_id=leaver.id)
+
+        try:
+            answer = once.record(close_it)
         except KioskError as exc:
             error = error_message(exc)
         else:
@@ -215,7 +234,7 @@ def move_out(resident_id: str):
                 ),
                 "success",
             )
-            return redirect(url_for("admin.move_out", resident_id=leaver.id))
+            return answer
     return render_template(
         "admin/move_out.html",
         leaver=leaver,

@@ -114,6 +114,7 @@ def _post_form_context(me, form, error=None):
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@once.guarded
 def new():
     me = current_resident()
     form = request.form if request.method == "POST" else request.args
@@ -175,10 +176,16 @@ def show(post_id: str):
 
 @bp.post("/post/<post_id>/answer")
 @login_required
+@once.guarded
 def answer(post_id: str):
     me = current_resident()
-    try:
+
+    def answer_it() -> str:
         board_messages.answer(db(), g.config, post_id, sender=me, body=request.form.get("body", ""))
+        return url_for("board.show", post_id=post_id)
+
+    try:
+        answered = once.record(answer_it)
     except KioskError as exc:
         post = board.get_post(db(), g.config, post_id)
         return render_template(
@@ -192,7 +199,7 @@ def answer(post_id: str):
         gettext("Your message was left for your neighbour: they will see it at their next login."),
         "success",
     )
-    return redirect(url_for("board.show", post_id=post_id))
+    return answered
 
 
 @bp.get("/post/<post_id>/exchange")
@@ -226,14 +233,13 @@ def lend(post_id: str):
 
 @bp.post("/post/<post_id>/withdraw")
 @login_required
+@once.guarded
 def withdraw(post_id: str):
-    try:
-        board.withdraw(db(), g.config, post_id, actor=current_resident())
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(gettext("The post was withdrawn from the board. It stays in the history."), "success")
-    return redirect(url_for("board.show", post_id=post_id))
+    return once.record_flashing(
+        lambda: board.withdraw(db(), g.config, post_id, actor=current_resident()),
+        url_for("board.show", post_id=post_id),
+        gettext("The post was withdrawn from the board. It stays in the history."),
+    )
 
 
 @bp.get("/mine")
@@ -284,14 +290,19 @@ def helpers():
 
 @bp.post("/helpers/<resident_id>")
 @admin_required
+@once.guarded
 def set_helper(resident_id: str):
-    try:
+    def set_it() -> str:
         board.set_helper(
             db(),
             admin=current_resident(),
             resident_id=resident_id,
             enabled=request.form.get("enabled") == "1",
         )
+        return url_for("board.helpers")
+
+    try:
+        return once.record(set_it)
     except KioskError as exc:
         flash(error_message(exc), "error")
     return redirect(url_for("board.helpers"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, render_template, request, url_for
 
 from kiosk.board import lending
 from kiosk.errors import KioskError
@@ -36,6 +36,7 @@ def _form_context(me, form, error=None):
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@once.guarded
 def new():
     me = current_resident()
     form = request.form if request.method == "POST" else request.args
@@ -74,30 +75,23 @@ def new():
 
 @bp.post("/<loan_id>/returned")
 @login_required
+@once.guarded
 def returned(loan_id: str):
-    target = local_next(url_for("loans.index"))
-    try:
-        loan = lending.mark_returned(db(), g.config, loan_id, actor=current_resident())
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        if loan.request_id:
-            flash(
-                gettext(
-                    "Marked as returned. A payment request of %(amount)s was sent to %(name)s.",
-                    amount=_ceec(loan.request_amount),
-                    name=loan.borrower_name,
-                ),
-                "success",
-            )
-        else:
-            flash(gettext("Marked as returned."), "success")
-    return redirect(target)
+    return once.record_flashing(
+        lambda: lending.mark_returned(db(), g.config, loan_id, actor=current_resident()),
+        local_next(url_for("loans.index")),
+        _returned_message,
+    )
 
 
-def _ceec(amount):
-
-    return ceec(amount)
+def _returned_message(loan: lending.Loan) -> str:
+    if loan.request_id:
+        return gettext(
+            "Marked as returned. A payment request of %(amount)s was sent to %(name)s.",
+            amount=ceec(loan.request_amount),
+            name=loan.borrower_name,
+        )
+    return gettext("Marked as returned.")
 
 
 @bp.get("/admin")

@@ -32,6 +32,7 @@ def index():
 
 @bp.post("/from-draft")
 @login_required
+@once.guarded
 def from_draft():
     """The provider sends the exchange being recorded as a request instead of asking a PIN."""
     if (first := once.earlier()) is not None:
@@ -88,6 +89,7 @@ def _visible(request_id: str):
 
 @bp.route("/<request_id>", methods=["GET", "POST"])
 @login_required
+@once.guarded
 def show(request_id: str):
     """The request; its payer accepts it with their PIN here."""
     item = _visible(request_id)
@@ -121,12 +123,18 @@ def show(request_id: str):
 
 @bp.post("/<request_id>/decline")
 @login_required
+@once.guarded
 def decline(request_id: str):
     item = _visible(request_id)
-    try:
+
+    def decline_it() -> str:
         payment_requests.decline(
             db(), request_id, payer=current_resident(), reason=request.form.get("reason")
         )
+        return url_for("requests.show", request_id=request_id)
+
+    try:
+        answer = once.record(decline_it)
     except KioskError as exc:
         return render_template(
             "requests/show.html",
@@ -135,7 +143,7 @@ def decline(request_id: str):
             reason=request.form.get("reason", ""),
         ), 400
     flash(gettext("You declined the request. Nothing was paid."), "success")
-    return redirect(url_for("requests.show", request_id=request_id))
+    return answer
 
 
 @bp.post("/<request_id>/print")

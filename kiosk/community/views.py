@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from kiosk import signals
 from kiosk.community import alerts, notices, views_idle
 from kiosk.errors import KioskError
+from kiosk.web import once
 from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import current_resident, db, login_required
 
@@ -39,12 +40,14 @@ def home():
 
 @bp.route("/notices/new", methods=["GET", "POST"])
 @login_required
+@once.guarded
 def notice_new():
     me = current_resident()
     error = None
     form = request.form
     if request.method == "POST":
-        try:
+
+        def post_it() -> str:
             starts_on, ends_on = notices.dates_from_choices(
                 g.config, form.get("start"), form.get("length")
             )
@@ -60,11 +63,15 @@ def notice_new():
                 official=bool(form.get("official")),
                 network=bool(form.get("network")),
             )
+            return url_for("community.notice", notice_id=notice.id)
+
+        try:
+            answer = once.record(post_it)
         except KioskError as exc:
             error = error_message(exc)
         else:
             flash(gettext("Your notice is on the board."), "success")
-            return redirect(url_for("community.notice", notice_id=notice.id))
+            return answer
     return render_template(
         "community/notice_new.html",
         form=form,
@@ -95,25 +102,32 @@ def notice_print(notice_id: str):
 
 @bp.post("/notices/<notice_id>/withdraw")
 @login_required
+@once.guarded
 def notice_withdraw(notice_id: str):
-    try:
+    def withdraw_it() -> str:
         notices.withdraw_notice(db(), notice_id, actor_id=current_resident().id)
+        return url_for("community.home")
+
+    try:
+        answer = once.record(withdraw_it)
     except KioskError as exc:
         flash(error_message(exc), "error")
         return redirect(url_for("community.notice", notice_id=notice_id))
     flash(gettext("The notice was withdrawn."), "success")
-    return redirect(url_for("community.home"))
+    return answer
 
 
 @bp.route("/alerts/new", methods=["GET", "POST"])
 @login_required
+@once.guarded
 def alert_new():
     me = current_resident()
     if not alerts.may_raise(g.config, me):
         abort(403)
     error = None
     if request.method == "POST":
-        try:
+
+        def raise_it() -> str:
             alerts.raise_alert(
                 db(),
                 g.config,
@@ -121,11 +135,15 @@ def alert_new():
                 kind=request.form.get("kind"),
                 text=request.form.get("text"),
             )
+            return url_for("community.alert_list")
+
+        try:
+            answer = once.record(raise_it)
         except KioskError as exc:
             error = error_message(exc)
         else:
             flash(gettext("The alert is shown on every screen and is being printed."), "success")
-            return redirect(url_for("community.alert_list"))
+            return answer
     return render_template(
         "community/alert_new.html", form=request.form, error=error, kinds=alerts.KINDS
     ), (400 if error else 200)
@@ -141,16 +159,15 @@ def alert_list():
 
 @bp.post("/alerts/<alert_id>/resolve")
 @login_required
+@once.guarded
 def alert_resolve(alert_id: str):
-    try:
-        alerts.resolve_alert(
+    return once.record_flashing(
+        lambda: alerts.resolve_alert(
             db(),
             alert_id,
             resolver_id=current_resident().id,
             resolution=request.form.get("resolution"),
-        )
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(gettext("The alert is resolved: the banner is gone."), "success")
-    return redirect(url_for("community.alert_list"))
+        ),
+        url_for("community.alert_list"),
+        gettext("The alert is resolved: the banner is gone."),
+    )

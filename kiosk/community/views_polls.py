@@ -86,6 +86,7 @@ def poll(poll_id: str, error: str | None = None, status: int = 200):
 
 @bp.post("/<poll_id>/vote")
 @login_required
+@once.guarded
 def vote(poll_id: str):
 
     def vote_once() -> str:
@@ -121,11 +122,13 @@ def print_results(poll_id: str):
 
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
+@once.guarded
 def new():
     error = None
     form = request.form
     if request.method == "POST":
-        try:
+
+        def open_it() -> str:
             opens_on, closes_on = polls.dates_from_choices(
                 g.config, form.get("opens"), form.get("length")
             )
@@ -141,11 +144,15 @@ def new():
                 ballot=form.get("ballot", "secret"),
                 results_hidden=bool(form.get("results_hidden")),
             )
+            return url_for("polls.poll", poll_id=created.id)
+
+        try:
+            answer = once.record(open_it)
         except KioskError as exc:
             error = error_message(exc)
         else:
             flash(gettext("The poll is open."), "success")
-            return redirect(url_for("polls.poll", poll_id=created.id))
+            return answer
     return render_template(
         "community/poll_new.html",
         form=form,

@@ -110,6 +110,7 @@ def _not_active(resident):
 
 @bp.route("/confirm", methods=["GET", "POST"])
 @login_required
+@once.guarded
 def confirm():
     if request.method == "POST" and (first := once.earlier()) is not None:
         return first  # sent again (a second tap, an older cookie): the first answer

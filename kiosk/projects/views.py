@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from kiosk import clock, formatting
 from kiosk.errors import N_, InvalidInput, KioskError
-from kiosk.i18n import gettext_for
 from kiosk.money import parse_amount, parse_duration
 from kiosk.projects import dues as project_dues
 from kiosk.projects import fund as project_fund
-from kiosk.projects import projects, purchase_reports, volunteering
+from kiosk.projects import project_sheet, projects, purchase_reports, volunteering
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects import reads as project_reads
 from kiosk.projects.purchase_numbers import parse_euros
@@ -40,6 +38,11 @@ def _refused(project_id: str, exc: KioskError):
     return _back(project_id)
 
 
+def _once(project_id: str, work, message: str):
+    """``work`` recorded once for this form (kiosk/web/once.py), then the project's page."""
+    return once.record_flashing(work, url_for("projects.show", project_id=project_id), message)
+
+
 @bp.get("/")
 @login_required
 def home():
@@ -62,11 +65,13 @@ def home():
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@once.guarded
 def new():
     form = request.form if request.method == "POST" else request.args
     error = None
     if request.method == "POST":
-        try:
+
+        def propose_it() -> str:
             project = projects.propose(
                 db(),
                 resident_id=current_resident().id,
@@ -74,14 +79,15 @@ def new():
                 description=form.get("description"),
                 kind=form.get("kind", ""),
             )
+            if project.kind == "group_purchase":
+                return url_for("purchases.setup", project_id=project.id)
+            flash(gettext("Your project is proposed. Neighbours can join it now."), "success")
+            return url_for("projects.show", project_id=project.id)
+
+        try:
+            return once.record(propose_it)
         except KioskError as exc:
             error = error_message(exc)
-        else:
-            if project.kind == "group_purchase":
-                return redirect(url_for("purchases.setup", project_id=project.id))
-            return _done(
-                project.id, gettext("Your project is proposed. Neighbours can join it now.")
-            )
     return render_template("projects/new.html", form=form, error=error, kinds=projects.KINDS), (
         400 if error else 200
     )
@@ -153,46 +159,46 @@ def _purchase_view(purchase, me) -> dict:
 
 @bp.post("/<project_id>/join")
 @login_required
+@once.guarded
 def join(project_id: str):
-    try:
+    def work():
         projects.join(db(), project_id, current_resident().id)
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("Welcome to the project!"))
+
+    return _once(project_id, work, gettext("Welcome to the project!"))
 
 
 @bp.post("/<project_id>/leave")
 @login_required
+@once.guarded
 def leave(project_id: str):
-    try:
+    def work():
         projects.leave(db(), project_id, current_resident().id)
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("You have left the project."))
+
+    return _once(project_id, work, gettext("You have left the project."))
 
 
 @bp.post("/<project_id>/status")
 @login_required
+@once.guarded
 def status(project_id: str):
-    try:
+    def work():
         projects.set_status(
             db(), project_id, request.form.get("status", ""), by=current_resident().id
         )
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("The project's status was changed."))
+
+    return _once(project_id, work, gettext("The project's status was changed."))
 
 
 @bp.post("/<project_id>/updates")
 @login_required
+@once.guarded
 def post_update(project_id: str):
-    try:
+    def work():
         projects.post_update(
             db(), project_id, by=current_resident().id, body=request.form.get("body")
         )
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("Your news was posted."))
+
+    return _once(project_id, work, gettext("Your news was posted."))
 
 
 def _whole_number(text: str | None, *, default: int | None = None) -> int:
@@ -206,8 +212,9 @@ def _whole_number(text: str | None, *, default: int | None = None) -> int:
 
 @bp.post("/<project_id>/tasks")
 @login_required
+@once.guarded
 def add_task(project_id: str):
-    try:
+    def work():
         volunteering.add_task(
             db(),
             project_id,
@@ -216,9 +223,8 @@ def add_task(project_id: str):
             when_label=request.form.get("when_label"),
             slots=_whole_number(request.form.get("slots"), default=1),
         )
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("The task was added."))
+
+    return _once(project_id, work, gettext("The task was added."))
 
 
 def _task_project(task_id: str) -> str:
@@ -231,31 +237,35 @@ def _task_project(task_id: str) -> str:
 
 @bp.post("/tasks/<task_id>/signup")
 @login_required
+@once.guarded
 def sign_up(task_id: str):
     project_id = _task_project(task_id)
-    try:
+
+    def work():
         volunteering.sign_up(db(), task_id, current_resident().id)
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("Thank you! You are signed up."))
+
+    return _once(project_id, work, gettext("Thank you! You are signed up."))
 
 
 @bp.post("/tasks/<task_id>/withdraw")
 @login_required
+@once.guarded
 def withdraw(task_id: str):
     project_id = _task_project(task_id)
-    try:
+
+    def work():
         volunteering.withdraw(db(), task_id, current_resident().id)
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("You are no longer signed up for this task."))
+
+    return _once(project_id, work, gettext("You are no longer signed up for this task."))
 
 
 @bp.post("/tasks/<task_id>/pay")
 @login_required
+@once.guarded
 def pay_volunteer(task_id: str):
     project_id = _task_project(task_id)
-    try:
+
+    def work():
         minutes = parse_duration(request.form.get("hours"), request.form.get("minutes"))
         volunteering.pay_volunteer(
             db(),
@@ -265,44 +275,41 @@ def pay_volunteer(task_id: str):
             minutes=minutes,
             by=current_resident().id,
         )
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("The volunteer was paid from the project's account."))
+
+    return _once(project_id, work, gettext("The volunteer was paid from the project's account."))
 
 
 @bp.post("/<project_id>/contribute")
 @login_required
+@once.guarded
 def contribute(project_id: str):
-    def give() -> str:
+    def work():
         amount = parse_amount(request.form.get("amount"))
         project_fund.contribute(db(), g.config, project_id, current_resident().id, amount)
-        return url_for("projects.show", project_id=project_id)
 
-    try:
-        once.record(give)  # the same page, sent once or again
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("Thank you for your contribution to the project."))
+    return _once(project_id, work, gettext("Thank you for your contribution to the project."))
 
 
 @bp.post("/<project_id>/fund")
 @login_required
+@once.guarded
 def fund(project_id: str):
-    try:
+    def work():
         amount = parse_amount(request.form.get("amount"))
         project_fund.fund_from_association(
             db(), g.config, project_id, amount, admin_id=current_resident().id
         )
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("The association funded the project."))
+
+    return _once(project_id, work, gettext("The association funded the project."))
 
 
 @bp.post("/<project_id>/dues")
 @login_required
+@once.guarded
 def set_dues(project_id: str):
     form = request.form
-    try:
+
+    def work():
         currency = form.get("currency", "")
         if currency == "eur":
             amount = parse_euros(form.get("amount"), what=gettext("contribution"))
@@ -317,25 +324,27 @@ def set_dues(project_id: str):
             period=form.get("period", ""),
             payee_id=form.get("payee_id") or None,
         )
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("The contribution was set. Each member sees their share."))
+
+    return _once(
+        project_id, work, gettext("The contribution was set. Each member sees their share.")
+    )
 
 
 @bp.post("/<project_id>/dues/pay")
 @login_required
+@once.guarded
 def pay_dues(project_id: str):
-    try:
+    def work():
         project_dues.pay_ceec_share(db(), g.config, project_id, current_resident().id)
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("Your share was paid to the project's account."))
+
+    return _once(project_id, work, gettext("Your share was paid to the project's account."))
 
 
 @bp.post("/<project_id>/dues/mark")
 @login_required
+@once.guarded
 def mark_dues(project_id: str):
-    try:
+    def work():
         project_dues.mark_euro_share_paid(
             db(),
             g.config,
@@ -343,9 +352,8 @@ def mark_dues(project_id: str):
             request.form.get("resident_id", ""),
             by=current_resident().id,
         )
-    except KioskError as exc:
-        return _refused(project_id, exc)
-    return _done(project_id, gettext("The payment was marked."))
+
+    return _once(project_id, work, gettext("The payment was marked."))
 
 
 @bp.post("/<project_id>/dues/print")
@@ -365,56 +373,7 @@ def print_dues(project_id: str):
 @login_required
 def print_sheet(project_id: str):
 
-    payload = _sheet_payload(project_id)
+    payload = project_sheet.sheet_payload(db(), g.config, project_id)
     with write(db()):
         print_queue.enqueue(db(), "project_sheet", payload, reference=f"project-{project_id[:8]}")
     return _done(project_id, gettext("The project sheet is being printed."))
-
-
-def _sheet_payload(project_id: str) -> dict:
-    """The "project_sheet" payload, its labels in the printer's language (the kiosk's)."""
-
-    config = g.config
-    paper = gettext_for(config.language)
-    project = projects.get(db(), project_id)
-    dues = None
-    if project.dues_currency:
-        period = project_dues.current_period(config, project.dues_period)
-        shares = project_dues.shares(db(), project_id, period)
-
-        def money(value: int) -> str:
-            if project.dues_currency == "eur":
-                return formatting.euros(value, config.language)
-            return formatting.ceec(value, config.language, config["currency"]["name"])
-
-        dues = {
-            "amount_text": f"{money(project.dues_amount)} {paper(project_dues.PERIODS[project.dues_period])}",
-            "share_text": money(shares[0].amount) if shares else "-",
-        }
-    return {
-        "title": project.title,
-        "kind_label": paper(projects.KINDS[project.kind]),
-        "status_label": paper(projects.STATUSES[project.status]),
-        "description": project.description,
-        "coordinators": [
-            {"name": c.name, "apartment": c.apartment}
-            for c in projects.coordinators(db(), project_id)
-        ],
-        "member_count": project.member_count,
-        "balance": project.balance,
-        "dues": dues,
-        "updates": [
-            {"created_at": u["created_at"], "author": u["author_name"], "body": u["body"]}
-            for u in projects.updates(db(), project_id)[:3]
-        ],
-        "tasks": [
-            {
-                "title": t.title,
-                "when": t.when_label,
-                "slots": t.slots,
-                "volunteers": [f"{v.name} ({v.apartment})" for v in t.volunteers],
-            }
-            for t in projects.tasks(db(), project_id)
-        ],
-        "printed_at": clock.now_iso(),
-    }

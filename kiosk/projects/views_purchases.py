@@ -95,6 +95,7 @@ def _parse_setup(form) -> dict:
 
 @bp.route("/<project_id>/setup", methods=["GET", "POST"])
 @login_required
+@once.guarded
 def setup(project_id: str):
     me = current_resident()
     project = projects.get(db(), project_id)
@@ -105,10 +106,15 @@ def setup(project_id: str):
     error = None
     form = request.form if request.method == "POST" else _default_dates(g.config)
     if request.method == "POST":
-        try:
+
+        def open_it() -> str:
             group_purchases.open_purchase(
                 db(), g.config, project_id, by=me.id, **_parse_setup(form)
             )
+            return url_for("projects.show", project_id=project_id)
+
+        try:
+            answer = once.record(open_it)
         except KioskError as exc:
             error = error_message(exc)
         else:
@@ -116,7 +122,7 @@ def setup(project_id: str):
                 gettext("The group purchase is open: neighbours can order until the deadline."),
                 "success",
             )
-            return _to_project(project_id)
+            return answer
     return render_template(
         "projects/purchase_setup.html",
         project=project,
@@ -132,6 +138,7 @@ def setup(project_id: str):
 
 @bp.route("/<project_id>/order", methods=["GET", "POST"])
 @login_required
+@once.guarded
 def order(project_id: str):
     me = current_resident()
     purchase = group_purchases.get_purchase(db(), project_id)
@@ -170,14 +177,13 @@ def order(project_id: str):
 
 @bp.post("/<project_id>/order/cancel")
 @login_required
+@once.guarded
 def cancel_order(project_id: str):
-    try:
-        purchase_orders.cancel_order(db(), g.config, project_id, current_resident().id)
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(gettext("Your order was cancelled."), "success")
-    return _to_project(project_id)
+    return once.record_flashing(
+        lambda: purchase_orders.cancel_order(db(), g.config, project_id, current_resident().id),
+        url_for("projects.show", project_id=project_id),
+        gettext("Your order was cancelled."),
+    )
 
 
 # --------------------------------------------------------------------------- the organiser
@@ -225,48 +231,47 @@ def organise(project_id: str):
 
 @bp.post("/<project_id>/paid")
 @login_required
+@once.guarded
 def mark_paid(project_id: str):
     apartment = request.form.get("apartment", "")
-    try:
-        purchase_distribution.mark_paid(
+    return once.record_flashing(
+        lambda: purchase_distribution.mark_paid(
             db(),
             project_id,
             apartment,
             method=request.form.get("method", ""),
             by=current_resident().id,
-        )
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(gettext("Apartment %(apartment)s is marked as paid.", apartment=apartment), "success")
-    return _to_organise(project_id)
+        ),
+        url_for("purchases.organise", project_id=project_id),
+        gettext("Apartment %(apartment)s is marked as paid.", apartment=apartment),
+    )
 
 
 @bp.post("/<project_id>/picked")
 @login_required
+@once.guarded
 def mark_picked_up(project_id: str):
     apartment = request.form.get("apartment", "")
-    try:
-        purchase_distribution.mark_picked_up(db(), project_id, apartment, by=current_resident().id)
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(
-            gettext("Apartment %(apartment)s picked up its order.", apartment=apartment), "success"
-        )
-    return _to_organise(project_id)
+    return once.record_flashing(
+        lambda: purchase_distribution.mark_picked_up(
+            db(), project_id, apartment, by=current_resident().id
+        ),
+        url_for("purchases.organise", project_id=project_id),
+        gettext("Apartment %(apartment)s picked up its order.", apartment=apartment),
+    )
 
 
 @bp.post("/<project_id>/distributed")
 @login_required
+@once.guarded
 def distributed(project_id: str):
-    try:
-        purchase_distribution.mark_distributed(db(), g.config, project_id, by=current_resident().id)
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(gettext("The purchase is distributed and the organiser's fees were paid."), "success")
-    return _to_organise(project_id)
+    return once.record_flashing(
+        lambda: purchase_distribution.mark_distributed(
+            db(), g.config, project_id, by=current_resident().id
+        ),
+        url_for("purchases.organise", project_id=project_id),
+        gettext("The purchase is distributed and the organiser's fees were paid."),
+    )
 
 
 @bp.post("/<project_id>/print/<document>")

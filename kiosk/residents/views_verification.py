@@ -8,6 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from kiosk.errors import KioskError
 from kiosk.residents import residents, verification
+from kiosk.web import once
 from kiosk.web.formatting import error_message, gettext, ngettext
 from kiosk.web.session_state import (
     admin_required,
@@ -141,40 +142,33 @@ def admin_home():
 
 @bp.post("/admin/verification/slip")
 @admin_required
+@once.guarded
 def print_slip():
     apartment = request.form.get("apartment", "")
-    try:
-        verification.issue_mailbox_code(
+    return once.record_flashing(
+        lambda: verification.issue_mailbox_code(
             db(), g.config, apartment=apartment, admin_id=current_resident().id
-        )
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(
-            gettext(
-                "The slip for %(apartment)s is being printed. Fold it so the code is hidden and put it in the mailbox.",
-                apartment=apartment.upper(),
-            ),
-            "success",
-        )
-    return redirect(url_for("verification.admin_home"))
+        ),
+        url_for("verification.admin_home"),
+        gettext(
+            "The slip for %(apartment)s is being printed. Fold it so the code is hidden and put it in the mailbox.",
+            apartment=apartment.upper(),
+        ),
+    )
 
 
 @bp.post("/admin/verification/<resident_id>/proof")
 @admin_required
+@once.guarded
 def proof(resident_id: str):
-    try:
-        verification.verify_with_proof(
+    return once.record_flashing(
+        lambda: verification.verify_with_proof(
             db(),
             g.config,
             resident_id=resident_id,
             admin_id=current_resident().id,
             proof_kind=request.form.get("proof_kind"),
-        )
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(
-            gettext("%(name)s is verified.", name=residents.get(db(), resident_id).name), "success"
-        )
-    return redirect(url_for("verification.admin_home"))
+        ),
+        url_for("verification.admin_home"),
+        lambda _: gettext("%(name)s is verified.", name=residents.get(db(), resident_id).name),
+    )

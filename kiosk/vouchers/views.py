@@ -107,6 +107,7 @@ def _printer_ready(status) -> bool:
 
 @bp.route("/vouchers/issue/confirm", methods=["GET", "POST"])
 @login_required
+@once.guarded
 def issue_confirm():
     if request.method == "POST" and (first := once.earlier()) is not None:
         return first  # sent again (a second tap, an older cookie): the first answer
@@ -181,21 +182,17 @@ def reprint(serial: str):
 
 @bp.post("/vouchers/<serial>/cancel")
 @login_required
+@once.guarded
 def cancel(serial: str):
-    try:
-        voucher_cancel.cancel_vouchers(
+    return once.record_flashing(
+        lambda: voucher_cancel.cancel_vouchers(
             db(), g.config, [serial], by_id=current_resident().id, reason="not_printed"
-        )
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(
-            gettext(
-                "Voucher %(serial)s is cancelled: its value is back in your account.", serial=serial
-            ),
-            "success",
-        )
-    return redirect(url_for("vouchers.home"))
+        ),
+        url_for("vouchers.home"),
+        gettext(
+            "Voucher %(serial)s is cancelled: its value is back in your account.", serial=serial
+        ),
+    )
 
 
 @bp.app_context_processor
@@ -253,6 +250,7 @@ def redeem_check():
 
 @bp.post("/vouchers/redeem")
 @login_required
+@once.guarded
 def redeem_confirm():
     code = code_from(request.form)
     me = current_resident()

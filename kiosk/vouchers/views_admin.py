@@ -16,6 +16,7 @@ from kiosk.vouchers import redeeming as voucher_redeeming
 from kiosk.vouchers import reports as voucher_reports
 from kiosk.vouchers import vouchers
 from kiosk.vouchers.views import code_from, wake_printer
+from kiosk.web import once
 from kiosk.web.formatting import ceec, error_message, gettext, ngettext
 from kiosk.web.session_state import admin_required, current_resident, db
 
@@ -101,57 +102,48 @@ def admin_issuer(resident_id: str):
 
 @bp.post("/cancel")
 @admin_required
+@once.guarded
 def admin_cancel():
     serials = request.form.getlist("serial")
     reason = request.form.get("reason", "")
     if reason not in ("lost", "batch"):
         abort(400)
-    try:
-        done = voucher_cancel.cancel_vouchers(
+    return once.record_flashing(
+        lambda: voucher_cancel.cancel_vouchers(
             db(), g.config, serials, by_id=current_resident().id, reason=reason
-        )
-    except KioskError as exc:
-        flash(error_message(exc), "error")
-    else:
-        flash(
-            ngettext(
-                "%(num)d voucher cancelled and refunded to its issuer (%(total)s).",
-                "%(num)d vouchers cancelled and refunded to their issuer (%(total)s).",
-                len(done),
-                total=ceec(sum(v.amount for v in done)),
-            ),
-            "success",
-        )
-    return redirect(url_for("voucher_admin.admin_report"))
+        ),
+        url_for("voucher_admin.admin_report"),
+        lambda done: ngettext(
+            "%(num)d voucher cancelled and refunded to its issuer (%(total)s).",
+            "%(num)d vouchers cancelled and refunded to their issuer (%(total)s).",
+            len(done),
+            total=ceec(sum(v.amount for v in done)),
+        ),
+    )
 
 
 @bp.route("/expired", methods=["GET", "POST"])
 @admin_required
+@once.guarded
 def admin_expired():
     if request.method == "POST":
-        refund_to = request.form.get("refund_to", "")
-        try:
-            done = voucher_cancel.cancel_vouchers(
+        return once.record_flashing(
+            lambda: voucher_cancel.cancel_vouchers(
                 db(),
                 g.config,
                 request.form.getlist("serial"),
                 by_id=current_resident().id,
                 reason="expired",
-                refund_to=refund_to,
-            )
-        except KioskError as exc:
-            flash(error_message(exc), "error")
-        else:
-            flash(
-                ngettext(
-                    "%(num)d expired voucher settled (%(total)s).",
-                    "%(num)d expired vouchers settled (%(total)s).",
-                    len(done),
-                    total=ceec(sum(v.amount for v in done)),
-                ),
-                "success",
-            )
-        return redirect(url_for("voucher_admin.admin_expired"))
+                refund_to=request.form.get("refund_to", ""),
+            ),
+            url_for("voucher_admin.admin_expired"),
+            lambda done: ngettext(
+                "%(num)d expired voucher settled (%(total)s).",
+                "%(num)d expired vouchers settled (%(total)s).",
+                len(done),
+                total=ceec(sum(v.amount for v in done)),
+            ),
+        )
     return _admin_list(
         gettext("Expired vouchers not redeemed"),
         voucher_reports.expired_outstanding(db(), g.config),
@@ -169,13 +161,15 @@ def admin_redeemed():
 
 @bp.route("/honour", methods=["GET", "POST"])
 @admin_required
+@once.guarded
 def admin_honour():
     """An admin accepts an expired voucher, or one printed before secret codes, for a bearer who
     is present with the paper."""
     code = code_from(request.form if request.method == "POST" else request.args)
     error = None
     if request.method == "POST" and "resident_id" in request.form:
-        try:
+
+        def honour_it() -> str:
             voucher = voucher_redeeming.redeem_voucher(
                 db(),
                 g.config,
@@ -183,11 +177,15 @@ def admin_honour():
                 resident_id=request.form.get("resident_id", ""),
                 honoured_by=current_resident().id,
             )
+            return url_for("vouchers.redeemed", serial=voucher.serial)
+
+        try:
+            answer = once.record(honour_it)
         except KioskError as exc:
             error = error_message(exc)
         else:
             wake_printer()
-            return redirect(url_for("vouchers.redeemed", serial=voucher.serial))
+            return answer
     people = residents.verified_residents(db())
     return render_template("vouchers/admin_honour.html", code=code, people=people, error=error), (
         400 if error else 200

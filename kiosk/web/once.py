@@ -17,6 +17,12 @@ the session, a PIN): a request sent again with an older cookie or while the firs
 way gets the first answer. A key is refused (``OnceKeyRefused``, 400) when it is missing or
 malformed, made for another resident, or older than ``MAX_AGE``; rows older than that are
 dropped as new ones are written.
+
+A view that records through this module says so with ``@once.guarded`` (``record`` and
+``earlier`` refuse to run in a view without that mark): tests/test_one_tap_forms.py walks every
+POST route of the kiosk and finds each one either guarded or listed as recording nothing.
+``record_flashing`` is ``record`` for the common small form answered on one page with a
+message (a button beside a list: withdraw, mark paid, cancel...).
 """
 
 from __future__ import annotations
@@ -27,18 +33,23 @@ import hmac
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, redirect, request
+from flask import Flask, current_app, flash, redirect, request
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from kiosk import clock
 from kiosk.errors import N_, KioskError
 from kiosk.store import db as dbmod
+from kiosk.web.formatting import error_message
 from kiosk.web.session_state import current_resident, db
 
 FIELD = "once_key"
 MAX_AGE = timedelta(days=1)
+MARK = "once_guarded"
+
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 class OnceKeyRefused(KioskError):
@@ -89,7 +100,20 @@ def checked_key(key: str | None, resident_id: str) -> str:
     return key
 
 
+def guarded(view: View) -> View:
+    """Marks ``view`` as one whose POST records at most once, through ``record`` (the mark is
+    copied by the ``functools.wraps`` of the decorators above it)."""
+    setattr(view, MARK, True)
+    return view
+
+
+def is_guarded(view: Callable[..., Any] | None) -> bool:
+    return bool(getattr(view, MARK, False))
+
+
 def _request_key() -> tuple[str, str]:
+    if not is_guarded(current_app.view_functions.get(request.endpoint)):
+        raise RuntimeError(f"{request.endpoint} records once: mark its view @once.guarded")
     resident = current_resident()
     if resident is None:
         raise OnceKeyRefused()
@@ -134,6 +158,32 @@ def record(work: Callable[[], str]) -> Response:
                 "DELETE FROM once_keys WHERE created_at < ?", [_iso(now - MAX_AGE * 2)]
             )
     return redirect(url)
+
+
+def record_flashing(
+    work: Callable[[], Any], url: str, success: str | Callable[[Any], str]
+) -> Response:
+    """``record`` for a form answered on ``url``: ``work`` records (through the domain), then
+    ``success`` is flashed, a text also when the same form comes again (the first answer, word
+    for word), a function of ``work``'s result only when it ran; a refusal flashes its reason,
+    records nothing and shows ``url`` too."""
+    results = []
+
+    def run() -> str:
+        results.append(work())
+        return url
+
+    try:
+        answer = record(run)
+    except KioskError as exc:
+        flash(error_message(exc), "error")
+        return redirect(url)
+    if not callable(success):
+        flash(success, "success")
+    for result in results:
+        if callable(success):
+            flash(success(result), "success")
+    return answer
 
 
 def _iso(moment) -> str:
