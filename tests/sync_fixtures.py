@@ -28,6 +28,7 @@ from sync import state as sync_state
 from sync.client import SyncClient, SyncResult
 from sync.enrolment import enrol
 from sync.errors import HubRefused
+from sync.hub import routes as hub_routes
 from sync.hub.app import create_hub_app
 from sync.hub.kiosks import create_enrol_code
 from sync.hub.schema import connect_hub
@@ -130,6 +131,9 @@ class Hub:
         if self.server is not None:
             self.server.close()
             self.server = None
+        # The app's connections, one per server thread: closed now, not whenever the garbage
+        # collector gets to the app (hundreds of hubs in one run would run out of descriptors).
+        self.network.app.extensions[hub_routes.POOL].close_all()
 
     def enrol_code(self, building: str, restore_origin: str | None = None) -> str:
         db = self.db
