@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-import urllib.parse
 
 import pytest
 from app_fixtures import PIN
@@ -103,7 +102,11 @@ def test_a_double_tap_on_credit_my_account_redeems_once(page, kiosk, db, config,
         db, config, resident_id=building.jeanne.id, counts={2000: 1}
     )
     log_in(page, kiosk, "A-101", "Paul Durand")
-    page.goto(kiosk.url_for("/vouchers/redeem?" + urllib.parse.urlencode({"code": voucher.qr})))
+    page.goto(kiosk.url_for("/vouchers/redeem"))
+    page.locator("#code").fill(voucher.qr)  # as the scanner types it
+    page.locator('.osk button[data-action="ok"]').click()  # the keyboard closes
+    page.get_by_role("button", name="Vérifier le bon").click()
+    page.wait_for_url("**/vouchers/check")
     sent = posts_to(page, "/vouchers/redeem")
 
     double_tap(page, page.get_by_role("button", name="Créditer mon compte"))

@@ -8,6 +8,7 @@ confirms no guess."""
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 from pathlib import Path
 
@@ -84,8 +85,15 @@ def test_the_kiosk_with_its_pepper_file_still_checks_pins(config, building, db):
 
 
 def latest_level_kiosk(tmp_path: Path):
-    """The Tilleuls kiosk as the last released code left it, with werkzeug scrypt PIN hashes."""
-    level = max(path for path in LEVELS.iterdir() if (path / "manifest.json").exists())
+    """The Tilleuls kiosk as the last code before peppered PINs left it (werkzeug scrypt PIN
+    hashes): the newest upgrade fixture whose kiosk level has no m018_pin_pepper_old_hashes."""
+    level = max(
+        path
+        for path in LEVELS.iterdir()
+        if (path / "manifest.json").exists()
+        and "m018_pin_pepper_old_hashes"
+        not in json.loads((path / "manifest.json").read_text())["kiosk_level"]
+    )
     config = make_test_config(tmp_path / "tilleuls", building={"name": "Résidence des Tilleuls"})
     config.database_path.parent.mkdir(parents=True)
     with gzip.open(level / "tilleuls.sqlite3.gz") as packed:

@@ -82,7 +82,14 @@ class Screen:
         return self.send("/vouchers/check", {"code": code})
 
     def redeem(self, code: str) -> tuple[int, str]:
-        answer = self.send("/vouchers/redeem", {"code": code, "once_key": self.once})
+        return self.send_once("/vouchers/redeem", {"code": code})
+
+    def honour(self, form: dict) -> tuple[int, str]:
+        """The volunteer's "Honorer un bon" form (one tap, one record, as every such form)."""
+        return self.send_once("/admin/vouchers/honour", form)
+
+    def send_once(self, path: str, form: dict) -> tuple[int, str]:
+        answer = self.send(path, {**form, "once_key": self.once})
         if answer[0] == 302:  # the key is used: the next form would carry a new one
             self.used = self.once
             self.new_key()
@@ -234,7 +241,7 @@ def test_whoever_reads_every_event_cannot_build_the_paper(network, hub, live_ser
     volunteer = screen(live_server, tilleuls, claire)
     for forged in (forged_v2, forged_v1):
         form = {"code": forged, "resident_id": paul.id}
-        status, page = volunteer.send("/admin/vouchers/honour", form)
+        status, page = volunteer.honour(form)
         assert status == 400 and NOT_GENUINE in page
     assert balance(tilleuls, paul) == -3000 and balance(lilas, louise) == 0
     for kiosk in (tilleuls, hall, lilas):
@@ -485,8 +492,8 @@ def test_an_old_voucher_is_redeemed_only_with_the_volunteer(network, live_server
     status, page = volunteer.check(old.text())
     assert status == 400 and PRINTED_BEFORE in page and "Honorer ce bon" in page
     form = {"code": old.text(), "resident_id": paul.id}
-    assert volunteer.send("/admin/vouchers/honour", form)[0] == 302
-    status, page = volunteer.send("/admin/vouchers/honour", form)
+    assert volunteer.honour(form)[0] == 302
+    status, page = volunteer.honour(form)
     assert status == 400 and ALREADY in page
     assert balance(tilleuls, paul) == -1500 and circulation(tilleuls) == 0
     sync_until_quiet([tilleuls, hall, lilas])
