@@ -206,15 +206,15 @@ def text_rows(block: Text | Columns | Separator, chars: int) -> list[Row]:
         left = (chars - len(label)) // 2
         return [Row((block.char * left + label).ljust(chars, block.char))]
     value = block.value
-    room = chars - len(value) - 2
-    if room < 6:  # a value too long to share the line: it goes under the label
-        rows = [Row(line, block.bold) for line in wrap(block.label, chars)]
-        if len(value) <= chars:
-            return rows + [Row(value.rjust(chars), block.bold)]
-        return rows + [Row("  " + line, block.bold) for line in wrap(value, chars - 2)]
-    label_lines = wrap(block.label, room)
+    # The label on whole lines; the value at the end of its last line when both fit there,
+    # else on a line of its own (right-aligned), wrapped under the label when it is longer.
+    label_lines = wrap(block.label, chars)
     rows = [Row(line, block.bold) for line in label_lines[:-1]]
-    last = label_lines[-1] + " "
-    fill = block.fill * (chars - len(last) - len(value) - 1)
-    rows.append(Row(f"{last}{fill} {value}", block.bold))
-    return rows
+    last = label_lines[-1]
+    if len(last) + len(value) + 2 <= chars:
+        fill = block.fill * (chars - len(last) - len(value) - 2)
+        return rows + [Row(f"{last} {fill} {value}" if fill else f"{last}  {value}", block.bold)]
+    rows.append(Row(last, block.bold))
+    if len(value) <= chars:
+        return rows + [Row(value.rjust(chars), block.bold)]
+    return rows + [Row("  " + line, block.bold) for line in wrap(value, chars - 2)]
