@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import zxingcpp
@@ -194,7 +194,9 @@ def test_every_document_prints_whole_and_readable(
     db, documents, loopback_printer, tmp_path, printer, layout
 ):
     profile, paper_mm = PRINTERS[printer]
-    settings = network_settings(loopback_printer, tmp_path, profile=profile, paper_width_mm=paper_mm)
+    settings = network_settings(
+        loopback_printer, tmp_path, profile=profile, paper_width_mm=paper_mm
+    )
     payload = documents[layout]
     data = print_through_loopback(db, loopback_printer, settings, layout, payload)
     pages = load_profile(profile).get_code_pages()
