@@ -30,6 +30,7 @@ from kiosk.projects import project_sheet, projects, purchase_orders, purchase_re
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects.purchases import ProductDraft
 from kiosk.residents import residents, verification
+from kiosk.vouchers import vouchers
 from printing import admin as printer_admin
 from printing import queue
 from printing.document import CLOSING
@@ -80,6 +81,15 @@ def documents(db, config, building):
         category="diy",
         minutes=45,
     )
+    record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=eric.id,
+        description="Prêt d’une perceuse",
+        amount=2000,
+    )
+    vouchers.issue_vouchers(db, config, resident_id=eric.id, counts={500: 1})
     residents.issue_card(db, eric.id, building="")
     verification.issue_mailbox_code(db, config, apartment="B-205", admin_id=building.admin.id)
     poll = polls.open_poll(
@@ -141,6 +151,7 @@ def documents(db, config, building):
 
 LAYOUTS = [
     "receipt",
+    "voucher",
     "statement",
     "member_card",
     "board_sheet",
@@ -211,6 +222,7 @@ def test_every_document_prints_whole_and_readable(
         assert_whole(text, value, encoder)
     expected_qr = {
         "member_card": payload.get("card_token"),
+        "voucher": payload.get("qr"),
         "test_page": "https://example.org/kiosk/test?é=1",
     }.get(layout)
     if expected_qr:
@@ -240,6 +252,8 @@ def expected_values(layout: str, payload: dict) -> list[str]:
         return [payload["name"], "Tout l’historique"] + [
             line["description"] for line in payload["lines"]
         ]
+    if layout == "voucher":
+        return [payload["serial"], "5,00 CEEC", "Bon d’échange"]  # a bearer voucher
     if layout == "member_card":
         return [payload["name"], f"Appartement {payload['apartment']}"]
     if layout == "mailbox_slip":
