@@ -69,14 +69,65 @@ def fill(text: str, values: Mapping[str, object], language: str, apostrophe: str
     return elide(text, values, language, apostrophe) % values
 
 
-def quantity_of(quantity: str, unit: str) -> str:
-    """ "2 × bouteille": a quantity (already written as a number) of a product's unit.
+# Units written as symbols: the same for one and for many ("2 kg", "0,5 l").
+_UNIT_SYMBOLS = frozenset("g kg mg t l cl dl ml m cm mm km m2 m² m3 m³ lb lbs oz h min €".split())
+# French words in -al whose plural is -als, the units a purchase may use among them.
+_FRENCH_AL_S = frozenset("bal carnaval chacal festival récital régal cal".split())
+
+
+def _number(quantity: str) -> float | None:
+    """ "1 234,5" / "1,234.5" / "2" -> the number; None when it is not one."""
+    text = "".join(ch for ch in quantity if not ch.isspace())
+    if "," in text and "." in text:
+        text = text.replace(",", "")  # English thousands
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
+
+
+def plural_of_unit(unit: str, language: str) -> str:
+    """The plural of a unit word an organiser typed, by the language's regular rule, on the
+    first word only ("sac de 15 kg" -> "sacs de 15 kg"); symbols and words already plural
+    are left as they are ("kg", "colis", "prix")."""
+    first, _space, rest = unit.strip().partition(" ")
+    word = first.lower()
+    if not first or word in _UNIT_SYMBOLS or not first.isalpha() or len(first) < 3:
+        return unit
+    if first.isupper():  # an acronym
+        return unit
+    if language == "fr":
+        if word[-1] in "sxz":
+            plural = first
+        elif word.endswith(("au", "eu")) and word not in ("pneu", "bleu"):
+            plural = first + "x"
+        elif word.endswith("al") and word not in _FRENCH_AL_S:
+            plural = first[:-2] + "aux"
+        else:
+            plural = first + "s"
+    else:
+        if word.endswith(("s", "x", "z", "ch", "sh")):
+            plural = first + "es"
+        elif word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+            plural = first[:-1] + "ies"
+        else:
+            plural = first + "s"
+    return f"{plural} {rest}" if rest else plural
+
+
+def quantity_of(quantity: str, unit: str, language: str = "fr") -> str:
+    """ "2 bouteilles", "1 sac", "0,5 kg": a quantity (already written as a number) of a
+    product's unit, on screens, in CSV and on paper.
 
     The unit is a word the organiser of a group purchase typed (sac, kg, douzaine, bouteille):
-    gettext only pluralises words of its catalogue, and guessing a plural ("kgs", "choux") or
-    asking for a second word for every product would be wrong more often than this reading,
-    which is right for any number, any unit word and both languages."""
-    return f"{quantity} × {unit}"
+    gettext only pluralises words of its catalogue, so the word takes the language's regular
+    plural (French from 2 on, English for anything but 1: ``plural_of_unit``); a quantity that
+    is not a number keeps the neutral "3 × sac"."""
+    number = _number(quantity)
+    if number is None:
+        return f"{quantity} × {unit}"
+    many = abs(number) >= 2 if language == "fr" else number != 1
+    return f"{quantity} {plural_of_unit(unit, language) if many else unit}"
 
 
 @lru_cache(maxsize=8)

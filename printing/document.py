@@ -131,17 +131,61 @@ class Row:
     align: Align = "left"
 
 
-def _wrap(text: str, width: int) -> list[str]:
+# Punctuation a line never starts with: it stays with the word before it (French puts a space
+# before » ; : ! ?), and the opening « stays with the word after it.
+CLOSING = frozenset("»)]},.;:!?…%")
+OPENING = frozenset("«([{")
+_GLUE = "\ue000"  # a space no line breaks at (a private-use character: never printable text)
+
+
+def _glued(paragraph: str) -> str:
+    """The paragraph with the spaces before closing and after opening punctuation made
+    unbreakable."""
+    words = paragraph.split(" ")
+    out: list[str] = []
+    for word in words:
+        if out and word and word[0] in CLOSING and out[-1] != "":
+            out[-1] += _GLUE + word
+        elif out and out[-1] and out[-1][-1] in OPENING and out[-1].rstrip("".join(OPENING)) == "":
+            out[-1] += _GLUE + word
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def _no_closing_at_start(lines: list[str], width: int) -> list[str]:
+    """A line a too-long word was cut in that would start with closing punctuation takes one
+    more character from the line above, or gives its punctuation back when that line has room."""
+    for i in range(1, len(lines)):
+        while lines[i] and lines[i][0] in CLOSING and lines[i - 1]:
+            if len(lines[i - 1]) < width:
+                lines[i - 1] += lines[i][0]
+                lines[i] = lines[i][1:]
+            else:
+                lines[i] = lines[i - 1][-1] + lines[i]
+                lines[i - 1] = lines[i - 1][:-1]
+                if len(lines[i]) > width:  # the pair cannot fit: leave it (a line of symbols)
+                    break
+    return [line for line in lines if line] or [""]
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken at spaces (a word longer than
+    a line is cut, never dropped); no line starts with closing punctuation."""
+    width = max(1, width)
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines.extend(
-            textwrap.wrap(paragraph, width, break_long_words=True, break_on_hyphens=False) or [""]
+        pieces = textwrap.wrap(
+            _glued(paragraph), width, break_long_words=True, break_on_hyphens=False
         )
+        pieces = [piece.replace(_GLUE, " ") for piece in pieces]
+        lines.extend(_no_closing_at_start(pieces, width) if pieces else [""])
     return lines
 
 
 def text_rows(block: Text | Columns | Separator, chars: int) -> list[Row]:
-    """The printed lines of a text block on paper ``chars`` characters wide.
+    """The printed lines of a text block on paper ``chars`` characters wide: every character of
+    the block is on the paper, however long its text (nothing is ever cut off).
 
     ``block`` text must already be ``printable`` (what the paper shows), so that lengths are
     paper lengths.
@@ -149,22 +193,28 @@ def text_rows(block: Text | Columns | Separator, chars: int) -> list[Row]:
     if isinstance(block, Text):
         width = chars // 2 if block.double else chars
         return [
-            Row(line, block.bold, block.double, block.align) for line in _wrap(block.text, width)
+            Row(line, block.bold, block.double, block.align) for line in wrap(block.text, width)
         ]
     if isinstance(block, Separator):
         if not block.label:
             return [Row(block.char * chars)]
         label = f" {block.label} "
+        if len(label) + 2 > chars:  # a rule, then the label on lines of its own
+            return [Row(block.char * chars)] + [
+                Row(line, align="center") for line in wrap(block.label, chars)
+            ]
         left = (chars - len(label)) // 2
-        return [Row((block.char * left + label).ljust(chars, block.char)[:chars])]
+        return [Row((block.char * left + label).ljust(chars, block.char))]
     value = block.value
-    room = chars - len(value) - 2
-    if room < 6:  # a value too long to share the line: it goes on its own line, right-aligned
-        rows = [Row(line, block.bold) for line in _wrap(block.label, chars)]
-        return rows + [Row(value.rjust(chars)[-chars:], block.bold)]
-    label_lines = _wrap(block.label, room)
+    # The label on whole lines; the value at the end of its last line when both fit there,
+    # else on a line of its own (right-aligned), wrapped under the label when it is longer.
+    label_lines = wrap(block.label, chars)
     rows = [Row(line, block.bold) for line in label_lines[:-1]]
-    last = label_lines[-1] + " "
-    fill = block.fill * (chars - len(last) - len(value) - 1)
-    rows.append(Row(f"{last}{fill} {value}", block.bold))
-    return rows
+    last = label_lines[-1]
+    if len(last) + len(value) + 2 <= chars:
+        fill = block.fill * (chars - len(last) - len(value) - 2)
+        return rows + [Row(f"{last} {fill} {value}" if fill else f"{last}  {value}", block.bold)]
+    rows.append(Row(last, block.bold))
+    if len(value) <= chars:
+        return rows + [Row(value.rjust(chars), block.bold)]
+    return rows + [Row("  " + line, block.bold) for line in wrap(value, chars - 2)]

@@ -282,6 +282,21 @@ def public_votes(db: Database, poll: Poll) -> list:
     return reads.public_votes(db, poll.id)
 
 
+def results_payload(poll: Poll) -> dict:
+    """The "poll_results" layout's payload (printing/layouts/poll_results.py): the one place
+    that builds it."""
+    return {
+        "question": poll.question,
+        "closes_on": poll.closes_on,
+        "closed": poll.state == "closed",
+        "results": [
+            {"option": option, "votes": count}
+            for option, count in zip(poll.options, poll.counts, strict=True)
+        ],
+        "per": poll.per,
+    }
+
+
 def queue_results_print(db: Database, config: Config, poll_id: str) -> int:
     """Print the results (refused while they are hidden until the close)."""
 
@@ -293,17 +308,5 @@ def queue_results_print(db: Database, config: Config, poll_id: str) -> int:
         )
     with store.write(db):
         return print_queue.enqueue(
-            db,
-            "poll_results",
-            {
-                "question": poll.question,
-                "closes_on": poll.closes_on,
-                "closed": poll.state == "closed",
-                "results": [
-                    {"option": option, "votes": count}
-                    for option, count in zip(poll.options, poll.counts, strict=True)
-                ],
-                "per": poll.per,
-            },
-            reference=f"poll-{poll.reference}",
+            db, "poll_results", results_payload(poll), reference=f"poll-{poll.reference}"
         )

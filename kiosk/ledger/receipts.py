@@ -13,8 +13,10 @@ from kiosk.store import reads
 from printing import queue as print_queue
 
 
-def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
-    """Queue the receipt of a transfer, in the transfer's own transaction."""
+def receipt_payload(db: Database, config: Config, transfer_id: str) -> dict:
+    """The "receipt" layout's payload (printing/layouts/receipt.py) for a transfer: the one
+    place that builds it. An account of the association is named in words in the kiosk's
+    language and shows no balance (its balance is no resident's)."""
 
     row = reads.transfer(db, transfer_id)
     show = config["receipts"]["show_balances"]
@@ -22,13 +24,14 @@ def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
 
     def party(prefix: str, account: str) -> dict:
         side = "debit" if prefix == "payer" else "credit"
+        resident = row[f"{prefix}_id"] is not None
         return {
             "apartment": row[f"{prefix}_apartment"] or "",
             "name": account_name(account, row[f"{prefix}_name"] or row[f"{side}_label"], gettext),
-            "balance_after": reads.account_balance(db, account) if show else None,
+            "balance_after": reads.account_balance(db, account) if show and resident else None,
         }
 
-    payload = {
+    return {
         "reference": row["reference"],
         "created_at": row["created_at"],
         "kind": row["kind"],
@@ -40,4 +43,10 @@ def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
         "minutes": row["minutes"],
         "amount": row["amount"],
     }
-    print_queue.enqueue(db, "receipt", payload, reference=row["reference"])
+
+
+def queue_receipt(db: Database, config: Config, transfer_id: str) -> None:
+    """Queue the receipt of a transfer, in the transfer's own transaction."""
+
+    payload = receipt_payload(db, config, transfer_id)
+    print_queue.enqueue(db, "receipt", payload, reference=payload["reference"])

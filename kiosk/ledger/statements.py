@@ -1,10 +1,14 @@
-"""Printed statements: a resident's month (or latest lines) queued for the printer."""
+"""Printed statements: a resident's month, or their whole history, queued for the printer.
+
+``statement_payload`` is the one builder of the "statement" layout's payload (documented in
+printing/layouts/statement.py): names already in the print language, balances in hundredths.
+"""
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
-from kiosk import i18n, store
+from kiosk import clock, i18n, store
 from kiosk.config import Config
 from kiosk.ledger import ledger
 from kiosk.ledger.transfers import account_name
@@ -14,14 +18,32 @@ MAX_PRINTED_LINES = 60
 
 
 def statement_payload(db: Database, config: Config, resident_id: str, *, month: str | None) -> dict:
-    st = ledger.statement(db, config, resident_id, month=month)
+    """The statement of ``month`` ("2026-11", in the building's time zone), or of the whole
+    history (``None``: its newest ``MAX_PRINTED_LINES`` lines, the older ones counted)."""
+    history = ledger.statement(db, config, resident_id, month=None)  # newest first
     gettext = i18n.gettext_for(config.language)
+    balance = history.resident.balance
+    if month:
+        later = [
+            line
+            for line in history.lines
+            if ledger.local_month(config, line.transfer.created_at) > month
+        ]
+        closing = balance - sum(line.signed_amount for line in later)
+        chosen = [
+            line
+            for line in history.lines
+            if ledger.local_month(config, line.transfer.created_at) == month
+        ]
+    else:
+        closing, chosen = balance, history.lines
+    printed = chosen[:MAX_PRINTED_LINES]
+    opening = closing - sum(line.signed_amount for line in printed)
     return {
-        "resident": {"name": st.resident.name, "apartment": st.resident.apartment},
+        "name": history.resident.name,
+        "apartment": history.resident.apartment,
         "month": month,
-        "balance": st.balance,
-        "total_in": st.total_in,
-        "total_out": st.total_out,
+        "opening_balance": opening,
         "lines": [
             {
                 "created_at": line.transfer.created_at,
@@ -29,17 +51,21 @@ def statement_payload(db: Database, config: Config, resident_id: str, *, month: 
                 "counterparty": " ".join(
                     part
                     for part in (
-                        line.counterparty_apartment,
                         account_name(line.counterparty_account, line.counterparty_name, gettext),
+                        f"({line.counterparty_apartment})" if line.counterparty_apartment else "",
                     )
                     if part
                 ),
                 "description": line.transfer.description,
                 "amount": line.signed_amount,
             }
-            for line in st.lines[:MAX_PRINTED_LINES]
+            for line in reversed(printed)  # oldest first, as a statement reads
         ],
-        "truncated": len(st.lines) > MAX_PRINTED_LINES,
+        "earlier_lines": len(chosen) - len(printed),
+        "total_in": sum(line.signed_amount for line in chosen if line.signed_amount > 0),
+        "total_out": -sum(line.signed_amount for line in chosen if line.signed_amount < 0),
+        "closing_balance": closing,
+        "printed_at": clock.now_iso(),
     }
 
 

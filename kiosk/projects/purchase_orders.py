@@ -58,7 +58,11 @@ def place_order(
                     left = max(0, product.stock_limit - others)
                     raise BeyondStock(
                         product=product.name,
-                        left=quantity_of(formatting.quantity(left, config.language), product.unit),
+                        left=quantity_of(
+                            formatting.quantity(left, config.language),
+                            product.unit,
+                            config.language,
+                        ),
                     )
         if lines and fee_would_break_floor(db, config, purchase, resident_id):
             raise FeeBelowFloor(

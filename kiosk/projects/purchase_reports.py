@@ -201,7 +201,8 @@ def purchase_csv(db: Database, config: Config, purchase: Purchase) -> str:
     result = households(db, purchase)
     for h in result:
         items = " | ".join(
-            f"{quantity_of(formatting.quantity(i.quantity, config.language), i.unit)} {i.product_name}"
+            f"{quantity_of(formatting.quantity(i.quantity, config.language), i.unit, config.language)} "
+            f"{i.product_name}"
             for i in h.items
         )
         rows.append(

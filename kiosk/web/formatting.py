@@ -16,10 +16,10 @@ from flask import Flask, g
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from kiosk import formatting
+from kiosk import formatting, i18n
 from kiosk.categories import CATEGORIES
 from kiosk.errors import KioskError
-from kiosk.i18n import elide, fill, quantity_of
+from kiosk.i18n import elide, fill
 
 
 def locale_code() -> str:
@@ -105,6 +105,11 @@ def euros(cents: int | None) -> str:
 def quantity(thousandths: int | None) -> str:
     """A group purchase's quantity: 1500 -> "1,5" (fr) / "1.5" (en)."""
     return formatting.quantity(thousandths, locale_code())
+
+
+def quantity_of(quantity: str, unit: str) -> str:
+    """ "2 bouteilles": a quantity of a product's unit, in the request's language."""
+    return i18n.quantity_of(quantity, unit, locale_code())
 
 
 def duration(minutes: int | None) -> str:

@@ -35,7 +35,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
         document.text(", ".join(household["names"]))
         for item in household["items"]:
             document.columns(
-                f"  {quantity_of(item['quantity'], item['unit'])} {item['product']}",
+                f"  {quantity_of(item['quantity'], item['unit'], words.language)} {item['product']}",
                 words.euros(item["amount"]),
             )
         document.columns(_("To pay"), words.euros(household["owed"]), bold=True)

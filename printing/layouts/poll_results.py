@@ -1,4 +1,6 @@
-"""Results of a poll (layout "poll_results"), with a bar of # per answer.
+"""Results of a poll (layout "poll_results"), with a bar of # per answer ([....] for none).
+
+Built by ``kiosk.community.polls.results_payload``.
 
 Payload::
 
@@ -28,11 +30,12 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     results = payload["results"]
     total = sum(entry["votes"] for entry in results)
     peak = max((entry["votes"] for entry in results), default=0) or 1
-    width = max(4, settings.chars_per_line - 12)
+    width = max(4, settings.chars_per_line - 2)
     for entry in results:
         share = round(100 * entry["votes"] / total) if total else 0
         document.columns(entry["option"], f"{words.number(entry['votes'])} ({share} %)", bold=True)
-        document.text("#" * round(width * entry["votes"] / peak) or "-")
+        filled = round(width * entry["votes"] / peak)
+        document.text("[" + "#" * filled + "." * (width - filled) + "]")  # 0 votes: an empty bar
     document.separator()
     per = _("apartments") if payload.get("per") == "apartment" else _("residents")
     document.text(_("Votes cast: %(count)s (%(per)s)", count=words.number(total), per=per))

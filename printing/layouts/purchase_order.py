@@ -39,7 +39,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
             "  "
             + _(
                 "%(quantity)s at %(price)s",
-                quantity=quantity_of(product["quantity"], product["unit"]),
+                quantity=quantity_of(product["quantity"], product["unit"], words.language),
                 price=words.euros(product["unit_price"]),
             ),
             words.euros(product["amount"]),

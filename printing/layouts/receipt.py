@@ -3,12 +3,16 @@
 Payload::
 
     {"reference": "RJGPEP-42", "created_at": "2026-11-23T10:00:00Z",  # UTC
-     "kind": "exchange" | "reversal", "reverses_reference": None | "RJGPEP-7",
+     "kind": "exchange" | "reversal" | "voucher_redeem" | "settlement" | ...,  # a transfer kind
+     "reverses_reference": None | "RJGPEP-7",
      "payer": {"apartment": "B-204", "name": "Jeanne Martin", "balance_after": -1500 | None},
+              # an account of the association: "apartment": "", its name in the print language
      "payee": {same}, "description": "Réparer un robinet",
      "category_label": "Bricolage et petite plomberie",  # already in the print language
      "minutes": 90 | None, "amount": 1500}                 # hundredths
 
+Built by ``kiosk.ledger.receipts.receipt_payload``. The title says what the transfer is (an
+exchange, a correction, a redeemed voucher, a move-out settlement...).
 The reference is printed as text and as a Code128 barcode.
 With ``[receipts] copies = 2`` the job prints one copy for each resident, each showing only its
 holder's balance; with one copy, every balance the ledger did not set to None is shown.
@@ -18,9 +22,21 @@ holder's balance; with one copy, every balance the ledger did not set to None is
 from __future__ import annotations
 
 from printing.document import Document
-from printing.i18n import Words
+from printing.i18n import N_, Words
 from printing.layouts.common import footer_cut, header, person
 from printing.settings import PrintSettings
+
+TITLES = {
+    "exchange": N_("Exchange receipt"),
+    "reversal": N_("Correction"),
+    "voucher_issue": N_("Voucher issued"),
+    "voucher_redeem": N_("Voucher redeemed"),
+    "voucher_refund": N_("Voucher refunded"),
+    "project_contribution": N_("Contribution to a project"),
+    "project_payment": N_("Payment by a project"),
+    "purchase_fee": N_("Group purchase fee"),
+    "settlement": N_("Move-out settlement"),
+}
 
 
 def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
@@ -39,7 +55,8 @@ def _one_copy(
 ) -> None:
     _ = words._
     reversal = payload.get("kind") == "reversal"
-    header(document, settings, words, _("Correction") if reversal else _("Exchange receipt"))
+    title = TITLES.get(payload.get("kind") or "exchange", N_("Receipt"))
+    header(document, settings, words, _(title))
     if holder == "payer":
         document.text(_("Copy for the payer"), align="center")
     elif holder == "payee":

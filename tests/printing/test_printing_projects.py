@@ -68,7 +68,7 @@ def test_the_supplier_order_totals_each_product(db, config, pellets):
     lines = paper("purchase_order", purchase_reports.supplier_order_payload(db, config, pellets))
     text = "\n".join(lines)
     assert "Commande fournisseur" in text and "Bois du Lyonnais" in text
-    assert any("5 × sac à 5,99" in line and "29,95" in line for line in lines)
+    assert any("5 sacs à 5,99" in line and "29,95" in line for line in lines)
     assert any(line.startswith("Total") and "36,45" in line for line in lines)
 
 

@@ -205,7 +205,7 @@ def test_nobody_orders_beyond_the_stock_not_even_the_organiser(db, config, build
     order(db, config, purchase, building.jeanne, bags=7)
     with pytest.raises(BeyondStock) as refused:
         order(db, config, purchase, building.admin, bags=4)
-    assert refused.value.params["left"] == "3 × sac"
+    assert refused.value.params["left"] == "3 sacs"
     order(db, config, purchase, building.admin, bags=3)
     order(db, config, purchase, building.jeanne, bags=7)  # her own order does not count against her
 

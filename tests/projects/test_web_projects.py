@@ -185,7 +185,7 @@ def test_a_resident_orders_sees_the_fee_first_changes_and_cancels(client, db, co
     [
         ("-2", "", "Une quantité ne peut pas être négative"),
         ("1,5", "", "se vend par sac entier"),
-        ("25", "", "Il ne reste que 20 × sac de « Sac de 15 kg »"),
+        ("25", "", "Il ne reste que 20 sacs de « Sac de 15 kg »"),
         ("deux", "", "n'est pas une quantité"),
     ],
 )
