@@ -113,12 +113,7 @@ class EscposRenderer:
                 if self.native_qr:
                     p.qr(block.data, ec=QR_ECLEVEL_M, size=block.module_dots, native=True)
                 else:
-                    # The quiet zone above and below: paper fed (ESC J n dots), not white dots.
-                    quiet = ESC + b"J" + bytes([QR_QUIET_ZONE_MODULES * RASTER_QR_MODULE_DOTS])
-                    p._raw(quiet)
-                    module = RASTER_QR_MODULE_DOTS // 2
-                    self._raster(qr_image(block.data, module, quiet_zone=0), scale=2)
-                    p._raw(quiet)
+                    self.raster_qr(block)
             elif isinstance(block, Barcode):
                 set_style("center", False, False)
                 module = barcode_module_dots(block.data, block.module_dots, self.dots)
@@ -136,11 +131,7 @@ class EscposRenderer:
                     )
                     p._raw(b"\n")
                 else:
-                    scale = 2 if module % 2 == 0 else 1
-                    height = RASTER_BARCODE_HEIGHT_DOTS // scale
-                    self._raster(
-                        barcode_image(block.data, module // scale, height, quiet_zone=0), scale
-                    )
+                    self.raster_barcode(block, module)
                     set_style("center", False, False)
                     p._raw(encoder.encode(block.data) + b"\n")
             elif isinstance(block, Logo):
@@ -152,6 +143,21 @@ class EscposRenderer:
                 set_style("left", False, False)
                 p.cut(mode="PART" if block.partial else "FULL")
         return p.output
+
+    def raster_qr(self, block: QrCode) -> None:
+        """A QR code as an image of 4-dot modules, with its quiet zone above and below fed as
+        paper (``ESC J n`` dots), not sent as white dots."""
+        quiet = ESC + b"J" + bytes([QR_QUIET_ZONE_MODULES * RASTER_QR_MODULE_DOTS])
+        self.printer._raw(quiet)
+        image = qr_image(block.data, RASTER_QR_MODULE_DOTS // 2, quiet_zone=0)
+        self._raster(image, scale=2)
+        self.printer._raw(quiet)
+
+    def raster_barcode(self, block: Barcode, module: int) -> None:
+        """A barcode as an image of ``module``-dot modules (1 or 2), 48 dots high."""
+        scale = 2 if module % 2 == 0 else 1
+        height = RASTER_BARCODE_HEIGHT_DOTS // scale
+        self._raster(barcode_image(block.data, module // scale, height, quiet_zone=0), scale)
 
     def _raster(self, image, scale: int = 1) -> None:
         """``GS v 0``: a raster image, each dot printed ``scale`` x ``scale`` dots, after
