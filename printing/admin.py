@@ -2,6 +2,8 @@
 
 jobs = list_jobs(db)                              # newest first, PrintJob objects
 job_state_label(job.state, "fr")                  # "Imprimé"
+job_document_label(job.layout, "fr")              # "Reçu d’échange" (never the layout id)
+job_error_label(job.last_error, "fr")             # the error in words (never Python's text)
 png = job_preview_png(db, job.id, settings)       # bytes for <img src>, as the paper shows
 new_id = reprint_as_copy(db, job.id)              # CopyRefused for member cards
 cancel_job(db, job.id)                            # JobStateError once printed
@@ -48,6 +50,8 @@ __all__ = [
     "count_jobs",
     "count_waiting",
     "get_job",
+    "job_document_label",
+    "job_error_label",
     "job_preview_png",
     "job_state_label",
     "layout_preview_png",
@@ -72,6 +76,73 @@ JOB_STATE_LABELS = {
 def job_state_label(state: str, language: str) -> str:
     """A job's state in words, for the admin page."""
     return translations(language).gettext(JOB_STATE_LABELS[state])
+
+
+DOCUMENT_LABELS = {
+    "receipt": N_("Exchange receipt"),
+    "voucher": N_("Voucher"),
+    "member_card": N_("Member card"),
+    "statement": N_("Account statement"),
+    "board_sheet": N_("Weekly board sheet"),
+    "board_message": N_("Board message"),
+    "payment_request": N_("Payment request"),
+    "mailbox_slip": N_("Mailbox slip"),
+    "test_page": N_("Test page"),
+    "project_sheet": N_("Project sheet"),
+    "purchase_order": N_("Supplier order"),
+    "distribution_list": N_("Distribution list"),
+    "dues_list": N_("Dues list"),
+    "alert": N_("Alert"),
+    "notice": N_("Notice"),
+    "poll_results": N_("Poll results"),
+}
+
+
+def job_document_label(layout: str, language: str) -> str:
+    """What a job prints, in words (a layout the kiosk no longer knows: "Document")."""
+    return translations(language).gettext(DOCUMENT_LABELS.get(layout, N_("Document")))
+
+
+# A job's last error is the worker's text (printing.worker, printing.transports); the page shows
+# what it means for the volunteer. First match wins; anything else is "unexpected".
+ERROR_LABELS = (
+    (
+        ("bad payload", "unknown layout"),
+        N_("The kiosk could not make this document from its data. Tell the kiosk's maintainers."),
+    ),
+    (
+        ("interrupted while printing",),
+        N_(
+            "Interrupted while printing: check the paper. If it did not come out, reprint it as a COPY."
+        ),
+    ),
+    (("paper_out", "paper out"), N_("The printer has no paper.")),
+    (
+        ("needs the python package", "unknown printer kind"),
+        N_("The printer is not set up on this kiosk (see its settings)."),
+    ),
+    (
+        ("cannot connect", "cannot write", "no answer from the printer", "not found", "offline"),
+        N_("The kiosk cannot reach the printer: check that it is on and connected."),
+    ),
+    (("did not answer", "time-out", "timed out"), N_("The printer did not answer in time.")),
+    (
+        ("closed the connection", "connection to the printer lost", "stopped taking data"),
+        N_("The printer broke off while receiving the document."),
+    ),
+)
+UNEXPECTED_ERROR = N_("An unexpected error stopped this document (details in the kiosk's log).")
+
+
+def job_error_label(error: str | None, language: str) -> str:
+    """A job's last error in words for the volunteer; "" when there is none."""
+    if not error:
+        return ""
+    text = error.lower()
+    for fragments, label in ERROR_LABELS:
+        if any(fragment in text for fragment in fragments):
+            return translations(language).gettext(label)
+    return translations(language).gettext(UNEXPECTED_ERROR)
 
 
 def job_preview_png(db, job_id: int, settings: PrintSettings) -> bytes:

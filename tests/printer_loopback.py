@@ -6,7 +6,8 @@ every connection's bytes, answers ``DLE EOT`` status requests, and can misbehave
 lifetime) and stops by itself.
 
 ``decode(data, code_pages)`` reads a stream back: text with its code-page switches, QR payloads
-from ``GS ( k``, Code128 data from ``GS k``, cuts, raster images and status requests.
+from ``GS ( k``, Code128 data from ``GS k``, cuts, raster images (as printed: scaled by their
+``GS v 0`` mode, with the alignment in effect) and status requests.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+from PIL import Image
 
 from printing.settings import PrintSettings
 from printing.text import PYTHON_CODECS
@@ -117,10 +119,12 @@ def parse(data: bytes, pos: int = 0) -> tuple[list[tuple], int]:
                     pos += 5 + length
                 elif op == ord("v"):
                     _need(data, pos + 8)
+                    mode = data[pos + 3] % 48  # 0 normal, 1 double width, 2 double height, 3 both
                     width = data[pos + 4] | data[pos + 5] << 8
                     height = data[pos + 6] | data[pos + 7] << 8
                     _need(data, pos + 8 + width * height)
-                    commands.append(("raster", (width * 8, height)))
+                    bits = data[pos + 8 : pos + 8 + width * height]
+                    commands.append(("raster", (mode, width, height, bits)))
                     pos += 8 + width * height
                 elif op in _GS_TWO_ARGS:
                     _need(data, pos + 4)
@@ -143,6 +147,32 @@ def parse(data: bytes, pos: int = 0) -> tuple[list[tuple], int]:
 
 
 @dataclass
+class RasterImage:
+    """A raster image as printed (scaled by its mode), and the alignment it was printed with."""
+
+    image: Image.Image  # mode "1", one pixel per printed dot
+    align: int  # ESC a in effect: 0 left, 1 centre, 2 right
+    sent: tuple[int, int]  # dots sent: width (whole bytes), height
+
+    def on_paper(self, dots: int, margin: int = 0) -> Image.Image:
+        """The image where the printer puts it on a white paper ``dots`` wide, with ``margin``
+        white dots above and below (the paper fed around it)."""
+        image = self.image
+        left = {0: 0, 1: (dots - image.width) // 2, 2: dots - image.width}[self.align]
+        paper = Image.new("L", (dots, image.height + 2 * margin), 255)
+        paper.paste(image.convert("L"), (max(0, left), margin))
+        return paper
+
+
+def _raster_image(mode: int, width_bytes: int, height: int, bits: bytes) -> Image.Image:
+    image = Image.frombytes("1", (width_bytes * 8, height), bytes(b ^ 0xFF for b in bits))
+    scale_x, scale_y = (2 if mode & 1 else 1), (2 if mode & 2 else 1)
+    if (scale_x, scale_y) == (1, 1):
+        return image
+    return image.resize((image.width * scale_x, height * scale_y), Image.Resampling.NEAREST)
+
+
+@dataclass
 class Printout:
     """What a stream puts on paper."""
 
@@ -151,7 +181,8 @@ class Printout:
     qr: list[str] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)
     cuts: int = 0
-    rasters: list[tuple[int, int]] = field(default_factory=list)
+    rasters: list[tuple[int, int]] = field(default_factory=list)  # printed width, height (dots)
+    images: list[RasterImage] = field(default_factory=list)
     code_pages: list[int] = field(default_factory=list)
     status_requests: list[int] = field(default_factory=list)
 
@@ -208,7 +239,9 @@ def decode(data: bytes, code_pages: dict[str, str]) -> Printout:
         elif name == "cut":
             out.cuts += 1
         elif name == "raster":
-            out.rasters.append(value)
+            image = _raster_image(*value)
+            out.rasters.append(image.size)
+            out.images.append(RasterImage(image, align, (value[1] * 8, value[2])))
         elif name == "status":
             out.status_requests.append(value)
         elif name == "esc d":

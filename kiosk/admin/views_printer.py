@@ -62,7 +62,28 @@ def queue():
         else gettext("The print worker is not running."),
         status_ok=bool(status and status.can_print),
         state_label=lambda state: printer.job_state_label(state, language),
+        document_label=lambda layout: printer.job_document_label(layout, language),
+        error_label=lambda error: printer.job_error_label(error, language),
         settings=print_settings(),
+    )
+
+
+@bp.get("/jobs/<int:job_id>/")
+@admin_required
+def job(job_id: int):
+    """One job's preview in a page of the kiosk (a way back, the idle log-out), never the bare
+    image on the lobby screen."""
+    language = str(get_locale())
+    try:
+        found = printer.get_job(db(), job_id)
+    except printer.JobNotFound:
+        abort(404)
+    return render_template(
+        "admin/printer_job.html",
+        job=found,
+        document=printer.job_document_label(found.layout, language),
+        state=printer.job_state_label(found.state, language),
+        error=printer.job_error_label(found.last_error, language) if found.state != "done" else "",
     )
 
 
