@@ -19,6 +19,8 @@ from printing.i18n import N_, translations
 from printing.layouts import build_document
 from printing.preview import render_preview_png
 from printing.queue import (
+    SECRET_FIELDS,
+    SECRET_UNTIL_PRINTED,
     CopyRefused,
     JobNotFound,
     JobStateError,
@@ -146,9 +148,13 @@ def job_error_label(error: str | None, language: str) -> str:
 
 
 def job_preview_png(db, job_id: int, settings: PrintSettings) -> bytes:
-    """The job as the paper shows it (a printed member card shows no code: it was erased)."""
+    """The job as the paper shows it, but for the credential it carries (a member card's token,
+    a mailbox code, a voucher's secret): never drawn on a screen, even before it prints."""
     job = get_job(db, job_id)
-    document = build_document(job.layout, job.payload, settings, is_copy=job.is_copy)
+    payload = dict(job.payload)
+    for name in SECRET_FIELDS.get(job.layout, ()) + SECRET_UNTIL_PRINTED.get(job.layout, ()):
+        payload[name] = None
+    document = build_document(job.layout, payload, settings, is_copy=job.is_copy)
     return render_preview_png(document, settings)
 
 

@@ -44,7 +44,10 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     document.separator(".", _("fold here"))
     # Inner panel: the code.
     document.text(_("Your verification code"), align="center")
-    document.text(payload["code"], bold=True, double=True, align="center")
+    if payload.get("code"):
+        document.text(payload["code"], bold=True, double=True, align="center")
+    else:
+        document.text(_("(the code is printed on the paper only)"), align="center")
     document.text(
         _("Type it at the kiosk in the lobby to confirm that you live here."), align="center"
     )

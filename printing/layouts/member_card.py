@@ -34,7 +34,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     if payload.get("card_token"):
         document.qr(payload["card_token"], module_dots=5 if settings.dots > 400 else 4)
     else:
-        document.text(_("(code removed after printing)"), align="center")
+        document.text(_("(the code is printed on the paper only)"), align="center")
     document.text(
         _(
             "Card no. %(number)s, issued on %(date)s",

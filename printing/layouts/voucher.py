@@ -39,7 +39,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
         document.columns(_("Issued to"), payload["issued_to"])
     document.feed()
     if payload.get("qr") is None or payload.get("check_code") is None:
-        document.text(_("Printed: its code exists only on the paper."), align="center")
+        document.text(_("(the code is printed on the paper only)"), align="center")
         footer_cut(document)
         return document
     document.qr(payload["qr"], module_dots=5 if settings.dots > 400 else 4)

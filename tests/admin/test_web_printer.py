@@ -4,10 +4,16 @@ idle log-out, never as a bare image left on the lobby screen."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+import zxingcpp
 from app_fixtures import login, text_of
+from PIL import Image
 
 from kiosk import store
+from kiosk.ledger import exchanges
+from kiosk.vouchers import vouchers
 from printing import queue
 from printing.samples import SAMPLE_PAYLOADS
 
@@ -118,3 +124,31 @@ def test_the_preview_page_is_for_volunteers_only_and_unknown_jobs_are_not_found(
     assert client.get(f"/admin/printer/jobs/{jobs[0].id}/").status_code == 403
     login(client, building.admin)
     assert client.get("/admin/printer/jobs/99999/").status_code == 404
+
+
+def test_the_volunteer_previewing_a_voucher_before_it_prints_never_sees_its_code(
+    client, db, config, building
+):
+    """The volunteer's preview of a queued voucher (or member card) draws everything but the
+    credential: no QR code a phone could read, the code replaced by words."""
+    exchanges.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Ourlets",
+        amount=1000,
+    )
+    (voucher,) = vouchers.issue_vouchers(
+        db, config, resident_id=building.jeanne.id, counts={500: 1}
+    )
+    (job,) = queue.list_jobs(db, reference=voucher.serial)
+    assert job.state == "queued" and job.payload["qr"] == voucher.qr  # it waits to print
+    login(client, building.admin)
+    page = client.get(f"/admin/printer/jobs/{job.id}/preview.png")
+    assert page.status_code == 200 and page.mimetype == "image/png"
+    image = Image.open(io.BytesIO(page.data)).convert("L")
+    assert not any(
+        code.format == zxingcpp.BarcodeFormat.QRCode for code in zxingcpp.read_barcodes(image)
+    )
+    assert queue.get_job(db, job.id).payload["qr"] == voucher.qr  # the paper still gets it
