@@ -10,6 +10,11 @@ printer, and never calls a job done that is not whole on the paper.
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -256,3 +261,56 @@ def test_a_normal_stop_finishes_the_job_on_the_wire(
         assert job.state == "done" and kinds(papers) == ["original"]
     else:
         assert job.state == "uncertain" and kinds(papers) == ["part of original"]
+
+
+SERVE = "import sys; from kiosk.cli import main; sys.exit(main())"
+
+
+def test_sigterm_on_kiosk_serve_hands_back_the_job_waiting_for_the_printer(faulty, tmp_path):
+    """``kill`` (systemd's stop) while the job waits for the printer's first status answer:
+    the process ends within the time-outs and the job is queued, untouched, not uncertain."""
+    faulty.set_fault("stall_after", 0)
+    data = tmp_path / "data"
+    config_file = tmp_path / "kiosk.toml"
+    config_file.write_text(
+        f'[storage]\ndata_dir = "{data}"\n'
+        f'[printer]\nkind = "network"\nhost = "127.0.0.1"\nport = {faulty.port}\n'
+        "timeout_seconds = 3\nread_status = true\n"
+    )
+    from kiosk.config import load_config  # noqa: PLC0415 (the test's own config)
+
+    config = load_config(config_file)
+    database = store.connect(config.database_path)
+    try:
+        job_id = queue_receipt(database)
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        log = tmp_path / "serve.log"
+        with open(log, "wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-c", SERVE, "--config", str(config_file), "serve"]
+                + ["--port", str(port)],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            # The worker asks the status (3 s without answer), then claims the job and asks again.
+            assert wait_until(lambda: queue.get_job(database, job_id).attempts >= 1, 15), (
+                log.read_text()
+            )
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            process.wait(4 * 3 + 5)
+            stopped_in = time.monotonic() - started
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(5)
+        job = queue.get_job(database, job_id)
+        assert (job.state, job.attempts, job.document_sent_at) == ("queued", 0, None)
+        assert stopped_in < 4 * 3 + 2
+    finally:
+        database.close()
