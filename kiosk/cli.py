@@ -7,6 +7,7 @@ reference; each command's help has an example.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -184,10 +185,17 @@ def serve(ctx, host, port, threads):
     port = port or config["kiosk"]["port"]
     stop = start_background(config, app)
     click.echo(f"Kiosk at http://{host}:{port}/  (database {config.database_path})")
+    # A normal stop (systemd, ``kill``) ends like Ctrl-C: the print worker finishes the job on
+    # the wire or hands it back untouched (printing/worker.py), instead of dying mid-job.
+    signal.signal(signal.SIGTERM, _stop_serving)
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="kiosk")
     finally:
         stop()
+
+
+def _stop_serving(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 @main.command("add-resident")

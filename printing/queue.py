@@ -5,12 +5,20 @@ exchange that asked for it was committed. A worker prints jobs later; the kiosk 
 
 States::
 
-    queued ---claim---> printing ---done---> done
-      ^                    |  \\--(document cannot be made)--> failed
-      +--(printer error: attempts+1, next_attempt_at = backoff)
-    printing at start-up (a crash mid-job) --> uncertain   (an admin may reprint a COPY)
+    queued ---claim---> printing --(printer took every byte, and confirmed it if it answers
+      ^                   |  |       status)--> done
+      |                   |  +--(document cannot be made)--> failed
+      |                   +--(some document bytes sent, not confirmed: stalled, cut off,
+      |                   |    closed before the status answer)--> uncertain
+      +--(no document byte can have reached the printer: refused, paper out, no first status
+      |    answer: attempts+1, next_attempt_at = backoff)
+      +--(a normal stop before the document started: handed back, attempt not counted)
+    printing at start-up (a crash): document_sent_at NULL --> queued (nothing was sent)
+                                    document_sent_at set  --> uncertain
     queued / failed / uncertain --cancel--> cancelled
 
+An uncertain job is never printed again by itself: the resident and the volunteer are told,
+and a reprint is a new job marked COPY (``reprint_as_copy``; a voucher: kiosk/vouchers/cancel.py).
 A done job is never printed again: only ``reprint_as_copy`` makes a new job, marked COPY.
 Jobs print strictly in order: while the oldest queued job waits for its retry, the others wait
 behind it. A credential a job prints (a member card's token, a mailbox code, a voucher's secret)
@@ -76,6 +84,7 @@ class PrintJob:
     created_at: str
     printed_at: str | None
     preview_path: str | None
+    document_sent_at: str | None = None
 
     @classmethod
     def from_row(cls, row) -> PrintJob:
@@ -203,8 +212,8 @@ def claim_next_job(db, *, now: datetime | None = None) -> PrintJob | None:
         if row["next_attempt_at"] and row["next_attempt_at"] > _iso(now):
             return None
         db.conn.execute(
-            "UPDATE print_jobs SET state = 'printing', attempts = attempts + 1 "
-            "WHERE id = ? AND state = 'queued'",
+            "UPDATE print_jobs SET state = 'printing', attempts = attempts + 1, "
+            "document_sent_at = NULL WHERE id = ? AND state = 'queued'",
             (row["id"],),
         )
     return get_job(db, row["id"])
@@ -282,17 +291,52 @@ def retry_now(db) -> int:
         ).rowcount
 
 
-def mark_interrupted_uncertain(db) -> list[int]:
-    """At start-up: a job still 'printing' was cut off by a crash and may be on paper
-    already. It becomes 'uncertain' (never printed again by itself). Returns the ids."""
+def mark_document_started(db, job_id: int) -> None:
+    """The first byte of the job's document is about to leave (committed before it does)."""
     with _transaction(db):
-        ids = [
-            row[0]
-            for row in db.conn.execute(
-                "SELECT id FROM print_jobs WHERE state = 'printing' ORDER BY id"
-            )
-        ]
-        for job_id in ids:
+        db.conn.execute(
+            "UPDATE print_jobs SET document_sent_at = ? WHERE id = ? AND state = 'printing'",
+            (_now_iso(), job_id),
+        )
+
+
+def mark_uncertain(db, job_id: int, error: str) -> None:
+    """Some of the document may be on paper, not confirmed: never printed again by itself
+    (a person checks the paper and may ask for a COPY)."""
+    with _transaction(db):
+        db.conn.execute(
+            "UPDATE print_jobs SET state = 'uncertain', last_error = ?, next_attempt_at = NULL "
+            "WHERE id = ? AND state = 'printing'",
+            (error[:500], job_id),
+        )
+        _scrub_secrets(db, job_id)
+
+
+def hand_back(db, job_id: int) -> None:
+    """A normal stop before the job's document started: queued again as it was (the attempt
+    is not counted, no backoff)."""
+    with _transaction(db):
+        db.conn.execute(
+            "UPDATE print_jobs SET state = 'queued', attempts = max(0, attempts - 1), "
+            "document_sent_at = NULL WHERE id = ? AND state = 'printing'",
+            (job_id,),
+        )
+
+
+def mark_interrupted_uncertain(db) -> list[int]:
+    """At start-up: a job still 'printing' was cut off by a crash. If its document had started
+    it may be on paper: 'uncertain' (never printed again by itself); otherwise nothing of it
+    was sent and it is handed back to the queue. Returns the ids made uncertain."""
+    with _transaction(db):
+        rows = db.conn.execute(
+            "SELECT id, document_sent_at FROM print_jobs WHERE state = 'printing' ORDER BY id"
+        ).fetchall()
+        ids = []
+        for job_id, sent_at in rows:
+            if sent_at is None:
+                hand_back(db, job_id)
+                continue
+            ids.append(job_id)
             db.conn.execute(
                 "UPDATE print_jobs SET state = 'uncertain', "
                 "last_error = 'interrupted while printing: check the paper' WHERE id = ?",

@@ -1,25 +1,44 @@
 """Where the bytes go: one class per ``[printer] kind``, made by ``make_printer(settings)``.
 
-Every transport raises ``PrinterError`` (a message in words, no traceback) when the job did not
-reach the printer; the queue then keeps the job and retries it. Optional extras (pyusb,
-pyserial, pycups) are imported only when their kind is configured; a missing one raises
-``MissingExtra`` naming what to install.
+Every transport raises ``PrinterError`` (a message in words, no traceback) when a job was not
+certainly taken by the printer. The error says how far the job went: ``document_bytes_sent``
+is 0 when no byte of the document can have reached the printer (refused connection, paper out,
+no status answer before the document): the queue retries the job. Otherwise some bytes may be
+on paper: the job becomes ``uncertain`` and is never printed again as an original.
+
+``print_document(document, name, on_first_byte=...)`` calls ``on_first_byte()`` just before
+the first document byte leaves (the worker records it, so a crash after it is known to be
+uncertain and a crash before it is not). ``interrupt()`` (from another thread, at a normal
+stop) aborts a job whose document has not started; one on the wire finishes.
+
+When a network job counts as taken: printing/network.py. Errors and the base class:
+printing/printer.py (re-exported here).
+
+Optional extras (pyusb, pyserial, pycups) are imported only when their kind is configured; a
+missing one raises ``MissingExtra`` naming what to install.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
-import socket
 import tempfile
-import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from printing.document import Document
-from printing.escpos_render import render_escpos
+from printing.network import NetworkPrinter
 from printing.preview import render_preview_png
+from printing.printer import (
+    EXTRAS,
+    MissingExtra,
+    Printer,
+    PrinterError,
+    PrinterInterrupted,
+    PrinterNotReady,
+    require_extra,
+)
 from printing.settings import PrintSettings
 from printing.status import (
     STATUS_PAPER,
@@ -29,62 +48,23 @@ from printing.status import (
     status_from_bytes,
 )
 
-
-class PrinterError(Exception):
-    """The job did not (certainly) reach the printer; it stays queued."""
-
-
-class PrinterNotReady(PrinterError):
-    """The printer answered, but cannot print now (paper out, off-line)."""
-
-    def __init__(self, status: PrinterStatus):
-        super().__init__(f"{status.state.value}: {status.detail}")
-        self.status = status
-
-
-class MissingExtra(PrinterError):
-    """An optional package the configured printer kind needs is not installed."""
-
-
-EXTRAS = {
-    "usb": ("usb", "pyusb", "usb", "python3-usb"),
-    "serial": ("serial", "pyserial", "serial", "python3-serial"),
-    "cups": ("cups", "pycups", "cups", "python3-cups"),
-}
-
-
-def require_extra(kind: str) -> None:
-    module, package, extra, debian = EXTRAS[kind]
-    if importlib.util.find_spec(module) is None:
-        raise MissingExtra(
-            f"printer kind {kind!r} needs the Python package {package}: "
-            f"pip install 'building-kiosk[{extra}]' (or apt install {debian})"
-        )
-
-
-class Printer:
-    """A printer reached through one transport. Subclasses implement ``send``."""
-
-    kind = "abstract"
-
-    def __init__(self, settings: PrintSettings):
-        self.settings = settings
-        self.last_status: PrinterStatus | None = None  # what the last job's exchange showed
-
-    def print_document(self, document: Document, name: str) -> str | None:
-        """Print ``document``; returns the preview file's path when there is one."""
-        self.send(render_escpos(document, self.settings))
-        return None
-
-    def send(self, data: bytes) -> None:
-        raise NotImplementedError
-
-    def status(self) -> PrinterStatus:
-        """The printer's state now; transports that cannot ask say UNKNOWN."""
-        return PrinterStatus(PrinterState.UNKNOWN, f"{self.kind} printers cannot report status")
-
-    def describe(self) -> str:
-        return self.kind
+__all__ = [
+    "EXTRAS",
+    "PRINTERS",
+    "CupsPrinter",
+    "FilePrinter",
+    "MissingExtra",
+    "NetworkPrinter",
+    "PreviewPrinter",
+    "Printer",
+    "PrinterError",
+    "PrinterInterrupted",
+    "PrinterNotReady",
+    "SerialPrinter",
+    "UsbPrinter",
+    "make_printer",
+    "require_extra",
+]
 
 
 class PreviewPrinter(Printer):
@@ -92,7 +72,9 @@ class PreviewPrinter(Printer):
 
     kind = "preview"
 
-    def print_document(self, document: Document, name: str) -> str | None:
+    def print_document(
+        self, document: Document, name: str, *, on_first_byte: Callable[[], None] | None = None
+    ) -> str | None:
         folder = Path(self.settings.preview_dir)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
@@ -120,79 +102,6 @@ class PreviewPrinter(Printer):
         return f"preview ({self.settings.preview_dir})"
 
 
-class NetworkPrinter(Printer):
-    """Raw TCP (port 9100). With ``read_status``, each job asks ``DLE EOT`` before sending
-    (paper out: not sent) and after (the printer's answer confirms it received the job)."""
-
-    kind = "network"
-
-    def describe(self) -> str:
-        return f"network {self.settings.host}:{self.settings.port}"
-
-    def _connect(self) -> socket.socket:
-        where = f"{self.settings.host}:{self.settings.port}"
-        try:
-            sock = socket.create_connection(
-                (self.settings.host, self.settings.port), timeout=self.settings.timeout_seconds
-            )
-        except TimeoutError as exc:
-            raise PrinterError(f"no answer from the printer at {where} (time-out)") from exc
-        except OSError as exc:
-            raise PrinterError(
-                f"cannot connect to the printer at {where}: {exc.strerror or exc}"
-            ) from exc
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock
-
-    def _query(self, sock: socket.socket) -> PrinterStatus:
-        try:
-            sock.sendall(STATUS_PRINTER + STATUS_PAPER)
-            answer = b""
-            deadline = time.monotonic() + self.settings.timeout_seconds
-            while len(answer) < 2:
-                sock.settimeout(max(0.01, deadline - time.monotonic()))
-                chunk = sock.recv(2 - len(answer))
-                if not chunk:
-                    raise PrinterError("the printer closed the connection")
-                answer += chunk
-        except TimeoutError as exc:
-            raise PrinterError(
-                f"the printer did not answer within {self.settings.timeout_seconds} s"
-            ) from exc
-        except OSError as exc:
-            raise PrinterError(f"connection to the printer lost: {exc.strerror or exc}") from exc
-        finally:
-            sock.settimeout(self.settings.timeout_seconds)
-        return status_from_bytes(answer[0], answer[1])
-
-    def send(self, data: bytes) -> None:
-        with self._connect() as sock:
-            if self.settings.read_status:
-                before = self.last_status = self._query(sock)
-                if not before.can_print:
-                    raise PrinterNotReady(before)
-            try:
-                sock.sendall(data)
-            except TimeoutError as exc:
-                raise PrinterError("the printer stopped taking data (time-out)") from exc
-            except OSError as exc:
-                raise PrinterError(
-                    f"connection to the printer lost: {exc.strerror or exc}"
-                ) from exc
-            if self.settings.read_status:
-                # Answered after the job's bytes: the printer has them.
-                self.last_status = self._query(sock)
-
-    def status(self) -> PrinterStatus:
-        if not self.settings.read_status:
-            return super().status()
-        try:
-            with self._connect() as sock:
-                return self._query(sock)
-        except PrinterError as exc:
-            return PrinterStatus(PrinterState.OFFLINE, str(exc))
-
-
 class FilePrinter(Printer):
     """A device file (``/dev/usb/lp0``) or any file: bytes written, no status."""
 
@@ -203,11 +112,19 @@ class FilePrinter(Printer):
 
     def send(self, data: bytes) -> None:
         try:
-            with open(self.settings.file_path, "ab") as device:
-                device.write(data)
+            device = open(self.settings.file_path, "ab")
         except OSError as exc:
             raise PrinterError(
                 f"cannot write to {self.settings.file_path}: {exc.strerror or exc}"
+            ) from exc
+        try:
+            with device:
+                self._begin_document()
+                device.write(data)
+        except OSError as exc:  # some bytes may have gone: uncertain
+            raise PrinterError(
+                f"cannot write to {self.settings.file_path}: {exc.strerror or exc}",
+                document_bytes_sent=len(data),
             ) from exc
 
 
@@ -229,8 +146,10 @@ class _EscposDevicePrinter(Printer):
                 device.close()
         except PrinterError:
             raise
-        except Exception as exc:  # pyusb/pyserial raise many kinds; all mean "not printed"
-            raise PrinterError(f"{self.describe()}: {exc}") from exc
+        except Exception as exc:  # pyusb/pyserial raise many kinds
+            # Before the document: not printed; during it, some bytes may be on paper.
+            sent = 1 if self.document_started else 0
+            raise PrinterError(f"{self.describe()}: {exc}", document_bytes_sent=sent) from exc
 
     def send(self, data: bytes) -> None:
         def job(device):
@@ -238,6 +157,7 @@ class _EscposDevicePrinter(Printer):
                 before = self.last_status = self._read_status(device)
                 if not before.can_print:
                     raise PrinterNotReady(before)
+            self._begin_document()
             device._raw(data)
 
         self._with_device(job)
@@ -311,8 +231,11 @@ class CupsPrinter(Printer):
             try:
                 connection = cups.Connection()
                 queue = self.settings.cups_queue or connection.getDefault()
+                self._begin_document()
                 connection.printFile(queue, job_file.name, "building kiosk", {"raw": "true"})
-            except Exception as exc:  # cups.IPPError, RuntimeError...
+            except PrinterError:
+                raise
+            except Exception as exc:  # cups.IPPError, RuntimeError: CUPS refused the job whole
                 raise PrinterError(f"{self.describe()}: {exc}") from exc
 
 

@@ -21,7 +21,14 @@ from printing import queue
 from printing.layouts import LayoutError, build_document
 from printing.settings import PrintSettings
 from printing.status import PrinterState, PrinterStatus
-from printing.transports import MissingExtra, Printer, PrinterError, PrinterNotReady, make_printer
+from printing.transports import (
+    MissingExtra,
+    Printer,
+    PrinterError,
+    PrinterInterrupted,
+    PrinterNotReady,
+    make_printer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,60 +36,86 @@ POLL_SECONDS = 5.0
 STATUS_REFRESH_SECONDS = 60.0
 
 
-def print_job(job: queue.PrintJob, printer: Printer, settings: PrintSettings) -> str | None:
-    """Build and print one job; returns its preview path, if the printer made one."""
+def print_job(
+    job: queue.PrintJob, printer: Printer, settings: PrintSettings, db=None
+) -> str | None:
+    """Build and print one job; returns its preview path, if the printer made one. With
+    ``db``, the moment its document starts to leave is recorded (a crash after it: uncertain)."""
     document = build_document(job.layout, job.payload, settings, is_copy=job.is_copy)
-    return printer.print_document(document, job.file_name)
+    on_first_byte = (lambda: queue.mark_document_started(db, job.id)) if db is not None else None
+    return printer.print_document(document, job.file_name, on_first_byte=on_first_byte)
 
 
 def print_pending(
-    db, printer: Printer, settings: PrintSettings, *, now: datetime | None = None, on_status=None
+    db,
+    printer: Printer,
+    settings: PrintSettings,
+    *,
+    now: datetime | None = None,
+    on_status=None,
+    stopping: threading.Event | None = None,
 ) -> int:
-    """Print queued jobs in order until the queue is empty or the printer fails.
+    """Print queued jobs in order until the queue is empty, the printer fails or ``stopping``.
 
-    Returns how many jobs were printed. A printer error puts the job back in the queue with a
-    backoff and stops the pass; a job whose document cannot be made is marked failed and the
-    pass goes on. ``on_status(PrinterStatus)`` hears about the printer after each attempt.
+    Returns how many jobs were printed. A printer error before any document byte puts the job
+    back in the queue with a backoff; one after some document bytes makes it uncertain (it may
+    be on paper); either stops the pass. A job whose document cannot be made is marked failed
+    and the pass goes on. A stop asked before a job's document started hands it back untouched.
+    ``on_status(PrinterStatus)`` hears about the printer after each attempt.
     """
     printed = 0
-    while True:
+    while stopping is None or not stopping.is_set():
         job = queue.claim_next_job(db, now=now)
         if job is None:
             return printed
         try:
-            preview_path = print_job(job, printer, settings)
+            preview_path = print_job(job, printer, settings, db)
         except LayoutError as exc:
             log.error("print job %s cannot be printed: %s", job.id, exc)
             queue.mark_failed(db, job.id, str(exc))
             continue
         except PrinterError as exc:
-            retry_at = queue.mark_attempt_failed(
-                db, job.id, str(exc), retry_max_seconds=settings.retry_max_seconds, now=now
-            )
-            log.warning("print job %s not printed (%s); next try at %s", job.id, exc, retry_at)
-            if on_status:
-                on_status(
-                    exc.status
-                    if isinstance(exc, PrinterNotReady)
-                    else PrinterStatus(PrinterState.OFFLINE, str(exc))
-                )
-            if isinstance(exc, MissingExtra):
-                log.error("%s", exc)
+            _printer_failed(db, job, exc, printer, settings, now, on_status, stopping)
             return printed
         except Exception as exc:  # a bug must not leave the job 'printing' for ever
             log.exception("print job %s failed unexpectedly", job.id)
-            queue.mark_attempt_failed(
-                db,
-                job.id,
-                f"{type(exc).__name__}: {exc}",
-                retry_max_seconds=settings.retry_max_seconds,
-                now=now,
+            error = PrinterError(
+                f"{type(exc).__name__}: {exc}", document_bytes_sent=int(printer.document_started)
             )
+            _printer_failed(db, job, error, printer, settings, now, None, stopping)
             return printed
         queue.mark_done(db, job.id, preview_path=preview_path)
         printed += 1
         if on_status and printer.last_status is not None:
             on_status(printer.last_status)
+    return printed
+
+
+def _printer_failed(db, job, exc, printer, settings, now, on_status, stopping) -> None:
+    if not exc.may_be_on_paper and (
+        isinstance(exc, PrinterInterrupted) or (stopping is not None and stopping.is_set())
+    ):
+        queue.hand_back(db, job.id)
+        log.info("print job %s handed back untouched: the kiosk is stopping", job.id)
+        return
+    if exc.may_be_on_paper:
+        queue.mark_uncertain(db, job.id, str(exc))
+        log.warning("print job %s may be partly on paper (%s): uncertain", job.id, exc)
+    else:
+        retry_at = queue.mark_attempt_failed(
+            db, job.id, str(exc), retry_max_seconds=settings.retry_max_seconds, now=now
+        )
+        log.warning("print job %s not printed (%s); next try at %s", job.id, exc, retry_at)
+    status = (
+        exc.status
+        if isinstance(exc, PrinterNotReady)
+        else PrinterStatus(PrinterState.OFFLINE, str(exc))
+    )
+    printer.last_status = status  # what a printer without status reading reports next
+    if on_status:
+        on_status(status)
+    if isinstance(exc, MissingExtra):
+        log.error("%s", exc)
 
 
 class PrintWorker:
@@ -105,6 +138,7 @@ class PrintWorker:
         self._busy = False
         self._finished = False
         self._passes_changed = threading.Condition()
+        self._printer: Printer | None = None
 
     @property
     def status(self) -> PrinterStatus:
@@ -142,7 +176,8 @@ class PrintWorker:
             )
 
     def start(self) -> None:
-        """Mark jobs cut off by a crash 'uncertain', then print in a daemon thread."""
+        """Settle jobs cut off by a crash (queued again if no document byte had left, else
+        'uncertain'), then print in a daemon thread."""
         if self._thread is not None and self._thread.is_alive():
             return
         db = self._connect()
@@ -159,22 +194,35 @@ class PrintWorker:
         )
         self._thread.start()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Finish the job in hand (bounded by the printer time-out) and stop."""
+    def stop(self, timeout: float | None = None) -> None:
+        """Finish the job on the wire or hand it back untouched, and stop.
+
+        A job whose document has not started (connecting, waiting for the first status answer)
+        is cut off and queued again as it was; one whose document is leaving finishes, bounded
+        by the printer time-out (connect, send, answer, close: four waits at most)."""
         self._stop.set()
         self._wake.set()
+        printer = self._printer
+        if printer is not None:
+            printer.interrupt()
+        if timeout is None:
+            timeout = 4 * float(self.settings.timeout_seconds) + 2
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.error("print worker did not stop within %.0f s", timeout)
             self._thread = None
 
     def _run(self, db) -> None:
         try:
             try:
-                printer = make_printer(self.settings)
+                printer = self._printer = make_printer(self.settings)
             except PrinterError as exc:
                 log.error("printer unusable: %s", exc)
                 self._set_status(PrinterStatus(PrinterState.OFFLINE, str(exc)))
                 return
+            if self._stop.is_set():
+                printer.interrupt()
             last_check = 0.0
             while not self._stop.is_set():
                 with self._passes_changed:
@@ -186,7 +234,13 @@ class PrintWorker:
                     last_check = now
                     self._refresh_status(db, printer)
                 try:
-                    print_pending(db, printer, self.settings, on_status=self._set_status)
+                    print_pending(
+                        db,
+                        printer,
+                        self.settings,
+                        on_status=self._set_status,
+                        stopping=self._stop,
+                    )
                 except Exception:  # the worker must outlive a locked database or a bug
                     log.exception("print worker pass failed")
                 with self._passes_changed:

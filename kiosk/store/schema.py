@@ -932,3 +932,15 @@ def m020_voucher_commitments(db: Database) -> None:
         WHERE layout = 'voucher' AND state = 'done';
         """
     )
+
+
+@migrations()
+def m021_print_document_sent(db: Database) -> None:
+    """A print job remembers when the current attempt began sending its document: a job cut
+    off by a crash before that is handed back to the queue, one cut off after it may be on
+    paper (uncertain). printing/queue.py."""
+    db.executescript(
+        """
+        ALTER TABLE print_jobs ADD COLUMN document_sent_at TEXT;  -- NULL: no byte of it sent
+        """
+    )

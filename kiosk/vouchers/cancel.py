@@ -72,7 +72,7 @@ def cancel_vouchers(
                     else get_resident(db, voucher.issuer_resident_id).account_id
                 )
                 for job in jobs:
-                    if job.state in ("queued", "failed"):
+                    if job.state in ("queued", "failed", "uncertain"):
                         print_queue.cancel_job(db, job.id)
                 transfer = record_transfer(
                     db,

@@ -37,12 +37,12 @@ MAX_CODE_LENGTH = 400
 
 
 def _printer_status():
-    worker = current_app.extensions.get("kiosk_print_worker")  # set by `kiosk serve`
+    worker = current_app.extensions.get("print_worker")  # set by `kiosk serve`
     return worker.status if worker is not None else None
 
 
 def wake_printer() -> None:
-    worker = current_app.extensions.get("kiosk_print_worker")
+    worker = current_app.extensions.get("print_worker")
     if worker is not None:
         worker.wake()
 

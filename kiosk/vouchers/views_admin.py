@@ -53,6 +53,15 @@ def _admin_list(
         refund_choice=refund_choice,
         policy=g.config["vouchers"]["expired_policy"],
         today=vouchers.today(g.config),
+        # A voucher whose paper is not known printed is not in circulation yet (its issuer, or
+        # the volunteer, may print it again or cancel it).
+        not_printed={
+            v.serial: state
+            for v in items
+            if v.outstanding
+            and (state := vouchers.print_state(db(), v.serial)) in vouchers.NOT_PRINTED_STATES
+        },
+        here=request.full_path.rstrip("?"),
     ), status
 
 

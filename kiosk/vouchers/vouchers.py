@@ -48,7 +48,10 @@ from printing import queue as print_queue
 from printing.status import printer_ready_for_vouchers
 
 # Print job states in which a voucher is surely not on paper: its issuer may cancel it.
-NOT_PRINTED_STATES = ("queued", "failed", "cancelled")
+# A voucher whose paper is not known printed (its job waits, failed, was cancelled or was cut
+# off mid-print): not in circulation yet; its issuer may cancel it or print it again (a COPY
+# when some of it may be on paper: redeem-once keeps the two harmless).
+NOT_PRINTED_STATES = ("queued", "failed", "cancelled", "uncertain")
 
 
 # --------------------------------------------------------------------------- the voucher

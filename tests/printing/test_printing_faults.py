@@ -44,7 +44,8 @@ def complete_receipts(loopback_printer) -> list:
     return papers
 
 
-@pytest.mark.parametrize("fault", ["refuse", "close_mid_job", "stall"])
+# A printer that cuts a job off mid-document (it may be on paper): tests/printing/test_print_faults.py.
+@pytest.mark.parametrize("fault", ["refuse", "stall"])
 def test_a_job_survives_a_printer_fault_and_prints_once_when_it_is_back(
     fault, db, loopback_printer, tmp_path
 ):

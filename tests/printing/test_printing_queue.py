@@ -51,7 +51,8 @@ def test_preview_printer_writes_one_png_per_job_and_records_its_path(db, setting
 
 def test_a_job_cut_off_by_a_crash_becomes_uncertain_and_is_not_printed_again(db, settings):
     job_id = enqueue(db)
-    assert queue.claim_next_job(db).id == job_id  # ... and the kiosk loses power here
+    assert queue.claim_next_job(db).id == job_id
+    queue.mark_document_started(db, job_id)  # ... and the kiosk loses power here
     assert queue.mark_interrupted_uncertain(db) == [job_id]
     assert print_pending(db, make_printer(settings), settings) == 0
     job = queue.get_job(db, job_id)
@@ -60,6 +61,16 @@ def test_a_job_cut_off_by_a_crash_becomes_uncertain_and_is_not_printed_again(db,
     copy_id = queue.reprint_as_copy(db, job_id)
     assert print_pending(db, make_printer(settings), settings) == 1
     assert queue.get_job(db, copy_id).is_copy
+
+
+def test_a_job_cut_off_by_a_crash_before_its_document_left_prints_by_itself(db, settings):
+    job_id = enqueue(db)
+    assert queue.claim_next_job(db).id == job_id  # connecting, asking the status... power cut
+    assert queue.mark_interrupted_uncertain(db) == []
+    job = queue.get_job(db, job_id)
+    assert (job.state, job.attempts, job.next_attempt_at) == ("queued", 0, None)
+    assert print_pending(db, make_printer(settings), settings) == 1
+    assert queue.get_job(db, job_id).state == "done"
 
 
 def test_a_done_job_is_only_printed_again_as_a_copy_asked_by_a_person(db, settings):
@@ -133,7 +144,8 @@ def test_list_and_count_jobs_for_the_admin_page(db):
 
 def test_the_worker_thread_prints_what_is_queued_and_marks_crashed_jobs(db, settings, tmp_path):
     interrupted = enqueue(db)
-    queue.claim_next_job(db)  # a previous run died while printing it
+    queue.claim_next_job(db)
+    queue.mark_document_started(db, interrupted)  # a previous run died while printing it
     worker = PrintWorker(tmp_path / "kiosk.sqlite3", settings, poll_seconds=5)
     worker.start()
     try:

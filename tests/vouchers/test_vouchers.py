@@ -449,7 +449,10 @@ def test_the_secret_waits_in_the_print_job_until_the_paper_is_out_then_is_forgot
     (job,) = print_queue.list_jobs(db, reference=voucher.serial)
     assert job.payload["qr"] == voucher.qr and job.payload["check_code"] == voucher.typed_code
     with store.write(db):  # the kiosk stopped mid-job: it may be on paper
-        db.execute("UPDATE print_jobs SET state = 'printing' WHERE id = ?", [job.id])
+        db.execute(
+            "UPDATE print_jobs SET state = 'printing', document_sent_at = 'x' WHERE id = ?",
+            [job.id],
+        )
     print_queue.mark_interrupted_uncertain(db)
     assert voucher_cancel.reprint_voucher(db, voucher.serial, by_id=b.jeanne.id) == "queued"
     copy = next(j for j in print_queue.list_jobs(db, reference=voucher.serial) if j.is_copy)

@@ -64,7 +64,7 @@ def test_no_voucher_while_the_printer_is_out_of_paper(app, client, db, jeanne_ha
         def wake(self):
             pass
 
-    app.extensions["kiosk_print_worker"] = Worker()
+    app.extensions["print_worker"] = Worker()
     login(client, jeanne_has_80.jeanne)
     assert "plus de papier" in text_of(client.get("/vouchers/issue"))
     post(client, "/vouchers/issue", {"count_500": "1"})
