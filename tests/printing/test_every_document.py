@@ -2,7 +2,9 @@
 long names and places, reaches the paper whole and readable on 32, 42 and 48 columns, with the
 printer's own QR and barcode commands and with raster images: every value is on the paper and
 whole (long ones wrapped at spaces, never cut), accents right, the QR reads back to its payload,
-no line starts with closing punctuation, no line is wider than the paper.
+no line starts with closing punctuation, no line is wider than the paper. The community's papers
+(notice, urgent alert, board sheet with real posts, a board message, a payment request, a shared
+equipment's contributions) come from tests/paper_scenes.py.
 
 The statement's print buttons (the resident's "Imprimer mon relevé" for this month, a past month
 and the whole history; the administrator's export and its preview) are pressed over HTTP and
@@ -15,17 +17,20 @@ import copy
 import io
 from datetime import timedelta
 
+import paper_scenes
 import pytest
 import zxingcpp
 from app_fixtures import login, post
+from paper_scenes import community_life
 from PIL import Image, ImageOps
 from printer_loopback import decode, network_settings
 
 from kiosk import clock, store
-from kiosk.board import sheet
-from kiosk.community import polls
+from kiosk.board import messages, payment_requests, sheet
+from kiosk.community import notices, polls
 from kiosk.ledger import receipts, statements
 from kiosk.ledger.exchanges import record_exchange
+from kiosk.projects import dues as project_dues
 from kiosk.projects import project_sheet, projects, purchase_orders, purchase_reports
 from kiosk.projects import purchases as group_purchases
 from kiosk.projects.purchases import ProductDraft
@@ -104,6 +109,10 @@ def documents(db, config, building):
     polls.vote(db, config, poll.id, voter_id=eric.id, option=0)
     polls.vote(db, config, poll.id, voter_id=building.jeanne.id, option=0)
     polls.queue_results_print(db, config, poll.id)
+    scene = community_life(db, config, building)  # queues the alert's print
+    notices.queue_notice_print(db, config, scene.notice_id)
+    messages.queue_message_print(db, config, scene.message_id, resident=building.paul)
+    payment_requests.queue_print(db, config, scene.payment_request_id, resident=building.paul)
     sheet.queue_board_sheet(db, config)
     printer_admin.queue_test_page(db, note="Nouveau rouleau de papier (80 mm) !")
     project = projects.propose(
@@ -139,6 +148,7 @@ def documents(db, config, building):
             ("project_sheet", project_sheet.sheet_payload(db, config, project.id)),
             ("purchase_order", purchase_reports.supplier_order_payload(db, config, purchase)),
             ("distribution_list", purchase_reports.distribution_payload(db, config, purchase)),
+            ("dues_list", project_dues.paid_list_payload(db, config, scene.dues_project_id)),
         ):
             queue.enqueue(db, layout, payload)
     made = {job.layout: job.payload for job in queue.list_jobs(db, limit=200)}
@@ -161,6 +171,11 @@ LAYOUTS = [
     "purchase_order",
     "distribution_list",
     "test_page",
+    "notice",
+    "alert",
+    "board_message",
+    "payment_request",
+    "dues_list",
 ]
 
 
@@ -272,7 +287,48 @@ def expected_values(layout: str, payload: dict) -> list[str]:
     if layout == "test_page":
         return ["Nouveau rouleau de papier (80 mm) !", "« guillemets » l’apostrophe"]
     if layout == "board_sheet":
-        return []
+        return [
+            paper_scenes.OFFER_TITLE,
+            paper_scenes.REQUEST_TITLE,
+            "Couture - Jeanne Martin, B-204",
+            "Paul Durand, A-101",
+            "Offres",
+            "Demandes",
+        ]
+    if layout == "notice":
+        return [
+            paper_scenes.NOTICE_TITLE,
+            paper_scenes.NOTICE_BODY,
+            "Travaux et coupures",
+            "Jeanne Martin, B-204",
+        ]
+    if layout == "alert":
+        return [paper_scenes.ALERT_TEXT, "Inondation ou fuite d'eau", "Claire Petit"]
+    if layout == "board_message":
+        return [
+            paper_scenes.OFFER_TITLE,
+            paper_scenes.MESSAGE_BODY,
+            "Paul Durand (A-101)",
+            "Jeanne Martin (B-204)",
+        ]
+    if layout == "payment_request":
+        return [
+            payload["reference"],
+            paper_scenes.REQUEST_DESCRIPTION,
+            "Paul Durand (A-101)",
+            "Jeanne Martin (B-204)",
+            "12,50 CEEC",
+            "1 h 15",
+        ]
+    if layout == "dues_list":
+        return [
+            paper_scenes.DUES_TITLE,
+            "[x] Paul Durand (A-101)",
+            "[ ] Jeanne Martin (B-204)",
+            "15,00",
+            "15,01",
+            "30,01",
+        ]
     raise AssertionError(layout)
 
 
