@@ -50,3 +50,11 @@ def clean_text(
     if len(value) > maximum:
         raise InvalidInput(too_long, max=maximum)
     return value
+
+
+def fold(text: str | None) -> str:
+    """Text as a search compares it: accents, case and spacing aside ("  Éric  FAURE" ->
+    "eric faure"), the way the board's search (SQLite's ``remove_diacritics``) reads words.
+    The person picker's script folds what is typed the same way (person_picker.js)."""
+    letters = unicodedata.normalize("NFKD", text or "")
+    return " ".join("".join(c for c in letters if not unicodedata.combining(c)).casefold().split())

@@ -285,3 +285,16 @@ def osk_type(page, text: str) -> None:
             page.locator('.osk button[data-action="shift"]').tap()
             char = char.lower()
         page.locator(f'.osk button[data-char="{char}"]').tap()
+
+
+def pick_person(page, field: str, apartment: str, name: str) -> None:
+    """Choose a person in the picker of form field ``field``: staircase (when the picker
+    shows staircases), apartment, then the name, by touch."""
+    picker = page.locator(f"#picker-{field}")
+    if picker.locator("[data-picker-again]").is_visible():  # someone is chosen already
+        picker.locator("[data-picker-again]").tap()
+    stairs = picker.locator("[data-picker-stairs] [data-stair]")
+    if stairs.count():
+        picker.locator(f'[data-picker-stairs] [data-stair="{apartment.split("-")[0]}"]').tap()
+    picker.locator(f'[data-picker-apartments] [data-apartment="{apartment}"]').tap()
+    picker.locator("label", has_text=name).tap()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from app_fixtures import PIN
-from browser import log_in, tap_numpad
+from browser import log_in, pick_person, tap_numpad
 from flask import request
 from playwright.sync_api import expect
 
@@ -68,7 +68,7 @@ def test_a_double_tap_on_pay_records_one_exchange(page, kiosk, db, building, gua
     log_in(page, kiosk, "A-101", "Paul Durand")
     page.goto(kiosk.url_for(f"/exchange/new?neighbour={building.jeanne.id}"))
     page.get_by_label("Un voisin m'a aidé : je paie").check()
-    page.get_by_label("Voisin", exact=True).select_option(label="B-204 · Jeanne Martin")
+    pick_person(page, "neighbour", "B-204", "Jeanne Martin")
     page.locator("#description").fill("Fuite sous l'évier")
     page.get_by_label("Catégorie").select_option("diy")
     page.locator("#hours").fill("1")

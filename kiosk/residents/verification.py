@@ -18,7 +18,6 @@ Each way records ``resident.verified`` with its method and who did it: the histo
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -44,6 +43,7 @@ from kiosk.residents.errors import (
     WrongMailboxCode,
 )
 from kiosk.residents.residents import Resident
+from kiosk.text import fold
 from printing import queue as print_queue
 
 MAILBOX_CODE_DIGITS = 6
@@ -87,13 +87,7 @@ def register_self(
 def same_name(a: str, b: str) -> bool:
     """Two names a person would read as the same: case, accents and spaces aside."""
 
-    def key(text: str) -> str:
-        letters = unicodedata.normalize("NFKD", text)
-        return " ".join(
-            "".join(c for c in letters if not unicodedata.combining(c)).casefold().split()
-        )
-
-    return key(a) == key(b)
+    return fold(a) == fold(b)
 
 
 def _check_join(db: Database, config: Config, apartment: str, name: str) -> None:

@@ -176,7 +176,9 @@ def admin_honour():
     is present with the paper."""
     code = code_from(request.form if request.method == "POST" else request.args)
     error = None
-    if request.method == "POST" and "resident_id" in request.form:
+    # The redeem page posts only the code here; this form also says it is sent ("honour"), so a
+    # send without a neighbour chosen (radio buttons post nothing) gets its error.
+    if request.method == "POST" and ("resident_id" in request.form or "honour" in request.form):
 
         def honour_it() -> str:
             voucher = voucher_redeeming.redeem_voucher(

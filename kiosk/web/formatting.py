@@ -9,6 +9,7 @@ translation the largest single cost of drawing a board page.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import flask_babel
@@ -20,6 +21,7 @@ from kiosk import formatting, i18n
 from kiosk.categories import CATEGORIES
 from kiosk.errors import KioskError
 from kiosk.i18n import elide, fill
+from kiosk.text import fold as fold_text
 
 
 def locale_code() -> str:
@@ -165,6 +167,16 @@ def select_options(
     return html
 
 
+def staircase(apartment: str) -> str:
+    """The staircase an apartment is on, as its number starts: "A-101" -> "A", "B12" -> "B";
+    "" when the number does not say ("12", "loge")."""
+    head, dash, _rest = (apartment or "").partition("-")
+    if dash and head and len(head) <= 2:
+        return head
+    letters = re.match(r"[^\W\d_]{1,2}(?=\d)", apartment or "")
+    return letters.group(0) if letters else ""
+
+
 def error_message(exc: KioskError) -> str:
     """The translated message of a domain error, with its parameters."""
     params = formatting.message_values(exc.params, locale_code(), g.config["kiosk"]["timezone"])
@@ -213,4 +225,6 @@ def init_app(app: Flask) -> None:
         status_label=status_label,
         role_label=role_label,
         quantity_of=quantity_of,
+        fold=fold_text,
+        staircase=staircase,
     )

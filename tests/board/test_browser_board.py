@@ -65,7 +65,10 @@ def test_an_offer_typed_on_screen_is_found_without_accents_answered_and_paid(
 
     page.get_by_role("link", name="Enregistrer l'échange").tap()
     page.wait_for_url("**/exchange/new?**")
-    expect(page.get_by_label("Voisin", exact=True)).to_have_value(building.jeanne.id)
+    expect(page.locator(f'#picker-neighbour input[value="{building.jeanne.id}"]')).to_be_checked()
+    expect(page.locator("#picker-neighbour [data-picker-chosen-name]")).to_have_text(
+        "Jeanne Martin · B-204"
+    )
     expect(page.locator("#hours")).to_have_value("1")
     expect(page.locator("#description")).to_have_value("Petite électricité")
     page.get_by_role("button", name="Continuer").tap()

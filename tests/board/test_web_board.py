@@ -253,7 +253,8 @@ def test_record_the_exchange_from_a_post_prefills_the_form_and_keeps_the_post_id
     form = text_of(client.get(response.location))
     assert f'name="post" value="{item.id}"' in form
     assert "Du tableau : « Réparer un robinet », Jeanne Martin (B-204)" in form
-    assert f'value="{building.jeanne.id}" selected' in form and 'value="diy" selected' in form
+    assert f'name="neighbour" value="{building.jeanne.id}" checked' in form
+    assert 'value="diy" selected' in form
     assert 'name="hours" type="text"' in form and 'value="1" class="input-short"' in form
     response = post(
         client,

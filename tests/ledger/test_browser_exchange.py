@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from app_fixtures import PIN
-from browser import assert_accessible, osk_type, tap_numpad
+from browser import assert_accessible, osk_type, pick_person, tap_numpad
 from playwright.sync_api import expect
 
 from kiosk.ledger import exchanges
@@ -64,7 +64,7 @@ def test_paul_scans_his_card_and_pays_jeanne_an_hour_and_a_half(
     page.get_by_role("link", name="Enregistrer un échange").tap()
     page.wait_for_url("**/exchange/new")
     page.get_by_label("Un voisin m'a aidé : je paie").check()
-    page.get_by_label("Voisin", exact=True).select_option(label="B-204 · Jeanne Martin")
+    pick_person(page, "neighbour", "B-204", "Jeanne Martin")
     page.locator("#description").tap()
     osk_type(page, "Fuite sous evier")
     page.locator('.osk button[data-action="ok"]').tap()
