@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from app_fixtures import PIN
-from browser import assert_accessible
+from browser import assert_accessible, tap_numpad
 from playwright.sync_api import expect
 
 from kiosk.community import alerts, polls
@@ -76,7 +76,9 @@ def test_a_newcomer_is_vouched_for_votes_and_sees_the_alert_after_logging_out(
     screenshot(page, "community-02-verification")
     for neighbour in ("B-204 · Jeanne Martin", "A-101 · Paul Durand"):
         page.get_by_label("Le voisin qui se porte garant").select_option(label=neighbour)
-        type_pin(page, "#voucher-pin", PIN)
+        page.get_by_role("button", name="Continuer").tap()
+        page.wait_for_url("**/verification/vouch?*")
+        tap_numpad(page, PIN)
         page.get_by_role("button", name="Je garantis que cette personne habite ici").tap()
         page.wait_for_load_state()
     page.wait_for_url("**/me/")
