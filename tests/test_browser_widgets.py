@@ -142,7 +142,7 @@ def make_widgets_app(*, idle_timeout: int = 60, idle_warning: int = 20) -> Flask
 
     @app.get("/voucher")
     def voucher():
-        return page("Redeem a voucher", VOUCHER, logged_in=True)
+        return page("Use a voucher", VOUCHER, logged_in=True)
 
     @app.get("/visitor")
     def visitor():
