@@ -46,3 +46,51 @@ def test_the_reversal_form_says_what_each_button_does(page, app, db, config, bui
     assert_accessible(page)
     main.get_by_role("link", name="Revenir").tap()
     page.wait_for_url("**/admin/transfers")
+
+
+def in_viewport(page, locator) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+    )
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate(
+        "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+
+
+def test_wrong_pins_never_push_ok_off_screen_and_the_lock_says_until_when_and_who_helps(
+    page, app, building, live_server
+):
+    server = live_server(app)
+    page.goto(server.url_for("/login/apartments"))
+    page.get_by_role("link", name="B-204").tap()
+    page.get_by_role("button", name="Jeanne Martin").tap()
+    page.wait_for_url("**/login/pin")
+    for _ in range(4):
+        for digit in "9999":
+            page.locator(f'.numpad button[data-key="{digit}"]').tap()
+        page.locator('.numpad button[data-key="ok"]').tap()
+        page.wait_for_load_state()
+        expect(page.get_by_role("alert")).to_contain_text("Code erroné")
+        ok = page.locator('.numpad button[data-key="ok"]')
+        assert in_viewport(page, ok), ok.bounding_box()
+        assert page.evaluate("() => window.scrollY") == 0
+        assert no_sideways_scroll(page)
+    for digit in "9999":
+        page.locator(f'.numpad button[data-key="{digit}"]').tap()
+    page.locator('.numpad button[data-key="ok"]').tap()
+    page.wait_for_load_state()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("bloqué jusqu")
+    expect(alert).to_contain_text("bénévole")
+    assert in_viewport(page, alert)
+    expect(page.locator("main").get_by_role("button")).to_have_text(["Retour à l'accueil"])
+    assert_accessible(page)
