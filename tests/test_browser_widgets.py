@@ -142,7 +142,7 @@ def make_widgets_app(*, idle_timeout: int = 60, idle_warning: int = 20) -> Flask
 
     @app.get("/voucher")
     def voucher():
-        return page("Redeem a voucher", VOUCHER, logged_in=True)
+        return page("Use a voucher", VOUCHER, logged_in=True)
 
     @app.get("/visitor")
     def visitor():
@@ -369,7 +369,7 @@ def test_a_resident_who_walked_away_is_logged_out(page, kiosk):
     page.clock.fast_forward("00:41")
     expect(page.get_by_role("alertdialog")).to_be_visible()
     page.clock.run_for("00:20")
-    expect(result_of(page)).to_have_text("logout:")
+    expect(result_of(page)).to_have_text("logout:idle")  # the server says why
 
 
 def test_a_visitor_page_goes_back_home_when_nobody_touches_it(page, kiosk):

@@ -297,7 +297,7 @@ def test_the_same_redemption_sent_three_times_at_once_and_later_credits_once(
     assert store.scalar(db, "SELECT COUNT(*) FROM voucher_settlements") == 1
     # a second form drawn for the same voucher is another request: refused, already redeemed
     again = paul.open(paul.request("/vouchers/redeem", second_form))
-    assert again[0] == 400 and "déjà été échangé" in unescape(again[1])
+    assert again[0] == 400 and "déjà été utilisé" in unescape(again[1])
 
 
 def test_a_double_vote_sent_at_once_is_one_vote(app, db, config, building, live_server):

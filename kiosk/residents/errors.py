@@ -62,7 +62,13 @@ class SameApartmentVouch(KioskError):
 
 
 class WrongMailboxCode(KioskError):
-    msgid = N_("This code is not right. Tries left: %(left)d.")
+    """Whose tries: the slip of the apartment, not a resident's PIN."""
+
+    msgid = Nn_(
+        "This is not the code of the slip for apartment %(apartment)s. %(left)d more try is allowed for this slip.",
+        "This is not the code of the slip for apartment %(apartment)s. %(left)d more tries are allowed for this slip.",
+    )
+    count_param = "left"
 
 
 class MailboxCodeUnusable(KioskError):

@@ -130,6 +130,14 @@ def _check_voucher(db: Database, newcomer: Resident, voucher: Resident) -> None:
         raise AlreadyVouched(name=voucher.name)
 
 
+def voucher_for(db: Database, *, newcomer_id: str, voucher_id: str) -> Resident:
+    """The neighbour chosen to vouch, once checked that they may (before asking their PIN)."""
+    newcomer = _pending(db, newcomer_id)
+    voucher = residents.get(db, voucher_id)
+    _check_voucher(db, newcomer, voucher)
+    return voucher
+
+
 def vouch(
     db: Database, config: Config, *, newcomer_id: str, voucher_id: str, pin: str | None
 ) -> VouchResult:
@@ -242,7 +250,7 @@ def enter_mailbox_code(db: Database, config: Config, *, resident_id: str, code: 
         store.record(db, "mailbox_code.failed", {"code_id": row["id"], "closes": failures >= tries})
     if failures >= tries:
         raise MailboxCodeUnusable(apartment=newcomer.apartment)
-    raise WrongMailboxCode(left=tries - failures)
+    raise WrongMailboxCode(left=tries - failures, apartment=newcomer.apartment)
 
 
 def verify_with_proof(

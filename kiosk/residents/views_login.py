@@ -9,7 +9,13 @@ from kiosk.errors import KioskError, NotFound
 from kiosk.residents import auth, residents
 from kiosk.web.formatting import error_message, gettext
 from kiosk.web.safety import local_next
-from kiosk.web.session_state import current_resident, db, end_session, start_session
+from kiosk.web.session_state import (
+    current_resident,
+    db,
+    end_session,
+    idle_logout_message,
+    start_session,
+)
 
 bp = Blueprint("login", __name__, template_folder="templates")
 
@@ -120,8 +126,11 @@ def cancel():
 @bp.post("/logout")
 def logout():
     was_logged_in = current_resident() is not None
-    end_session()
-    if was_logged_in:
+    idle = request.form.get("why") == "idle"  # sent by idle.js when nobody touched the screen
+    end_session("idle" if idle else "logout")
+    if was_logged_in and idle:
+        flash(idle_logout_message(), "info")
+    elif was_logged_in:
         flash(gettext("You are logged out. See you soon!"), "success")
     return redirect(url_for("login.home"))
 

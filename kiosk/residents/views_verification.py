@@ -75,21 +75,44 @@ def status():
     return _status_page()
 
 
+def _pin_step(voucher, error: str | None = None, status_code: int = 200):
+    return render_template("residents/vouch_pin.html", voucher=voucher, error=error), status_code
+
+
+@bp.get("/verification/vouch")
+@login_required
+def vouch_pin():
+    """The second step of vouching: the chosen neighbour, named, types their own PIN on the
+    only pad of the page."""
+    try:
+        voucher = verification.voucher_for(
+            db(), newcomer_id=current_resident().id, voucher_id=request.args.get("voucher_id", "")
+        )
+    except KioskError as exc:
+        return _status_page(error_message(exc), 400)
+    return _pin_step(voucher)
+
+
 @bp.post("/verification/vouch")
 @login_required
 def vouch():
     """A verified neighbour, at the kiosk beside the newcomer, vouches with their own PIN."""
     me = current_resident()
+    voucher_id = request.form.get("voucher_id", "")
+    try:
+        voucher = verification.voucher_for(db(), newcomer_id=me.id, voucher_id=voucher_id)
+    except KioskError as exc:
+        return _status_page(error_message(exc), 400)
     try:
         result = verification.vouch(
             db(),
             g.config,
             newcomer_id=me.id,
-            voucher_id=request.form.get("voucher_id", ""),
+            voucher_id=voucher_id,
             pin=request.form.get("pin"),
         )
     except KioskError as exc:
-        return _status_page(error_message(exc), 400)
+        return _pin_step(voucher, error_message(exc), 400)
     if result.verified:
         flash(
             gettext("Thank you! Your account is now verified: welcome to the building."), "success"

@@ -48,7 +48,7 @@ class OutstandingTooLarge(VoucherError):
 
 class MalformedVoucher(VoucherError):
     msgid = N_(
-        "This code cannot be read as a voucher. Type the code printed under the QR code: "
+        "This code cannot be read as a voucher. Type the voucher code printed under the QR code: "
         "the voucher's number, then three groups of five letters and figures."
     )
 
@@ -62,7 +62,7 @@ class TypoInCode(VoucherError):
 
 class IncompleteCode(VoucherError):
     msgid = N_(
-        "This is only the voucher's number. Type the whole code printed under the QR code: "
+        "This is only the voucher's number. Type the whole voucher code printed under the QR code: "
         "the number, then three groups of five letters and figures."
     )
 

@@ -55,7 +55,7 @@ def current_resident() -> Resident | None:
             if state != sessions.LIVE:
                 _forget()
                 if state == sessions.IDLE:
-                    flash(gettext("You were logged out after a while without activity."), "info")
+                    flash(idle_logout_message(), "info")
                 return None
             try:
                 resident = residents.get(db(), resident_id)
@@ -67,6 +67,25 @@ def current_resident() -> Resident | None:
             else:
                 g.resident = resident
     return g.resident
+
+
+def idle_logout_message() -> str:
+    """What a resident logged out for inactivity reads: after how long, distinct from the
+    goodbye of a log-out they asked for."""
+    seconds = g.config["kiosk"]["idle_timeout_seconds"]
+    if seconds == 60:
+        return gettext("You were logged out after one minute without activity.")
+    if seconds % 60 == 0:
+        return ngettext(
+            "You were logged out after %(num)d minute without activity.",
+            "You were logged out after %(num)d minutes without activity.",
+            seconds // 60,
+        )
+    return ngettext(
+        "You were logged out after %(num)d second without activity.",
+        "You were logged out after %(num)d seconds without activity.",
+        seconds,
+    )
 
 
 def start_session(resident: Resident) -> None:

@@ -30,7 +30,7 @@ TITLES = {
     "exchange": N_("Exchange receipt"),
     "reversal": N_("Correction"),
     "voucher_issue": N_("Voucher issued"),
-    "voucher_redeem": N_("Voucher redeemed"),
+    "voucher_redeem": N_("Voucher used"),
     "voucher_refund": N_("Voucher refunded"),
     "project_contribution": N_("Contribution to a project"),
     "project_payment": N_("Payment by a project"),

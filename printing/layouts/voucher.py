@@ -43,7 +43,9 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
         footer_cut(document)
         return document
     document.qr(payload["qr"], module_dots=5 if settings.dots > 400 else 4)
-    document.text(_("Code to type if the QR code will not scan"), align="center")
+    # The same name as on the kiosk's redeem page ("Voucher code"): one name for one code.
+    document.text(_("Voucher code"), bold=True, align="center")
+    document.text(_("to type if the QR code will not scan"), align="center")
     number, _dash, secret = _split_code(payload["check_code"])
     document.text(number, bold=True, align="center")
     if secret:

@@ -180,6 +180,20 @@ def test_a_resident_orders_sees_the_fee_first_changes_and_cancels(client, db, co
     assert group_purchases.order_of(db, purchase.project_id, building.jeanne.id) == {}
 
 
+def test_after_ordering_the_order_leads_not_an_invitation_to_join(client, db, config, building):
+    purchase = open_purchase(db, config, building.admin)
+    bag, _honey = purchase.products
+    login(client, building.jeanne)
+    before = client.get(f"/projects/{purchase.project_id}").get_data(as_text=True)
+    assert 'btn btn-primary" type="submit">Rejoindre le projet' in before
+    post(client, f"/purchases/{purchase.project_id}/order", {f"qty_{bag.id}": "2"})
+    page = client.get(f"/projects/{purchase.project_id}").get_data(as_text=True)
+    state = page.index('data-testid="my-order-state"')
+    assert "Ma commande : 11,98" in page[state : state + 300]
+    assert state < page.index("Rejoindre le projet")  # the order's state comes first
+    assert 'btn btn-primary" type="submit">Rejoindre le projet' not in page
+
+
 @pytest.mark.parametrize(
     ("bags", "honey", "message"),
     [

@@ -98,6 +98,25 @@ def test_two_neighbours_vouch_and_the_newcomer_is_verified(client, db, building)
     assert sorted(json.loads(record["by_ids"])) == sorted([building.jeanne.id, building.paul.id])
 
 
+def test_the_neighbour_is_chosen_first_then_types_a_pin_asked_in_their_name(client, db, building):
+    """One field for one thing: the status page asks for no PIN at all; the next step names the
+    neighbour whose secret code it asks for, and a wrong one says whose tries are counted."""
+    register_newcomer(client)
+    status = client.get("/verification").get_data(as_text=True)
+    assert 'name="pin"' not in status
+    step = client.get(f"/verification/vouch?voucher_id={building.paul.id}")
+    page = step.get_data(as_text=True)
+    assert step.status_code == 200 and "Code secret de Paul Durand" in text_of(step)
+    assert 'type="password"' in page and page.count('class="numpad"') == 1
+    wrong = post(client, "/verification/vouch", {"voucher_id": building.paul.id, "pin": "9999"})
+    assert wrong.status_code == 400
+    assert "Code secret de Paul Durand" in text_of(wrong)
+    assert "Encore 4 essais erronés et le compte de Paul Durand sera bloqué" in text_of(wrong)
+    # a neighbour who may not vouch is refused before typing anything
+    same = client.get(f"/verification/vouch?voucher_id={building.pending.id}")
+    assert same.status_code == 400 and "pas encore vérifié·e" in text_of(same)
+
+
 @pytest.mark.parametrize(
     "who, message",
     [
@@ -105,7 +124,10 @@ def test_two_neighbours_vouch_and_the_newcomer_is_verified(client, db, building)
         ("twice", "déjà porté·e garant·e"),
         ("same_apartment", "même logement"),
         ("pending", "pas encore vérifié·e"),
-        ("wrong_pin", "Code erroné"),
+        (
+            "wrong_pin",
+            "Code erroné pour Paul Durand. Encore 4 essais erronés et le compte de Paul Durand",
+        ),
     ],
 )
 def test_bad_vouches_are_refused(client, db, building, who, message):
@@ -153,7 +175,8 @@ def test_the_admin_prints_a_mailbox_slip_and_the_newcomer_types_the_code(
     login(client, building.pending)
     wrong = "000000" if code != "000000" else "111111"
     response = post(client, "/verification/code", {"code": wrong})
-    assert response.status_code == 400 and "Essais restants : 4" in text_of(response)
+    assert response.status_code == 400
+    assert "pas le code du papier de l'appartement C-301. Il reste 4 essais" in text_of(response)
     response = post(client, "/verification/code", {"code": code})
     assert response.status_code == 302
     assert residents.get(db, building.pending.id).status == "verified"
@@ -183,7 +206,7 @@ def test_a_mailbox_code_closes_after_too_many_wrong_tries(client, db, building, 
     login(client, building.pending)
     wrong = "000000" if code != "000000" else "111111"
     for left in (4, 3, 2, 1):
-        assert f"Essais restants : {left}" in text_of(
+        assert f"Il reste {left} essai" in text_of(
             post(client, "/verification/code", {"code": wrong})
         )
     assert "pas de code valable" in text_of(post(client, "/verification/code", {"code": wrong}))

@@ -47,7 +47,7 @@ WRONG_SECRET = "Ce code ne correspond pas au bon"
 NOT_GENUINE = "Ce bon n'est pas authentique"
 PRINTED_BEFORE = "a été imprimé avant que les bons aient un code secret"
 UNKNOWN_HERE = "Aucun bon avec ce code n'est connu de cette borne"
-ALREADY = "déjà été échangé"
+ALREADY = "déjà été utilisé"
 CODE_PAGES = load_profile("TM-T20II").get_code_pages()  # the loopback printer's profile
 
 
@@ -136,8 +136,8 @@ def print_queue(kiosk, printer, tmp_path) -> list:
 def paper_of(raw_jobs) -> tuple[str, str]:
     """The voucher's QR code and typed code, read from the printer's bytes as a person would."""
     (paper,) = [p for p in (decode(job, CODE_PAGES) for job in raw_jobs) if p.qr]
-    at = paper.lines.index("Code à taper si le code QR ne passe pas")
-    return paper.qr[0], f"{paper.lines[at + 1]} {paper.lines[at + 2]}"
+    at = paper.lines.index("Code du bon")
+    return paper.qr[0], f"{paper.lines[at + 2]} {paper.lines[at + 3]}"
 
 
 def test_a_neighbour_who_knows_the_number_cannot_redeem_it(

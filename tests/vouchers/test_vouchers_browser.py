@@ -80,12 +80,12 @@ def test_jeanne_issues_two_vouchers_and_paul_redeems_one_once(
     assert_accessible(page)
     page.get_by_role("button", name="Créditer mon compte").tap()
     page.wait_for_url("**/vouchers/redeemed/*")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Bon échangé")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bon utilisé")
     assert residents.get(db, building.paul.id).balance == -4000 + 1000
 
     scan(page, qr)
     page.wait_for_url("**/vouchers/check")
-    expect(page.locator("#form-error")).to_contain_text("a déjà été échangé")
+    expect(page.locator("#form-error")).to_contain_text("a déjà été utilisé")
     assert_accessible(page)
     assert residents.get(db, building.paul.id).balance == -3000
 

@@ -59,7 +59,7 @@ def test_two_simultaneous_redemptions_credit_once(app, db, config, building, liv
     statuses = sorted(status for status, _ in results)
     assert statuses == [302, 400], results
     loser = next(body for status, body in results if status == 400)
-    assert "déjà été échangé" in loser
+    assert "déjà été utilisé" in loser
     paul, admin = (residents.get(db, p.id).balance for p in people)
     assert (paul, admin) in {(-1000, 0), (-3000, 2000)}  # one of them got the 20 CEEC
     assert store.scalar(db, "SELECT COUNT(*) FROM voucher_settlements") == 1

@@ -84,9 +84,9 @@ def test_paul_scans_a_voucher_and_is_credited_once(client, db, config, jeanne_ha
     page = text_of(post(client, "/vouchers/check", {"code": voucher.qr}))
     assert "10,00\u00a0CEEC" in page and voucher.serial in page
     done = post(client, "/vouchers/redeem", {"code": voucher.qr}, follow_redirects=True)
-    assert "Bon échangé" in text_of(done) and residents.get(db, b.paul.id).balance == -7000
+    assert "Bon utilisé" in text_of(done) and residents.get(db, b.paul.id).balance == -7000
     again = post(client, "/vouchers/redeem", {"code": voucher.qr})
-    assert again.status_code == 400 and "déjà été échangé" in text_of(again)
+    assert again.status_code == 400 and "déjà été utilisé" in text_of(again)
     assert residents.get(db, b.paul.id).balance == -7000
 
 

@@ -169,6 +169,12 @@
     if (loggedIn) {
       const form = document.getElementById("logout-form");
       if (form) {
+        // The server tells the resident why they were logged out (not "see you soon").
+        const why = form.querySelector('input[name="why"]') || document.createElement("input");
+        why.type = "hidden";
+        why.name = "why";
+        why.value = "idle";
+        form.appendChild(why);
         Kiosk.submitForm(form);
         return;
       }
