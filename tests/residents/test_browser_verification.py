@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from app_fixtures import PIN
-from browser import assert_accessible, tap_numpad
+from browser import assert_accessible, pick_person, tap_numpad
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -45,7 +45,7 @@ def test_a_neighbour_vouches_on_the_only_pad_with_a_masked_pin_asked_in_their_na
     assert_accessible(page)
     screenshot(page, "verification-01-choose")
 
-    page.get_by_label("Le voisin qui se porte garant").select_option(label="A-101 · Paul Durand")
+    pick_person(page, "voucher_id", "A-101", "Paul Durand")
     page.get_by_role("button", name="Continuer").tap()
     page.wait_for_url("**/verification/vouch?*")
     pin = page.get_by_label("Code secret de Paul Durand")
