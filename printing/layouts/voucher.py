@@ -29,7 +29,6 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     document.feed()
     document.text(words.amount(payload["amount"]), bold=True, double=True, align="center")
     document.feed()
-    document.columns(_("Serial number"), payload["serial"], bold=True)
     document.columns(_("Issued on"), words.date(payload["issued_at"]))
     if payload.get("expires_at"):
         document.columns(_("Valid until"), words.date(payload["expires_at"]), bold=True)
@@ -39,6 +38,8 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
         document.columns(_("Issued to"), payload["issued_to"])
     document.feed()
     if payload.get("qr") is None or payload.get("check_code") is None:
+        # The number stays: it is what the resident's "My vouchers" page lists.
+        document.columns(_("Serial number"), payload["serial"], bold=True)
         document.text(_("(the code is printed on the paper only)"), align="center")
         footer_cut(document)
         return document
@@ -46,6 +47,7 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
     # The same name as on the kiosk's redeem page ("Voucher code"): one name for one code.
     document.text(_("Voucher code"), bold=True, align="center")
     document.text(_("to type if the QR code will not scan"), align="center")
+    # The voucher's number opens its code (the number "My vouchers" lists), printed once.
     number, _dash, secret = _split_code(payload["check_code"])
     document.text(number, bold=True, align="center")
     if secret:
