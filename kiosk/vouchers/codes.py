@@ -33,9 +33,8 @@ followed by letters of ``ids.SCAN_ALPHABET`` only: a compact binary structure wr
     signature   64 bytes  Ed25519 over CONTEXT_V2 + the first 21 bytes + the commitment
 
 That is 94 bytes, about 180 letters. The typed code is the serial, then the secret and a check
-character in three groups of five: ``BCDFGH-17-K7N29-HX4FR-3PV23``. The check character
-(a weighted sum modulo 29) catches every single typo and every swap of two neighbours before
-the kiosk looks anything up. Letters O and I are read as the figures 0 and 1.
+character (catching every single typo and swap of neighbours) in three groups of five:
+``BCDFGH-17-K7N29-HX4FR-3PV23``. Letters O and I are read as the figures 0 and 1.
 
 Version 1 (vouchers printed before secret codes) had no secret: its QR payload travelled in
 every ``voucher.issued`` event and its short code ``ORIGIN-SEQ-C`` named only the serial. Such
@@ -45,6 +44,7 @@ who sees the paper (kiosk/vouchers/redeeming.py).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -181,6 +181,22 @@ class VoucherCode:
         if self.commitment is None or self.secret is None:
             return False
         return hmac.compare_digest(commitment(self.serial, self.secret), self.commitment)
+
+
+def code_of_fields(fields, building: bytes) -> VoucherCode:
+    """A voucher's signed fields as the vouchers table and the events name them (base64
+    ``signature``, hex ``commitment``), with the building's signed hash: never a secret."""
+    commitment = fields["commitment"] if "commitment" in fields.keys() else None
+    return VoucherCode(
+        issuer_origin=fields["issuer_origin"],
+        seq=fields["voucher_seq"],
+        amount=fields["amount"],
+        issued_on=date.fromisoformat(fields["issued_on"]),
+        expires_on=date.fromisoformat(fields["expires_on"]),
+        building_hash=building,
+        signature=base64.b64decode(fields["signature"], validate=True),
+        commitment=bytes.fromhex(commitment) if commitment else None,
+    )
 
 
 def building_hash(name: str) -> bytes:

@@ -6,9 +6,6 @@ kiosk/store/authority.py with the public keys the receiver knows of each kiosk."
 
 from __future__ import annotations
 
-import base64
-from datetime import date
-
 from kiosk.vouchers import codes
 
 _HEX = frozenset("0123456789abcdef")
@@ -41,17 +38,7 @@ def _signed_code(payload) -> codes.VoucherCode:
         signed_building = codes.read_code(payload["qr"]).building_hash
     else:
         signed_building = codes.building_hash(payload["building"])
-    commitment = payload.get("commitment")
-    return codes.VoucherCode(
-        issuer_origin=payload["issuer_origin"],
-        seq=payload["voucher_seq"],
-        amount=payload["amount"],
-        issued_on=date.fromisoformat(payload["issued_on"]),
-        expires_on=date.fromisoformat(payload["expires_on"]),
-        building_hash=signed_building,
-        signature=base64.b64decode(payload["signature"], validate=True),
-        commitment=bytes.fromhex(commitment) if commitment else None,
-    )
+    return codes.code_of_fields(payload, signed_building)
 
 
 def issuer_signed(payload, keys_of) -> str | None:

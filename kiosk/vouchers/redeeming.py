@@ -10,7 +10,6 @@ refuses a second settlement even if two requests pass the checks at the same mom
 
 from __future__ import annotations
 
-import base64
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
@@ -129,16 +128,7 @@ def _typed(db: Database, text: str):
 
 def code_of_row(row) -> codes.VoucherCode:
     """A voucher's signed fields as this kiosk keeps them (never its secret)."""
-    return codes.VoucherCode(
-        issuer_origin=row["issuer_origin"],
-        seq=row["voucher_seq"],
-        amount=row["amount"],
-        issued_on=date.fromisoformat(row["issued_on"]),
-        expires_on=date.fromisoformat(row["expires_on"]),
-        building_hash=codes.building_hash(row["building"]),
-        signature=base64.b64decode(row["signature"]),
-        commitment=bytes.fromhex(row["commitment"]) if row["commitment"] else None,
-    )
+    return codes.code_of_fields(row, codes.building_hash(row["building"]))
 
 
 def check_redeemable(
