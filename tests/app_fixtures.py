@@ -13,7 +13,9 @@ import pytest
 from kiosk import clock, pin_hashing, store
 from kiosk.app import create_app
 from kiosk.config import make_config
+from kiosk.ledger import exchanges
 from kiosk.residents import residents
+from kiosk.vouchers import vouchers
 from kiosk.web import once
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository
@@ -128,3 +130,20 @@ def text_of(response) -> str:
     """The page's HTML with entities decoded, to assert on what a person reads."""
 
     return unescape(response.get_data(as_text=True))
+
+
+def jeanne_prints_a_voucher(db, config, building, *, earned: int, amount: int):
+    """Paul pays Jeanne ``earned`` hundredths for hems; she prints one voucher of ``amount``.
+    Returns the voucher with its paper (``qr``, ``typed_code``), as the printer gets it."""
+    exchanges.record_exchange(
+        db,
+        config,
+        payer_id=building.paul.id,
+        payee_id=building.jeanne.id,
+        description="Ourlets",
+        amount=earned,
+    )
+    (voucher,) = vouchers.issue_vouchers(
+        db, config, resident_id=building.jeanne.id, counts={amount: 1}
+    )
+    return voucher

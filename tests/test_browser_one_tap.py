@@ -8,16 +8,14 @@ import re
 import time
 
 import pytest
-from app_fixtures import PIN
+from app_fixtures import PIN, jeanne_prints_a_voucher
 from browser import log_in, pick_person, tap_numpad
 from flask import request
 from playwright.sync_api import expect
 
 from kiosk import store
 from kiosk.community import polls
-from kiosk.ledger import exchanges
 from kiosk.residents import residents
-from kiosk.vouchers import vouchers
 
 pytestmark = pytest.mark.browser
 
@@ -90,17 +88,7 @@ def test_a_double_tap_on_pay_records_one_exchange(page, kiosk, db, building, gua
 
 
 def test_a_double_tap_on_credit_my_account_redeems_once(page, kiosk, db, config, building, guard):
-    exchanges.record_exchange(
-        db,
-        config,
-        payer_id=building.paul.id,
-        payee_id=building.jeanne.id,
-        description="Ourlets",
-        amount=3000,
-    )
-    (voucher,) = vouchers.issue_vouchers(
-        db, config, resident_id=building.jeanne.id, counts={2000: 1}
-    )
+    voucher = jeanne_prints_a_voucher(db, config, building, earned=3000, amount=2000)
     log_in(page, kiosk, "A-101", "Paul Durand")
     page.goto(kiosk.url_for("/vouchers/redeem"))
     page.locator("#code").fill(voucher.qr)  # as the scanner types it

@@ -8,12 +8,10 @@ import io
 
 import pytest
 import zxingcpp
-from app_fixtures import login, text_of
+from app_fixtures import jeanne_prints_a_voucher, login, text_of
 from PIL import Image
 
 from kiosk import store
-from kiosk.ledger import exchanges
-from kiosk.vouchers import vouchers
 from printing import queue
 from printing.samples import SAMPLE_PAYLOADS
 
@@ -131,17 +129,7 @@ def test_the_volunteer_previewing_a_voucher_before_it_prints_never_sees_its_code
 ):
     """The volunteer's preview of a queued voucher (or member card) draws everything but the
     credential: no QR code a phone could read, the code replaced by words."""
-    exchanges.record_exchange(
-        db,
-        config,
-        payer_id=building.paul.id,
-        payee_id=building.jeanne.id,
-        description="Ourlets",
-        amount=1000,
-    )
-    (voucher,) = vouchers.issue_vouchers(
-        db, config, resident_id=building.jeanne.id, counts={500: 1}
-    )
+    voucher = jeanne_prints_a_voucher(db, config, building, earned=1000, amount=500)
     (job,) = queue.list_jobs(db, reference=voucher.serial)
     assert job.state == "queued" and job.payload["qr"] == voucher.qr  # it waits to print
     login(client, building.admin)

@@ -4,14 +4,13 @@ scans one at the kiosk and is credited; scanned again, it is refused."""
 from __future__ import annotations
 
 import pytest
-from app_fixtures import PIN
+from app_fixtures import PIN, jeanne_prints_a_voucher
 from browser import assert_accessible
 from playwright.sync_api import expect
 
 from kiosk import store
 from kiosk.ledger import exchanges
 from kiosk.residents import residents
-from kiosk.vouchers import vouchers
 from printing import queue as print_queue
 
 pytestmark = pytest.mark.browser
@@ -94,17 +93,7 @@ def test_a_full_length_voucher_qr_typed_by_the_scanner_reaches_the_kiosk(
     page, app, db, config, building, live_server
 ):
 
-    exchanges.record_exchange(
-        db,
-        config,
-        payer_id=building.paul.id,
-        payee_id=building.jeanne.id,
-        description="Ourlets",
-        amount=4000,
-    )
-    (voucher,) = vouchers.issue_vouchers(
-        db, config, resident_id=building.jeanne.id, counts={500: 1}
-    )
+    voucher = jeanne_prints_a_voucher(db, config, building, earned=4000, amount=500)
     server = live_server(app)
     log_in_with_card(page, server, db, building.paul)
     page.keyboard.type(voucher.qr)
@@ -128,17 +117,7 @@ def test_paul_types_the_code_under_the_qr_on_the_touchscreen(
     """The QR code will not scan: the code under it, typed on the code keyboard (figures and
     capitals on one layer, no shift), redeems the voucher; the number alone is refused with a
     reason, and so is a typo."""
-    exchanges.record_exchange(
-        db,
-        config,
-        payer_id=building.paul.id,
-        payee_id=building.jeanne.id,
-        description="Ourlets",
-        amount=4000,
-    )
-    (voucher,) = vouchers.issue_vouchers(
-        db, config, resident_id=building.jeanne.id, counts={500: 1}
-    )
+    voucher = jeanne_prints_a_voucher(db, config, building, earned=4000, amount=500)
     server = live_server(app)
     page.set_viewport_size({"width": 800, "height": 480})
     log_in_with_card(page, server, db, building.paul)

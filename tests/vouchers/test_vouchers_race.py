@@ -9,28 +9,17 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from app_fixtures import jeanne_prints_a_voucher
 from visitor import CSRF, Visitor
 
 from kiosk import store
-from kiosk.ledger import exchanges
 from kiosk.residents import residents
-from kiosk.vouchers import vouchers
 
 ONCE = re.compile(r'name="once_key" value="([^"]+)"')
 
 
 def test_two_simultaneous_redemptions_credit_once(app, db, config, building, live_server):
-    exchanges.record_exchange(
-        db,
-        config,
-        payer_id=building.paul.id,
-        payee_id=building.jeanne.id,
-        description="Ourlets",
-        amount=3000,
-    )
-    (voucher,) = vouchers.issue_vouchers(
-        db, config, resident_id=building.jeanne.id, counts={2000: 1}
-    )
+    voucher = jeanne_prints_a_voucher(db, config, building, earned=3000, amount=2000)
     server = live_server(app, threads=4)
     people = [building.paul, building.admin]
     visitors = [Visitor(server.url) for _ in people]
