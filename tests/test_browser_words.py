@@ -74,12 +74,14 @@ def test_wrong_pins_never_push_ok_off_screen_and_the_lock_says_until_when_and_wh
     page.get_by_role("link", name="B-204").tap()
     page.get_by_role("button", name="Jeanne Martin").tap()
     page.wait_for_url("**/login/pin")
-    for _ in range(4):
+    for tried in range(1, 5):
         for digit in "9999":
             page.locator(f'.numpad button[data-key="{digit}"]').tap()
         page.locator('.numpad button[data-key="ok"]').tap()
-        page.wait_for_load_state()
-        expect(page.get_by_role("alert")).to_contain_text("Code erroné")
+        # The answer to this try (the page before it said "Code erroné" too): its count.
+        expect(page.get_by_role("alert")).to_contain_text(
+            f"Code erroné. Essais restants avant le blocage du compte : {5 - tried}"
+        )
         ok = page.locator('.numpad button[data-key="ok"]')
         assert in_viewport(page, ok), ok.bounding_box()
         assert page.evaluate("() => window.scrollY") == 0
