@@ -297,4 +297,4 @@ def pick_person(page, field: str, apartment: str, name: str) -> None:
     if stairs.count():
         picker.locator(f'[data-picker-stairs] [data-stair="{apartment.split("-")[0]}"]').tap()
     picker.locator(f'[data-picker-apartments] [data-apartment="{apartment}"]').tap()
-    picker.locator("label", has_text=name).tap()
+    picker.locator("label:visible", has_text=name).tap()

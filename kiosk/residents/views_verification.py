@@ -57,7 +57,8 @@ def join():
     )
 
 
-def _status_page(error: str | None = None, status_code: int = 200):
+def _status_page(error: str | None = None, status_code: int = 200, error_about: str = ""):
+    """``error_about="code"`` opens the mailbox-code way, whose answer the error is."""
     me = current_resident()
     return render_template(
         "residents/verification.html",
@@ -66,6 +67,7 @@ def _status_page(error: str | None = None, status_code: int = 200):
         neighbours=verification.possible_vouchers(db(), me) if me.status == "pending" else [],
         history=verification.verifications_of(db(), me.id),
         error=error,
+        error_about=error_about,
     ), status_code
 
 
@@ -139,7 +141,7 @@ def code():
             db(), g.config, resident_id=me.id, code=request.form.get("code")
         )
     except KioskError as exc:
-        return _status_page(error_message(exc), 400)
+        return _status_page(error_message(exc), 400, error_about="code")
     flash(
         gettext("The code is right: your account is now verified. Welcome to the building!"),
         "success",

@@ -204,20 +204,14 @@
     makeRoomFor(field);
   }
 
-  /** Leave room below the page for the panel and scroll the field above it. */
+  /** Leave room below the page for the panel (the page and its action bar end above it) and
+   * scroll the field into what is left of the page. */
   function makeRoomFor(field) {
     const height = state.panel.getBoundingClientRect().height;
-    const root = document.documentElement;
-    root.style.setProperty("--osk-height", `${Math.ceil(height)}px`);
+    document.documentElement.style.setProperty("--osk-height", `${Math.ceil(height)}px`);
     requestAnimationFrame(() => {
       if (state.field !== field || state.panel.hidden) return;
       field.scrollIntoView({ block: "nearest", inline: "nearest" });
-      const panelTop = window.innerHeight - height;
-      const rect = field.getBoundingClientRect();
-      const margin = 12;
-      if (rect.bottom + margin > panelTop) {
-        window.scrollBy(0, Math.min(rect.bottom + margin - panelTop, rect.top - margin));
-      }
     });
   }
 
@@ -307,12 +301,36 @@
     }
   }
 
+  // The panel closes only after the tap that took the focus away has done its work. Closing at
+  // once would take the panel's room from under the page, so the page and its action bar would
+  // move, and the tap on "Continuer" or "Publier" would land beside the button (the first tap
+  // did nothing but close the keyboard). A touch is over before the focus moves (its click
+  // follows in the same task): close after that task. A mouse button still held: close once
+  // it is released and its click has gone where it was aimed.
+  const pointer = { down: false, closeWhenUp: false };
+
+  function closeIfLeft() {
+    if (state.field && document.activeElement !== state.field) close({ blur: false });
+  }
+
+  function onPointerDown() {
+    pointer.down = true;
+  }
+
+  function onPointerUp() {
+    pointer.down = false;
+    if (!pointer.closeWhenUp) return;
+    pointer.closeWhenUp = false;
+    setTimeout(closeIfLeft, 0);
+  }
+
   function onFocusOut(event) {
     if (event.target !== state.field) return;
     const next = event.relatedTarget;
     if (next && state.panel && state.panel.contains(next)) return;
     if (kindOf(next)) return; // focusin of the next field re-targets the panel
-    close({ blur: false });
+    if (pointer.down) pointer.closeWhenUp = true;
+    else setTimeout(closeIfLeft, 0);
   }
 
   function onKeyDown(event) {
@@ -323,6 +341,11 @@
     document.querySelectorAll("[data-keyboard]").forEach(prepareField);
     document.addEventListener("focusin", onFocusIn);
     document.addEventListener("focusout", onFocusOut);
+    document.addEventListener("pointerdown", (event) => {
+      if (event.pointerType === "mouse") onPointerDown();
+    }, true);
+    document.addEventListener("pointerup", onPointerUp, true);
+    document.addEventListener("pointercancel", onPointerUp, true);
     document.addEventListener("keydown", onKeyDown);
     // The screen turned or the window changed size: the panel's height changes with it.
     window.addEventListener("resize", () => {
