@@ -38,13 +38,14 @@ def test_the_reversal_form_says_what_each_button_does(page, app, db, config, bui
     server = live_server(app)
     log_in(page, server, "A-001", "Claire Petit")
     page.goto(server.url_for(f"/admin/transfers/{transfer.reference}/reverse"))
-    main = page.locator("main")
-    expect(main.get_by_role("button", name="Annuler l'échange")).to_be_visible()
-    expect(main.get_by_role("link", name="Revenir")).to_be_visible()
-    expect(main.get_by_role("button", name="Annuler", exact=True)).to_have_count(0)
-    expect(main.get_by_role("link", name="Annuler", exact=True)).to_have_count(0)
+    # The form's buttons sit in the page's action bar, below the page.
+    bar = page.get_by_test_id("action-bar")
+    expect(bar.get_by_role("button", name="Annuler l'échange")).to_be_visible()
+    expect(bar.get_by_role("link", name="Revenir")).to_be_visible()
+    for role in ("button", "link"):
+        expect(page.get_by_role(role, name="Annuler", exact=True)).to_have_count(0)
     assert_accessible(page)
-    main.get_by_role("link", name="Revenir").tap()
+    bar.get_by_role("link", name="Revenir").tap()
     page.wait_for_url("**/admin/transfers")
 
 
