@@ -57,6 +57,11 @@ TAP_SCRIPT = """
       sessionStorage.setItem("__tapDown", String(performance.timeOrigin + event.timeStamp));
     } catch (_) { /* storage refused: the measurement will say so */ }
   }, { capture: true, passive: true });
+  window.addEventListener("pointerup", (event) => {
+    try {
+      sessionStorage.setItem("__tapUp", String(performance.timeOrigin + event.timeStamp));
+    } catch (_) { /* as above */ }
+  }, { capture: true, passive: true });
   for (const type of ["pointerdown", "pointerup", "click"]) {
     window.addEventListener(type, frameAfter, { passive: true });
   }
