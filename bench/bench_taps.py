@@ -21,6 +21,7 @@ FIGURES
 from __future__ import annotations
 
 import logging
+import os
 import re
 import statistics
 import sys
@@ -228,6 +229,8 @@ def main() -> None:
             server.close()
         report(bench)
         report_requests(timed)
+        artefacts = Path(os.environ.get("KIOSK_ARTEFACTS") or tempfile.gettempdir())
+        print("every tap:", bench.taps.write(artefacts / "bench_taps.json"))
 
 
 def report_requests(timed: Timed) -> None:
