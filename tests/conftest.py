@@ -6,6 +6,8 @@
   served by waitress on 127.0.0.1: live_server (factory), browser (session), page, screenshot;
 - printing fixtures (tests/printer_loopback.py): a loopback port-9100 ESC/POS printer on
   127.0.0.1;
+- tap timing (tests/tap_timing.py): ``taps``, a recorder of touch-to-next-paint times in
+  Chromium, written to the test artefacts;
 - sync fixtures (tests/sync_fixtures.py): a real hub served by waitress on 127.0.0.1 with fault
   injection, and kiosk factories.
 
@@ -17,6 +19,7 @@ from app_fixtures import app, building, client, config, db, fast_pin_hashing
 from browser import browser, live_server, page, screenshot
 from printer_loopback import loopback_printer
 from sync_fixtures import hub, make_kiosk
+from tap_timing import taps
 
 __all__ = [
     "app",
@@ -32,4 +35,5 @@ __all__ = [
     "make_kiosk",
     "page",
     "screenshot",
+    "taps",
 ]

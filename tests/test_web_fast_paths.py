@@ -5,17 +5,18 @@ one request to the next. (Their speed is measured in bench/bench_board.py, not h
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import flask_babel
 import pytest
-from app_fixtures import login, text_of
+from app_fixtures import ROOT, login, text_of
 from babel.numbers import format_decimal
 from flask import session
 
-from kiosk import __version__, clock, store
+from kiosk import clock, store
 from kiosk.board import board
 from kiosk.residents import residents
 from kiosk.web import formatting
@@ -112,13 +113,26 @@ def test_select_options_translate_escape_and_select_and_ignore_unknown_choices(a
         context.pop()
 
 
-def test_pages_link_static_files_with_the_kiosk_version(client):
+def test_pages_link_static_files_by_their_content_and_the_browser_keeps_them(client):
+    """A changed file gets a new URL, so the browser keeps each one without asking again."""
+    static = ROOT / "kiosk" / "web" / "static"
     html = client.get("/").get_data(as_text=True)
-    assert f'href="/static/kiosk.css?v={__version__}"' in html
-    assert f'src="/static/js/scanner.js?v={__version__}"' in html
-    response = client.get(f"/static/kiosk.css?v={__version__}")
+    for name, attribute in (("kiosk.css", "href"), ("js/scanner.js", "src")):
+        assert f'{attribute}="/static/{name}?v={digest_of(static / name)}"' in html
+    response = client.get(f"/static/kiosk.css?v={digest_of(static / 'kiosk.css')}")
     assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     response.close()
+    # An old page's link (an old digest, or none): the file is asked for again next time.
+    for url in ("/static/kiosk.css?v=0.1.0", "/static/kiosk.css"):
+        response = client.get(url)
+        assert response.status_code == 200 and "immutable" not in response.headers["Cache-Control"]
+        response.close()
+    assert client.get("/static/nothing.css?v=abc").status_code == 404
+
+
+def digest_of(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 def test_a_serving_thread_keeps_its_connection_and_no_transaction_outlives_a_request(

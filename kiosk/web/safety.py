@@ -12,8 +12,8 @@ An ``<int:...>`` in a URL is at most what SQLite stores (a larger one is a 404).
 only with the kiosk's own files (no inline script: the only inline ``<script>`` of the pages is
 the ``application/json`` data block of base.html, which is never run), forbids framing,
 sniffing and referrers, and keeps every page out of any cache (``no-store``: the pages show a
-resident's balance, messages and names). Static files, whose URLs carry the version, keep
-their normal caching.
+resident's balance, messages and names). Static files, whose URLs carry a digest of their
+content, are kept by the browser (kiosk/web/urls.py).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from flask import Flask, request
 from werkzeug.routing import IntegerConverter
 
 from kiosk.errors import N_, InvalidInput
+from kiosk.web.urls import static_cache_headers
 
 NEXT_MAX = 2000
 
@@ -93,4 +94,6 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if request.endpoint != "static":
             response.headers["Cache-Control"] = "no-store"
+        else:
+            static_cache_headers(response)
         return response
