@@ -9,7 +9,9 @@ screen once scrolled to the end, and axe-core finds no WCAG 2.2 AA violation (te
 screen_walk.py). The pages reached by a form (a confirmation, a PIN for a neighbour) are
 reached by touch. A sample of pages is checked again at 1024x600 and 1920x1080, and with a
 long name, in English and with the printer out of paper. Screenshots of every page go to the
-test artefacts ($KIOSK_SCREENSHOTS)."""
+test artefacts ($KIOSK_SCREENSHOTS), and the flows' taps are timed, touch to next paint, into
+taps.json ($KIOSK_ARTEFACTS; tests/tap_timing.py: measured, never judged here, bench/bench_taps.py
+holds the target)."""
 
 from __future__ import annotations
 
@@ -18,8 +20,9 @@ from datetime import timedelta
 
 import pytest
 from app_fixtures import PIN
-from browser import log_in, pick_person, tap_numpad
+from browser import log_in, osk_type, pick_person, tap_numpad
 from paper_scenes import community_life
+from playwright.sync_api import expect
 from screen_walk import check_screen
 
 from kiosk import clock, demo
@@ -223,7 +226,7 @@ def test_every_page_of_the_volunteer_fits_the_lobby_screen(page, kiosk, world, s
 
 
 def test_logging_in_and_a_newcomer_getting_verified_fit_the_lobby_screen(
-    page, kiosk, world, screenshot
+    page, kiosk, world, screenshot, taps
 ):
     failures = []
     page.goto(kiosk.url_for("/"))
@@ -240,18 +243,21 @@ def test_logging_in_and_a_newcomer_getting_verified_fit_the_lobby_screen(
     )
     page.goto(kiosk.url_for("/login/apartments"))
     failures += check_screen(page, "login-apartments", None, screenshot=screenshot, logged_in=False)
-    page.get_by_role("link", name="C-301").tap()
+    taps.tap(page, page.get_by_role("link", name="C-301"), "log in", "apartment")
     page.wait_for_url("**/login/apartments/C-301")
     failures += check_screen(
         page, "login-names", ("button", "Nouveau Voisin"), screenshot=screenshot, logged_in=False
     )
-    page.get_by_role("button", name="Nouveau Voisin").tap()
+    taps.tap(page, page.get_by_role("button", name="Nouveau Voisin"), "log in", "name")
     page.wait_for_url("**/login/pin")
     failures += check_screen(
         page, "login-pin", ("button", "Valider"), screenshot=screenshot, logged_in=False
     )
-    tap_numpad(page, PIN)
-    page.locator('.numpad button[data-key="ok"]').tap()
+    for digit in PIN:
+        taps.tap(
+            page, page.locator(f'.numpad [data-key="{digit}"]'), "log in", "pad", navigates=False
+        )
+    taps.tap(page, page.locator('.numpad button[data-key="ok"]'), "log in", "PIN check")
     page.wait_for_url("**/me/")
     failures += check_screen(
         page, "newcomer-home", ("link", "Faire vérifier mon compte"), screenshot=screenshot
@@ -261,7 +267,7 @@ def test_logging_in_and_a_newcomer_getting_verified_fit_the_lobby_screen(
         page, "newcomer-verification", ("button", "Continuer"), screenshot=screenshot
     )
     pick_person(page, "voucher_id", "B-204", "Jeanne Martin")
-    page.get_by_role("button", name="Continuer").tap()
+    taps.tap(page, page.get_by_role("button", name="Continuer"), "vouch", "continue")
     page.wait_for_url("**/verification/vouch**")
     failures += check_screen(
         page,
@@ -272,7 +278,7 @@ def test_logging_in_and_a_newcomer_getting_verified_fit_the_lobby_screen(
     assert not failures, "\n".join(failures)
 
 
-def test_confirmations_fit_the_lobby_screen(page, kiosk, world, screenshot):
+def test_confirmations_fit_the_lobby_screen(page, kiosk, world, screenshot, taps):
     """The pages a form leads to: the exchange's PIN, its receipt, the vouchers' PIN."""
     failures = []
     log_in(page, kiosk, "B-204", "Jeanne Martin")
@@ -280,22 +286,23 @@ def test_confirmations_fit_the_lobby_screen(page, kiosk, world, screenshot):
     pick_person(page, "neighbour", "A-101", "Paul Durand")
     page.locator("#description").fill("Courses au marché")
     page.locator("#hours").fill("1")
-    page.get_by_role("button", name="Continuer").tap()
+    taps.tap(page, page.get_by_role("button", name="Continuer"), "exchange", "continue")
     page.wait_for_url("**/exchange/confirm")
     failures += check_screen(page, "exchange-confirm", ("button", "Payer"), screenshot=screenshot)
     tap_numpad(page, PIN)
-    page.locator('.numpad button[data-key="ok"]').tap()
+    taps.tap(page, page.locator('.numpad button[data-key="ok"]'), "exchange", "PIN check")
     page.wait_for_url("**/exchange/done/**")
     failures += check_screen(page, "exchange-done", ("link", "Terminé"), screenshot=screenshot)
 
     page.goto(kiosk.url_for("/vouchers/issue"))
     page.locator("#count_500").fill("1")
-    page.get_by_role("button", name="Continuer").tap()
+    taps.tap(page, page.get_by_role("button", name="Continuer"), "vouchers", "continue")
     page.wait_for_url("**/vouchers/issue/confirm")
     failures += check_screen(
         page, "vouchers-confirm", ("button", "Imprimer"), screenshot=screenshot
     )
     assert not failures, "\n".join(failures)
+    assert len(taps.measurements) == 3 and all(m["ms"] > 0 for m in taps.measurements)
 
 
 SAMPLE = [
@@ -335,3 +342,31 @@ def test_a_long_name_english_and_a_printer_out_of_paper_never_push_the_page_side
     ]
     failures += walk(page, kiosk, world, english, screenshot, "long-en")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("finger", ["touch", "mouse"])
+def test_with_the_keyboard_open_one_tap_on_continue_sends_the_form(page, kiosk, world, finger):
+    """The keyboard leaves the action bar above it, and the first tap on "Continuer" sends the
+    form (it used to only close the keyboard: the page jumped under the finger)."""
+    log_in(page, kiosk, "B-204", "Jeanne Martin")
+    page.goto(kiosk.url_for("/exchange/new"))
+    pick_person(page, "neighbour", "A-101", "Paul Durand")
+    page.locator("#hours").fill("1")
+    page.locator("#description").tap()
+    osk_type(page, "Courses")
+    panel = page.locator(".osk")
+    expect(panel).to_be_visible()
+    go = page.get_by_test_id("action-bar").get_by_role("button", name="Continuer")
+    bar_bottom = page.get_by_test_id("action-bar").bounding_box()
+    assert bar_bottom["y"] + bar_bottom["height"] <= panel.bounding_box()["y"] + 0.5
+    box = go.bounding_box()
+    with page.expect_navigation():
+        if finger == "touch":
+            go.tap()
+        else:  # a mouse held down a moment: the keyboard waits until it is released
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.down()
+            page.wait_for_timeout(150)
+            page.mouse.up()
+    page.wait_for_url("**/exchange/confirm")
+    expect(page.locator("main")).to_contain_text("Courses")
