@@ -21,7 +21,7 @@ from datetime import timedelta
 import pytest
 from app_fixtures import PIN
 from browser import log_in, osk_type, pick_person, tap_numpad
-from paper_scenes import community_life
+from paper_scenes import ALERT_TEXT, community_life
 from playwright.sync_api import expect
 from screen_walk import check_screen
 
@@ -183,6 +183,11 @@ VOLUNTEER = [
     ("admin-verification", "/admin/verification", None),
     ("admin-vouchers", "/admin/vouchers", None),
     ("admin-honour", "/admin/vouchers/honour", ("button", "Créditer le voisin")),
+    ("admin-vouchers-find", "/admin/vouchers/find", None),
+    ("admin-vouchers-expired", "/admin/vouchers/expired", None),
+    ("admin-vouchers-redeemed", "/admin/vouchers/redeemed", None),
+    ("admin-vouchers-issuer", "/admin/vouchers/issuer/{jeanne}", None),
+    ("not-found", "/no/such/page", ("link", "Retour à l'accueil")),
     ("admin-printer", "/admin/printer/", None),
     ("admin-printer-job", "/admin/printer/jobs/{job}/", None),
     ("admin-sync", "/admin/sync/", ("button", "Se relier au hub")),
@@ -370,3 +375,16 @@ def test_with_the_keyboard_open_one_tap_on_continue_sends_the_form(page, kiosk, 
             page.mouse.up()
     page.wait_for_url("**/exchange/confirm")
     expect(page.locator("main")).to_contain_text("Courses")
+
+
+def test_an_urgent_alert_is_one_line_that_opens_when_touched(page, kiosk, world):
+    page.goto(kiosk.url_for("/"))
+    line = page.get_by_test_id("alert-banner").locator("summary")
+    assert line.bounding_box()["height"] <= 50  # one line, not a fifth of the screen
+    expect(page.get_by_test_id("alert-banner").locator(".alert-full")).to_be_hidden()
+    line.tap()
+    full = page.get_by_test_id("alert-banner").locator(".alert-full")
+    expect(full).to_be_visible()
+    expect(full).to_contain_text(ALERT_TEXT)
+    line.tap()
+    expect(full).to_be_hidden()
