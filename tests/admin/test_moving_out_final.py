@@ -11,6 +11,7 @@ The same with the app restarted (a new ``create_app`` on the same database) betw
 from __future__ import annotations
 
 import pytest
+from app_fixtures import PIN, csrf_token, login, once_key, post, text_of
 
 from kiosk import store
 from kiosk.admin import moving_out
@@ -19,7 +20,6 @@ from kiosk.errors import InvalidInput
 from kiosk.ledger import exchanges
 from kiosk.residents import residents, verification
 from kiosk.residents.errors import StatusOfMovedOut
-from tests.app_fixtures import PIN, csrf_token, login, once_key, post, text_of
 
 NEW_PIN = "7391"
 
