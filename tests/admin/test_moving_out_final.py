@@ -10,6 +10,8 @@ The same with the app restarted (a new ``create_app`` on the same database) betw
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from app_fixtures import PIN, csrf_token, login, once_key, post, text_of
 
@@ -173,7 +175,9 @@ def _bring_back_steps(client_at, db, config, building) -> None:
     assert answers[0].location == answers[1].location
     assert _events(db, "resident.returned") == 1
     assert _events(db, "card.issued") == 2  # the card of before, and one new
-    assert store.scalar(db, "SELECT COUNT(*) FROM print_jobs WHERE layout = 'member_card'") == 1
+    (card,) = store.query(db, "SELECT payload FROM print_jobs WHERE layout = 'member_card'")
+    card = json.loads(card["payload"])
+    assert (card["name"], card["apartment"], card["card_number"]) == ("Jeanne Martin", "B-204", 2)
 
     client = client_at("after")
     login(client, building.admin)
