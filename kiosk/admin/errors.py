@@ -18,3 +18,19 @@ class DebtMustBeRepaid(KioskError):
 
 class CannotCloseOwnAccount(KioskError):
     msgid = N_("You cannot close your own account: ask another administrator.")
+
+
+class NotMovedOut(KioskError):
+    """Bringing back a resident whose account is open (already brought back: a second tap)."""
+
+    msgid = N_("%(name)s has not moved out: their account is open.")
+
+
+class BalanceNotSettled(KioskError):
+    """A closed account whose balance is not zero (it moved after the departure, e.g. an
+    exchange another kiosk recorded before it heard of the departure): settle it first."""
+
+    msgid = N_(
+        "The balance of %(name)s is %(amount)s, not zero: a resident comes back with a settled "
+        "account. Ask the treasurer to settle it first."
+    )

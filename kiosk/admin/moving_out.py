@@ -120,6 +120,7 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
 
 
 def departure(db: Database, resident_id: str) -> Departure | None:
+    """The resident's current departure (None: not moved out, or brought back since)."""
     row = _departure_row(db, resident_id)
     if row is None:
         return None
@@ -138,6 +139,7 @@ def _departure_row(db: Database, resident_id: str) -> sqlite3.Row | None:
         db,
         "SELECT d.*, r.name AS closed_by_name, t.reference AS transfer_reference FROM departures d "
         "JOIN residents r ON r.id = d.closed_by LEFT JOIN transfers t ON t.id = d.transfer_id "
-        "WHERE d.resident_id = ?",
+        "WHERE d.resident_id = ? AND d.returned_at IS NULL "  # the departure not undone
+        "ORDER BY d.created_at DESC, d.rowid DESC LIMIT 1",
         (resident_id,),
     )

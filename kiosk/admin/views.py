@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from kiosk.admin import moving_out
+from kiosk.admin import moving_out, returning
 from kiosk.errors import KioskError, SelfDemotion
 from kiosk.ledger import ledger, overruns, reversals
 from kiosk.residents import auth, residents
@@ -241,4 +241,49 @@ def move_out(resident_id: str):
         error=error,
         settlement=moving_out.settlement_preview(g.config, leaver),
         departure=moving_out.departure(db(), leaver.id),
+    ), (400 if error else 200)
+
+
+@bp.route("/residents/<resident_id>/bring-back", methods=["GET", "POST"])
+@admin_required
+@once.guarded
+def bring_back(resident_id: str):
+    """ "Bring this resident back": a moved-out resident's account reopens on purpose, with a
+    reason, a new PIN and a new card (kiosk/admin/returning.py)."""
+    person = residents.get(db(), resident_id)
+    error = None
+    if request.method == "POST":
+        form = request.form
+
+        def bring_it_back() -> str:
+            returning.bring_back(
+                db(),
+                g.config,
+                resident_id=person.id,
+                admin_id=current_resident().id,
+                reason=form.get("reason"),
+                pin=form.get("pin"),
+            )
+            return url_for("admin.resident_edit", resident_id=person.id)
+
+        try:
+            answer = once.record(bring_it_back)
+        except KioskError as exc:
+            error = error_message(exc)
+        else:
+            flash(
+                gettext(
+                    "%(name)s is back: the account is open again from a zero balance. "
+                    "A new card is being printed.",
+                    name=person.name,
+                ),
+                "success",
+            )
+            return answer
+    return render_template(
+        "admin/bring_back.html",
+        person=person,
+        departure=moving_out.departure(db(), person.id),
+        form=request.form,
+        error=error,
     ), (400 if error else 200)

@@ -10,7 +10,7 @@ this kiosk's keypad and mean nothing to the rest of the network.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
@@ -28,7 +28,9 @@ from kiosk.errors import (
     UnknownCard,
     WrongPin,
 )
+from kiosk.residents import reads as residents_reads
 from kiosk.residents import residents
+from kiosk.residents.errors import AccountMovedOut, AccountSuspended
 from kiosk.residents.residents import CARD_PREFIX, Resident, hash_card_token
 from kiosk.store import reads
 
@@ -42,18 +44,39 @@ def is_card_code(code: str) -> bool:
     return code.startswith(CARD_PREFIX)
 
 
-def resident_for_card(db: Database, code: str | None) -> Resident:
-    """The resident whose current card carries ``code``; refuses unknown and replaced cards."""
+def resident_for_card(db: Database, code: str | None, config: Config | None = None) -> Resident:
+    """The resident whose current card carries ``code``; refuses unknown and replaced cards,
+    and the card of a resident who moved out with the closing words (``AccountMovedOut``)."""
     token = normalise_scan(code)
     if not token or len(token) > 64:
         raise UnknownCard()
     token_hash = hash_card_token(token)
     row = reads.resident_by_card_hash(db, token_hash)
     if row is None:
-        if reads.card_was_revoked(db, token_hash):
+        owner = residents_reads.revoked_card_owner(db, token_hash)
+        if owner is not None:
+            refuse_closed_account(db, config, residents.get(db, owner))  # moved out: since when
             raise CardRevoked()
         raise UnknownCard()
     return Resident.from_row(row)
+
+
+def refuse_closed_account(db: Database, config: Config | None, resident: Resident) -> None:
+    """``AccountMovedOut`` (with the day of the departure, in the building's time zone; UTC
+    without a config) for a resident who moved out."""
+    if resident.moved_out:
+        left_at = residents_reads.last_departure_at(db, resident.id)
+        zone = config.timezone if config is not None else UTC
+        day = clock.parse_iso(left_at).astimezone(zone).date() if left_at else ""
+        raise AccountMovedOut(date=day)
+
+
+def refuse_unless_may_log_in(db: Database, config: Config, resident: Resident) -> None:
+    """Before asking a PIN: a moved-out resident is told the account is closed and since when,
+    a suspended one that it is suspended."""
+    refuse_closed_account(db, config, resident)
+    if resident.status not in residents.ACTIVE_STATUSES:
+        raise AccountSuspended()
 
 
 def locked_until(db: Database, resident_id: str) -> datetime | None:
@@ -81,8 +104,9 @@ def verify_pin(
     *,
     asked_by: str | None = None,
 ) -> None:
-    """Check a PIN; raises ``WrongPin`` (with tries left), ``AccountLocked``, ``PinEntryPaused``
-    or ``NoPin``. ``asked_by``: who is logged in, when the PIN asked is a neighbour's (the
+    """Check a PIN; raises ``WrongPin`` (with tries left), ``AccountLocked``, ``PinEntryPaused``,
+    ``NoPin`` or, for a resident who moved out, ``AccountMovedOut`` (no PIN opens a closed
+    account, and no guess at it is counted). ``asked_by``: who is logged in, when the PIN asked is a neighbour's (the
     payer of an "earned" exchange): the refusals then name whose PIN it was.
 
     One write transaction (BEGIN IMMEDIATE) holds the whole step: the lock is read, the hash
@@ -96,6 +120,7 @@ def verify_pin(
     with store.write(db):
         now = clock.now()
         resident = residents.get(db, resident_id)
+        refuse_closed_account(db, config, resident)  # an old PIN never opens a closed account
         name = {"name": resident.name} if neighbour else {}
         until = _until(reads.login_guard(db, resident_id), now)
         if until is not None:

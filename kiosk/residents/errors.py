@@ -79,3 +79,24 @@ class MailboxCodeUnusable(KioskError):
 
 class ProofMissing(KioskError):
     msgid = N_("Choose which proof of address you saw.")
+
+
+class AccountMovedOut(KioskError):
+    """A moved-out resident tries to log in (card, name, PIN): the account is closed, and the
+    words say since when (``date``: the day of the departure, in the building's time zone)."""
+
+    msgid = N_("This account is closed: moved out of the building on %(date)s.")
+
+
+class AccountSuspended(KioskError):
+    msgid = N_("This account is suspended. Ask the kiosk volunteer.")
+
+
+class StatusOfMovedOut(KioskError):
+    """An ordinary edit (the admin's form, an update) tried to change a moved-out resident's
+    status: only the explicit bring-back may reopen the account."""
+
+    msgid = N_(
+        "%(name)s has moved out: their status cannot be changed here. To reopen the account, "
+        "use “Bring this resident back” on the moving-out page."
+    )

@@ -65,6 +65,11 @@ def _resident_registered(db: Database, event: Event) -> None:
 
 
 _RESIDENT_FIELDS = ("apartment", "name", "role", "status")
+# A moved-out resident's status is changed by no ordinary event: only ``resident.returned``
+# (kiosk/admin/projections.py) reopens the account. A change of status that reaches a closed
+# account (a forged or stale event of another kiosk of the building) leaves it closed, here and
+# at every replay, whatever order the kiosks applied the events in.
+_ASSIGN = {"status": "status = CASE WHEN status = 'moved_out' THEN status ELSE ? END"}
 
 
 @event_type(
@@ -87,7 +92,7 @@ def _residents_updated(db: Database, events: Sequence[Event]) -> None:
 
     def flush() -> None:
         if rows:
-            assignments = ", ".join(f"{name} = ?" for name in shape)
+            assignments = ", ".join(_ASSIGN.get(name, f"{name} = ?") for name in shape)
             conn.executemany(
                 f"UPDATE residents SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608 (column names from _RESIDENT_FIELDS)
                 rows,
@@ -221,8 +226,9 @@ def _resident_verified(db: Database, event: Event) -> None:
             event.created_at,
         ],
     )
-    db.execute(
-        "UPDATE residents SET status = 'verified', updated_at = ? WHERE id = ?",
+    db.execute(  # never reopens a moved-out account (see _ASSIGN)
+        "UPDATE residents SET status = 'verified', updated_at = ? "
+        "WHERE id = ? AND status <> 'moved_out'",
         [event.created_at, p["resident_id"]],
     )
 

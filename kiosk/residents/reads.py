@@ -86,3 +86,21 @@ def newcomers_since(db: Database, origin: str, since: str) -> int:
         (origin, since),
     )
     return row["n"]
+
+
+def last_departure_at(db: Database, resident_id: str) -> str | None:
+    """When the resident last moved out (``departures``, the volunteer's projection); None:
+    never."""
+    row = query_one(
+        db,
+        "SELECT created_at FROM departures WHERE resident_id = ? "
+        "ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        (resident_id,),
+    )
+    return None if row is None else row["created_at"]
+
+
+def revoked_card_owner(db: Database, token_hash: str) -> str | None:
+    """Whose card this revoked (or replaced) card was; None: no card of this kiosk."""
+    row = query_one(db, "SELECT resident_id FROM revoked_cards WHERE token_hash = ?", (token_hash,))
+    return None if row is None else row["resident_id"]

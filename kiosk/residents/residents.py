@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from kiosk import ids, pin_hashing, store
 from kiosk.errors import N_, InvalidInput, NotFound, NotVerified, ResidentNotActive
 from kiosk.residents import sessions
+from kiosk.residents.errors import StatusOfMovedOut
 from kiosk.store import reads
 from kiosk.text import clean_text
 from printing import queue as print_queue
@@ -25,6 +26,9 @@ ROLES = ("resident", "admin")
 VERIFIED = "verified"
 MOVED_OUT = "moved_out"
 STATUSES = ("pending", VERIFIED, "suspended", MOVED_OUT)
+# What an ordinary edit may set: moving out and coming back are steps of their own
+# (kiosk/admin/moving_out.py, kiosk/admin/returning.py), never a status in a form.
+EDITABLE_STATUSES = ("pending", VERIFIED, "suspended")
 # Statuses that may log in at the kiosk (a pending resident looks around, see require_verified).
 ACTIVE_STATUSES = ("pending", VERIFIED)
 CARD_PREFIX = "KC"
@@ -154,7 +158,7 @@ def register(
     name = clean_name(name)
     if role not in ROLES:
         raise InvalidInput(N_("Unknown role."))
-    if status not in STATUSES:
+    if status not in EDITABLE_STATUSES:
         raise InvalidInput(N_("Unknown status."))
     pin_hash = hash_pin(db, clean_pin(pin)) if pin is not None else None
     resident_id = ids.uuid7()
@@ -184,7 +188,10 @@ def update(
     role: str | None = None,
     status: str | None = None,
 ) -> Resident:
-    """Change a resident's apartment, name, role or status (only what differs is recorded)."""
+    """Change a resident's apartment, name, role or status (only what differs is recorded).
+
+    A moved-out resident's status is not changed here (``StatusOfMovedOut``): their account
+    stays closed until a volunteer brings them back on purpose."""
     current = get(db, resident_id)
     changes: dict[str, str] = {}
     if apartment is not None and clean_apartment(apartment) != current.apartment:
@@ -196,7 +203,9 @@ def update(
             raise InvalidInput(N_("Unknown role."))
         changes["role"] = role
     if status is not None and status != current.status:
-        if status not in STATUSES:
+        if current.moved_out:
+            raise StatusOfMovedOut(name=current.name)
+        if status not in EDITABLE_STATUSES:  # moving out has its own step (kiosk/admin)
             raise InvalidInput(N_("Unknown status."))
         changes["status"] = status
     if changes:

@@ -42,7 +42,7 @@ def scan():
             flash(gettext("This code is not a member card."), "error")
         return redirect(url_for("login.home"))
     try:
-        resident = auth.resident_for_card(db(), code)
+        resident = auth.resident_for_card(db(), code, g.config)
     except KioskError as exc:
         flash(error_message(exc), "error")
         return redirect(url_for("login.home"))
@@ -70,15 +70,14 @@ def choose():
     except NotFound:
         flash(gettext("This resident does not exist."), "error")
         return redirect(url_for("login.apartments"))
-    if resident.status not in residents.ACTIVE_STATUSES:
-        flash(gettext("This account is suspended. Ask the kiosk volunteer."), "error")
-        return redirect(url_for("login.home"))
     return _ask_pin_for(resident)
 
 
 def _ask_pin_for(resident: residents.Resident):
-    if resident.status not in residents.ACTIVE_STATUSES:
-        flash(gettext("This account is suspended. Ask the kiosk volunteer."), "error")
+    try:
+        auth.refuse_unless_may_log_in(db(), g.config, resident)
+    except KioskError as exc:  # moved out (since when) or suspended
+        flash(error_message(exc), "error")
         return redirect(url_for("login.home"))
     end_session("other_login")
     session["pending_login"] = resident.id
@@ -94,6 +93,12 @@ def pin():
         resident = residents.get(db(), resident_id)
     except NotFound:
         session.pop("pending_login", None)
+        return redirect(url_for("login.home"))
+    try:  # closed or suspended since the name was chosen: no keypad, the words say why
+        auth.refuse_unless_may_log_in(db(), g.config, resident)
+    except KioskError as exc:
+        session.pop("pending_login", None)
+        flash(error_message(exc), "error")
         return redirect(url_for("login.home"))
     error = None
     if request.method == "POST":

@@ -12,7 +12,7 @@ import json
 from sqlite_utils import Database, Migrations
 
 from kiosk import pin_hashing
-from kiosk.store.alter_table import check_list_as_comparisons, widen_check_list
+from kiosk.store.alter_table import check_list_as_comparisons, rebuild_table, widen_check_list
 
 migrations = Migrations("kiosk")
 
@@ -944,3 +944,35 @@ def m021_print_document_sent(db: Database) -> None:
         ALTER TABLE print_jobs ADD COLUMN document_sent_at TEXT;  -- NULL: no byte of it sent
         """
     )
+
+
+@migrations()
+def m022_i19a_departures_and_returns(db: Database) -> None:
+    """A resident may move out, come back and move out again: ``departures`` keeps one row per
+    departure (no longer one per resident), and the row of a departure undone on purpose
+    (``resident.returned``, kiosk/admin/projections.py) says when, by whom and why."""
+    db.executescript(
+        """
+        ALTER TABLE departures ADD COLUMN returned_at TEXT;    -- NULL: still gone
+        ALTER TABLE departures ADD COLUMN returned_by TEXT REFERENCES residents (id);
+        ALTER TABLE departures ADD COLUMN return_reason TEXT;
+        """
+    )
+    rebuild_table(
+        db,
+        "departures",
+        """
+        CREATE TABLE departures (
+            resident_id  TEXT NOT NULL REFERENCES residents (id),
+            closed_by    TEXT NOT NULL REFERENCES residents (id),
+            balance_left INTEGER NOT NULL,            -- the balance settled to zero
+            transfer_id  TEXT REFERENCES transfers (id),
+            posts_withdrawn INTEGER NOT NULL DEFAULT 0,
+            created_at   TEXT NOT NULL,
+            returned_at  TEXT,                        -- brought back (resident.returned)
+            returned_by  TEXT REFERENCES residents (id),
+            return_reason TEXT
+        )
+        """,
+    )
+    db.execute("CREATE INDEX departures_by_resident ON departures (resident_id, created_at)")

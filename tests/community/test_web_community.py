@@ -284,7 +284,7 @@ def test_moving_out_settles_the_balance_revokes_the_card_and_withdraws_posts(
     assert ledger.statement(db, config, jeanne.id).lines  # history kept
     post(client, "/logout")
     response = post(client, "/scan", {"code": token}, follow_redirects=True)
-    assert "ne fonctionne plus" in text_of(response)
+    assert "Ce compte est fermé : départ de l'immeuble le" in text_of(response)
     assert "B-204" not in text_of(client.get("/login/apartments"))
 
 
