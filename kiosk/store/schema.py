@@ -947,7 +947,7 @@ def m021_print_document_sent(db: Database) -> None:
 
 
 @migrations()
-def m022_i19a_departures_and_returns(db: Database) -> None:
+def m022_departures_and_returns(db: Database) -> None:
     """A resident may move out, come back and move out again: ``departures`` keeps one row per
     departure (no longer one per resident), and the row of a departure undone on purpose
     (``resident.returned``, kiosk/admin/projections.py) says when, by whom and why."""
