@@ -944,3 +944,10 @@ def m021_print_document_sent(db: Database) -> None:
         ALTER TABLE print_jobs ADD COLUMN document_sent_at TEXT;  -- NULL: no byte of it sent
         """
     )
+
+
+@migrations()
+def m022_i19b_request_cancelled(db: Database) -> None:
+    """A payment request can be cancelled when one of its residents moves out
+    (``payment.request_cancelled``, kiosk/admin/departure_plan.py)."""
+    widen_check_list(db, "payment_requests", "status", ("cancelled",))
