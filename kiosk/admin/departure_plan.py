@@ -24,6 +24,8 @@ is done, all or nothing. The decisions:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -78,6 +80,17 @@ class Plan:
         """The balance the common fund settles, after the loan fees the leaver pays."""
         return self.balance_now - self.fees_paid
 
+    def fingerprint(self) -> str:
+        """A short digest of the plan: the page carries the one it showed, and the move-out
+        is refused if the plan computed in its transaction differs (a request sent, an order
+        placed, a payment made in between)."""
+        rows = [
+            [i.kind, i.what, i.neighbour, i.outcome, i.values, i.action, i.ref_id, i.fee]
+            for i in self.items
+        ]
+        text = json.dumps([rows, self.balance_now, self.fees_paid], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
 
 Translate = Callable[..., str]
 
@@ -101,110 +114,49 @@ def _who(name: str, apartment: str) -> str:
     return f"{name} ({apartment})"
 
 
+class _Fees:
+    """The loan fees the leaver pays, in order: each must keep them above the credit floor
+    (with the fees before it) and the lender below the ceiling, or it is waived."""
+
+    def __init__(self, db: Database, config: Config, leaver: Resident) -> None:
+        self.db, self.config, self.leaver, self.total = db, config, leaver, 0
+
+    def outcome(self, due: int, lender_id: str, lender_name: str) -> tuple[str, dict, int]:
+        """(outcome msgid, its values, the fee paid: 0 when waived)."""
+        values = {"fee": formatting.ceec_for(self.config, due), "name": lender_name}
+        if self.leaver.balance - self.total - due < self.config.amount("credit_floor"):
+            return (
+                N_(
+                    "Closed; the fee of %(fee)s is waived: it would take the account below "
+                    "the credit floor."
+                ),
+                values,
+                0,
+            )
+        if credit_refusal(self.db, self.config, _account(lender_id), due, kind="settlement"):
+            return (
+                N_("Closed; the fee of %(fee)s is waived: %(name)s cannot receive it."),
+                values,
+                0,
+            )
+        self.total += due
+        return (
+            N_("Closed; the fee of %(fee)s is paid to %(name)s, in the final balance."),
+            values,
+            due,
+        )
+
+
+def _account(resident_id: str) -> str:
+    return f"resident:{resident_id}"
+
+
 def plan_for(db: Database, config: Config, leaver: Resident) -> Plan:
     """Everything ``leaver`` leaves open and what the move-out will do with each."""
-    items: list[Item] = []
-    floor = config.amount("credit_floor")
-    fees = 0
-    for loan in lending.loans_of(db, config, leaver.id):
-        if loan.returned_at is not None:
-            continue
-        due = lending.amount_due(config, loan) or 0
-        if loan.lender_id == leaver.id:
-            who = _who(loan.borrower_name, loan.borrower_apartment)
-            outcome = (
-                N_("Closed: the item goes back to them; the fee of %(fee)s is waived.")
-                if due
-                else N_("Closed: the item goes back to them.")
-            )
-            fee_text = formatting.ceec_for(config, due) if due else ""
-            values = {"fee": fee_text} if due else {}
-            items.append(Item("loan_lent", loan.item, who, outcome, values, "return", loan.id))
-            continue
-        who = _who(loan.lender_name, loan.lender_apartment)
-        if not due:
-            outcome, values, fee = N_("Closed: the item goes back to the lender."), {}, 0
-        else:
-            values = {"fee": formatting.ceec_for(config, due), "name": loan.lender_name}
-            lender_refusal = credit_refusal(
-                db, config, f"resident:{loan.lender_id}", due, kind="settlement"
-            )
-            if leaver.balance - fees - due < floor:
-                outcome, fee = (
-                    N_(
-                        "Closed; the fee of %(fee)s is waived: it would take the "
-                        "account below the credit floor."
-                    ),
-                    0,
-                )
-            elif lender_refusal is not None:
-                outcome, fee = (
-                    N_("Closed; the fee of %(fee)s is waived: %(name)s cannot receive it."),
-                    0,
-                )
-            else:
-                outcome, fee = (
-                    N_("Closed; the fee of %(fee)s is paid to %(name)s, in the final balance."),
-                    due,
-                )
-        fees += fee
-        items.append(
-            Item(
-                "loan_borrowed",
-                loan.item,
-                who,
-                outcome,
-                values,
-                "return",
-                loan.id,
-                fee,
-                f"resident:{loan.lender_id}",
-            )
-        )
-    now = clock.now_iso()
-    for row in _orders_of(db, leaver.id):
-        if row["state"] == "open" and row["deadline"] > now:
-            items.append(
-                Item(
-                    "order",
-                    row["title"],
-                    None,
-                    N_("Cancelled: the orders are still open."),
-                    {},
-                    "cancel_order",
-                    row["project_id"],
-                )
-            )
-        else:
-            items.append(
-                Item(
-                    "order",
-                    row["title"],
-                    None,
-                    N_("Kept: orders are closed; it is settled at the distribution."),
-                )
-            )
-    for request in payment_requests.requests_of(db, leaver.id):
-        if request.status != "pending":
-            continue
-        to_pay = request.payer_id == leaver.id
-        who = (
-            _who(request.provider_name, request.provider_apartment)
-            if to_pay
-            else _who(request.payer_name, request.payer_apartment)
-        )
-        what = f"{request.description} · {formatting.ceec_for(config, request.amount)}"
-        items.append(
-            Item(
-                "request_to_pay" if to_pay else "request_sent",
-                what,
-                who,
-                N_("Cancelled, nothing is paid; the neighbour reads why."),
-                {},
-                "cancel_request",
-                request.id,
-            )
-        )
+    fees = _Fees(db, config, leaver)
+    items = _loan_items(db, config, leaver, fees)
+    items += _order_items(db, leaver)
+    items += _request_items(db, config, leaver, fees)
     for row in _memberships_of(db, leaver.id):
         outcome = (
             N_("Ended; their share of the dues is divided among the other members.")
@@ -238,7 +190,85 @@ def plan_for(db: Database, config: Config, leaver: Resident) -> Plan:
                 {"count": count},
             )
         )
-    return Plan(items=items, balance_now=leaver.balance, fees_paid=fees)
+    return Plan(items=items, balance_now=leaver.balance, fees_paid=fees.total)
+
+
+def _loan_items(db: Database, config: Config, leaver: Resident, fees: _Fees) -> list[Item]:
+    items = []
+    for loan in lending.loans_of(db, config, leaver.id):
+        if loan.returned_at is not None:
+            continue
+        due = lending.amount_due(config, loan) or 0
+        if loan.lender_id == leaver.id:
+            who = _who(loan.borrower_name, loan.borrower_apartment)
+            if due:
+                outcome = N_("Closed: the item goes back to them; the fee of %(fee)s is waived.")
+                values = {"fee": formatting.ceec_for(config, due)}
+            else:
+                outcome, values = N_("Closed: the item goes back to them."), {}
+            items.append(Item("loan_lent", loan.item, who, outcome, values, "return", loan.id))
+            continue
+        if due:
+            outcome, values, fee = fees.outcome(due, loan.lender_id, loan.lender_name)
+        else:
+            outcome, values, fee = N_("Closed: the item goes back to the lender."), {}, 0
+        who = _who(loan.lender_name, loan.lender_apartment)
+        payee = _account(loan.lender_id)
+        items.append(
+            Item("loan_borrowed", loan.item, who, outcome, values, "return", loan.id, fee, payee)
+        )
+    return items
+
+
+def _order_items(db: Database, leaver: Resident) -> list[Item]:
+    items = []
+    now = clock.now_iso()
+    for row in _orders_of(db, leaver.id):
+        if row["state"] == "open" and row["deadline"] > now:
+            outcome = N_("Cancelled: the orders are still open.")
+            items.append(
+                Item("order", row["title"], None, outcome, {}, "cancel_order", row["project_id"])
+            )
+        else:
+            outcome = N_("Kept: orders are closed; it is settled at the distribution.")
+            items.append(Item("order", row["title"], None, outcome))
+    return items
+
+
+def _request_items(db: Database, config: Config, leaver: Resident, fees: _Fees) -> list[Item]:
+    """Pending requests both ways are cancelled, except the fee of a loan already returned
+    that the leaver owes: it is paid as the fee of a loan still open would be."""
+    items = []
+    for request in payment_requests.requests_of(db, leaver.id):
+        if request.status != "pending":
+            continue
+        to_pay = request.payer_id == leaver.id
+        kind = "request_to_pay" if to_pay else "request_sent"
+        what = f"{request.description} · {formatting.ceec_for(config, request.amount)}"
+        if to_pay:
+            who = _who(request.provider_name, request.provider_apartment)
+        else:
+            who = _who(request.payer_name, request.payer_apartment)
+        if to_pay and request.loan_id:
+            outcome, values, fee = fees.outcome(
+                request.amount, request.provider_id, request.provider_name
+            )
+            action = "pay_request" if fee else "cancel_request"
+            payee = _account(request.provider_id)
+            items.append(Item(kind, what, who, outcome, values, action, request.id, fee, payee))
+            continue
+        items.append(
+            Item(
+                kind,
+                what,
+                who,
+                N_("Cancelled, nothing is paid; the neighbour reads why."),
+                {},
+                "cancel_request",
+                request.id,
+            )
+        )
+    return items
 
 
 def carry_out(db: Database, config: Config, plan: Plan, leaver: Resident, admin: Resident) -> None:
@@ -276,6 +306,18 @@ def carry_out(db: Database, config: Config, plan: Plan, leaver: Resident, admin:
                     "lines": [],
                 },
             )
+        elif item.action == "pay_request":
+            transfer = record_transfer(
+                db,
+                config,
+                kind="settlement",
+                debit_account=leaver.account_id,
+                credit_account=item.payee_account,
+                amount=item.fee,
+                description=f"Loan fee: {item.what}"[:200],
+                recorded_by=admin.id,
+            )
+            payment_requests.paid_at_departure(db, item.ref_id, transfer_id=transfer.id)
         elif item.action == "cancel_request":
             payment_requests.cancel_at_departure(db, item.ref_id, note=note)
         elif item.action == "leave":

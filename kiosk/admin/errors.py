@@ -18,3 +18,10 @@ class DebtMustBeRepaid(KioskError):
 
 class CannotCloseOwnAccount(KioskError):
     msgid = N_("You cannot close your own account: ask another administrator.")
+
+
+class DeparturePlanChanged(KioskError):
+    msgid = N_(
+        "What %(name)s leaves open changed since this page was shown: nothing was done. "
+        "Read the list again before closing the account."
+    )

@@ -22,7 +22,12 @@ from sqlite_utils import Database
 
 from kiosk import formatting, store
 from kiosk.admin import departure_plan
-from kiosk.admin.errors import AlreadyMovedOut, CannotCloseOwnAccount, DebtMustBeRepaid
+from kiosk.admin.errors import (
+    AlreadyMovedOut,
+    CannotCloseOwnAccount,
+    DebtMustBeRepaid,
+    DeparturePlanChanged,
+)
 from kiosk.board import board
 from kiosk.community import notices
 from kiosk.config import Config
@@ -73,8 +78,17 @@ def settlement_preview(
     return "none"
 
 
-def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: str) -> Departure:
-    """Settle, revoke, withdraw and close, all or nothing."""
+def close_resident(
+    db: Database,
+    config: Config,
+    *,
+    resident_id: str,
+    admin_id: str,
+    expected_plan: str | None = None,
+) -> Departure:
+    """Resolve what is left open, settle, revoke, withdraw and close, all or nothing.
+    ``expected_plan``: the fingerprint of the plan the volunteer was shown; refused
+    (``DeparturePlanChanged``) if the plan is no longer that one."""
     admin = residents.get(db, admin_id)
     if not admin.is_admin:
         raise PermissionDenied()
@@ -85,6 +99,8 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
         if leaver.moved_out:
             raise AlreadyMovedOut(name=leaver.name)
         plan = departure_plan.plan_for(db, config, leaver)
+        if expected_plan is not None and plan.fingerprint() != expected_plan:
+            raise DeparturePlanChanged(name=leaver.name)
         balance = plan.final_balance
         settlement = settlement_preview(config, leaver, balance)
         if settlement == "refused":

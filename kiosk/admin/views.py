@@ -219,7 +219,11 @@ def move_out(resident_id: str):
 
         def close_it() -> str:
             moving_out.close_resident(
-                db(), g.config, resident_id=leaver.id, admin_id=current_resident().id
+                db(),
+                g.config,
+                resident_id=leaver.id,
+                admin_id=current_resident().id,
+                expected_plan=request.form.get("plan"),
             )
             return url_for("admin.move_out", resident_id=leaver.id)
 

@@ -185,6 +185,14 @@ def cancel_at_departure(db: Database, request_id: str, *, note: str) -> None:
     store.record(db, "payment.request_cancelled", {"request_id": request_id, "reason": note})
 
 
+def paid_at_departure(db: Database, request_id: str, *, transfer_id: str) -> None:
+    """The fee of a loan the payer owes, paid from their account when they move out (the
+    admin's move-out records the transfer, in its transaction): the request is paid."""
+    store.record(
+        db, "payment.request_accepted", {"request_id": request_id, "transfer_id": transfer_id}
+    )
+
+
 def queue_print(db: Database, config: Config, request_id: str, *, resident: Resident) -> int:
     """Print a request and its outcome (for one of its two residents, or an admin)."""
 

@@ -101,7 +101,19 @@ def leave_everything_open(db, config, building):
             rate=200,
         ),
     }
+    # A priced loan already returned: its fee waits as a request to Paul.
+    sledge = lending.lend(
+        db,
+        config,
+        lender_id=jeanne.id,
+        borrower_id=paul.id,
+        item="Luge",
+        rate_mode="per_loan",
+        rate=100,
+    )
+    loans["returned_fee_waiting"] = lending.mark_returned(db, config, sledge.id, actor=jeanne)
     requests = {
+        "loan_fee": payment_requests.get_request(db, loans["returned_fee_waiting"].request_id),
         "to_pay": payment_requests.request_payment(
             db, config, provider_id=jeanne.id, payer_id=paul.id, description="Ourlet", amount=400
         ),
@@ -187,7 +199,8 @@ def test_every_item_left_open_is_resolved_as_announced(
         "Nouveau Voisin",
         "Gardé : il a été donné quand il habitait ici",
         "1 encore en circulation : ils restent valables, un bon appartient à celui qui le porte.",
-        "après les frais de prêt : +23,00 CEEC",
+        "Clos ; les frais de 1,00 CEEC sont payés à Jeanne Martin, dans le solde final.",
+        "après les frais de prêt : +22,00 CEEC",
         "Le solde va au fonds commun.",
     ):
         assert words in page, words
@@ -201,13 +214,13 @@ def test_every_item_left_open_is_resolved_as_announced(
     # The leaver: closed, settled to zero; the fee was paid to the lender, the rest to the fund.
     assert residents.get(db, paul.id).status == "moved_out"
     assert residents.get(db, paul.id).balance == 0
-    assert store.scalar(db, "SELECT balance_left FROM departures") == 2300
+    assert store.scalar(db, "SELECT balance_left FROM departures") == 2200
     assert reads.balances_sum(db) == 0
     # Loans: all closed; the lender of the priced one got the fee, the borrower of Paul's was
     # not charged, and nothing is left for anyone to close.
     for loan in loans.values():
         assert lending.get_loan(db, config, loan.id).returned_at is not None
-    assert residents.get(db, jeanne.id).balance == -3000 + 200
+    assert residents.get(db, jeanne.id).balance == -3000 + 200 + 100
     assert lending.loans_of(db, config, jeanne.id) and not [
         loan for loan in lending.loans_of(db, config, jeanne.id) if loan.returned_at is None
     ]
@@ -215,6 +228,8 @@ def test_every_item_left_open_is_resolved_as_announced(
     loans_page = text_of(client.get("/loans/"))
     assert all(f"/loans/{loan.id}/returned" not in loans_page for loan in loans.values())
     # Requests: cancelled both ways, nothing to answer, accepting the old one is refused.
+    fee_request = payment_requests.get_request(db, requests.pop("loan_fee").id)
+    assert fee_request.status == "accepted" and fee_request.transfer_reference
     for request in requests.values():
         assert payment_requests.get_request(db, request.id).status == "cancelled"
     assert payment_requests.pending_count(db, jeanne.id) == 0
@@ -224,7 +239,7 @@ def test_every_item_left_open_is_resolved_as_announced(
     assert "Cette demande de paiement a été annulée : Paul Durand a quitté l'immeuble le" in (
         plain(text_of(refused))
     )
-    assert residents.get(db, jeanne.id).balance == -2800  # nothing was paid
+    assert residents.get(db, jeanne.id).balance == -2700  # nothing was paid
     # Orders: cancelled in the open purchase, kept in the closed one, which is distributed.
     assert group_purchases.order_of(db, still_open.project_id, paul.id) == {}
     assert group_purchases.order_of(db, closed.project_id, paul.id)
@@ -246,8 +261,8 @@ def test_every_item_left_open_is_resolved_as_announced(
     flowing = " ".join(slip.split())
     for label, amount in (
         ("Solde", "+25,00 CEEC"),
-        ("Frais de prêt payés", "-2,00 CEEC"),
-        ("Solde final", "+23,00 CEEC"),
+        ("Frais de prêt payés", "-3,00 CEEC"),
+        ("Solde final", "+22,00 CEEC"),
         ("Solde désormais", "0,00 CEEC"),
     ):
         assert re.search(rf"^{label} \.+ {re.escape(amount)}$", slip, re.MULTILINE), label
@@ -255,7 +270,7 @@ def test_every_item_left_open_is_resolved_as_announced(
         "Départ de l’immeuble",
         "Paul Durand (A-101)",
         "Ce compte est fermé.",
-        "Versé au fonds commun : 23,00 CEEC",
+        "Versé au fonds commun : 22,00 CEEC",
         "Prêt emprunté : Appareil à raclette",
         "Clos ; les frais de 2,00 CEEC sont payés à Jeanne Martin",
         "Commande d'un achat groupé : Miel du Pilat",
@@ -292,4 +307,32 @@ def test_a_fee_that_would_break_the_floor_is_waived_and_said_so(client, db, conf
     assert residents.get(db, paul.id).status == "moved_out"
     assert lending.get_loan(db, config, loan.id).returned_at is not None
     assert residents.get(db, jeanne.id).balance == -floor
+    assert reads.balances_sum(db) == 0
+
+
+def test_what_changed_since_the_page_was_shown_stops_the_move_out(client, db, config, building):
+    """The volunteer read the list; meanwhile Jeanne sends Paul a payment request. Confirming
+    the page they read changes nothing and says why; the page drawn again lists the new
+    request, and confirming that one closes it too."""
+    paul, jeanne = building.paul, building.jeanne
+    login(client, building.admin)
+    stale = text_of(client.get(f"/admin/residents/{paul.id}/move-out"))
+    stale_plan = re.search(r'name="plan" value="([0-9a-f]+)"', stale).group(1)
+    late = payment_requests.request_payment(
+        db, config, provider_id=jeanne.id, payer_id=paul.id, description="Ourlet", amount=400
+    )
+    refused = post(client, f"/admin/residents/{paul.id}/move-out", {"plan": stale_plan})
+    assert refused.status_code == 400
+    page = plain(text_of(refused))
+    assert "Ce que Paul Durand laisse en cours a changé depuis l'affichage" in page
+    assert "Ourlet · 4,00 CEEC" in page
+    assert residents.get(db, paul.id).status == "verified"
+    assert payment_requests.get_request(db, late.id).status == "pending"
+    fresh = re.search(r'name="plan" value="([0-9a-f]+)"', page).group(1)
+    form = {"plan": fresh}
+    first = post(client, f"/admin/residents/{paul.id}/move-out", form)
+    assert first.status_code == 302
+    assert residents.get(db, paul.id).status == "moved_out"
+    assert payment_requests.get_request(db, late.id).status == "cancelled"
+    assert store.scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'resident.moved_out'") == 1
     assert reads.balances_sum(db) == 0
