@@ -96,4 +96,23 @@ SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
         "expires_at": "2026-11-30T10:00:00Z",
     },
     "test_page": {"requested_at": "2026-11-23T10:00:00Z"},
+    "departure": {
+        "reference": "RJGPEP-42",
+        "created_at": "2026-11-23T10:00:00Z",
+        "resident": {"name": "Paul Durand", "apartment": "A-101"},
+        "closed_by": "Claire Petit",
+        "balance_before": 1500,
+        "fees_paid": 200,
+        "final_balance": 1300,
+        "settlement": "to_fund",
+        "posts_withdrawn": 1,
+        "items": [
+            {
+                "kind": "Prêt emprunté",
+                "what": "Perceuse",
+                "neighbour": "Jeanne Martin (B-204)",
+                "outcome": "Clos ; les frais de 2,00 CEEC sont payés à Jeanne Martin.",
+            }
+        ],
+    },
 }

@@ -34,3 +34,10 @@ class BalanceNotSettled(KioskError):
         "The balance of %(name)s is %(amount)s, not zero: a resident comes back with a settled "
         "account. Ask the treasurer to settle it first."
     )
+
+
+class DeparturePlanChanged(KioskError):
+    msgid = N_(
+        "What %(name)s leaves open changed since this page was shown: nothing was done. "
+        "Read the list again before closing the account."
+    )

@@ -7,6 +7,10 @@ a scan then says the card no longer works), their board posts and notices are wi
 status becomes ``moved_out`` (they can no longer log in). Their history stays: transfers, posts,
 vouches and votes are never deleted, and the departure (who closed it, the settled balance) is
 kept in ``departures``. Vouchers they printed stay valid: a voucher belongs to its bearer.
+Before all that, what they leave open (loans, orders, payment requests, memberships) is resolved
+as ``kiosk.admin.departure_plan`` lists it, from the plan computed in the same transaction; a
+"Leaving the building" slip (layout ``departure``) prints the final balance, how it was settled
+and each item resolved.
 """
 
 from __future__ import annotations
@@ -17,16 +21,22 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from kiosk import formatting, store
-from kiosk.admin.errors import AlreadyMovedOut, CannotCloseOwnAccount, DebtMustBeRepaid
+from kiosk.admin import departure_plan
+from kiosk.admin.errors import (
+    AlreadyMovedOut,
+    CannotCloseOwnAccount,
+    DebtMustBeRepaid,
+    DeparturePlanChanged,
+)
 from kiosk.board import board
 from kiosk.community import notices
 from kiosk.config import Config
 from kiosk.errors import PermissionDenied
-from kiosk.ledger import receipts
 from kiosk.ledger.transfers import COMMON_FUND_ACCOUNT, record_transfer
 from kiosk.residents import residents
 from kiosk.store import reads as core_reads
 from kiosk.store.db import query_one
+from printing import queue as print_queue
 
 
 @dataclass(frozen=True)
@@ -51,11 +61,15 @@ def withdraw_board_posts(
     return count
 
 
-def settlement_preview(config: Config, resident: residents.Resident) -> str:
-    """What will happen to the balance: "to_fund", "from_fund", "none" or "refused"."""
-    if resident.balance > 0:
+def settlement_preview(
+    config: Config, resident: residents.Resident, balance: int | None = None
+) -> str:
+    """What will happen to the balance (``balance``: the final one, after the loan fees the
+    plan pays; the resident's by default): "to_fund", "from_fund", "none" or "refused"."""
+    balance = resident.balance if balance is None else balance
+    if balance > 0:
         return "to_fund"
-    if resident.balance < 0:
+    if balance < 0:
         return (
             "from_fund"
             if config["community"]["moving_out_settlement"] == "common_fund"
@@ -64,8 +78,17 @@ def settlement_preview(config: Config, resident: residents.Resident) -> str:
     return "none"
 
 
-def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: str) -> Departure:
-    """Settle, revoke, withdraw and close, all or nothing."""
+def close_resident(
+    db: Database,
+    config: Config,
+    *,
+    resident_id: str,
+    admin_id: str,
+    expected_plan: str | None = None,
+) -> Departure:
+    """Resolve what is left open, settle, revoke, withdraw and close, all or nothing.
+    ``expected_plan``: the fingerprint of the plan the volunteer was shown; refused
+    (``DeparturePlanChanged``) if the plan is no longer that one."""
     admin = residents.get(db, admin_id)
     if not admin.is_admin:
         raise PermissionDenied()
@@ -75,9 +98,14 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
         leaver = residents.get(db, resident_id)
         if leaver.moved_out:
             raise AlreadyMovedOut(name=leaver.name)
-        balance = leaver.balance
-        if settlement_preview(config, leaver) == "refused":
+        plan = departure_plan.plan_for(db, config, leaver)
+        if expected_plan is not None and plan.fingerprint() != expected_plan:
+            raise DeparturePlanChanged(name=leaver.name)
+        balance = plan.final_balance
+        settlement = settlement_preview(config, leaver, balance)
+        if settlement == "refused":
             raise DebtMustBeRepaid(name=leaver.name, amount=formatting.ceec_for(config, -balance))
+        departure_plan.carry_out(db, config, plan, leaver, admin)
         transfer_id = None
         if balance:
             debit, credit = (
@@ -96,7 +124,6 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
                 recorded_by=admin.id,
             )
             transfer_id = event.id
-            receipts.queue_receipt(db, config, transfer_id)
         store.record(db, "card.revoked", {"resident_id": leaver.id})
         withdrawn = withdraw_board_posts(db, config, leaver.id, admin)
         for notice in notices.notices_by(db, leaver.id):
@@ -114,9 +141,43 @@ def close_resident(db: Database, config: Config, *, resident_id: str, admin_id: 
             },
         )
         core_reads.clear_login_guard(db, leaver.id)
+        _queue_slip(db, config, leaver, admin, plan, settlement, withdrawn)
     result = departure(db, resident_id)
     assert result is not None
     return result
+
+
+def _queue_slip(
+    db: Database,
+    config: Config,
+    leaver: residents.Resident,
+    admin: residents.Resident,
+    plan: departure_plan.Plan,
+    settlement: str,
+    withdrawn: int,
+) -> None:
+    """Queue the "Leaving the building" slip (printing/layouts/departure.py)."""
+    row = _departure_row(db, leaver.id)
+    translate = departure_plan.paper_translate(config)
+    items = []
+    for item in plan.items:
+        kind, outcome = departure_plan.describe(item, translate)
+        items.append(
+            {"kind": kind, "what": item.what, "neighbour": item.neighbour, "outcome": outcome}
+        )
+    payload = {
+        "reference": row["transfer_reference"],
+        "created_at": row["created_at"],
+        "resident": {"name": leaver.name, "apartment": leaver.apartment},
+        "closed_by": admin.name,
+        "balance_before": plan.balance_now,
+        "fees_paid": plan.fees_paid,
+        "final_balance": plan.final_balance,
+        "settlement": settlement,
+        "posts_withdrawn": withdrawn,
+        "items": items,
+    }
+    print_queue.enqueue(db, "departure", payload, reference=row["transfer_reference"])
 
 
 def departure(db: Database, resident_id: str) -> Departure | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from kiosk.admin import moving_out, returning
+from kiosk.admin import departure_plan, moving_out, returning
 from kiosk.errors import KioskError, SelfDemotion
 from kiosk.ledger import ledger, overruns, reversals
 from kiosk.residents import auth, residents
@@ -219,7 +219,11 @@ def move_out(resident_id: str):
 
         def close_it() -> str:
             moving_out.close_resident(
-                db(), g.config, resident_id=leaver.id, admin_id=current_resident().id
+                db(),
+                g.config,
+                resident_id=leaver.id,
+                admin_id=current_resident().id,
+                expected_plan=request.form.get("plan"),
             )
             return url_for("admin.move_out", resident_id=leaver.id)
 
@@ -235,11 +239,16 @@ def move_out(resident_id: str):
                 "success",
             )
             return answer
+    plan = None if leaver.moved_out else departure_plan.plan_for(db(), g.config, leaver)
     return render_template(
         "admin/move_out.html",
         leaver=leaver,
         error=error,
-        settlement=moving_out.settlement_preview(g.config, leaver),
+        plan=plan,
+        items=[(item, *departure_plan.describe(item, gettext)) for item in plan.items]
+        if plan
+        else [],
+        settlement=moving_out.settlement_preview(g.config, leaver, plan and plan.final_balance),
         departure=moving_out.departure(db(), leaver.id),
     ), (400 if error else 200)
 

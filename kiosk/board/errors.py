@@ -41,6 +41,10 @@ class RequestAlreadyDecided(KioskError):
     msgid = N_("This payment request has already been answered: nothing was changed.")
 
 
+class RequestCancelled(KioskError):
+    msgid = N_("This payment request was cancelled: %(reason)s Nothing was paid.")
+
+
 class RequestExpired(KioskError):
     msgid = N_("This payment request has expired: ask your neighbour to send a new one.")
 

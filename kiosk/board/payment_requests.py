@@ -19,6 +19,7 @@ from kiosk.board import reads as board_reads
 from kiosk.board.errors import (
     NotYourRequest,
     RequestAlreadyDecided,
+    RequestCancelled,
     RequestExpired,
     RequestNotFound,
 )
@@ -53,7 +54,7 @@ class PaymentRequest:
     loan_id: str | None
     created_at: str
     expires_at: str
-    status: str  # pending, accepted, declined, expired (pending past expires_at)
+    status: str  # pending, accepted, declined, cancelled, expired (pending past expires_at)
     decided_at: str | None
     reason: str | None
     transfer_reference: str | None
@@ -133,7 +134,9 @@ def _open_request(db: Database, request_id: str, payer: Resident) -> PaymentRequ
     request = get_request(db, request_id)
     if payer.id != request.payer_id:
         raise NotYourRequest()
-    if request.status in ("accepted", "declined"):
+    if request.status == "cancelled":
+        raise RequestCancelled(reason=request.reason or "")
+    if request.status != "pending" and request.status != "expired":
         raise RequestAlreadyDecided()
     if request.status == "expired":
         raise RequestExpired()
@@ -174,6 +177,20 @@ def decline(db: Database, request_id: str, *, payer: Resident, reason: str) -> P
         request = _open_request(db, request_id, payer)
         store.record(db, "payment.request_declined", {"request_id": request.id, "reason": reason})
     return get_request(db, request_id)
+
+
+def cancel_at_departure(db: Database, request_id: str, *, note: str) -> None:
+    """Close a pending request because one of its residents moves out (the admin's move-out,
+    in its transaction): nothing moves; ``note`` is what the neighbour reads."""
+    store.record(db, "payment.request_cancelled", {"request_id": request_id, "reason": note})
+
+
+def paid_at_departure(db: Database, request_id: str, *, transfer_id: str) -> None:
+    """The fee of a loan the payer owes, paid from their account when they move out (the
+    admin's move-out records the transfer, in its transaction): the request is paid."""
+    store.record(
+        db, "payment.request_accepted", {"request_id": request_id, "transfer_id": transfer_id}
+    )
 
 
 def queue_print(db: Database, config: Config, request_id: str, *, resident: Resident) -> int:

@@ -261,6 +261,25 @@ def _request_declined(db: Database, event: Event) -> None:
 
 
 @event_type(
+    "payment.request_cancelled",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=REQUEST,
+    fields={"request_id": str, "reason": str},
+    tables=("payment_requests",),
+)
+def _request_cancelled(db: Database, event: Event) -> None:
+    """A pending request closed at a move-out (kiosk/admin/departure_plan.py): nothing moves,
+    the reason is the note the neighbour reads; an answered request stays as it was."""
+    p = event.payload
+    db.execute(
+        "UPDATE payment_requests SET status = 'cancelled', decided_at = ?, reason = ? "
+        "WHERE id = ? AND status = 'pending'",
+        [event.created_at, p["reason"], p["request_id"]],
+    )
+
+
+@event_type(
     "loan.recorded",
     scope=BUILDING,
     authority=Authority.HOME_BUILDING,

@@ -976,3 +976,10 @@ def m022_departures_and_returns(db: Database) -> None:
         """,
     )
     db.execute("CREATE INDEX departures_by_resident ON departures (resident_id, created_at)")
+
+
+@migrations()
+def m023_request_cancelled(db: Database) -> None:
+    """A payment request can be cancelled when one of its residents moves out
+    (``payment.request_cancelled``, kiosk/admin/departure_plan.py)."""
+    widen_check_list(db, "payment_requests", "status", ("cancelled",))

@@ -14,6 +14,7 @@ from printing.layouts import (
     alert,
     board_message,
     board_sheet,
+    departure,
     distribution_list,
     dues_list,
     mailbox_slip,
@@ -48,6 +49,7 @@ LAYOUTS = {
     "alert": alert.build,
     "notice": notice.build,
     "poll_results": poll_results.build,
+    "departure": departure.build,
 }
 
 

@@ -409,7 +409,7 @@ PRINTS_IN_A_FLOW = {
     "vouchers.issue_confirm": "the vouchers issued",
     "vouchers.redeem_confirm": "the receipt of a voucher redeemed",
     "voucher_admin.admin_honour": "the receipt of a voucher honoured by the volunteer",
-    "admin.move_out": "the receipt of a moving-out settlement",
+    "admin.move_out": "the departure slip of a move-out (tests/community/test_moving_out_plan.py)",
     "admin.bring_back": "the new card of a resident brought back (tests/admin/test_moving_out_final.py)",
 }
 # POST routes whose path says "print" but queue nothing to print.
