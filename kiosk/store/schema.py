@@ -944,3 +944,21 @@ def m021_print_document_sent(db: Database) -> None:
         ALTER TABLE print_jobs ADD COLUMN document_sent_at TEXT;  -- NULL: no byte of it sent
         """
     )
+
+
+@migrations()
+def i19c_purchase_fee_refusals(db: Database) -> None:
+    """A group purchase is distributed even when some fees are refused: each refused fee is
+    kept with the code of its reason (kiosk/projects/purchase_distribution.py), shown next to
+    the participant's row on the organiser's page."""
+    db.executescript(
+        """
+        CREATE TABLE purchase_fee_refusals (
+            project_id  TEXT NOT NULL REFERENCES purchases (project_id),
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            amount      INTEGER NOT NULL CHECK (amount > 0),
+            reason      TEXT NOT NULL,  -- moved_out, not_active, below_floor, organiser_ceiling...
+            PRIMARY KEY (project_id, resident_id)
+        );
+        """
+    )
