@@ -962,3 +962,10 @@ def i19c_purchase_fee_refusals(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def i19c_request_withdrawn(db: Database) -> None:
+    """The neighbour who sent a payment request may withdraw it while it is pending
+    (``payment.request_withdrawn``); its note for the payer is kept in ``reason``."""
+    widen_check_list(db, "payment_requests", "status", ("withdrawn",))
