@@ -165,6 +165,8 @@ def order(project_id: str):
     return render_template(
         "projects/order.html",
         purchase=purchase,
+        closed=not purchase.is_open or purchase.deadline_passed(),
+        current=current,
         form=form,
         error=error,
         has_order=bool(current),

@@ -112,3 +112,25 @@ def test_a_double_tap_on_distributed_records_one_event_and_pays_each_fee_once(
     assert store.scalar(db, "SELECT COUNT(*) FROM events WHERE type = 'purchase.distributed'") == 1
     assert store.scalar(db, "SELECT COUNT(*) FROM transfers WHERE kind = 'purchase_fee'") == 3
     assert residents.get(db, building.admin.id).balance == 600
+
+
+def test_past_its_deadline_the_order_page_says_orders_are_closed_and_offers_no_quantities(
+    client, db, config, building
+):
+    purchase, _lucas = pellets_with_three_participants(db, config, building)
+    login(client, building.jeanne)
+    page = text_of(client.get(f"/purchases/{purchase.project_id}/order"))
+    assert 'name="qty_' in page and "Enregistrer ma commande" in page
+    clock.shift(3 * DAY)
+    response = client.get(f"/purchases/{purchase.project_id}/order")
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "Les commandes ont fermé le" in page
+    assert "<input" not in page.split('data-testid="orders-closed"')[1].split("</main>")[0]
+    assert 'name="qty_' not in page and "Enregistrer ma commande" not in page
+    lines = page.split('data-testid="order-lines"')[1].split("</ul>")[0]
+    assert "Sac de 15 kg" in lines  # what she ordered, to read, not to edit
+    client.post("/logout", data={"csrf_token": csrf_token(client)})
+    login(client, building.admin)  # the organiser did not order
+    page = text_of(client.get(f"/purchases/{purchase.project_id}/order"))
+    assert "Vous n'avez pas commandé dans cet achat" in page and 'name="qty_' not in page
