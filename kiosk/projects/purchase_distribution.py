@@ -19,7 +19,7 @@ from kiosk.errors import (
     KioskError,
     ResidentNotActive,
 )
-from kiosk.ledger.transfers import record_transfer, transfer_refusal
+from kiosk.ledger.transfers import credit_refusal, debit_refusal, record_transfer
 from kiosk.projects import reads as preads
 from kiosk.projects.errors import (
     AlreadyDistributed,
@@ -95,11 +95,16 @@ def mark_picked_up(db: Database, project_id: str, apartment: str, *, by: str) ->
 
 
 # Why a participant's fee was not taken, as recorded in ``purchase.distributed`` (a code, so
-# every kiosk shows it in its own language): the rule of kiosk/ledger/transfers.py it broke.
-REFUSAL_CODES: dict[type, str] = {
+# every kiosk shows it in its own language): the rule of kiosk/ledger/transfers.py it broke,
+# on the participant's side or on the organiser's.
+PARTICIPANT_REFUSALS: dict[type, str] = {
     AccountClosed: "moved_out",
     ResidentNotActive: "not_active",
     BelowFloor: "below_floor",
+}
+ORGANISER_REFUSALS: dict[type, str] = {
+    AccountClosed: "organiser_inactive",
+    ResidentNotActive: "organiser_inactive",
     AboveCeiling: "organiser_ceiling",
 }
 REFUSAL_WORDS = {
@@ -108,6 +113,9 @@ REFUSAL_WORDS = {
     "below_floor": N_(
         "The fee would have taken %(name)s below the credit floor: it was not taken."
     ),
+    "organiser_inactive": N_(
+        "The organiser's account was closed or suspended: this fee was not taken."
+    ),
     "organiser_ceiling": N_(
         "The organiser's account would have gone above the ceiling: this fee was not taken."
     ),
@@ -115,24 +123,21 @@ REFUSAL_WORDS = {
 }
 
 
-def refusal_code(error: KioskError) -> str:
-    return REFUSAL_CODES.get(type(error), "refused")
-
-
 def fee_refusal(
     db: Database, config: Config, purchase: Purchase, resident_id: str, amount: int
-) -> KioskError | None:
-    """Why this participant's fee would be refused now (the ledger's own rules), or None."""
+) -> tuple[KioskError, str] | None:
+    """Why this participant's fee would be refused now (the ledger's own rules, the participant
+    first, then the organiser), with the code of that reason; None if it would be taken."""
     if not amount:
         return None
-    return transfer_refusal(
-        db,
-        config,
-        kind="purchase_fee",
-        debit_account=get_resident(db, resident_id).account_id,
-        credit_account=purchase.organiser_account,
-        amount=amount,
-    )
+    account = get_resident(db, resident_id).account_id
+    error = debit_refusal(db, config, account, amount, kind="purchase_fee")
+    if error is not None:
+        return error, PARTICIPANT_REFUSALS.get(type(error), "refused")
+    error = credit_refusal(db, config, purchase.organiser_account, amount, kind="purchase_fee")
+    if error is not None:
+        return error, ORGANISER_REFUSALS.get(type(error), "refused")
+    return None
 
 
 def mark_distributed(
@@ -161,11 +166,9 @@ def mark_distributed(
         for resident_id, amount in shares.items():
             if not amount:
                 continue
-            error = fee_refusal(db, config, purchase, resident_id, amount)
-            if error is not None:
-                refused.append(
-                    {"resident_id": resident_id, "amount": amount, "reason": refusal_code(error)}
-                )
+            refusal = fee_refusal(db, config, purchase, resident_id, amount)
+            if refusal is not None:
+                refused.append({"resident_id": resident_id, "amount": amount, "reason": refusal[1]})
                 continue
             event = record_transfer(
                 db,

@@ -221,7 +221,7 @@ def organise(project_id: str):
             {
                 "person": person,
                 "amount": amount,
-                "refusal": error_message(refusal) if refusal else None,
+                "refusal": error_message(refusal[0]) if refusal else None,
             }
         )
     words = purchase_distribution.REFUSAL_WORDS

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk import clock, store
+from kiosk.admin import moving_out
 from kiosk.config import make_config
 from kiosk.errors import InvalidInput, KioskError
 from kiosk.ledger import exchanges
@@ -256,6 +257,25 @@ def test_each_fee_is_paid_or_refused_on_its_own_with_its_true_reason(db, config,
     assert group_purchases.get_purchase(db, purchase.project_id).state == "distributed"
     refusals = project_reads.fee_refusals(db, purchase.project_id)
     assert [(r["name"], r["reason"]) for r in refusals] == [("Paul Durand", "below_floor")]
+
+
+def test_an_organiser_who_moved_out_takes_no_fee_and_the_reason_names_the_organiser(
+    db, config, building
+):
+    purchase = open_pellets(db, config, building.jeanne, fee_amount=200, minimum_total=None)
+    order(db, config, purchase, building.paul, bags=1)
+    order(db, config, purchase, building.admin, bags=1)
+    clock.shift(3 * DAY)
+    group_purchases.get_purchase(db, purchase.project_id)
+    moving_out.close_resident(
+        db, config, resident_id=building.jeanne.id, admin_id=building.admin.id
+    )
+    outcome = distribution.mark_distributed(db, config, purchase.project_id, by=building.admin.id)
+    assert outcome["fees"] == []
+    assert {r["reason"] for r in outcome["refused"]} == {"organiser_inactive"}
+    assert balance(db, building.paul) == 0 and balance(db, building.jeanne) == 0
+    assert group_purchases.get_purchase(db, purchase.project_id).state == "distributed"
+    assert store.scalar(db, "SELECT SUM(balance) FROM accounts") == 0
 
 
 def test_a_fixed_fee_is_shared_and_the_organiser_pays_no_fee_to_themself(db, config, building):
