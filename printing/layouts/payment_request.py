@@ -56,7 +56,9 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
         document.columns(_("Answered on"), words.datetime(payload["decided_at"]))
     if payload["status"] == "pending" and payload.get("expires_at"):
         document.columns(_("Expires on"), words.date(payload["expires_at"]))
-    if payload.get("reason"):
+    if payload.get("reason") and payload["status"] == "withdrawn":
+        document.text(_("Note from the sender: %(note)s", note=payload["reason"]))
+    elif payload.get("reason"):
         document.text(_("Reason: %(reason)s", reason=payload["reason"]))
     if payload.get("transfer_reference"):
         document.columns(_("Exchange"), payload["transfer_reference"])

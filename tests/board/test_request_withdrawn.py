@@ -12,6 +12,9 @@ from kiosk import store
 from kiosk.board import payment_requests
 from kiosk.residents import residents
 from kiosk.web import once
+from printing import queue as print_queue
+from printing.layouts import build_document
+from printing.settings import PrintSettings
 
 
 def ask(db, config, provider, payer, what="Ourlet d'un pantalon"):
@@ -159,3 +162,27 @@ def test_a_move_out_that_left_requests_pending_still_closes_them_when_read(
         response
     )
     assert residents.get(db, building.jeanne.id).balance == 0
+
+
+def test_a_withdrawn_and_a_closed_request_print_what_happened(client, db, config, building):
+    withdrawn = ask(db, config, building.jeanne, building.paul)
+    payment_requests.withdraw(db, withdrawn.id, provider=building.jeanne, note="Offert")
+    closed = ask(db, config, building.paul, building.jeanne, "Arrosage")
+    residents.update(db, building.paul.id, status="moved_out")
+    login(client, building.jeanne)
+    printed = {}
+    for request in (withdrawn, closed):
+        response = post(client, f"/requests/{request.id}/print", follow_redirects=True)
+        assert "en cours d'impression" in text_of(response)
+        [job] = [
+            j
+            for j in print_queue.list_jobs(db, reference=request.reference)
+            if j.layout == "payment_request"
+        ]
+        document = build_document(
+            job.layout, job.payload, PrintSettings.from_config(config.values, config.preview_dir)
+        )
+        printed[request.id] = "\n".join(getattr(block, "text", "") for block in document.blocks)
+    assert "Retirée par le voisin qui l’a envoyée" in printed[withdrawn.id]
+    assert "Mot de l’envoyeur : Offert" in printed[withdrawn.id]
+    assert "Close : un voisin a quitté l’immeuble" in printed[closed.id]
