@@ -26,7 +26,7 @@ from playwright.sync_api import expect
 from screen_walk import check_screen
 
 from kiosk import clock, demo
-from kiosk.board import board, lending
+from kiosk.board import board, lending, payment_requests
 from kiosk.community import polls
 from kiosk.ledger.exchanges import record_exchange
 from kiosk.projects import projects, purchase_orders
@@ -115,6 +115,9 @@ def world(app, db, config, building) -> World:
     setup_later = projects.propose(
         db, resident_id=b.admin.id, title="Achat de bulbes", description="", kind="group_purchase"
     )
+    sent = payment_requests.request_payment(
+        db, config, provider_id=b.paul.id, payer_id=b.jeanne.id, description="Arrosage", minutes=30
+    )
     job = queue.enqueue(db, "test_page", {"requested_at": clock.now_iso(), "note": "Rouleau"})
     app.extensions["print_worker"] = StubWorker(PrinterState.ONLINE)
     return World(
@@ -125,6 +128,7 @@ def world(app, db, config, building) -> World:
             "loan_post": post.id,
             "notice": scene.notice_id,
             "request": scene.payment_request_id,
+            "sent_request": sent.id,
             "dues_project": scene.dues_project_id,
             "purchase": grouped.id,
             "setup": setup_later.id,
@@ -159,6 +163,7 @@ PAUL = [
     ("loans-new", "/loans/new", ("button", "L'inscrire au registre")),
     ("requests", "/requests/", None),
     ("request-to-pay", "/requests/{request}", ("button", "Accepter et payer")),
+    ("request-sent", "/requests/{sent_request}", ("button", "Retirer la demande")),
     ("projects", "/projects/", ("link", "Proposer un projet")),
     ("projects-new", "/projects/new", ("button", "Proposer")),
     ("project-dues", "/projects/{dues_project}", None),

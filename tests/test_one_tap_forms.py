@@ -285,6 +285,20 @@ def request_declined(client, db, config, building):
     return f"/requests/{item.id}/decline", {"reason": "Pas fait"}, "payment.request_declined"
 
 
+def request_withdrawn(client, db, config, building):
+    item = payment_requests.request_payment(
+        db,
+        config,
+        provider_id=building.jeanne.id,
+        payer_id=building.paul.id,
+        description="Ourlet",
+        category="sewing",
+        minutes=45,
+    )
+    login(client, building.jeanne)
+    return f"/requests/{item.id}/withdraw", {"note": "Offert"}, "payment.request_withdrawn"
+
+
 def _project(db, building, kind="event"):
     return projects.propose(
         db, resident_id=building.admin.id, title="Fête", description="En juin", kind=kind
@@ -539,6 +553,7 @@ EVERY_OTHER_FORM = [
     helper_set,
     loan_returned,
     request_declined,
+    request_withdrawn,
     project_proposed,
     project_joined,
     project_left,

@@ -53,6 +53,18 @@ class NotYourRequest(KioskError):
     msgid = N_("Only the neighbour asked to pay can answer this request.")
 
 
+class NotYourRequestToWithdraw(KioskError):
+    msgid = N_("Only the neighbour who sent this request can withdraw it.")
+
+
+class RequestWithdrawn(KioskError):
+    msgid = N_("%(name)s withdrew this payment request: nothing can be paid.")
+
+
+class RequestPartyMovedOut(KioskError):
+    msgid = N_("%(name)s has moved out: this payment request is closed and nothing can be paid.")
+
+
 class LoanNotFound(NotFound):
     msgid = N_("This loan does not exist.")
 

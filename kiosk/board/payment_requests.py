@@ -1,5 +1,8 @@
 """Payment requests: the provider records an exchange as a request; the payer accepts it with
-their PIN (only then does the ledger move CEEC) or declines it with a reason.
+their PIN (only then does the ledger move CEEC) or declines it with a reason; while it is
+pending, the provider may withdraw it, with a note the payer reads. A pending request to or from
+a resident who moved out is closed (read as ``closed``: it can no longer be answered, and it no
+longer waits in the payer's "to answer" count).
 
 A request expires ``[board] request_expiry_days`` after it was made: its ``expires_at`` is in
 the event (the projector never reads the clock) and is compared with ``kiosk.clock`` when read
@@ -18,21 +21,25 @@ from kiosk import clock, i18n, store
 from kiosk.board import reads as board_reads
 from kiosk.board.errors import (
     NotYourRequest,
+    NotYourRequestToWithdraw,
     RequestAlreadyDecided,
     RequestCancelled,
     RequestExpired,
     RequestNotFound,
+    RequestPartyMovedOut,
+    RequestWithdrawn,
 )
 from kiosk.categories import CATEGORIES
 from kiosk.config import Config
 from kiosk.errors import N_, InvalidInput, SelfPayment
 from kiosk.ledger import exchanges, ledger
-from kiosk.residents.residents import Resident, require_may_exchange
+from kiosk.residents.residents import MOVED_OUT, Resident, require_may_exchange
 from kiosk.residents.residents import get as get_resident
 from kiosk.text import clean_text
 from printing import queue as print_queue
 
 REASON_MAX = 200
+NOTE_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -54,17 +61,30 @@ class PaymentRequest:
     loan_id: str | None
     created_at: str
     expires_at: str
-    status: str  # pending, accepted, declined, cancelled, expired (pending past expires_at)
+    # pending, accepted, declined, cancelled (at a move-out), withdrawn (by the provider), and
+    # as read: expired (pending past expires_at), closed (pending, and the provider or the payer
+    # has moved out: a safety net behind the move-out's cancellation)
+    status: str
     decided_at: str | None
-    reason: str | None
+    reason: str | None  # the payer's reason to decline, or the provider's note on withdrawing
     transfer_reference: str | None
+    provider_status: str
+    payer_status: str
 
     @classmethod
     def from_row(cls, row) -> PaymentRequest:
         values = {name: row[name] for name in cls.__dataclass_fields__}
-        if values["status"] == "pending" and clock.parse_iso(values["expires_at"]) <= clock.now():
-            values["status"] = "expired"
+        if values["status"] == "pending":
+            if MOVED_OUT in (values["provider_status"], values["payer_status"]):
+                values["status"] = "closed"
+            elif clock.parse_iso(values["expires_at"]) <= clock.now():
+                values["status"] = "expired"
         return cls(**values)
+
+    @property
+    def moved_out_name(self) -> str:
+        """Who moved out, of a closed request."""
+        return self.provider_name if self.provider_status == MOVED_OUT else self.payer_name
 
 
 def request_payment(
@@ -134,8 +154,16 @@ def _open_request(db: Database, request_id: str, payer: Resident) -> PaymentRequ
     request = get_request(db, request_id)
     if payer.id != request.payer_id:
         raise NotYourRequest()
+    return _still_pending(request)
+
+
+def _still_pending(request: PaymentRequest) -> PaymentRequest:
     if request.status == "cancelled":
         raise RequestCancelled(reason=request.reason or "")
+    if request.status == "withdrawn":
+        raise RequestWithdrawn(name=request.provider_name)
+    if request.status == "closed":
+        raise RequestPartyMovedOut(name=request.moved_out_name)
     if request.status != "pending" and request.status != "expired":
         raise RequestAlreadyDecided()
     if request.status == "expired":
@@ -191,6 +219,27 @@ def paid_at_departure(db: Database, request_id: str, *, transfer_id: str) -> Non
     store.record(
         db, "payment.request_accepted", {"request_id": request_id, "transfer_id": transfer_id}
     )
+
+
+def withdraw(
+    db: Database, request_id: str, *, provider: Resident, note: str = ""
+) -> PaymentRequest:
+    """The provider takes back a pending request, with a note for the payer (optional); nothing
+    moves, and the payer can no longer accept it."""
+    note = clean_text(
+        note, maximum=NOTE_MAX, too_long=N_("The note is at most %(max)d characters.")
+    )
+    with store.write(db):
+        request = get_request(db, request_id)
+        if provider.id != request.provider_id:
+            raise NotYourRequestToWithdraw()
+        _still_pending(request)
+        store.record(
+            db,
+            "payment.request_withdrawn",
+            {"request_id": request.id, "provider_id": provider.id, "note": note},
+        )
+    return get_request(db, request_id)
 
 
 def queue_print(db: Database, config: Config, request_id: str, *, resident: Resident) -> int:

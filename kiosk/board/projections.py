@@ -280,6 +280,26 @@ def _request_cancelled(db: Database, event: Event) -> None:
 
 
 @event_type(
+    "payment.request_withdrawn",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=About("resident", "provider_id"),
+    fields={"request_id": str, "provider_id": str, "note": str},
+    tables=("payment_requests",),
+)
+def _request_withdrawn(db: Database, event: Event) -> None:
+    """The provider withdrew a pending request. Only its own provider's withdrawal counts: the
+    authority lets a kiosk speak for the residents of its building only, and a withdrawal that
+    names another provider than the request's, or comes after an answer, changes nothing."""
+    p = event.payload
+    db.execute(
+        "UPDATE payment_requests SET status = 'withdrawn', decided_at = ?, reason = ? "
+        "WHERE id = ? AND provider_id = ? AND status = 'pending'",
+        [event.created_at, p["note"] or None, p["request_id"], p["provider_id"]],
+    )
+
+
+@event_type(
     "loan.recorded",
     scope=BUILDING,
     authority=Authority.HOME_BUILDING,

@@ -125,6 +125,7 @@ def unread_message_ids(db: Database, resident_id: str) -> list[str]:
 _REQUEST = """
 SELECT q.*, pv.name AS provider_name, pv.apartment AS provider_apartment,
        py.name AS payer_name, py.apartment AS payer_apartment,
+       pv.status AS provider_status, py.status AS payer_status,
        t.reference AS transfer_reference, p.title AS post_title
 FROM payment_requests q
 JOIN residents pv ON pv.id = q.provider_id
@@ -148,10 +149,13 @@ def payment_requests_of(db: Database, resident_id: str, *, limit: int = 50) -> l
 
 
 def pending_requests_count(db: Database, payer_id: str, now_iso: str) -> int:
+    """Pending, not expired, and neither side has moved out (such a request is closed)."""
     return scalar(
         db,
-        "SELECT COUNT(*) FROM payment_requests WHERE payer_id = ? AND status = 'pending' "
-        "AND expires_at > ?",
+        "SELECT COUNT(*) FROM payment_requests q "
+        "JOIN residents pv ON pv.id = q.provider_id JOIN residents py ON py.id = q.payer_id "
+        "WHERE q.payer_id = ? AND q.status = 'pending' AND q.expires_at > ? "
+        "AND pv.status != 'moved_out' AND py.status != 'moved_out'",
         (payer_id, now_iso),
     )
 

@@ -1,5 +1,5 @@
 """Payment requests at the kiosk: send one from the exchange form, answer one (PIN or reason),
-print one."""
+withdraw one you sent, print one."""
 
 from __future__ import annotations
 
@@ -117,7 +117,11 @@ def show(request_id: str):
             flash(gettext("You accepted the request: the exchange is recorded."), "success")
             return answer
     return render_template(
-        "requests/show.html", item=item, error=error, reason=request.form.get("reason", "")
+        "requests/show.html",
+        item=item,
+        error=error,
+        reason=request.form.get("reason", ""),
+        note="",
     ), (400 if error else 200)
 
 
@@ -141,8 +145,39 @@ def decline(request_id: str):
             item=item,
             error=error_message(exc),
             reason=request.form.get("reason", ""),
+            note="",
         ), 400
     flash(gettext("You declined the request. Nothing was paid."), "success")
+    return answer
+
+
+@bp.post("/<request_id>/withdraw")
+@login_required
+@once.guarded
+def withdraw(request_id: str):
+    """The neighbour who sent the request takes it back, with a note for the payer."""
+    item = _visible(request_id)
+
+    def withdraw_it() -> str:
+        payment_requests.withdraw(
+            db(), request_id, provider=current_resident(), note=request.form.get("note", "")
+        )
+        return url_for("requests.show", request_id=request_id)
+
+    try:
+        answer = once.record(withdraw_it)
+    except KioskError as exc:
+        return render_template(
+            "requests/show.html",
+            item=payment_requests.get_request(db(), request_id),
+            error=error_message(exc),
+            reason="",
+            note=request.form.get("note", ""),
+        ), 400
+    flash(
+        gettext("You withdrew the request: %(name)s can no longer pay it.", name=item.payer_name),
+        "success",
+    )
     return answer
 
 

@@ -136,11 +136,17 @@ def _refused_party(account: _Account, kind: str, change: int) -> KioskError | No
     resident = account.resident
     if resident is None:
         return None
+    if resident.moved_out:
+        # Asked first, so that the reason given is the true one: the account is closed (not
+        # "not verified", not "below the floor"). A kind a resident asks for never reaches it;
+        # a settlement or refund only brings it back towards zero.
+        after = account.balance + change
+        towards_zero = min(0, account.balance) <= after <= max(0, account.balance)
+        if KINDS[kind].residents_must_be_verified or not towards_zero:
+            return AccountClosed(name=resident.name)
+        return None
     if KINDS[kind].residents_must_be_verified and not resident.may_exchange:
         return ResidentNotActive(name=resident.name, status=resident.status)
-    after = account.balance + change
-    if resident.moved_out and not min(0, account.balance) <= after <= max(0, account.balance):
-        return AccountClosed(name=resident.name)
     return None
 
 

@@ -86,13 +86,6 @@ class FeeBelowFloor(PurchaseError):
     )
 
 
-class FeesBlocked(PurchaseError):
-    msgid = N_(
-        "Nothing was paid: the fee would take %(names)s below the credit floor of %(floor)s. "
-        "Ask them to earn some %(currency)s first, then try again."
-    )
-
-
 class NotConfirmed(PurchaseError):
     msgid = N_("Only a confirmed purchase can be marked distributed.")
 

@@ -7,9 +7,9 @@ that names them. Euros never touch the ledger: they live in the purchase and due
 Each type's fields are declared with it below. What the declarations do not say: the lists
 hold ``coordinators`` [resident ids], ``products`` [{product_id, name, unit, unit_price,
 whole_units, stock_limit, retail_price}], ``lines`` [{product_id, quantity}] (the whole order,
-replacing the previous one; no line: the order is cancelled) and ``fees`` [{resident_id,
-amount, transfer_id}]; dues are in "eur" or "ceec" (a CEEC payment names its transfer, a euro
-one has none); a purchase closes "confirmed" or "cancelled".
+replacing the previous one; no line: the order is cancelled), ``fees`` [{resident_id, amount,
+transfer_id}] and ``refused`` [{resident_id, amount, reason}]; dues are in "eur" or "ceec" (a
+CEEC payment names its transfer, a euro one has none); a purchase closes "confirmed" or "cancelled".
 """
 
 from __future__ import annotations
@@ -396,8 +396,8 @@ def _pickup_marked(db: Database, event: Event) -> None:
 @project_event(
     "purchase.distributed",
     fields={"project_id": str, "fees": list},
-    optional={"marked_by": MAYBE_TEXT},
-    tables=("purchases", "purchase_fees", "projects"),
+    optional={"marked_by": MAYBE_TEXT, "refused": list},
+    tables=("purchases", "purchase_fees", "purchase_fee_refusals", "projects"),
 )
 def _distributed(db: Database, event: Event) -> None:
     p = event.payload
@@ -406,10 +406,14 @@ def _distributed(db: Database, event: Event) -> None:
         "WHERE project_id = ?",
         [event.created_at, p.get("marked_by"), p["project_id"]],
     )
-    for fee in p["fees"]:
+    db.conn.executemany(
+        "INSERT INTO purchase_fees (project_id, resident_id, amount, transfer_id) VALUES (?, ?, ?, ?)",
+        [(p["project_id"], f["resident_id"], f["amount"], f["transfer_id"]) for f in p["fees"]],
+    )
+    for r in p.get("refused", []):  # a fee the ledger refused, kept with its reason's code
         db.execute(
-            "INSERT INTO purchase_fees (project_id, resident_id, amount, transfer_id) VALUES (?, ?, ?, ?)",
-            [p["project_id"], fee["resident_id"], fee["amount"], fee["transfer_id"]],
+            "INSERT OR IGNORE INTO purchase_fee_refusals VALUES (?, ?, ?, ?)",
+            [p["project_id"], r["resident_id"], r["amount"], r["reason"]],
         )
     db.execute("UPDATE projects SET status = 'closed' WHERE id = ?", [p["project_id"]])
     _touch(db, p["project_id"], event)

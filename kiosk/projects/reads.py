@@ -186,3 +186,13 @@ def fees(db: Database, project_id: str) -> list[sqlite3.Row]:
         "WHERE f.project_id = ? ORDER BY r.apartment, r.name",
         (project_id,),
     )
+
+
+def fee_refusals(db: Database, project_id: str) -> list[sqlite3.Row]:
+    """The fees the ledger refused when the purchase was distributed, with their reason."""
+    return query(
+        db,
+        "SELECT f.*, r.name, r.apartment, r.status FROM purchase_fee_refusals f "
+        "JOIN residents r ON r.id = f.resident_id WHERE f.project_id = ? ORDER BY r.apartment, r.name",
+        (project_id,),
+    )

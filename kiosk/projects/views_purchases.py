@@ -10,7 +10,6 @@ from markupsafe import Markup
 
 from kiosk import clock, formatting, store
 from kiosk.errors import KioskError
-from kiosk.ledger.transfers import would_go_below_floor
 from kiosk.money import parse_amount
 from kiosk.projects import projects, purchase_distribution, purchase_orders, purchase_reports
 from kiosk.projects import purchases as group_purchases
@@ -18,7 +17,7 @@ from kiosk.projects import reads as project_reads
 from kiosk.projects.purchase_numbers import local_datetime, parse_euros, parse_quantity
 from kiosk.residents import residents
 from kiosk.web import once
-from kiosk.web.formatting import error_message, euros, gettext
+from kiosk.web.formatting import error_message, euros, gettext, ngettext
 from kiosk.web.session_state import current_resident, db, login_required
 from kiosk.web.svg_charts import Bar, bar_chart
 from printing import queue as print_queue
@@ -166,6 +165,8 @@ def order(project_id: str):
     return render_template(
         "projects/order.html",
         purchase=purchase,
+        closed=not purchase.is_open or purchase.deadline_passed(),
+        current=current,
         form=form,
         error=error,
         has_order=bool(current),
@@ -215,8 +216,24 @@ def organise(project_id: str):
     fee_rows = []
     for resident_id, amount in shares.items():
         person = residents.get(db(), resident_id)
-        blocked = would_go_below_floor(db(), g.config, person.account_id, amount)
-        fee_rows.append({"person": person, "amount": amount, "blocked": blocked})
+        refusal = purchase_distribution.fee_refusal(db(), g.config, purchase, resident_id, amount)
+        fee_rows.append(
+            {
+                "person": person,
+                "amount": amount,
+                "refusal": error_message(refusal[0]) if refusal else None,
+            }
+        )
+    words = purchase_distribution.REFUSAL_WORDS
+    fees_refused = [
+        {
+            "apartment": row["apartment"],
+            "name": row["name"],
+            "amount": row["amount"],
+            "reason": gettext(words.get(row["reason"], words["refused"]), name=row["name"]),
+        }
+        for row in project_reads.fee_refusals(db(), project_id)
+    ]
     return render_template(
         "projects/organise.html",
         purchase=purchase,
@@ -225,6 +242,7 @@ def organise(project_id: str):
         total=purchase_reports.order_total(db(), purchase),
         fee_rows=fee_rows,
         fees_paid=project_reads.fees(db(), project_id),
+        fees_refused=fees_refused,
         methods=purchase_distribution.PAYMENT_METHODS,
     )
 
@@ -270,7 +288,18 @@ def distributed(project_id: str):
             db(), g.config, project_id, by=current_resident().id
         ),
         url_for("purchases.organise", project_id=project_id),
-        gettext("The purchase is distributed and the organiser's fees were paid."),
+        _distributed_words,
+    )
+
+
+def _distributed_words(outcome: dict) -> str:
+    if not outcome["refused"]:
+        return gettext("The purchase is distributed and the organiser's fees were paid.")
+    return ngettext(
+        "The purchase is distributed. %(num)d fee was not taken: the reason is next to its row.",
+        "The purchase is distributed. %(num)d fees were not taken: the reasons are next to "
+        "their rows.",
+        len(outcome["refused"]),
     )
 
 

@@ -983,3 +983,28 @@ def m023_request_cancelled(db: Database) -> None:
     """A payment request can be cancelled when one of its residents moves out
     (``payment.request_cancelled``, kiosk/admin/departure_plan.py)."""
     widen_check_list(db, "payment_requests", "status", ("cancelled",))
+
+
+@migrations()
+def m024_purchase_fee_refusals(db: Database) -> None:
+    """A group purchase is distributed even when some fees are refused: each refused fee is
+    kept with the code of its reason (kiosk/projects/purchase_distribution.py), shown next to
+    the participant's row on the organiser's page."""
+    db.executescript(
+        """
+        CREATE TABLE purchase_fee_refusals (
+            project_id  TEXT NOT NULL REFERENCES purchases (project_id),
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            amount      INTEGER NOT NULL CHECK (amount > 0),
+            reason      TEXT NOT NULL,  -- moved_out, not_active, below_floor, organiser_ceiling...
+            PRIMARY KEY (project_id, resident_id)
+        );
+        """
+    )
+
+
+@migrations()
+def m025_request_withdrawn(db: Database) -> None:
+    """The neighbour who sent a payment request may withdraw it while it is pending
+    (``payment.request_withdrawn``); its note for the payer is kept in ``reason``."""
+    widen_check_list(db, "payment_requests", "status", ("withdrawn",))

@@ -3,13 +3,13 @@
 Payload::
 
     {"reference": "RJGPEP-42", "created_at": "2026-11-23T10:00:00Z",
-     "status": "pending" | "accepted" | "declined" | "expired",
+     "status": "pending" | "accepted" | "declined" | "withdrawn" | "expired" | "closed",
      "decided_at": "2026-11-24T09:00:00Z" | None,
      "provider": {"name": "Jeanne Martin", "apartment": "B-204"},
      "payer": {"name": "Paul Durand", "apartment": "A-101"},
      "description": "Ourlet", "category_label": "Couture",   # already in the print language
      "minutes": 45 | None, "amount": 750,                      # hundredths
-     "reason": "Pas encore fait" | None,                       # when declined
+     "reason": "Pas encore fait" | None,           # when declined (or the note, withdrawn)
      "transfer_reference": "RJGPEP-43" | None,                 # when accepted
      "expires_at": "2026-12-07T10:00:00Z"}
 """
@@ -26,6 +26,8 @@ OUTCOMES = {
     "accepted": N_("Accepted and paid"),
     "declined": N_("Declined"),
     "expired": N_("Expired"),
+    "withdrawn": N_("Withdrawn by the neighbour who sent it"),
+    "closed": N_("Closed: a neighbour moved out"),
 }
 
 
@@ -48,13 +50,15 @@ def build(payload: dict, settings: PrintSettings, words: Words) -> Document:
         document.columns(_("Duration"), words.duration(payload["minutes"]))
     document.text(words.amount(payload["amount"]), bold=True, double=True, align="center")
     document.separator()
-    outcome = OUTCOMES[payload["status"]]
+    outcome = OUTCOMES.get(payload["status"], OUTCOMES["expired"])
     document.text(_(outcome), bold=True, align="center")
     if payload.get("decided_at"):
         document.columns(_("Answered on"), words.datetime(payload["decided_at"]))
     if payload["status"] == "pending" and payload.get("expires_at"):
         document.columns(_("Expires on"), words.date(payload["expires_at"]))
-    if payload.get("reason"):
+    if payload.get("reason") and payload["status"] == "withdrawn":
+        document.text(_("Note from the sender: %(note)s", note=payload["reason"]))
+    elif payload.get("reason"):
         document.text(_("Reason: %(reason)s", reason=payload["reason"]))
     if payload.get("transfer_reference"):
         document.columns(_("Exchange"), payload["transfer_reference"])

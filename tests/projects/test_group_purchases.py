@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk import clock, store
+from kiosk.admin import moving_out
 from kiosk.config import make_config
 from kiosk.errors import InvalidInput, KioskError
 from kiosk.ledger import exchanges
@@ -20,12 +21,12 @@ from kiosk.projects import fund as project_fund
 from kiosk.projects import projects, purchase_orders, purchase_reports, volunteering
 from kiosk.projects import purchase_distribution as distribution
 from kiosk.projects import purchases as group_purchases
+from kiosk.projects import reads as project_reads
 from kiosk.projects.errors import (
     AlreadyDistributed,
     BeyondStock,
     DeadlineInPast,
     FeeBelowFloor,
-    FeesBlocked,
     HouseholdAlreadyPaid,
     NotConfirmed,
     NotCoordinator,
@@ -228,7 +229,7 @@ def test_a_participant_whose_fee_would_cross_the_floor_is_told_when_ordering(db,
     assert group_purchases.order_of(db, purchase.project_id, building.paul.id) == {}
 
 
-def test_fees_are_all_or_nothing_and_the_organiser_is_told_who_blocks(db, config, building):
+def test_each_fee_is_paid_or_refused_on_its_own_with_its_true_reason(db, config, building):
     purchase = open_pellets(db, config, building.admin, fee_amount=200, minimum_total=None)
     order(db, config, purchase, building.jeanne, bags=1)
     order(db, config, purchase, building.paul, bags=1)
@@ -245,12 +246,36 @@ def test_fees_are_all_or_nothing_and_the_organiser_is_told_who_blocks(db, config
     )
     clock.shift(3 * DAY)
     group_purchases.get_purchase(db, purchase.project_id)
-    before = store.projection_snapshot(db)
-    with pytest.raises(FeesBlocked) as refused:
-        distribution.mark_distributed(db, config, purchase.project_id, by=building.admin.id)
-    assert "Paul Durand (A-101)" in refused.value.params["names"]
-    assert "Jeanne" not in refused.value.params["names"]
-    assert store.projection_snapshot(db) == before
+    jeanne_before = balance(db, building.jeanne)
+    outcome = distribution.mark_distributed(db, config, purchase.project_id, by=building.admin.id)
+    assert [(f["resident_id"], f["amount"]) for f in outcome["fees"]] == [(building.jeanne.id, 200)]
+    assert outcome["refused"] == [
+        {"resident_id": building.paul.id, "amount": 200, "reason": "below_floor"}
+    ]
+    assert balance(db, building.jeanne) == jeanne_before - 200
+    assert balance(db, building.paul) == floor
+    assert group_purchases.get_purchase(db, purchase.project_id).state == "distributed"
+    refusals = project_reads.fee_refusals(db, purchase.project_id)
+    assert [(r["name"], r["reason"]) for r in refusals] == [("Paul Durand", "below_floor")]
+
+
+def test_an_organiser_who_moved_out_takes_no_fee_and_the_reason_names_the_organiser(
+    db, config, building
+):
+    purchase = open_pellets(db, config, building.jeanne, fee_amount=200, minimum_total=None)
+    order(db, config, purchase, building.paul, bags=1)
+    order(db, config, purchase, building.admin, bags=1)
+    clock.shift(3 * DAY)
+    group_purchases.get_purchase(db, purchase.project_id)
+    moving_out.close_resident(
+        db, config, resident_id=building.jeanne.id, admin_id=building.admin.id
+    )
+    outcome = distribution.mark_distributed(db, config, purchase.project_id, by=building.admin.id)
+    assert outcome["fees"] == []
+    assert {r["reason"] for r in outcome["refused"]} == {"organiser_inactive"}
+    assert balance(db, building.paul) == 0 and balance(db, building.jeanne) == 0
+    assert group_purchases.get_purchase(db, purchase.project_id).state == "distributed"
+    assert store.scalar(db, "SELECT SUM(balance) FROM accounts") == 0
 
 
 def test_a_fixed_fee_is_shared_and_the_organiser_pays_no_fee_to_themself(db, config, building):
