@@ -192,7 +192,9 @@ class Bench:
         page.locator("#hours").fill("1")
         if page.locator('.osk button[data-action="ok"]').is_visible():
             page.locator('.osk button[data-action="ok"]').tap()
-        self.tap(page.locator('[data-testid=action-bar] button[type="submit"]'), "exchange", "continue")
+        self.tap(
+            page.locator('[data-testid=action-bar] button[type="submit"]'), "exchange", "continue"
+        )
         assert "/exchange/confirm" in page.url, page.url
         self.pad(DEMO_PIN)
         self.tap(page.locator('.numpad button[data-key="ok"]'), "PIN check (pay)", "pay")

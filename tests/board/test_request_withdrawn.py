@@ -148,7 +148,13 @@ def test_a_move_out_that_left_requests_pending_still_closes_them_when_read(
     """A move-out recorded without closing its requests (an older kiosk of the building, or
     the status set by another path): the reads alone keep the neighbour from waiting."""
     from_paul = ask(db, config, building.paul, building.jeanne, "Arrosage")
-    residents.update(db, building.paul.id, status="moved_out")
+    # the departure as an older kiosk recorded it: the event alone, its requests left pending
+    with store.write(db):
+        store.record(
+            db,
+            "resident.moved_out",
+            {"resident_id": building.paul.id, "closed_by": building.admin.id, "balance_left": 0},
+        )
     assert (
         store.scalar(db, "SELECT status FROM payment_requests WHERE id = ?", (from_paul.id,))
         == "pending"
@@ -168,7 +174,13 @@ def test_a_withdrawn_and_a_closed_request_print_what_happened(client, db, config
     withdrawn = ask(db, config, building.jeanne, building.paul)
     payment_requests.withdraw(db, withdrawn.id, provider=building.jeanne, note="Offert")
     closed = ask(db, config, building.paul, building.jeanne, "Arrosage")
-    residents.update(db, building.paul.id, status="moved_out")
+    # the departure as an older kiosk recorded it: the event alone, its requests left pending
+    with store.write(db):
+        store.record(
+            db,
+            "resident.moved_out",
+            {"resident_id": building.paul.id, "closed_by": building.admin.id, "balance_left": 0},
+        )
     login(client, building.jeanne)
     printed = {}
     for request in (withdrawn, closed):
