@@ -32,7 +32,7 @@ class BalanceNotSettled(KioskError):
 
     msgid = N_(
         "The balance of %(name)s is %(amount)s, not zero: a resident comes back with a settled "
-        "account. Ask the treasurer to settle it first."
+        "account. Settle it first on the moving-out page."
     )
 
 

@@ -27,6 +27,7 @@ from kiosk.admin.errors import (
     CannotCloseOwnAccount,
     DebtMustBeRepaid,
     DeparturePlanChanged,
+    NotMovedOut,
 )
 from kiosk.board import board
 from kiosk.community import notices
@@ -106,24 +107,9 @@ def close_resident(
         if settlement == "refused":
             raise DebtMustBeRepaid(name=leaver.name, amount=formatting.ceec_for(config, -balance))
         departure_plan.carry_out(db, config, plan, leaver, admin)
-        transfer_id = None
-        if balance:
-            debit, credit = (
-                (leaver.account_id, COMMON_FUND_ACCOUNT)
-                if balance > 0
-                else (COMMON_FUND_ACCOUNT, leaver.account_id)
-            )
-            event = record_transfer(
-                db,
-                config,
-                kind="settlement",
-                debit_account=debit,
-                credit_account=credit,
-                amount=abs(balance),
-                description=f"Moving out: {leaver.name} ({leaver.apartment})",
-                recorded_by=admin.id,
-            )
-            transfer_id = event.id
+        transfer_id = _settle_with_fund(
+            db, config, leaver, balance, admin, f"Moving out: {leaver.name} ({leaver.apartment})"
+        )
         store.record(db, "card.revoked", {"resident_id": leaver.id})
         withdrawn = withdraw_board_posts(db, config, leaver.id, admin)
         for notice in notices.notices_by(db, leaver.id):
@@ -145,6 +131,63 @@ def close_resident(
     result = departure(db, resident_id)
     assert result is not None
     return result
+
+
+def _settle_with_fund(
+    db: Database,
+    config: Config,
+    leaver: residents.Resident,
+    balance: int,
+    admin: residents.Resident,
+    description: str,
+) -> str | None:
+    """Bring ``balance`` to zero against the common fund (a credit goes to it, a debt is covered
+    by it), through the one write path for money; the transfer's id, None when nothing moves."""
+    if not balance:
+        return None
+    debit, credit = (
+        (leaver.account_id, COMMON_FUND_ACCOUNT)
+        if balance > 0
+        else (COMMON_FUND_ACCOUNT, leaver.account_id)
+    )
+    event = record_transfer(
+        db,
+        config,
+        kind="settlement",
+        debit_account=debit,
+        credit_account=credit,
+        amount=abs(balance),
+        description=description,
+        recorded_by=admin.id,
+    )
+    return event.id
+
+
+def settle_after_departure(
+    db: Database, config: Config, *, resident_id: str, admin_id: str
+) -> str | None:
+    """Settle what reached a closed account after its departure, as the move-out did (a
+    request accepted or an exchange recorded at a kiosk of the building that had not heard of
+    the departure yet, synced since). The transfer's id; None when the balance is zero."""
+    admin = residents.get(db, admin_id)
+    if not admin.is_admin:
+        raise PermissionDenied()
+    with store.write(db):
+        leaver = residents.get(db, resident_id)
+        if not leaver.moved_out:
+            raise NotMovedOut(name=leaver.name)
+        if settlement_preview(config, leaver) == "refused":
+            raise DebtMustBeRepaid(
+                name=leaver.name, amount=formatting.ceec_for(config, -leaver.balance)
+            )
+        return _settle_with_fund(
+            db,
+            config,
+            leaver,
+            leaver.balance,
+            admin,
+            f"After moving out: {leaver.name} ({leaver.apartment})",
+        )
 
 
 def _queue_slip(

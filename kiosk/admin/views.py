@@ -253,6 +253,21 @@ def move_out(resident_id: str):
     ), (400 if error else 200)
 
 
+@bp.post("/residents/<resident_id>/settle-after-departure")
+@admin_required
+@once.guarded
+def settle_after_departure(resident_id: str):
+    """What reached a closed account after its departure goes to (or comes from) the fund."""
+    leaver = residents.get(db(), resident_id)
+    return once.record_flashing(
+        lambda: moving_out.settle_after_departure(
+            db(), g.config, resident_id=leaver.id, admin_id=current_resident().id
+        ),
+        url_for("admin.move_out", resident_id=leaver.id),
+        gettext("The account of %(name)s is settled again: its balance is zero.", name=leaver.name),
+    )
+
+
 @bp.route("/residents/<resident_id>/bring-back", methods=["GET", "POST"])
 @admin_required
 @once.guarded

@@ -236,10 +236,13 @@ def _payment_requested(db: Database, event: Event) -> None:
     tables=("payment_requests",),
 )
 def _request_accepted(db: Database, event: Event) -> None:
+    """Paid: the money moved, so acceptance wins over a cancellation or a withdrawal recorded
+    meanwhile at another kiosk (whichever arrives first, every kiosk ends with the same row; a
+    credit that reached a closed account is settled from its moving-out page)."""
     p = event.payload
     db.execute(
-        "UPDATE payment_requests SET status = 'accepted', decided_at = ?, transfer_id = ? "
-        "WHERE id = ?",
+        "UPDATE payment_requests SET status = 'accepted', decided_at = ?, transfer_id = ?, "
+        "reason = NULL WHERE id = ?",
         [event.created_at, p["transfer_id"], p["request_id"]],
     )
 
