@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 from screen_walk import check_screen
 
 from kiosk import clock, demo
+from kiosk.admin import moving_out
 from kiosk.board import board, lending, payment_requests
 from kiosk.community import polls
 from kiosk.ledger.exchanges import record_exchange
@@ -118,6 +119,8 @@ def world(app, db, config, building) -> World:
     sent = payment_requests.request_payment(
         db, config, provider_id=b.paul.id, payer_id=b.jeanne.id, description="Arrosage", minutes=30
     )
+    (leaver,) = residents.in_apartment(db, "B-102")  # Lucas Blanc moved out last month
+    moving_out.close_resident(db, config, resident_id=leaver.id, admin_id=b.admin.id)
     job = queue.enqueue(db, "test_page", {"requested_at": clock.now_iso(), "note": "Rouleau"})
     app.extensions["print_worker"] = StubWorker(PrinterState.ONLINE)
     return World(
@@ -135,6 +138,7 @@ def world(app, db, config, building) -> World:
             "poll": poll.id,
             "job": str(job),
             "paul": b.paul.id,
+            "leaver": leaver.id,
             "jeanne": b.jeanne.id,
         },
     )
@@ -183,6 +187,12 @@ VOLUNTEER = [
     ("admin-resident-new", "/admin/residents/new", ("button", "Ajouter")),
     ("admin-resident-edit", "/admin/residents/{jeanne}", ("button", "Enregistrer")),
     ("admin-move-out", "/admin/residents/{paul}/move-out", ("button", "Fermer le compte")),
+    ("admin-moved-out", "/admin/residents/{leaver}/move-out", None),
+    (
+        "admin-bring-back",
+        "/admin/residents/{leaver}/bring-back",
+        ("button", "Faire revenir ce résident"),
+    ),
     ("admin-transfers", "/admin/transfers", None),
     ("admin-reverse", "/admin/transfers/{reference}/reverse", ("button", "Annuler l'échange")),
     ("admin-verification", "/admin/verification", None),

@@ -54,7 +54,7 @@ def test_a_payment_accepted_offline_after_a_move_out_is_settled_on_both_kiosks(h
     client = create_app(hall.config).test_client()
     login(client, residents.get(db, admin.id))
     page = client.get(f"/admin/residents/{paul.id}/move-out")
-    assert "+6,00" in text_of(page) and "caisse commune" in text_of(page)
+    assert "+6,00" in text_of(page) and "fonds commun" in text_of(page)
     form = post(client, f"/admin/residents/{paul.id}/settle-after-departure")
     assert form.status_code == 302
     fund_before = reads.balances_sum(db)
