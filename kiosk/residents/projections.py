@@ -5,6 +5,8 @@ log must give the same rows whatever the config says today. Projectors never rea
 
 Registration, changes, vouches and verifications are ``building`` events a kiosk of the
 resident's building emits; PINs, cards and mailbox codes are ``private`` (never leave the kiosk).
+How a resident asked to be told (``resident.contact_set``: an e-mail address for urgent alerts)
+is ``building`` too: the hub sends the e-mails (sync/hub/mail.py).
 """
 
 from __future__ import annotations
