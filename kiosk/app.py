@@ -29,6 +29,7 @@ from kiosk.ledger import views_me as me
 from kiosk.ledger.views_stats import bp as stats_bp
 from kiosk.projects import views as projects
 from kiosk.projects import views_purchases as purchases
+from kiosk.residents import views_contact as contact
 from kiosk.residents import views_login as login
 from kiosk.residents import views_verification as verification
 from kiosk.secrets_file import load_or_create_secret_key
@@ -108,6 +109,7 @@ def create_app(config: Config | None = None) -> Flask:
     for blueprint in (
         login.bp,
         me.bp,
+        contact.bp,
         exchange.bp,
         admin.bp,
         vouchers.bp,

@@ -99,6 +99,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "hub_host": "127.0.0.1",
         "hub_port": 8470,
     },
+    "hub": {"mail": {}},  # `kiosk hub serve`: [hub.mail], its SMTP relay (sync/hub/mail.py)
     "vouchers": {
         "denominations": [5, 10, 20],  # whole CEEC
         "validity_days": 365,
@@ -150,6 +151,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 LANGUAGES = ("fr", "en")
 PRINTER_KINDS = ("preview", "network", "usb", "serial", "file", "cups")
 SYNC_CONFLICT_POLICIES = ("reverse", "loss_fund")
+VOUCHER_POLICIES = ("issuer", "common_fund")
+SHEET_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SETTLEMENTS = ("common_fund", "credit_only")
 
 
 class ConfigError(ValueError):
@@ -214,6 +218,8 @@ def _check_type(section: str, key: str, value: Any, default: Any) -> Any:
     elif isinstance(default, str):
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a text in quotes, not {value!r}")
+    elif isinstance(default, dict) and not isinstance(value, dict):  # a table: [hub.mail]
+        raise ConfigError(f"[{section}.{key}] must be a table of keys")
     elif isinstance(default, list) and default and isinstance(default[0], str):
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ConfigError(
@@ -307,9 +313,6 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
         raise ConfigError("[projects] default_order_days must be between 1 and 90")
 
 
-VOUCHER_POLICIES = ("issuer", "common_fund")
-
-
 def _validate_vouchers(vouchers: dict[str, Any]) -> None:
     values = vouchers["denominations"]
     if not values or len(values) > 6 or len(set(values)) != len(values):
@@ -326,9 +329,6 @@ def _validate_vouchers(vouchers: dict[str, Any]) -> None:
         raise ConfigError("[vouchers] max_outstanding_amount must be at least 1")
     if vouchers["expired_policy"] not in VOUCHER_POLICIES:
         raise ConfigError(f"[vouchers] expired_policy must be one of {', '.join(VOUCHER_POLICIES)}")
-
-
-SHEET_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _validate_board(board: dict[str, Any]) -> None:
@@ -356,9 +356,6 @@ def _validate_board(board: dict[str, Any]) -> None:
         raise ConfigError("[board] sheet_hour must be between 0 and 23")
     if not 1 <= board["sheet_max_posts"] <= 100:
         raise ConfigError("[board] sheet_max_posts must be between 1 and 100")
-
-
-SETTLEMENTS = ("common_fund", "credit_only")
 
 
 def _validate_community(community: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ import click
 from waitress import serve as waitress_serve
 
 from kiosk import formatting, store
-from kiosk.config import Config
+from kiosk.config import Config, ConfigError
 from kiosk.store.restoring import progress as restore_progress
 from kiosk.store.restoring import restoring
 from sync import state as sync_state
@@ -17,9 +17,10 @@ from sync.client import SyncClient
 from sync.enrolment import enrol, restore_from_hub
 from sync.errors import SyncError
 from sync.hub import dashboard as hub_dashboard
-from sync.hub.app import create_hub_app
+from sync.hub.app import create_hub_app, stop_hub_app
 from sync.hub.dashboard import set_dashboard_password
 from sync.hub.kiosks import create_enrol_code, revoke
+from sync.hub.mail import MailSettings
 from sync.hub.refusals import HubRefusal
 from sync.hub.schema import connect_hub
 
@@ -64,11 +65,20 @@ def hub_serve(ctx, host, port, threads):
 
     config = _config(ctx)
     path = hub_database_path(config)
-    app = create_hub_app(path)
+    try:
+        mail = MailSettings.from_config(config)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    app = create_hub_app(path, mail=mail)
     host = host or config["sync"]["hub_host"]
     port = port or config["sync"]["hub_port"]
     click.echo(f"Hub at http://{host}:{port}/  (database {path})")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="kiosk-hub")
+    if mail is None:
+        click.echo("No [hub.mail] relay: no e-mail is sent.")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="kiosk-hub")
+    finally:
+        stop_hub_app(app)
 
 
 @hub.command("enrol-code")

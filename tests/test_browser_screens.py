@@ -154,6 +154,7 @@ PAUL = [
     ("home", "/me/", ("link", "Enregistrer un échange")),
     ("exchange-new", "/exchange/new", ("button", "Continuer")),
     ("statement", "/me/statement", ("button", "Imprimer mon relevé")),
+    ("be-told", "/me/told/", ("button", "Enregistrer")),
     ("vouchers", "/vouchers/", ("link", "Imprimer des bons")),
     ("vouchers-issue", "/vouchers/issue", ("button", "Continuer")),
     ("vouchers-redeem", "/vouchers/redeem", ("button", "Vérifier le bon")),
@@ -330,6 +331,7 @@ SAMPLE = [
     ("exchange-new", "/exchange/new", ("button", "Continuer")),
     ("board-new", "/board/new", ("button", "Publier")),
     ("statement", "/me/statement", ("button", "Imprimer mon relevé")),
+    ("be-told", "/me/told/", ("button", "Enregistrer")),
     ("purchase-order", "/purchases/{purchase}/order", ("button", "Enregistrer ma commande")),
     ("admin-resident-edit", "/admin/residents/{jeanne}", ("button", "Enregistrer")),
 ]

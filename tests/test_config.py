@@ -25,7 +25,7 @@ def test_the_example_documents_every_key_with_its_default():
     assert example == DEFAULTS
     text = EXAMPLE.read_text(encoding="utf-8")
     for keys in DEFAULTS.values():
-        for key in keys:
+        for key in (key for key, value in keys.items() if not isinstance(value, dict)):
             # each key has a comment line somewhere above it in its section
             assert f"\n{key} = " in text, key
 

@@ -5,11 +5,14 @@ log must give the same rows whatever the config says today. Projectors never rea
 
 Registration, changes, vouches and verifications are ``building`` events a kiosk of the
 resident's building emits; PINs, cards and mailbox codes are ``private`` (never leave the kiosk).
+How a resident asked to be told (``resident.contact_set``: an e-mail address for urgent alerts)
+is ``building`` too: the hub sends the e-mails (sync/hub/mail.py).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 from sqlite_utils import Database
@@ -298,4 +301,61 @@ def _mailbox_code_used(db: Database, event: Event) -> None:
     db.execute(
         "UPDATE mailbox_codes SET used_by = ?, closed_at = ?, closed_why = 'used' WHERE id = ?",
         [p["resident_id"], event.created_at, p["code_id"]],
+    )
+
+
+# --------------------------------------------------------------------------- being told
+
+
+EMAIL_MAX = 254
+_EMAIL = re.compile(
+    r"[^@\s<>()\[\],;:\"\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
+
+
+def plausible_email(text: str) -> bool:
+    """One address (no name, no list), printable, at most 254 characters, a domain with a dot:
+    nothing a mail header could be split on."""
+    return len(text) <= EMAIL_MAX and text.isprintable() and _EMAIL.fullmatch(text) is not None
+
+
+def plausible_contact(payload) -> bool:
+    """the address must be empty or a plausible e-mail address of at most 254 characters, the
+    language fr or en"""
+    return payload["language"] in ("fr", "en") and (
+        payload["email"] == "" or plausible_email(payload["email"])
+    )
+
+
+@event_type(
+    "resident.contact_set",
+    scope=BUILDING,
+    authority=Authority.HOME_BUILDING,
+    about=RESIDENT,
+    fields={
+        "resident_id": str,
+        "email": str,
+        "urgent": bool,
+        "digest": bool,
+        "language": str,
+    },
+    valid=plausible_contact,
+    tables=("resident_contacts",),
+)
+def _contact_set(db: Database, event: Event) -> None:
+    p = event.payload
+    db.execute(
+        "INSERT INTO resident_contacts (resident_id, email, urgent, digest, language, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (resident_id) DO UPDATE SET email = excluded.email, "
+        "urgent = excluded.urgent, digest = excluded.digest, language = excluded.language, "
+        "updated_at = excluded.updated_at",
+        [
+            p["resident_id"],
+            p["email"],
+            int(p["urgent"] and bool(p["email"])),
+            int(p["digest"] and bool(p["email"])),
+            p["language"],
+            event.created_at,
+        ],
     )

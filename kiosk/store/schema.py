@@ -1008,3 +1008,22 @@ def m025_request_withdrawn(db: Database) -> None:
     """The neighbour who sent a payment request may withdraw it while it is pending
     (``payment.request_withdrawn``); its note for the payer is kept in ``reason``."""
     widen_check_list(db, "payment_requests", "status", ("withdrawn",))
+
+
+@migrations()
+def i20m_resident_contacts(db: Database) -> None:
+    """How a resident asked to be told (``resident.contact_set``, kiosk/residents/contact.py):
+    an e-mail address, urgent alerts yes or no, the weekly digest yes or no, in which language.
+    One row per resident, the latest choice; an empty address means nothing is sent."""
+    db.executescript(
+        """
+        CREATE TABLE resident_contacts (
+            resident_id TEXT PRIMARY KEY REFERENCES residents (id),
+            email       TEXT NOT NULL DEFAULT '',
+            urgent      INTEGER NOT NULL DEFAULT 0 CHECK (urgent IN (0, 1)),
+            digest      INTEGER NOT NULL DEFAULT 0 CHECK (digest IN (0, 1)),
+            language    TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        """
+    )

@@ -12,8 +12,9 @@ from flask_babel import Babel
 from kiosk import formatting
 from kiosk.i18n import TRANSLATIONS_DIR
 from kiosk.store import ConnectionPool
-from sync.hub import routes, signing
+from sync.hub import mail_routes, routes, signing
 from sync.hub.dashboard import PasswordThrottle
+from sync.hub.mail import MailSender, MailSettings
 from sync.hub.schema import connect_hub, open_hub
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
@@ -32,8 +33,10 @@ def _short_time(text: str | None) -> str:
         return text
 
 
-def create_hub_app(database_path: str | Path) -> Flask:
-    """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing)."""
+def create_hub_app(database_path: str | Path, mail: MailSettings | None = None) -> Flask:
+    """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing).
+    ``mail``: the SMTP relay of ``[hub.mail]``; the app then runs the mail sender
+    (``app.extensions[routes.MAIL]``, stopped with ``stop_hub_app``). None: nothing is sent."""
     app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
     app.config.update(HUB_DATABASE=str(database_path), MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     db = connect_hub(database_path)  # create or upgrade once, before serving
@@ -58,4 +61,15 @@ def create_hub_app(database_path: str | Path) -> Flask:
     app.extensions[routes.POOL] = pool
     app.extensions[routes.THROTTLE] = PasswordThrottle()
     app.register_blueprint(routes.bp)
+    app.register_blueprint(mail_routes.bp)
+    if mail is not None:
+        sender = app.extensions[routes.MAIL] = MailSender(database_path, mail).start()
+        weakref.finalize(app, sender.stop)
     return app
+
+
+def stop_hub_app(app: Flask) -> None:
+    """Stop what runs beside the app's requests (the mail sender)."""
+    sender = app.extensions.get(routes.MAIL)
+    if sender is not None:
+        sender.stop()

@@ -24,6 +24,7 @@ ENROL_MAX_BYTES = 64 * 1024  # an enrolment is a code, an origin and a key: a fe
 SQLITE_MAX_INTEGER = 2**63 - 1
 
 POOL = "hub_pool"  # app.extensions: the hub database's connections, one per server thread
+MAIL = "hub_mail"  # app.extensions: the mail sender (sync/hub/mail.py), when a relay is set
 THROTTLE = "hub_password_throttle"  # app.extensions: wrong dashboard passwords (PasswordThrottle)
 
 bp = Blueprint("hub", __name__)
@@ -149,7 +150,11 @@ def push() -> Response:
     except BadRequest:
         kiosks.use_counter(hub_db(), kiosk, counter)
         raise
-    return jsonify(accept_batch(hub_db(), kiosk, batch, counter=counter))
+    answer = accept_batch(hub_db(), kiosk, batch, counter=counter)
+    sender = current_app.extensions.get(MAIL)
+    if sender is not None:
+        sender.wake()  # an alert in the batch goes out now, not at the next poll
+    return jsonify(answer)
 
 
 @bp.get("/api/pull")

@@ -244,3 +244,53 @@ def m010_auth_refused_events(db: Database) -> None:
         """
     )
     learn_entities(db)
+
+
+@migrations()
+def i20m_mail(db: Database) -> None:
+    db.executescript(
+        """
+        -- How each resident asked to be told (``resident.contact_set`` events the hub accepted,
+        -- the latest received): sync/hub/mail_outbox.py.
+        CREATE TABLE mail_contacts (
+            resident_id TEXT PRIMARY KEY,
+            building    TEXT NOT NULL,
+            email       TEXT NOT NULL,
+            urgent      INTEGER NOT NULL CHECK (urgent IN (0, 1)),
+            digest      INTEGER NOT NULL CHECK (digest IN (0, 1)),
+            language    TEXT NOT NULL,
+            event_id    TEXT NOT NULL              -- the contact event it comes from
+        );
+        CREATE INDEX mail_contacts_by_building ON mail_contacts (building);
+        -- One message per (alert, resident), whatever the restarts: queued, being sent, sent,
+        -- refused for good by the relay, uncertain (cut while being sent: never sent again) or
+        -- too old (the relay was out of reach for longer than an urgent alert is worth).
+        CREATE TABLE mail_outbox (
+            id          INTEGER PRIMARY KEY,
+            alert_id    TEXT NOT NULL,
+            resident_id TEXT NOT NULL,
+            building    TEXT NOT NULL,
+            email       TEXT NOT NULL,
+            language    TEXT NOT NULL,
+            contact_event TEXT NOT NULL,            -- what the stop link names
+            kind        TEXT NOT NULL,
+            text        TEXT NOT NULL,
+            state       TEXT NOT NULL DEFAULT 'queued' CHECK (state IN
+                            ('queued', 'sending', 'sent', 'refused', 'uncertain', 'expired')),
+            tries       INTEGER NOT NULL DEFAULT 0,
+            next_try_at TEXT NOT NULL,
+            queued_at   TEXT NOT NULL,
+            sent_at     TEXT,
+            last_error  TEXT,
+            UNIQUE (alert_id, resident_id)
+        );
+        CREATE INDEX mail_outbox_due ON mail_outbox (state, next_try_at);
+        -- Residents who touched the stop link of a message: nothing more is sent to the address
+        -- of that contact event (a newer choice made at the kiosk starts again).
+        CREATE TABLE mail_suppressed (
+            resident_id   TEXT PRIMARY KEY,
+            contact_event TEXT NOT NULL,
+            suppressed_at TEXT NOT NULL
+        );
+        """
+    )

@@ -21,6 +21,7 @@ from kiosk.store.registry import SHARED_SCOPES
 from sync import protocol
 from sync.hub.authority import record_screened, screen_batch
 from sync.hub.kiosks import Kiosk, use_counter
+from sync.hub.mail_outbox import note_events as note_for_mail
 from sync.hub.records import held_seq, insert_conflict, latest_hub_seq, now_iso
 from sync.hub.refusals import BadRequest, Fork, Gap, HubRefusal, Replayed
 from sync.hub.signing import (
@@ -89,6 +90,7 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
             refused, screen = screen_batch(db, kiosk.origin, kiosk.building, new, sent)
             _insert_events(conn, new)
             refused_seqs = record_screened(db, kiosk.origin, refused, screen)
+            note_for_mail(db, new, sent, {row[2] for row, _reason in refused})
             if any(row[3] in SETTLEMENT_TYPES for row in new):
                 judge_settlements(db, after_hub_seq=before, skipping=refused_seqs)
             new_acked = max(acked, to_seq)

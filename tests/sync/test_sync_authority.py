@@ -151,6 +151,8 @@ def hostile_attempts(net) -> list[dict]:
                     payload.update(amount=50_000, credit_account=net["credit"][target])
                 if declared.name == "kiosk.key_published":
                     payload["building"] = TILLEULS if target == "A" else LILAS
+                if declared.name == "resident.contact_set":  # its rule: a plausible address
+                    payload.update(email="hostile@example.net", language="en")
                 if declared.name in ("voucher.issued", "voucher.redeemed"):
                     # A voucher must prove itself (kiosk/vouchers/proofs.py): one b signed.
                     issuer = payload["issuer_origin"]
