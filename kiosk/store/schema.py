@@ -1011,7 +1011,7 @@ def m025_request_withdrawn(db: Database) -> None:
 
 
 @migrations()
-def i20m_resident_contacts(db: Database) -> None:
+def m026_resident_contacts(db: Database) -> None:
     """How a resident asked to be told (``resident.contact_set``, kiosk/residents/contact.py):
     an e-mail address, urgent alerts yes or no, the weekly digest yes or no, in which language.
     One row per resident, the latest choice; an empty address means nothing is sent."""

@@ -247,7 +247,7 @@ def m010_auth_refused_events(db: Database) -> None:
 
 
 @migrations()
-def i20m_mail(db: Database) -> None:
+def m011_mail(db: Database) -> None:
     db.executescript(
         """
         -- How each resident asked to be told (``resident.contact_set`` events the hub accepted,
