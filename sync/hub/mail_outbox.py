@@ -4,7 +4,8 @@ As the hub stores a kiosk's batch (``sync.hub.store.accept_batch``, same transac
 events the authority check accepted feed two tables: ``resident.contact_set`` sets the
 resident's row of ``mail_contacts`` (the latest received wins), ``alert.raised`` queues one
 ``mail_outbox`` row per resident of that building who asked for urgent alerts (unique key:
-alert id, resident id), in the language the contact event carries. A refused event feeds
+alert id, resident id), in the language the contact event carries; ``resident.moved_out``
+forgets the leaver's address and expires what was queued for them. A refused event feeds
 nothing. The sender (``sync.hub.mail``) sends what is queued.
 
 The stop link of every message carries ``stop_token``: the resident's id and the contact event
@@ -28,7 +29,7 @@ from kiosk.secrets_file import load_or_create_secret_key
 from kiosk.store import db as dbmod
 from sync.hub.records import now_iso
 
-MAIL_TYPES = ("resident.contact_set", "alert.raised")
+MAIL_TYPES = ("resident.contact_set", "alert.raised", "resident.moved_out")
 
 
 def note_events(
@@ -43,6 +44,8 @@ def note_events(
         event, building = sent[row[2]], row[5]
         if row[3] == "resident.contact_set":
             _set_contact(db, event, building)
+        elif row[3] == "resident.moved_out":
+            _forget_leaver(db, event["payload"]["resident_id"])
         else:
             queued += queue_alert(db, event["id"], building, event["payload"])
     return queued
@@ -65,6 +68,18 @@ def _set_contact(db: Database, event: dict, building: str) -> None:
             p["language"],
             event["id"],
         ],
+    )
+
+
+def _forget_leaver(db: Database, resident_id: str) -> None:
+    """A resident who moved out is told nothing more about the building: their address is
+    forgotten and what was queued for them and not yet sent is not sent (kept, expired);
+    brought back, they choose again at the kiosk."""
+    db.execute("DELETE FROM mail_contacts WHERE resident_id = ?", [resident_id])
+    db.execute(
+        "UPDATE mail_outbox SET state = 'expired', last_error = 'moved out' "
+        "WHERE resident_id = ? AND state = 'queued'",
+        [resident_id],
     )
 
 

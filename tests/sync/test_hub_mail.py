@@ -26,6 +26,7 @@ from app_fixtures import PIN
 from sync_fixtures import FaultyNetwork, Hub, sync_until_quiet
 
 from kiosk import clock, store
+from kiosk.admin import moving_out
 from kiosk.community import alerts
 from kiosk.config import ConfigError, make_config
 from kiosk.residents import contact, residents
@@ -369,3 +370,38 @@ def test_without_a_relay_in_the_config_the_hub_sends_nothing():
         "public_url": "https://hub.example.org",
     }
     assert MailSettings.from_config(make_config({"hub": {"mail": good}})).port == 25
+
+
+def test_a_resident_who_moved_out_is_told_nothing_more(relay, mail_hub, tilleuls):
+    """Paul asked for alerts, then moved out (at the hall kiosk): the next alert raised at the
+    lobby reaches Jeanne, not Paul; his address is forgotten at the hub."""
+    relay.start()
+    jeanne_asks_for_alerts(tilleuls)
+    contact.set_contact(
+        tilleuls["hall"].db,
+        tilleuls["paul"].id,
+        email="paul.durand@example.org",
+        urgent=True,
+        digest=False,
+        language="fr",
+    )
+    sync_until_quiet([tilleuls["hall"], tilleuls["lobby"]])
+    hall = tilleuls["hall"]
+    moving_out.close_resident(
+        hall.db, hall.config, resident_id=tilleuls["paul"].id, admin_id=tilleuls["claire"].id
+    )
+    sync_until_quiet([tilleuls["hall"], tilleuls["lobby"]])
+    raise_flood(tilleuls)
+    sync_until_quiet([tilleuls["lobby"], tilleuls["hall"]])
+
+    relay.inbox.wait_for(1)
+    mail_hub.sender().wake()
+    time.sleep(1.0)
+    assert [recipients for recipients, _ in relay.inbox.messages] == [[JEANNE_MAIL]]
+    db = mail_hub.hub.db
+    try:
+        assert not store.query(
+            db, "SELECT 1 FROM mail_contacts WHERE resident_id = ?", [tilleuls["paul"].id]
+        )
+    finally:
+        db.close()
