@@ -15,7 +15,8 @@
 ``MailSender`` runs ``send_due`` in one thread of the hub's process: woken when a batch queued
 messages, else every ``POLL_SECONDS``; it stops with the hub (``stop``). Each message is in
 the resident's language, with the alert's words and a stop link to the hub
-(``/mail/stop?t=<token>``, sync/hub/mail_outbox.py) and a ``List-Unsubscribe`` header.
+(``/mail/stop?t=<token>``, sync/hub/mail_outbox.py) and a ``List-Unsubscribe`` header. The
+weekly digest and the answers to one's post (sync/hub/mail_news.py) go through the same outbox.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from kiosk import clock, i18n
 from kiosk.config import ConfigError
 from kiosk.errors import N_
 from kiosk.store import db as dbmod
+from sync.hub.mail_news import compose_news, queue_digests
 from sync.hub.mail_outbox import stop_token
 from sync.hub.records import now_iso
 
@@ -111,18 +113,26 @@ class MailSettings:
 
 
 def compose(db: Database, settings: MailSettings, row) -> EmailMessage:
-    """The message of one outbox row, in its resident's language."""
+    """The message of one outbox row, in its resident's language: an urgent alert here, a
+    digest or an answer to one's post by ``sync.hub.mail_news``."""
     language = row["language"]
     gettext = i18n.gettext_for(language)
-    kind = gettext(KIND_WORDS.get(row["kind"], KIND_WORDS["other"]))
     link = (
         f"{settings.public_url.rstrip('/')}/mail/stop?t="
         f"{quote(stop_token(db, row['resident_id'], row['contact_event']))}"
     )
+    if row["topic"] == "alert":
+        kind = gettext(KIND_WORDS.get(row["kind"], KIND_WORDS["other"]))
+        subject = i18n.fill(
+            gettext("Urgent alert in your building: %(kind)s"), {"kind": kind}, language
+        )
+        paragraphs = [
+            row["text"],
+            gettext("It is shown on the building's kiosk until it is resolved."),
+        ]
+    else:
+        subject, paragraphs = compose_news(row, gettext, language)
     message = EmailMessage()
-    subject = i18n.fill(
-        gettext("Urgent alert in your building: %(kind)s"), {"kind": kind}, language
-    )
     message["Subject"] = subject
     message["From"] = settings.from_address
     message["To"] = row["email"]
@@ -134,8 +144,7 @@ def compose(db: Database, settings: MailSettings, row) -> EmailMessage:
         "\n\n".join(
             (
                 subject,
-                row["text"],
-                gettext("It is shown on the building's kiosk until it is resolved."),
+                *paragraphs,
                 i18n.fill(
                     gettext("To receive no more of these e-mails, open: %(link)s"),
                     {"link": link},
@@ -202,7 +211,9 @@ def _mark(db: Database, outbox_id: int, state: str, error: str | None = None) ->
 
 
 def send_due(db: Database, settings: MailSettings) -> dict[str, int]:
-    """One pass: send what is due (at most ``BATCH``); counts by outcome."""
+    """One pass: queue the weekly digests whose moment came (``queue_digests``), then send
+    what is due (at most ``BATCH``); counts by outcome."""
+    queue_digests(db)
     now = now_iso()
     rows = dbmod.query(
         db,

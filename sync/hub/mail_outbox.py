@@ -4,7 +4,8 @@ As the hub stores a kiosk's batch (``sync.hub.store.accept_batch``, same transac
 events the authority check accepted feed two tables: ``resident.contact_set`` sets the
 resident's row of ``mail_contacts`` (the latest received wins), ``alert.raised`` queues one
 ``mail_outbox`` row per resident of that building who asked for urgent alerts (unique key:
-alert id, resident id), in the language the contact event carries; ``resident.moved_out``
+alert id, resident id), in the language the contact event carries; ``board.message_sent``
+queues one message to the post's author (sync/hub/mail_news.py); ``resident.moved_out``
 forgets the leaver's address and expires what was queued for them. A refused event feeds
 nothing. The sender (``sync.hub.mail``) sends what is queued.
 
@@ -27,9 +28,15 @@ from sqlite_utils import Database
 
 from kiosk.secrets_file import load_or_create_secret_key
 from kiosk.store import db as dbmod
+from sync.hub.mail_news import queue_answer
 from sync.hub.records import now_iso
 
-MAIL_TYPES = ("resident.contact_set", "alert.raised", "resident.moved_out")
+MAIL_TYPES = (
+    "resident.contact_set",
+    "alert.raised",
+    "resident.moved_out",
+    "board.message_sent",
+)
 
 
 def note_events(
@@ -46,6 +53,8 @@ def note_events(
             _set_contact(db, event, building)
         elif row[3] == "resident.moved_out":
             _forget_leaver(db, event["payload"]["resident_id"])
+        elif row[3] == "board.message_sent":
+            queued += queue_answer(db, event, building)
         else:
             queued += queue_alert(db, event["id"], building, event["payload"])
     return queued

@@ -294,3 +294,26 @@ def m011_mail(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m012_i20d_digest(db: Database) -> None:
+    db.executescript(
+        """
+        -- What a message of the outbox is about: an urgent alert, the weekly digest (alert_id
+        -- 'digest:<ISO week>') or an answer to one's post (alert_id: the answer's event id);
+        -- ``text`` holds the digest's or the answer's facts as JSON (sync/hub/mail_news.py).
+        ALTER TABLE mail_outbox ADD COLUMN topic TEXT NOT NULL DEFAULT 'alert';
+        -- Each resident's weekly digest, decided once per ISO week whatever the restarts: what
+        -- it covered (the building's events up to ``up_to_seq``) and how many items it listed
+        -- (0: nothing new, no e-mail).
+        CREATE TABLE mail_digests (
+            resident_id TEXT NOT NULL,
+            week        TEXT NOT NULL,             -- 2026-W50
+            up_to_seq   INTEGER NOT NULL,
+            items       INTEGER NOT NULL,
+            decided_at  TEXT NOT NULL,
+            PRIMARY KEY (resident_id, week)
+        ) WITHOUT ROWID;
+        """
+    )
