@@ -114,9 +114,13 @@ def queue_digests(db: Database) -> int:
     waiting = (
         "SELECT c.resident_id, c.building FROM mail_contacts c WHERE c.digest = 1 "  # noqa: S608
         "AND c.email <> '' AND " + NOT_SUPPRESSED + " AND NOT EXISTS (SELECT 1 FROM "
-        "mail_digests d WHERE d.resident_id = c.resident_id AND d.week = ?)"
+        "mail_digests d WHERE d.resident_id = c.resident_id AND d.week = ?) "
+        # a first digest waits for the first Monday after the resident asked for it
+        "AND (EXISTS (SELECT 1 FROM mail_digests d WHERE d.resident_id = c.resident_id) "
+        "OR (SELECT received_at FROM events e WHERE e.id = c.event_id) < ?)"
     )
-    if not db.execute(waiting + " LIMIT 1", [week]).fetchone():
+    params = [week, due.isoformat().replace("+00:00", "Z")]
+    if not db.execute(waiting + " LIMIT 1", params).fetchone():
         return 0
     queued = 0
     with dbmod.write(db):
@@ -126,7 +130,7 @@ def queue_digests(db: Database) -> int:
             "SELECT COALESCE(MAX(hub_seq), 0) FROM events WHERE received_at < ?",
             ((due - timedelta(days=FIRST_DIGEST_DAYS)).isoformat().replace("+00:00", "Z"),),
         )
-        for resident_id, building in db.execute(waiting, [week]).fetchall():
+        for resident_id, building in db.execute(waiting, params).fetchall():
             since = dbmod.scalar(
                 db,
                 "SELECT COALESCE(MAX(up_to_seq), ?) FROM mail_digests WHERE resident_id = ?",
