@@ -1,10 +1,12 @@
 """How a resident asked to be told: an e-mail address, urgent alerts yes or no, the weekly
-digest yes or no (stored now, sent by a later part), in the resident's language.
+digest yes or no, in the resident's language (an address given for either also brings an
+e-mail when a neighbour answers one of the resident's posts).
 
 The choice is the ``building`` event ``resident.contact_set`` (kiosk/residents/projections.py),
 so the hub learns it with the building's other events and sends the urgent alerts
-(sync/hub/mail.py). An empty address means nothing is sent; "Stop the e-mails" is one such
-event. Nothing here sends anything: the kiosk may have no network at all.
+(sync/hub/mail.py), the weekly digest and the answers to one's posts (sync/hub/mail_news.py).
+An empty address means nothing is sent; "Stop the e-mails" is one such event. Nothing here
+sends anything: the kiosk may have no network at all.
 """
 
 from __future__ import annotations

@@ -264,10 +264,16 @@ def test_a_kiosk_of_another_building_answering_in_a_neighbours_name_sends_nothin
     try:
         refused = store.query(db, "SELECT type, reason FROM hub_refused")
         queued = store.query(db, "SELECT * FROM mail_outbox")
+        accepted = store.scalar(
+            db,
+            "SELECT COUNT(*) FROM events WHERE type = 'board.message_sent' "
+            "AND hub_seq NOT IN (SELECT hub_seq FROM hub_refused)",
+        )
     finally:
         db.close()
     # In Paul's name: refused by the authority (Paul is of Les Tilleuls).
     assert [row["type"] for row in refused] == ["board.message_sent"]
     # In its own resident's name: accepted, but the post is not of Les Lilas: nothing queued.
+    assert accepted == 1
     assert queued == []
     assert relay.inbox.messages == []
