@@ -78,7 +78,7 @@ def queue_answer(db: Database, event: Mapping[str, Any], building: str) -> int:
     post_payload = _payload(post[0])
     if post_payload["poster_id"] != p["recipient_id"] or p["sender_id"] == p["recipient_id"]:
         return 0
-    facts = {"title": post_payload["title"], "words": first_words(p["body"])}
+    facts = {"title": one_line(post_payload["title"]), "words": first_words(p["body"])}
     now = now_iso()
     return db.execute(
         _QUEUE + "(c.urgent = 1 OR c.digest = 1) AND " + NOT_SUPPRESSED,
@@ -86,9 +86,15 @@ def queue_answer(db: Database, event: Mapping[str, Any], building: str) -> int:
     ).rowcount
 
 
+def one_line(text: str, limit: int = 80) -> str:
+    """A title as a subject line: whatever a kiosk sent, no line break (a header split on one
+    would fail the message, or add headers) and at most ``limit`` characters."""
+    return " ".join(text.split())[:limit]
+
+
 def first_words(text: str) -> str:
     """The start of an answer, cut at a word, on one line."""
-    words = " ".join(text.split())
+    words = one_line(text, limit=len(text))
     if len(words) <= FIRST_WORDS:
         return words
     return words[:FIRST_WORDS].rsplit(" ", 1)[0] + " …"
@@ -125,17 +131,15 @@ def queue_digests(db: Database) -> int:
     queued = 0
     with dbmod.write(db):
         top = latest_hub_seq(db)
-        first_since = dbmod.scalar(
-            db,
-            "SELECT COALESCE(MAX(hub_seq), 0) FROM events WHERE received_at < ?",
-            ((due - timedelta(days=FIRST_DIGEST_DAYS)).isoformat().replace("+00:00", "Z"),),
-        )
+        first_since = None
         for resident_id, building in db.execute(waiting, params).fetchall():
             since = dbmod.scalar(
-                db,
-                "SELECT COALESCE(MAX(up_to_seq), ?) FROM mail_digests WHERE resident_id = ?",
-                (first_since, resident_id),
+                db, "SELECT MAX(up_to_seq) FROM mail_digests WHERE resident_id = ?", (resident_id,)
             )
+            if since is None:  # a first digest: the week before its Monday
+                if first_since is None:
+                    first_since = _seq_before(db, due - timedelta(days=FIRST_DIGEST_DAYS))
+                since = first_since
             news = building_news(db, building, since, top, resident_id)
             count = sum(len(items) for items in news.values())
             db.execute(
@@ -160,6 +164,23 @@ def queue_digests(db: Database) -> int:
     return queued
 
 
+def _seq_before(db: Database, moment: datetime) -> int:
+    """The last hub_seq received before ``moment`` (0: none); received_at grows with hub_seq
+    (one hub, one clock), so a binary search on the primary key, not a scan of the log."""
+    stamp = moment.isoformat().replace("+00:00", "Z")
+    low, high = 0, latest_hub_seq(db)
+    while low < high:
+        middle = (low + high + 1) // 2
+        row = db.execute(
+            "SELECT received_at FROM events WHERE hub_seq >= ? ORDER BY hub_seq LIMIT 1", [middle]
+        ).fetchone()
+        if row is not None and row[0] < stamp:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def building_news(
     db: Database, building: str, after_seq: int, up_to_seq: int, resident_id: str
 ) -> dict[str, list]:
@@ -180,11 +201,12 @@ def building_news(
     ):
         p = _payload(body)
         if kind == "project.proposed":
-            news["projects"].append(p["title"])
+            news["projects"].append(one_line(p["title"]))
         elif kind == "poll.opened":
-            news["polls"].append([p["question"], p["closes_on"]])
+            news["polls"].append([one_line(p["question"], 200), p["closes_on"]])
         elif event_id not in withdrawn and p["poster_id"] != resident_id:
-            news["offers" if p["direction"] == "offer" else "requests"].append(p["title"])
+            section = "offers" if p["direction"] == "offer" else "requests"
+            news[section].append(one_line(p["title"]))
     return {section: items[:MAX_ITEMS] for section, items in news.items()}
 
 

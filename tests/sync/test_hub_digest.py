@@ -277,3 +277,45 @@ def test_a_kiosk_of_another_building_answering_in_a_neighbours_name_sends_nothin
     assert accepted == 1
     assert queued == []
     assert relay.inbox.messages == []
+
+
+def test_a_post_title_with_a_line_break_adds_no_header_and_blocks_no_message(
+    relay, mail_hub, tilleuls
+):
+    """A kiosk of the building (signing correctly, bypassing its form) publishes a post whose
+    title carries a header; the answer's e-mail still goes, to Jeanne alone, on one subject
+    line, and the sender's pass is not stuck on it."""
+    relay.start()
+    hall, lobby = tilleuls["hall"], tilleuls["lobby"]
+    contact.set_contact(
+        hall.db, tilleuls["jeanne"].id, email=JEANNE_MAIL, urgent=True, digest=False,
+        language="fr",
+    )  # fmt: skip
+    with store.write(hall.db):
+        post = store.record(
+            hall.db,
+            "board.post_published",
+            {
+                "direction": "offer",
+                "kind": "lend",
+                "category": "other",
+                "title": "Perceuse\r\nBcc: attacker@example.net",
+                "price_mode": "free",
+                "poster_id": tilleuls["jeanne"].id,
+                "poster_name": "Jeanne Martin",
+                "poster_apartment": "B-204",
+                "building": mail_rig.TILLEULS,
+            },
+        )
+    sync_until_quiet([hall, lobby])
+    paul = residents.get(lobby.db, tilleuls["paul"].id)
+    messages.answer(lobby.db, lobby.config, post.id, sender=paul, body="")
+    sync_until_quiet([lobby, hall])
+    relay.inbox.wait_for(1)
+    recipients, message = relay.inbox.messages[0]
+    assert recipients == [JEANNE_MAIL]
+    assert message["Bcc"] is None
+    assert message["Subject"] == (
+        "Un voisin a répondu à votre annonce « Perceuse Bcc: attacker@example.net »"
+    )
+    assert "Il est intéressé et n'a pas laissé de message." in message.get_content()
