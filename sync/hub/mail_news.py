@@ -132,6 +132,7 @@ def queue_digests(db: Database) -> int:
     with dbmod.write(db):
         top = latest_hub_seq(db)
         first_since = None
+        seen: dict[tuple, list] = {}
         for resident_id, building in db.execute(waiting, params).fetchall():
             since = dbmod.scalar(
                 db, "SELECT MAX(up_to_seq) FROM mail_digests WHERE resident_id = ?", (resident_id,)
@@ -140,7 +141,7 @@ def queue_digests(db: Database) -> int:
                 if first_since is None:
                     first_since = _seq_before(db, due - timedelta(days=FIRST_DIGEST_DAYS))
                 since = first_since
-            news = building_news(db, building, since, top, resident_id)
+            news = building_news(db, building, since, top, resident_id, seen)
             count = sum(len(items) for items in news.values())
             db.execute(
                 "INSERT INTO mail_digests (resident_id, week, up_to_seq, items, decided_at) "
@@ -182,9 +183,31 @@ def _seq_before(db: Database, moment: datetime) -> int:
 
 
 def building_news(
-    db: Database, building: str, after_seq: int, up_to_seq: int, resident_id: str
+    db: Database,
+    building: str,
+    after_seq: int,
+    up_to_seq: int,
+    resident_id: str,
+    seen: dict[tuple, list] | None = None,
 ) -> dict[str, list]:
-    """What the hub accepted in ``building`` between the two seqs that a digest lists."""
+    """What the hub accepted in ``building`` between the two seqs that a digest lists (the
+    events read once per building and range in a pass: ``seen``)."""
+    key = (building, after_seq, up_to_seq)
+    if seen is None or key not in seen:
+        items = _news_items(db, *key)
+        if seen is not None:
+            seen[key] = items
+    else:
+        items = seen[key]
+    news: dict[str, list] = {"offers": [], "requests": [], "projects": [], "polls": []}
+    for section, poster_id, item in items:
+        if poster_id != resident_id and len(news[section]) < MAX_ITEMS:
+            news[section].append(item)
+    return news
+
+
+def _news_items(db: Database, building: str, after_seq: int, up_to_seq: int) -> list[tuple]:
+    """(section, poster, item) of each news event in the range, withdrawn posts left out."""
     withdrawn = {
         _payload(body)["post_id"]
         for (body,) in db.execute(
@@ -193,7 +216,7 @@ def building_news(
             [building, after_seq, *WITHDRAW_TYPES],
         )
     }
-    news: dict[str, list] = {"offers": [], "requests": [], "projects": [], "polls": []}
+    items: list[tuple] = []
     for event_id, kind, body in db.execute(
         "SELECT id, type, body FROM events WHERE building = ? AND hub_seq > ? AND hub_seq <= ? "  # noqa: S608
         "AND " + _accepted(NEWS_TYPES) + " ORDER BY hub_seq",
@@ -201,13 +224,13 @@ def building_news(
     ):
         p = _payload(body)
         if kind == "project.proposed":
-            news["projects"].append(one_line(p["title"]))
+            items.append(("projects", None, one_line(p["title"])))
         elif kind == "poll.opened":
-            news["polls"].append([one_line(p["question"], 200), p["closes_on"]])
-        elif event_id not in withdrawn and p["poster_id"] != resident_id:
+            items.append(("polls", None, [one_line(p["question"], 200), p["closes_on"]]))
+        elif event_id not in withdrawn:
             section = "offers" if p["direction"] == "offer" else "requests"
-            news[section].append(one_line(p["title"]))
-    return {section: items[:MAX_ITEMS] for section, items in news.items()}
+            items.append((section, p["poster_id"], one_line(p["title"])))
+    return items
 
 
 # --------------------------------------------------------------------------- words
