@@ -297,7 +297,7 @@ def m011_mail(db: Database) -> None:
 
 
 @migrations()
-def m012_i20d_digest(db: Database) -> None:
+def m012_digest(db: Database) -> None:
     db.executescript(
         """
         -- What a message of the outbox is about: an urgent alert, the weekly digest (alert_id
