@@ -40,9 +40,10 @@ HUB_SCHEMA = ("sync/hub/schema.py", "sync/hub/store.py", "sync/hub_store.py")
 # Levels that existed only between two merges of one stop and never landed: the hub migration
 # they add was renumbered (m010_auth_refused_events) before release, so no hub ever ran them.
 # The same for the three merges of issue #19's parts (m022 named i19a, then renumbered, then
-# with m023 alone): one stop released them together as m022..m025.
+# with m023 alone): one stop released them together as m022..m025; and the hub's m012 under its
+# helper's name (aceedf1), renamed before release.
 # They keep their number so that later folders keep theirs.
-NEVER_RELEASED = ("1a09932", "3449e2a", "e73e6cf", "9692e9b", "6a78319")
+NEVER_RELEASED = ("1a09932", "3449e2a", "e73e6cf", "9692e9b", "6a78319", "aceedf1")
 MIGRATION = re.compile(r"^def (m\d{3}_\w+)\(", re.MULTILINE)
 
 
