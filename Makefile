@@ -27,7 +27,7 @@ run: $(RUN_STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/ruff check kiosk printing sync tests bench
 	$(BIN)/ruff format --check kiosk printing sync tests bench
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 bench: $(TEST_STAMP)
 	for f in bench/bench_*.py; do $(BIN)/python $$f || exit 1; done
