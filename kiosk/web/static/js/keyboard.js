@@ -111,6 +111,7 @@
     panel.addEventListener("mousedown", (event) => event.preventDefault());
     panel.addEventListener("click", onKeyClick);
     document.body.appendChild(panel);
+    watchPanelSize(panel);
     return panel;
   }
 
@@ -205,14 +206,29 @@
   }
 
   /** Leave room below the page for the panel (the page and its action bar end above it) and
-   * scroll the field into what is left of the page. */
+   * scroll the field into what is left of the page. Measured after layout, and again whenever
+   * the panel changes size (the screen turned, the window resized: its keys follow the height). */
   function makeRoomFor(field) {
-    const height = state.panel.getBoundingClientRect().height;
-    document.documentElement.style.setProperty("--osk-height", `${Math.ceil(height)}px`);
     requestAnimationFrame(() => {
       if (state.field !== field || state.panel.hidden) return;
-      field.scrollIntoView({ block: "nearest", inline: "nearest" });
+      const height = state.panel.getBoundingClientRect().height;
+      document.documentElement.style.setProperty("--osk-height", `${Math.ceil(height)}px`);
+      requestAnimationFrame(() => {
+        if (state.field === field && !state.panel.hidden) {
+          field.scrollIntoView({ block: "nearest", inline: "nearest" });
+        }
+      });
     });
+  }
+
+  function watchPanelSize(panel) {
+    if (typeof ResizeObserver !== "function") return;
+    let last = 0;
+    new ResizeObserver(() => {
+      const height = Math.ceil(panel.getBoundingClientRect().height);
+      if (height && height !== last && state.field && !panel.hidden) makeRoomFor(state.field);
+      last = height;
+    }).observe(panel);
   }
 
   function close({ blur = true } = {}) {
