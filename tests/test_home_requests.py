@@ -8,48 +8,14 @@ import json
 import uuid
 
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from device_keys import Device
 
 from kiosk import home_requests as hr
 
 
-class Device:
-    """A device as a browser's WebCrypto makes it: P-256, SPKI public key, r || s signatures."""
-
-    def __init__(self) -> None:
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        spki = self.key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        self.public_key = hr.b64url(spki)
-        self.id = hr.device_id(self.public_key)
-
-    def sign(self, text: str) -> str:
-        r, s = decode_dss_signature(self.key.sign(text.encode(), ec.ECDSA(hashes.SHA256())))
-        return hr.b64url(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
-
-    def pair(self, secret: str, pairing: str = "pair1", kiosk: str = "K1") -> dict:
-        body = {
-            "v": 1,
-            "id": str(uuid.uuid4()),
-            "kind": "pair",
-            "building": "B1",
-            "made_at": "2026-12-03T10:00:00Z",
-            "pairing": pairing,
-            "kiosk": kiosk,
-            "public_key": self.public_key,
-            "label": "Téléphone de Jeanne",
-            "proof": hr.pair_proof(secret, pairing, self.public_key),
-        }
-        text = json.dumps(body, ensure_ascii=False)
-        return {"request": text, "signature": self.sign(text)}
-
-
 def test_a_pairing_request_reads_and_its_signature_and_proof_verify():
     device = Device()
-    request = hr.read_request(device.pair("s3cret"))
+    request = hr.read_request(device.pair("B1", "K1", "pair1", "s3cret"))
     assert request.kind == hr.PAIR and request.device == device.id
     hr.verify(request.body["public_key"], request.text, request.signature)
     assert hr.proof_matches("s3cret", "pair1", device.public_key, request.body["proof"])
@@ -58,7 +24,7 @@ def test_a_pairing_request_reads_and_its_signature_and_proof_verify():
 
 def test_an_altered_request_or_another_key_does_not_verify():
     device, other = Device(), Device()
-    wire = device.pair("s3cret")
+    wire = device.pair("B1", "K1", "pair1", "s3cret")
     altered = wire["request"].replace("Jeanne", "Jeannot")
     with pytest.raises(hr.RequestRefused) as refused:
         hr.verify(device.public_key, altered, wire["signature"])

@@ -12,7 +12,7 @@ from flask_babel import Babel
 from kiosk import formatting
 from kiosk.i18n import TRANSLATIONS_DIR
 from kiosk.store import ConnectionPool
-from sync.hub import mail_routes, routes, signing
+from sync.hub import home_routes, mail_routes, routes, signing
 from sync.hub.dashboard import PasswordThrottle
 from sync.hub.mail import MailSender, MailSettings
 from sync.hub.schema import connect_hub, open_hub
@@ -62,6 +62,7 @@ def create_hub_app(database_path: str | Path, mail: MailSettings | None = None) 
     app.extensions[routes.THROTTLE] = PasswordThrottle()
     app.register_blueprint(routes.bp)
     app.register_blueprint(mail_routes.bp)
+    app.register_blueprint(home_routes.bp)
     if mail is not None:
         sender = app.extensions[routes.MAIL] = MailSender(database_path, mail).start()
         weakref.finalize(app, sender.stop)

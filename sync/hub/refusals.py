@@ -45,3 +45,15 @@ class Gap(HubRefusal):
 
 class Fork(HubRefusal):
     status, code = 409, "fork"
+
+
+class NotFound(HubRefusal):
+    status, code = 404, "not_found"
+
+
+class Conflict(HubRefusal):
+    status, code = 409, "conflict"
+
+
+class TooMany(HubRefusal):
+    status, code = 429, "too_many"

@@ -317,3 +317,46 @@ def m012_digest(db: Database) -> None:
         ) WITHOUT ROWID;
         """
     )
+
+
+@migrations()
+def m013_home_requests(db: Database) -> None:
+    db.executescript(
+        """
+        -- Residents' devices, as the building's kiosks recorded them (``device.paired`` and
+        -- ``device.removed`` events the hub accepted): sync/hub/home_requests.py.
+        CREATE TABLE home_devices (
+            device_id   TEXT PRIMARY KEY,
+            resident_id TEXT NOT NULL,
+            building    TEXT NOT NULL,
+            public_key  TEXT NOT NULL,             -- SPKI DER, base64url (ECDSA P-256)
+            label       TEXT NOT NULL,
+            paired_at   TEXT NOT NULL,             -- when the hub accepted the pairing
+            removed_at  TEXT
+        );
+        CREATE INDEX home_devices_by_resident ON home_devices (resident_id);
+        -- What devices asked of their building's kiosk, kept as received (the signed text),
+        -- handed to one kiosk of the building (``claimed_by``), answered by its event
+        -- ``home.request_answered`` or, for a pairing nobody offered, by its word.
+        CREATE TABLE home_requests (
+            id          TEXT PRIMARY KEY,
+            building    TEXT NOT NULL,
+            kind        TEXT NOT NULL CHECK (kind IN ('pair', 'action')),
+            kiosk       TEXT,                      -- a pairing: the kiosk that showed the code
+            device_id   TEXT NOT NULL,
+            resident_id TEXT,                      -- an action: who asks
+            action      TEXT NOT NULL,             -- the action's name, or 'pair'
+            text        TEXT NOT NULL,
+            signature   TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            claimed_by  TEXT,
+            claimed_at  TEXT,
+            answered_at TEXT,
+            outcome     TEXT CHECK (outcome IN ('applied', 'refused')),
+            message     TEXT,
+            params      TEXT
+        );
+        CREATE INDEX home_requests_open ON home_requests (building, answered_at);
+        CREATE INDEX home_requests_by_resident ON home_requests (resident_id, received_at);
+        """
+    )

@@ -20,6 +20,7 @@ from kiosk.store import db as dbmod
 from kiosk.store.registry import SHARED_SCOPES
 from sync import protocol
 from sync.hub.authority import record_screened, screen_batch
+from sync.hub.home_requests import note_events as note_for_home
 from sync.hub.kiosks import Kiosk, use_counter
 from sync.hub.mail_outbox import note_events as note_for_mail
 from sync.hub.records import held_seq, insert_conflict, latest_hub_seq, now_iso
@@ -90,7 +91,9 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
             refused, screen = screen_batch(db, kiosk.origin, kiosk.building, new, sent)
             _insert_events(conn, new)
             refused_seqs = record_screened(db, kiosk.origin, refused, screen)
-            note_for_mail(db, new, sent, {row[2] for row, _reason in refused})
+            not_accepted = {row[2] for row, _reason in refused}
+            note_for_mail(db, new, sent, not_accepted)
+            note_for_home(db, new, sent, not_accepted)
             if any(row[3] in SETTLEMENT_TYPES for row in new):
                 judge_settlements(db, after_hub_seq=before, skipping=refused_seqs)
             new_acked = max(acked, to_seq)
