@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from waitress import serve as waitress_serve
 
+import home
 from kiosk import __version__, cli_ops, formatting, pin_hashing, store
 from kiosk import demo as demo_data
 from kiosk.app import create_app
@@ -78,7 +79,8 @@ def main(ctx: click.Context, config_path: str | None) -> None:
         config = load_config(config_path)
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
-    ctx.obj = {"config": config}
+    # The hub serves the residents' home site beside it (``kiosk hub serve``).
+    ctx.obj = {"config": config, "hub_extensions": (home.attach,)}
 
 
 def _config(ctx: click.Context) -> Config:

@@ -69,7 +69,10 @@ def hub_serve(ctx, host, port, threads):
         mail = MailSettings.from_config(config)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    app = create_hub_app(path, mail=mail)
+    # What a higher package serves beside the hub (the home site), named by the top-level
+    # command (kiosk/cli.py): sync never imports it.
+    extensions = ctx.obj.get("hub_extensions", ())
+    app = create_hub_app(path, mail=mail, config=config, extensions=extensions)
     host = host or config["sync"]["hub_host"]
     port = port or config["sync"]["hub_port"]
     click.echo(f"Hub at http://{host}:{port}/  (database {path})")

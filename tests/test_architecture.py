@@ -3,6 +3,8 @@
 - Lower feature packages never import higher ones (the ledger never imports vouchers).
 - The domain is plain Python: only views and the web shell import Flask.
 - No product module grows past about 400 lines (the one ordered migration set aside).
+- The home site (``home``) sits above ``kiosk`` and ``sync``: nothing of theirs imports it but
+  the top-level command that serves the hub (kiosk/cli.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("kiosk", "printing", "sync")
+PRODUCT = ("kiosk", "printing", "sync", "home")
 
 # Each layer may import only the layers to its left (and itself). Feature packages of the same
 # rank (vouchers, board, projects) do not import each other.
@@ -97,6 +99,30 @@ def test_lower_packages_never_import_higher_ones():
     assert layering_violations() == []
 
 
+def home_importers(root: Path = ROOT) -> list[str]:
+    """Modules of ``kiosk``, ``sync`` and ``printing`` that import ``home`` (the top-level
+    command that serves the hub excepted)."""
+    found = []
+    for package in ("kiosk", "sync", "printing"):
+        for module, path in modules(package, root):
+            if module in TOP_MODULES:
+                continue
+            for line, imported in imported_modules(path):
+                if imported == "home" or imported.startswith("home."):
+                    found.append(f"{module}:{line} imports {imported}")
+    return sorted(set(found))
+
+
+def test_nothing_below_the_home_site_imports_it(tmp_path):
+    assert home_importers() == []
+    (tmp_path / "sync" / "hub").mkdir(parents=True)
+    (tmp_path / "sync" / "hub" / "bad.py").write_text("from home import site\n", encoding="utf-8")
+    assert home_importers(tmp_path) == [
+        "sync.hub.bad:1 imports home",
+        "sync.hub.bad:1 imports home.site",
+    ]
+
+
 def test_the_layering_check_names_a_lower_package_importing_a_higher_one(tmp_path):
     """The check itself: a ledger module importing vouchers, a domain module importing the web
     shell, and residents importing the board are each named."""
@@ -124,7 +150,7 @@ def test_the_domain_is_plain_python(package):
     for module, path in modules(package):
         if (
             is_view(module)
-            or module.startswith(("kiosk.web", "sync.hub"))
+            or module.startswith(("kiosk.web", "sync.hub", "home"))
             or module
             in (
                 "kiosk.app",

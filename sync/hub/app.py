@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flask import Flask, request
 from flask_babel import Babel
 
 from kiosk import formatting
+from kiosk.config import Config, make_config
 from kiosk.i18n import TRANSLATIONS_DIR
 from kiosk.store import ConnectionPool
 from sync.hub import home_routes, mail_routes, routes, signing
@@ -33,12 +35,26 @@ def _short_time(text: str | None) -> str:
         return text
 
 
-def create_hub_app(database_path: str | Path, mail: MailSettings | None = None) -> Flask:
+def create_hub_app(
+    database_path: str | Path,
+    mail: MailSettings | None = None,
+    *,
+    config: Config | None = None,
+    extensions: Iterable[Callable[[Flask], None]] = (),
+) -> Flask:
     """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing).
     ``mail``: the SMTP relay of ``[hub.mail]``; the app then runs the mail sender
-    (``app.extensions[routes.MAIL]``, stopped with ``stop_hub_app``). None: nothing is sent."""
+    (``app.extensions[routes.MAIL]``, stopped with ``stop_hub_app``). None: nothing is sent.
+    ``config``: the configuration the hub was started with (``app.config["KIOSK_CONFIG"]``,
+    the defaults if None). ``extensions``: functions given the app once it is made, to add
+    what a higher package serves beside the hub (the residents' home site: ``home.attach``;
+    ``sync`` never imports them)."""
     app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
-    app.config.update(HUB_DATABASE=str(database_path), MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    app.config.update(
+        HUB_DATABASE=str(database_path),
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        KIOSK_CONFIG=config or make_config(),
+    )
     db = connect_hub(database_path)  # create or upgrade once, before serving
     try:
         signing.prepare(db)  # the hub's key, and seals for what came before them
@@ -66,6 +82,8 @@ def create_hub_app(database_path: str | Path, mail: MailSettings | None = None) 
     if mail is not None:
         sender = app.extensions[routes.MAIL] = MailSender(database_path, mail).start()
         weakref.finalize(app, sender.stop)
+    for extend in extensions:
+        extend(app)
     return app
 
 

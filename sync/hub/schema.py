@@ -360,3 +360,32 @@ def m013_home_requests(db: Database) -> None:
         CREATE INDEX home_requests_by_resident ON home_requests (resident_id, received_at);
         """
     )
+
+
+@migrations()
+def m014_home_sessions(db: Database) -> None:
+    db.executescript(
+        """
+        -- The home site (home/sessions.py). A nonce the hub made for a device to sign: valid
+        -- two minutes, used once (whatever the signature it came back with).
+        CREATE TABLE home_nonces (
+            nonce      TEXT PRIMARY KEY,
+            made_at    TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at    TEXT
+        );
+        -- A device's session on the home site: the cookie holds a random token whose SHA-256
+        -- is ``id``. Every page checks the row, and that the device is still paired.
+        CREATE TABLE home_sessions (
+            id          TEXT PRIMARY KEY,
+            device_id   TEXT NOT NULL,
+            resident_id TEXT NOT NULL,
+            building    TEXT NOT NULL,
+            made_at     TEXT NOT NULL,
+            expires_at  TEXT NOT NULL,
+            ended_at    TEXT,
+            ended_why   TEXT                    -- logout, removed
+        );
+        CREATE INDEX home_sessions_by_device ON home_sessions (device_id);
+        """
+    )

@@ -1,0 +1,120 @@
+"""Pairing, the device's session and its requests: the pairing page (its script makes the
+key and sends the "pair" request to the hub's ``/home/api/requests``), the nonce and session
+JSON, logging out, and "Mes demandes" (the resident's requests and the kiosk's answers)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, g, jsonify, redirect, request, url_for
+
+from home import sessions
+from home.site import render, session_required
+from kiosk import formatting, i18n, store
+from kiosk.home_requests import ACTIONS
+from kiosk.web.formatting import gettext, locale_code
+from sync.hub import home_requests
+from sync.hub.routes import hub_db
+
+bp = Blueprint("home_act", __name__, url_prefix="/home")
+
+
+@bp.get("/pair")
+def pair():
+    return render("home/pair.html")
+
+
+@bp.get("/api/nonce")
+def nonce():
+    return jsonify({"nonce": sessions.make_nonce(hub_db())})
+
+
+@bp.post("/api/session")
+def open_session():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), str) for k in ("nonce", "device", "signature")
+    ):
+        return jsonify({"error": "malformed"}), 400
+    try:
+        token, _session = sessions.open_session(
+            hub_db(), nonce=data["nonce"], device_id=data["device"], signature=data["signature"]
+        )
+    except sessions.SessionRefused as exc:
+        return jsonify({"error": exc.code}), 403
+    response = jsonify({"status": "open"})
+    response.set_cookie(
+        sessions.COOKIE,
+        token,
+        max_age=sessions.SESSION_DAYS * 86400,
+        httponly=True,
+        secure=request.is_secure,
+        samesite="Lax",
+        path="/home",
+    )
+    return response
+
+
+@bp.post("/logout")
+def logout():
+    if g.home_session is not None:
+        sessions.end(hub_db(), g.home_session.id)
+    response = redirect(url_for("home.index"), 303)
+    response.delete_cookie(sessions.COOKIE, path="/home")
+    return response
+
+
+def answer_words(message: str | None, params: dict | None) -> str:
+    """A kiosk's refusal (an English msgid of its catalogue, with parameters) in the reader's
+    language; the English text if it cannot be filled."""
+    if not message:
+        return ""
+    values = formatting.message_values(params or {}, locale_code(), g.config["kiosk"]["timezone"])
+    try:
+        return i18n.fill(gettext(message), values, locale_code())
+    except (KeyError, ValueError, TypeError):
+        return message
+
+
+@bp.get("/requests")
+@session_required
+def requests_page():
+    rows = home_requests.requests_of(hub_db(), g.home_session.resident_id)
+    return render(
+        "home/requests.html",
+        requests=rows,
+        actions=ACTIONS,
+        answer_words=answer_words,
+    )
+
+
+@bp.get("/api/device")
+def device_state():
+    """Whether this browser's session is open (the pairing page asks after the kiosk's answer)."""
+    session = g.home_session
+    if session is None:
+        return jsonify({"session": False})
+    return jsonify(
+        {
+            "session": True,
+            "device": session.device_id,
+            "paired": bool(home_requests.active_device(hub_db(), session.device_id)),
+        }
+    )
+
+
+@bp.get("/api/answer/<request_id>")
+def answer(request_id: str):
+    """A request's state with the kiosk's words in the reader's language (the pages' script
+    asks; the hub's ``/home/api/requests/<id>`` gives the English msgid)."""
+    if len(request_id) > 64:
+        return jsonify({"error": "malformed"}), 400
+    row = store.query_one(
+        hub_db(), "SELECT outcome, message, params FROM home_requests WHERE id = ?", [request_id]
+    )
+    if row is None:
+        return jsonify({"error": "unknown"}), 404
+    params = json.loads(row["params"]) if row["params"] else {}
+    return jsonify(
+        {"status": row["outcome"] or "waiting", "words": answer_words(row["message"], params)}
+    )
