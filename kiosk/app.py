@@ -30,6 +30,7 @@ from kiosk.ledger.views_stats import bp as stats_bp
 from kiosk.projects import views as projects
 from kiosk.projects import views_purchases as purchases
 from kiosk.residents import views_contact as contact
+from kiosk.residents import views_devices as devices
 from kiosk.residents import views_login as login
 from kiosk.residents import views_verification as verification
 from kiosk.secrets_file import load_or_create_secret_key
@@ -110,6 +111,7 @@ def create_app(config: Config | None = None) -> Flask:
         login.bp,
         me.bp,
         contact.bp,
+        devices.bp,
         exchange.bp,
         admin.bp,
         vouchers.bp,

@@ -89,6 +89,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "sync": {
         "hub_url": "",  # empty: the URL given to `kiosk enrol` (kept in the database)
+        "home_url": "",  # the residents' home site (a phone's QR code); empty: the hub's URL
         "ca_bundle": "",  # empty: the system's certificate authorities
         "interval_minutes": 5,
         "batch_size": 500,
@@ -289,8 +290,9 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
     if backup["keep_weekly"] < 0:
         raise ConfigError("[backup] keep_weekly must be 0 or more")
     sync = values["sync"]
-    if sync["hub_url"] and not sync["hub_url"].startswith(("http://", "https://")):
-        raise ConfigError("[sync] hub_url must start with https:// (or http:// on a local network)")
+    for name in ("hub_url", "home_url"):
+        if sync[name] and not sync[name].startswith(("http://", "https://")):
+            raise ConfigError(f"[sync] {name} must start with https:// (or http:// on a LAN)")
     if sync["interval_minutes"] < 1:
         raise ConfigError("[sync] interval_minutes must be at least 1")
     if not 1 <= sync["batch_size"] <= 5000:

@@ -4,9 +4,10 @@
 
 A run (``SyncClient.sync``) first goes on with a restore from the hub a cut or a crash
 stopped (``sync.restore``), or fetches back what the hub holds of this kiosk if it was
-restored from a backup (``sync.catch_up``), then pushes, pulls, then compensates the hub's verdicts
-on vouchers settled twice that fall to this kiosk (kiosk/vouchers/conflicts.py) and, if any,
-pushes those at once. Everything is idempotent: after a cut-off at any point the next run
+restored from a backup (``sync.catch_up``), then pushes, pulls, takes the requests of residents'
+devices the hub kept for it (``sync.home_inbox``), then compensates the hub's verdicts on
+vouchers settled twice that fall to this kiosk (kiosk/vouchers/conflicts.py) and, if any
+answer or compensation was recorded, pushes those at once. Everything is idempotent: after a cut-off at any point the next run
 resends or re-pulls, and what is already held changes nothing.
 
 The kiosk never waits on this: ``SyncRunner`` (``sync.scheduler``) runs it from the scheduler
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from kiosk import clock, store
 from kiosk.store.restoring import restoring
 from kiosk.vouchers import conflicts as voucher_conflicts
-from sync import pull, push
+from sync import home_inbox, pull, push
 from sync.catch_up import catch_up_after_restore, needs_catch_up
 from sync.errors import SyncError, error_kind
 from sync.restore import resume_restore
@@ -81,6 +82,7 @@ class SyncClient(HubSession):
             catch_up_after_restore(self.db, self.config, connection=self.connection)
         pushed = self.push()
         received, applied = self.pull()
-        if voucher_conflicts.compensate_conflicts(self.db, self.config):
+        answered = home_inbox.run(self).answered  # requests from residents' devices
+        if voucher_conflicts.compensate_conflicts(self.db, self.config) or answered:
             pushed += self.push()
         return pushed, received, applied

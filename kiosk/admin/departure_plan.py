@@ -20,6 +20,8 @@ is done, all or nothing. The decisions:
 - **Vouches** given to newcomers still pending are kept: they were given while the leaver lived
   here (as their votes and history are kept), and the newcomer still needs the other vouches.
 - **Vouchers** the leaver issued stay valid: a voucher belongs to its bearer.
+- **Linked devices** (a phone, a computer at home) are removed (``device.removed``, reason
+  ``moved_out``): nothing can act for the closed account from home.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from kiosk.board import lending, payment_requests
 from kiosk.config import Config
 from kiosk.errors import N_
 from kiosk.ledger.transfers import credit_refusal, record_transfer
+from kiosk.residents import devices
 from kiosk.residents.residents import Resident
 from kiosk.store.db import query
 from kiosk.vouchers import reads as voucher_reads
@@ -49,6 +52,7 @@ KINDS = {
     "membership": N_("Project membership"),
     "vouch": N_("Vouch for a newcomer"),
     "vouchers": N_("Vouchers in circulation"),
+    "devices": N_("Linked devices"),
 }
 
 
@@ -175,6 +179,11 @@ def plan_for(db: Database, config: Config, leaver: Resident) -> Plan:
                     "other vouches."
                 ),
             )
+        )
+    for device in devices.devices_of(db, leaver.id):
+        outcome = N_("Removed: it can no longer act for the account.")
+        items.append(
+            Item("devices", device.label, None, outcome, {}, "remove_device", device.device_id)
         )
     count, total = voucher_reads.outstanding_of_resident(db, leaver.id)
     if count:
@@ -320,6 +329,12 @@ def carry_out(db: Database, config: Config, plan: Plan, leaver: Resident, admin:
             payment_requests.paid_at_departure(db, item.ref_id, transfer_id=transfer.id)
         elif item.action == "cancel_request":
             payment_requests.cancel_at_departure(db, item.ref_id, note=note)
+        elif item.action == "remove_device":
+            store.record(
+                db,
+                "device.removed",
+                {"device_id": item.ref_id, "resident_id": leaver.id, "reason": "moved_out"},
+            )
         elif item.action == "leave":
             store.record(
                 db, "project.member_left", {"project_id": item.ref_id, "resident_id": leaver.id}

@@ -7,7 +7,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from kiosk.admin import departure_plan, moving_out, returning
 from kiosk.errors import KioskError, SelfDemotion
 from kiosk.ledger import ledger, overruns, reversals
-from kiosk.residents import auth, residents
+from kiosk.residents import auth, devices, residents
 from kiosk.web import once
 from kiosk.web.formatting import error_message, gettext
 from kiosk.web.session_state import admin_required, current_resident, db
@@ -110,6 +110,7 @@ def resident_edit(resident_id: str):
         locked_until=auth.locked_until(db(), resident.id),
         card_number=residents.card_number(db(), resident.id),
         statement_months=ledger.statement(db(), g.config, resident.id).months[:24],
+        devices=devices.devices_of(db(), resident.id),
         error=error,
     ), (400 if error else 200)
 

@@ -100,3 +100,43 @@ class StatusOfMovedOut(KioskError):
         "%(name)s has moved out: their status cannot be changed here. To reopen the account, "
         "use “Bring this resident back” on the moving-out page."
     )
+
+
+class PairingNeedsHub(KioskError):
+    msgid = N_(
+        "Linking a phone needs the building's network hub, and this kiosk is not connected to "
+        "one. Ask the kiosk volunteer."
+    )
+
+
+class TooManyDevices(KioskError):
+    msgid = N_("You already have %(max)d linked devices: remove one before linking another.")
+
+
+class DevicesClosed(KioskError):
+    """A suspended or moved-out resident: no device may be linked or act for them."""
+
+    msgid = N_("The account of %(name)s is %(status)s: no device can act for it.")
+
+
+class DeviceNotFound(KioskError):
+    msgid = N_("This device is not linked to the account any more.")
+
+
+class PairingRefused(KioskError):
+    """A pairing request the kiosk cannot take (``msgid`` says why; the phone shows it). The
+    first two are the words the hub accepts for a pairing the kiosk does not answer with an
+    event (sync/hub/home_requests.DISMISS_MESSAGES): no stranger's junk enters the log."""
+
+    msgid = N_("This pairing code is unknown or was already used.")
+
+
+PAIRING_EXPIRED = N_("This pairing code has expired: make a new one at the kiosk.")
+PAIRING_TAKEN = N_("This device is already linked to another account.")
+# What a request from home is refused with when it cannot be taken (sync/home_inbox.py); the
+# home site shows these words translated.
+NOT_PAIRED = N_("This device is not paired with the kiosk any more.")
+BAD_SIGNATURE = N_(
+    "This request was changed after it was signed, or signed by another device: it was not applied."
+)
+UNKNOWN_ACTION = N_("This kiosk cannot do this yet.")

@@ -213,6 +213,9 @@ def update(
             store.record(db, "resident.updated", {"resident_id": resident_id, **changes})
             if changes.get("status") not in (None, *ACTIVE_STATUSES):
                 sessions.end_all(db, resident_id, changes["status"])
+                from kiosk.residents import devices  # noqa: PLC0415 (devices imports this module)
+
+                devices.remove_all(db, resident_id, reason=changes["status"])
     return get(db, resident_id)
 
 

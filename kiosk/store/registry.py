@@ -36,7 +36,9 @@ A declaration says, as data a program can read:
 check (``PayloadRefused``) before anything is written.
 
 The registry finds the declarations itself, the first time it is asked: it imports the
-``projections`` module of every package of ``kiosk`` that has one. No list of modules to keep.
+``projections`` module of every package of ``kiosk`` that has one (a ``projections`` package
+whose ``__init__`` imports its topics, where one module would grow too long). No list of
+modules to keep.
 """
 
 from __future__ import annotations
@@ -238,7 +240,8 @@ class Registry:
                 return
             root = importlib.import_module(self._package)
             for folder in sorted(Path(next(iter(root.__path__))).iterdir()):
-                if (folder / "__init__.py").is_file() and (folder / "projections.py").is_file():
+                declared_in = folder / "projections.py", folder / "projections" / "__init__.py"
+                if (folder / "__init__.py").is_file() and any(p.is_file() for p in declared_in):
                     importlib.import_module(f"{self._package}.{folder.name}.projections")
             self._loaded = True
 

@@ -1027,3 +1027,47 @@ def m026_resident_contacts(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m027_i20k_devices(db: Database) -> None:
+    """A resident's own devices (kiosk/residents/devices.py) and what they asked from home
+    (sync/home_inbox.py). ``pairing_offers`` is this kiosk's own (no event: the QR code's
+    secret never leaves it); ``devices`` and ``home_requests_answered`` are projections of the
+    building events ``device.paired``, ``device.removed`` and ``home.request_answered``, so a
+    request answered by either kiosk of the building is never applied again."""
+    db.executescript(
+        """
+        CREATE TABLE pairing_offers (
+            id          TEXT PRIMARY KEY,
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            secret      TEXT NOT NULL,
+            made_at     TEXT NOT NULL,
+            used_at     TEXT,                 -- NULL: not used yet
+            device_id   TEXT                  -- the device it paired
+        );
+        CREATE INDEX pairing_offers_by_resident ON pairing_offers (resident_id, made_at);
+        CREATE TABLE devices (
+            device_id   TEXT PRIMARY KEY,
+            resident_id TEXT NOT NULL REFERENCES residents (id),
+            public_key  TEXT NOT NULL,
+            label       TEXT NOT NULL,
+            request_id  TEXT NOT NULL,        -- the pairing request
+            paired_at   TEXT NOT NULL,
+            removed_at  TEXT,                 -- NULL: still paired
+            removed_why TEXT                  -- resident, volunteer, suspended, moved_out
+        );
+        CREATE INDEX devices_by_resident ON devices (resident_id, removed_at);
+        CREATE TABLE home_requests_answered (
+            request_id  TEXT PRIMARY KEY,
+            resident_id TEXT NOT NULL,
+            device_id   TEXT NOT NULL,
+            action      TEXT NOT NULL,
+            outcome     TEXT NOT NULL CHECK (outcome IN ('applied', 'refused')),
+            message     TEXT NOT NULL,
+            params      TEXT NOT NULL,        -- JSON object
+            answered_at TEXT NOT NULL,
+            answered_by TEXT NOT NULL         -- the kiosk that answered (origin)
+        );
+        """
+    )
