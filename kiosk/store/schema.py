@@ -1030,7 +1030,7 @@ def m026_resident_contacts(db: Database) -> None:
 
 
 @migrations()
-def m027_i20k_devices(db: Database) -> None:
+def m027_devices(db: Database) -> None:
     """A resident's own devices (kiosk/residents/devices.py) and what they asked from home
     (sync/home_inbox.py). ``pairing_offers`` is this kiosk's own (no event: the QR code's
     secret never leaves it); ``devices`` and ``home_requests_answered`` are projections of the
