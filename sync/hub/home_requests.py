@@ -12,7 +12,8 @@ alters no longer verifies at the kiosk.
   (``sync.hub.store.accept_batch``, same transaction), by the accepted ``device.paired`` and
   ``device.removed`` events; ``home.request_answered`` answers the request it names.
 - ``claim_for``: a kiosk's signed ``GET /api/home-requests`` takes the building's unanswered
-  requests no other kiosk took (a pairing only to the kiosk that showed its code), claimed
+  requests no other kiosk took (a pairing only to the kiosk that showed its code, a vote only
+  to the kiosk that opened the poll: it alone holds a secret ballot's salt), claimed
   in the same transaction as its request counter. A request is never handed to a second
   kiosk: two kiosks never both apply it; the one that took it gets it again until it answers
   (after a restore too).
@@ -154,7 +155,7 @@ def receive(db: Database, data: Any) -> dict[str, str]:
             or device["building"] != request.building
         ):
             raise Unauthenticated("this device is not paired with this resident's building")
-        key, kiosk = device["public_key"], None
+        key, kiosk = device["public_key"], _kiosk_for(db, request)
     try:
         hr.verify(key, request.text, request.signature)
     except hr.RequestRefused as exc:
@@ -187,6 +188,19 @@ def receive(db: Database, data: Any) -> dict[str, str]:
             ],
         )
     return {"id": request.id, "status": "waiting"}
+
+
+def _kiosk_for(db: Database, request: hr.HomeRequest) -> str | None:
+    """The one kiosk that can apply an action, if only one can: a vote in a poll goes to the
+    kiosk that opened it (a secret ballot's salt never leaves that kiosk, kiosk/community/
+    polls.py); None: any kiosk of the building."""
+    if request.action != "poll.vote":
+        return None
+    return dbmod.scalar(
+        db,
+        "SELECT origin FROM events WHERE id = ? AND type = 'poll.opened' AND building = ?",
+        [request.fields.get("poll_id"), request.building],
+    )
 
 
 def status_of(db: Database, request_id: str) -> dict[str, Any]:
@@ -242,7 +256,7 @@ def claim_for(db: Database, kiosk: Kiosk, counter: int, limit: int = CLAIM_LIMIT
             "SELECT id, text, signature, claimed_by FROM home_requests "
             "WHERE building = ? AND answered_at IS NULL "
             "AND (claimed_by IS NULL OR claimed_by = ?) "
-            "AND (kind = 'action' OR kiosk = ?) ORDER BY received_at, id LIMIT ?",
+            "AND (kiosk IS NULL OR kiosk = ?) ORDER BY received_at, id LIMIT ?",
             [kiosk.building, kiosk.origin, kiosk.origin, limit],
         )
         new = [row["id"] for row in rows if row["claimed_by"] is None]

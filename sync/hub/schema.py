@@ -342,7 +342,8 @@ def m013_home_requests(db: Database) -> None:
             id          TEXT PRIMARY KEY,
             building    TEXT NOT NULL,
             kind        TEXT NOT NULL CHECK (kind IN ('pair', 'action')),
-            kiosk       TEXT,                      -- a pairing: the kiosk that showed the code
+            kiosk       TEXT,                      -- the one kiosk that may take it (a pairing,
+                                                   -- a vote in a poll: see _kiosk_for)
             device_id   TEXT NOT NULL,
             resident_id TEXT,                      -- an action: who asks
             action      TEXT NOT NULL,             -- the action's name, or 'pair'

@@ -149,3 +149,29 @@ def test_an_order_after_the_deadline_is_refused_with_the_deadlines_words(hub, sc
     assert "deadline" in answer["message"].lower() or "closed" in answer["message"].lower()
     for kiosk in (lobby, room):
         assert group_purchases.order_of(kiosk.db, bought.project_id, jeanne.id) == {}
+
+
+def test_a_vote_in_a_secret_poll_goes_to_the_kiosk_that_opened_it(hub, scene):
+    """Only the opening kiosk holds a secret ballot's salt: the hub hands the phone's vote to
+    it, even when the other kiosk asks first, and the vote counts once on both."""
+    lobby, room, admin, jeanne, phone = scene
+    today = polls.today(lobby.config)
+    poll = polls.open_poll(
+        lobby.db,
+        lobby.config,
+        creator_id=admin.id,
+        question="Un composteur dans la cour ?",
+        options=["Oui", "Non"],
+        opens_on=today,
+        closes_on=today,
+    )
+    assert poll.ballot == "secret"
+    sync_until_quiet([lobby, room])
+    wire = phone.action(BUILDING, jeanne.id, "poll.vote", {"poll_id": poll.id, "option": 1})
+    assert send_from_phone(hub, wire)[0] == 200
+    room.sync()
+    assert status_at_hub(hub, wire)["status"] == "waiting"  # not the room's to take
+    sync_until_quiet([lobby, room])
+    assert status_at_hub(hub, wire)["status"] == "applied"
+    for kiosk in (lobby, room):
+        assert polls.get_poll(kiosk.db, kiosk.config, poll.id).total == 1
