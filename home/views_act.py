@@ -5,14 +5,16 @@ JSON, logging out, and "Mes demandes" (the resident's requests and the kiosk's a
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 
 from flask import Blueprint, g, jsonify, redirect, request, url_for
 
 from home import sessions
 from home.site import render, session_required
-from kiosk import formatting, i18n, store
+from kiosk import store
+from kiosk.errors import KioskError
 from kiosk.home_requests import ACTIONS
-from kiosk.web.formatting import gettext, locale_code
+from kiosk.web.formatting import error_message
 from sync.hub import home_requests
 from sync.hub.routes import hub_db
 
@@ -64,14 +66,33 @@ def logout():
     return response
 
 
+def _moment(value):
+    """A date or an instant the kiosk sent as ISO text, back as one (so it is written as the
+    reader's language writes days and times); anything else as it is."""
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value)
+            return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
 def answer_words(message: str | None, params: dict | None) -> str:
-    """A kiosk's refusal (an English msgid of its catalogue, with parameters) in the reader's
-    language; the English text if it cannot be filled."""
+    """A kiosk's refusal (an English msgid of its catalogue, with parameters; a counted one
+    with its plural in ``_plural`` and the counting parameter's name in ``_count``, see
+    sync/home_inbox.py) in the reader's language, through the kiosk's own ``error_message``;
+    the English text if it cannot be filled."""
     if not message:
         return ""
-    values = formatting.message_values(params or {}, locale_code(), g.config["kiosk"]["timezone"])
+    values = {key: _moment(value) for key, value in (params or {}).items()}
+    plural, count = values.pop("_plural", None), values.pop("_count", None)
     try:
-        return i18n.fill(gettext(message), values, locale_code())
+        refusal = KioskError((message, plural) if plural else message, **values)
+        if plural:
+            refusal.count_param = count
+        return error_message(refusal)
     except (KeyError, ValueError, TypeError):
         return message
 

@@ -30,6 +30,15 @@ exchange_subject = _signals.signal(
     exist). The exchange records only the id.""",
 )
 
+sync_soon = _signals.signal(
+    "sync-soon",
+    doc="""A page waits on something only the hub can bring (a phone being linked): sync now
+    rather than at the next interval.
+
+    Sent with ``config``; the sync page's receiver starts a run in the background if this
+    kiosk has a hub (one run at a time: asking again while one runs changes nothing).""",
+)
+
 
 def first_answer(signal, **kwargs):
     """The first receiver's non-None answer to ``signal``, or None."""

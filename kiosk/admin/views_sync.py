@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from kiosk import signals
 from kiosk.store import refused, restoring
 from kiosk.web.formatting import gettext
 from kiosk.web.session_state import admin_required, db
@@ -17,6 +18,12 @@ from sync.scheduler import runner_for
 REFUSED_SHOWN = 20  # the latest events kept aside, on the page
 
 bp = Blueprint("sync_admin", __name__, template_folder="templates", url_prefix="/admin/sync")
+
+
+@signals.sync_soon.connect
+def _sync_soon(_sender, *, config, **_kwargs) -> None:
+    """A page waits on the hub (kiosk/signals.py): a run now, in the background."""
+    runner_for(config).start_now()
 
 
 def sync_status() -> dict | None:

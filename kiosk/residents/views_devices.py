@@ -11,6 +11,7 @@ import qrcode.constants
 from flask import Blueprint, abort, g, jsonify, render_template, url_for
 from markupsafe import Markup, escape
 
+from kiosk import signals
 from kiosk.errors import KioskError
 from kiosk.residents import devices, residents
 from kiosk.web import once
@@ -108,10 +109,8 @@ def offer_state(offer_id: str):
 
 
 def _nudge_sync() -> None:
-    from sync.scheduler import runner_for  # noqa: PLC0415 (the sync client imports the app's packages)
-
     if devices.hub_enrolled(db()):
-        runner_for(g.config).start_now()
+        signals.sync_soon.send(None, config=g.config)
 
 
 @bp.post("/me/devices/<device_id>/remove")
