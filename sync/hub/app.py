@@ -16,6 +16,7 @@ from sync.hub import mail_routes, routes, signing
 from sync.hub.dashboard import PasswordThrottle
 from sync.hub.mail import MailSender, MailSettings
 from sync.hub.schema import connect_hub, open_hub
+from sync.hub.sms import SmsSender, SmsSettings
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
@@ -33,10 +34,13 @@ def _short_time(text: str | None) -> str:
         return text
 
 
-def create_hub_app(database_path: str | Path, mail: MailSettings | None = None) -> Flask:
+def create_hub_app(
+    database_path: str | Path, mail: MailSettings | None = None, sms: SmsSettings | None = None
+) -> Flask:
     """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing).
     ``mail``: the SMTP relay of ``[hub.mail]``; the app then runs the mail sender
-    (``app.extensions[routes.MAIL]``, stopped with ``stop_hub_app``). None: nothing is sent."""
+    (``app.extensions[routes.MAIL]``, stopped with ``stop_hub_app``). None: nothing is sent.
+    ``sms``: the gateway of ``[hub.sms]``, likewise (``app.extensions[routes.SMS]``)."""
     app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
     app.config.update(HUB_DATABASE=str(database_path), MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     db = connect_hub(database_path)  # create or upgrade once, before serving
@@ -65,11 +69,15 @@ def create_hub_app(database_path: str | Path, mail: MailSettings | None = None) 
     if mail is not None:
         sender = app.extensions[routes.MAIL] = MailSender(database_path, mail).start()
         weakref.finalize(app, sender.stop)
+    if sms is not None:
+        texter = app.extensions[routes.SMS] = SmsSender(database_path, sms).start()
+        weakref.finalize(app, texter.stop)
     return app
 
 
 def stop_hub_app(app: Flask) -> None:
-    """Stop what runs beside the app's requests (the mail sender)."""
-    sender = app.extensions.get(routes.MAIL)
-    if sender is not None:
-        sender.stop()
+    """Stop what runs beside the app's requests (the mail and SMS senders)."""
+    for name in (routes.MAIL, routes.SMS):
+        sender = app.extensions.get(name)
+        if sender is not None:
+            sender.stop()
