@@ -24,6 +24,10 @@ Options:
   --dev                a laptop: no system user (the service runs as you), no
                        kiosk browser session, no udev rules
   --hub                also install and start the sync hub service "kiosk-hub"
+  --hub-domain NAME    with --hub: put the hub behind TLS at https://NAME with Caddy
+                       (a Let's Encrypt certificate, renewed by itself; NAME must point
+                       at this machine, ports 80 and 443 open): writes
+                       /etc/caddy/building-kiosk-hub.caddy and imports it
   --uninstall          remove the services and the app; keep config and data
   --purge              with --uninstall: also delete config, data and backups
   --prefix DIR         install everything under DIR (a throwaway root for tests;
@@ -46,12 +50,14 @@ USAGE
 # ---------------------------------------------------------------------------------- options
 PREFIX=${DESTDIR:-}
 DRY_RUN=0 DEV=0 HUB=0 UNINSTALL=0 PURGE=0
-DESKTOP_USER="" SCREEN_HOURS="7-22" SCANNER_ID=""
+DESKTOP_USER="" SCREEN_HOURS="7-22" SCANNER_ID="" HUB_DOMAIN=""
 while [ $# -gt 0 ]; do
     case $1 in
         --dry-run) DRY_RUN=1 ;;
         --dev) DEV=1 ;;
         --hub) HUB=1 ;;
+        --hub-domain) [ $# -ge 2 ] || { echo "--hub-domain needs a name" >&2; exit 2; }; HUB=1; HUB_DOMAIN=$2; shift ;;
+        --hub-domain=*) HUB=1; HUB_DOMAIN=${1#--hub-domain=} ;;
         --uninstall) UNINSTALL=1 ;;
         --purge) UNINSTALL=1 PURGE=1 ;;
         --prefix) [ $# -ge 2 ] || { echo "--prefix needs a folder" >&2; exit 2; }; PREFIX=$2; shift ;;
@@ -72,6 +78,12 @@ fi
 SCREEN_ON=${BASH_REMATCH[1]} SCREEN_OFF=${BASH_REMATCH[2]}
 if [ -n "$SCANNER_ID" ] && ! [[ $SCANNER_ID =~ ^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$ ]]; then
     echo "--scanner must look like 0c2e:0b61 (hex vendor:product), not '$SCANNER_ID'" >&2
+    exit 2
+fi
+
+# a DNS name (lower case, at least one dot): it goes into Caddy's config as is
+if [ -n "$HUB_DOMAIN" ] && ! [[ $HUB_DOMAIN =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$ ]]; then
+    echo "--hub-domain must be the hub's DNS name, e.g. hub.example.org, not '$HUB_DOMAIN'" >&2
     exit 2
 fi
 
@@ -100,6 +112,8 @@ DATA_DIR=$PREFIX/var/lib/$APP
 UNIT_DIR=$PREFIX/etc/systemd/system
 UDEV_RULES=$PREFIX/etc/udev/rules.d/60-$APP.rules
 SESSION_SCRIPT=$PREFIX/usr/local/bin/$APP-session
+CADDY_DIR=$PREFIX/etc/caddy
+HUB_PROXY=$CADDY_DIR/$APP-hub.caddy
 
 if [ "$DEV" = 1 ]; then
     SERVICE_USER=${SUDO_USER:-$(id -un)}
@@ -289,6 +303,7 @@ fi
 # --------------------------------------------------------------------------------- install
 step "Debian packages"
 PACKAGES=(python3 python3-venv python3-pip sqlite3 curl)
+if [ -n "$HUB_DOMAIN" ]; then PACKAGES+=(caddy); fi  # the hub's TLS reverse proxy
 if [ "$DEV" = 0 ]; then
     PACKAGES+=(x11-xserver-utils wlr-randr)
     if [ "$SYSTEM" = 1 ] && apt-cache show chromium-browser >/dev/null 2>&1; then
@@ -475,6 +490,32 @@ if [ "$HUB" = 1 ]; then
     render kiosk-hub.service | put_file "$UNIT_DIR/kiosk-hub.service" 0644
     [ "$CHANGED" = 1 ] && UNIT_CHANGED=1
 fi
+if [ -n "$HUB_DOMAIN" ]; then
+    step "The hub behind TLS at https://$HUB_DOMAIN (Caddy, Let's Encrypt)"
+    HUB_PORT=$(sed -n 's/^hub_port *= *\([0-9][0-9]*\).*/\1/p' "$CONFIG" 2>/dev/null | head -n 1 || true)
+    HUB_PORT=${HUB_PORT:-8470}
+    CHANGED=0
+    sed -e "s|@HUB_DOMAIN@|$HUB_DOMAIN|g" -e "s|@HUB_PORT@|$HUB_PORT|g" "$SRC_DIR/deploy/hub.caddy" \
+        | put_file "$HUB_PROXY" 0644
+    if [ "$DRY_RUN" = 1 ]; then
+        sed -e "s|@HUB_DOMAIN@|$HUB_DOMAIN|g" -e "s|@HUB_PORT@|$HUB_PORT|g" "$SRC_DIR/deploy/hub.caddy" \
+            | sed 's/^/          | /'
+    fi
+    PROXY_CHANGED=$CHANGED
+    IMPORT_LINE="import /etc/caddy/$APP-hub.caddy"
+    if [ -f "$CADDY_DIR/Caddyfile" ] && grep -qxF "$IMPORT_LINE" "$CADDY_DIR/Caddyfile"; then
+        say "ok        $CADDY_DIR/Caddyfile imports it"
+    else
+        PROXY_CHANGED=1
+        say "+ echo '$IMPORT_LINE' >> $CADDY_DIR/Caddyfile"
+        if [ "$DRY_RUN" = 0 ]; then
+            mkdir -p "$CADDY_DIR"
+            printf '\n# The building kiosk'"'"'s sync hub (install.sh --hub-domain)\n%s\n' "$IMPORT_LINE" \
+                >>"$CADDY_DIR/Caddyfile"
+        fi
+    fi
+    if [ "$PROXY_CHANGED" = 1 ]; then system systemctl reload-or-restart caddy.service; fi
+fi
 if systemd_running; then
     [ "$UNIT_CHANGED" = 1 ] && run systemctl daemon-reload
     run systemctl enable --quiet kiosk.service
@@ -524,6 +565,11 @@ say "config:    $CONFIG"
 say "data:      $DATA_DIR (nightly backups in $DATA_DIR/backups)"
 say "logs:      journalctl -u kiosk"
 say "commands:  KIOSK_CONFIG=$CONFIG $CURRENT/bin/kiosk --help"
+if [ -n "$HUB_DOMAIN" ]; then
+    say "hub TLS:   https://$HUB_DOMAIN (Caddy: $HUB_PROXY); in $CONFIG set"
+    say "           [hub.mail] public_url = \"https://$HUB_DOMAIN\" (the links of its e-mails);"
+    say "           kiosks enrol with  kiosk enrol https://$HUB_DOMAIN CODE"
+fi
 if [ "$HUB" = 1 ]; then
     say "hub:       its dashboard needs a password first:"
     say "           sudo -u $SERVICE_USER env KIOSK_CONFIG=$CONFIG $CURRENT/bin/kiosk hub dashboard-password"

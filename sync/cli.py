@@ -23,6 +23,7 @@ from sync.hub.kiosks import create_enrol_code, revoke
 from sync.hub.mail import MailSettings
 from sync.hub.refusals import HubRefusal
 from sync.hub.schema import connect_hub
+from sync.hub.sms import SmsSettings
 
 
 def _config(ctx: click.Context) -> Config:
@@ -67,17 +68,20 @@ def hub_serve(ctx, host, port, threads):
     path = hub_database_path(config)
     try:
         mail = MailSettings.from_config(config)
+        sms = SmsSettings.from_config(config)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     # What a higher package serves beside the hub (the home site), named by the top-level
     # command (kiosk/cli.py): sync never imports it.
     extensions = ctx.obj.get("hub_extensions", ())
-    app = create_hub_app(path, mail=mail, config=config, extensions=extensions)
+    app = create_hub_app(path, mail=mail, sms=sms, config=config, extensions=extensions)
     host = host or config["sync"]["hub_host"]
     port = port or config["sync"]["hub_port"]
     click.echo(f"Hub at http://{host}:{port}/  (database {path})")
     if mail is None:
         click.echo("No [hub.mail] relay: no e-mail is sent.")
+    if sms is None:
+        click.echo("No [hub.sms] gateway: no SMS is sent.")
     try:
         waitress_serve(app, host=host, port=port, threads=threads, ident="kiosk-hub")
     finally:

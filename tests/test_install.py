@@ -108,12 +108,22 @@ def test_help_lists_every_option():
         "--desktop-user",
         "--screen-hours",
         "--scanner",
+        "--hub-domain",
     ):
         assert option in result.stdout
 
 
 @pytest.mark.parametrize(
-    "args", [["--frobnicate"], ["--screen-hours", "25-3"], ["--scanner", "nope"]]
+    "args",
+    [
+        ["--frobnicate"],
+        ["--screen-hours", "25-3"],
+        ["--scanner", "nope"],
+        ["--hub-domain", "hub.example.org;rm -rf /"],
+        ["--hub-domain", "localhost"],
+        ["--hub-domain", "hub.example.org\n}\n:80 {"],
+        ["--hub-domain"],
+    ],
 )
 def test_a_wrong_option_is_refused_with_a_reason(args):
     result = run_install(*args, check=False)
@@ -142,6 +152,37 @@ def test_dry_run_prints_every_action_and_changes_nothing(tmp_path):
     ):
         assert action in out, action
     assert out.rstrip().endswith("Dry run finished: nothing was changed.")
+
+
+def test_hub_domain_writes_a_caddy_config_that_caddy_accepts(tmp_path):
+    """``--hub-domain``: Caddy in the packages, its site for the hub (TLS by Let's Encrypt,
+    proxied to the hub on 127.0.0.1), imported by the main Caddyfile, Caddy reloaded; the
+    config as written is one that Caddy itself validates."""
+    prefix = tmp_path / "root"
+    out = run_install(
+        "--dry-run", "--dev", "--prefix", str(prefix), "--hub-domain", "hub.tilleuls.example.org"
+    ).stdout
+    assert "--no-install-recommends caddy" in out or "all installed" in out
+    assert f"install -m 0644 /dev/stdin {prefix}/etc/caddy/building-kiosk-hub.caddy" in out
+    assert f"import /etc/caddy/building-kiosk-hub.caddy' >> {prefix}/etc/caddy/Caddyfile" in out
+    assert "systemctl reload-or-restart caddy.service" in out
+    assert "systemctl enable --now kiosk-hub.service" in out  # --hub-domain implies --hub
+    site = "\n".join(
+        line.split("| ", 1)[1] for line in out.splitlines() if line.startswith("          | ")
+    )
+    assert "hub.tilleuls.example.org {" in site and "reverse_proxy 127.0.0.1:8470" in site
+    if shutil.which("caddy") is None and not os.environ.get("CI"):
+        pytest.skip("caddy is not installed here (.ci/run installs it)")
+    (tmp_path / "hub.caddy").write_text(site + "\n")
+    (tmp_path / "Caddyfile").write_text(f"import {tmp_path / 'hub.caddy'}\n")
+    checked = subprocess.run(
+        ["caddy", "adapt", "--config", str(tmp_path / "Caddyfile"), "--validate"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert '"upstreams":[{"dial":"127.0.0.1:8470"}]' in checked.stdout
 
 
 def test_dev_dry_run_has_no_kiosk_browser_or_system_user(tmp_path):

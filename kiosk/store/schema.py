@@ -1071,3 +1071,28 @@ def m027_devices(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m028_contact_phone_and_stop(db: Database) -> None:
+    """``resident_contacts`` learns a mobile number for urgent alerts by SMS, whether an answer
+    to one's post is told (NULL: as before, told if urgent or digest was chosen), the contact
+    event a row comes from, and the hub's word that the resident stopped it from a message's
+    link (``resident.contact_stopped``: when, which channel). Each row's event id is found
+    again in the log (the latest ``resident.contact_set`` of its resident)."""
+    db.executescript(
+        """
+        ALTER TABLE resident_contacts ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+        ALTER TABLE resident_contacts ADD COLUMN sms_urgent INTEGER NOT NULL DEFAULT 0
+            CHECK (sms_urgent IN (0, 1));
+        ALTER TABLE resident_contacts ADD COLUMN answers INTEGER CHECK (answers IN (0, 1));
+        ALTER TABLE resident_contacts ADD COLUMN event_id TEXT;
+        ALTER TABLE resident_contacts ADD COLUMN stopped_at TEXT;
+        ALTER TABLE resident_contacts ADD COLUMN stopped_channel TEXT;
+        UPDATE resident_contacts SET event_id = (
+            SELECT e.id FROM events e WHERE e.type = 'resident.contact_set'
+            AND json_extract(e.payload, '$.resident_id') = resident_contacts.resident_id
+            ORDER BY e.local_id DESC LIMIT 1
+        );
+        """
+    )

@@ -18,6 +18,7 @@ from sync.hub import home_routes, mail_routes, routes, signing
 from sync.hub.dashboard import PasswordThrottle
 from sync.hub.mail import MailSender, MailSettings
 from sync.hub.schema import connect_hub, open_hub
+from sync.hub.sms import SmsSender, SmsSettings
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
@@ -38,6 +39,7 @@ def _short_time(text: str | None) -> str:
 def create_hub_app(
     database_path: str | Path,
     mail: MailSettings | None = None,
+    sms: SmsSettings | None = None,
     *,
     config: Config | None = None,
     extensions: Iterable[Callable[[Flask], None]] = (),
@@ -45,6 +47,7 @@ def create_hub_app(
     """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing).
     ``mail``: the SMTP relay of ``[hub.mail]``; the app then runs the mail sender
     (``app.extensions[routes.MAIL]``, stopped with ``stop_hub_app``). None: nothing is sent.
+    ``sms``: the gateway of ``[hub.sms]``, likewise (``app.extensions[routes.SMS]``).
     ``config``: the configuration the hub was started with (``app.config["KIOSK_CONFIG"]``,
     the defaults if None). ``extensions``: functions given the app once it is made, to add
     what a higher package serves beside the hub (the residents' home site: ``home.attach``;
@@ -82,13 +85,17 @@ def create_hub_app(
     if mail is not None:
         sender = app.extensions[routes.MAIL] = MailSender(database_path, mail).start()
         weakref.finalize(app, sender.stop)
+    if sms is not None:
+        texter = app.extensions[routes.SMS] = SmsSender(database_path, sms).start()
+        weakref.finalize(app, texter.stop)
     for extend in extensions:
         extend(app)
     return app
 
 
 def stop_hub_app(app: Flask) -> None:
-    """Stop what runs beside the app's requests (the mail sender)."""
-    sender = app.extensions.get(routes.MAIL)
-    if sender is not None:
-        sender.stop()
+    """Stop what runs beside the app's requests (the mail and SMS senders)."""
+    for name in (routes.MAIL, routes.SMS):
+        sender = app.extensions.get(name)
+        if sender is not None:
+            sender.stop()

@@ -157,27 +157,34 @@ def compose(db: Database, settings: MailSettings, row) -> EmailMessage:
     return message
 
 
-def forget_cut_sends(db: Database) -> int:
+OUTBOXES = ("mail_outbox", "sms_outbox")  # the same rules for both (sync/hub/sms.py)
+
+
+def forget_cut_sends(db: Database, table: str = "mail_outbox") -> int:
     """At start: a message left ``sending`` was cut mid-send; it may have gone: never again."""
+    assert table in OUTBOXES
     with dbmod.write(db):
         return db.execute(
-            "UPDATE mail_outbox SET state = 'uncertain', last_error = 'cut while being sent' "
+            f"UPDATE {table} SET state = 'uncertain', last_error = 'cut while being sent' "  # noqa: S608 (a fixed name)
             "WHERE state = 'sending'"
         ).rowcount
 
 
-def _later(db: Database, ids: list[int], error: str) -> None:
+def later(db: Database, ids: list[int], error: str, table: str = "mail_outbox") -> None:
+    """Try these messages again later (30 s, doubling up to 30 min), or expire them once older
+    than ``MAX_AGE``."""
+    assert table in OUTBOXES
     now = clock.now()
     with dbmod.write(db):
         for row in db.execute(
-            f"SELECT id, tries, queued_at FROM mail_outbox WHERE id IN ({','.join('?' * len(ids))})",  # noqa: S608 (placeholders)
+            f"SELECT id, tries, queued_at FROM {table} WHERE id IN ({','.join('?' * len(ids))})",  # noqa: S608 (placeholders)
             ids,
         ).fetchall():
             tries = row[1] + 1
             wait = min(RETRY_FIRST_SECONDS * 2 ** (tries - 1), RETRY_MAX_SECONDS)
             expired = now - clock.parse_iso(row[2]) > MAX_AGE
             db.execute(
-                "UPDATE mail_outbox SET state = ?, tries = ?, next_try_at = ?, last_error = ? "
+                f"UPDATE {table} SET state = ?, tries = ?, next_try_at = ?, last_error = ? "  # noqa: S608 (a fixed name)
                 "WHERE id = ? AND state IN ('queued', 'sending')",
                 [
                     "expired" if expired else "queued",
@@ -202,10 +209,13 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
     return smtp
 
 
-def _mark(db: Database, outbox_id: int, state: str, error: str | None = None) -> None:
+def mark(
+    db: Database, outbox_id: int, state: str, error: str | None = None, table: str = "mail_outbox"
+) -> None:
+    assert table in OUTBOXES
     with dbmod.write(db):
         db.execute(
-            "UPDATE mail_outbox SET state = ?, sent_at = ?, last_error = ? WHERE id = ?",
+            f"UPDATE {table} SET state = ?, sent_at = ?, last_error = ? WHERE id = ?",  # noqa: S608 (a fixed name)
             [state, now_iso() if state == "sent" else None, error, outbox_id],
         )
 
@@ -226,7 +236,7 @@ def send_due(db: Database, settings: MailSettings) -> dict[str, int]:
     try:
         smtp = _connect(settings)
     except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, TLS, login
-        _later(db, [row["id"] for row in rows], f"relay out of reach: {exc}")
+        later(db, [row["id"] for row in rows], f"relay out of reach: {exc}")
         counts["later"] = len(rows)
         return counts
     try:
@@ -257,41 +267,48 @@ def _send_one(db: Database, settings: MailSettings, smtp: smtplib.SMTP, row: Any
         return _refused(db, row["id"], exc.recipients, str(exc))
     except smtplib.SMTPResponseException as exc:  # the relay answered: 4xx later, 5xx never
         if 400 <= exc.smtp_code < 500:
-            _later(db, [row["id"]], f"{exc.smtp_code} {exc.smtp_error!r}")
+            later(db, [row["id"]], f"{exc.smtp_code} {exc.smtp_error!r}")
             return "later"
-        _mark(db, row["id"], "refused", f"{exc.smtp_code} {exc.smtp_error!r}")
+        mark(db, row["id"], "refused", f"{exc.smtp_code} {exc.smtp_error!r}")
         return "refused"
     except (OSError, smtplib.SMTPException) as exc:  # cut mid-send: it may have gone
-        _mark(db, row["id"], "uncertain", str(exc)[:300])
+        mark(db, row["id"], "uncertain", str(exc)[:300])
         return "uncertain"
-    _mark(db, row["id"], "sent")
+    mark(db, row["id"], "sent")
     return "sent"
 
 
 def _refused(db: Database, outbox_id: int, recipients: dict, error: str) -> str:
     codes = [code for code, _text in recipients.values()]
     if codes and all(400 <= code < 500 for code in codes):
-        _later(db, [outbox_id], error)
+        later(db, [outbox_id], error)
         return "later"
-    _mark(db, outbox_id, "refused", error[:300])
+    mark(db, outbox_id, "refused", error[:300])
     return "refused"
 
 
 class MailSender:
     """The hub's one sending thread (started by ``create_hub_app`` when ``[hub.mail]`` names a
-    relay): ``wake`` after a batch queued messages, ``stop`` with the hub."""
+    relay): ``wake`` after a batch queued messages, ``stop`` with the hub. The SMS sender
+    (sync/hub/sms.py) is one too, with its own outbox and pass."""
 
-    def __init__(self, database_path: str | Path, settings: MailSettings) -> None:
+    table = "mail_outbox"
+    name = "hub-mail"
+
+    def __init__(self, database_path: str | Path, settings: Any) -> None:
         self.path = str(database_path)
         self.settings = settings
         self._wake = threading.Event()
         self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="hub-mail", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+
+    def send_pass(self, db: Database) -> None:
+        send_due(db, self.settings)
 
     def start(self) -> MailSender:
         db = dbmod.connect(self.path, migrate=False)
         try:
-            forget_cut_sends(db)
+            forget_cut_sends(db, self.table)
         finally:
             db.close()
         self._thread.start()
@@ -312,9 +329,9 @@ class MailSender:
             while not self._stopping.is_set():
                 self._wake.clear()
                 try:
-                    send_due(db, self.settings)
+                    self.send_pass(db)
                 except Exception:  # a bad pass must not end the loop: logged, tried again
-                    log.exception("hub mail: a sending pass failed")
+                    log.exception("%s: a sending pass failed", self.name)
                 self._wake.wait(POLL_SECONDS)
         finally:
             db.close()

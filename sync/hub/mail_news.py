@@ -13,7 +13,8 @@ decided all the same, and no e-mail goes. ``queue_digests`` runs at each pass of
 **An answer to one's post.** When the hub accepts a ``board.message_sent`` (an answer, see
 kiosk/board/messages.py) whose post it holds in the same building and whose recipient is that
 post's author, the author gets one message (unique per answer: its event id) if their contact
-asked for any e-mail (urgent alerts or the digest): the post's title and the neighbour's first
+asked for it ("when a neighbour answers my post"; a contact from before that choice: if it
+asked for any e-mail, urgent alerts or the digest): the post's title and the neighbour's first
 words, never the neighbour's name or contact details. An answer refused by the authority check
 (a kiosk of another building speaking for a resident it does not hold) queues nothing.
 
@@ -45,6 +46,11 @@ NEWS_TYPES = (*POST_TYPES, "project.proposed", "poll.opened")
 NOT_SUPPRESSED = (
     "NOT EXISTS (SELECT 1 FROM mail_suppressed s "
     "WHERE s.resident_id = c.resident_id AND s.contact_event = c.event_id)"
+)
+# the resident's choice "when a neighbour answers my post"; without one (an older kiosk), as
+# before: told if urgent alerts or the digest were chosen
+TOLD_OF_ANSWERS = (
+    "(CASE WHEN c.answers IS NULL THEN (c.urgent = 1 OR c.digest = 1) ELSE c.answers = 1 END)"
 )
 _QUEUE = (
     "INSERT OR IGNORE INTO mail_outbox (alert_id, resident_id, building, email, language, "
@@ -81,7 +87,7 @@ def queue_answer(db: Database, event: Mapping[str, Any], building: str) -> int:
     facts = {"title": one_line(post_payload["title"]), "words": first_words(p["body"])}
     now = now_iso()
     return db.execute(
-        _QUEUE + "(c.urgent = 1 OR c.digest = 1) AND " + NOT_SUPPRESSED,
+        _QUEUE + TOLD_OF_ANSWERS + " AND " + NOT_SUPPRESSED,
         [event["id"], "answer", json.dumps(facts), now, now, "answer", p["recipient_id"], building],
     ).rowcount
 

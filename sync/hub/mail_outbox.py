@@ -1,18 +1,24 @@
-"""The hub's mail outbox: who asked to be told, and one message queued per (alert, resident).
+"""The hub's outboxes: who asked to be told, and one message queued per (alert, resident).
 
 As the hub stores a kiosk's batch (``sync.hub.store.accept_batch``, same transaction), the
-events the authority check accepted feed two tables: ``resident.contact_set`` sets the
-resident's row of ``mail_contacts`` (the latest received wins), ``alert.raised`` queues one
-``mail_outbox`` row per resident of that building who asked for urgent alerts (unique key:
-alert id, resident id), in the language the contact event carries; ``board.message_sent``
+events the authority check accepted feed these tables: ``resident.contact_set`` sets the
+resident's row of ``mail_contacts`` (the latest received wins; its address, its mobile number
+for SMS), ``alert.raised`` queues one ``mail_outbox`` row per resident of that building who
+asked for urgent alerts by e-mail and one ``sms_outbox`` row per resident who asked for them by
+SMS (unique key: alert id, resident id), in the language the contact event carries;
+``board.message_sent``
 queues one message to the post's author (sync/hub/mail_news.py); ``resident.moved_out``
-forgets the leaver's address and expires what was queued for them. A refused event feeds
-nothing. The sender (``sync.hub.mail``) sends what is queued.
+forgets the leaver's address and number and expires what was queued for them. A refused event
+feeds nothing. The senders (``sync.hub.mail``, ``sync.hub.sms``) send what is queued.
 
 The stop link of every message carries ``stop_token``: the resident's id and the contact event
 it was sent under, signed with HMAC-SHA256 by the hub's own secret (a file beside its
 database, never in it). ``stop`` puts that contact in ``mail_suppressed``: nothing more goes to
-it, until the resident makes a new choice at the kiosk (a new contact event).
+it, until the resident makes a new choice at the kiosk (a new contact event). The hub says so
+to the building's kiosks with an event of its own, sealed like its verdicts
+(``resident.contact_stopped`` {resident_id, contact_event_id, channel: "email"}), so the
+resident's "Be told" page no longer shows the address as active. The SMS are stopped at the
+kiosk (a reply to an SMS is not read).
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ from kiosk.secrets_file import load_or_create_secret_key
 from kiosk.store import db as dbmod
 from sync.hub.mail_news import queue_answer
 from sync.hub.records import now_iso
+from sync.hub.signing import append_hub_event
+
+CONTACT_STOPPED = "resident.contact_stopped"
 
 MAIL_TYPES = (
     "resident.contact_set",
@@ -57,17 +66,20 @@ def note_events(
             queued += queue_answer(db, event, building)
         else:
             queued += queue_alert(db, event["id"], building, event["payload"])
+            queued += queue_sms(db, event["id"], building, event["payload"])
     return queued
 
 
 def _set_contact(db: Database, event: dict, building: str) -> None:
     p = event["payload"]
-    email = p["email"]
+    email, phone, answers = p["email"], p.get("phone", ""), p.get("answers")
     db.execute(
         "INSERT INTO mail_contacts (resident_id, building, email, urgent, digest, language, "
-        "event_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (resident_id) DO UPDATE SET "
+        "event_id, phone, sms_urgent, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (resident_id) DO UPDATE SET "
         "building = excluded.building, email = excluded.email, urgent = excluded.urgent, "
-        "digest = excluded.digest, language = excluded.language, event_id = excluded.event_id",
+        "digest = excluded.digest, language = excluded.language, event_id = excluded.event_id, "
+        "phone = excluded.phone, sms_urgent = excluded.sms_urgent, answers = excluded.answers",
         [
             p["resident_id"],
             building,
@@ -76,6 +88,9 @@ def _set_contact(db: Database, event: dict, building: str) -> None:
             int(bool(email) and p["digest"]),
             p["language"],
             event["id"],
+            phone,
+            int(bool(phone) and bool(p.get("sms_urgent"))),
+            None if answers is None else int(bool(email) and answers),
         ],
     )
 
@@ -85,11 +100,12 @@ def _forget_leaver(db: Database, resident_id: str) -> None:
     forgotten and what was queued for them and not yet sent is not sent (kept, expired);
     brought back, they choose again at the kiosk."""
     db.execute("DELETE FROM mail_contacts WHERE resident_id = ?", [resident_id])
-    db.execute(
-        "UPDATE mail_outbox SET state = 'expired', last_error = 'moved out' "
-        "WHERE resident_id = ? AND state = 'queued'",
-        [resident_id],
-    )
+    for table in ("mail_outbox", "sms_outbox"):
+        db.execute(
+            f"UPDATE {table} SET state = 'expired', last_error = 'moved out' "  # noqa: S608 (fixed names)
+            "WHERE resident_id = ? AND state = 'queued'",
+            [resident_id],
+        )
 
 
 def queue_alert(db: Database, alert_id: str, building: str, payload: Mapping[str, Any]) -> int:
@@ -106,6 +122,19 @@ def queue_alert(db: Database, alert_id: str, building: str, payload: Mapping[str
         [alert_id, payload["kind"], payload["text"], now, now, building],
     )
     return cursor.rowcount
+
+
+def queue_sms(db: Database, alert_id: str, building: str, payload: Mapping[str, Any]) -> int:
+    """One SMS per resident of ``building`` who asked for urgent alerts by SMS; an alert
+    already queued queues nothing again. How many were queued."""
+    now = now_iso()
+    return db.execute(
+        "INSERT OR IGNORE INTO sms_outbox (alert_id, resident_id, building, phone, language, "
+        "contact_event, kind, text, next_try_at, queued_at) "
+        "SELECT ?, c.resident_id, c.building, c.phone, c.language, c.event_id, ?, ?, ?, ? "
+        "FROM mail_contacts c WHERE c.building = ? AND c.sms_urgent = 1 AND c.phone <> ''",
+        [alert_id, payload["kind"], payload["text"], now, now, building],
+    ).rowcount
 
 
 # --------------------------------------------------------------------------- the stop link
@@ -144,6 +173,16 @@ def stop(db: Database, token: str) -> bool:
     if not hmac.compare_digest(mac.encode(), expected.encode()):
         return False
     with dbmod.write(db):
+        already = db.execute(
+            "SELECT 1 FROM mail_suppressed WHERE resident_id = ? AND contact_event = ?",
+            [resident_id, contact_event],
+        ).fetchone()
+        if not already:  # the kiosks learn it once, however often the link is touched
+            append_hub_event(
+                db,
+                CONTACT_STOPPED,
+                {"resident_id": resident_id, "contact_event_id": contact_event, "channel": "email"},
+            )
         db.execute(
             "INSERT INTO mail_suppressed (resident_id, contact_event, suppressed_at) "
             "VALUES (?, ?, ?) ON CONFLICT (resident_id) DO UPDATE SET "

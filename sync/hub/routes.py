@@ -25,6 +25,7 @@ SQLITE_MAX_INTEGER = 2**63 - 1
 
 POOL = "hub_pool"  # app.extensions: the hub database's connections, one per server thread
 MAIL = "hub_mail"  # app.extensions: the mail sender (sync/hub/mail.py), when a relay is set
+SMS = "hub_sms"  # app.extensions: the SMS sender (sync/hub/sms.py), when a gateway is set
 THROTTLE = "hub_password_throttle"  # app.extensions: wrong dashboard passwords (PasswordThrottle)
 
 bp = Blueprint("hub", __name__)
@@ -151,9 +152,10 @@ def push() -> Response:
         kiosks.use_counter(hub_db(), kiosk, counter)
         raise
     answer = accept_batch(hub_db(), kiosk, batch, counter=counter)
-    sender = current_app.extensions.get(MAIL)
-    if sender is not None:
-        sender.wake()  # an alert in the batch goes out now, not at the next poll
+    for name in (MAIL, SMS):
+        sender = current_app.extensions.get(name)
+        if sender is not None:
+            sender.wake()  # an alert in the batch goes out now, not at the next poll
     return jsonify(answer)
 
 

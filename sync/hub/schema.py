@@ -390,3 +390,39 @@ def m014_home_sessions(db: Database) -> None:
         CREATE INDEX home_sessions_by_device ON home_sessions (device_id);
         """
     )
+
+
+@migrations()
+def m015_sms(db: Database) -> None:
+    db.executescript(
+        """
+        -- A contact's mobile number for urgent alerts by SMS (E.164, '' none), and whether an
+        -- answer to one's post is told (NULL: as before, if urgent or digest was chosen).
+        ALTER TABLE mail_contacts ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+        ALTER TABLE mail_contacts ADD COLUMN sms_urgent INTEGER NOT NULL DEFAULT 0
+            CHECK (sms_urgent IN (0, 1));
+        ALTER TABLE mail_contacts ADD COLUMN answers INTEGER CHECK (answers IN (0, 1));
+        -- One SMS per (alert, resident), with the e-mail outbox's states and rules
+        -- (sync/hub/sms.py): claimed before the gateway hears of it, never sent twice.
+        CREATE TABLE sms_outbox (
+            id          INTEGER PRIMARY KEY,
+            alert_id    TEXT NOT NULL,
+            resident_id TEXT NOT NULL,
+            building    TEXT NOT NULL,
+            phone       TEXT NOT NULL,
+            language    TEXT NOT NULL,
+            contact_event TEXT NOT NULL,
+            kind        TEXT NOT NULL,
+            text        TEXT NOT NULL,
+            state       TEXT NOT NULL DEFAULT 'queued' CHECK (state IN
+                            ('queued', 'sending', 'sent', 'refused', 'uncertain', 'expired')),
+            tries       INTEGER NOT NULL DEFAULT 0,
+            next_try_at TEXT NOT NULL,
+            queued_at   TEXT NOT NULL,
+            sent_at     TEXT,
+            last_error  TEXT,
+            UNIQUE (alert_id, resident_id)
+        );
+        CREATE INDEX sms_outbox_due ON sms_outbox (state, next_try_at);
+        """
+    )

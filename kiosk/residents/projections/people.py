@@ -5,8 +5,10 @@ log must give the same rows whatever the config says today. Projectors never rea
 
 Registration, changes, vouches and verifications are ``building`` events a kiosk of the
 resident's building emits; PINs, cards and mailbox codes are ``private`` (never leave the kiosk).
-How a resident asked to be told (``resident.contact_set``: an e-mail address for urgent alerts)
-is ``building`` too: the hub sends the e-mails (sync/hub/mail.py).
+How a resident asked to be told (``resident.contact_set``: an e-mail address for urgent alerts,
+a mobile number for urgent alerts by SMS) is ``building`` too: the hub sends the e-mails and
+SMS (sync/hub/mail.py, sync/hub/sms.py); when a resident stops the e-mails from a message's
+link, the hub says so with an event of its own (``resident.contact_stopped``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlite_utils import Database
 from kiosk.store.events import Event
 from kiosk.store.registry import (
     BUILDING,
+    NETWORK,
     PRIVATE,
     About,
     Authority,
@@ -320,11 +323,26 @@ def plausible_email(text: str) -> bool:
     return len(text) <= EMAIL_MAX and text.isprintable() and _EMAIL.fullmatch(text) is not None
 
 
+PHONE_MAX = 16  # "+" and at most 15 digits (E.164)
+_PHONE = re.compile(r"\+[1-9][0-9]{7,14}")
+
+
+def plausible_phone(text: str) -> bool:
+    """A mobile number in E.164 (``+33612345678``): "+", a country code and at most 15 digits;
+    a French one (+33) has exactly nine digits after its country code."""
+    if _PHONE.fullmatch(text) is None:
+        return False
+    return not text.startswith("+33") or re.fullmatch(r"\+33[1-9][0-9]{8}", text) is not None
+
+
 def plausible_contact(payload) -> bool:
     """the address must be empty or a plausible e-mail address of at most 254 characters, the
-    language fr or en"""
-    return payload["language"] in ("fr", "en") and (
-        payload["email"] == "" or plausible_email(payload["email"])
+    phone (if any) empty or a number in E.164 (+33612345678), the language fr or en"""
+    phone = payload.get("phone", "")
+    return (
+        payload["language"] in ("fr", "en")
+        and (payload["email"] == "" or plausible_email(payload["email"]))
+        and (phone == "" or plausible_phone(phone))
     )
 
 
@@ -340,16 +358,24 @@ def plausible_contact(payload) -> bool:
         "digest": bool,
         "language": str,
     },
+    # Added later (older events stay valid): a mobile number for urgent alerts by SMS, and
+    # whether an answer to one's post is told (absent: told if urgent or digest was chosen).
+    optional={"phone": str, "sms_urgent": bool, "answers": bool},
     valid=plausible_contact,
     tables=("resident_contacts",),
 )
 def _contact_set(db: Database, event: Event) -> None:
     p = event.payload
+    phone = p.get("phone", "")
+    answers = p.get("answers")
     db.execute(
-        "INSERT INTO resident_contacts (resident_id, email, urgent, digest, language, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (resident_id) DO UPDATE SET email = excluded.email, "
-        "urgent = excluded.urgent, digest = excluded.digest, language = excluded.language, "
-        "updated_at = excluded.updated_at",
+        "INSERT INTO resident_contacts (resident_id, email, urgent, digest, language, updated_at, "
+        "phone, sms_urgent, answers, event_id, stopped_at, stopped_channel) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL) ON CONFLICT (resident_id) DO UPDATE "
+        "SET email = excluded.email, urgent = excluded.urgent, digest = excluded.digest, "
+        "language = excluded.language, updated_at = excluded.updated_at, phone = excluded.phone, "
+        "sms_urgent = excluded.sms_urgent, answers = excluded.answers, "
+        "event_id = excluded.event_id, stopped_at = NULL, stopped_channel = NULL",
         [
             p["resident_id"],
             p["email"],
@@ -357,5 +383,28 @@ def _contact_set(db: Database, event: Event) -> None:
             int(p["digest"] and bool(p["email"])),
             p["language"],
             event.created_at,
+            phone,
+            int(bool(p.get("sms_urgent")) and bool(phone)),
+            None if answers is None else int(answers and bool(p["email"])),
+            event.id,
         ],
+    )
+
+
+@event_type(
+    "resident.contact_stopped",
+    scope=NETWORK,
+    authority=Authority.HUB,
+    about=RESIDENT,
+    fields={"resident_id": str, "contact_event_id": str, "channel": str},
+    tables=("resident_contacts",),
+)
+def _contact_stopped(db: Database, event: Event) -> None:
+    """The hub's word: the resident stopped the messages of that channel (``email``) from a
+    message's link. It counts only for the choice it names: a newer choice at a kiosk wins."""
+    p = event.payload
+    db.execute(
+        "UPDATE resident_contacts SET stopped_at = ?, stopped_channel = ? "
+        "WHERE resident_id = ? AND event_id = ?",
+        [event.created_at, p["channel"], p["resident_id"], p["contact_event_id"]],
     )
