@@ -25,8 +25,8 @@ run: $(RUN_STAMP)
 	$(BIN)/kiosk serve
 
 test: $(TEST_STAMP)
-	$(BIN)/ruff check kiosk printing sync tests bench
-	$(BIN)/ruff format --check kiosk printing sync tests bench
+	$(BIN)/ruff check kiosk printing sync home tests bench
+	$(BIN)/ruff format --check kiosk printing sync home tests bench
 	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 bench: $(TEST_STAMP)

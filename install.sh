@@ -234,7 +234,7 @@ systemd_running() { [ "$SYSTEM" = 1 ] && [ -d /run/systemd/system ]; }
 source_version() {
     local version digest
     version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$SRC_DIR/pyproject.toml" | head -n 1)
-    digest=$(cd "$SRC_DIR" && find pyproject.toml kiosk printing sync -type f \
+    digest=$(cd "$SRC_DIR" && find pyproject.toml kiosk printing sync home -type f \
         ! -path '*/__pycache__/*' ! -name '*.pyc' -print0 2>/dev/null \
         | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)
     printf '%s-%s\n' "${version:-0}" "$digest"
@@ -375,7 +375,7 @@ else
     # or egg-info of root's.
     SOURCES=()
     for item in pyproject.toml setup.cfg MANIFEST.in README.md CHANGELOG.md LICENSE config.example.toml \
-        kiosk printing sync; do
+        kiosk printing sync home; do
         if [ -e "$SRC_DIR/$item" ]; then SOURCES+=("$item"); fi
     done
     say "+ tar -C $SRC_DIR -c --exclude=__pycache__ ${SOURCES[*]} | tar -C ${STAGE:-STAGE} -x"

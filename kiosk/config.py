@@ -258,8 +258,6 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
         raise ConfigError(
             "[kiosk] idle_warning_seconds must be at least 5 and below idle_timeout_seconds"
         )
-    if not 1 <= kiosk["port"] <= 65535:
-        raise ConfigError("[kiosk] port must be between 1 and 65535")
     cur = values["currency"]
     if cur["units_per_hour"] <= 0:
         raise ConfigError("[currency] units_per_hour must be above 0")
@@ -285,8 +283,6 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
     if printer["timeout_seconds"] <= 0:
         raise ConfigError("[printer] timeout_seconds must be above 0")
     backup = values["backup"]
-    if not 0 <= backup["hour"] <= 23:
-        raise ConfigError("[backup] hour must be between 0 and 23")
     if backup["keep_daily"] < 1:
         raise ConfigError("[backup] keep_daily must be at least 1")
     if backup["keep_weekly"] < 0:
@@ -297,24 +293,16 @@ def _validate(values: dict[str, dict[str, Any]]) -> None:
             raise ConfigError(f"[sync] {name} must start with https:// (or http:// on a LAN)")
     if sync["interval_minutes"] < 1:
         raise ConfigError("[sync] interval_minutes must be at least 1")
-    if not 1 <= sync["batch_size"] <= 5000:
-        raise ConfigError("[sync] batch_size must be between 1 and 5000")
     if sync["timeout_seconds"] <= 0 or sync["backoff_max_seconds"] <= 0:
         raise ConfigError("[sync] timeout_seconds and backoff_max_seconds must be above 0")
     if sync["voucher_conflict_policy"] not in SYNC_CONFLICT_POLICIES:
         raise ConfigError(
             f"[sync] voucher_conflict_policy must be one of {', '.join(SYNC_CONFLICT_POLICIES)}"
         )
-    if not 1 <= sync["hub_port"] <= 65535:
-        raise ConfigError("[sync] hub_port must be between 1 and 65535")
     _validate_vouchers(values["vouchers"])
+    _validate_ranges(values)
     _validate_community(values["community"])
     _validate_board(values["board"])
-    projects = values["projects"]
-    if not 1 <= projects["deadline_check_minutes"] <= 1440:
-        raise ConfigError("[projects] deadline_check_minutes must be between 1 and 1440")
-    if not 1 <= projects["default_order_days"] <= 90:
-        raise ConfigError("[projects] default_order_days must be between 1 and 90")
 
 
 def _validate_vouchers(vouchers: dict[str, Any]) -> None:
@@ -348,37 +336,43 @@ def _validate_board(board: dict[str, Any]) -> None:
             f"[board] categories must list different known categories ({', '.join(CATEGORIES)})"
             + (f"; unknown: {', '.join(unknown)}" if unknown else "")
         )
-    if not 3 <= board["page_size"] <= 50:
-        raise ConfigError("[board] page_size must be between 3 and 50")
     if board["request_expiry_days"] < 1:
         raise ConfigError("[board] request_expiry_days must be at least 1")
     if board["sheet_day"] and board["sheet_day"] not in SHEET_DAYS:
         raise ConfigError(
             f'[board] sheet_day must be one of {", ".join(SHEET_DAYS)} or "" (no sheet)'
         )
-    if not 0 <= board["sheet_hour"] <= 23:
-        raise ConfigError("[board] sheet_hour must be between 0 and 23")
-    if not 1 <= board["sheet_max_posts"] <= 100:
-        raise ConfigError("[board] sheet_max_posts must be between 1 and 100")
+
+
+# Whole numbers that must lie in a range: (section, key) -> (lowest, highest).
+_RANGES = {
+    ("kiosk", "port"): (1, 65535),
+    ("backup", "hour"): (0, 23),
+    ("sync", "batch_size"): (1, 5000),
+    ("sync", "hub_port"): (1, 65535),
+    ("projects", "deadline_check_minutes"): (1, 1440),
+    ("projects", "default_order_days"): (1, 90),
+    ("board", "page_size"): (3, 50),
+    ("board", "sheet_hour"): (0, 23),
+    ("board", "sheet_max_posts"): (1, 100),
+    ("community", "vouches_needed"): (1, 5),
+    ("community", "joins_per_hour"): (1, 100),
+    ("community", "pending_per_apartment"): (1, 10),
+    ("community", "mailbox_code_hours"): (1, 24 * 60),  # 60 days
+    ("community", "mailbox_code_tries"): (1, 20),
+    ("community", "notice_max_days"): (1, 366),
+    ("community", "polls_closing_soon_days"): (0, 60),
+    ("community", "idle_rotate_seconds"): (3, 120),
+}
+
+
+def _validate_ranges(values: dict[str, dict[str, Any]]) -> None:
+    for (section, key), (lowest, highest) in _RANGES.items():
+        if not lowest <= values[section][key] <= highest:
+            raise ConfigError(f"[{section}] {key} must be between {lowest} and {highest}")
 
 
 def _validate_community(community: dict[str, Any]) -> None:
-    if not 1 <= community["vouches_needed"] <= 5:
-        raise ConfigError("[community] vouches_needed must be between 1 and 5")
-    if not 1 <= community["joins_per_hour"] <= 100:
-        raise ConfigError("[community] joins_per_hour must be between 1 and 100")
-    if not 1 <= community["pending_per_apartment"] <= 10:
-        raise ConfigError("[community] pending_per_apartment must be between 1 and 10")
-    if not 1 <= community["mailbox_code_hours"] <= 24 * 60:
-        raise ConfigError("[community] mailbox_code_hours must be between 1 and 1440 (60 days)")
-    if not 1 <= community["mailbox_code_tries"] <= 20:
-        raise ConfigError("[community] mailbox_code_tries must be between 1 and 20")
-    if not 1 <= community["notice_max_days"] <= 366:
-        raise ConfigError("[community] notice_max_days must be between 1 and 366")
-    if not 0 <= community["polls_closing_soon_days"] <= 60:
-        raise ConfigError("[community] polls_closing_soon_days must be between 0 and 60")
-    if not 3 <= community["idle_rotate_seconds"] <= 120:
-        raise ConfigError("[community] idle_rotate_seconds must be between 3 and 120")
     if community["moving_out_settlement"] not in SETTLEMENTS:
         raise ConfigError(
             f"[community] moving_out_settlement must be one of {', '.join(SETTLEMENTS)}"

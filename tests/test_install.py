@@ -36,6 +36,7 @@ SOURCE_ITEMS = [
     "kiosk",
     "printing",
     "sync",
+    "home",
 ]
 
 

@@ -9,6 +9,7 @@ from kiosk.residents.projections.people import (
     RESIDENT,
     plausible_contact,
     plausible_email,
+    plausible_phone,
     resident_account_id,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "people",
     "plausible_contact",
     "plausible_email",
+    "plausible_phone",
     "resident_account_id",
 ]
