@@ -13,7 +13,7 @@ from kiosk.board.board import DIRECTIONS, KINDS, PRICE_MODES
 from kiosk.community import alerts, notices, polls
 from kiosk.errors import KioskError
 from kiosk.ledger import ledger
-from kiosk.residents import residents
+from kiosk.residents import contact, residents
 from kiosk.web.formatting import error_message
 from sync.hub import home_requests
 from sync.hub.routes import hub_db
@@ -137,6 +137,15 @@ def papers_page():
     db = building_db()
     me = _me()
     return render("home/papers.html", me=me, **reads.papers_of(db, me))
+
+
+@bp.get("/told")
+@session_required
+def told_page():
+    """How to be told (e-mail, SMS, answers): the same choice as the kiosk's "Être prévenu",
+    sent to the kiosk as the action ``contact.set``."""
+    me = _me()
+    return render("home/told.html", me=me, current=contact.contact_of(building_db(), me.id))
 
 
 @bp.post("/language")

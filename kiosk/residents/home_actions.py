@@ -16,12 +16,14 @@ from kiosk.residents import contact
 @home_action(
     "contact.set",
     fields={"email": str, "urgent": bool, "digest": bool, "language": str},
+    optional={"phone": str, "sms": bool, "answers": bool},
     summary=N_("How you are told: e-mail, urgent alerts, weekly digest"),
 )
 def set_contact(
     db: Database, config: Config, resident_id: str, fields: dict[str, Any], *, request_id: str
 ) -> None:
-    """An empty address stops the e-mails, as "Arrêter les e-mails" does at the kiosk."""
+    """The whole choice, as the kiosk's page records it: an empty address stops the e-mails,
+    no number stops the SMS (the home site sends what it shows, so nothing is lost)."""
     contact.set_contact(
         db,
         resident_id,
@@ -29,4 +31,7 @@ def set_contact(
         urgent=fields["urgent"],
         digest=fields["digest"],
         language=fields["language"],
+        phone=fields.get("phone"),
+        sms=fields.get("sms", False),
+        answers=fields.get("answers"),
     )

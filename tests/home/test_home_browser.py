@@ -27,6 +27,7 @@ PAGES = (
     "/home/payments",
     "/home/papers",
     "/home/requests",
+    "/home/told",
 )
 
 

@@ -17,7 +17,7 @@ from kiosk import clock, store
 from kiosk.board import board
 from kiosk.community import polls
 from kiosk.projects import purchases as group_purchases
-from kiosk.residents import devices, residents
+from kiosk.residents import contact, devices, residents
 from sync import home_inbox
 
 BUILDING = "Résidence des Tilleuls"
@@ -175,3 +175,39 @@ def test_a_vote_in_a_secret_poll_goes_to_the_kiosk_that_opened_it(hub, scene):
     assert status_at_hub(hub, wire)["status"] == "applied"
     for kiosk in (lobby, room):
         assert polls.get_poll(kiosk.db, kiosk.config, poll.id).total == 1
+
+
+def test_how_to_be_told_chosen_from_home_reaches_both_kiosks(hub, scene):
+    """The phone sends the whole choice (contact.set); the kiosk records it with its own
+    function, so a number that is not one is refused in words and changes nothing."""
+    lobby, room, _admin, jeanne, phone = scene
+    chosen = {
+        "email": "jeanne@example.org",
+        "urgent": True,
+        "digest": False,
+        "answers": True,
+        "language": "fr",
+        "phone": "06 12 34 56 78",
+        "sms": True,
+    }
+    wire = phone.action(BUILDING, jeanne.id, "contact.set", chosen)
+    assert send_from_phone(hub, wire)[0] == 200
+    sync_until_quiet([lobby, room])
+    assert status_at_hub(hub, wire)["status"] == "applied"
+    for kiosk in (lobby, room):
+        told = contact.contact_of(kiosk.db, jeanne.id)
+        assert (told.email, told.urgent, told.digest, told.phone, told.sms, told.answers) == (
+            "jeanne@example.org",
+            True,
+            False,
+            "+33612345678",
+            True,
+            True,
+        )
+    bad = phone.action(BUILDING, jeanne.id, "contact.set", {**chosen, "phone": "0800 CALL ME"})
+    send_from_phone(hub, bad)
+    sync_until_quiet([lobby, room])
+    answer = status_at_hub(hub, bad)
+    assert answer["status"] == "refused" and answer["message"]
+    for kiosk in (lobby, room):
+        assert contact.contact_of(kiosk.db, jeanne.id).phone == "+33612345678"
