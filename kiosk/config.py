@@ -99,7 +99,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "hub_host": "127.0.0.1",
         "hub_port": 8470,
     },
-    "hub": {"mail": {}},  # `kiosk hub serve`: [hub.mail], its SMTP relay (sync/hub/mail.py)
+    # `kiosk hub serve`: database "" = [sync] hub_database, or "postgresql://..." (sync/cli.py);
+    "hub": {"database": "", "mail": {}},  # [hub.mail]: its SMTP relay (sync/hub/mail.py)
     "vouchers": {
         "denominations": [5, 10, 20],  # whole CEEC
         "validity_days": 365,

@@ -33,13 +33,20 @@ def _short_time(text: str | None) -> str:
         return text
 
 
-def create_hub_app(database_path: str | Path, mail: MailSettings | None = None) -> Flask:
-    """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing).
+def create_hub_app(
+    database_path: str | Path,
+    mail: MailSettings | None = None,
+    *,
+    files: str | Path | None = None,
+) -> Flask:
+    """The hub's WSGI app on its store: the SQLite file ``database_path`` (created if missing)
+    or a ``postgresql://`` URL (several apps, in several processes, may share one database;
+    ``files``: the path its key and mail secret extend, ``sync.hub.db.files_prefix``).
     ``mail``: the SMTP relay of ``[hub.mail]``; the app then runs the mail sender
     (``app.extensions[routes.MAIL]``, stopped with ``stop_hub_app``). None: nothing is sent."""
     app = Flask(__name__, template_folder=str(Path(__file__).parent / "templates"))
     app.config.update(HUB_DATABASE=str(database_path), MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
-    db = connect_hub(database_path)  # create or upgrade once, before serving
+    db = connect_hub(database_path, files=files)  # create or upgrade once, before serving
     try:
         signing.prepare(db)  # the hub's key, and seals for what came before them
     finally:
@@ -56,7 +63,7 @@ def create_hub_app(database_path: str | Path, mail: MailSettings | None = None) 
 
     # One connection per server thread, kept open (migrated once above): opening one per
     # request cost a connection set-up and, on close, a checkpoint of the whole WAL.
-    pool = ConnectionPool(lambda: open_hub(app.config["HUB_DATABASE"]))
+    pool = ConnectionPool(lambda: open_hub(app.config["HUB_DATABASE"], files=files))
     weakref.finalize(app, pool.close_all)
     app.extensions[routes.POOL] = pool
     app.extensions[routes.THROTTLE] = PasswordThrottle()
@@ -64,7 +71,7 @@ def create_hub_app(database_path: str | Path, mail: MailSettings | None = None) 
     app.register_blueprint(mail_routes.bp)
     app.register_blueprint(home_routes.bp)
     if mail is not None:
-        sender = app.extensions[routes.MAIL] = MailSender(database_path, mail).start()
+        sender = app.extensions[routes.MAIL] = MailSender(database_path, mail, files=files).start()
         weakref.finalize(app, sender.stop)
     return app
 
