@@ -43,5 +43,12 @@ __all__ = [
 def pytest_generate_tests(metafunc):
     """A test (or module) marked ``both_stores`` that uses the ``hub`` fixture runs on both of
     the hub's stores: ``[sqlite]`` and ``[postgresql]`` (tests/sync_fixtures.py)."""
-    if "hub" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_stores"):
-        metafunc.parametrize("hub", ["sqlite", "postgresql"], indirect=True)
+    if "hub" not in metafunc.fixturenames:
+        return
+    if not metafunc.definition.get_closest_marker("both_stores"):
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "hub" in (names.split(",") if isinstance(names, str) else names):
+            return  # the test names its stores itself
+    metafunc.parametrize("hub", ["sqlite", "postgresql"], indirect=True)
