@@ -100,9 +100,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "hub_host": "127.0.0.1",
         "hub_port": 8470,
     },
-    # `kiosk hub serve`: [hub.mail], its SMTP relay (sync/hub/mail.py); [hub.sms], its SMS
-    # gateway (sync/hub/sms.py)
-    "hub": {"mail": {}, "sms": {}},
+    # `kiosk hub serve`: database "" = [sync] hub_database, or "postgresql://..." (sync/cli.py);
+    # [hub.mail], its SMTP relay (sync/hub/mail.py); [hub.sms], its SMS gateway (sync/hub/sms.py)
+    "hub": {"database": "", "mail": {}, "sms": {}},
     "vouchers": {
         "denominations": [5, 10, 20],  # whole CEEC
         "validity_days": 365,

@@ -19,6 +19,7 @@ from sync.errors import SyncError
 from sync.hub import dashboard as hub_dashboard
 from sync.hub.app import create_hub_app, stop_hub_app
 from sync.hub.dashboard import set_dashboard_password
+from sync.hub.db import describe, is_postgresql
 from sync.hub.kiosks import create_enrol_code, revoke
 from sync.hub.mail import MailSettings
 from sync.hub.refusals import HubRefusal
@@ -30,9 +31,24 @@ def _config(ctx: click.Context) -> Config:
     return ctx.obj["config"]
 
 
-def hub_database_path(config: Config) -> Path:
-    value = config["sync"]["hub_database"]
+def hub_database_path(config: Config) -> Path | str:
+    """The hub's store: ``[hub] database`` (a ``postgresql://`` URL, or a SQLite file), else
+    ``[sync] hub_database``, else ``<data_dir>/hub.sqlite3``."""
+    value = config["hub"]["database"] or config["sync"]["hub_database"]
+    if is_postgresql(value):
+        return value
     return Path(value).expanduser() if value else config.data_dir / "hub.sqlite3"
+
+
+def hub_files(config: Config) -> Path:
+    """Where a PostgreSQL hub keeps its key and mail secret: ``<data_dir>/hub-key.pem`` and
+    ``<data_dir>/hub-mail-secret`` (a SQLite hub keeps them beside its file)."""
+    return config.data_dir / "hub"
+
+
+def connect_hub_store(config: Config):
+    """The hub's store as the configuration names it, migrated."""
+    return connect_hub(hub_database_path(config), files=hub_files(config))
 
 
 def _kiosk_db(config: Config):
@@ -74,10 +90,12 @@ def hub_serve(ctx, host, port, threads):
     # What a higher package serves beside the hub (the home site), named by the top-level
     # command (kiosk/cli.py): sync never imports it.
     extensions = ctx.obj.get("hub_extensions", ())
-    app = create_hub_app(path, mail=mail, sms=sms, config=config, extensions=extensions)
+    app = create_hub_app(
+        path, mail=mail, sms=sms, files=hub_files(config), config=config, extensions=extensions
+    )
     host = host or config["sync"]["hub_host"]
     port = port or config["sync"]["hub_port"]
-    click.echo(f"Hub at http://{host}:{port}/  (database {path})")
+    click.echo(f"Hub at http://{host}:{port}/  (database {describe(path)})")
     if mail is None:
         click.echo("No [hub.mail] relay: no e-mail is sent.")
     if sms is None:
@@ -105,11 +123,13 @@ def hub_enrol_code(ctx, building, restore_origin):
         kiosk hub enrol-code "Résidence des Tilleuls"
         kiosk hub enrol-code "Résidence des Tilleuls" --restore BCDFGH
     """
-    db = connect_hub(hub_database_path(_config(ctx)))
+    db = connect_hub_store(_config(ctx))
     try:
         code = create_enrol_code(db, building, restore_origin=restore_origin)
     except HubRefusal as exc:
         raise click.ClickException(str(exc)) from None
+    finally:
+        db.close()
     click.echo(f"Enrolment code: {code}")
     click.echo(
         "On the kiosk: kiosk "
@@ -139,8 +159,12 @@ def hub_revoke(ctx, origin, after_seq, reason):
         kiosk hub revoke BCDFGH
         kiosk hub revoke BCDFGH --after-seq 120 --reason "stolen on 3 March"
     """
-    db = connect_hub(hub_database_path(_config(ctx)))
-    if not revoke(db, origin, after_seq=after_seq, reason=reason):
+    db = connect_hub_store(_config(ctx))
+    try:
+        revoked = revoke(db, origin, after_seq=after_seq, reason=reason)
+    finally:
+        db.close()
+    if not revoked:
         raise click.ClickException(f"no kiosk {origin} is enrolled at this hub")
     click.echo(f"Kiosk {origin} revoked: the hub refuses its requests from now on.")
     if after_seq is not None:
@@ -162,7 +186,7 @@ def hub_dashboard_password(ctx, password):
     Example:
         kiosk hub dashboard-password
     """
-    db = connect_hub(hub_database_path(_config(ctx)))
+    db = connect_hub_store(_config(ctx))
     try:
         set_dashboard_password(db, password)
     except HubRefusal as exc:
@@ -182,7 +206,11 @@ def hub_kiosks(ctx):
         kiosk hub kiosks
     """
     config = _config(ctx)
-    summary = hub_dashboard.dashboard(connect_hub(hub_database_path(config)))
+    db = connect_hub_store(config)
+    try:
+        summary = hub_dashboard.dashboard(db)
+    finally:
+        db.close()
     for kiosk in summary["kiosks"]:
         state = "revoked" if kiosk["revoked"] else "active"
         # In UTC, in the kiosk's language: as the hub's dashboard writes it.

@@ -18,7 +18,7 @@ modules import by name; importing a fixture here makes it available to every tes
 from app_fixtures import app, building, client, config, db, fast_pin_hashing
 from browser import browser, live_server, page, screenshot
 from printer_loopback import loopback_printer
-from sync_fixtures import hub, make_kiosk
+from sync_fixtures import hub, make_kiosk, postgres
 from tap_timing import taps
 
 __all__ = [
@@ -34,6 +34,21 @@ __all__ = [
     "loopback_printer",
     "make_kiosk",
     "page",
+    "postgres",
     "screenshot",
     "taps",
 ]
+
+
+def pytest_generate_tests(metafunc):
+    """A test (or module) marked ``both_stores`` that uses the ``hub`` fixture runs on both of
+    the hub's stores: ``[sqlite]`` and ``[postgresql]`` (tests/sync_fixtures.py)."""
+    if "hub" not in metafunc.fixturenames:
+        return
+    if not metafunc.definition.get_closest_marker("both_stores"):
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        if "hub" in (names.split(",") if isinstance(names, str) else names):
+            return  # the test names its stores itself
+    metafunc.parametrize("hub", ["sqlite", "postgresql"], indirect=True)

@@ -1,11 +1,19 @@
 """Sync test rig: a real hub served by waitress on 127.0.0.1 (with a fault-injecting WSGI layer
 that can cut a request before or after the hub commits), and kiosks as separate databases, data
-folders and keys in temporary directories."""
+folders and keys in temporary directories.
+
+The ``hub`` fixture runs on SQLite; a test module marked ``pytest.mark.both_stores`` (or one
+test) runs each of its tests twice, ``[sqlite]`` and ``[postgresql]`` (tests/conftest.py). On
+PostgreSQL the hub is two hub apps on one database, each with its own connections, served
+alternately request by request (``TwoHubs``), on a real server started once per test session
+(tests/pg_server.py), each test on a database of its own."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
+import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,6 +24,7 @@ from urllib.request import Request, urlopen
 import pytest
 from app_fixtures import make_test_config
 from browser import LiveServer
+from pg_server import PostgresServer, pg_bin
 from waitress.server import create_server
 
 from kiosk import store
@@ -30,6 +39,7 @@ from sync.enrolment import enrol
 from sync.errors import HubRefused
 from sync.hub import routes as hub_routes
 from sync.hub.app import create_hub_app
+from sync.hub.db import is_postgresql
 from sync.hub.kiosks import create_enrol_code
 from sync.hub.schema import connect_hub
 
@@ -96,20 +106,49 @@ class FaultyNetwork:
         return cut_stream()
 
 
+class TwoHubs:
+    """Two hub apps on one PostgreSQL database, answering requests in turn: what a reverse
+    proxy in front of two hub processes does (each app has its own pool of connections)."""
+
+    def __init__(self, apps: list) -> None:
+        self.apps = apps
+        self.extensions = {
+            hub_routes.POOL: _AllPools([app.extensions[hub_routes.POOL] for app in apps])
+        }
+        self._turn = itertools.count()
+
+    def __call__(self, environ, start_response):
+        return self.apps[next(self._turn) % len(self.apps)](environ, start_response)
+
+
+class _AllPools:
+    def __init__(self, pools: list) -> None:
+        self.pools = pools
+
+    def close_all(self) -> None:
+        for pool in self.pools:
+            pool.close_all()
+
+
 @dataclass
 class Hub:
-    path: Path
+    path: Path | str  # a SQLite file or a postgresql:// URL
     network: FaultyNetwork
     server: LiveServer | None = None
     port: int = 0
+    files: Path | None = None  # PostgreSQL: where the hub's key and mail secret live
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def store(self) -> str:
+        return "postgresql" if is_postgresql(self.path) else "sqlite"
+
+    @property
     def db(self):
-        return connect_hub(self.path)
+        return connect_hub(self.path, files=self.files)
 
     def start(self) -> None:
         server = create_server(
@@ -232,10 +271,37 @@ def sync_until_quiet(kiosks, *, rounds: int = 4) -> int:
     raise AssertionError(f"still syncing after {rounds} rounds")
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the session (this worker's), started at the first test that
+    asks for it. Not installed: the test is skipped, unless KIOSK_TEST_POSTGRESQL=required
+    (``.ci/run``)."""
+    if pg_bin() is None:
+        if os.environ.get("KIOSK_TEST_POSTGRESQL") == "required":
+            pytest.fail("PostgreSQL is not installed: apt-get install postgresql")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql)")
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+def make_hub(request, tmp_path: Path, store: str = "sqlite") -> Hub:
+    """A hub (not started) on ``store``: a SQLite file, or two apps on a new PostgreSQL
+    database."""
+    if store == "sqlite":
+        path = tmp_path / "hub" / "hub.sqlite3"
+        return Hub(path=path, network=FaultyNetwork(create_hub_app(path)))
+    assert store == "postgresql", store
+    url = request.getfixturevalue("postgres").new_database()
+    files = tmp_path / "hub" / "hub"
+    files.parent.mkdir(parents=True, exist_ok=True)
+    apps = [create_hub_app(url, files=files) for _ in range(2)]
+    return Hub(path=url, network=FaultyNetwork(TwoHubs(apps)), files=files)
+
+
 @pytest.fixture
-def hub(tmp_path) -> Iterator[Hub]:
-    path = tmp_path / "hub" / "hub.sqlite3"
-    running = Hub(path=path, network=FaultyNetwork(create_hub_app(path)))
+def hub(request, tmp_path) -> Iterator[Hub]:
+    running = make_hub(request, tmp_path, getattr(request, "param", "sqlite"))
     running.start()
     yield running
     running.stop()

@@ -41,10 +41,13 @@ def create_hub_app(
     mail: MailSettings | None = None,
     sms: SmsSettings | None = None,
     *,
+    files: str | Path | None = None,
     config: Config | None = None,
     extensions: Iterable[Callable[[Flask], None]] = (),
 ) -> Flask:
-    """The hub's WSGI app on the SQLite store at ``database_path`` (created if missing).
+    """The hub's WSGI app on its store: the SQLite file ``database_path`` (created if missing)
+    or a ``postgresql://`` URL (several apps, in several processes, may share one database;
+    ``files``: the path its key and mail secret extend, ``sync.hub.db.files_prefix``).
     ``mail``: the SMTP relay of ``[hub.mail]``; the app then runs the mail sender
     (``app.extensions[routes.MAIL]``, stopped with ``stop_hub_app``). None: nothing is sent.
     ``sms``: the gateway of ``[hub.sms]``, likewise (``app.extensions[routes.SMS]``).
@@ -58,7 +61,7 @@ def create_hub_app(
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         KIOSK_CONFIG=config or make_config(),
     )
-    db = connect_hub(database_path)  # create or upgrade once, before serving
+    db = connect_hub(database_path, files=files)  # create or upgrade once, before serving
     try:
         signing.prepare(db)  # the hub's key, and seals for what came before them
     finally:
@@ -75,7 +78,7 @@ def create_hub_app(
 
     # One connection per server thread, kept open (migrated once above): opening one per
     # request cost a connection set-up and, on close, a checkpoint of the whole WAL.
-    pool = ConnectionPool(lambda: open_hub(app.config["HUB_DATABASE"]))
+    pool = ConnectionPool(lambda: open_hub(app.config["HUB_DATABASE"], files=files))
     weakref.finalize(app, pool.close_all)
     app.extensions[routes.POOL] = pool
     app.extensions[routes.THROTTLE] = PasswordThrottle()
@@ -83,10 +86,10 @@ def create_hub_app(
     app.register_blueprint(mail_routes.bp)
     app.register_blueprint(home_routes.bp)
     if mail is not None:
-        sender = app.extensions[routes.MAIL] = MailSender(database_path, mail).start()
+        sender = app.extensions[routes.MAIL] = MailSender(database_path, mail, files=files).start()
         weakref.finalize(app, sender.stop)
     if sms is not None:
-        texter = app.extensions[routes.SMS] = SmsSender(database_path, sms).start()
+        texter = app.extensions[routes.SMS] = SmsSender(database_path, sms, files=files).start()
         weakref.finalize(app, texter.stop)
     for extend in extensions:
         extend(app)

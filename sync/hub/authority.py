@@ -101,8 +101,8 @@ def record_screened(
             "SELECT hub_seq FROM events WHERE origin = ? AND seq = ?", (origin, row[2])
         ).fetchone()[0]
         conn.execute(
-            "INSERT OR IGNORE INTO hub_refused (hub_seq, origin, seq, type, reason, facts, "
-            "refused_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO hub_refused (hub_seq, origin, seq, type, reason, facts, "
+            "refused_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (hub_seq, origin, row[2], row[3], str(reason), reason.facts(), refused_at),
         )
         hub_seqs.add(hub_seq)
@@ -112,7 +112,7 @@ def record_screened(
 
 def _insert_entities(conn, entities: Iterable[tuple[str, Any, str]]) -> None:
     conn.executemany(
-        "INSERT OR IGNORE INTO hub_entities (kind, id, building) VALUES (?, ?, ?)",
+        "INSERT INTO hub_entities (kind, id, building) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         [(kind, str(entity), building) for kind, entity, building in entities if entity],
     )
 
@@ -147,8 +147,9 @@ def refuse_after(db: Database, origin: str, after_seq: int, reason: str) -> int:
     up_to = held_seq(db, origin)
     refusal = Refusal(REVOKED, origin=origin, after=after_seq, reason=reason)
     count = conn.execute(
-        "INSERT OR IGNORE INTO hub_refused (hub_seq, origin, seq, type, reason, facts, refused_at) "
-        "SELECT hub_seq, origin, seq, type, ?, ?, ? FROM events WHERE origin = ? AND seq > ?",
+        "INSERT INTO hub_refused (hub_seq, origin, seq, type, reason, facts, refused_at) "
+        "SELECT hub_seq, origin, seq, type, ?, ?, ? FROM events WHERE origin = ? AND seq > ? "
+        "ON CONFLICT DO NOTHING",
         (str(refusal), refusal.facts(), now_iso(), origin, after_seq),
     ).rowcount
     if up_to > after_seq:

@@ -4,9 +4,7 @@ password, with its throttle (wrong passwords per address and in all, per window)
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import deque
 from typing import Any
 
 from sqlite_utils import Database
@@ -52,39 +50,41 @@ def check_dashboard_password(db: Database, password: str) -> bool:
 class PasswordThrottle:
     """Wrong dashboard passwords: after ``per_address`` wrong ones from one address, or
     ``in_all`` from everyone, within ``window`` seconds, every try is refused until the oldest
-    of them is ``window`` seconds old (even the right password: it would tell a guesser). The
-    hub's one process keeps it in memory; a restart starts it afresh."""
+    of them is ``window`` seconds old (even the right password: it would tell a guesser). Kept
+    in the hub's store (``dashboard_failures``, wall-clock seconds), so every hub process
+    serving one store counts the same failures, and a restart forgets none."""
 
     def __init__(self, *, per_address: int = 5, in_all: int = 30, window: float = 300.0) -> None:
         self.per_address, self.in_all, self.window = per_address, in_all, window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
-
-    def wait_seconds(self, address: str) -> int:
+    def wait_seconds(self, db: Database, address: str) -> int:
         """0 when ``address`` may try a password now, else how many seconds until it may."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [
-                times[0] + self.window - now
-                for key, limit in ((address, self.per_address), ("*", self.in_all))
-                if len(times := self._recent(key, now)) >= limit
-            ]
+        now = time.time()
+        recent = dbmod.query(
+            db,
+            "SELECT address, failed_at FROM dashboard_failures WHERE failed_at > ? "
+            "ORDER BY failed_at, id",
+            (now - self.window,),
+        )
+        waits = [
+            times[0] + self.window - now
+            for times, limit in (
+                ([row[1] for row in recent if row[0] == address], self.per_address),
+                ([row[1] for row in recent], self.in_all),
+            )
+            if len(times) >= limit
+        ]
         return max(1, int(max(waits)) + 1) if waits else 0
 
-    def failed(self, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in (address, "*"):
-                self._recent(key, now).append(now)
-            if len(self._failures) > 10_000:  # forget idle addresses
-                for key in [k for k, t in self._failures.items() if not t and k != "*"]:
-                    del self._failures[key]
+    def failed(self, db: Database, address: str) -> None:
+        now = time.time()
+        with dbmod.write(db):
+            # Failures older than the window count for nothing: forgotten (not events)
+            db.execute("DELETE FROM dashboard_failures WHERE failed_at <= ?", [now - self.window])
+            db.execute(
+                "INSERT INTO dashboard_failures (address, failed_at) VALUES (?, ?)",
+                [address[:100], now],
+            )
 
 
 def dashboard(db: Database) -> dict[str, Any]:

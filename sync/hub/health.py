@@ -7,7 +7,6 @@ administrator's language."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlite_utils import Database
 from kiosk import clock
 from kiosk.store import db as dbmod
 from sync import protocol
+from sync.hub.db import DATABASE_ERRORS
 from sync.hub.records import now_iso
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,13 @@ def record_refusal(db: Database, origin: str, status: int, code: str, message: s
             before = dbmod.query_one(db, "SELECT * FROM kiosk_failures WHERE origin = ?", (origin,))
             in_a_row = before is not None and still_failing(before, kiosk)
             db.execute(
-                "INSERT OR REPLACE INTO kiosk_failures (origin, failures, counter_at_failure, "
+                "INSERT INTO kiosk_failures (origin, failures, counter_at_failure, "
                 "first_failed_at, last_failed_at, last_status, last_code, last_message) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET "
+                "failures = excluded.failures, counter_at_failure = excluded.counter_at_failure, "
+                "first_failed_at = excluded.first_failed_at, "
+                "last_failed_at = excluded.last_failed_at, last_status = excluded.last_status, "
+                "last_code = excluded.last_code, last_message = excluded.last_message",
                 [
                     origin,
                     before["failures"] + 1 if in_a_row else 1,
@@ -54,7 +58,7 @@ def record_refusal(db: Database, origin: str, status: int, code: str, message: s
                     message[:MESSAGE_MAX],
                 ],
             )
-    except sqlite3.Error:
+    except DATABASE_ERRORS:
         log.exception("could not record a refusal for kiosk %s", origin)
 
 

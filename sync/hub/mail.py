@@ -39,6 +39,7 @@ from kiosk import clock, i18n
 from kiosk.config import ConfigError
 from kiosk.errors import N_
 from kiosk.store import db as dbmod
+from sync.hub.db import open_store
 from sync.hub.mail_news import compose_news, queue_digests
 from sync.hub.mail_outbox import stop_token
 from sync.hub.records import now_iso
@@ -295,8 +296,11 @@ class MailSender:
     table = "mail_outbox"
     name = "hub-mail"
 
-    def __init__(self, database_path: str | Path, settings: Any) -> None:
+    def __init__(
+        self, database_path: str | Path, settings: Any, *, files: str | Path | None = None
+    ) -> None:
         self.path = str(database_path)
+        self.files = files
         self.settings = settings
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -306,7 +310,7 @@ class MailSender:
         send_due(db, self.settings)
 
     def start(self) -> MailSender:
-        db = dbmod.connect(self.path, migrate=False)
+        db = open_store(self.path, files=self.files)
         try:
             forget_cut_sends(db, self.table)
         finally:
@@ -324,7 +328,7 @@ class MailSender:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        db = dbmod.connect(self.path, migrate=False)
+        db = open_store(self.path, files=self.files)
         try:
             while not self._stopping.is_set():
                 self._wake.clear()

@@ -53,11 +53,12 @@ TOLD_OF_ANSWERS = (
     "(CASE WHEN c.answers IS NULL THEN (c.urgent = 1 OR c.digest = 1) ELSE c.answers = 1 END)"
 )
 _QUEUE = (
-    "INSERT OR IGNORE INTO mail_outbox (alert_id, resident_id, building, email, language, "
+    "INSERT INTO mail_outbox (alert_id, resident_id, building, email, language, "
     "contact_event, kind, text, next_try_at, queued_at, topic) "
     "SELECT ?, c.resident_id, c.building, c.email, c.language, c.event_id, ?, ?, ?, ?, ? "
     "FROM mail_contacts c WHERE c.resident_id = ? AND c.building = ? AND c.email <> '' AND "
 )
+_IGNORE = " ON CONFLICT DO NOTHING"  # already queued (both stores; SQLite needs the WHERE)
 
 
 def _payload(body: str) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def queue_answer(db: Database, event: Mapping[str, Any], building: str) -> int:
     facts = {"title": one_line(post_payload["title"]), "words": first_words(p["body"])}
     now = now_iso()
     return db.execute(
-        _QUEUE + TOLD_OF_ANSWERS + " AND " + NOT_SUPPRESSED,
+        _QUEUE + TOLD_OF_ANSWERS + " AND " + NOT_SUPPRESSED + _IGNORE,
         [event["id"], "answer", json.dumps(facts), now, now, "answer", p["recipient_id"], building],
     ).rowcount
 
@@ -156,7 +157,7 @@ def queue_digests(db: Database) -> int:
             )
             if count:
                 queued += db.execute(
-                    _QUEUE + "c.digest = 1 AND " + NOT_SUPPRESSED,
+                    _QUEUE + "c.digest = 1 AND " + NOT_SUPPRESSED + _IGNORE,
                     [
                         f"digest:{week}",
                         "digest",

@@ -34,6 +34,7 @@ from sqlite_utils import Database
 
 from kiosk.secrets_file import load_or_create_secret_key
 from kiosk.store import db as dbmod
+from sync.hub.db import files_prefix
 from sync.hub.mail_news import queue_answer
 from sync.hub.records import now_iso
 from sync.hub.signing import append_hub_event
@@ -113,12 +114,13 @@ def queue_alert(db: Database, alert_id: str, building: str, payload: Mapping[str
     them; an alert already queued queues nothing again. How many were queued."""
     now = now_iso()
     cursor = db.execute(
-        "INSERT OR IGNORE INTO mail_outbox (alert_id, resident_id, building, email, language, "
+        "INSERT INTO mail_outbox (alert_id, resident_id, building, email, language, "
         "contact_event, kind, text, next_try_at, queued_at) "
         "SELECT ?, c.resident_id, c.building, c.email, c.language, c.event_id, ?, ?, ?, ? "
         "FROM mail_contacts c WHERE c.building = ? AND c.urgent = 1 AND c.email <> '' "
         "AND NOT EXISTS (SELECT 1 FROM mail_suppressed s "
-        "WHERE s.resident_id = c.resident_id AND s.contact_event = c.event_id)",
+        "WHERE s.resident_id = c.resident_id AND s.contact_event = c.event_id) "
+        "ON CONFLICT DO NOTHING",
         [alert_id, payload["kind"], payload["text"], now, now, building],
     )
     return cursor.rowcount
@@ -129,10 +131,11 @@ def queue_sms(db: Database, alert_id: str, building: str, payload: Mapping[str, 
     already queued queues nothing again. How many were queued."""
     now = now_iso()
     return db.execute(
-        "INSERT OR IGNORE INTO sms_outbox (alert_id, resident_id, building, phone, language, "
+        "INSERT INTO sms_outbox (alert_id, resident_id, building, phone, language, "
         "contact_event, kind, text, next_try_at, queued_at) "
         "SELECT ?, c.resident_id, c.building, c.phone, c.language, c.event_id, ?, ?, ?, ? "
-        "FROM mail_contacts c WHERE c.building = ? AND c.sms_urgent = 1 AND c.phone <> ''",
+        "FROM mail_contacts c WHERE c.building = ? AND c.sms_urgent = 1 AND c.phone <> '' "
+        "ON CONFLICT DO NOTHING",
         [alert_id, payload["kind"], payload["text"], now, now, building],
     ).rowcount
 
@@ -142,10 +145,7 @@ def queue_sms(db: Database, alert_id: str, building: str, payload: Mapping[str, 
 
 def secret_path(db: Database) -> Path:
     """The hub's mail secret: beside its database file (like its key), never in it."""
-    for _seq, name, file in db.conn.execute("PRAGMA database_list"):
-        if name == "main" and file:
-            return Path(file + "-mail-secret")
-    raise RuntimeError("the hub's database must be a file: its mail secret lives beside it")
+    return Path(files_prefix(db) + "-mail-secret")
 
 
 def _mac(secret: bytes, message: str) -> str:

@@ -196,7 +196,7 @@ def dashboard() -> Response | tuple[str, int] | str:
     auth = request.authorization
     throttle: hub_dashboard.PasswordThrottle = current_app.extensions[THROTTLE]
     address = request.remote_addr or "?"
-    if auth is not None and (wait := throttle.wait_seconds(address)):
+    if auth is not None and (wait := throttle.wait_seconds(db, address)):
         return Response(
             f"Too many wrong passwords: try again in {wait} s.\n"
             f"Trop de mots de passe erronés : réessayez dans {wait} s.\n",
@@ -209,7 +209,7 @@ def dashboard() -> Response | tuple[str, int] | str:
         or not hub_dashboard.check_dashboard_password(db, auth.password or "")
     ):
         if auth is not None:
-            throttle.failed(address)
+            throttle.failed(db, address)
         return Response(
             "Password required. Mot de passe requis.\n",
             401,

@@ -1,5 +1,6 @@
 """The hub's SQLite schema (enrolled kiosks, enrolment codes, every event received, the voucher
-registry, conflicts, settings), its migrations, and opening it."""
+registry, conflicts, settings), its migrations, and opening the hub's store on either backend
+(PostgreSQL's schema: sync/hub/schema_pg.py; a migration after m013 is written in both)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
-from kiosk.store import db as dbmod
 from kiosk.store.alter_table import check_list_as_comparisons
 from sync import protocol
+from sync.hub import schema_pg
 from sync.hub.authority import learn_entities
+from sync.hub.db import is_postgresql, open_store
 from sync.hub.records import now_iso
 from sync.hub.vouchers import judge_unjudged_settlements
 
@@ -205,15 +207,21 @@ def m009_sig_event_seals(db: Database) -> None:
     )
 
 
-def connect_hub(path: str | Path) -> Database:
-    db = dbmod.connect(path, migrate=False)
-    migrations.apply(db)
+def connect_hub(location: str | Path, *, files: str | Path | None = None) -> Database:
+    """The hub's store at ``location`` (a SQLite file, or a ``postgresql://`` URL: its own
+    migrations, sync/hub/schema_pg.py), created or upgraded. ``files``: for PostgreSQL, the
+    path the hub's key and mail secret extend (``sync.hub.db.files_prefix``)."""
+    db = open_store(location, files=files)
+    if is_postgresql(location):
+        schema_pg.apply(db)
+    else:
+        migrations.apply(db)
     return db
 
 
-def open_hub(path: str | Path) -> Database:
-    """The hub's database, already migrated (by ``create_hub_app``): one per request."""
-    return dbmod.connect(path, migrate=False)
+def open_hub(location: str | Path, *, files: str | Path | None = None) -> Database:
+    """The hub's store, already migrated (by ``create_hub_app``): one per server thread."""
+    return open_store(location, files=files)
 
 
 @migrations()
@@ -424,5 +432,21 @@ def m015_sms(db: Database) -> None:
             UNIQUE (alert_id, resident_id)
         );
         CREATE INDEX sms_outbox_due ON sms_outbox (state, next_try_at);
+        """
+    )
+
+
+@migrations()
+def m016_dashboard_failures(db: Database) -> None:
+    db.executescript(
+        """
+        -- Wrong dashboard passwords of the last minutes (sync/hub/dashboard.py): in the store,
+        -- so that every hub process serving it throttles the same guesser.
+        CREATE TABLE dashboard_failures (
+            id        INTEGER PRIMARY KEY AUTOINCREMENT,
+            address   TEXT NOT NULL,
+            failed_at REAL NOT NULL                -- seconds since 1970 (wall clock)
+        );
+        CREATE INDEX dashboard_failures_by_time ON dashboard_failures (failed_at);
         """
     )

@@ -26,6 +26,7 @@ from kiosk.store import keys
 from kiosk.store.projections import KEY_INTRODUCED, KEY_ROTATED
 from kiosk.store.registry import registry
 from sync import protocol, seals
+from sync.hub.db import files_prefix
 from sync.hub.records import held_seq, now_iso
 from sync.hub.refusals import BadRequest
 
@@ -34,11 +35,8 @@ _keys_lock = threading.Lock()
 
 
 def key_path(db: Database) -> Path:
-    """The hub's private key file: beside its database file."""
-    for _seq, name, file in db.conn.execute("PRAGMA database_list"):
-        if name == "main" and file:
-            return Path(file + "-key.pem")
-    raise RuntimeError("the hub's database must be a file: its key lives beside it")
+    """The hub's private key file: beside its database file (``files_prefix``)."""
+    return Path(files_prefix(db) + "-key.pem")
 
 
 def hub_key(db: Database) -> Ed25519PrivateKey:
@@ -56,7 +54,8 @@ def hub_public_key_b64(db: Database) -> str:
 def store_seal(db: Database, seal: dict[str, Any]) -> int:
     """Store a seal's wire form (inside the caller's write); its id."""
     return db.execute(
-        "INSERT INTO seals (origin, first_seq, last_seq, body, received_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO seals (origin, first_seq, last_seq, body, received_at) VALUES (?, ?, ?, ?, ?) "
+        "RETURNING id",
         [
             seal["origin"],
             seal["seqs"][0],
@@ -64,7 +63,7 @@ def store_seal(db: Database, seal: dict[str, Any]) -> int:
             protocol.canonical_json(seal),
             now_iso(),
         ],
-    ).lastrowid
+    ).fetchone()[0]
 
 
 def append_hub_event(
@@ -102,9 +101,10 @@ def append_hub_event(
     if sealed:
         row["seal_id"] = store_seal(db, seals.make_seal(hub_key(db), origin, [seq], [digest]))
     hub_seq = db.execute(
-        f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608 (fixed column names)
+        f"INSERT INTO events ({', '.join(row)}) VALUES ({', '.join('?' * len(row))}) "  # noqa: S608 (fixed column names)
+        "RETURNING hub_seq",
         list(row.values()),
-    ).lastrowid
+    ).fetchone()[0]
     db.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", [seq, origin])
     return hub_seq
 
@@ -174,8 +174,8 @@ def note_rotations(db: Database, origin: str, rows: list[tuple]) -> None:
         ):
             continue
         db.execute(
-            "INSERT OR IGNORE INTO kiosk_key_history (origin, public_key, from_seq, source, "
-            "hub_seq) VALUES (?, ?, ?, 'rotation', NULL)",
+            "INSERT INTO kiosk_key_history (origin, public_key, from_seq, source, "
+            "hub_seq) VALUES (?, ?, ?, 'rotation', NULL) ON CONFLICT DO NOTHING",
             [origin, b64, seq],
         )
 

@@ -273,8 +273,15 @@ class SmsSender(MailSender):
     table = TABLE
     name = "hub-sms"
 
-    def __init__(self, database_path, settings: SmsSettings, gateway: Gateway | None = None):
-        super().__init__(database_path, settings)
+    def __init__(
+        self,
+        database_path,
+        settings: SmsSettings,
+        gateway: Gateway | None = None,
+        *,
+        files: str | None = None,
+    ):
+        super().__init__(database_path, settings, files=files)
         self.gateway = gateway or settings.make_gateway()
 
     def send_pass(self, db: Database) -> None:

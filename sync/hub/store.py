@@ -11,7 +11,6 @@ stored with it (``sync.hub.signing``), and served with every page holding one of
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from typing import Any
 
 from sqlite_utils import Database
@@ -20,6 +19,7 @@ from kiosk.store import db as dbmod
 from kiosk.store.registry import SHARED_SCOPES
 from sync import protocol
 from sync.hub.authority import record_screened, screen_batch
+from sync.hub.db import INTEGRITY_ERRORS
 from sync.hub.home_requests import note_events as note_for_home
 from sync.hub.kiosks import Kiosk, use_counter
 from sync.hub.mail_outbox import note_events as note_for_mail
@@ -100,7 +100,7 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
             conn.execute(
                 "UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin)
             )
-    except sqlite3.IntegrityError as exc:  # an event id already used by another (origin, seq)
+    except INTEGRITY_ERRORS as exc:  # an event id already used by another (origin, seq)
         raise BadRequest(f"event refused: {exc}") from exc
     except Fork as exc:
         with dbmod.write(db):

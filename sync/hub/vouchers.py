@@ -30,7 +30,7 @@ def judge_settlements(db: Database, *, after_hub_seq: int, skipping: Collection[
         _SETTLEMENTS + "WHERE hub_seq > ? AND type IN (?, ?) ORDER BY hub_seq",
         [after_hub_seq, *SETTLEMENT_TYPES],
     ).fetchall()
-    return _judge(db, settlements, skipping)
+    return _judge(db, _read(settlements), skipping)
 
 
 def judge_unjudged_settlements(db: Database) -> int:
@@ -38,21 +38,51 @@ def judge_unjudged_settlements(db: Database) -> int:
     registry nor the losing side of a verdict. Used by the migration that upgrades a hub from
     before the voucher registry (its settlements were stored without a judge); on any other hub
     there are none, so it writes nothing: a settlement is never judged twice."""
+    losers = {
+        _payload(row[0]).get("losing_event_id")
+        for row in db.execute(
+            "SELECT body FROM events WHERE type = ? AND origin = ?",
+            [VERDICT_TYPE, protocol.HUB_ORIGIN],
+        )
+    }
     settlements = db.execute(
         _SETTLEMENTS + "WHERE type IN (?, ?) "  # noqa: S608 (fixed SQL, values bound)
-        "AND id NOT IN (SELECT event_id FROM voucher_registry) "
-        "AND id NOT IN (SELECT json_extract(body, '$.payload.losing_event_id') FROM events "
-        "WHERE type = ? AND origin = ?) ORDER BY hub_seq",
-        [*SETTLEMENT_TYPES, VERDICT_TYPE, protocol.HUB_ORIGIN],
+        "AND id NOT IN (SELECT event_id FROM voucher_registry) ORDER BY hub_seq",
+        [*SETTLEMENT_TYPES],
     ).fetchall()
-    return _judge(db, settlements, sealed=False)  # a migration: sealed at start-up
+    unjudged = [row for row in settlements if row[1] not in losers]
+    return _judge(db, _read(unjudged), sealed=False)  # a migration: sealed at start-up
 
 
-_SETTLEMENTS = (
-    "SELECT hub_seq, id, origin, seq, type, "
-    "json_extract(body, '$.payload.serial') AS serial, "
-    "json_extract(body, '$.payload.amount') AS amount FROM events "
-)
+# The payload is read here, not by the store's JSON functions: the same SQL on both stores.
+_SETTLEMENTS = "SELECT hub_seq, id, origin, seq, type, body FROM events "
+
+
+def _payload(body: str) -> dict:
+    try:
+        payload = protocol.loads(body.encode("utf-8")).get("payload")
+    except (ValueError, AttributeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _read(rows: list) -> list[tuple]:
+    """(hub_seq, id, origin, seq, type, serial, amount) of each settlement row."""
+    found = []
+    for hub_seq, event_id, origin, seq, event_type, body in rows:
+        payload = _payload(body)
+        found.append(
+            (
+                hub_seq,
+                event_id,
+                origin,
+                seq,
+                event_type,
+                payload.get("serial"),
+                payload.get("amount"),
+            )
+        )
+    return found
 
 
 def _judge(
@@ -63,8 +93,8 @@ def _judge(
         if hub_seq in skipping or not isinstance(serial, str) or not serial:
             continue  # not a settlement this hub can read: nothing to judge
         inserted = db.execute(
-            "INSERT OR IGNORE INTO voucher_registry (serial, event_id, origin, type, hub_seq) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO voucher_registry (serial, event_id, origin, type, hub_seq) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [serial, event_id, origin, event_type, hub_seq],
         ).rowcount
         if inserted:

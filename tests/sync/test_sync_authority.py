@@ -42,6 +42,9 @@ from sync import protocol
 from sync.hub import dashboard as hub_dashboard
 from sync.hub.kiosks import revoke
 
+# The hub's core behaviour, on both of its stores (PostgreSQL: two hub apps, one database).
+pytestmark = pytest.mark.both_stores
+
 TILLEULS, LILAS = "Résidence des Tilleuls", "Les Lilas"
 SAMPLES = {str: "x", int: 1, bool: True, list: [], dict: {}, NoneType: None, float: 1.5}
 
@@ -322,7 +325,11 @@ def test_a_hostile_kiosk_changes_nothing_outside_its_authority(hub, network, ord
     for kiosk in (a1, a2):
         assert store.scalar(kiosk.db, "SELECT title FROM board_posts WHERE id = ?", (post.id,))
     # The hub's administrator sees what was refused, with the reasons
-    summary = hub_dashboard.dashboard(hub.db)
+    db = hub.db
+    try:
+        summary = hub_dashboard.dashboard(db)
+    finally:
+        db.close()
     row = next(k for k in summary["kiosks"] if k["origin"] == b.origin)
     assert row["refused"]["count"] == len(
         [a for a in by_seq.values() if not a["within"] and a["event"]["scope"] != PRIVATE]

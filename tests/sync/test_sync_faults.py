@@ -32,6 +32,9 @@ from sync.hub import dashboard as hub_dashboard
 from sync.hub.kiosks import revoke
 from sync.scheduler import SyncRunner
 
+# The hub's core behaviour, on both of its stores (PostgreSQL: two hub apps, one database).
+pytestmark = pytest.mark.both_stores
+
 # --------------------------------------------------------------------------- cut-offs
 
 

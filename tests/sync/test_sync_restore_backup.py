@@ -16,6 +16,9 @@ from sync import catch_up
 from sync.catch_up import NUMBERING_JUMPED_TO, RESTORE_SEQ_JUMP, needs_catch_up
 from sync.errors import SyncError
 
+# The hub's core behaviour, on both of its stores (PostgreSQL: two hub apps, one database).
+pytestmark = pytest.mark.both_stores
+
 
 def exchange(kiosk, payer, payee, minutes, what):
     return exchanges.record_exchange(

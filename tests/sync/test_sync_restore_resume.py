@@ -29,6 +29,9 @@ from sync.errors import HubUnreachable, SyncError
 from sync.restore import RestoreIncomplete, resume_restore
 from sync.scheduler import runner_for
 
+# The hub's core behaviour, on both of its stores (PostgreSQL: two hub apps, one database).
+pytestmark = pytest.mark.both_stores
+
 
 def a_building_with_two_kiosks(hub, make_kiosk, notes: int = 40):
     """Kiosks ``old`` and ``other`` of one building, both synced: residents of each, exchanges,

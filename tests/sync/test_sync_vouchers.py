@@ -31,6 +31,9 @@ from sync.errors import HubUnreachable
 from sync.hub import dashboard as hub_dashboard
 from sync.hub.vouchers import VERDICT_TYPE
 
+# The hub's core behaviour, on both of its stores (PostgreSQL: two hub apps, one database).
+pytestmark = pytest.mark.both_stores
+
 TILLEULS, LILAS = "Résidence des Tilleuls", "Les Lilas"
 
 

@@ -1,0 +1,186 @@
+"""The hub on PostgreSQL: the same schema as on SQLite, and pulls that never skip an event
+while many kiosks push and pull at once through two hub apps sharing one database.
+
+The trap: numbers handed out by a sequence become visible in commit order, not number order;
+a kiosk pulling "after N" could then jump over an event that commits later with a smaller
+number. The hub's writes take one advisory lock (sync/hub/db.py), as SQLite's write lock, so
+a number is handed out only once every smaller one has committed."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+from sync_fixtures import record_notes, send
+
+from kiosk import store
+from sync.hub import schema, schema_pg
+
+pytestmark = pytest.mark.both_stores
+
+
+def _tables(db, store_name: str) -> dict[str, list[str]]:
+    if store_name == "sqlite":
+        names = [
+            row[0]
+            for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' AND name <> '_sqlite_migrations'"
+            )
+        ]
+        return {
+            name: sorted(c[1] for c in db.execute(f"PRAGMA table_info({name})")) for name in names
+        }
+    found: dict[str, list[str]] = {}
+    for table, column in db.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND table_name <> 'hub_migrations'"
+    ):
+        found.setdefault(table, []).append(column)
+    return {table: sorted(columns) for table, columns in found.items()}
+
+
+def test_both_stores_have_the_same_tables_and_columns(hub, tmp_path, request):
+    """What a hub migration adds on one store, it adds on the other: same tables, same columns,
+    and every migration after m013 under the same name on both (m0NN_x / p0NN_x)."""
+    db = hub.db
+    try:
+        mine = _tables(db, hub.store)
+    finally:
+        db.close()
+    other = schema.connect_hub(tmp_path / "other.sqlite3")
+    try:
+        sqlite_tables = _tables(other, "sqlite")
+    finally:
+        other.close()
+    assert mine == sqlite_tables
+    sqlite_names = [migration.name for migration in schema.migrations._migrations]
+    later = [name[1:] for name in sqlite_names if int(re.match(r"m(\d+)", name)[1]) > 13]
+    assert later == [name[1:] for name, _ in schema_pg.MIGRATIONS[1:]]
+
+
+def test_a_write_that_has_not_committed_holds_back_every_later_number(hub, make_kiosk):
+    """A write left open at the hub (an event numbered k, not committed): a kiosk's push waits
+    for it instead of taking numbers above k and committing first; once k commits, the push's
+    events come after it. A reader never sees a number whose predecessors may still commit."""
+    a = make_kiosk("a", enrol_at=hub)
+    c = make_kiosk("c", enrol_at=hub)
+    record_notes(a, 5)
+    writer = hub.db
+    pushed = threading.Event()
+    try:
+        with store.write(writer):
+            writer.execute(
+                "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, "
+                "received_at) VALUES ('slow-1', ?, 1000, 'resident.updated', 'building', ?, "
+                "'{}', '', '2026-01-01T00:00:00Z')",
+                [c.origin, c.config["building"]["name"]],
+            )
+            slow = store.scalar(writer, "SELECT hub_seq FROM events WHERE id = 'slow-1'")
+            pusher = threading.Thread(target=lambda: (a.client().push(), pushed.set()), daemon=True)
+            pusher.start()
+            time.sleep(1.0)
+            assert not pushed.is_set()  # the push waits for the open write
+            reader = hub.db
+            try:  # what any puller could read now: nothing numbered above the open write
+                assert store.scalar(reader, "SELECT MAX(hub_seq) FROM events") < slow
+            finally:
+                reader.close()
+        pusher.join(30)
+        assert pushed.is_set()
+    finally:
+        writer.close()
+    reader = hub.db
+    try:
+        numbers = [
+            row[0]
+            for row in store.query(
+                reader, "SELECT hub_seq FROM events WHERE origin = ?", (a.origin,)
+            )
+        ]
+    finally:
+        reader.close()
+    assert numbers and min(numbers) > slow
+
+
+def _pull_all(kiosk, after: int, pages: list[list[int]], limit: int) -> int:
+    """Pull pages as a kiosk does (the next ``after`` is the page's ``last_hub_seq``) until
+    the hub says there is no more; each page's numbers kept."""
+    while True:
+        page = send(kiosk, "GET", f"/api/pull?after={after}&limit={limit}")
+        pages.append([item[0] for item in page["events"]])
+        after = page["last_hub_seq"]
+        if not page["more"]:
+            return after
+
+
+@pytest.mark.parametrize("hub", ["postgresql"], indirect=True)
+def test_concurrent_pushers_and_pullers_never_skip_an_event(hub, make_kiosk):
+    """Three kiosks push small batches over and over while two others pull pages of 7, all at
+    once, through two hub apps on one PostgreSQL database (answering in turn): each puller
+    ends with every event the hub serves it, none skipped, numbers strictly increasing on
+    every page and across pages."""
+    pushers = [make_kiosk(f"p{i}", enrol_at=hub) for i in range(3)]
+    pullers = [make_kiosk(f"r{i}", enrol_at=hub) for i in range(2)]
+    for kiosk in pushers:
+        record_notes(kiosk, 1)  # a resident of its own to rename
+    rounds, failures = 15, []
+    pushing = threading.Event()
+    pushing.set()
+    received: dict[str, list[list[int]]] = {k.name: [] for k in pullers}
+
+    def push(kiosk) -> None:
+        try:
+            for i in range(rounds):
+                record_notes(kiosk, 2, start=10 * i)
+                kiosk.client().push()
+        except Exception as exc:  # noqa: BLE001 (reported below, in the test's thread)
+            failures.append(exc)
+
+    def pull(kiosk) -> None:
+        after = 0
+        try:
+            while pushing.is_set():
+                after = _pull_all(kiosk, after, received[kiosk.name], limit=7)
+            _pull_all(kiosk, after, received[kiosk.name], limit=7)  # the last commits
+        except Exception as exc:  # noqa: BLE001
+            failures.append(exc)
+
+    pull_threads = [threading.Thread(target=pull, args=(k,), daemon=True) for k in pullers]
+    push_threads = [threading.Thread(target=push, args=(k,), daemon=True) for k in pushers]
+    for thread in pull_threads + push_threads:
+        thread.start()
+    for thread in push_threads:
+        thread.join(120)
+    pushing.clear()
+    for thread in pull_threads:
+        thread.join(60)
+    assert not failures, failures
+    db = hub.db
+    try:
+        served = [
+            row[0]
+            for row in store.query(
+                db,
+                "SELECT hub_seq FROM events e WHERE NOT EXISTS "
+                "(SELECT 1 FROM hub_refused r WHERE r.hub_seq = e.hub_seq) ORDER BY hub_seq",
+            )
+        ]
+        marks = ",".join("?" * len(pushers))
+        pushed = store.scalar(
+            db,
+            f"SELECT COUNT(*) FROM events WHERE origin IN ({marks})",  # noqa: S608 (placeholders)
+            [k.origin for k in pushers],
+        )
+    finally:
+        db.close()
+    assert pushed >= 3 * rounds * 2
+    for name, pages in received.items():
+        for page in pages:
+            assert page == sorted(set(page)), f"{name}: a page out of order"
+        numbers = [n for page in pages for n in page]
+        assert numbers == sorted(set(numbers)), f"{name}: a number served twice or backwards"
+        assert numbers == served, f"{name} missed {sorted(set(served) - set(numbers))[:10]}"
+    assert sum(len(pages) for pages in received.values()) > 20  # pulled while pushes went on
