@@ -2,7 +2,8 @@
 brought up to date from the events the hub accepted, so that every figure the home site shows
 is computed by the kiosk's own projections and read functions (no rule copied here).
 
-- Where: beside the hub's database, ``<hub db>-home/<digest of the building>.sqlite3``
+- Where: beside the hub's files, ``<hub files>-home/<digest of the building>.sqlite3`` (the
+  hub's SQLite file, or the prefix of a PostgreSQL hub's key: ``sync.hub.db.files_prefix``)
   (``replica_path``). Nothing in it is authoritative: deleted, it is rebuilt from nothing.
 - What: the hub's events of that building and the network's (what a kiosk of the building
   pulls), in ``hub_seq`` order, never one the hub refused (``hub_refused``), applied with

@@ -23,6 +23,7 @@ from home import replica, sessions
 from kiosk.config import Config
 from kiosk.i18n import translations
 from kiosk.web import formatting as kfmt
+from sync.hub.db import files_prefix
 from sync.hub.routes import hub_db
 
 LANGUAGES = ("fr", "en")
@@ -81,7 +82,8 @@ def building_db():
     """The session's building replica, up to date with what the hub holds (once a request)."""
     if g.home_replica is None:
         session = g.home_session
-        path = current_app.config["HUB_DATABASE"]
+        # Beside the hub's own files (its SQLite file, or a PostgreSQL hub's data folder).
+        path = files_prefix(hub_db())
         g.home_replica = replica.open_replica(path, session.building)
         replica.up_to_date(hub_db(), g.home_replica, session.building)
         g.config = building_config(session.building)

@@ -285,17 +285,17 @@ def postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
-def make_hub(request, tmp_path: Path, store: str = "sqlite") -> Hub:
+def make_hub(request, tmp_path: Path, store: str = "sqlite", *, extensions=()) -> Hub:
     """A hub (not started) on ``store``: a SQLite file, or two apps on a new PostgreSQL
-    database."""
+    database; ``extensions``: what is served beside it (``home.attach``: the home site)."""
     if store == "sqlite":
         path = tmp_path / "hub" / "hub.sqlite3"
-        return Hub(path=path, network=FaultyNetwork(create_hub_app(path)))
+        return Hub(path=path, network=FaultyNetwork(create_hub_app(path, extensions=extensions)))
     assert store == "postgresql", store
     url = request.getfixturevalue("postgres").new_database()
     files = tmp_path / "hub" / "hub"
     files.parent.mkdir(parents=True, exist_ok=True)
-    apps = [create_hub_app(url, files=files) for _ in range(2)]
+    apps = [create_hub_app(url, files=files, extensions=extensions) for _ in range(2)]
     return Hub(path=url, network=FaultyNetwork(TwoHubs(apps)), files=files)
 
 

@@ -10,22 +10,23 @@ import urllib.request
 from http.cookiejar import CookieJar
 
 from device_keys import Device
-from sync_fixtures import FaultyNetwork, Hub, sync_until_quiet
+from sync_fixtures import Hub, make_hub, sync_until_quiet
 
 import home
 from home import sessions
+from kiosk import store
 from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from sync.hub import home_requests
-from sync.hub.app import create_hub_app
 
 BUILDING = "Résidence des Tilleuls"
 PIN = "2580"
 
 
-def start_home_hub(tmp_path) -> Hub:
-    path = tmp_path / "hub" / "hub.sqlite3"
-    running = Hub(path=path, network=FaultyNetwork(create_hub_app(path, extensions=(home.attach,))))
+def start_home_hub(request, tmp_path, store: str = "sqlite") -> Hub:
+    """A hub serving the home site, started: on a SQLite file or, with ``store``
+    "postgresql", two apps on one PostgreSQL database (tests/sync_fixtures.py ``make_hub``)."""
+    running = make_hub(request, tmp_path, store, extensions=(home.attach,))
     running.start()
     return running
 
@@ -45,7 +46,7 @@ def feed(hub, event_type: str, payload: dict, building: str = BUILDING) -> None:
     """What the hub learns from an accepted ``device.paired`` / ``device.removed`` event."""
     db = hub.db
     try:
-        with db.conn:
+        with store.write(db):
             home_requests.note_events(
                 db, [(None, None, 1, event_type, None, building)], {1: {"payload": payload}}, set()
             )

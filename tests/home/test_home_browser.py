@@ -32,8 +32,8 @@ PAGES = (
 
 
 @pytest.fixture
-def hub(tmp_path):
-    running = start_home_hub(tmp_path)
+def hub(request, tmp_path):
+    running = start_home_hub(request, tmp_path, getattr(request, "param", "sqlite"))
     yield running
     running.stop()
 

@@ -34,8 +34,8 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def hub(tmp_path):
-    running = start_home_hub(tmp_path)
+def hub(request, tmp_path):
+    running = start_home_hub(request, tmp_path, getattr(request, "param", "sqlite"))
     yield running
     running.stop()
 
@@ -198,7 +198,7 @@ def test_a_phone_linked_at_the_lobby_follows_and_acts_within_the_kiosks_rules(
     forged = newest_request(hub)
     db = hub.db
     try:
-        with db.conn:
+        with store.write(db):
             db.execute(
                 "UPDATE home_requests SET text = replace(text, 'Garde de chat', 'Garde de chien') "
                 "WHERE id = ?",

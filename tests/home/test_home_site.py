@@ -20,10 +20,12 @@ from kiosk.ledger import exchanges
 from kiosk.residents import residents
 from sync import protocol
 
+pytestmark = pytest.mark.both_stores  # a city's hub serves the home site from PostgreSQL
+
 
 @pytest.fixture
-def hub(tmp_path):
-    running = start_home_hub(tmp_path)
+def hub(request, tmp_path):
+    running = start_home_hub(request, tmp_path, getattr(request, "param", "sqlite"))
     yield running
     running.stop()
 
@@ -44,7 +46,7 @@ def logged_in(hub, resident_id: str, language: str = "fr") -> tuple[Browser, Dev
 
 
 def replica_file(hub):
-    return replica.replica_path(hub.path, BUILDING)
+    return replica.replica_path(hub.files or hub.path, BUILDING)
 
 
 def test_the_home_page_shows_the_balance_the_kiosks_show_after_a_sync(hub, building):

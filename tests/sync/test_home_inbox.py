@@ -22,6 +22,8 @@ from sync import home_inbox
 
 BUILDING = "Résidence des Tilleuls"
 
+pytestmark = pytest.mark.both_stores  # the hub's letter box on SQLite and PostgreSQL
+
 
 def send_from_phone(hub, wire) -> tuple[int, dict]:
     request = urllib.request.Request(

@@ -15,12 +15,15 @@ from device_keys import Device
 from sync_fixtures import send
 
 from kiosk import home_requests as hr
+from kiosk import store
 from sync import protocol
 from sync.errors import HubRefused
 from sync.hub import home_requests
 
 BUILDING = "Résidence des Tilleuls"
 OTHER = "Les Érables"
+
+pytestmark = pytest.mark.both_stores  # the hub's letter box on SQLite and PostgreSQL
 
 
 def post(hub, data, raw: bytes | None = None) -> tuple[int, dict]:
@@ -66,7 +69,7 @@ def pair_device_at_hub(hub, device: Device, resident: str, building: str = BUILD
     """What the hub learns from an accepted ``device.paired`` event (the feed itself)."""
     db = hub.db
     try:
-        with db.conn:
+        with store.write(db):
             home_requests.note_events(
                 db,
                 [(None, None, 1, "device.paired", None, building)],
@@ -89,7 +92,7 @@ def pair_device_at_hub(hub, device: Device, resident: str, building: str = BUILD
 def remove_device_at_hub(hub, device: Device, resident: str) -> None:
     db = hub.db
     try:
-        with db.conn:
+        with store.write(db):
             home_requests.note_events(
                 db,
                 [(None, None, 1, "device.removed", None, BUILDING)],
@@ -306,7 +309,7 @@ def test_an_answer_event_from_the_building_answers_the_request_once(hub, buildin
             "message": "Deadline passed on %(date)s.",
             "params": {"date": "1 déc."},
         }
-        with db.conn:
+        with store.write(db):
             home_requests.note_events(
                 db,
                 [(None, None, 1, "home.request_answered", None, OTHER)],  # another building
