@@ -4,18 +4,17 @@ JSON, logging out, and "Mes demandes" (the resident's requests and the kiosk's a
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 from flask import Blueprint, g, jsonify, redirect, request, url_for
 
 from home import sessions
 from home.site import render, session_required
-from kiosk import store
 from kiosk.errors import KioskError
 from kiosk.home_requests import ACTIONS
 from kiosk.web.formatting import error_message
 from sync.hub import home_requests
+from sync.hub.refusals import NotFound
 from sync.hub.routes import hub_db
 
 bp = Blueprint("home_act", __name__, url_prefix="/home")
@@ -130,12 +129,10 @@ def answer(request_id: str):
     asks; the hub's ``/home/api/requests/<id>`` gives the English msgid)."""
     if len(request_id) > 64:
         return jsonify({"error": "malformed"}), 400
-    row = store.query_one(
-        hub_db(), "SELECT outcome, message, params FROM home_requests WHERE id = ?", [request_id]
-    )
-    if row is None:
+    try:
+        told = home_requests.status_of(hub_db(), request_id)
+    except NotFound:
         return jsonify({"error": "unknown"}), 404
-    params = json.loads(row["params"]) if row["params"] else {}
     return jsonify(
-        {"status": row["outcome"] or "waiting", "words": answer_words(row["message"], params)}
+        {"status": told["status"], "words": answer_words(told["message"], told["params"])}
     )

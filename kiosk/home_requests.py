@@ -162,10 +162,12 @@ def _text(body: Mapping, name: str, maximum: int = 200) -> str:
     return value
 
 
-def read_request(data: Any) -> HomeRequest:
+def read_request(data: Any, *, known_action: bool = True) -> HomeRequest:
     """The request in a wire form (see the module's docstring), its shape checked (not its
     signature, nor whether the device is paired: the caller knows the keys);
-    ``RequestRefused`` if it does not follow the form."""
+    ``RequestRefused`` if it does not follow the form. ``known_action`` False: an action this
+    code does not declare is read all the same (a kiosk older than the home site answers it
+    with a refusal instead of leaving it unanswered)."""
     if not isinstance(data, Mapping):
         raise RequestRefused("malformed", "an object with request and signature expected")
     text, signature = data.get("request"), data.get("signature")
@@ -197,9 +199,12 @@ def read_request(data: Any) -> HomeRequest:
         for name in ("device", "resident", "action"):
             _text(body, name)
         action = ACTIONS.get(body["action"])
-        if action is None:
+        if action is not None:
+            action.check(body.get("fields"))
+        elif known_action:
             raise RequestRefused("unknown_action", f"unknown action {body['action']!r}")
-        action.check(body.get("fields"))
+        elif not isinstance(body.get("fields"), Mapping):
+            raise RequestRefused("malformed", "fields: an object expected")
     else:
         raise RequestRefused("malformed", "kind: pair or action")
     return HomeRequest(

@@ -124,7 +124,8 @@ def take(db: Database, config: Config, wire: Any) -> str | dict[str, str] | None
     """Take one request: "applied" or "refused" (answered by an event), a dismissal to send
     the hub ({"id", "message"}), "done" (answered before) or None (not this kiosk's to take)."""
     try:
-        request = read_request(wire)
+        # An action this kiosk does not know (a home site newer than it) is refused in words.
+        request = read_request(wire, known_action=False)
     except RequestRefused as exc:  # the hub checked the form: a hub that did not
         log.warning("a request from home this kiosk cannot read: %s", exc)
         return None

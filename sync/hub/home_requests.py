@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlite_utils import Database
 
+from kiosk import clock
 from kiosk import home_requests as hr
 from kiosk.store import db as dbmod
 from sync.hub.kiosks import Kiosk, use_counter
@@ -38,13 +40,12 @@ from sync.hub.refusals import BadRequest, Conflict, NotFound, TooMany, Unauthent
 
 HOME_TYPES = ("device.paired", "device.removed", "home.request_answered")
 PENDING_PAIRINGS = 20  # unanswered pairings per kiosk: a stranger cannot flood a kiosk
+# A pairing no kiosk answered within twice a code's life is told expired: the code it carries
+# expired at the kiosk meanwhile (the phone stops waiting; the kiosk would dismiss it anyway).
+PAIRING_WAIT = timedelta(minutes=2 * hr.PAIRING_MINUTES)
+EXPIRED = "This pairing code has expired: make a new one at the kiosk."
 CLAIM_LIMIT = 100
-DISMISS_MESSAGES = frozenset(
-    {
-        "This pairing code is unknown or was already used.",
-        "This pairing code has expired: make a new one at the kiosk.",
-    }
-)
+DISMISS_MESSAGES = frozenset({"This pairing code is unknown or was already used.", EXPIRED})
 
 
 # --- Fed by accepted events -------------------------------------------------------------------
@@ -165,8 +166,8 @@ def receive(db: Database, data: Any) -> dict[str, str]:
             waiting = dbmod.scalar(
                 db,
                 "SELECT COUNT(*) FROM home_requests WHERE kind = 'pair' AND kiosk = ? "
-                "AND answered_at IS NULL",
-                [kiosk],
+                "AND answered_at IS NULL AND received_at > ?",
+                [kiosk, _pairings_since()],
             )
             if waiting >= PENDING_PAIRINGS:
                 raise TooMany("too many pairings wait for this kiosk: try again later")
@@ -212,7 +213,22 @@ def status_of(db: Database, request_id: str) -> dict[str, Any]:
     return _status(row)
 
 
+def _pairings_since() -> str:
+    """Pairings received before this are past waiting for (``PAIRING_WAIT``)."""
+    return (clock.now() - PAIRING_WAIT).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def _status(row: Mapping[str, Any]) -> dict[str, Any]:
+    if row["kind"] == "pair" and row["outcome"] is None and row["received_at"] <= _pairings_since():
+        return {
+            "id": row["id"],
+            "action": row["action"],
+            "status": "refused",
+            "message": EXPIRED,
+            "params": {},
+            "received_at": row["received_at"],
+            "answered_at": None,
+        }
     return {
         "id": row["id"],
         "action": row["action"],

@@ -218,3 +218,21 @@ def test_at_most_five_devices_and_the_same_request_is_answered_once(
     wire = action(phone, building.jeanne.id)
     assert home_inbox.take(db, config, wire) == "refused"
     assert home_inbox.take(db, config, wire) == "done"  # replayed: answered once
+
+
+def test_an_action_this_kiosk_does_not_know_is_refused_in_words_not_left_waiting(
+    client, db, config, building, hub_enrolled
+):
+    """A home site newer than the kiosk asks for an action the kiosk does not declare: the
+    request is answered (refused, "not yet"), so the phone is told instead of waiting forever;
+    the same action altered on the way is refused as altered."""
+    login(client, building.jeanne)
+    phone, _ = phone_pairs(db, config, shown_offer(client)["offer"])
+    wire = phone.action(BUILDING, building.jeanne.id, "loan.extend", {"loan_id": "l1"})
+    assert home_inbox.take(db, config, wire) == "refused"
+    assert answer_of(db, wire)["message"] == "This kiosk cannot do this yet."
+    assert home_inbox.take(db, config, wire) == "done"
+    forged = phone.action(BUILDING, building.jeanne.id, "loan.extend", {"loan_id": "l2"})
+    forged["request"] = forged["request"].replace("l2", "l3")  # altered after signing
+    assert home_inbox.take(db, config, forged) == "refused"
+    assert "changed after it was signed" in answer_of(db, forged)["message"]

@@ -14,8 +14,8 @@ import pytest
 from device_keys import Device
 from sync_fixtures import send
 
+from kiosk import clock, store
 from kiosk import home_requests as hr
-from kiosk import store
 from sync import protocol
 from sync.errors import HubRefused
 from sync.hub import home_requests
@@ -348,3 +348,23 @@ def test_a_kiosk_request_not_signed_gets_nothing(hub, building):
     refused.value.close()
     code, answer = status(hub, "nope")
     assert code == 404 and answer["error"] == "not_found"
+
+
+def test_a_pairing_no_kiosk_answers_is_told_expired_and_frees_its_place(hub, building):
+    """The kiosk that showed the code is off (no network): after twice a code's life the phone
+    is told the code expired instead of waiting for ever, and stale pairings no longer count
+    against the kiosk's flood limit."""
+    a, _b, _c = building
+    waiting = [
+        Device().pair(BUILDING, a.origin, "p", "s") for _ in range(home_requests.PENDING_PAIRINGS)
+    ]
+    for wire in waiting:
+        assert post(hub, wire)[0] == 200
+    assert post(hub, Device().pair(BUILDING, a.origin, "p", "s"))[0] == 429
+    clock.shift(home_requests.PAIRING_WAIT.total_seconds() + 60)
+    try:
+        told = status(hub, request_id(waiting[0]))[1]
+        assert (told["status"], told["message"]) == ("refused", home_requests.EXPIRED)
+        assert post(hub, Device().pair(BUILDING, a.origin, "p", "s"))[0] == 200
+    finally:
+        clock.shift(-(home_requests.PAIRING_WAIT.total_seconds() + 60))
