@@ -14,6 +14,7 @@ import random
 
 import pytest
 from app_fixtures import PIN, login, text_of
+from device_keys import Device
 from sync_fixtures import (
     dashboard,
     inject_at_hub,
@@ -156,6 +157,13 @@ def hostile_attempts(net) -> list[dict]:
                     payload["building"] = TILLEULS if target == "A" else LILAS
                 if declared.name == "resident.contact_set":  # its rule: a plausible address
                     payload.update(email="hostile@example.net", language="en")
+                if declared.name == "device.paired":  # its rule: the id is the key's
+                    device = Device()
+                    payload.update(device_id=device.id, public_key=device.public_key)
+                if declared.name == "device.removed":  # its rule: a known reason
+                    payload["reason"] = "volunteer"
+                if declared.name == "home.request_answered":  # its rule: an outcome
+                    payload.update(outcome="applied", message="")
                 if declared.name in ("voucher.issued", "voucher.redeemed"):
                     # A voucher must prove itself (kiosk/vouchers/proofs.py): one b signed.
                     issuer = payload["issuer_origin"]
