@@ -2,6 +2,12 @@
 nonce the hub made (valid ``NONCE_SECONDS``, used once), and gets a cookie naming a row of
 ``home_sessions`` (its token's SHA-256 is the row's id). Plain Python on the hub's database.
 
+A nonce is its expiry and random bytes under an HMAC of the hub's secret (the one beside its
+database that signs the e-mails' stop links, with a purpose of its own): making one writes
+nothing, so nobody fills the hub's database by asking for nonces. Only a nonce that opened a
+session (a paired device's valid signature) is written down (``home_nonces``), so it opens no
+second one; written-down nonces past their expiry are deleted then.
+
 The signed text is ``session_text(nonce, device_id)``; the signature is WebCrypto's ECDSA
 P-256 (kiosk/home_requests.verify) with the public key the hub holds for that device, so a
 device that was never paired, or was removed, gets no session; nor does a signature made by
@@ -11,15 +17,18 @@ another device, or a nonce used before or too old.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
 from kiosk import clock, store
 from kiosk.home_requests import RequestRefused, verify
+from kiosk.secrets_file import load_or_create_secret_key
 from sync.hub.home_requests import active_device
+from sync.hub.mail_outbox import secret_path
 
 NONCE_SECONDS = 120
 SESSION_DAYS = 90
@@ -53,14 +62,30 @@ def _later(seconds: int) -> str:
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _nonce_mac(db: Database, text: str) -> str:
+    secret = load_or_create_secret_key(secret_path(db))
+    digest = hmac.new(secret, f"home-nonce.{text}".encode(), hashlib.sha256).hexdigest()
+    return digest[:32]
+
+
 def make_nonce(db: Database) -> str:
-    nonce = secrets.token_urlsafe(24)
-    with store.write(db):
-        db.execute(
-            "INSERT INTO home_nonces (nonce, made_at, expires_at) VALUES (?, ?, ?)",
-            [nonce, clock.now_iso(), _later(NONCE_SECONDS)],
-        )
-    return nonce
+    """A fresh nonce: ``<expiry, seconds since 1970>.<random>.<mac>`` (nothing written)."""
+    text = f"{int(clock.now().timestamp()) + NONCE_SECONDS}.{secrets.token_urlsafe(18)}"
+    return f"{text}.{_nonce_mac(db, text)}"
+
+
+def _nonce_expiry(db: Database, nonce: str) -> str | None:
+    """When a nonce this hub made expires (ISO 8601), if it is one and has not; else None."""
+    parts = nonce.split(".") if isinstance(nonce, str) and len(nonce) < 200 else []
+    if len(parts) != 3 or not parts[0].isdigit():
+        return None
+    text = f"{parts[0]}.{parts[1]}"
+    if not hmac.compare_digest(parts[2].encode(), _nonce_mac(db, text).encode()):
+        return None
+    expiry = datetime.fromtimestamp(int(parts[0]), UTC)
+    if expiry <= clock.now() or expiry > clock.now() + timedelta(seconds=NONCE_SECONDS):
+        return None
+    return expiry.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _digest(token: str) -> str:
@@ -70,14 +95,12 @@ def _digest(token: str) -> str:
 def open_session(
     db: Database, *, nonce: str, device_id: str, signature: str
 ) -> tuple[str, Session]:
-    """Check the proof and open a session: (the cookie's token, the session). The nonce is
-    used up by this call whatever its outcome. ``SessionRefused`` if the proof fails."""
+    """Check the proof and open a session: (the cookie's token, the session). A nonce opens
+    one session; a proof that fails writes nothing. ``SessionRefused`` if the proof fails."""
     now = clock.now_iso()
-    with store.write(db):
-        row = store.query_one(db, "SELECT * FROM home_nonces WHERE nonce = ?", (nonce,))
-        if row is None or row["used_at"] is not None or row["expires_at"] <= now:
-            raise SessionRefused("nonce")
-        db.execute("UPDATE home_nonces SET used_at = ? WHERE nonce = ?", [now, nonce])
+    expires = _nonce_expiry(db, nonce)
+    if expires is None:
+        raise SessionRefused("nonce")
     paired = active_device(db, device_id)
     if paired is None:
         raise SessionRefused("device")
@@ -85,6 +108,15 @@ def open_session(
         verify(paired["public_key"], session_text(nonce, device_id), signature)
     except RequestRefused:
         raise SessionRefused("signature") from None
+    with store.write(db):  # a nonce opens one session: written down once it did
+        db.execute("DELETE FROM home_nonces WHERE expires_at <= ?", [now])
+        used = db.execute(
+            "INSERT INTO home_nonces (nonce, made_at, expires_at, used_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (nonce) DO NOTHING",
+            [nonce, now, expires, now],
+        ).rowcount
+    if not used:
+        raise SessionRefused("nonce")
     token = secrets.token_urlsafe(32)
     session = Session(_digest(token), device_id, paired["resident_id"], paired["building"])
     with store.write(db):

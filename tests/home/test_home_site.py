@@ -157,6 +157,25 @@ def test_an_old_nonce_is_refused(hub, building):
         clock.reset()
 
 
+def test_asking_for_nonces_writes_nothing_and_a_forged_one_is_refused(hub, building):
+    """Nonces cost the hub nothing to hand out (a stranger cannot fill its database), and one
+    the hub did not make, or whose expiry was pushed back, opens nothing."""
+    _a, _b, _jeanne, paul = building
+    device = pair(hub, paul.id)
+    phone = Browser(hub)
+    nonces = {phone.nonce() for _ in range(50)}
+    assert len(nonces) == 50
+    db = hub.db
+    try:
+        assert store.scalar(db, "SELECT COUNT(*) FROM home_nonces") == 0
+    finally:
+        db.close()
+    expiry, rest = next(iter(nonces)).split(".", 1)
+    for forged in (f"{int(expiry) + 3600}.{rest}", "1.2.3", "x" * 300, f"{expiry}.{rest}x"):
+        assert phone.open_session(device, nonce=forged) == 403
+    assert phone.open_session(device, nonce=next(iter(nonces))) == 200
+
+
 def test_another_devices_signature_or_an_unpaired_device_gets_no_session(hub, building):
     _a, _b, jeanne, paul = building
     pauls = pair(hub, paul.id)
