@@ -28,6 +28,13 @@ Options:
                        (a Let's Encrypt certificate, renewed by itself; NAME must point
                        at this machine, ports 80 and 443 open): writes
                        /etc/caddy/building-kiosk-hub.caddy and imports it
+  --postgresql [URL]   the hub's store on PostgreSQL (implies --hub). Without URL:
+                       installs Debian's postgresql, creates the role and database
+                       kiosk_hub with a generated password; with a URL
+                       (postgresql://user:password@host:5432/name): checks that it
+                       connects. Either way writes [hub] database in the config
+                       (never replaces a PostgreSQL URL already there). A hub that
+                       already holds data in SQLite: kiosk hub migrate-store first
   --uninstall          remove the services and the app; keep config and data
   --purge              with --uninstall: also delete config, data and backups
   --prefix DIR         install everything under DIR (a throwaway root for tests;
@@ -51,6 +58,7 @@ USAGE
 PREFIX=${DESTDIR:-}
 DRY_RUN=0 DEV=0 HUB=0 UNINSTALL=0 PURGE=0
 DESKTOP_USER="" SCREEN_HOURS="7-22" SCANNER_ID="" HUB_DOMAIN=""
+HUB_PG=0 HUB_PG_URL=""
 while [ $# -gt 0 ]; do
     case $1 in
         --dry-run) DRY_RUN=1 ;;
@@ -58,6 +66,11 @@ while [ $# -gt 0 ]; do
         --hub) HUB=1 ;;
         --hub-domain) [ $# -ge 2 ] || { echo "--hub-domain needs a name" >&2; exit 2; }; HUB=1; HUB_DOMAIN=$2; shift ;;
         --hub-domain=*) HUB=1; HUB_DOMAIN=${1#--hub-domain=} ;;
+        --postgresql)
+            HUB=1 HUB_PG=1
+            if [ $# -ge 2 ] && [[ $2 == postgres://* || $2 == postgresql://* ]]; then HUB_PG_URL=$2; shift; fi ;;
+        --postgresql=*) HUB=1 HUB_PG=1 HUB_PG_URL=${1#--postgresql=}
+            [ -n "$HUB_PG_URL" ] || { echo "--postgresql= needs a URL" >&2; exit 2; } ;;
         --uninstall) UNINSTALL=1 ;;
         --purge) UNINSTALL=1 PURGE=1 ;;
         --prefix) [ $# -ge 2 ] || { echo "--prefix needs a folder" >&2; exit 2; }; PREFIX=$2; shift ;;
@@ -84,6 +97,15 @@ fi
 # a DNS name (lower case, at least one dot): it goes into Caddy's config as is
 if [ -n "$HUB_DOMAIN" ] && ! [[ $HUB_DOMAIN =~ ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$ ]]; then
     echo "--hub-domain must be the hub's DNS name, e.g. hub.example.org, not '$HUB_DOMAIN'" >&2
+    exit 2
+fi
+
+# postgresql://[user[:password]@]host[:port]/name[?options]: it goes into the TOML config and
+# is read by libpq as is; anything else must be percent-encoded. Never echoed (a password).
+PG_URL_RE='^postgres(ql)?://([A-Za-z0-9._~%-]+(:[A-Za-z0-9._~%-]+)?@)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/[A-Za-z0-9_]+([?][A-Za-z0-9_.=&-]+)?$'
+if [ -n "$HUB_PG_URL" ] && ! [[ $HUB_PG_URL =~ $PG_URL_RE ]]; then
+    echo "--postgresql takes a URL like postgresql://user:password@host:5432/kiosk_hub (letters," >&2
+    echo "digits and . _ ~ % - in user and password: percent-encode anything else)" >&2
     exit 2
 fi
 
@@ -142,6 +164,7 @@ STEP=0
 step() { STEP=$((STEP + 1)); printf '\n==> %d. %s\n' "$STEP" "$*"; }
 say() { printf '    %s\n' "$*"; }
 show() { printf '    +'; printf ' %q' "$@"; printf '\n'; }
+redact() { sed -E 's#^(postgres(ql)?://[^:/@]+):[^@]*@#\1:****@#' <<<"$1"; }  # a URL's password
 
 # run CMD...: print it, then run it (unless --dry-run).
 run() {
@@ -260,6 +283,8 @@ values = {
     "KIOSK_PORT": str(config["kiosk"]["port"]),
     "PRINTER_VENDOR": f"{printer['usb_vendor_id']:04x}",
     "PRINTER_PRODUCT": f"{printer['usb_product_id']:04x}",
+    "HUB_DATABASE": config["hub"]["database"],
+    "HUB_SQLITE": config["sync"]["hub_database"] or str(config.data_dir / "hub.sqlite3"),
 }
 for key, value in values.items():
     print(f"{key}={shlex.quote(value)}")
@@ -304,6 +329,7 @@ fi
 step "Debian packages"
 PACKAGES=(python3 python3-venv python3-pip sqlite3 curl)
 if [ -n "$HUB_DOMAIN" ]; then PACKAGES+=(caddy); fi  # the hub's TLS reverse proxy
+if [ "$HUB_PG" = 1 ] && [ -z "$HUB_PG_URL" ]; then PACKAGES+=(postgresql); fi  # the hub's store
 if [ "$DEV" = 0 ]; then
     PACKAGES+=(x11-xserver-utils wlr-randr)
     if [ "$SYSTEM" = 1 ] && apt-cache show chromium-browser >/dev/null 2>&1; then
@@ -387,6 +413,10 @@ else
     run "$NEW_VENV/bin/pip" install --quiet --disable-pip-version-check ${KIOSK_PIP_OPTIONS:-} "${STAGE:-STAGE}[usb,serial]"
     run touch "$NEW_VENV/.complete"
 fi
+if [ "$HUB_PG" = 1 ] && { [ "$DRY_RUN" = 1 ] || ! "$NEW_VENV/bin/python" -c 'import psycopg' 2>/dev/null; }; then
+    # shellcheck disable=SC2086
+    run "$NEW_VENV/bin/pip" install --quiet --disable-pip-version-check ${KIOSK_PIP_OPTIONS:-} "psycopg[binary]>=3.2"
+fi
 
 step "Config $CONFIG"
 if [ -f "$CONFIG" ]; then
@@ -428,6 +458,80 @@ SERVICE_WAS_RUNNING=0
 if systemd_running && systemctl is-active --quiet kiosk.service; then SERVICE_WAS_RUNNING=1; fi
 # -P: never import the kiosk package from the current folder (a source tree), only the venv.
 ops() { as_service "$NEW_VENV/bin/python" -P -m kiosk.cli_ops "$@"; }
+
+# pg_connects URL: whether the hub's store answers (the URL goes through the environment, not
+# the command line: ps shows arguments to every user).
+pg_connects() {
+    say "+ check that $(redact "$1") answers (psycopg, 10 s)"
+    [ "$DRY_RUN" = 1 ] && return 0
+    env "KIOSK_HUB_DB_URL=$1" "$NEW_VENV/bin/python" -P -c \
+        'import os, psycopg; psycopg.connect(os.environ["KIOSK_HUB_DB_URL"], connect_timeout=10).close()'
+}
+
+# The role and database kiosk_hub on this machine's PostgreSQL, with password $1 (the SQL gets
+# it as a psql variable on its standard input, never as an argument).
+pg_local_setup() {
+    local as_postgres=(runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres)
+    if [ "$SYSTEM" = 0 ]; then
+        printf '    skip (not a system install):'; printf ' %q' "${as_postgres[@]}"; printf ' -v pw=****\n'
+        return 0
+    fi
+    show "${as_postgres[@]}" -v 'pw=****'
+    say "  (creates role kiosk_hub and database kiosk_hub if missing; sets the role's password)"
+    [ "$DRY_RUN" = 1 ] && return 0
+    "${as_postgres[@]}" -v "pw=$1" <<'SQL'
+SELECT 'CREATE ROLE kiosk_hub LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kiosk_hub')
+\gexec
+SELECT format('ALTER ROLE kiosk_hub LOGIN PASSWORD %L', :'pw')
+\gexec
+SELECT 'CREATE DATABASE kiosk_hub OWNER kiosk_hub ENCODING ''UTF8'' TEMPLATE template0'
+WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'kiosk_hub')
+\gexec
+SQL
+}
+
+# [hub] database = "URL" written into the config: the line replaced in [hub], or added.
+write_hub_database() {
+    local line="database = \"$1\"" mode=0600 owner=""
+    if [ "$SYSTEM" = 1 ]; then mode=0640 owner="root:$SERVICE_GROUP"; fi  # root and the service
+    say "[hub] database = \"$(redact "$1")\" into $CONFIG (mode $mode)"
+    { cat "$CONFIG" 2>/dev/null || true; } | awk -v line="$line" '
+        /^\[/ { if (in_hub && !done) { print line; done = 1 } in_hub = ($0 == "[hub]"); if (in_hub) seen = 1 }
+        in_hub && !done && /^[ \t]*database[ \t]*=/ { print line; done = 1; next }
+        { print }
+        END { if (!done) { if (!seen) print "\n[hub]"; print line } }' | put_file "$CONFIG" "$mode" "$owner"
+}
+
+HUB_RESTART=0
+if [ "$HUB_PG" = 1 ]; then
+    step "The hub's store: PostgreSQL"
+    if [[ $HUB_DATABASE == postgres://* || $HUB_DATABASE == postgresql://* ]]; then
+        say "kept      [hub] database = \"$(redact "$HUB_DATABASE")\" (never overwritten)"
+    elif [ -f "$HUB_SQLITE" ]; then
+        echo "This hub keeps its data in $HUB_SQLITE: copy it into PostgreSQL first (README," >&2
+        echo "\"Moving a hub to PostgreSQL\"): stop kiosk-hub, run kiosk hub migrate-store --to URL," >&2
+        echo "then run this again with --postgresql URL. Nothing about PostgreSQL was changed." >&2
+        exit 1
+    else
+        if [ -n "$HUB_PG_URL" ]; then
+            URL=$HUB_PG_URL
+        else
+            PASSWORD=GENERATED
+            if [ "$DRY_RUN" = 0 ]; then PASSWORD=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n'); fi
+            system systemctl enable --now postgresql.service
+            pg_local_setup "$PASSWORD"
+            URL="postgresql://kiosk_hub:$PASSWORD@127.0.0.1:5432/kiosk_hub"
+        fi
+        if [ -n "$HUB_PG_URL" ] || [ "$SYSTEM" = 1 ]; then
+            pg_connects "$URL" || {
+                echo "Cannot connect to $(redact "$URL"): nothing was written into $CONFIG." >&2
+                exit 1
+            }
+        fi
+        write_hub_database "$URL"
+        HUB_RESTART=1
+    fi
+fi
 
 step "Database"
 if [ -f "$DB_PATH" ] && { [ "$UPGRADED" = 1 ] || [ "$PREVIOUS" != "venvs/$VERSION" ]; }; then
@@ -525,6 +629,7 @@ if systemd_running; then
         run systemctl start kiosk.service
     fi
     if [ "$HUB" = 1 ]; then run systemctl enable --now --quiet kiosk-hub.service; fi
+    if [ "$HUB_RESTART" = 1 ]; then run systemctl restart kiosk-hub.service; fi
 else
     system systemctl daemon-reload
     system systemctl enable --now kiosk.service

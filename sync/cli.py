@@ -1,4 +1,4 @@
-"""Sync commands: ``kiosk hub serve|enrol-code|revoke|kiosks``, ``kiosk enrol``, ``kiosk sync``,
+"""Sync commands: ``kiosk hub serve|enrol-code|revoke|kiosks|migrate-store``, ``kiosk enrol``, ``kiosk sync``,
 ``kiosk restore-from-hub``. ``register(group)`` adds them to the main ``kiosk`` group."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sync.hub.dashboard import set_dashboard_password
 from sync.hub.db import describe, is_postgresql
 from sync.hub.kiosks import create_enrol_code, revoke
 from sync.hub.mail import MailSettings
+from sync.hub.migrate_store import BATCH_ROWS, StoreCopyRefused, check_copy, copy_store
 from sync.hub.refusals import HubRefusal
 from sync.hub.schema import connect_hub
 from sync.hub.sms import SmsSettings
@@ -221,6 +222,65 @@ def hub_kiosks(ctx):
             f"  held {kiosk['events_held']}  lag {kiosk['lag']}"
         )
     click.echo(f"{summary['events']} events held, {summary['conflict_count']} conflicts.")
+
+
+def sqlite_hub_path(config: Config) -> Path:
+    """The SQLite hub a migration copies by default: the configured store if it is a file,
+    else ``[sync] hub_database`` or ``<data_dir>/hub.sqlite3`` (where it was before)."""
+    value = hub_database_path(config)
+    if not is_postgresql(value):
+        return Path(value)
+    old = config["sync"]["hub_database"]
+    return Path(old).expanduser() if old else config.data_dir / "hub.sqlite3"
+
+
+@hub.command("migrate-store")
+@click.option(
+    "--to", "target", metavar="URL", help="The PostgreSQL database (default: [hub] database)."
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite hub to copy (default: the configured one, else <data_dir>/hub.sqlite3).",
+)
+@click.option("--check", "check_only", is_flag=True, help="Only compare an existing copy.")
+@click.option("--batch", type=click.IntRange(1, 100_000), default=BATCH_ROWS, show_default=True)
+@click.pass_context
+def hub_migrate_store(ctx, target, source, check_only, batch):
+    """Copy a SQLite hub into an empty PostgreSQL database, then check the copy.
+
+    Stop the hub first. The copy is one transaction: cut in the middle, it leaves the target
+    empty; run it again. Every table is compared row by row (counts and digests); any
+    difference is reported, nothing is kept, and the command fails. The hub's key and mail
+    secret are copied to <data_dir>/hub-key.pem and <data_dir>/hub-mail-secret, where a
+    PostgreSQL hub keeps them. Then set [hub] database to the URL and start the hub.
+    A password is better in ~/.pgpass or PGPASSWORD than in the URL (ps shows arguments).
+
+    \b
+    Example:
+        kiosk hub migrate-store --to postgresql://kiosk_hub@localhost/kiosk_hub
+        kiosk hub migrate-store --to postgresql://kiosk_hub@localhost/kiosk_hub --check
+    """
+    config = _config(ctx)
+    target = target or hub_database_path(config)
+    if not is_postgresql(target):
+        raise click.ClickException("give the PostgreSQL database: --to postgresql://...")
+    source = source or sqlite_hub_path(config)
+    files = hub_files(config)
+    try:
+        if check_only:
+            report = check_copy(source, target, files_to=files)
+        else:
+            report = copy_store(source, target, files_to=files, batch=batch)
+    except StoreCopyRefused as exc:
+        raise click.ClickException(f"nothing copied: {exc}") from None
+    for line in report.lines():
+        click.echo(line)
+    if not report.identical:
+        ctx.exit(1)
+    if not check_only:
+        click.echo("Now set [hub] database to this URL in the config, then start the hub.")
 
 
 @click.command("enrol")

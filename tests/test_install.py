@@ -110,6 +110,7 @@ def test_help_lists_every_option():
         "--screen-hours",
         "--scanner",
         "--hub-domain",
+        "--postgresql",
     ):
         assert option in result.stdout
 
@@ -124,12 +125,20 @@ def test_help_lists_every_option():
         ["--hub-domain", "localhost"],
         ["--hub-domain", "hub.example.org\n}\n:80 {"],
         ["--hub-domain"],
+        ["--postgresql=postgresql://hub:s3cret@db.example.org/kiosk_hub;rm -rf /"],
+        ["--postgresql", 'postgresql://hub:s3cret@db.example.org/kiosk_hub"\n[storage]'],
+        ["--postgresql", "postgresql://hub:s3cret@db.example.org/$(reboot)"],
+        ["--postgresql", "postgresql://hub:s3cret@db.example.org/kiosk hub"],
+        ["--postgresql", "postgresql://hub:s3 cret@db.example.org/kiosk_hub"],
+        ["--postgresql="],
+        ["--postgresql", "mysql://hub@db.example.org/kiosk_hub"],
     ],
 )
 def test_a_wrong_option_is_refused_with_a_reason(args):
     result = run_install(*args, check=False)
     assert result.returncode == 2
     assert result.stderr.strip()
+    assert "s3cret" not in result.stdout + result.stderr  # a password is never echoed
 
 
 def test_dry_run_prints_every_action_and_changes_nothing(tmp_path):
@@ -184,6 +193,55 @@ def test_hub_domain_writes_a_caddy_config_that_caddy_accepts(tmp_path):
     )
     assert checked.returncode == 0, checked.stderr[-2000:]
     assert '"upstreams":[{"dial":"127.0.0.1:8470"}]' in checked.stdout
+
+
+def test_postgresql_without_url_sets_up_a_local_server_with_a_generated_password(tmp_path):
+    """``--postgresql``: Debian's postgresql in the packages, the role and database kiosk_hub
+    made by psql as postgres with the password on its standard input (never an argument),
+    ``[hub] database`` written into the config with the password hidden from the output,
+    and the hub service (--postgresql implies --hub) restarted on it."""
+    prefix = tmp_path / "root"
+    out = run_install("--dry-run", "--dev", "--prefix", str(prefix), "--postgresql").stdout
+    assert not prefix.exists()
+    assert "--no-install-recommends postgresql" in out or re.search(
+        r"all installed:.* postgresql", out
+    )
+    assert "runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres -v pw=****" in out
+    config = prefix / "etc" / "building-kiosk" / "config.toml"
+    assert (
+        '[hub] database = "postgresql://kiosk_hub:****@127.0.0.1:5432/kiosk_hub" '
+        f"into {config} (mode 0600)"
+    ) in out
+    assert "GENERATED" not in out
+    assert "psycopg\\[binary\\]\\>=3.2" in out  # the driver, in the app's environment
+    assert "systemctl enable --now kiosk-hub.service" in out
+
+
+def test_postgresql_with_a_url_checks_it_connects_and_never_shows_its_password(tmp_path):
+    prefix = tmp_path / "root"
+    url = "postgresql://hub:s3cret@db.example.org:5432/kiosk_hub?sslmode=require"
+    result = run_install("--dry-run", "--dev", "--prefix", str(prefix), "--postgresql", url)
+    out = result.stdout
+    assert (
+        "check that postgresql://hub:****@db.example.org:5432/kiosk_hub?sslmode=require answers"
+        in out
+    )
+    assert '[hub] database = "postgresql://hub:****@db.example.org' in out
+    assert "runuser -u postgres" not in out and "--no-install-recommends postgresql" not in out
+    assert "s3cret" not in out + result.stderr
+
+
+def test_postgresql_is_refused_while_the_hub_holds_its_data_in_sqlite(tmp_path):
+    """A hub with data in SQLite is not silently switched to an empty database: the installer
+    says how to copy it (kiosk hub migrate-store) and changes nothing."""
+    prefix = tmp_path / "root"
+    data = prefix / "var" / "lib" / "building-kiosk"
+    data.mkdir(parents=True)
+    (data / "hub.sqlite3").write_bytes(b"")
+    result = run_install("--dry-run", "--dev", "--prefix", str(prefix), "--postgresql", check=False)
+    assert result.returncode == 1
+    assert "kiosk hub migrate-store --to URL" in result.stderr
+    assert "[hub] database" not in result.stdout
 
 
 def test_dev_dry_run_has_no_kiosk_browser_or_system_user(tmp_path):

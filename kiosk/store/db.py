@@ -144,9 +144,17 @@ class ConnectionPool:
                 self._all.append(conn)
         return conn
 
-    @staticmethod
-    def release(conn: Database) -> None:
-        """End of a request: nothing may stay open on the thread's connection."""
+    def release(self, conn: Database) -> None:
+        """End of a request: nothing may stay open on the thread's connection. A connection
+        whose server went away (``broken``: the hub's PostgreSQL store restarted) is dropped,
+        and the thread's next request opens a new one."""
+        if getattr(conn.conn, "broken", False):
+            if getattr(self._local, "db", None) is conn:
+                self._local.db = None
+            with self._lock:
+                self._all = [other for other in self._all if other is not conn]
+            conn.close()
+            return
         if conn.conn.in_transaction:
             conn.conn.execute("ROLLBACK")
 

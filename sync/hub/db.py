@@ -152,6 +152,12 @@ class PgConnection:
     def in_transaction(self) -> bool:
         return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
 
+    @property
+    def broken(self) -> bool:
+        """The server connection is lost (PostgreSQL restarted, the network cut): a pool
+        drops this connection and opens another at the next request."""
+        return self.raw.closed or self.raw.broken
+
     def execute(self, sql: str, params: Any = ()):
         statement = sql.strip().rstrip(";").upper()
         if statement == "BEGIN IMMEDIATE":

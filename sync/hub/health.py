@@ -2,7 +2,8 @@
 to an enrolled kiosk (recorded in ``kiosk_failures`` as they are answered: how many in a row
 since the kiosk's last accepted request, the last status, code and message), the forks it sent,
 and a long silence. ``troubles`` turns that into facts the dashboard tells in words, in the
-administrator's language."""
+administrator's language. ``store_health``: what the public ``/health`` says of the hub's
+store (its kind, its schema, the last event number), for monitoring."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from sqlite_utils import Database
 from kiosk import clock
 from kiosk.store import db as dbmod
 from sync import protocol
-from sync.hub.db import DATABASE_ERRORS
+from sync.hub import schema, schema_pg
+from sync.hub.db import DATABASE_ERRORS, PgDatabase
 from sync.hub.records import now_iso
 
 log = logging.getLogger(__name__)
@@ -114,3 +116,27 @@ def troubles_by_kiosk(db: Database) -> dict[str, list[dict[str, Any]]]:
         if kiosk_troubles:
             found[row["origin"]] = kiosk_troubles
     return found
+
+
+def store_health(db: Database) -> dict[str, Any]:
+    """The store as monitoring may see it (no path, no URL, no secret): ``store`` "sqlite" or
+    "postgresql", ``schema`` (its last migration), ``schema_current`` (this process's code
+    knows no later one), ``last_hub_seq`` (the number of the last event: cheap, unlike a count
+    of a large table). Raises a ``DATABASE_ERRORS`` when the store cannot be reached."""
+    if isinstance(db, PgDatabase):
+        kind, code = "postgresql", schema_pg.MIGRATIONS[-1][0]
+        last = dbmod.scalar(db, "SELECT MAX(name) FROM hub_migrations")
+    else:
+        kind, code = "sqlite", schema.migrations._migrations[-1].name
+        last = dbmod.scalar(
+            db,
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = 'hub' "
+            "ORDER BY rowid DESC LIMIT 1",
+        )
+    return {
+        "ok": True,
+        "store": kind,
+        "schema": last,
+        "schema_current": last == code,
+        "last_hub_seq": dbmod.scalar(db, "SELECT COALESCE(MAX(hub_seq), 0) FROM events"),
+    }

@@ -2,7 +2,8 @@
 signed requests only: ``POST /api/push`` (a gzip batch of the kiosk's own events),
 ``GET /api/pull?after=N&limit=M`` (pages by ``hub_seq``), ``GET /api/status`` (``?restore=1``:
 with how many events a restore of the kiosk pulls). ``GET /`` is the
-administrator's dashboard. Refusals are JSON ``{"error": code, "message": ...}`` with a 4xx
+administrator's dashboard; ``GET /health`` (also ``/healthz``, the kiosk's name) tells
+monitoring whether the store answers (503 when not). Refusals are JSON ``{"error": code, "message": ...}`` with a 4xx
 status, never retried by kiosks.
 """
 
@@ -17,6 +18,7 @@ from kiosk.store import ConnectionPool
 from sync import protocol
 from sync.hub import dashboard as hub_dashboard
 from sync.hub import health, kiosks
+from sync.hub.db import DATABASE_ERRORS, is_postgresql
 from sync.hub.refusals import BadRequest, HubRefusal, Unauthenticated
 from sync.hub.store import accept_batch, events_page
 
@@ -184,6 +186,19 @@ def status() -> Response:
     kiosk = _signed_kiosk(b"")
     restore_count = request.args.get("restore") == "1"
     return jsonify(kiosks.kiosk_status(hub_db(), kiosk, restore_count=restore_count))
+
+
+@bp.get("/health")
+@bp.get("/healthz")
+def health_check() -> tuple[Response, int]:
+    """For monitoring or a load balancer: JSON, 200 when the store answers, 503 when it
+    cannot be reached (the reason is logged, never shown: it may name a host or a user)."""
+    kind = "postgresql" if is_postgresql(current_app.config["HUB_DATABASE"]) else "sqlite"
+    try:
+        return jsonify(health.store_health(hub_db())), 200
+    except DATABASE_ERRORS:
+        current_app.logger.warning("health: the hub's store cannot be reached", exc_info=True)
+        return jsonify({"ok": False, "store": kind, "error": "store unreachable"}), 503
 
 
 @bp.get("/")
