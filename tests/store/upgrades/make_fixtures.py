@@ -43,7 +43,19 @@ HUB_SCHEMA = ("sync/hub/schema.py", "sync/hub/store.py", "sync/hub_store.py")
 # with m023 alone): one stop released them together as m022..m025; and the hub's m012 under its
 # helper's name (aceedf1), renamed before release.
 # They keep their number so that later folders keep theirs.
-NEVER_RELEASED = ("1a09932", "3449e2a", "e73e6cf", "9692e9b", "6a78319", "aceedf1")
+NEVER_RELEASED = (
+    "1a09932",
+    "3449e2a",
+    "e73e6cf",
+    "9692e9b",
+    "6a78319",
+    "aceedf1",
+    "6194762",
+    "f559c19",
+    "dc38f09",
+    "3c9a367",
+    "1f64587",  # merged in one session (issue #20)
+)
 MIGRATION = re.compile(r"^def (m\d{3}_\w+)\(", re.MULTILINE)
 
 
