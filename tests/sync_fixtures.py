@@ -6,7 +6,11 @@ The ``hub`` fixture runs on SQLite; a test module marked ``pytest.mark.both_stor
 test) runs each of its tests twice, ``[sqlite]`` and ``[postgresql]`` (tests/conftest.py). On
 PostgreSQL the hub is two hub apps on one database, each with its own connections, served
 alternately request by request (``TwoHubs``), on a real server started once per test session
-(tests/pg_server.py), each test on a database of its own."""
+(tests/pg_server.py), each test on a database of its own. A test (module) also
+marked ``hub_processes`` gets, as its ``[postgresql]`` hub, two hub OS processes (``kiosk hub
+serve``) behind an in-process proxy (tests/hub_processes.py): about 2 s more a test, for their
+start-up. The others keep two apps in this process, which also lets a test change the hub's code
+(a test action, a newer event type, a spy, the clock)."""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from urllib.request import Request, urlopen
 import pytest
 from app_fixtures import make_test_config
 from browser import LiveServer
+from hub_processes import HubProcesses
 from pg_server import PostgresServer, pg_bin
 from waitress.server import create_server
 
@@ -150,7 +155,7 @@ class Hub:
     def db(self):
         return connect_hub(self.path, files=self.files)
 
-    def start(self) -> None:
+    def _serve(self) -> None:
         server = create_server(
             self.network, host="127.0.0.1", port=self.port, threads=2, ident="hub-test"
         )
@@ -166,10 +171,18 @@ class Hub:
         self.server = LiveServer(server=server, thread=thread, port=self.port)
         thread.start()
 
+    def start(self) -> None:
+        if isinstance(self.network.app, HubProcesses):
+            self.network.app.start()  # the hub's machines come up, then the proxy
+        self._serve()
+
     def stop(self) -> None:
         if self.server is not None:
             self.server.close()
             self.server = None
+        if isinstance(self.network.app, HubProcesses):
+            self.network.app.stop()
+            return
         # The app's connections, one per server thread: closed now, not whenever the garbage
         # collector gets to the app (hundreds of hubs in one run would run out of descriptors).
         self.network.app.extensions[hub_routes.POOL].close_all()
@@ -285,14 +298,21 @@ def postgres() -> Iterator[PostgresServer]:
     server.stop()
 
 
-def make_hub(request, tmp_path: Path, store: str = "sqlite", *, extensions=()) -> Hub:
+def make_hub(
+    request, tmp_path: Path, store: str = "sqlite", *, extensions=(), processes: bool = False
+) -> Hub:
     """A hub (not started) on ``store``: a SQLite file, or two apps on a new PostgreSQL
-    database; ``extensions``: what is served beside it (``home.attach``: the home site)."""
+    database; ``extensions``: what is served beside it (``home.attach``: the home site).
+    ``processes`` (PostgreSQL): two ``kiosk hub serve`` processes instead of two apps in this
+    one (they serve the home site beside the hub, as that command does)."""
     if store == "sqlite":
         path = tmp_path / "hub" / "hub.sqlite3"
         return Hub(path=path, network=FaultyNetwork(create_hub_app(path, extensions=extensions)))
     assert store == "postgresql", store
     url = request.getfixturevalue("postgres").new_database()
+    if processes:
+        front = HubProcesses(url, tmp_path / "hub")
+        return Hub(path=url, network=FaultyNetwork(front), files=front.files)
     files = tmp_path / "hub" / "hub"
     files.parent.mkdir(parents=True, exist_ok=True)
     apps = [create_hub_app(url, files=files, extensions=extensions) for _ in range(2)]
@@ -301,7 +321,8 @@ def make_hub(request, tmp_path: Path, store: str = "sqlite", *, extensions=()) -
 
 @pytest.fixture
 def hub(request, tmp_path) -> Iterator[Hub]:
-    running = make_hub(request, tmp_path, getattr(request, "param", "sqlite"))
+    processes = request.node.get_closest_marker("hub_processes") is not None
+    running = make_hub(request, tmp_path, getattr(request, "param", "sqlite"), processes=processes)
     running.start()
     yield running
     running.stop()

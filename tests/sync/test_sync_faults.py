@@ -33,7 +33,7 @@ from sync.hub.kiosks import revoke
 from sync.scheduler import SyncRunner
 
 # The hub's core behaviour, on both of its stores (PostgreSQL: two hub apps, one database).
-pytestmark = pytest.mark.both_stores
+pytestmark = [pytest.mark.both_stores, pytest.mark.hub_processes]  # PostgreSQL: two OS processes
 
 # --------------------------------------------------------------------------- cut-offs
 

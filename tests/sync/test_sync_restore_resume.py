@@ -30,7 +30,7 @@ from sync.restore import RestoreIncomplete, resume_restore
 from sync.scheduler import runner_for
 
 # The hub's core behaviour, on both of its stores (PostgreSQL: two hub apps, one database).
-pytestmark = pytest.mark.both_stores
+pytestmark = [pytest.mark.both_stores, pytest.mark.hub_processes]  # PostgreSQL: two OS processes
 
 
 def a_building_with_two_kiosks(hub, make_kiosk, notes: int = 40):

@@ -32,7 +32,7 @@ from sync.hub import dashboard as hub_dashboard
 from sync.hub.vouchers import VERDICT_TYPE
 
 # The hub's core behaviour, on both of its stores (PostgreSQL: two hub apps, one database).
-pytestmark = pytest.mark.both_stores
+pytestmark = [pytest.mark.both_stores, pytest.mark.hub_processes]  # PostgreSQL: two OS processes
 
 TILLEULS, LILAS = "Résidence des Tilleuls", "Les Lilas"
 

@@ -1,0 +1,436 @@
+"""Benchmark (run by hand, not a test): many kiosks push a backlog, then pull, at once.
+
+    .venv/bin/python bench/bench_hub.py [--kiosks 1000] [--events 50] [--workers 32]
+                                        [--stores sqlite,postgresql,postgresql-2]
+
+Each simulated kiosk has its own Ed25519 key and origin, is enrolled through the hub's real API
+(``POST /api/enrol`` with a one-time code), and holds a backlog of ``--events`` building events
+shaped as a kiosk records them (its key published, residents registered, exchanges between
+them, a name corrected), sealed as a kiosk seals its batches. Two kiosks per building. All
+kiosks push their backlog at once through a bounded pool of ``--workers`` threads (batches of
+the kiosk's default size), then all pull their building's events (pages of the same size);
+each phase is timed on the wall clock. The hub runs as ``kiosk hub serve`` (4 threads, the
+command's default): one process on SQLite, one on PostgreSQL, and two processes on PostgreSQL
+with requests alternating between them (what a reverse proxy does). PostgreSQL is a server
+started for the run in a temporary folder (tests/pg_server.py: fsync off, as for the tests).
+
+Reported for each store: events per second of push, pull and push-then-pull, each as a ratio
+against a raw bulk insert of the same rows (every event the hub stored, read back) into the
+same database in the same run: one ``executemany`` in one transaction into a table with the
+hub's columns and keys (no foreign key, trigger or CHECK): goal at least 1/5 (0.2). Also the
+50th and 99th percentile latency of a pull page, and each hub process's peak memory (VmHWM
+from /proc/<pid>/status; goal under 150 MB). The load generator (this process) shares the
+machine's cores with the hub and the database: on a small machine it is part of what limits.
+
+What every kiosk pulls: its building's events and every ``network`` event, i.e. each kiosk's
+published key and the hub's introduction of it: with N kiosks, 2N events each besides its
+building's (2,048 at 1,000 kiosks), so the pull phase grows as N squared.
+
+Figures (2 cores shared with other work; this process, the hub(s) and PostgreSQL on them; 50
+events a kiosk; the ratios are against the raw insert of the same run and store):
+
+| kiosks | store | push / raw | pull / raw | both / raw | pull page p50 / p99 | hub peak |
+|---|---|---|---|---|---|---|
+| 300 | SQLite, 1 process | 0.10 | 0.14 | 0.13 | 1.0 s / 1.4 s | 120 MB |
+| 300 | PostgreSQL, 1 process | 0.14 | 0.44 | 0.38 | 1.1 s / 1.5 s | 104 MB |
+| 300 | PostgreSQL, 2 processes | 0.13 | 0.46 | 0.39 | 0.9 s / 1.6 s | 99 + 98 MB |
+| 1,000 | SQLite, 1 process | 0.058 | 0.11 | 0.11 | 1.0 s / 2.8 s | 156 MB |
+| 1,000 | PostgreSQL, 1 process | 0.094 | 0.36 | 0.34 | 1.1 s / 2.5 s | 130 MB |
+| 1,000 | PostgreSQL, 2 processes | 0.11 | 0.32 | 0.31 | 1.2 s / 3.0 s | 126 + 129 MB |
+
+(Raw inserts: SQLite 74,000-107,000 rows/s, PostgreSQL 21,000-34,000; absolute rates at 1,000
+kiosks: push 6,200 events/s on SQLite, 2,800-3,500 on PostgreSQL; pull 10,800-11,600.) The
+page latencies are those of 32 kiosks asking at once of 4 (or 8) server threads: mostly
+waiting in the hub's queue. The goal of 1/5 is met by pull and push-then-pull on PostgreSQL,
+not by push on either store, nor by anything on SQLite (whose raw insert is 3-4x
+PostgreSQL's). Memory stays under 150 MB but for SQLite at 1,000 kiosks (156 MB).
+
+What limits push: every hub write is serialised (SQLite's write lock; on PostgreSQL the
+advisory lock that keeps pulls from skipping an event), and a 50-event batch holds it for its
+whole check: about 4 ms on SQLite (its commit, the authority screen at about 20 µs an event,
+the seal check), 16 ms on PostgreSQL, of which about 11 ms are some 28 round trips to the
+server and psycopg parsing the long multi-row INSERT each time. The hubs use 0.6-0.8 of a
+core while pushing: a second process adds nothing to push, as the lock is shared. Pull pages
+walk the primary key from the cursor (building OR network), so a new kiosk scans the whole
+table once; on PostgreSQL each page's ``seals WHERE id IN (...)`` of several hundred ids is
+parsed again each time (psycopg caches only short queries).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the hub processes and PostgreSQL server of the tests
+
+from hub_processes import HubProcesses
+from pg_server import PostgresServer, pg_bin
+
+from kiosk import ids
+from kiosk.config import DEFAULTS
+from kiosk.store.keys import public_key_b64
+from sync import protocol, seals
+from sync.hub.kiosks import create_enrol_code
+from sync.hub.schema import connect_hub
+
+BATCH = DEFAULTS["sync"]["batch_size"]
+HUB_THREADS = 4  # `kiosk hub serve`'s default
+NAMES = ["Claire Petit", "Paul Durand", "Jeanne Martin", "Louise Bernard", "Ahmed Benali"]
+
+
+class SimKiosk:
+    """One simulated kiosk: a key, an origin, a request counter and a backlog in wire form."""
+
+    def __init__(self, number: int, events: int) -> None:
+        self.key = protocol.Ed25519PrivateKey.generate()
+        self.origin = ids.scan_token(6)
+        self.building = f"Résidence {number // 2:04d}"  # two kiosks a building
+        self.counter = 0
+        self.backlog = building_events(self, events)
+        self.received = 0
+
+    def headers(self, method: str, path: str, body: bytes) -> dict[str, str]:
+        self.counter += 1
+        return protocol.sign_request(self.key, method, path, body, self.origin, self.counter)
+
+    def batches(self) -> list[bytes]:
+        """The backlog as the kiosk pushes it: gzip batches of ``BATCH`` events, each sealed."""
+        out = []
+        for start in range(0, len(self.backlog), BATCH):
+            wires = self.backlog[start : start + BATCH]
+            seqs = [w["seq"] for w in wires]
+            seal = seals.make_seal(
+                self.key, self.origin, seqs, [seals.event_digest(w) for w in wires]
+            )
+            body = {"from_seq": seqs[0], "to_seq": seqs[-1], "events": wires, "seal": seal}
+            out.append(protocol.encode_body(body))
+        return out
+
+
+def building_events(kiosk: SimKiosk, count: int) -> list[dict]:
+    """``count`` events as a kiosk records them: its key published (seq 1), then residents
+    registered, exchanges between them, and names corrected."""
+    now = "2026-03-02T09:15:00Z"
+    residents = [ids.uuid7() for _ in range(max(2, min(len(NAMES), count // 10)))]
+    payloads = [
+        (
+            "kiosk.key_published",
+            "network",
+            {"building": kiosk.building, "public_key": public_key_b64(kiosk.key)},
+        )
+    ]
+    for n, resident in enumerate(residents):
+        payloads.append(
+            (
+                "resident.registered",
+                "building",
+                {
+                    "apartment": f"A-{n:03d}",
+                    "name": NAMES[n],
+                    "resident_id": resident,
+                    "role": "resident",
+                    "status": "verified",
+                },
+            )
+        )
+    n = 0
+    while len(payloads) < count:
+        payer, payee = residents[n % len(residents)], residents[(n + 1) % len(residents)]
+        if n % 5 == 4:
+            payloads.append(
+                ("resident.updated", "building", {"resident_id": payer, "name": f"{NAMES[0]} {n}"})
+            )
+        else:
+            payloads.append(
+                (
+                    "transfer.recorded",
+                    "building",
+                    {
+                        "amount": 500 + n,
+                        "category": "other",
+                        "credit_account": f"resident:{payee}",
+                        "debit_account": f"resident:{payer}",
+                        "description": "Ourlets",
+                        "kind": "exchange",
+                        "minutes": None,
+                        "recorded_by": None,
+                    },
+                )
+            )
+        n += 1
+    return [
+        {
+            "id": ids.uuid7(),
+            "origin": kiosk.origin,
+            "seq": seq,
+            "type": kind,
+            "scope": scope,
+            "payload": payload,
+            "created_at": now,
+        }
+        for seq, (kind, scope, payload) in enumerate(payloads[:count], start=1)
+    ]
+
+
+class Front:
+    """What kiosks reach: the hub processes' ports in turn, request by request (a reverse
+    proxy's round robin), over keep-alive connections (one per thread and port)."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self._turn = itertools.count()
+        self._local = threading.local()
+
+    def send(self, method: str, path: str, body: bytes, headers: dict) -> tuple[int, bytes]:
+        port = self.ports[next(self._turn) % len(self.ports)]
+        pool = self._local.__dict__.setdefault("connections", {})
+        for attempt in (1, 2):
+            connection = pool.get(port)
+            if connection is None:
+                connection = pool[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            try:
+                connection.request(method, path, body=body or None, headers=headers)
+                response = connection.getresponse()
+                return response.status, response.read()
+            except (ConnectionError, http.client.HTTPException):
+                connection.close()
+                del pool[port]
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def signed(self, kiosk: SimKiosk, method: str, path: str, body: bytes = b"") -> bytes:
+        headers = kiosk.headers(method, path, body)
+        if body:
+            headers["Content-Type"] = protocol.CONTENT_TYPE
+            headers["Content-Encoding"] = protocol.CONTENT_ENCODING
+        status, answer = self.send(method, path, body, headers)
+        if status != 200:
+            raise SystemExit(f"{method} {path} from {kiosk.origin}: {status} {answer[:300]!r}")
+        return answer
+
+
+def enrol(front: Front, kiosk: SimKiosk, code: str) -> None:
+    body = protocol.encode_body(
+        {
+            "code": code,
+            "origin": kiosk.origin,
+            "public_key": public_key_b64(kiosk.key),
+            "building": kiosk.building,
+        }
+    )
+    headers = protocol.sign_request(kiosk.key, "POST", "/api/enrol", body, kiosk.origin, 0)
+    headers.update(
+        {"Content-Type": protocol.CONTENT_TYPE, "Content-Encoding": protocol.CONTENT_ENCODING}
+    )
+    status, answer = front.send("POST", "/api/enrol", body, headers)
+    if status != 200:
+        raise SystemExit(f"enrolment of {kiosk.origin}: {status} {answer[:300]!r}")
+
+
+def pull_all(front: Front, kiosk: SimKiosk) -> list[float]:
+    """Every page of the kiosk's building, as a kiosk pulls them; each page's latency."""
+    after, latencies = 0, []
+    while True:
+        path = f"/api/pull?after={after}&limit={BATCH}"
+        started = time.perf_counter()
+        page = protocol.decode_body(front.signed(kiosk, "GET", path))
+        latencies.append(time.perf_counter() - started)
+        kiosk.received += len(page["events"])
+        after = max(after, int(page["last_hub_seq"]))
+        if not page.get("more"):
+            return latencies
+
+
+def run_store(
+    store: str, database: str, folder: Path, kiosks: list[SimKiosk], workers: int
+) -> dict:
+    """Enrol, push and pull every kiosk through the hub (one or two processes on ``database``),
+    then the raw bulk insert of the same rows into the same database."""
+    count = 2 if store == "postgresql-2" else 1
+    hubs = HubProcesses(database, folder, count=count, threads=HUB_THREADS).start()
+    try:
+        front = Front([p.port for p in hubs.processes])
+        db = connect_hub(database, files=hubs.files)
+        codes = [create_enrol_code(db, k.building) for k in kiosks]
+        db.close()
+        with ThreadPoolExecutor(workers) as pool:
+            started = time.perf_counter()
+            list(pool.map(enrol, itertools.repeat(front), kiosks, codes))
+            enrol_seconds = time.perf_counter() - started
+            bodies = [k.batches() for k in kiosks]  # made before the clock starts, as a backlog
+
+            def push(kiosk: SimKiosk, batches: list[bytes]) -> int:
+                return sum(
+                    json.loads(front.signed(kiosk, "POST", "/api/push", b))["acked_seq"] > 0
+                    for b in batches
+                )
+
+            started, cpu, hub_cpu = time.perf_counter(), time.process_time(), cpu_seconds(hubs)
+            list(pool.map(push, kiosks, bodies))
+            push_seconds = time.perf_counter() - started
+            push_cpu = (time.process_time() - cpu, cpu_seconds(hubs) - hub_cpu)
+            started, cpu, hub_cpu = time.perf_counter(), time.process_time(), cpu_seconds(hubs)
+            latencies = [
+                x for page in pool.map(pull_all, itertools.repeat(front), kiosks) for x in page
+            ]
+            pull_seconds = time.perf_counter() - started
+            pull_cpu = (time.process_time() - cpu, cpu_seconds(hubs) - hub_cpu)
+        peaks = [round(p.peak_mb(), 1) for p in hubs.processes]
+    finally:
+        hubs.stop()
+    pushed = sum(len(k.backlog) for k in kiosks)
+    received = sum(k.received for k in kiosks)
+    expected = pushed  # each kiosk gets the other kiosk of its building's backlog
+    if received < expected:
+        raise SystemExit(f"{store}: kiosks received {received} events, fewer than {expected}")
+    raw_seconds, stored = raw_bulk_insert(database, folder)
+    if stored != pushed:
+        raise SystemExit(f"{store}: the hub holds {stored} kiosk events, not {pushed}")
+    raw_rate = stored / raw_seconds
+    moved = pushed + received
+    latencies.sort()
+    return {
+        "store": store,
+        "hub_processes": count,
+        "enrol_per_s": round(len(kiosks) / enrol_seconds),
+        "push_events_per_s": round(pushed / push_seconds),
+        "pull_events_per_s": round(received / pull_seconds),
+        "push_then_pull_events_per_s": round(moved / (push_seconds + pull_seconds)),
+        "raw_insert_events_per_s": round(raw_rate),
+        "push_vs_raw_insert": round(pushed / push_seconds / raw_rate, 3),
+        "pull_vs_raw_insert": round(received / pull_seconds / raw_rate, 3),
+        "push_then_pull_vs_raw_insert": round(moved / (push_seconds + pull_seconds) / raw_rate, 3),
+        "events_pulled_per_kiosk": round(received / len(kiosks)),
+        "pull_pages": len(latencies),
+        "pull_page_p50_ms": round(1000 * statistics.median(latencies), 1),
+        "pull_page_p99_ms": round(
+            1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1
+        ),
+        "hub_peak_mb": peaks,
+        # CPU seconds over the phase's wall seconds: this process (the kiosks) and the hubs
+        # (the rest of the machine's cores go to the database server and other work)
+        "push_cpu_kiosks_hubs": [round(x / push_seconds, 2) for x in push_cpu],
+        "pull_cpu_kiosks_hubs": [round(x / pull_seconds, 2) for x in pull_cpu],
+    }
+
+
+def cpu_seconds(hubs: HubProcesses) -> float:
+    """User and system CPU seconds the hub processes used so far (/proc/<pid>/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in hubs.processes:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+READ_ROWS = (
+    "SELECT id, origin, seq, type, scope, building, body, digest, received_at FROM events "
+    "WHERE origin <> 'HUB' ORDER BY hub_seq"
+)
+RAW_INSERT = (
+    "INSERT INTO bench_raw (id, origin, seq, type, scope, building, body, digest, received_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def raw_bulk_insert(database: str, folder: Path) -> tuple[float, int]:
+    """Seconds to insert every kiosk event the hub stored (read back) into a table with the
+    hub's columns and keys, in the same database, one ``executemany`` in one transaction; and
+    how many rows that was."""
+    if database.startswith("postgresql://"):
+        import psycopg  # noqa: PLC0415 - only with PostgreSQL
+
+        with psycopg.connect(database, autocommit=True) as conn:
+            rows = conn.execute(READ_ROWS).fetchall()
+            conn.execute(
+                "CREATE TABLE bench_raw (hub_seq BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
+                "id TEXT NOT NULL UNIQUE, origin TEXT NOT NULL, seq BIGINT NOT NULL, type TEXT NOT NULL, "
+                "scope TEXT NOT NULL, building TEXT NOT NULL, body TEXT NOT NULL, digest TEXT NOT NULL, "
+                "received_at TEXT NOT NULL, UNIQUE (origin, seq))"
+            )
+            started = time.perf_counter()
+            with conn.transaction(), conn.cursor() as cursor:
+                cursor.executemany(RAW_INSERT.replace("?", "%s"), rows)
+            elapsed = time.perf_counter() - started
+            conn.execute("DROP TABLE bench_raw")
+        return elapsed, len(rows)
+    conn = sqlite3.connect(database, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    rows = conn.execute(READ_ROWS).fetchall()
+    conn.execute(
+        "CREATE TABLE bench_raw (hub_seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+        "origin TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, scope TEXT NOT NULL, "
+        "building TEXT NOT NULL, body TEXT NOT NULL, digest TEXT NOT NULL, received_at TEXT NOT NULL, "
+        "UNIQUE (origin, seq))"
+    )
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    conn.executemany(RAW_INSERT, rows)
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.execute("DROP TABLE bench_raw")
+    conn.close()
+    return elapsed, len(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kiosks", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=50, help="backlog of each kiosk")
+    parser.add_argument("--workers", type=int, default=32, help="kiosks served at once")
+    parser.add_argument("--stores", default="sqlite,postgresql,postgresql-2")
+    args = parser.parse_args()
+    stores = args.stores.split(",")
+    if any(s.startswith("postgresql") for s in stores) and pg_bin() is None:
+        raise SystemExit("PostgreSQL is not installed (apt-get install postgresql)")
+    results = []
+    server = PostgresServer().start() if any(s.startswith("postgresql") for s in stores) else None
+    folder = Path(tempfile.mkdtemp(prefix="bench-hub-"))
+    try:
+        for store in stores:
+            kiosks = [SimKiosk(n, args.events) for n in range(args.kiosks)]
+            if store == "sqlite":
+                database = str(folder / store / "hub.sqlite3")
+            else:
+                database = server.new_database()
+            (folder / store).mkdir(parents=True, exist_ok=True)
+            results.append(run_store(store, database, folder / store, kiosks, args.workers))
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    print(
+        json.dumps(
+            {
+                "kiosks": args.kiosks,
+                "events_per_kiosk": args.events,
+                "workers": args.workers,
+                "batch": BATCH,
+                "cpu_count": os.cpu_count(),
+                "results": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
