@@ -251,26 +251,26 @@ def test_every_page_in_both_languages(hub, building):
         assert word in phone.get("/home/")[1]
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/home/statement?month=2026-13",
-        "/home/statement?month=%00%ff",
-        "/home/board?page=-3",
-        "/home/board?page=abc",
-        "/home/board?page=99999999999999999999999",
-        "/home/board?direction=sideways",
-        "/home/board?q=" + "%C3%A9" * 3000,
-        "/home/board?q=%25%27%22%3Cscript%3E",
-        "/home/api/requests/" + "x" * 65,
-        "/home/api/answer/%00",
-        "/home/nope",
-    ],
+BAD_ADDRESSES = (
+    "/home/statement?month=2026-13",
+    "/home/statement?month=%00%ff",
+    "/home/board?page=-3",
+    "/home/board?page=abc",
+    "/home/board?page=99999999999999999999999",
+    "/home/board?direction=sideways",
+    "/home/board?q=" + "%C3%A9" * 3000,
+    "/home/board?q=%25%27%22%3Cscript%3E",
+    "/home/api/requests/" + "x" * 65,
+    "/home/api/answer/%00",
+    "/home/nope",
 )
+
+
 @pytest.mark.parametrize("hub", ["sqlite"], indirect=True)  # pages, not the store
-def test_bad_addresses_never_crash_a_page(hub, building, path):
+def test_bad_addresses_never_crash_a_page(hub, building):
     _a, _b, _jeanne, paul = building
     phone, _device = logged_in(hub, paul.id)
-    status, page = phone.get(path)
-    assert status < 500, (path, page[-300:])
-    assert "<script>" not in page
+    for path in BAD_ADDRESSES:
+        status, page = phone.get(path)
+        assert status < 500, (path, page[-300:])
+        assert "<script>" not in page

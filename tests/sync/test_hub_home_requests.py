@@ -166,21 +166,21 @@ def test_the_same_request_twice_is_one_and_another_text_under_its_id_is_refused(
     assert len(claim(a)) == 1
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        b"not json",
-        b"[]",
-        b'{"request": "{}", "signature": ""}',
-        b'{"request": 5, "signature": "x"}',
-        json.dumps({"request": "x" * 40000, "signature": "x"}).encode(),
-        b"{" * 5000,
-    ],
+JUNK = (
+    b"not json",
+    b"[]",
+    b'{"request": "{}", "signature": ""}',
+    b'{"request": 5, "signature": "x"}',
+    json.dumps({"request": "x" * 40000, "signature": "x"}).encode(),
+    b"{" * 5000,
 )
-def test_junk_is_a_json_4xx_and_reaches_no_kiosk(hub, building, raw):
+
+
+def test_junk_is_a_json_4xx_and_reaches_no_kiosk(hub, building):
     a, _b, _c = building
-    code, answer = post(hub, None, raw=raw)
-    assert 400 <= code < 500 and answer["error"]
+    for raw in JUNK:
+        code, answer = post(hub, None, raw=raw)
+        assert 400 <= code < 500 and answer["error"], raw[:40]
     assert claim(a) == []
 
 
