@@ -9,7 +9,7 @@ import json
 
 import pytest
 from browser import assert_accessible
-from home_fixtures import BUILDING, Browser, feed, pair, small_building, start_home_hub
+from home_fixtures import BUILDING, Browser, feed, pair, small_building
 
 from kiosk import home_requests as hr
 from kiosk.board import board
@@ -29,13 +29,6 @@ PAGES = (
     "/home/requests",
     "/home/told",
 )
-
-
-@pytest.fixture
-def hub(request, tmp_path):
-    running = start_home_hub(request, tmp_path, getattr(request, "param", "sqlite"))
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 import zxingcpp
 from browser import assert_accessible, log_in
 from departure_scene import purchase
-from home_fixtures import PIN, start_home_hub
+from home_fixtures import PIN
 from PIL import Image
 from sync_fixtures import sync_until_quiet
 
@@ -31,13 +31,6 @@ from kiosk.residents import devices, residents
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def hub(request, tmp_path):
-    running = start_home_hub(request, tmp_path, getattr(request, "param", "sqlite"))
-    yield running
-    running.stop()
 
 
 @pytest.fixture

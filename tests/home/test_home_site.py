@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 from device_keys import Device
-from home_fixtures import BUILDING, Browser, pair, remove, small_building, start_home_hub
+from home_fixtures import BUILDING, Browser, pair, remove, small_building
 from sync_fixtures import inject_at_hub, sync_until_quiet
 
 from home import replica, sessions
@@ -21,13 +21,6 @@ from kiosk.residents import residents
 from sync import protocol
 
 pytestmark = pytest.mark.both_stores  # a city's hub serves the home site from PostgreSQL
-
-
-@pytest.fixture
-def hub(request, tmp_path):
-    running = start_home_hub(request, tmp_path, getattr(request, "param", "sqlite"))
-    yield running
-    running.stop()
 
 
 @pytest.fixture
