@@ -43,11 +43,15 @@ def language() -> str:
 
 
 def building_config(building: str) -> Config:
-    """The hub's config (a kiosk's format) as the building's kiosks would have it."""
-    base: Config = current_app.config["KIOSK_CONFIG"]
-    values = copy.deepcopy(base.values)
-    values["building"] = {"name": building, "address": ""}
-    return Config(values=values, source=base.source)
+    """The hub's config (a kiosk's format) as the building's kiosks would have it; made once
+    per building and app (a read-only value: views never change it)."""
+    made: dict[str, Config] = current_app.extensions.setdefault("home_building_configs", {})
+    if building not in made:
+        base: Config = current_app.config["KIOSK_CONFIG"]
+        values = copy.deepcopy(base.values)
+        values["building"] = {"name": building, "address": ""}
+        made[building] = Config(values=values, source=base.source)
+    return made[building]
 
 
 def _start() -> None:
