@@ -86,23 +86,17 @@ def relay():
     running.stop()
 
 
-class MailHub:
-    """A hub whose app sends through ``relay``; ``restart`` makes a new app on the same store."""
+class SendingHub:
+    """A hub whose app sends (``app_options``: its ``mail=`` or ``sms=`` settings); ``restart``
+    makes a new app on the same store and port (what a restart of the hub does)."""
 
-    def __init__(self, path, relay: Relay) -> None:
-        self.path = path
+    def __init__(self, path, **app_options) -> None:
+        self.path, self.app_options = path, app_options
         self.port = free_port()
-        self.settings = MailSettings(
-            host="127.0.0.1",
-            port=relay.port,
-            from_address="borne@tilleuls.example.org",
-            public_url=f"http://127.0.0.1:{self.port}",
-            timeout_seconds=5,
-        )
         self.hub: Hub | None = None
 
     def start(self) -> Hub:
-        app = create_hub_app(self.path, mail=self.settings)
+        app = create_hub_app(self.path, **self.app_options)
         self.hub = Hub(path=self.path, network=FaultyNetwork(app), port=self.port)
         self.hub.start()
         return self.hub
@@ -116,6 +110,21 @@ class MailHub:
     def restart(self) -> Hub:
         self.stop()
         return self.start()
+
+
+class MailHub(SendingHub):
+    """A hub whose app sends through ``relay``."""
+
+    def __init__(self, path, relay: Relay) -> None:
+        super().__init__(path)
+        self.settings = MailSettings(
+            host="127.0.0.1",
+            port=relay.port,
+            from_address="borne@tilleuls.example.org",
+            public_url=f"http://127.0.0.1:{self.port}",
+            timeout_seconds=5,
+        )
+        self.app_options["mail"] = self.settings
 
     def sender(self):
         return self.hub.network.app.extensions["hub_mail"]

@@ -27,14 +27,13 @@ from pathlib import Path
 
 import pytest
 from app_fixtures import PIN
-from sync_fixtures import FaultyNetwork, Hub, sync_until_quiet
-from test_hub_mail import TILLEULS, free_port, raise_flood
+from sync_fixtures import sync_until_quiet
+from test_hub_mail import TILLEULS, SendingHub, raise_flood
 
 from kiosk import clock, store
 from kiosk.config import ConfigError, make_config
 from kiosk.residents import contact, residents
 from kiosk.store.registry import EventType
-from sync.hub.app import create_hub_app, stop_hub_app
 from sync.hub.sms import SMS_LENGTH, SmsSettings, compose, gsm_text
 
 PAUL_PHONE = "+33612345678"
@@ -120,28 +119,12 @@ def smsd(tmp_path):
     daemon.stop()
 
 
-class SmsHub:
+class SmsHub(SendingHub):
     """A hub whose app sends SMS through ``settings``; ``restart``: a new app, same store."""
 
     def __init__(self, path: Path, settings: SmsSettings) -> None:
-        self.path, self.settings, self.port = path, settings, free_port()
-        self.hub: Hub | None = None
-
-    def start(self) -> Hub:
-        app = create_hub_app(self.path, sms=self.settings)
-        self.hub = Hub(path=self.path, network=FaultyNetwork(app), port=self.port)
-        self.hub.start()
-        return self.hub
-
-    def stop(self) -> None:
-        if self.hub is not None:
-            self.hub.stop()
-            stop_hub_app(self.hub.network.app)
-            self.hub = None
-
-    def restart(self) -> Hub:
-        self.stop()
-        return self.start()
+        super().__init__(path, sms=settings)
+        self.settings = settings
 
     def wake(self) -> None:
         self.hub.network.app.extensions["hub_sms"].wake()
