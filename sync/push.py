@@ -2,7 +2,9 @@
 batches covering ``from_seq``..``to_seq`` (private events inside the range are simply not
 sent); SQLite writes each batch's JSON from the stored rows (``json_object``), payloads are not
 parsed again. Each batch carries its seal (``sync.seals``): this kiosk's signature over the
-digests of its events. While the hub stores a batch, the next one is read and compressed."""
+digests of its events; a batch holds events of one scope (``_one_scope``), so a ``network``
+event reaches other buildings with a small seal. While the hub stores a batch, the next one
+is read and compressed."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ def _batch(
     ).fetchall()
     if not rows:
         return None
+    rows = _one_scope(rows)
     shared = [row for row in rows if row[1] != "private"]
     wires = [row[2] for row in shared]
     seal = _seal(session, [row[0] for row in shared], wires) if session.seal_events else ""
@@ -34,6 +37,19 @@ def _batch(
         f'{{"from_seq":{after + 1},"to_seq":{rows[-1][0]},"events":[{",".join(wires)}]{seal}}}'
     )
     return body, len(wires), rows[-1][0]
+
+
+def _one_scope(rows: list) -> list:
+    """The rows up to the first shared event of another scope than the first one's: a
+    batch's seal lists the digest of every event it covers, and a ``network`` event is
+    served to every kiosk of the network with its seal. Sealed apart from the building's
+    events around it, it travels with a seal of its own run (a key, a voucher: a few
+    digests), not with those of up to ``batch_size`` events of its building."""
+    first = next((row[1] for row in rows if row[1] != "private"), None)
+    for index, row in enumerate(rows):
+        if row[1] != "private" and row[1] != first:
+            return rows[:index]
+    return rows
 
 
 def _seal(session: HubSession, seqs: list[int], wires: list[str]) -> str:
