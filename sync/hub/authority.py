@@ -38,28 +38,63 @@ from sync import protocol
 from sync.hub.records import held_seq, now_iso
 from sync.hub.signing import append_hub_event
 
-_ENTITY_IN = "SELECT 1 FROM hub_entities WHERE kind = ? AND id = ? AND building = ?"
-_ENTITY_ANYWHERE = "SELECT building FROM hub_entities WHERE kind = ? AND id = ? LIMIT 1"
+_ENTITY_BUILDINGS = "SELECT building FROM hub_entities WHERE kind = ? AND id = ?"
 
 
-def kiosk_screen(db: Database, building: str) -> Screen:
+def kiosk_screen(db: Database, building: str, events: Iterable[dict] = ()) -> Screen:
     """A ``Screen`` answering from the hub's ``hub_entities``, for a sender of ``building``:
     an entity known in that building is of it; one known only elsewhere is of that other
-    building, but for ids that are per building (the association's accounts)."""
+    building (the first by name), but for ids that are per building (the association's
+    accounts). The entities ``events`` are about are read at once (``_buildings_of``): a
+    batch holds the hub's write lock while it is screened."""
     conn = db.conn
+    known = _buildings_of(conn, events)
 
     def building_of(kind: str, entity: Any) -> str | None:
         if kind == "kiosk":
             row = conn.execute("SELECT building FROM kiosks WHERE origin = ?", (entity,)).fetchone()
             return None if row is None else row[0]
-        if conn.execute(_ENTITY_IN, (kind, entity, building)).fetchone():
+        buildings = known.get((kind, entity))
+        if buildings is None:
+            buildings = {row[0] for row in conn.execute(_ENTITY_BUILDINGS, (kind, entity))}
+        if building in buildings:
             return building
-        if is_per_building(kind, entity):
+        if is_per_building(kind, entity) or not buildings:
             return None
-        row = conn.execute(_ENTITY_ANYWHERE, (kind, entity)).fetchone()
-        return None if row is None else row[0]
+        return min(buildings)
 
     return Screen(building_of, keys_of=lambda origin: kiosk_public_keys(db, origin))
+
+
+def _buildings_of(conn, events: Iterable[dict]) -> dict[tuple[str, Any], set[str]]:
+    """{(kind, id): the buildings ``hub_entities`` knows it in} for every entity one of
+    ``events`` is about (none known: an empty set), in one query (a batch's events are at
+    most ``store.MAX_BATCH_EVENTS``: far fewer parameters than either store allows)."""
+    types = registry.by_name()
+    wanted: dict[str, set[str]] = {}
+    for data in events:
+        declared = types.get(data["type"])
+        about = declared.about if declared is not None else None
+        payload = data["payload"]
+        if about is not None and about.kind != "kiosk" and isinstance(payload, dict):
+            entity = about.entity_id(payload)
+            if isinstance(entity, str) and entity:
+                wanted.setdefault(about.kind, set()).add(entity)
+    known: dict[tuple[str, Any], set[str]] = {
+        (kind, entity): set() for kind, entities in wanted.items() for entity in entities
+    }
+    if not known:
+        return known
+    where = " OR ".join(
+        f"(kind = ? AND id IN ({','.join('?' * len(entities))}))" for entities in wanted.values()
+    )
+    params = [value for kind, entities in wanted.items() for value in (kind, *sorted(entities))]
+    for kind, entity, building in conn.execute(
+        f"SELECT kind, id, building FROM hub_entities WHERE {where}",  # noqa: S608 (marks only)
+        params,
+    ):
+        known[(kind, entity)].add(building)
+    return known
 
 
 def kiosk_public_keys(db: Database, origin: str) -> list[Ed25519PublicKey]:
@@ -78,7 +113,7 @@ def screen_batch(
 ) -> tuple[list[tuple[tuple, Refusal]], Screen]:
     """(refused rows with their reason, the screen holding what the others create) for the
     ``rows`` of a batch about to be stored (``events``: the sent events by seq)."""
-    screen = kiosk_screen(db, building)
+    screen = kiosk_screen(db, building, (events[row[2]] for row in rows))
     refused = []
     for row in rows:
         data = events[row[2]]

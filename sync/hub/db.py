@@ -23,34 +23,47 @@ Which store: ``is_postgresql(location)`` (a ``postgresql://`` URL) or a file pat
 ``files_prefix(db)`` is where the hub keeps its files that never go in the database (its key,
 its mail secret): beside the SQLite file, or the prefix given when a PostgreSQL store is
 opened. ``INTEGRITY_ERRORS`` and ``DATABASE_ERRORS`` catch either driver's errors.
+``grouped_write`` commits the writes of several threads together (``GroupCommit``).
 """
 
 from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from kiosk.store import db as dbmod
 
-try:  # PostgreSQL is optional: a kiosk (or a SQLite hub) runs without psycopg
-    import psycopg
-    from psycopg import pq
-except ImportError:  # pragma: no cover - the test extra installs it
-    psycopg = None
-
 WRITE_LOCK = 0x4B696F736B487562  # "KioskHub": the advisory lock every hub write takes
 MIGRATION_LOCK = WRITE_LOCK + 1  # held while one process migrates the schema
 
+# PostgreSQL is optional: a kiosk, or a SQLite hub, runs without psycopg, and does not load
+# it (about 15 MB of a hub process's memory). It is imported with the first PostgreSQL
+# store (``_load_psycopg``), which adds its errors to these tuples: read them through the
+# module (``hubdb.DATABASE_ERRORS``), not by importing the names.
+psycopg: Any = None
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error,)
-if psycopg is not None:
-    INTEGRITY_ERRORS += (psycopg.errors.IntegrityError,)
-    DATABASE_ERRORS += (psycopg.Error,)
+
+
+def _load_psycopg() -> Any:
+    global psycopg, INTEGRITY_ERRORS, DATABASE_ERRORS
+    if psycopg is None:
+        try:
+            import psycopg as module  # noqa: PLC0415 - see above
+        except ImportError as exc:  # pragma: no cover - the test extra installs it
+            raise RuntimeError(
+                "a PostgreSQL hub needs psycopg: pip install 'psycopg[binary]'"
+            ) from exc
+        INTEGRITY_ERRORS = (sqlite3.IntegrityError, module.errors.IntegrityError)
+        DATABASE_ERRORS = (sqlite3.Error, module.Error)
+        psycopg = module
+    return psycopg
 
 
 def is_postgresql(location: str | Path) -> bool:
@@ -144,13 +157,11 @@ class PgConnection:
     the part of ``sqlite3.Connection`` the hub uses."""
 
     def __init__(self, url: str) -> None:
-        if psycopg is None:
-            raise RuntimeError("a PostgreSQL hub needs psycopg: pip install 'psycopg[binary]'")
-        self.raw = psycopg.connect(url, autocommit=True, row_factory=_row_factory)
+        self.raw = _load_psycopg().connect(url, autocommit=True, row_factory=_row_factory)
 
     @property
     def in_transaction(self) -> bool:
-        return self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+        return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
     @property
     def broken(self) -> bool:
@@ -160,16 +171,26 @@ class PgConnection:
 
     def execute(self, sql: str, params: Any = ()):
         statement = sql.strip().rstrip(";").upper()
-        if statement == "BEGIN IMMEDIATE":
-            self.raw.execute("BEGIN")
-            return self.raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+        if statement == "BEGIN IMMEDIATE":  # one round trip (no parameters: a simple query)
+            return self.raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})")
         if statement == "BEGIN":
             return self.raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
         return self.raw.execute(translate(sql), _params(params))
 
     def executemany(self, sql: str, rows) -> None:
+        """psycopg sends the rows in pipeline mode: one wait for the server, not one a row."""
         with self.raw.cursor() as cursor:
             cursor.executemany(translate(sql), [_params(row) for row in rows])
+
+    def insert_rows(self, head: str, values: list, width: int, tail: str = "") -> None:
+        """``kiosk.store.db.insert_multi_row`` here: one prepared single-row INSERT sent for
+        every row in pipeline mode, in order (a long multi-row INSERT would be parsed again
+        by the server each time, with ``width`` times as many parameters)."""
+        row = "(" + ", ".join(("?",) * width) + ")"
+        self.executemany(
+            f"{head} VALUES {row}{tail}",
+            [values[i : i + width] for i in range(0, len(values), width)],
+        )
 
     def close(self) -> None:
         self.raw.close()
@@ -220,3 +241,99 @@ def open_store(location: str | Path, *, files: str | Path | None = None):
     if is_postgresql(location):
         return PgDatabase(str(location), files=files)
     return dbmod.connect(location, migrate=False)
+
+
+T = TypeVar("T")
+
+
+class _Job:
+    __slots__ = ("work", "finished", "value", "error")
+
+    def __init__(self, work: Callable[[Any], Any]) -> None:
+        self.work, self.finished, self.value, self.error = work, False, None, None
+
+
+class GroupCommit:
+    """Writes of several server threads committed together, with one commit.
+
+    A write of the hub is acknowledged to a kiosk only once committed, and a commit waits for
+    the disk (SQLite's fsync with ``synchronous=FULL``, PostgreSQL's WAL flush): about 0.6 ms
+    on the development machine's disk, several ms on an SD card or a network volume. Under
+    the hub's one write lock that wait bounded how many batches a second the hub could take,
+    whatever the number of threads or processes (bench/bench_hub.py). Here the first thread
+    to arrive leads: it takes every write queued so far, runs them one after the other in
+    one transaction on its own connection, commits once, and hands each thread its outcome.
+    Writes that arrive meanwhile wait for the next leader, so a group grows with the load
+    and a lone write is committed at once.
+
+    A write is a function of the database. It makes its changes through ``dbmod.write``,
+    which inside the group is a savepoint: a write that raises leaves nothing (but what its
+    own handlers wrote in a savepoint of their own, such as a used-up counter), and the
+    others of the group are committed all the same. A failed BEGIN or COMMIT fails every
+    write of the group: none was acknowledged. Numbers handed out in the group (hub_seq)
+    follow the order of the writes, and all become visible at the commit, under the write
+    lock, as before.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queue: list[_Job] = []
+        self._leading = False
+
+    def run(self, db: Any, work: Callable[[Any], T]) -> T:
+        """``work(db)``, committed (with others) before this returns; its exception if it
+        raised or the group's commit failed."""
+        if db.conn.in_transaction:  # inside a write already (a leader's work): part of it
+            return work(db)
+        job = _Job(work)
+        with self._cond:
+            self._queue.append(job)
+            while self._leading and not job.finished:
+                self._cond.wait()
+            if not job.finished:
+                self._leading = True
+                group, self._queue = self._queue, []
+        if not job.finished:
+            try:
+                self._commit(db, group)
+            finally:
+                with self._cond:
+                    self._leading = False
+                    self._cond.notify_all()
+        if job.error is not None:
+            raise job.error
+        return job.value
+
+    @staticmethod
+    def _commit(db: Any, group: list[_Job]) -> None:
+        try:
+            with dbmod.write(db):
+                for job in group:
+                    try:
+                        job.value = job.work(db)
+                    except Exception as exc:  # noqa: BLE001 - handed to the job's thread
+                        job.error = exc
+        except BaseException as exc:
+            for job in group:  # nothing of the group was committed
+                job.value, job.error = None, exc
+            raise
+        finally:
+            for job in group:
+                job.finished = True
+
+
+_groups: dict[Any, GroupCommit] = {}
+_groups_guard = threading.Lock()
+
+
+def grouped_write(db: Any, work: Callable[[Any], T]) -> T:
+    """``work(db)`` committed with the other threads' writes to the same store that arrive
+    meanwhile (``GroupCommit``); for a write acknowledged to a kiosk at once (a push, a
+    pull's cursor and counter). The store is told by its URL (PostgreSQL) or by the
+    process's write lock of its file (SQLite: ``kiosk.store.db``)."""
+    key = getattr(db, "url", None) or getattr(db, "write_lock", None) or id(db)
+    group = _groups.get(key)
+    if group is None:
+        with _groups_guard:
+            group = _groups.setdefault(key, GroupCommit())
+    return group.run(db, work)

@@ -16,8 +16,9 @@ from sqlite_utils import Database
 from kiosk import clock
 from kiosk.store import db as dbmod
 from sync import protocol
+from sync.hub import db as hubdb
 from sync.hub import schema, schema_pg
-from sync.hub.db import DATABASE_ERRORS, PgDatabase
+from sync.hub.db import PgDatabase
 from sync.hub.records import now_iso
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def record_refusal(db: Database, origin: str, status: int, code: str, message: s
                     message[:MESSAGE_MAX],
                 ],
             )
-    except DATABASE_ERRORS:
+    except hubdb.DATABASE_ERRORS:
         log.exception("could not record a refusal for kiosk %s", origin)
 
 
@@ -122,7 +123,7 @@ def store_health(db: Database) -> dict[str, Any]:
     """The store as monitoring may see it (no path, no URL, no secret): ``store`` "sqlite" or
     "postgresql", ``schema`` (its last migration), ``schema_current`` (this process's code
     knows no later one), ``last_hub_seq`` (the number of the last event: cheap, unlike a count
-    of a large table). Raises a ``DATABASE_ERRORS`` when the store cannot be reached."""
+    of a large table). Raises one of ``hubdb.DATABASE_ERRORS`` when the store cannot be reached."""
     if isinstance(db, PgDatabase):
         kind, code = "postgresql", schema_pg.MIGRATIONS[-1][0]
         last = dbmod.scalar(db, "SELECT MAX(name) FROM hub_migrations")

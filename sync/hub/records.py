@@ -17,14 +17,18 @@ def now_iso() -> str:
     return clock.now_iso()  # the hub's clock (tests move it as they move a kiosk's)
 
 
+HELD_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?"
+LATEST_HUB_SEQ = "SELECT COALESCE(MAX(hub_seq), 0) FROM events"
+
+
 def held_seq(db: Database, origin: str) -> int:
     """The highest seq of ``origin``'s events the hub holds (0: none)."""
-    return dbmod.scalar(db, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (origin,))
+    return dbmod.scalar(db, HELD_SEQ, (origin,))
 
 
 def latest_hub_seq(db: Database) -> int:
     """The newest ``hub_seq`` (0: no event yet)."""
-    return dbmod.scalar(db, "SELECT COALESCE(MAX(hub_seq), 0) FROM events")
+    return dbmod.scalar(db, LATEST_HUB_SEQ)
 
 
 def insert_conflict(

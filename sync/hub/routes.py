@@ -17,8 +17,9 @@ from sqlite_utils import Database
 from kiosk.store import ConnectionPool
 from sync import protocol
 from sync.hub import dashboard as hub_dashboard
+from sync.hub import db as hubdb
 from sync.hub import health, kiosks
-from sync.hub.db import DATABASE_ERRORS, is_postgresql
+from sync.hub.db import is_postgresql
 from sync.hub.refusals import BadRequest, HubRefusal, Unauthenticated
 from sync.hub.store import accept_batch, events_page
 
@@ -196,7 +197,7 @@ def health_check() -> tuple[Response, int]:
     kind = "postgresql" if is_postgresql(current_app.config["HUB_DATABASE"]) else "sqlite"
     try:
         return jsonify(health.store_health(hub_db())), 200
-    except DATABASE_ERRORS:
+    except hubdb.DATABASE_ERRORS:
         current_app.logger.warning("health: the hub's store cannot be reached", exc_info=True)
         return jsonify({"ok": False, "store": kind, "error": "store unreachable"}), 503
 

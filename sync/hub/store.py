@@ -18,12 +18,13 @@ from sqlite_utils import Database
 from kiosk.store import db as dbmod
 from kiosk.store.registry import SHARED_SCOPES
 from sync import protocol
+from sync.hub import db as hubdb
 from sync.hub.authority import record_screened, screen_batch
-from sync.hub.db import INTEGRITY_ERRORS
+from sync.hub.db import grouped_write
 from sync.hub.home_requests import note_events as note_for_home
 from sync.hub.kiosks import Kiosk, use_counter
 from sync.hub.mail_outbox import note_events as note_for_mail
-from sync.hub.records import held_seq, insert_conflict, latest_hub_seq, now_iso
+from sync.hub.records import HELD_SEQ, LATEST_HUB_SEQ, insert_conflict, latest_hub_seq, now_iso
 from sync.hub.refusals import BadRequest, Fork, Gap, HubRefusal, Replayed
 from sync.hub.signing import (
     check_seal,
@@ -37,6 +38,7 @@ from sync.hub.vouchers import SETTLEMENT_TYPES, judge_settlements
 
 MAX_BATCH_EVENTS = 5000
 MAX_PAGE_EVENTS = 5000
+PAGE_BYTES = 512 * 1024  # a page's text stops growing here (``_within_bytes``), before gzip
 
 
 def accept_batch(
@@ -59,34 +61,53 @@ def accept_batch(
 
     ``counter``: the request's counter (``verify_request``), used up in the same transaction
     when the batch is stored, or on its own when the batch is refused.
+
+    The events are checked, encoded and hashed in the caller's thread; the rest is one write
+    committed together with the other threads' pushes and pulls of the moment
+    (``grouped_write``).
     """
     try:
-        return _accept_batch(db, kiosk, batch, counter)
+        prepared = _batch_rows(kiosk, batch, now_iso())
+    except HubRefusal:
+        if counter is not None:
+            use_counter(db, kiosk, counter)  # a refused request is used up too
+        raise
+    return grouped_write(db, lambda db: _refused_or_stored(db, kiosk, batch, prepared, counter))
+
+
+def _refused_or_stored(
+    db: Database, kiosk: Kiosk, batch: dict, prepared: tuple, counter: int | None
+) -> dict[str, int]:
+    try:
+        return _accept_batch(db, kiosk, batch, prepared, counter)
     except HubRefusal as exc:
         if counter is not None and not isinstance(exc, Replayed):
             use_counter(db, kiosk, counter)  # a refused request is used up too (Replayed first)
         raise
 
 
-def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -> dict[str, int]:
-    from_seq, to_seq, rows = _batch_rows(kiosk, batch, now_iso())
+def _accept_batch(
+    db: Database, kiosk: Kiosk, batch: dict, prepared: tuple, counter: int | None
+) -> dict[str, int]:
+    from_seq, to_seq, rows = prepared
     sent = {data["seq"]: data for data in batch["events"]}
     try:
         with dbmod.write(db):
-            if counter is not None:
-                use_counter(db, kiosk, counter)
             conn = db.conn
-            acked = conn.execute(
-                "SELECT acked_seq FROM kiosks WHERE origin = ?", (kiosk.origin,)
-            ).fetchone()[0]
+            acked, held_top, before = conn.execute(_WHERE_WE_ARE, (kiosk.origin,) * 2).fetchone()
             if from_seq > acked + 1:
                 raise Gap(f"expected seq {acked + 1}, got {from_seq}", acked_seq=acked)
-            held_top = held_seq(db, kiosk.origin)
+            new_acked = max(acked, to_seq)  # written now: anything refused below rolls it back
+            if counter is not None:
+                use_counter(db, kiosk, counter, acked_seq=new_acked)
+            else:
+                conn.execute(
+                    "UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin)
+                )
             if from_seq > acked and from_seq > held_top:
                 new = rows  # nothing of the range can be held yet
             else:
                 new = _rows_not_held(conn, kiosk, from_seq, to_seq, acked, rows)
-            before = latest_hub_seq(db)
             new = _sealed(db, kiosk, batch, rows, new)
             refused, screen = screen_batch(db, kiosk.origin, kiosk.building, new, sent)
             _insert_events(conn, new)
@@ -96,11 +117,7 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
             note_for_home(db, new, sent, not_accepted)
             if any(row[3] in SETTLEMENT_TYPES for row in new):
                 judge_settlements(db, after_hub_seq=before, skipping=refused_seqs)
-            new_acked = max(acked, to_seq)
-            conn.execute(
-                "UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin)
-            )
-    except INTEGRITY_ERRORS as exc:  # an event id already used by another (origin, seq)
+    except hubdb.INTEGRITY_ERRORS as exc:  # an event id already used by another (origin, seq)
         raise BadRequest(f"event refused: {exc}") from exc
     except Fork as exc:
         with dbmod.write(db):
@@ -113,6 +130,11 @@ def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -
         "refused": len(refused),
     }
 
+
+# The kiosk's acknowledged seq, the highest seq held of it, and the newest hub_seq: one
+# round trip (a batch holds the hub's write lock while it is checked; on PostgreSQL each
+# statement is a round trip to the server).
+_WHERE_WE_ARE = f"SELECT acked_seq, ({HELD_SEQ}), ({LATEST_HUB_SEQ}) FROM kiosks WHERE origin = ?"  # noqa: S608
 
 _INSERT_HEAD = "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, received_at, seal_id)"
 _ROWS_PER_INSERT = 256  # 10 parameters a row
@@ -321,8 +343,11 @@ def events_page(
     """The JSON text of the next page for ``kiosk``: (text, last_hub_seq, count).
 
     A kiosk gets its building's events and every ``network`` event, in ``hub_seq`` order, its
-    own events only when restoring, with their seals (``_signatures``). When the page is not full, ``last_hub_seq`` jumps to the
-    newest hub_seq of the same snapshot, so events meant for others are not scanned again.
+    own events only when restoring, with their seals (``_signatures``). A page holds at most
+    ``limit`` events and about ``PAGE_BYTES`` of text (``_within_bytes``; at least one
+    event): what the hub and a kiosk (a Pi) hold in memory for a page stays bounded whatever
+    the seals weigh. When the page is not full, ``last_hub_seq`` jumps to the newest hub_seq
+    of the same snapshot, so events meant for others are not scanned again.
     The page is read first; then one write records the kiosk's ``pull_cursor`` and uses up
     the request's ``counter`` (``Replayed``: the page is not served).
     """
@@ -341,19 +366,25 @@ def events_page(
         ).fetchall()
         more = len(rows) > limit
         rows = rows[:limit]
+        found = _seal_bodies(db, rows)
+        kept = _within_bytes(rows, found, PAGE_BYTES)
+        if len(kept) < len(rows):
+            more, rows = True, kept
         if more:
             last = rows[-1][0]
         else:
             last = max(after, latest_hub_seq(db))
-        rows = _keys_ahead(db, rows, last) + rows
-        signatures = _signatures(db, rows)
+        ahead = _keys_ahead(db, rows, last)
+        found.update(_seal_bodies(db, [row for row in ahead if row[2] not in found]))
+        rows = ahead + rows
+        signatures = _signatures(db, rows, found)
     finally:
         conn.execute("COMMIT")
     if counter is None:
         with dbmod.write(db):
             db.execute("UPDATE kiosks SET pull_cursor = ? WHERE origin = ?", [after, kiosk.origin])
     else:
-        use_counter(db, kiosk, counter, pull_cursor=after)
+        grouped_write(db, lambda db: use_counter(db, kiosk, counter, pull_cursor=after))
     items = ",".join(f"[{row[0]},{row[1]}]" for row in rows)
     text = (
         f'{{"events":[{items}],"last_hub_seq":{last},"more":{"true" if more else "false"}'
@@ -378,17 +409,41 @@ def _keys_ahead(db: Database, rows: list, last: int) -> list:
     ).fetchall()
 
 
-def _signatures(db: Database, rows: list) -> str:
-    """The page's seals, by id, which seal each event has, and the hub's public key (JSON
-    members to append to the page)."""
+def _seal_bodies(db: Database, rows: list) -> dict[int, str]:
+    """{seal id: its wire form} of the seals of ``rows``."""
     seal_ids = sorted({row[2] for row in rows if row[2] is not None})
-    found = []
+    found: dict[int, str] = {}
     for start in range(0, len(seal_ids), 500):
         chunk = seal_ids[start : start + 500]
-        found += db.conn.execute(
-            f"SELECT id, body FROM seals WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608
-            chunk,
-        ).fetchall()
-    seals_text = ",".join(f'"{seal_id}":{body}' for seal_id, body in found)
+        found.update(
+            db.conn.execute(
+                f"SELECT id, body FROM seals WHERE id IN ({','.join('?' * len(chunk))})",  # noqa: S608
+                chunk,
+            ).fetchall()
+        )
+    return found
+
+
+def _within_bytes(rows: list, seal_bodies: dict[int, str], budget: int) -> list:
+    """The first of ``rows`` whose text, with the seals they bring, stays within ``budget``
+    characters (at least one row). A network event is served with its batch's seal, which
+    lists every digest of the batch: a page of a city's network events (each from another
+    kiosk's batch) can carry ten times its events' size in seals."""
+    size, seen = 0, set()
+    for index, row in enumerate(rows):
+        size += len(row[1]) + 24
+        if row[2] is not None and row[2] not in seen:
+            seen.add(row[2])
+            size += len(seal_bodies.get(row[2], "")) + 24
+        if size > budget and index > 0:
+            return rows[:index]
+    return rows
+
+
+def _signatures(db: Database, rows: list, seal_bodies: dict[int, str]) -> str:
+    """The page's seals, by id, which seal each event has, and the hub's public key (JSON
+    members to append to the page)."""
+    used = sorted({row[2] for row in rows if row[2] is not None})
+    seals_text = ",".join(f'"{seal_id}":{seal_bodies[seal_id]}' for seal_id in used)
     seal_of = ",".join("null" if row[2] is None else str(row[2]) for row in rows)
     return f',"seals":{{{seals_text}}},"seal_of":[{seal_of}],"hub_key":"{hub_public_key_b64(db)}"'
