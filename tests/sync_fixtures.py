@@ -37,7 +37,7 @@ from kiosk.config import Config
 from kiosk.residents import residents
 from kiosk.store import events as eventlog
 from kiosk.store import keys
-from sync import protocol
+from sync import protocol, seals
 from sync import state as sync_state
 from sync.client import SyncClient, SyncResult
 from sync.enrolment import enrol
@@ -396,17 +396,28 @@ def a_page_of_notes(make_kiosk, count: int):
     return a, b, shared_event_page(a.db)
 
 
-def own_batch(kiosk, from_seq: int, to_seq: int) -> dict:
+def own_batch(kiosk, from_seq: int, to_seq: int, *, sealed: bool = False) -> dict:
+    """The kiosk's shared events ``from_seq``..``to_seq`` as a batch (with the kiosk's seal
+    when ``sealed``: the hub then serves them as a kiosk's own push)."""
     rows = store.query(
         kiosk.db,
         "SELECT * FROM events WHERE origin = ? AND seq BETWEEN ? AND ? AND scope <> 'private' ORDER BY seq",
         (kiosk.origin, from_seq, to_seq),
     )
-    return {
+    batch = {
         "from_seq": from_seq,
         "to_seq": to_seq,
         "events": [protocol.event_to_wire(eventlog.Event.from_row(r)) for r in rows],
     }
+    if sealed:
+        wires = batch["events"]
+        batch["seal"] = seals.make_seal(
+            kiosk.client().key,
+            kiosk.origin,
+            [w["seq"] for w in wires],
+            [seals.event_digest(w) for w in wires],
+        )
+    return batch
 
 
 def send(kiosk, method: str, path: str, body: bytes = b"", *, key=None, counter=None, headers=None):

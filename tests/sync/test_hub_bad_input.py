@@ -75,7 +75,7 @@ def test_a_signed_push_nested_thousands_deep_is_a_json_400(hub, make_kiosk, dept
     a = make_kiosk("a", enrol_at=hub)
     b = make_kiosk("b", enrol_at=hub)
     record_notes(a, 3)
-    batch = own_batch(a, 1, 3)
+    batch = own_batch(a, 1, 3, sealed=True)
     nested = "[" * depth + "]" * depth
     text = json.dumps(batch).replace('"events": [', f'"deep": {nested}, "events": [', 1)
     try:  # a depth JSON readers take is read, and the hub ignores what it does not know

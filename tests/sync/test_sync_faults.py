@@ -53,11 +53,13 @@ def test_a_push_cut_off_before_or_after_the_hub_commits_resumes_without_loss_or_
 ):
     a = make_kiosk("a", batch_size=50, enrol_at=hub)
     record_notes(a, 180)
-    hub.network.cut("/api/push", mode, skip=1)  # the second batch is cut
+    # the kiosk's key goes alone (a network event is sealed apart), then seqs 2-51 and
+    # 52-101: that third batch is cut
+    hub.network.cut("/api/push", mode, skip=2)
     with pytest.raises(HubUnreachable):
         a.sync()
     assert a.state()["failures"] == 1 and a.state()["last_error"]
-    assert hub_rows(hub) == shared_count(a, 100 if mode == "cut_after" else 50)
+    assert hub_rows(hub) == shared_count(a, 101 if mode == "cut_after" else 51)
     a.sync()
     assert hub_rows(hub) == shared_count(a) == 182
     assert a.state()["failures"] == 0 and a.state()["last_error"] is None
@@ -350,7 +352,7 @@ def test_hub_down_while_a_kiosk_records_5000_events_then_catch_up_in_bounded_bat
     result = a.sync()
     assert result.pushed == 5002 and sync_state.pending_count(a.db) == 0
     pushes = [p for p in hub.network.requests if p == "/api/push"]
-    assert len(pushes) == 11  # ceil(5003 seqs / 500)
+    assert len(pushes) == 1 + 11  # the key alone (network), then ceil(5002 seqs / 500)
     b.sync()
     assert shared_snapshot(b.db)["residents"] == shared_snapshot(a.db)["residents"]
     pulls = [p for p in hub.network.requests if p == "/api/pull"]
