@@ -14,9 +14,9 @@ from kiosk.store import db as dbmod
 from sync import protocol
 from sync.hub.authority import refused_by_kiosk
 from sync.hub.health import troubles_by_kiosk
+from sync.hub.pages import waiting_for
 from sync.hub.records import now_iso
 from sync.hub.refusals import BadRequest
-from sync.hub.store import waiting_for
 
 DASHBOARD_PASSWORD_MIN = 10
 

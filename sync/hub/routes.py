@@ -20,8 +20,9 @@ from sync.hub import dashboard as hub_dashboard
 from sync.hub import db as hubdb
 from sync.hub import health, kiosks
 from sync.hub.db import is_postgresql
+from sync.hub.pages import events_page
 from sync.hub.refusals import BadRequest, HubRefusal, Unauthenticated
-from sync.hub.store import accept_batch, events_page
+from sync.hub.store import accept_batch
 
 ENROL_MAX_BYTES = 64 * 1024  # an enrolment is a code, an origin and a key: a few hundred bytes
 SQLITE_MAX_INTEGER = 2**63 - 1

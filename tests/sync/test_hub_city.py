@@ -24,8 +24,8 @@ from sync_fixtures import record_notes, shared_events, shared_snapshot, sync_unt
 from kiosk import store
 from sync import seals
 from sync.hub import db as hubdb
+from sync.hub import pages as hub_pages
 from sync.hub import routes as hub_routes
-from sync.hub import store as hub_store
 
 pytestmark = pytest.mark.both_stores
 
@@ -181,7 +181,7 @@ def test_pages_stay_within_their_size_and_every_event_arrives(hub, make_kiosk, m
     record_notes(a, 300)
     a.sync()
     sizes: list[tuple[int, int]] = []
-    real_page = hub_store.events_page
+    real_page = hub_pages.events_page
 
     def measured(*args, **kwargs):
         text, last, count = real_page(*args, **kwargs)
@@ -189,7 +189,7 @@ def test_pages_stay_within_their_size_and_every_event_arrives(hub, make_kiosk, m
         return text, last, count
 
     monkeypatch.setattr(hub_routes, "events_page", measured)
-    monkeypatch.setattr(hub_store, "PAGE_BYTES", 20_000)
+    monkeypatch.setattr(hub_pages, "PAGE_BYTES", 20_000)
     sync_until_quiet([a, b])
     assert shared_snapshot(b.db) == shared_snapshot(a.db)
     big = max(sizes)
@@ -199,7 +199,7 @@ def test_pages_stay_within_their_size_and_every_event_arrives(hub, make_kiosk, m
     # a budget smaller than any event: a page of one event at a time, and still everything
     c = make_kiosk("c", enrol_at=hub)
     sizes.clear()
-    monkeypatch.setattr(hub_store, "PAGE_BYTES", 10)
+    monkeypatch.setattr(hub_pages, "PAGE_BYTES", 10)
     c.client().pull()
     of_a = [{e for e in shared_events(k.db) if e[1] == a.origin} for k in (a, c)]
     assert of_a[0] == of_a[1] and len(of_a[0]) == 302

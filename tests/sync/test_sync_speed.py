@@ -27,6 +27,7 @@ from kiosk.store.registry import registry
 from sync import protocol
 from sync import state as sync_state
 from sync.errors import HubRefused
+from sync.hub import pages as hub_pages
 from sync.hub import store as hub_store
 from sync.hub.kiosks import get_kiosk
 from sync.hub.refusals import Fork
@@ -325,7 +326,7 @@ def test_a_push_reads_on_from_the_seq_the_hub_acknowledged_when_it_is_ahead(hub,
 
 def test_big_batches_stay_bounded_by_the_hub(hub, make_kiosk, monkeypatch):
     monkeypatch.setattr(hub_store, "MAX_BATCH_EVENTS", 7)
-    monkeypatch.setattr(hub_store, "MAX_PAGE_EVENTS", 7)
+    monkeypatch.setattr(hub_pages, "MAX_PAGE_EVENTS", 7)
     a = make_kiosk("a", batch_size=20, enrol_at=hub)
     b = make_kiosk("b", batch_size=20, enrol_at=hub)
     record_notes(a, 30)
@@ -342,7 +343,7 @@ def test_big_batches_stay_bounded_by_the_hub(hub, make_kiosk, monkeypatch):
 
 
 def test_a_kiosk_catches_up_on_5000_events_in_big_batches(hub, make_kiosk, monkeypatch):
-    monkeypatch.setattr(hub_store, "PAGE_BYTES", 10**8)  # pages by count here (bytes: below)
+    monkeypatch.setattr(hub_pages, "PAGE_BYTES", 10**8)  # pages by count here (bytes: below)
     a = make_kiosk("a", batch_size=2000, enrol_at=hub)
     b = make_kiosk("b", batch_size=2000, enrol_at=hub)
     record_notes(a, 5000)
@@ -473,7 +474,7 @@ def test_a_page_walks_the_hubs_primary_key_and_events_carry_no_unused_index(hub,
             row[3]
             for row in store.query(
                 db,
-                "EXPLAIN QUERY PLAN " + hub_store.page_sql(include_own),
+                "EXPLAIN QUERY PLAN " + hub_pages.page_sql(include_own),
                 {"after": 0, "building": "B", "origin": "K", "limit": 10},
             )
         ]
