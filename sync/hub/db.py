@@ -23,18 +23,16 @@ Which store: ``is_postgresql(location)`` (a ``postgresql://`` URL) or a file pat
 ``files_prefix(db)`` is where the hub keeps its files that never go in the database (its key,
 its mail secret): beside the SQLite file, or the prefix given when a PostgreSQL store is
 opened. ``INTEGRITY_ERRORS`` and ``DATABASE_ERRORS`` catch either driver's errors.
-``grouped_write`` commits the writes of several threads together (``GroupCommit``).
 """
 
 from __future__ import annotations
 
 import functools
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from kiosk.store import db as dbmod
@@ -241,99 +239,3 @@ def open_store(location: str | Path, *, files: str | Path | None = None):
     if is_postgresql(location):
         return PgDatabase(str(location), files=files)
     return dbmod.connect(location, migrate=False)
-
-
-T = TypeVar("T")
-
-
-class _Job:
-    __slots__ = ("work", "finished", "value", "error")
-
-    def __init__(self, work: Callable[[Any], Any]) -> None:
-        self.work, self.finished, self.value, self.error = work, False, None, None
-
-
-class GroupCommit:
-    """Writes of several server threads committed together, with one commit.
-
-    A write of the hub is acknowledged to a kiosk only once committed, and a commit waits for
-    the disk (SQLite's fsync with ``synchronous=FULL``, PostgreSQL's WAL flush): about 0.6 ms
-    on the development machine's disk, several ms on an SD card or a network volume. Under
-    the hub's one write lock that wait bounded how many batches a second the hub could take,
-    whatever the number of threads or processes (bench/bench_hub.py). Here the first thread
-    to arrive leads: it takes every write queued so far, runs them one after the other in
-    one transaction on its own connection, commits once, and hands each thread its outcome.
-    Writes that arrive meanwhile wait for the next leader, so a group grows with the load
-    and a lone write is committed at once.
-
-    A write is a function of the database. It makes its changes through ``dbmod.write``,
-    which inside the group is a savepoint: a write that raises leaves nothing (but what its
-    own handlers wrote in a savepoint of their own, such as a used-up counter), and the
-    others of the group are committed all the same. A failed BEGIN or COMMIT fails every
-    write of the group: none was acknowledged. Numbers handed out in the group (hub_seq)
-    follow the order of the writes, and all become visible at the commit, under the write
-    lock, as before.
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._queue: list[_Job] = []
-        self._leading = False
-
-    def run(self, db: Any, work: Callable[[Any], T]) -> T:
-        """``work(db)``, committed (with others) before this returns; its exception if it
-        raised or the group's commit failed."""
-        if db.conn.in_transaction:  # inside a write already (a leader's work): part of it
-            return work(db)
-        job = _Job(work)
-        with self._cond:
-            self._queue.append(job)
-            while self._leading and not job.finished:
-                self._cond.wait()
-            if not job.finished:
-                self._leading = True
-                group, self._queue = self._queue, []
-        if not job.finished:
-            try:
-                self._commit(db, group)
-            finally:
-                with self._cond:
-                    self._leading = False
-                    self._cond.notify_all()
-        if job.error is not None:
-            raise job.error
-        return job.value
-
-    @staticmethod
-    def _commit(db: Any, group: list[_Job]) -> None:
-        try:
-            with dbmod.write(db):
-                for job in group:
-                    try:
-                        job.value = job.work(db)
-                    except Exception as exc:  # noqa: BLE001 - handed to the job's thread
-                        job.error = exc
-        except BaseException as exc:
-            for job in group:  # nothing of the group was committed
-                job.value, job.error = None, exc
-            raise
-        finally:
-            for job in group:
-                job.finished = True
-
-
-_groups: dict[Any, GroupCommit] = {}
-_groups_guard = threading.Lock()
-
-
-def grouped_write(db: Any, work: Callable[[Any], T]) -> T:
-    """``work(db)`` committed with the other threads' writes to the same store that arrive
-    meanwhile (``GroupCommit``); for a write acknowledged to a kiosk at once (a push, a
-    pull's cursor and counter). The store is told by its URL (PostgreSQL) or by the
-    process's write lock of its file (SQLite: ``kiosk.store.db``)."""
-    key = getattr(db, "url", None) or getattr(db, "write_lock", None) or id(db)
-    group = _groups.get(key)
-    if group is None:
-        with _groups_guard:
-            group = _groups.setdefault(key, GroupCommit())
-    return group.run(db, work)

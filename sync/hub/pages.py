@@ -9,7 +9,6 @@ from sqlite_utils import Database
 
 from kiosk.store import db as dbmod
 from sync import protocol
-from sync.hub.db import grouped_write
 from sync.hub.kiosks import Kiosk, use_counter
 from sync.hub.records import latest_hub_seq
 from sync.hub.signing import hub_public_key_b64
@@ -100,7 +99,7 @@ def events_page(
         with dbmod.write(db):
             db.execute("UPDATE kiosks SET pull_cursor = ? WHERE origin = ?", [after, kiosk.origin])
     else:
-        grouped_write(db, lambda db: use_counter(db, kiosk, counter, pull_cursor=after))
+        use_counter(db, kiosk, counter, pull_cursor=after)
     items = ",".join(f"[{row[0]},{row[1]}]" for row in rows)
     text = (
         f'{{"events":[{items}],"last_hub_seq":{last},"more":{"true" if more else "false"}'

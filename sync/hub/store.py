@@ -20,7 +20,6 @@ from kiosk.store.registry import SHARED_SCOPES
 from sync import protocol
 from sync.hub import db as hubdb
 from sync.hub.authority import record_screened, screen_batch
-from sync.hub.db import grouped_write
 from sync.hub.home_requests import note_events as note_for_home
 from sync.hub.kiosks import Kiosk, use_counter
 from sync.hub.mail_outbox import note_events as note_for_mail
@@ -59,9 +58,6 @@ def accept_batch(
     ``counter``: the request's counter (``verify_request``), used up in the same transaction
     when the batch is stored, or on its own when the batch is refused.
 
-    The events are checked, encoded and hashed in the caller's thread; the rest is one write
-    committed together with the other threads' pushes and pulls of the moment
-    (``grouped_write``).
     """
     try:
         prepared = _batch_rows(kiosk, batch, now_iso())
@@ -69,7 +65,7 @@ def accept_batch(
         if counter is not None:
             use_counter(db, kiosk, counter)  # a refused request is used up too
         raise
-    return grouped_write(db, lambda db: _refused_or_stored(db, kiosk, batch, prepared, counter))
+    return _refused_or_stored(db, kiosk, batch, prepared, counter)
 
 
 def _refused_or_stored(
