@@ -35,15 +35,16 @@ the same run):
 
 | store | push / raw | pull / raw | both / raw | page p50 / p99 | first sync / raw | hub peak |
 |---|---|---|---|---|---|---|
-| SQLite, 1 process | 0.062 | 0.20 | 0.17 | 0.42 s / 0.66 s | 0.35 (35 s) | 95 MB |
-| PostgreSQL, 1 process | 0.082 | 0.29 | 0.24 | 0.67 s / 0.97 s | 0.49 (55 s) | 88 MB |
-| PostgreSQL, 2 processes | 0.087 | 0.31 | 0.25 | 0.64 s / 1.24 s | 0.51 (56 s) | 86 + 86 MB |
+| SQLite, 1 process | 0.088 | 0.21 | 0.19 | 0.31 s / 0.47 s | 0.32 (29 s) | 113 MB |
+| PostgreSQL, 1 process | 0.078 | 0.30 | 0.24 | 0.40 s / 0.61 s | 0.47 (37 s) | 88 MB |
+| PostgreSQL, 2 processes | 0.12 | 0.36 | 0.31 | 0.46 s / 0.97 s | 0.73 (34 s) | 86 + 86 MB |
 
 The page latencies are those of 32 kiosks asking at once of 4 (or 8) server threads: mostly
-waiting in the hub's queue. (Raw inserts: SQLite 125,000 rows/s, PostgreSQL 54,000-56,000; absolute rates: push 7,800
-events/s on SQLite, 4,600-4,700 on PostgreSQL; pull 16,000-25,000; first sync 1,520 events a
-kiosk, 27,000-44,000 events/s.) Met: memory (under 100 MB everywhere), pull and
-push-then-pull on PostgreSQL, pull on SQLite, the first sync. Not met: push, on either store.
+waiting in the hub's queue. (Raw inserts: SQLite 165,000 rows/s, PostgreSQL 62,000-88,000;
+absolute rates: push 14,500 events/s on SQLite, 6,800-7,400 on PostgreSQL; pull
+22,000-34,000; first sync 1,520 events a kiosk, 41,000-53,000 events/s.) Met: memory (under
+115 MB everywhere), pull and push-then-pull on PostgreSQL, pull on SQLite, the first sync.
+Not met: push, on either store.
 
 What limits push: the hub's Python. A pushed batch of 50 events costs the hub about 4.5 ms of
 CPU (this machine, at its slower hours): 3.4 ms in user space (the authority screen of each
