@@ -43,8 +43,8 @@ The page latencies are those of 32 kiosks asking at once of 4 (or 8) server thre
 waiting in the hub's queue. (Raw inserts: SQLite 165,000 rows/s, PostgreSQL 62,000-88,000;
 absolute rates: push 14,500 events/s on SQLite, 6,800-7,400 on PostgreSQL; pull
 22,000-34,000; first sync 1,520 events a kiosk, 41,000-53,000 events/s.) Met: memory (under
-115 MB everywhere), pull and push-then-pull on PostgreSQL, pull on SQLite, the first sync.
-Not met: push, on either store.
+115 MB everywhere), pull and push-then-pull on PostgreSQL, the first sync. At the line: pull
+on SQLite (0.17 to 0.21 over five runs). Not met: push, on either store.
 
 What limits push: the hub's Python. A pushed batch of 50 events costs the hub about 4.5 ms of
 CPU (this machine, at its slower hours): 3.4 ms in user space (the authority screen of each
@@ -52,12 +52,14 @@ event, its canonical form and digest, the seal's check, the HTTP request, SQLite
 with their keys and foreign keys), 1.1 ms in the kernel (the requests' sockets, the WAL). A
 hub process uses one core for Python (0.9 of a core while pushing), and a second process on
 PostgreSQL adds nothing, as every batch's check holds the one write lock (on PostgreSQL about
-ten round trips under it, each statement one). What the hub no longer waits for: SQLite's busy
-handler (threads of a process now take turns on a lock of their own), one round trip a
+ten round trips under it, each statement one). What the hub no longer waits for: one round trip a
 statement where one query does (the entities a batch speaks of, the kiosk's seqs, the
-counter). Tried and dropped: committing the writes that arrive together in one transaction
-(a group commit): here, with a disk that flushes in 0.6 ms and a hub short of CPU, it cost
-SQLite 12% more CPU a batch and gained PostgreSQL (fsync on) under 10%. What the first sync no longer carries: a network event's seal listed every digest of
+counter; on PostgreSQL push went from 0.06 to 0.09 of its raw insert). Tried and dropped, in
+alternating runs: committing the writes that arrive together in one transaction (a group
+commit; with a disk that flushes in 0.6 ms and a hub short of CPU, it cost SQLite 12% more
+CPU a batch and gained PostgreSQL, fsync on, under 10%), and a lock of the process's own in
+front of SQLite's busy handler (no difference beyond the runs' spread: the threads it woke
+sooner found the CPU busy). What the first sync no longer carries: a network event's seal listed every digest of
 its building's batch (a page of a city's keys held ten times its size in seals: 1.35 MB a page,
 30 ms of gzip); network events are now sealed apart, and a page stops at 512 KB.
 """

@@ -37,32 +37,9 @@ def connect(path: str | Path, *, busy_timeout_ms: int = 5000, migrate: bool = Tr
     # scrubbed from a row (printing/queue.py) is gone from the database file too.
     conn.execute("PRAGMA secure_delete = ON")
     db = Database(conn)
-    db.write_lock = _write_lock_for(path)
-    db.write_lock_timeout = busy_timeout_ms / 1000
     if migrate:
         schema.migrations.apply(db)
     return db
-
-
-_write_locks: dict[str, threading.RLock] = {}
-_write_locks_guard = threading.Lock()
-
-
-def _write_lock_for(path: Path) -> threading.RLock:
-    """The lock this process's connections to the file ``path`` take around a write.
-
-    SQLite's own lock is enough for correctness, but a thread that finds it taken sleeps in
-    SQLite's busy handler (1, 2, 5, 10, 15, 20, 25 ms ...) instead of waking when it is freed:
-    with a few server threads writing at once, most of a write's time went to those sleeps
-    (bench/bench_hub.py). Threads of one process wait here instead, and are woken in turn;
-    another process (a ``kiosk`` command beside the server) still meets SQLite's lock.
-    Reentrant, so a thread that writes through a second connection while holding the first
-    fails on SQLite's time-out as before, instead of waiting for itself."""
-    key = str(path) if str(path) == ":memory:" else str(path.resolve())
-    if key == ":memory:":
-        return threading.RLock()  # each in-memory database is its own
-    with _write_locks_guard:
-        return _write_locks.setdefault(key, threading.RLock())
 
 
 @contextmanager
@@ -70,35 +47,26 @@ def write(db: Database) -> Iterator[Database]:
     """One write transaction, ``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any error.
 
     Nested use joins the outer transaction (a savepoint), so a domain function can call another.
-    Threads of one process take turns on the file's ``write_lock`` first (``_write_lock_for``);
-    ``sqlite3.OperationalError`` ("database is locked") after the busy time-out, as from SQLite.
     """
     conn = db.conn
     if conn.in_transaction:
         with db.atomic():
             yield db
         return
-    lock = getattr(db, "write_lock", None)
-    if lock is not None and not lock.acquire(timeout=db.write_lock_timeout):
-        raise sqlite3.OperationalError("database is locked")
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
         try:
-            yield db
+            conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        else:
-            try:
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-    finally:
-        if lock is not None:
-            lock.release()
 
 
 @functools.lru_cache(maxsize=32)
