@@ -57,32 +57,17 @@ def accept_batch(
 
     ``counter``: the request's counter (``verify_request``), used up in the same transaction
     when the batch is stored, or on its own when the batch is refused.
-
     """
     try:
-        prepared = _batch_rows(kiosk, batch, now_iso())
-    except HubRefusal:
-        if counter is not None:
-            use_counter(db, kiosk, counter)  # a refused request is used up too
-        raise
-    return _refused_or_stored(db, kiosk, batch, prepared, counter)
-
-
-def _refused_or_stored(
-    db: Database, kiosk: Kiosk, batch: dict, prepared: tuple, counter: int | None
-) -> dict[str, int]:
-    try:
-        return _accept_batch(db, kiosk, batch, prepared, counter)
+        return _accept_batch(db, kiosk, batch, counter)
     except HubRefusal as exc:
         if counter is not None and not isinstance(exc, Replayed):
             use_counter(db, kiosk, counter)  # a refused request is used up too (Replayed first)
         raise
 
 
-def _accept_batch(
-    db: Database, kiosk: Kiosk, batch: dict, prepared: tuple, counter: int | None
-) -> dict[str, int]:
-    from_seq, to_seq, rows = prepared
+def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -> dict[str, int]:
+    from_seq, to_seq, rows = _batch_rows(kiosk, batch, now_iso())
     sent = {data["seq"]: data for data in batch["events"]}
     try:
         with dbmod.write(db):
