@@ -30,16 +30,13 @@ from kiosk import store
 from kiosk.store import events as eventlog
 from kiosk.store import refused
 from sync import protocol
+from sync.hub import pages
 
 PAGE = 2000
 CURSOR = "home_replica_cursor"
 
-_SERVED = (
-    "FROM events e WHERE e.hub_seq > :after AND (e.building = :building OR e.scope = 'network') "
-    "AND NOT EXISTS (SELECT 1 FROM hub_refused r WHERE r.hub_seq = e.hub_seq) "
-)
-_PAGE_SQL = "SELECT e.hub_seq, e.body " + _SERVED + "ORDER BY e.hub_seq LIMIT :limit"
-_ANY_SQL = "SELECT 1 " + _SERVED + "LIMIT 1"
+# What a kiosk of the building would be served, its own events included (one query for both).
+_PAGE_SQL = pages.page_sql(include_own=True)
 _created_lock = threading.Lock()
 _migrated: set[str] = set()
 
@@ -70,8 +67,8 @@ def up_to_date(hub: Database, replica: Database, building: str) -> int:
     the replica's cursor; returns how many events were applied."""
     # Most page views find nothing new: asked first without the replica's write lock, so
     # views of one building do not queue behind each other for nothing.
-    probe = {"after": cursor(replica), "building": building}
-    if hub.conn.execute(_ANY_SQL, probe).fetchone() is None:
+    probe = {"after": cursor(replica), "building": building, "limit": 1}
+    if hub.conn.execute(_PAGE_SQL, probe).fetchone() is None:
         return 0
     applied = 0
     while True:

@@ -17,31 +17,44 @@ MAX_PAGE_EVENTS = 5000
 PAGE_BYTES = 512 * 1024  # a page's text stops growing here (``_within_bytes``), before gzip
 
 
-_SERVED = (
-    "hub_seq > :after AND (building = :building OR scope = 'network') "
-    "AND NOT EXISTS (SELECT 1 FROM hub_refused r WHERE r.hub_seq = events.hub_seq) "
+# A kiosk gets its building's events and every network event after its cursor: two index
+# ranges (schema m017), disjoint, merged in hub_seq order. Never an event the hub refused;
+# its own events only when restoring.
+_ARMS = (
+    "building = :building",  # events_by_building
+    "scope = 'network' AND building <> :building",  # events_of_network
 )
-_SERVED_BUT_OWN = _SERVED + "AND origin <> :origin "
+_NOT_REFUSED = "NOT EXISTS (SELECT 1 FROM hub_refused r WHERE r.hub_seq = events.hub_seq)"
 
 
-def _for_kiosk(include_own: bool) -> str:
-    """The condition on the events a kiosk gets after a cursor: its building's and every
-    ``network`` event, its own only when restoring (parameters ``after``, ``building``,
-    ``origin``); never an event the hub refused."""
-    return _SERVED if include_own else _SERVED_BUT_OWN
+def _served(arm: str, include_own: bool) -> str:
+    """The condition on one arm's events (parameters ``after``, ``building``, ``origin``)."""
+    own = "" if include_own else " AND origin <> :origin"
+    return f"{arm} AND hub_seq > :after{own} AND {_NOT_REFUSED}"
 
 
 def page_sql(include_own: bool) -> str:
-    """The query of a page: it walks the primary key from the cursor (no other index helps
-    with "this building OR the network"; a test keeps it so)."""
-    return f"SELECT hub_seq, body, seal_id, origin FROM events WHERE {_for_kiosk(include_own)}ORDER BY hub_seq LIMIT :limit"  # noqa: S608 (fixed text)
+    """The query of a page: each arm reads at most ``limit`` events from its index, from the
+    cursor on, and the two are merged by hub_seq (a test keeps the plan so, on both stores).
+    A page's cost follows what the kiosk gets, not what the hub received for every other
+    building since the kiosk's cursor."""
+    arms = " UNION ALL ".join(
+        "SELECT * FROM (SELECT hub_seq, body, seal_id, origin FROM events "  # noqa: S608
+        f"WHERE {_served(arm, include_own)} ORDER BY hub_seq LIMIT :limit) AS arm{index}"
+        for index, arm in enumerate(_ARMS)
+    )
+    return f"{arms} ORDER BY hub_seq LIMIT :limit"
 
 
 def waiting_for(db: Database, origin: str, building: str, after: int) -> int:
     """How many events the hub holds for kiosk ``origin`` of ``building`` after ``after``."""
+    counts = " + ".join(
+        f"(SELECT COUNT(*) FROM events WHERE {_served(arm, False)})"  # noqa: S608 (fixed text)
+        for arm in _ARMS
+    )
     return dbmod.scalar(
         db,
-        f"SELECT COUNT(*) FROM events WHERE {_for_kiosk(False)}",  # noqa: S608 (fixed text)
+        f"SELECT {counts}",
         {"after": after, "building": building, "origin": origin},
     )
 

@@ -450,3 +450,16 @@ def m016_dashboard_failures(db: Database) -> None:
         CREATE INDEX dashboard_failures_by_time ON dashboard_failures (failed_at);
         """
     )
+
+
+@migrations()
+def m017_pages_by_index(db: Database) -> None:
+    # A page is "this building's events after a cursor" and "the network's after it", each an
+    # index range (sync/hub/pages.py). Walking the primary key from the cursor instead read
+    # every building's events: after an outage, each of a city's kiosks read the whole burst.
+    db.executescript(
+        """
+        CREATE INDEX events_by_building ON events (building, hub_seq);
+        CREATE INDEX events_of_network ON events (hub_seq) WHERE scope = 'network';
+        """
+    )

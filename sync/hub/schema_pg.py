@@ -336,3 +336,14 @@ def p016_dashboard_failures(db: PgDatabase) -> None:
         CREATE INDEX dashboard_failures_by_time ON dashboard_failures (failed_at);
         """,
     )
+
+
+@migration
+def p017_pages_by_index(db: PgDatabase) -> None:
+    _script(
+        db,
+        """
+        CREATE INDEX events_by_building ON events (building, hub_seq);
+        CREATE INDEX events_of_network ON events (hub_seq) WHERE scope = 'network';
+        """,
+    )

@@ -467,7 +467,7 @@ def test_a_run_of_resident_updates_projected_at_once_equals_one_by_one(changes, 
 
 
 @pytest.mark.parametrize("include_own", [False, True])
-def test_a_page_walks_the_hubs_primary_key_and_events_carry_no_unused_index(hub, include_own):
+def test_a_page_walks_two_indexes_and_events_carry_no_unused_index(hub, include_own):
     db = hub.db
     try:
         plan = [
@@ -481,12 +481,21 @@ def test_a_page_walks_the_hubs_primary_key_and_events_carry_no_unused_index(hub,
         indexes = {row["name"] for row in store.query(db, "PRAGMA index_list(events)")}
     finally:
         db.close()
-    # Walks the primary key from the cursor; an event the hub refused is left out with one
-    # look-up of hub_refused's primary key.
-    assert plan == [
-        "SEARCH events USING INTEGER PRIMARY KEY (rowid>?)",
-        "CORRELATED SCALAR SUBQUERY 1",
+    # The building's events and the network's, each from its index after the cursor, merged;
+    # an event the hub refused is left out with one look-up of hub_refused's primary key.
+    searches = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
+    assert searches == [
+        "SEARCH events USING INDEX events_by_building (building=? AND hub_seq>?)",
         "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)",
+        "SCAN arm0",
+        "SEARCH events USING INDEX events_of_network (hub_seq>?)",
+        "SEARCH r USING INTEGER PRIMARY KEY (rowid=?)",
+        "SCAN arm1",
     ]
-    # The two UNIQUE keys only (event id; origin and seq): every other index costs each insert.
-    assert len(indexes) == 2 and all(name.startswith("sqlite_autoindex_events") for name in indexes)
+    assert plan[0] == "MERGE (UNION ALL)"
+    # The two UNIQUE keys (event id; origin and seq) and the two the pages walk: every other
+    # index would cost each insert.
+    assert indexes - {"events_by_building", "events_of_network"} == {
+        "sqlite_autoindex_events_1",
+        "sqlite_autoindex_events_2",
+    }
