@@ -8,14 +8,16 @@ a number is handed out only once every smaller one has committed."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
 
 import pytest
-from sync_fixtures import record_notes, send
+from sync_fixtures import record_notes, send, shared_events, shared_snapshot, sync_until_quiet
 
 from kiosk import store
+from kiosk.residents import residents
 from sync.hub import schema, schema_pg
 
 pytestmark = pytest.mark.both_stores
@@ -184,3 +186,26 @@ def test_concurrent_pushers_and_pullers_never_skip_an_event(hub, make_kiosk):
         assert numbers == sorted(set(numbers)), f"{name}: a number served twice or backwards"
         assert numbers == served, f"{name} missed {sorted(set(served) - set(numbers))[:10]}"
     assert sum(len(pages) for pages in received.values()) > 20  # pulled while pushes went on
+
+
+def test_text_that_bulk_loading_escapes_arrives_byte_for_byte(hub, make_kiosk):
+    """PostgreSQL takes a batch's events by COPY (``PgConnection.insert_rows``), whose text
+    format escapes tabs, line ends and backslashes: names holding them come back as sent."""
+    a = make_kiosk("a", enrol_at=hub)
+    b = make_kiosk("b", enrol_at=hub)
+    names = ["Tab\there", "Line\nend\r", "Back\\slash \\N", 'Quote " é 🏠', "Nul \x00 x"]
+    person = residents.register(a.db, apartment="A-001", name="Claire Petit", pin="2580").id
+    with store.write(a.db):
+        for name in names:
+            store.record(a.db, "resident.updated", {"resident_id": person, "name": name})
+    sync_until_quiet([a, b])
+    assert shared_events(b.db) == shared_events(a.db)
+    assert shared_snapshot(b.db) == shared_snapshot(a.db)
+    row = store.query_one(b.db, "SELECT name FROM residents WHERE id = ?", (person,))
+    assert row["name"] == names[-1]
+    db = hub.db
+    try:
+        bodies = db.execute("SELECT body, digest FROM events WHERE origin = ?", [a.origin])
+        assert all(hashlib.sha256(body.encode()).hexdigest() == digest for body, digest in bodies)
+    finally:
+        db.close()
