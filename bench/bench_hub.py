@@ -21,47 +21,54 @@ a reverse proxy does). PostgreSQL is a server started for the run in a temporary
 (tests/pg_server.py) with its own defaults for the disk (fsync and synchronous commit on, as a
 hub's server runs; the tests turn them off).
 
-Reported for each store: events per second of push, pull and push-then-pull, each as a ratio
+Reported for each store: events per second of push, pull and push-then-pull (the burst as a
+whole: every event counted in and out, the harmonic mean of the two rates), each as a ratio
 against a raw bulk insert of the same rows (every kiosk event the hub stored, read back) into
-the same database in the same run: one ``executemany`` in one transaction into a table with
-the hub's columns and keys (no foreign key, trigger or CHECK), the fastest of three: goal at
-least 1/5 (0.2). Also the 50th and 99th percentile latency of a pull page, and each hub
-process's peak memory (VmHWM from /proc/<pid>/status; goal under 150 MB). The load generator
-(this process) shares the machine's two cores with the hub and the database.
+the same database in the same run, in one transaction by each store's bulk path (SQLite: one
+``executemany``; PostgreSQL: ``COPY``, as the hub's own inserts) into a table with the hub's
+columns and keys (no foreign key, trigger or CHECK), the fastest of three: goal at least 1/5
+(0.2). Also the 50th and 99th percentile latency of a pull page, and each hub process's peak
+memory (VmHWM from /proc/<pid>/status; goal under 150 MB). The load generator (this process)
+shares the machine's two cores with the hub and the database.
 
-Figures at 1,000 kiosks, 50 events each (2 cores shared with other work; the development
-machine's speed wandered by up to 1.7x within the hour, hence the ratios to a raw insert of
-the same run):
+Figures at 1,000 kiosks (2 cores shared with other work; the machine's speed wandered by up
+to 1.7x within the hour, hence the ratios to a raw insert of the same run). A backlog of 50
+events (about a day of a building offline; ``--events 50``, the default):
 
 | store | push / raw | pull / raw | both / raw | page p50 / p99 | first sync / raw | hub peak |
 |---|---|---|---|---|---|---|
-| SQLite, 1 process | 0.088 | 0.21 | 0.19 | 0.31 s / 0.47 s | 0.32 (29 s) | 113 MB |
-| PostgreSQL, 1 process | 0.078 | 0.30 | 0.24 | 0.40 s / 0.61 s | 0.47 (37 s) | 88 MB |
-| PostgreSQL, 2 processes | 0.12 | 0.36 | 0.31 | 0.46 s / 0.97 s | 0.73 (34 s) | 86 + 86 MB |
+| SQLite, 1 process | 0.135 | 0.47 | 0.385 | 0.21 s / 0.41 s | 0.37 (40 s) | 108 MB |
+| PostgreSQL, 1 process | 0.045 | 0.24 | 0.174 | 0.44 s / 0.80 s | 0.27 (54 s) | 87 MB |
+| PostgreSQL, 2 processes | 0.051 | 0.30 | 0.212 | 0.33 s / 0.76 s | 0.28 (53 s) | 87 + 87 MB |
 
-The page latencies are those of 32 kiosks asking at once of 4 (or 8) server threads: mostly
-waiting in the hub's queue. (Raw inserts: SQLite 165,000 rows/s, PostgreSQL 62,000-88,000;
-absolute rates: push 14,500 events/s on SQLite, 6,800-7,400 on PostgreSQL; pull
-22,000-34,000; first sync 1,520 events a kiosk, 41,000-53,000 events/s.) Met: memory (under
-115 MB everywhere), pull and push-then-pull on PostgreSQL, the first sync. At the line: pull
-on SQLite (0.17 to 0.21 over five runs). Not met: push, on either store.
+A backlog of 500 events, one full batch a kiosk (about two weeks offline; ``--events 500``):
 
-What limits push: the hub's Python. A pushed batch of 50 events costs the hub about 4.5 ms of
-CPU (this machine, at its slower hours): 3.4 ms in user space (the authority screen of each
-event, its canonical form and digest, the seal's check, the HTTP request, SQLite's inserts
-with their keys and foreign keys), 1.1 ms in the kernel (the requests' sockets, the WAL). A
-hub process uses one core for Python (0.9 of a core while pushing), and a second process on
-PostgreSQL adds nothing, as every batch's check holds the one write lock (on PostgreSQL about
-ten round trips under it, each statement one). What the hub no longer waits for: one round trip a
-statement where one query does (the entities a batch speaks of, the kiosk's seqs, the
-counter; on PostgreSQL push went from 0.06 to 0.09 of its raw insert). Tried and dropped, in
-alternating runs: committing the writes that arrive together in one transaction (a group
-commit; with a disk that flushes in 0.6 ms and a hub short of CPU, it cost SQLite 12% more
-CPU a batch and gained PostgreSQL, fsync on, under 10%), and a lock of the process's own in
-front of SQLite's busy handler (no difference beyond the runs' spread: the threads it woke
-sooner found the CPU busy). What the first sync no longer carries: a network event's seal listed every digest of
-its building's batch (a page of a city's keys held ten times its size in seals: 1.35 MB a page,
-30 ms of gzip); network events are now sealed apart, and a page stops at 512 KB.
+| store | push / raw | pull / raw | both / raw | page p50 / p99 | hub peak |
+|---|---|---|---|---|---|
+| SQLite, 1 process | 0.174 | 0.34 | 0.257 | 0.17 s / 0.53 s | 115 MB |
+| PostgreSQL, 1 process | 0.146 | 0.36 | 0.240 | 0.31 s / 0.79 s | 92 MB |
+| PostgreSQL, 2 processes | 0.145 | 0.36 | 0.241 | 0.22 s / 0.67 s | 90 + 90 MB |
+
+(Raw inserts: SQLite 103,000-183,000 rows/s, PostgreSQL by COPY 101,000-137,000. Absolute
+rates: push 14,000 (SQLite) and 4,800-5,200 (PostgreSQL) events/s with 50-event backlogs,
+32,000 and 16,000-20,000 with 500; pull 25,000-62,000.) Met: memory everywhere, pull
+everywhere, push-then-pull but on one PostgreSQL process with 50-event backlogs (0.17).
+Not met: push alone, on any store.
+
+What limits push: the hub's Python, and on PostgreSQL the one write lock. A pushed batch
+costs the hub about 3.5-4 ms of CPU with 50 events and 13 ms with 500 (its authority screen,
+about 15 us an event; its canonical form and digest; two Ed25519 checks; the HTTP request;
+the inserts). On PostgreSQL every batch's check holds the advisory write lock that keeps
+pulls from skipping an event (about ten round trips under it, and the thread waiting for the
+GIL after each while the process's other threads decode and verify other requests): the hub
+uses about half a core while pushing, and a second process adds little. Pages used to walk
+the primary key from a kiosk's cursor, reading every building's events since it (quadratic
+in the kiosks after an outage): they now read two indexes (schema m017), which took pull
+from 0.21 to 0.47 of the raw insert on SQLite (50-event backlogs) and from 0.16 to 0.34
+(500); the index costs push about 5-10% on SQLite. PostgreSQL takes a batch's events by COPY
+(in an in-process loop, 32-36 ms a 500-event batch became 20-22 ms). Tried and dropped
+earlier, in alternating runs: a group commit, and a lock of the process's own in front of
+SQLite's busy handler (no gain beyond the runs' spread).
 """
 
 from __future__ import annotations
@@ -378,10 +385,9 @@ READ_ROWS = (
     "SELECT id, origin, seq, type, scope, building, body, digest, received_at FROM events "
     "WHERE origin <> 'HUB' ORDER BY hub_seq"
 )
-RAW_INSERT = (
-    "INSERT INTO bench_raw (id, origin, seq, type, scope, building, body, digest, received_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+RAW_COLUMNS = "bench_raw (id, origin, seq, type, scope, building, body, digest, received_at)"
+RAW_INSERT = f"INSERT INTO {RAW_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 (fixed)
+RAW_COPY = f"COPY {RAW_COLUMNS} FROM STDIN"
 
 
 RAW_TRIES = 3
@@ -394,18 +400,20 @@ RAW_TABLE = (
 
 def raw_bulk_insert(database: str) -> tuple[float, int]:
     """Seconds to insert every kiosk event the hub stored (read back) into a table with the
-    hub's columns and keys, in the same database, one ``executemany`` in one transaction (the
-    fastest of ``RAW_TRIES``: the strictest baseline on a machine whose speed wanders); and
-    how many rows that was."""
+    hub's columns and keys, in the same database, in one transaction, by each store's bulk
+    path (SQLite: one ``executemany``; PostgreSQL: ``COPY``), the fastest of ``RAW_TRIES``
+    (the strictest baseline on a machine whose speed wanders); and how many rows that was."""
     if database.startswith("postgresql://"):
         import psycopg  # noqa: PLC0415 - only with PostgreSQL
 
         with psycopg.connect(database, autocommit=True) as conn:
             rows = conn.execute(READ_ROWS).fetchall()
 
-            def insert() -> None:
+            def insert() -> None:  # COPY: PostgreSQL's bulk load, as the hub's own inserts
                 with conn.transaction(), conn.cursor() as cursor:
-                    cursor.executemany(RAW_INSERT.replace("?", "%s"), rows)
+                    with cursor.copy(RAW_COPY) as copy:
+                        for row in rows:
+                            copy.write_row(row)
 
             key = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
             return _fastest(conn, RAW_TABLE.format(key=key), insert), len(rows)
