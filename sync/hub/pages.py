@@ -5,6 +5,8 @@ batches (``sync.hub.store``)."""
 
 from __future__ import annotations
 
+import functools
+
 from sqlite_utils import Database
 
 from kiosk.store import db as dbmod
@@ -33,6 +35,7 @@ def _served(arm: str, include_own: bool) -> str:
     return f"{arm} AND hub_seq > :after{own} AND {_NOT_REFUSED}"
 
 
+@functools.cache  # two fixed texts, asked for at every page
 def page_sql(include_own: bool) -> str:
     """The query of a page: each arm reads at most ``limit`` events from its index, from the
     cursor on, and the two are merged by hub_seq (a test keeps the plan so, on both stores).
