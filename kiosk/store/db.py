@@ -90,10 +90,11 @@ def insert_multi_row(
     keys) once per ``rows_per_insert`` rows instead of once per row; partial chunks come in
     powers of two, so a connection's statement cache holds a handful of these, not one per
     length. ``rows_per_insert * width`` stays far below SQLite's 32766 parameters. A
-    connection with an ``insert_rows`` method (the hub's PostgreSQL adapter) inserts its way."""
+    connection with an ``insert_rows`` method (the hub's PostgreSQL adapter) inserts plain
+    rows (no ``tail``) its way."""
     insert_rows = getattr(conn, "insert_rows", None)  # a connection with a way of its own
-    if insert_rows is not None:
-        return insert_rows(head, values, width, tail)
+    if insert_rows is not None and not tail:
+        return insert_rows(head, values, width)
     rows, start = len(values) // width, 0
     while start < rows:
         left = rows - start

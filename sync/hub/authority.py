@@ -146,10 +146,25 @@ def record_screened(
 
 
 def _insert_entities(conn, entities: Iterable[tuple[str, Any, str]]) -> None:
-    conn.executemany(
-        "INSERT INTO hub_entities (kind, id, building) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-        [(kind, str(entity), building) for kind, entity, building in entities if entity],
+    """Multi-row INSERTs (one statement for a batch's entities: a batch holds the hub's write
+    lock while it writes, and on PostgreSQL each statement is a round trip)."""
+    values = [
+        value
+        for kind, entity, building in entities
+        if entity
+        for value in (kind, str(entity), building)
+    ]
+    dbmod.insert_multi_row(
+        conn,
+        "INSERT INTO hub_entities (kind, id, building)",
+        values,
+        3,
+        rows_per_insert=_ENTITIES_PER_INSERT,
+        tail=" ON CONFLICT DO NOTHING",
     )
+
+
+_ENTITIES_PER_INSERT = 512  # 3 parameters a row
 
 
 def learn_entities(db: Database) -> None:

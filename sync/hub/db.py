@@ -180,22 +180,17 @@ class PgConnection:
         with self.raw.cursor() as cursor:
             cursor.executemany(translate(sql), [_params(row) for row in rows])
 
-    def insert_rows(self, head: str, values: list, width: int, tail: str = "") -> None:
-        """``kiosk.store.db.insert_multi_row`` here (``head``: ``INSERT INTO table (columns)``).
-        Plain rows go by ``COPY``, PostgreSQL's bulk load: in their order (identities follow
-        it), through the same constraints, keys and triggers as an INSERT, without psycopg's
-        Python work for each row of a pipelined INSERT. With a ``tail`` (an ON CONFLICT
-        clause, which COPY has not): one prepared single-row INSERT a row in pipeline mode."""
-        rows = [values[i : i + width] for i in range(0, len(values), width)]
-        if not tail:
-            table_and_columns = head.strip().removeprefix("INSERT INTO ")
-            with self.raw.cursor() as cursor:
-                with cursor.copy(f"COPY {table_and_columns} FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            return
-        placeholders = "(" + ", ".join(("?",) * width) + ")"
-        self.executemany(f"{head} VALUES {placeholders}{tail}", rows)
+    def insert_rows(self, head: str, values: list, width: int) -> None:
+        """``kiosk.store.db.insert_multi_row`` here for plain rows (``head``: ``INSERT INTO
+        table (columns)``): by ``COPY``, PostgreSQL's bulk load, in their order (identities
+        follow it), through the same constraints, keys and triggers as an INSERT, without
+        psycopg's Python work for each row of a pipelined INSERT. (Rows with an ON CONFLICT
+        clause, which COPY has not, go by multi-row INSERTs, as on SQLite.)"""
+        table_and_columns = head.strip().removeprefix("INSERT INTO ")
+        with self.raw.cursor() as cursor:
+            with cursor.copy(f"COPY {table_and_columns} FROM STDIN") as copy:
+                for start in range(0, len(values), width):
+                    copy.write_row(values[start : start + width])
 
     def close(self) -> None:
         self.raw.close()

@@ -209,3 +209,30 @@ def test_text_that_bulk_loading_escapes_arrives_byte_for_byte(hub, make_kiosk):
         assert all(hashlib.sha256(body.encode()).hexdigest() == digest for body, digest in bodies)
     finally:
         db.close()
+
+
+def test_entities_learnt_in_bulk_are_each_held_once(hub):
+    """What a batch's events create goes into ``hub_entities`` by multi-row INSERTs with ON
+    CONFLICT DO NOTHING, on both stores: over several statements' worth of rows, with rows
+    repeated in one statement and rows held already, each (kind, id, building) is held once;
+    a claim of another building held before stays beside it (the screen tells them apart);
+    an empty id is not a claim."""
+    from kiosk.store import db as dbmod  # noqa: PLC0415
+    from sync.hub import authority  # noqa: PLC0415
+
+    count = 2 * authority._ENTITIES_PER_INSERT + 77
+    entities = [("resident", f"r{n:05d}", "Résidence A") for n in range(count)]
+    other = ("resident", "r00007", "Résidence B")
+    db = hub.db
+    try:
+        with dbmod.write(db):
+            authority._insert_entities(db.conn, [other, entities[3]])
+        with dbmod.write(db):
+            authority._insert_entities(db.conn, entities + entities[:5] + [("account", "", "X")])
+        held = sorted(
+            tuple(row) for row in db.execute("SELECT kind, id, building FROM hub_entities")
+        )
+    finally:
+        db.close()
+    assert held == sorted([*entities, other])
+
