@@ -15,7 +15,9 @@ methods:
   lock serialises them, so the ``hub_seq`` numbers handed out inside one write are all below
   those of any later write, and become visible (commit) before a later write even starts: a
   pull "after N" never skips an event that commits later with a smaller number (the lock is
-  released after the commit is visible); ``BEGIN`` (a read snapshot) becomes
+  released after the commit is visible). A request's counter is used up by one UPDATE that
+  is its own transaction (``kiosks.use_counter``), without that lock: it hands out no number;
+  ``BEGIN`` (a read snapshot) becomes
   ``BEGIN ISOLATION LEVEL REPEATABLE READ``; ``db.atomic()`` inside a transaction is a
   savepoint.
 

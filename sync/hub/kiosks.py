@@ -263,20 +263,25 @@ def _signed_by_handed_over_key(
 
 def use_counter(db: Database, kiosk: Kiosk, counter: int, **also: Any) -> None:
     """Move the kiosk's request counter up to ``counter`` (and set the ``kiosks`` columns in
-    ``also``), inside the caller's write transaction or its own; ``Replayed`` if the counter is
-    not above the last one used."""
+    ``also``), inside the caller's write transaction or on its own; ``Replayed`` if the
+    counter is not above the last one used.
+
+    On its own it is one UPDATE, a transaction by itself (both stores' connections commit
+    each statement outside a transaction): the counter check and its move are one statement,
+    so two requests with the same counter cannot both pass. It hands out no ``hub_seq``, so
+    on PostgreSQL it does not take the hub's advisory write lock (``BEGIN IMMEDIATE``): the
+    row's own lock orders it against any other write of the kiosk's row (an UPDATE waits for
+    the other to end and reads its WHERE again), and a pull's counter neither waits behind a
+    batch being stored nor holds one up."""
     sets = "".join(f", {name} = ?" for name in also)
-    with dbmod.write(db):
-        updated = db.conn.execute(
-            f"UPDATE kiosks SET last_counter = ?, last_contact_at = ?{sets} "  # noqa: S608 (fixed names)
-            "WHERE origin = ? AND last_counter < ?",
-            (counter, now_iso(), *also.values(), kiosk.origin, counter),
-        ).rowcount
-        if not updated:
-            last = dbmod.scalar(
-                db, "SELECT last_counter FROM kiosks WHERE origin = ?", (kiosk.origin,)
-            )
-            raise Replayed("request counter already used", last_counter=last)
+    updated = db.conn.execute(
+        f"UPDATE kiosks SET last_counter = ?, last_contact_at = ?{sets} "  # noqa: S608 (fixed names)
+        "WHERE origin = ? AND last_counter < ?",
+        (counter, now_iso(), *also.values(), kiosk.origin, counter),
+    ).rowcount
+    if not updated:
+        last = dbmod.scalar(db, "SELECT last_counter FROM kiosks WHERE origin = ?", (kiosk.origin,))
+        raise Replayed("request counter already used", last_counter=last)
 
 
 def authenticate(

@@ -112,8 +112,7 @@ def events_page(
     finally:
         conn.execute("COMMIT")
     if counter is None:
-        with dbmod.write(db):
-            db.execute("UPDATE kiosks SET pull_cursor = ? WHERE origin = ?", [after, kiosk.origin])
+        db.execute("UPDATE kiosks SET pull_cursor = ? WHERE origin = ?", [after, kiosk.origin])
     else:
         use_counter(db, kiosk, counter, pull_cursor=after)
     items = ",".join(f"[{row[0]},{row[1]}]" for row in rows)

@@ -18,6 +18,7 @@ from sync_fixtures import record_notes, send, shared_events, shared_snapshot, sy
 
 from kiosk import store
 from kiosk.residents import residents
+from sync.errors import HubRefused
 from sync.hub import schema, schema_pg
 
 pytestmark = pytest.mark.both_stores
@@ -236,3 +237,66 @@ def test_entities_learnt_in_bulk_are_each_held_once(hub):
         db.close()
     assert held == sorted([*entities, other])
 
+
+def test_one_signed_request_sent_many_times_at_once_is_answered_once(hub, make_kiosk):
+    """A request's counter is used up by one UPDATE that is its own transaction (it takes no
+    write lock on PostgreSQL): the same signed pull, sent by eight threads at once (a replay
+    racing the original), is answered once; the seven others are refused as replayed, and
+    the kiosk's counter moved to that counter and no further."""
+    a = make_kiosk("a", enrol_at=hub)
+    b = make_kiosk("b", enrol_at=hub)
+    record_notes(a, 3)
+    sync_until_quiet([a, b])
+    counter = b.client().next_counter()
+    path = "/api/pull?after=0&limit=50"
+    start, answers = threading.Barrier(8), []
+
+    def replay() -> None:
+        start.wait(10)
+        try:
+            answers.append(("page", len(send(b, "GET", path, counter=counter)["events"])))
+        except HubRefused as refused:
+            answers.append((refused.status, refused.answer["error"]))
+
+    threads = [threading.Thread(target=replay, daemon=True) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    pages = [answer for answer in answers if answer[0] == "page"]
+    assert len(answers) == 8 and len(pages) == 1 and pages[0][1] > 0
+    assert sorted(answer for answer in answers if answer[0] != "page") == [(401, "replayed")] * 7
+    db = hub.db
+    try:
+        last = store.scalar(db, "SELECT last_counter FROM kiosks WHERE origin = ?", (b.origin,))
+    finally:
+        db.close()
+    assert last == counter
+
+
+@pytest.mark.parametrize("hub", ["postgresql"], indirect=True)
+def test_a_pull_is_served_while_a_batch_holds_the_write_lock(hub, make_kiosk):
+    """On PostgreSQL a pull reads its page from a snapshot and uses up its counter with one
+    UPDATE, without the advisory write lock: while a write is left open at the hub, a kiosk
+    still gets its page at once (what was committed before it), and a push waits."""
+    a = make_kiosk("a", enrol_at=hub)
+    b = make_kiosk("b", enrol_at=hub)
+    record_notes(a, 4)
+    sync_until_quiet([a, b])
+    record_notes(a, 2)
+    writer = hub.db
+    pushed = threading.Event()
+    try:
+        with store.write(writer):  # the hub's write lock, held
+            pusher = threading.Thread(target=lambda: (a.client().push(), pushed.set()), daemon=True)
+            pusher.start()
+            started = time.monotonic()
+            page = send(b, "GET", "/api/pull?after=0&limit=50")
+            waited = time.monotonic() - started
+            assert not pushed.is_set()  # the push waits for the open write
+        pusher.join(30)
+        assert pushed.is_set()
+    finally:
+        writer.close()
+    served = [event["type"] for _hub_seq, event in page["events"]]
+    assert served.count("resident.updated") == 4 and waited < 5
