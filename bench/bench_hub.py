@@ -21,54 +21,67 @@ a reverse proxy does). PostgreSQL is a server started for the run in a temporary
 (tests/pg_server.py) with its own defaults for the disk (fsync and synchronous commit on, as a
 hub's server runs; the tests turn them off).
 
+Before the burst every kiosk pulls once more, untimed: the keys pushed after its first pull
+(and the hub's introductions of them) would otherwise come in the burst's pull and swell it
+(until 2026-12-03 they did, and pull figures counted them: about ten times the backlog). The
+burst's pull is then exactly each kiosk's share: the other kiosk of its building's backlog
+(checked: every kiosk receives that, no more).
+
 Reported for each store: events per second of push, pull and push-then-pull (the burst as a
 whole: every event counted in and out, the harmonic mean of the two rates), each as a ratio
 against a raw bulk insert of the same rows (every kiosk event the hub stored, read back) into
 the same database in the same run, in one transaction by each store's bulk path (SQLite: one
 ``executemany``; PostgreSQL: ``COPY``, as the hub's own inserts) into a table with the hub's
 columns and keys (no foreign key, trigger or CHECK), the fastest of three: goal at least 1/5
-(0.2). Also the 50th and 99th percentile latency of a pull page, and each hub process's peak
-memory (VmHWM from /proc/<pid>/status; goal under 150 MB). The load generator (this process)
-shares the machine's two cores with the hub and the database.
+(0.2). Beside it, the floor of push (``ordered_batches``): the same backlogs inserted as the
+hub received them, one durable transaction a batch under the hub's write lock, by the same
+bulk path, serially; what a hub that keeps the ordering rule (no pull skips an event) and
+commits each batch before answering pays before any check, signature or HTTP, and push as a
+ratio to it. Also the 50th and 99th percentile latency of a pull page, and each hub process's
+peak memory (VmHWM from /proc/<pid>/status; goal under 150 MB). The load generator (this
+process) shares the machine's two cores with the hub and the database.
 
 Figures at 1,000 kiosks (2 cores shared with other work; the machine's speed wandered by up
 to 1.7x within the hour, hence the ratios to a raw insert of the same run). A backlog of 50
 events (about a day of a building offline; ``--events 50``, the default):
 
-| store | push / raw | pull / raw | both / raw | page p50 / p99 | first sync / raw | hub peak |
-|---|---|---|---|---|---|---|
-| SQLite, 1 process | 0.135 | 0.47 | 0.385 | 0.21 s / 0.41 s | 0.37 (40 s) | 108 MB |
-| PostgreSQL, 1 process | 0.045 | 0.24 | 0.174 | 0.44 s / 0.80 s | 0.27 (54 s) | 87 MB |
-| PostgreSQL, 2 processes | 0.051 | 0.30 | 0.212 | 0.33 s / 0.76 s | 0.28 (53 s) | 87 + 87 MB |
+| store | push / raw | floor / raw | push / floor | pull / raw | both / raw | page p50 / p99 | hub peak |
+|---|---|---|---|---|---|---|---|
+| SQLite, 1 process | 0.099 | 0.68 | 0.15 | 0.17 | 0.125 | 0.08 s / 0.12 s | 119 MB |
+| PostgreSQL, 1 process | 0.040 | 0.23 | 0.17 | 0.12 | 0.061 | 0.11 s / 0.19 s | 87 MB |
+| PostgreSQL, 2 processes | 0.057 | 0.23 | 0.25 | 0.11 | 0.074 | 0.13 s / 0.29 s | 87 + 86 MB |
 
 A backlog of 500 events, one full batch a kiosk (about two weeks offline; ``--events 500``):
 
-| store | push / raw | pull / raw | both / raw | page p50 / p99 | hub peak |
-|---|---|---|---|---|---|
-| SQLite, 1 process | 0.174 | 0.34 | 0.257 | 0.17 s / 0.53 s | 115 MB |
-| PostgreSQL, 1 process | 0.146 | 0.36 | 0.240 | 0.31 s / 0.79 s | 92 MB |
-| PostgreSQL, 2 processes | 0.145 | 0.36 | 0.241 | 0.22 s / 0.67 s | 90 + 90 MB |
+| store | push / raw | floor / raw | push / floor | pull / raw | both / raw | page p50 / p99 | hub peak |
+|---|---|---|---|---|---|---|---|
+| SQLite, 1 process | 0.179 | 0.92 | 0.20 | 0.60 | 0.277 | 0.19 s / 0.30 s | 122 MB |
+| PostgreSQL, 1 process | 0.153 | 0.71 | 0.22 | 0.63 | 0.246 | 0.26 s / 0.47 s | 90 MB |
+| PostgreSQL, 2 processes | 0.175 | 0.82 | 0.21 | 0.36 | 0.235 | 0.38 s / 1.40 s | 88 + 89 MB |
 
-(Raw inserts: SQLite 103,000-183,000 rows/s, PostgreSQL by COPY 101,000-137,000. Absolute
-rates: push 14,000 (SQLite) and 4,800-5,200 (PostgreSQL) events/s with 50-event backlogs,
-32,000 and 16,000-20,000 with 500; pull 25,000-62,000.) Met: memory everywhere, pull
-everywhere, push-then-pull but on one PostgreSQL process with 50-event backlogs (0.17).
-Not met: push alone, on any store.
+(Raw inserts: SQLite 113,000-136,000 rows/s, PostgreSQL by COPY 95,000-112,000. Absolute
+rates with 50-event backlogs: push 11,000 (SQLite) and 4,400-6,400 (PostgreSQL) events/s,
+pull 12,000-19,000; with 500: push 15,000-24,000, pull 35,000-82,000. In the run before the
+last change, same code but a pull's counter under the write lock: with 50 events push
+0.082 / 0.042 / 0.060 and pull 0.136 / 0.155 / 0.153; with 500, push 0.215 / 0.162 / 0.174:
+the spread between runs is about that of the figures.) Met: memory everywhere; pull and the
+burst as a whole with 500-event backlogs; push with 500 events on SQLite in one run of two
+(0.215, 0.179). Not met: anything with 50-event backlogs, push on PostgreSQL.
 
-What limits push: the hub's Python, and on PostgreSQL the one write lock. A pushed batch
-costs the hub about 3.5-4 ms of CPU with 50 events and 13 ms with 500 (its authority screen,
-about 15 us an event; its canonical form and digest; two Ed25519 checks; the HTTP request;
-the inserts). On PostgreSQL every batch's check holds the advisory write lock that keeps
-pulls from skipping an event (about ten round trips under it, and the thread waiting for the
-GIL after each while the process's other threads decode and verify other requests): the hub
-uses about half a core while pushing, and a second process adds little. Pages used to walk
-the primary key from a kiosk's cursor, reading every building's events since it (quadratic
-in the kiosks after an outage): they now read two indexes (schema m017), which took pull
-from 0.21 to 0.47 of the raw insert on SQLite (50-event backlogs) and from 0.16 to 0.34
-(500); the index costs push about 5-10% on SQLite. PostgreSQL takes a batch's events by COPY
-(in an in-process loop, 32-36 ms a 500-event batch became 20-22 ms). Tried and dropped
-earlier, in alternating runs: a group commit, and a lock of the process's own in front of
-SQLite's busy handler (no gain beyond the runs' spread).
+What limits it. With 50-event backlogs every request carries little: a page or a batch costs
+the hub about 2-3 ms of CPU whatever it holds (HTTP and Flask, the request's Ed25519 check,
+JSON, a dozen statements), and on PostgreSQL the floor itself, one durable commit a batch in
+order, is 0.23 of the raw insert: push would have to reach nine tenths of the floor. Push on
+PostgreSQL: every batch's check holds the advisory write lock for about ten round trips
+(measured under load: 9 ms held a 50-event batch with 4 threads, 6 ms with one: the holder
+also waits for the GIL), so a second process adds little. SQLite uses one full core of
+Python. Tried and dropped in alternating runs, for want of a gain beyond the spread: the
+authority screen run before the lock and checked again under it (lock held 25.7 -> 23.8 ms a
+500-event batch, push unchanged), a 0.2 ms GIL switch interval, a group commit, a lock of
+the process's own in front of SQLite's busy handler. Kept: pages read two indexes (schema
+m017), a batch's events by COPY on PostgreSQL, its entities in one statement, and a pull's
+counter used up without the write lock (in process, a 50-event page: 1.0-1.3 -> 0.9-1.1 ms
+of CPU on PostgreSQL, 0.45-0.55 -> 0.36-0.38 on SQLite).
 """
 
 from __future__ import annotations
@@ -98,6 +111,7 @@ from kiosk import ids
 from kiosk.config import DEFAULTS
 from kiosk.store.keys import public_key_b64
 from sync import protocol, seals
+from sync.hub.db import WRITE_LOCK
 from sync.hub.kiosks import create_enrol_code
 from sync.hub.schema import connect_hub
 
@@ -303,6 +317,9 @@ def run_store(
             first_seconds = time.perf_counter() - started
             first_received = sum(k.received for k in kiosks)
             first_peaks = [round(p.peak_mb(), 1) for p in hubs.processes]
+            # The keys pushed after a kiosk's first pull (and the hub's word about them) are
+            # still to come: every kiosk catches up, untimed, so the burst's pull is the burst.
+            list(pool.map(pull_all, itertools.repeat(front), kiosks))
             for kiosk in kiosks:
                 kiosk.received = 0
             bodies = [k.batches() for k in kiosks]  # made before the clock starts, as a backlog
@@ -328,13 +345,17 @@ def run_store(
         hubs.stop()
     pushed = sum(len(k.backlog) for k in kiosks)
     received = sum(k.received for k in kiosks)
-    expected = pushed  # each kiosk gets the other kiosk of its building's backlog
-    if received < expected:
-        raise SystemExit(f"{store}: kiosks received {received} events, fewer than {expected}")
+    expected = pushed  # each kiosk gets the other kiosk of its building's backlog, no more
+    if received != expected:
+        raise SystemExit(f"{store}: kiosks received {received} events, not {expected}")
     raw_seconds, stored = raw_bulk_insert(database)
     if stored != pushed + len(kiosks):
         raise SystemExit(f"{store}: the hub holds {stored} kiosk events, not {pushed} + keys")
     raw_rate = stored / raw_seconds
+    floor_seconds, floor_rows = ordered_batches(database)
+    if floor_rows != pushed:
+        raise SystemExit(f"{store}: {floor_rows} backlog events read back, not {pushed}")
+    floor_rate = floor_rows / floor_seconds
     moved = pushed + received
     latencies.sort()
     first.sort()
@@ -353,6 +374,9 @@ def run_store(
         "push_then_pull_events_per_s": round(moved / (push_seconds + pull_seconds)),
         "raw_insert_events_per_s": round(raw_rate),
         "push_vs_raw_insert": round(pushed / push_seconds / raw_rate, 3),
+        "ordered_batches_events_per_s": round(floor_rate),
+        "ordered_batches_vs_raw_insert": round(floor_rate / raw_rate, 3),
+        "push_vs_ordered_batches": round(pushed / push_seconds / floor_rate, 3),
         "pull_vs_raw_insert": round(received / pull_seconds / raw_rate, 3),
         "push_then_pull_vs_raw_insert": round(moved / (push_seconds + pull_seconds) / raw_rate, 3),
         "pull_pages": len(latencies),
@@ -384,6 +408,10 @@ def cpu_seconds(hubs: HubProcesses) -> float:
 READ_ROWS = (
     "SELECT id, origin, seq, type, scope, building, body, digest, received_at FROM events "
     "WHERE origin <> 'HUB' ORDER BY hub_seq"
+)
+BACKLOG_ROWS = (  # each kiosk's first event (seq 1) is its key, sent before the backlog
+    "SELECT id, origin, seq, type, scope, building, body, digest, received_at FROM events "
+    "WHERE origin <> 'HUB' AND seq > 1 ORDER BY hub_seq"
 )
 RAW_COLUMNS = "bench_raw (id, origin, seq, type, scope, building, body, digest, received_at)"
 RAW_INSERT = f"INSERT INTO {RAW_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608 (fixed)
@@ -432,6 +460,59 @@ def raw_bulk_insert(database: str) -> tuple[float, int]:
         return _fastest(conn, RAW_TABLE.format(key=key), insert_sqlite), len(rows)
     finally:
         conn.close()
+
+
+def ordered_batches(database: str) -> tuple[float, int]:
+    """Seconds to insert the pushed backlogs (every kiosk event but each kiosk's first, its
+    key), as the hub received them (one batch of up to ``BATCH`` events of one kiosk after
+    another, in hub_seq order), into the same table as ``raw_bulk_insert``, one durable
+    transaction a batch under the hub's write lock (PostgreSQL: ``BEGIN`` then the advisory
+    lock, as sync/hub/db.py opens a write), by the same bulk path; the fastest of
+    ``RAW_TRIES``; and how many rows. The floor of push for a hub that keeps the ordering
+    rule (no pull skips an event) and commits each batch before it answers: the hub does
+    this and everything else (checks, signatures, HTTP)."""
+    if database.startswith("postgresql://"):
+        import psycopg  # noqa: PLC0415 - only with PostgreSQL
+
+        with psycopg.connect(database, autocommit=True) as conn:
+            batches = _batches(conn.execute(BACKLOG_ROWS).fetchall())
+
+            def insert() -> None:
+                for batch in batches:
+                    with conn.transaction(), conn.cursor() as cursor:
+                        cursor.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
+                        with cursor.copy(RAW_COPY) as copy:
+                            for row in batch:
+                                copy.write_row(row)
+
+            key = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+            return _fastest(conn, RAW_TABLE.format(key=key), insert), sum(map(len, batches))
+    conn = sqlite3.connect(database, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    batches = _batches(conn.execute(BACKLOG_ROWS).fetchall())
+
+    def insert_sqlite() -> None:
+        for batch in batches:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(RAW_INSERT, batch)
+            conn.execute("COMMIT")
+
+    try:
+        key = "INTEGER PRIMARY KEY AUTOINCREMENT"
+        return _fastest(conn, RAW_TABLE.format(key=key), insert_sqlite), sum(map(len, batches))
+    finally:
+        conn.close()
+
+
+def _batches(rows: list[tuple]) -> list[list[tuple]]:
+    """``rows`` (in hub_seq order) cut where the kiosk changes or a batch is full."""
+    batches: list[list[tuple]] = []
+    for row in rows:
+        if not batches or batches[-1][0][1] != row[1] or len(batches[-1]) == BATCH:
+            batches.append([])
+        batches[-1].append(row)
+    return batches
 
 
 def _fastest(conn, create: str, insert) -> float:
