@@ -12,10 +12,9 @@ import sys
 from pathlib import Path
 
 import click
-from waitress import serve as waitress_serve
 
 import home
-from kiosk import __version__, cli_ops, formatting, pin_hashing, store
+from kiosk import __version__, cli_ops, formatting, pin_hashing, serving, store
 from kiosk import demo as demo_data
 from kiosk.app import create_app
 from kiosk.background import start_background
@@ -191,7 +190,7 @@ def serve(ctx, host, port, threads):
     # the wire or hands it back untouched (printing/worker.py), instead of dying mid-job.
     signal.signal(signal.SIGTERM, _stop_serving)
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="kiosk")
+        serving.serve(app, host=host, port=port, threads=threads, ident="kiosk")
     finally:
         stop()
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from waitress import serve as waitress_serve
 
-from kiosk import formatting, store
+from kiosk import formatting, serving, store
 from kiosk.config import Config, ConfigError
 from kiosk.store.restoring import progress as restore_progress
 from kiosk.store.restoring import restoring
@@ -79,8 +78,6 @@ def hub_serve(ctx, host, port, threads):
     Example:
         kiosk hub serve --host 127.0.0.1 --port 8470
     """
-    # Flask and waitress are loaded for this command only, not for every ``kiosk`` command.
-
     config = _config(ctx)
     path = hub_database_path(config)
     try:
@@ -102,7 +99,7 @@ def hub_serve(ctx, host, port, threads):
     if sms is None:
         click.echo("No [hub.sms] gateway: no SMS is sent.")
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="kiosk-hub")
+        serving.serve(app, host=host, port=port, threads=threads, ident="kiosk-hub")
     finally:
         stop_hub_app(app)
 

@@ -32,7 +32,9 @@ from typing import Any
 import pytest
 from app_fixtures import PIN
 from playwright.sync_api import sync_playwright
-from waitress.server import BaseWSGIServer, create_server
+from waitress.server import BaseWSGIServer
+
+from kiosk.serving import create_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -100,9 +102,12 @@ class LiveServer:
         self.stopped.set()
 
 
-def serve(app: Callable[..., Any], *, threads: int = 4) -> LiveServer:
-    """Serve ``app`` on 127.0.0.1 at a free port; returns once it accepts connections."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="kiosk-test")
+def serve(app: Callable[..., Any], *, threads: int = 4, **adjustments: Any) -> LiveServer:
+    """Serve ``app`` on 127.0.0.1 at a free port, as ``kiosk serve`` does (kiosk/serving.py;
+    ``adjustments``: more of waitress's settings); returns once it accepts connections."""
+    server = create_server(
+        app, host="127.0.0.1", port=0, threads=threads, ident="kiosk-test", **adjustments
+    )
     port = int(server.effective_port)
 
     def run() -> None:

@@ -30,11 +30,11 @@ from app_fixtures import make_test_config
 from browser import LiveServer
 from hub_processes import HubProcesses
 from pg_server import PostgresServer, pg_bin
-from waitress.server import create_server
 
 from kiosk import store
 from kiosk.config import Config
 from kiosk.residents import residents
+from kiosk.serving import create_server
 from kiosk.store import events as eventlog
 from kiosk.store import keys
 from sync import protocol, seals
