@@ -42,46 +42,57 @@ peak memory (VmHWM from /proc/<pid>/status; goal under 150 MB). The load generat
 process) shares the machine's two cores with the hub and the database.
 
 Figures at 1,000 kiosks (2 cores shared with other work; the machine's speed wandered by up
-to 1.7x within the hour, hence the ratios to a raw insert of the same run). A backlog of 50
-events (about a day of a building offline; ``--events 50``, the default):
+to 1.7x within the hour, hence the ratios to a raw insert of the same run), on 2026-12-04,
+before and after the hub's server stopped spinning (kiosk/serving.py). A backlog of 50 events
+(about a day of a building offline; ``--events 50``, the default):
 
 | store | push / raw | floor / raw | push / floor | pull / raw | both / raw | page p50 / p99 | hub peak |
 |---|---|---|---|---|---|---|---|
-| SQLite, 1 process | 0.099 | 0.68 | 0.15 | 0.17 | 0.125 | 0.08 s / 0.12 s | 119 MB |
-| PostgreSQL, 1 process | 0.040 | 0.23 | 0.17 | 0.12 | 0.061 | 0.11 s / 0.19 s | 87 MB |
-| PostgreSQL, 2 processes | 0.057 | 0.23 | 0.25 | 0.11 | 0.074 | 0.13 s / 0.29 s | 87 + 86 MB |
+| SQLite, 1 process | 0.111 | 0.49 | 0.23 | 0.255 | 0.154 | 0.07 s / 0.09 s | 119 MB |
+| PostgreSQL, 1 process | 0.057 | 0.35 | 0.16 | 0.161 | 0.084 | 0.14 s / 0.17 s | 88 MB |
+| PostgreSQL, 2 processes | 0.082 | 0.42 | 0.20 | 0.238 | 0.122 | 0.10 s / 0.15 s | 86 + 86 MB |
 
-A backlog of 500 events, one full batch a kiosk (about two weeks offline; ``--events 500``):
+Before, the same day: pull 0.135 / 0.092 / 0.217, page p99 0.39 / 0.62 / 0.18 s, push
+0.099 / 0.059 / 0.084, both 0.114 / 0.072 / 0.121. A backlog of 500 events, one full batch a
+kiosk (about two weeks offline; ``--events 500``):
 
 | store | push / raw | floor / raw | push / floor | pull / raw | both / raw | page p50 / p99 | hub peak |
 |---|---|---|---|---|---|---|---|
-| SQLite, 1 process | 0.179 | 0.92 | 0.20 | 0.60 | 0.277 | 0.19 s / 0.30 s | 122 MB |
-| PostgreSQL, 1 process | 0.153 | 0.71 | 0.22 | 0.63 | 0.246 | 0.26 s / 0.47 s | 90 MB |
-| PostgreSQL, 2 processes | 0.175 | 0.82 | 0.21 | 0.36 | 0.235 | 0.38 s / 1.40 s | 88 + 89 MB |
+| SQLite, 1 process | 0.241 | 0.81 | 0.30 | 0.84 | 0.374 | 0.22 s / 0.26 s | 119 MB |
+| PostgreSQL, 1 process | 0.162 | 0.85 | 0.19 | 0.66 | 0.261 | 0.34 s / 0.55 s | 89 MB |
+| PostgreSQL, 2 processes | 0.212 | 0.98 | 0.22 | 0.87 | 0.341 | 0.27 s / 0.68 s | 88 + 89 MB |
 
-(Raw inserts: SQLite 113,000-136,000 rows/s, PostgreSQL by COPY 95,000-112,000. Absolute
-rates with 50-event backlogs: push 11,000 (SQLite) and 4,400-6,400 (PostgreSQL) events/s,
-pull 12,000-19,000; with 500: push 15,000-24,000, pull 35,000-82,000. In the run before the
-last change, same code but a pull's counter under the write lock: with 50 events push
-0.082 / 0.042 / 0.060 and pull 0.136 / 0.155 / 0.153; with 500, push 0.215 / 0.162 / 0.174:
-the spread between runs is about that of the figures.) Met: memory everywhere; pull and the
-burst as a whole with 500-event backlogs; push with 500 events on SQLite in one run of two
-(0.215, 0.179). Not met: anything with 50-event backlogs, push on PostgreSQL.
+(The day before, with waitress's own connection: push 0.179 / 0.153 / 0.175, pull 0.60 /
+0.63 / 0.36, both 0.277 / 0.246 / 0.235.) (Raw inserts: SQLite 82,000-87,000 rows/s, PostgreSQL by COPY 66,000-70,000; the machine ran
+slower this day than on 2026-12-03, when they were 113,000-136,000 and 95,000-112,000.
+Absolute rates with 50-event backlogs: push 9,100 (SQLite) and 3,900-5,700 (PostgreSQL)
+events/s, pull 11,000-21,000; with 500: push 11,000-21,000, pull 47,000-73,000.) Met: memory
+everywhere; with 500-event backlogs pull and the burst as a whole on every store, push on
+SQLite and on two PostgreSQL processes; with 50, pull on SQLite and on two PostgreSQL
+processes. Not met: push on one PostgreSQL process with 500 (0.162); with 50-event backlogs,
+push everywhere, and pull and the burst as a whole on one PostgreSQL process.
 
-What limits it. With 50-event backlogs every request carries little: a page or a batch costs
-the hub about 2-3 ms of CPU whatever it holds (HTTP and Flask, the request's Ed25519 check,
-JSON, a dozen statements), and on PostgreSQL the floor itself, one durable commit a batch in
-order, is 0.23 of the raw insert: push would have to reach nine tenths of the floor. Push on
-PostgreSQL: every batch's check holds the advisory write lock for about ten round trips
-(measured under load: 9 ms held a 50-event batch with 4 threads, 6 ms with one: the holder
-also waits for the GIL), so a second process adds little. SQLite uses one full core of
-Python. Tried and dropped in alternating runs, for want of a gain beyond the spread: the
-authority screen run before the lock and checked again under it (lock held 25.7 -> 23.8 ms a
-500-event batch, push unchanged), a 0.2 ms GIL switch interval, a group commit, a lock of
-the process's own in front of SQLite's busy handler. Kept: pages read two indexes (schema
-m017), a batch's events by COPY on PostgreSQL, its entities in one statement, and a pull's
-counter used up without the write lock (in process, a 50-event page: 1.0-1.3 -> 0.9-1.1 ms
-of CPU on PostgreSQL, 0.45-0.55 -> 0.36-0.38 on SQLite).
+What limits it. The hub's server spun: waitress's loop thread, asked to write an answer while
+the worker sending it held the connection's buffer, gave up and asked again at once, and under
+load the worker waited there for the GIL. With 4 threads and 32 kiosks at once the loop used
+1-4 s of CPU for 300 pages, more than the four workers together, and pulls ran 2-5 times
+slower from one run to the next (pull-only runs: 3,000-8,000 events/s against 17,000 with one
+thread). kiosk/serving.py gives waitress a connection whose loop leaves the writing to the
+worker: pull-only runs then gave 17,000 events/s at 4 threads, push unchanged. What is left is
+the work itself. A 50-event page or batch costs the hub 3-5 ms of CPU whatever it holds (HTTP
+and Flask, the request's Ed25519 check, JSON, a dozen statements); in process, a 500-event
+batch costs 20 ms, of which the authority screen 7 ms (14 us an event), the INSERT 4.3 ms,
+the canonical bodies and their digests 2.5 ms, gunzip and JSON 1.7 ms, the seal 1 ms. On
+PostgreSQL the floor itself (one durable commit a batch, in order) is 0.35-0.42 of the raw
+insert with 50-event batches, and every batch's check holds the write lock for about ten
+round trips, so a second process adds little to push. SQLite uses one full core of Python.
+Tried and dropped in alternating runs, for want of a gain beyond the spread: the authority
+screen run before the lock and checked again under it (lock held 25.7 -> 23.8 ms a 500-event
+batch, push unchanged), a 0.2 ms GIL switch interval (and, for the spinning loop, 0.5 ms and
+50 ms, and waitress's poll() instead of select(): no better or worse), a group commit, a lock
+of the process's own in front of SQLite's busy handler. Kept: pages read two indexes (schema
+m017), a batch's events by COPY on PostgreSQL, its entities in one statement, a pull's
+counter used up without the write lock, and the server's connection (kiosk/serving.py).
 """
 
 from __future__ import annotations
