@@ -98,18 +98,39 @@ def _everything(_building: str) -> bool:
 def refusal(
     event: Any,
     *,
+    sender_origin: str,
+    sender_building: str | None,
+    building_of: BuildingOf,
+    knows: Callable[[str], bool] = _everything,
+    within: str | None = None,
+    declared_types: Mapping[str, EventType] | None = None,
+    unknown_types_pass: bool = False,
     keys_of: KeysOf | None = None,
-    **rules: Any,
 ) -> Refusal | None:
     """None if ``event`` (``id``, ``origin``, ``type``, ``scope``, ``payload``) may enter, sent
     by kiosk ``sender_origin`` of ``sender_building`` (None: a kiosk the caller does not know);
     else why not. See the module's docstring for the rules (``_refused_by_rules``); then, for a
     type with a proof (a voucher's signature), the proof with the keys the caller knows."""
-    refused = _refused_by_rules(event, **rules)
-    if refused is not None or keys_of is None:
+    declared = (declared_types or registry.by_name()).get(event.type)
+    refused = _refused_by_rules(
+        event,
+        declared,
+        sender_origin,
+        sender_building,
+        building_of,
+        knows,
+        within,
+        unknown_types_pass,
+    )
+    if refused is not None:
         return refused
-    declared = (rules.get("declared_types") or registry.by_name()).get(event.type)
-    if declared is None or declared.proof is None:
+    return _proof_refusal(event, declared, keys_of)
+
+
+def _proof_refusal(event: Any, declared: EventType | None, keys_of: KeysOf | None):
+    """Why the proof ``event`` carries (a voucher's signature) fails with the keys of
+    ``keys_of``; None if it holds, or if the type has none, or the caller knows no keys."""
+    if keys_of is None or declared is None or declared.proof is None:
         return None
     problem = declared.proof(event.payload, keys_of)
     if problem is not None:
@@ -119,19 +140,19 @@ def refusal(
 
 def _refused_by_rules(
     event: Any,
-    *,
+    declared: EventType | None,
     sender_origin: str,
     sender_building: str | None,
     building_of: BuildingOf,
-    knows: Callable[[str], bool] = _everything,
-    within: str | None = None,
-    declared_types: Mapping[str, EventType] | None = None,
-    unknown_types_pass: bool = False,
+    knows: Callable[[str], bool],
+    within: str | None,
+    unknown_types_pass: bool,
 ) -> Refusal | None:
-    """The rules of the module's docstring but the proof. ``unknown_types_pass``: a type this
-    code does not declare passes (a kiosk older than the hub stores it without projecting it,
-    so it changes nothing here); the hub refuses it."""
-    declared = (declared_types or registry.by_name()).get(event.type)
+    """The rules of the module's docstring but the proof, for ``event`` of the type
+    ``declared`` (None: not declared). ``unknown_types_pass``: a type this code does not
+    declare passes (a kiosk older than the hub stores it without projecting it, so it changes
+    nothing here); the hub refuses it. Positional: it runs for every event a hub or a kiosk
+    takes in (``Screen.check``)."""
     if declared is None:
         if unknown_types_pass and event.scope in SHARED_SCOPES:
             return None  # a newer kiosk's type, let in by the hub: stored, never projected here
@@ -204,11 +225,11 @@ def _home_building_refusal(
     if not isinstance(entity, str) or not entity:
         return Refusal(N_("it does not say which %(kind)s it is about"), kind=about.kind)
     building = building_of(about.kind, entity)
-    created = any(
-        made.kind == about.kind and made.entity_id(event.id, event.payload) == entity
-        for made in declared.creates
-    )
     if building is None:
+        created = any(
+            made.kind == about.kind and made.entity_id(event.id, event.payload) == entity
+            for made in declared.creates
+        )
         if created or not knows(sender_building):
             return None
         return Refusal(
@@ -272,19 +293,23 @@ class Screen:
         within: str | None = None,
     ) -> Refusal | None:
         """``refusal`` for ``event``; if it may enter, what it creates is remembered."""
-        refused = refusal(
+        declared = self.types.get(event.type)
+        refused = _refused_by_rules(
             event,
-            sender_origin=sender_origin,
-            sender_building=sender_building,
-            building_of=self.building_of,
-            knows=self.knows,
-            within=within,
-            declared_types=self.types,
-            unknown_types_pass=self.unknown_types_pass,
-            keys_of=self.keys_of,
+            declared,
+            sender_origin,
+            sender_building,
+            self.building_of,
+            self.knows,
+            within,
+            self.unknown_types_pass,
         )
-        if refused is None and sender_building is not None:
-            for key in created_entities(event, self.types.get(event.type)):
+        if declared is None:
+            return refused
+        if refused is None and declared.proof is not None:
+            refused = _proof_refusal(event, declared, self.keys_of)
+        if refused is None and sender_building is not None and declared.creates:
+            for key in created_entities(event, declared):
                 self.created.setdefault(key, sender_building)
         return refused
 
