@@ -63,7 +63,9 @@ kiosk (about two weeks offline; ``--events 500``):
 | PostgreSQL, 2 processes | 0.212 | 0.98 | 0.22 | 0.87 | 0.341 | 0.27 s / 0.68 s | 88 + 89 MB |
 
 (The day before, with waitress's own connection: push 0.179 / 0.153 / 0.175, pull 0.60 /
-0.63 / 0.36, both 0.277 / 0.246 / 0.235.) (Raw inserts: SQLite 82,000-87,000 rows/s, PostgreSQL by COPY 66,000-70,000; the machine ran
+0.63 / 0.36, both 0.277 / 0.246 / 0.235.) (Again after the authority check's trim, a 500-event
+batch's screen 6 -> 4 ms in process: push 0.248 / 0.173 / 0.203, pull 0.77 / 0.72 / 0.77,
+both 0.375 / 0.279 / 0.321: within the spread of runs.) (Raw inserts: SQLite 82,000-87,000 rows/s, PostgreSQL by COPY 66,000-70,000; the machine ran
 slower this day than on 2026-12-03, when they were 113,000-136,000 and 95,000-112,000.
 Absolute rates with 50-event backlogs: push 9,100 (SQLite) and 3,900-5,700 (PostgreSQL)
 events/s, pull 11,000-21,000; with 500: push 11,000-21,000, pull 47,000-73,000.) Met: memory
