@@ -98,33 +98,17 @@ def _everything(_building: str) -> bool:
 def refusal(
     event: Any,
     *,
-    sender_origin: str,
-    sender_building: str | None,
-    building_of: BuildingOf,
-    knows: Callable[[str], bool] = _everything,
-    within: str | None = None,
-    declared_types: Mapping[str, EventType] | None = None,
-    unknown_types_pass: bool = False,
     keys_of: KeysOf | None = None,
+    declared_types: Mapping[str, EventType] | None = None,
+    **rules: Any,
 ) -> Refusal | None:
     """None if ``event`` (``id``, ``origin``, ``type``, ``scope``, ``payload``) may enter, sent
     by kiosk ``sender_origin`` of ``sender_building`` (None: a kiosk the caller does not know);
     else why not. See the module's docstring for the rules (``_refused_by_rules``); then, for a
     type with a proof (a voucher's signature), the proof with the keys the caller knows."""
     declared = (declared_types or registry.by_name()).get(event.type)
-    refused = _refused_by_rules(
-        event,
-        declared,
-        sender_origin,
-        sender_building,
-        building_of,
-        knows,
-        within,
-        unknown_types_pass,
-    )
-    if refused is not None:
-        return refused
-    return _proof_refusal(event, declared, keys_of)
+    refused = _refused_by_rules(event, declared, **rules)
+    return refused if refused is not None else _proof_refusal(event, declared, keys_of)
 
 
 def _proof_refusal(event: Any, declared: EventType | None, keys_of: KeysOf | None):
@@ -144,9 +128,9 @@ def _refused_by_rules(
     sender_origin: str,
     sender_building: str | None,
     building_of: BuildingOf,
-    knows: Callable[[str], bool],
-    within: str | None,
-    unknown_types_pass: bool,
+    knows: Callable[[str], bool] = _everything,
+    within: str | None = None,
+    unknown_types_pass: bool = False,
 ) -> Refusal | None:
     """The rules of the module's docstring but the proof, for ``event`` of the type
     ``declared`` (None: not declared). ``unknown_types_pass``: a type this code does not
