@@ -46,9 +46,9 @@ class Channel(HTTPChannel):
 def create_server(app: Any, **adjustments: Any) -> Any:
     """waitress's ``create_server(app, **adjustments)`` (host, port, threads, ident...), each
     of its listening servers making ``Channel`` connections."""
-    socket_map: dict = {}
+    socket_map: dict = {}  # each listening server registers itself there
     server = waitress_create_server(app, map=socket_map, **adjustments)
-    for listening in {id(s): s for s in [server, *socket_map.values()]}.values():
+    for listening in socket_map.values():
         if isinstance(listening, BaseWSGIServer):
             listening.channel_class = Channel
     return server

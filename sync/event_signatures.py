@@ -92,7 +92,7 @@ class KeyHistory:
 
 class SignatureCheck:
     """Checks events in the order they are applied; what a key event brings counts for the
-    events after it (``refusal``)."""
+    events after it (as ``kiosk.store.authority.Screen`` does)."""
 
     def __init__(self, db: Database, history: KeyHistory | None = None) -> None:
         self.db = db

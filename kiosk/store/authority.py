@@ -1,6 +1,6 @@
 """Whether an event may enter: the one check the hub makes on push and every kiosk on pull.
 
-``refusal(event, sender_origin=..., sender_building=..., building_of=...)`` answers None (the
+``Screen(building_of).check(event, sender_origin=..., sender_building=...)`` answers None (the
 event may enter) or a ``Refusal``: the reason in plain English, with its msgid and parameters
 so a screen can say it in the reader's language. It reads the registry's declaration of the
 type (kiosk/store/registry.py), nothing else:
@@ -32,7 +32,7 @@ created earlier in the page counts for the events after it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlite_utils import Database
@@ -95,33 +95,6 @@ def _everything(_building: str) -> bool:
     return True
 
 
-def refusal(
-    event: Any,
-    *,
-    keys_of: KeysOf | None = None,
-    declared_types: Mapping[str, EventType] | None = None,
-    **rules: Any,
-) -> Refusal | None:
-    """None if ``event`` (``id``, ``origin``, ``type``, ``scope``, ``payload``) may enter, sent
-    by kiosk ``sender_origin`` of ``sender_building`` (None: a kiosk the caller does not know);
-    else why not. See the module's docstring for the rules (``_refused_by_rules``); then, for a
-    type with a proof (a voucher's signature), the proof with the keys the caller knows."""
-    declared = (declared_types or registry.by_name()).get(event.type)
-    refused = _refused_by_rules(event, declared, **rules)
-    return refused if refused is not None else _proof_refusal(event, declared, keys_of)
-
-
-def _proof_refusal(event: Any, declared: EventType | None, keys_of: KeysOf | None):
-    """Why the proof ``event`` carries (a voucher's signature) fails with the keys of
-    ``keys_of``; None if it holds, or if the type has none, or the caller knows no keys."""
-    if keys_of is None or declared is None or declared.proof is None:
-        return None
-    problem = declared.proof(event.payload, keys_of)
-    if problem is not None:
-        return Refusal(N_("its content is refused: %(problem)s"), problem=problem)
-    return None
-
-
 def _refused_by_rules(
     event: Any,
     declared: EventType | None,
@@ -132,11 +105,11 @@ def _refused_by_rules(
     within: str | None = None,
     unknown_types_pass: bool = False,
 ) -> Refusal | None:
-    """The rules of the module's docstring but the proof, for ``event`` of the type
-    ``declared`` (None: not declared). ``unknown_types_pass``: a type this code does not
-    declare passes (a kiosk older than the hub stores it without projecting it, so it changes
-    nothing here); the hub refuses it. Positional: it runs for every event a hub or a kiosk
-    takes in (``Screen.check``)."""
+    """The rules of the module's docstring but the proof (``Screen.check`` runs both), for
+    ``event`` of the type ``declared`` (None: not declared). ``unknown_types_pass``: a type
+    this code does not declare passes (a kiosk older than the hub stores it without projecting
+    it, so it changes nothing here); the hub refuses it. Positional: it runs for every event a
+    hub or a kiosk takes in."""
     if declared is None:
         if unknown_types_pass and event.scope in SHARED_SCOPES:
             return None  # a newer kiosk's type, let in by the hub: stored, never projected here
@@ -276,7 +249,10 @@ class Screen:
         sender_building: str | None,
         within: str | None = None,
     ) -> Refusal | None:
-        """``refusal`` for ``event``; if it may enter, what it creates is remembered."""
+        """None if ``event`` may enter, sent by kiosk ``sender_origin`` of ``sender_building``
+        (None: a kiosk the caller does not know), else why not: the rules
+        (``_refused_by_rules``), then, for a type with a proof (a voucher's signature), the
+        proof with the keys the caller knows. What an accepted event creates is remembered."""
         declared = self.types.get(event.type)
         refused = _refused_by_rules(
             event,
@@ -290,8 +266,10 @@ class Screen:
         )
         if declared is None:
             return refused
-        if refused is None and declared.proof is not None:
-            refused = _proof_refusal(event, declared, self.keys_of)
+        if refused is None and declared.proof is not None and self.keys_of is not None:
+            problem = declared.proof(event.payload, self.keys_of)
+            if problem is not None:
+                refused = Refusal(N_("its content is refused: %(problem)s"), problem=problem)
         if refused is None and sender_building is not None and declared.creates:
             for key in created_entities(event, declared):
                 self.created.setdefault(key, sender_building)

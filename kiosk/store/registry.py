@@ -22,7 +22,7 @@ A declaration says, as data a program can read:
   kind of entity and the payload field holding its id), so a kiosk can tell whether an event it
   receives came from a kiosk entitled to speak about that entity; what it **creates**
   (``Creates``), so the hub and the kiosks learn in which building an entity lives. The hub on
-  push and every kiosk on pull check all of this with ``kiosk.store.authority.refusal``;
+  push and every kiosk on pull check all of this with ``kiosk.store.authority.Screen``;
 - a **payload check**: required and optional fields with their Python types (exact types, as
   JSON gives them: ``int`` refuses ``True``), plus an optional predicate. A field the
   declaration does not name is let through (a newer kiosk may add one);
