@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from browser import assert_accessible
 from flask import Flask, Response, render_template_string, request
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from kiosk.web import safety
@@ -198,26 +198,27 @@ def test_a_qwerty_scanner_with_caps_lock_on_another_layout_is_decoded_by_key_cod
 
 
 def test_a_scan_while_a_text_field_is_focused_leaves_the_field_as_it_was(page, kiosk):
-    open_widgets(page, kiosk)
-    page.evaluate(
-        """() => document.getElementById("scan-form").addEventListener("submit", (event) => {
-            event.preventDefault();
-            window.scanned = { code: event.target.code.value,
-                               note: document.getElementById("note").value };
-        })"""
-    )
-    note = page.locator("#note")
     # A scanner types a key every few ms; Playwright sends each key as its own command, which a
     # loaded machine can slow past a scan's pace (40 ms a key in a field), and the page then
-    # rightly takes it for a person typing. Try again then: one scan-paced burst must do.
+    # rightly takes it for a person typing: Enter then submits the note's form and the page is
+    # left. Try again then, on a fresh page: one scan-paced burst must do.
     for _attempt in range(5):
+        open_widgets(page, kiosk)
+        page.evaluate(
+            """() => document.getElementById("scan-form").addEventListener("submit", (event) => {
+                event.preventDefault();
+                window.scanned = { code: event.target.code.value,
+                                   note: document.getElementById("note").value };
+            })"""
+        )
+        note = page.locator("#note")
         note.fill("Bonjour")
         note.focus()
         page.keyboard.type(CARD_TOKEN)
         page.keyboard.press("Enter")
         try:
             scanned = page.wait_for_function("() => window.scanned", timeout=2_000).json_value()
-        except PlaywrightTimeoutError:
+        except PlaywrightError:  # no scan in 2 s, or the note's form took Enter and left
             continue
         break
     else:
