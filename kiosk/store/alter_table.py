@@ -1,5 +1,6 @@
-"""Changing a table's CHECK constraint in a migration: SQLite's ALTER TABLE cannot, so the table
-is rebuilt with its new CREATE statement (the kiosk's and the hub's migrations use this)."""
+"""Helpers of the kiosk's and the hub's migrations: running a script of statements inside the
+migration's transaction (``executescript``), and changing a table's CHECK constraint, which
+SQLite's ALTER TABLE cannot: the table is rebuilt with its new CREATE statement."""
 
 from __future__ import annotations
 
@@ -7,6 +8,27 @@ import re
 import sqlite3
 
 from sqlite_utils import Database
+
+
+def executescript(db: Database, sql: str) -> None:
+    """Run the statements of ``sql`` in their order, inside the transaction open on ``db`` (a
+    migration's), so that they are undone with it if it fails.
+
+    sqlite-utils' ``Database.executescript`` does the same inside a transaction (Python's own
+    commits first), but finds where each statement ends by joining and re-reading it after
+    every character: quadratic in a statement's length, it took 80% of a new kiosk database's
+    migrations (0.23 s on a PC). Here a statement is read again only at each ``;``, and
+    ``sqlite3.complete_statement`` tells a ``;`` that ends a statement from one in a trigger's
+    body, a string or a comment."""
+    statement = ""
+    for piece in sql.split(";"):
+        statement += piece + ";"
+        if sqlite3.complete_statement(statement):
+            if statement.strip(" \t\r\n;"):
+                db.conn.execute(statement)
+            statement = ""
+    if statement.strip(" \t\r\n;"):
+        db.conn.execute(statement)  # an unfinished statement: SQLite says what is wrong
 
 
 def rebuild_table(db: Database, table: str, new_sql: str) -> None:

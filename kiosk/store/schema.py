@@ -12,14 +12,20 @@ import json
 from sqlite_utils import Database, Migrations
 
 from kiosk import pin_hashing
-from kiosk.store.alter_table import check_list_as_comparisons, rebuild_table, widen_check_list
+from kiosk.store.alter_table import (
+    check_list_as_comparisons,
+    executescript,
+    rebuild_table,
+    widen_check_list,
+)
 
 migrations = Migrations("kiosk")
 
 
 @migrations()
 def m001_event_log(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         CREATE TABLE kiosk_meta (
             key   TEXT PRIMARY KEY,
@@ -42,13 +48,14 @@ def m001_event_log(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
         CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
         BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-        """
+        """,
     )
 
 
 @migrations()
 def m002_residents_and_ledger(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         CREATE TABLE residents (
             id          TEXT PRIMARY KEY,
@@ -111,13 +118,14 @@ def m002_residents_and_ledger(db: Database) -> None:
             failures     INTEGER NOT NULL DEFAULT 0,
             locked_until TEXT
         );
-        """
+        """,
     )
 
 
 @migrations()
 def m003_print_queue(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Device state: jobs for this kiosk's printer, queued in the same transaction as the
         -- exchange that asked for them.
@@ -140,13 +148,14 @@ def m003_print_queue(db: Database) -> None:
         );
         CREATE INDEX print_jobs_by_state ON print_jobs (state, id);
         CREATE INDEX print_jobs_by_reference ON print_jobs (reference);
-        """
+        """,
     )
 
 
 @migrations()
 def m004_kiosk_keys(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Public keys of kiosks (this one and, through sync, the network's): they verify
         -- vouchers and sync requests signed by that kiosk.
@@ -156,7 +165,7 @@ def m004_kiosk_keys(db: Database) -> None:
             building     TEXT NOT NULL,
             published_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -165,7 +174,8 @@ def m005_vouchers(db: Database) -> None:
     # Voucher transfers get their own kinds. SQLite cannot alter a CHECK constraint, so the
     # transfers table is rebuilt with the same columns and rows. Its self-reference (reverses)
     # names the new table until the rename, so dropping the old one touches no other row.
-    db.executescript(
+    executescript(
+        db,
         """
         CREATE TABLE transfers_m005 (
             id            TEXT PRIMARY KEY,              -- the event's id
@@ -228,13 +238,14 @@ def m005_vouchers(db: Database) -> None:
             settled_at      TEXT NOT NULL,               -- UTC, display only
             CHECK ((outcome = 'redeemed') = (reason IS NULL))
         );
-        """
+        """,
     )
 
 
 @migrations()
 def m006_sync_state(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Device state: this kiosk's link to the hub (one row). Its key stays in the
         -- 0600 key file; the hub knows the public half.
@@ -252,13 +263,14 @@ def m006_sync_state(db: Database) -> None:
             failures        INTEGER NOT NULL DEFAULT 0  -- consecutive, for the back-off
         );
         INSERT INTO sync_state (id) VALUES (1);
-        """
+        """,
     )
 
 
 @migrations()
 def m007_board(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- A transfer may settle an exchange found on the board: the post's id (no FK: a post
         -- may be withdrawn, or come from another building of the network).
@@ -363,7 +375,7 @@ def m007_board(db: Database) -> None:
         );
         CREATE INDEX loans_by_lender ON loans (lender_id, returned_at);
         CREATE INDEX loans_by_borrower ON loans (borrower_id, returned_at);
-        """
+        """,
     )
 
 
@@ -373,7 +385,8 @@ PROJECT_TRANSFER_KINDS = ("project_contribution", "project_payment", "purchase_f
 @migrations()
 def m008_projects(db: Database) -> None:
     widen_check_list(db, "transfers", "kind", PROJECT_TRANSFER_KINDS)
-    db.executescript(
+    executescript(
+        db,
         """
         -- Building projects: group purchases, shared equipment, events. Each has its own CEEC
         -- system account ("project:<id>") opened with account.opened.
@@ -527,7 +540,7 @@ def m008_projects(db: Database) -> None:
             transfer_id TEXT NOT NULL UNIQUE REFERENCES transfers (id),
             PRIMARY KEY (project_id, resident_id)
         );
-        """
+        """,
     )
 
 
@@ -537,7 +550,8 @@ def m009_community(db: Database) -> None:
     # they leave is settled against the common fund by a transfer of kind 'settlement'.
     widen_check_list(db, "residents", "status", ("moved_out",))
     widen_check_list(db, "transfers", "kind", ("settlement",))
-    db.executescript(
+    executescript(
+        db,
         """
         -- Neighbour verification: who vouched for whom (two verified neighbours of other
         -- apartments make a newcomer verified).
@@ -655,13 +669,14 @@ def m009_community(db: Database) -> None:
             posts_withdrawn INTEGER NOT NULL DEFAULT 0,
             created_at   TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
 @migrations()
 def m010_voucher_conflicts(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Settlements of a voucher beside the one in voucher_settlements: the same voucher
         -- redeemed (or cancelled) at two kiosks while they were offline. Same columns as
@@ -714,19 +729,20 @@ def m010_voucher_conflicts(db: Database) -> None:
             read_at         TEXT NOT NULL,
             PRIMARY KEY (losing_event_id, resident_id)
         );
-        """
+        """,
     )
 
 
 @migrations()
 def m011_board_search_by_rowid(db: Database) -> None:
     """The search index's rows take their post's rowid (searches stop at the page's end)."""
-    db.executescript(
+    executescript(
+        db,
         """
         DELETE FROM board_posts_fts;
         INSERT INTO board_posts_fts (rowid, post_id, title, description, availability)
         SELECT rowid, id, title, description, availability FROM board_posts;
-        """
+        """,
     )
 
 
@@ -744,7 +760,8 @@ def m013_sync_error_kind(db: Database) -> None:
 
 @migrations()
 def m014_auth_refused_events(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Events this kiosk refused to apply (kiosk/store/authority.py), kept aside with the
         -- reason: pulled ones never entered the log (in_log = 0); one already in the log that
@@ -771,13 +788,14 @@ def m014_auth_refused_events(db: Database) -> None:
             reason    TEXT NOT NULL,
             event_id  TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
 @migrations()
 def m015_sig_key_history(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Every key of every kiosk, with the seq from which it signs (kiosk_keys keeps the
         -- current one and the building, one row per kiosk, for the pages that join on it).
@@ -793,7 +811,7 @@ def m015_sig_key_history(db: Database) -> None:
             event_id   TEXT,                            -- the key event (NULL: before history)
             PRIMARY KEY (origin, public_key)
         );
-        """
+        """,
     )
     # Keys learnt before the history was kept were trusted for every seq of their kiosk.
     rows = db.execute(
@@ -810,7 +828,8 @@ def m015_sig_key_history(db: Database) -> None:
 
 @migrations()
 def m016_tap_once_keys(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- One tap, one record (kiosk/web/once.py): the one-time key of every form that moved
         -- money or created something, written in the same transaction as what it recorded, with
@@ -823,13 +842,14 @@ def m016_tap_once_keys(db: Database) -> None:
             created_at  TEXT NOT NULL
         );
         CREATE INDEX once_keys_by_age ON once_keys (created_at);
-        """
+        """,
     )
 
 
 @migrations()
 def m017_pin_kiosk_wide_guard(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Device state: each wrong PIN typed on this kiosk, any account, for the kiosk-wide
         -- limit (kiosk/residents/auth.py). Kept as a record of guessing; never synced.
@@ -844,7 +864,7 @@ def m017_pin_kiosk_wide_guard(db: Database) -> None:
             id    INTEGER PRIMARY KEY CHECK (id = 1),
             until TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -900,7 +920,8 @@ def m018_pin_pepper_old_hashes(db: Database) -> None:
 
 @migrations()
 def m019_pin_sessions(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Device state: logged-in sessions (kiosk/residents/sessions.py). The cookie carries the
         -- id; only its SHA-256 is kept. Ended sessions stay, with when and why.
@@ -913,7 +934,7 @@ def m019_pin_sessions(db: Database) -> None:
             ended_why   TEXT        -- logout, idle, pin_reset, suspended, moved_out, other_login
         );
         CREATE INDEX sessions_by_resident ON sessions (resident_id) WHERE ended_at IS NULL;
-        """
+        """,
     )
 
 
@@ -923,14 +944,15 @@ def m020_voucher_commitments(db: Database) -> None:
     kiosk keeps its commitment. The column ``qr`` goes: a version 1 voucher's code is rebuilt
     from its signed fields, and such a voucher is redeemed only with the volunteer. Printed
     voucher jobs forget the codes they printed, as new ones do (printing/queue.py)."""
-    db.executescript(
+    executescript(
+        db,
         """
         ALTER TABLE vouchers ADD COLUMN commitment TEXT;  -- hex SHA-256; NULL: version 1
         ALTER TABLE vouchers DROP COLUMN qr;
         UPDATE print_jobs SET payload = json_set(payload, '$.qr', json('null'),
                                                  '$.check_code', json('null'))
         WHERE layout = 'voucher' AND state = 'done';
-        """
+        """,
     )
 
 
@@ -939,10 +961,11 @@ def m021_print_document_sent(db: Database) -> None:
     """A print job remembers when the current attempt began sending its document: a job cut
     off by a crash before that is handed back to the queue, one cut off after it may be on
     paper (uncertain). printing/queue.py."""
-    db.executescript(
+    executescript(
+        db,
         """
         ALTER TABLE print_jobs ADD COLUMN document_sent_at TEXT;  -- NULL: no byte of it sent
-        """
+        """,
     )
 
 
@@ -951,12 +974,13 @@ def m022_departures_and_returns(db: Database) -> None:
     """A resident may move out, come back and move out again: ``departures`` keeps one row per
     departure (no longer one per resident), and the row of a departure undone on purpose
     (``resident.returned``, kiosk/admin/projections.py) says when, by whom and why."""
-    db.executescript(
+    executescript(
+        db,
         """
         ALTER TABLE departures ADD COLUMN returned_at TEXT;    -- NULL: still gone
         ALTER TABLE departures ADD COLUMN returned_by TEXT REFERENCES residents (id);
         ALTER TABLE departures ADD COLUMN return_reason TEXT;
-        """
+        """,
     )
     rebuild_table(
         db,
@@ -990,7 +1014,8 @@ def m024_purchase_fee_refusals(db: Database) -> None:
     """A group purchase is distributed even when some fees are refused: each refused fee is
     kept with the code of its reason (kiosk/projects/purchase_distribution.py), shown next to
     the participant's row on the organiser's page."""
-    db.executescript(
+    executescript(
+        db,
         """
         CREATE TABLE purchase_fee_refusals (
             project_id  TEXT NOT NULL REFERENCES purchases (project_id),
@@ -999,7 +1024,7 @@ def m024_purchase_fee_refusals(db: Database) -> None:
             reason      TEXT NOT NULL,  -- moved_out, not_active, below_floor, organiser_ceiling...
             PRIMARY KEY (project_id, resident_id)
         );
-        """
+        """,
     )
 
 
@@ -1015,7 +1040,8 @@ def m026_resident_contacts(db: Database) -> None:
     """How a resident asked to be told (``resident.contact_set``, kiosk/residents/contact.py):
     an e-mail address, urgent alerts yes or no, the weekly digest yes or no, in which language.
     One row per resident, the latest choice; an empty address means nothing is sent."""
-    db.executescript(
+    executescript(
+        db,
         """
         CREATE TABLE resident_contacts (
             resident_id TEXT PRIMARY KEY REFERENCES residents (id),
@@ -1025,7 +1051,7 @@ def m026_resident_contacts(db: Database) -> None:
             language    TEXT NOT NULL,
             updated_at  TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -1036,7 +1062,8 @@ def m027_devices(db: Database) -> None:
     secret never leaves it); ``devices`` and ``home_requests_answered`` are projections of the
     building events ``device.paired``, ``device.removed`` and ``home.request_answered``, so a
     request answered by either kiosk of the building is never applied again."""
-    db.executescript(
+    executescript(
+        db,
         """
         CREATE TABLE pairing_offers (
             id          TEXT PRIMARY KEY,
@@ -1069,7 +1096,7 @@ def m027_devices(db: Database) -> None:
             answered_at TEXT NOT NULL,
             answered_by TEXT NOT NULL         -- the kiosk that answered (origin)
         );
-        """
+        """,
     )
 
 
@@ -1080,7 +1107,8 @@ def m028_contact_phone_and_stop(db: Database) -> None:
     event a row comes from, and the hub's word that the resident stopped it from a message's
     link (``resident.contact_stopped``: when, which channel). Each row's event id is found
     again in the log (the latest ``resident.contact_set`` of its resident)."""
-    db.executescript(
+    executescript(
+        db,
         """
         ALTER TABLE resident_contacts ADD COLUMN phone TEXT NOT NULL DEFAULT '';
         ALTER TABLE resident_contacts ADD COLUMN sms_urgent INTEGER NOT NULL DEFAULT 0
@@ -1094,5 +1122,5 @@ def m028_contact_phone_and_stop(db: Database) -> None:
             AND json_extract(e.payload, '$.resident_id') = resident_contacts.resident_id
             ORDER BY e.local_id DESC LIMIT 1
         );
-        """
+        """,
     )

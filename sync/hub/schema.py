@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
-from kiosk.store.alter_table import check_list_as_comparisons
+from kiosk.store.alter_table import check_list_as_comparisons, executescript
 from sync import protocol
 from sync.hub import schema_pg
 from sync.hub.authority import learn_entities
@@ -21,7 +21,8 @@ migrations = Migrations("hub")
 
 @migrations()
 def m001_hub(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         CREATE TABLE kiosks (
             origin          TEXT PRIMARY KEY,
@@ -69,13 +70,14 @@ def m001_hub(db: Database) -> None:
             detail     TEXT NOT NULL,
             created_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
 @migrations()
 def m002_voucher_registry(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- The settlement (redemption or cancellation) of each voucher that counts: the first
         -- one the hub committed. A later one for the same serial is rejected by a verdict.
@@ -86,7 +88,7 @@ def m002_voucher_registry(db: Database) -> None:
             type      TEXT NOT NULL,
             hub_seq   INTEGER NOT NULL
         );
-        """
+        """,
     )
     # The hub writes events of its own (verdicts) under a pseudo-kiosk that can never sign in.
     db.execute(
@@ -106,14 +108,15 @@ def m003_event_scope_check_as_comparisons(db: Database) -> None:
 
 @migrations()
 def m004_hub_settings(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- The hub administrator's settings (the dashboard's password hash, never the password).
         CREATE TABLE hub_settings (
             key   TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
@@ -141,7 +144,8 @@ def m007_upgrade_judge_held_settlements(db: Database) -> None:
 
 @migrations()
 def m008_upgrade_kiosk_failures(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- The requests the hub refused to each enrolled kiosk, for the dashboard: how many in
         -- a row since its last accepted request (one that moved kiosks.last_counter above
@@ -156,13 +160,14 @@ def m008_upgrade_kiosk_failures(db: Database) -> None:
             last_code       TEXT NOT NULL,
             last_message    TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
 @migrations()
 def m009_sig_event_seals(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Each origin's signature over a batch of its events (sync/seals.py), served with
         -- every page that holds one of them. The hub's own events are sealed with its key.
@@ -198,7 +203,7 @@ def m009_sig_event_seals(db: Database) -> None:
             hub_seq    INTEGER,                         -- the key event
             PRIMARY KEY (origin, public_key)
         );
-        """
+        """,
     )
     db.execute(
         "INSERT INTO kiosk_key_history (origin, public_key, from_seq, source) "
@@ -226,7 +231,8 @@ def open_hub(location: str | Path, *, files: str | Path | None = None) -> Databa
 
 @migrations()
 def m010_auth_refused_events(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Events the hub holds but refuses to serve (sync/hub/authority.py): outside the
         -- sending kiosk's authority, or sent by a kiosk revoked since. The event stays in
@@ -249,14 +255,15 @@ def m010_auth_refused_events(db: Database) -> None:
             building TEXT NOT NULL,
             PRIMARY KEY (kind, id, building)
         ) WITHOUT ROWID;
-        """
+        """,
     )
     learn_entities(db)
 
 
 @migrations()
 def m011_mail(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- How each resident asked to be told (``resident.contact_set`` events the hub accepted,
         -- the latest received): sync/hub/mail_outbox.py.
@@ -300,13 +307,14 @@ def m011_mail(db: Database) -> None:
             contact_event TEXT NOT NULL,
             suppressed_at TEXT NOT NULL
         );
-        """
+        """,
     )
 
 
 @migrations()
 def m012_digest(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- What a message of the outbox is about: an urgent alert, the weekly digest (alert_id
         -- 'digest:<ISO week>') or an answer to one's post (alert_id: the answer's event id);
@@ -323,13 +331,14 @@ def m012_digest(db: Database) -> None:
             decided_at  TEXT NOT NULL,
             PRIMARY KEY (resident_id, week)
         ) WITHOUT ROWID;
-        """
+        """,
     )
 
 
 @migrations()
 def m013_home_requests(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Residents' devices, as the building's kiosks recorded them (``device.paired`` and
         -- ``device.removed`` events the hub accepted): sync/hub/home_requests.py.
@@ -367,13 +376,14 @@ def m013_home_requests(db: Database) -> None:
         );
         CREATE INDEX home_requests_open ON home_requests (building, answered_at);
         CREATE INDEX home_requests_by_resident ON home_requests (resident_id, received_at);
-        """
+        """,
     )
 
 
 @migrations()
 def m014_home_sessions(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- The home site (home/sessions.py). A nonce the hub made for a device to sign: valid
         -- two minutes, used once (whatever the signature it came back with).
@@ -396,13 +406,14 @@ def m014_home_sessions(db: Database) -> None:
             ended_why   TEXT                    -- logout, removed
         );
         CREATE INDEX home_sessions_by_device ON home_sessions (device_id);
-        """
+        """,
     )
 
 
 @migrations()
 def m015_sms(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- A contact's mobile number for urgent alerts by SMS (E.164, '' none), and whether an
         -- answer to one's post is told (NULL: as before, if urgent or digest was chosen).
@@ -432,13 +443,14 @@ def m015_sms(db: Database) -> None:
             UNIQUE (alert_id, resident_id)
         );
         CREATE INDEX sms_outbox_due ON sms_outbox (state, next_try_at);
-        """
+        """,
     )
 
 
 @migrations()
 def m016_dashboard_failures(db: Database) -> None:
-    db.executescript(
+    executescript(
+        db,
         """
         -- Wrong dashboard passwords of the last minutes (sync/hub/dashboard.py): in the store,
         -- so that every hub process serving it throttles the same guesser.
@@ -448,7 +460,7 @@ def m016_dashboard_failures(db: Database) -> None:
             failed_at REAL NOT NULL                -- seconds since 1970 (wall clock)
         );
         CREATE INDEX dashboard_failures_by_time ON dashboard_failures (failed_at);
-        """
+        """,
     )
 
 
@@ -457,9 +469,10 @@ def m017_pages_by_index(db: Database) -> None:
     # A page is "this building's events after a cursor" and "the network's after it", each an
     # index range (sync/hub/pages.py). Walking the primary key from the cursor instead read
     # every building's events: after an outage, each of a city's kiosks read the whole burst.
-    db.executescript(
+    executescript(
+        db,
         """
         CREATE INDEX events_by_building ON events (building, hub_seq);
         CREATE INDEX events_of_network ON events (hub_seq) WHERE scope = 'network';
-        """
+        """,
     )

@@ -14,6 +14,7 @@ from kiosk.config import make_config
 from kiosk.errors import KioskError
 from kiosk.ledger import exchanges, reversals
 from kiosk.residents import residents
+from kiosk.store.alter_table import executescript
 from kiosk.store.schema import migrations
 from sync.hub import schema as hub_schema
 
@@ -31,6 +32,50 @@ def test_migrations_are_recorded_in_the_database(tmp_path):
     applied = [m.name for m in migrations.applied(db)]
     assert applied == [m.name for m in migrations._migrations]
     assert applied[0] == "m001_event_log"
+
+
+SCRIPT_WITH_SEMICOLONS = """
+    -- a comment; with a semicolon
+    CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL DEFAULT 'a; b');
+    CREATE TABLE log (text TEXT);
+    CREATE TRIGGER notes_logged AFTER INSERT ON notes BEGIN
+        INSERT INTO log (text) VALUES ('added; ' || NEW.text);  -- in the body; still the trigger
+        INSERT INTO log (text) VALUES ("second");
+    END;
+    INSERT INTO notes (text) VALUES ('x;y'), ('it''s; fine');
+    INSERT INTO notes (id) VALUES (10)
+"""
+
+
+def test_a_migration_script_runs_each_statement_whatever_semicolons_it_holds():
+    db = store.connect(":memory:", migrate=False)
+    with store.write(db):
+        executescript(db, SCRIPT_WITH_SEMICOLONS)
+    assert [tuple(r) for r in db.execute("SELECT id, text FROM notes ORDER BY id")] == [
+        (1, "x;y"),
+        (2, "it's; fine"),
+        (10, "a; b"),
+    ]
+    assert [r[0] for r in db.execute("SELECT text FROM log ORDER BY rowid")] == [
+        "added; x;y",
+        "second",
+        "added; it's; fine",
+        "second",
+        "added; a; b",
+        "second",
+    ]
+
+
+def test_a_migration_script_that_fails_half_way_leaves_nothing_behind():
+    db = store.connect(":memory:", migrate=False)
+    for broken in (
+        "CREATE TABLE a (x); CREATE TABLE b (y); INSERT INTO nowhere VALUES (1);",
+        "CREATE TABLE a (x); CREATE TABLE b (y",
+    ):
+        with pytest.raises(sqlite3.Error):
+            with store.write(db):
+                executescript(db, broken)
+        assert db.table_names() == []
 
 
 def an_old_database(path, *, stop_before: str):
