@@ -476,3 +476,11 @@ def m017_pages_by_index(db: Database) -> None:
         CREATE INDEX events_of_network ON events (hub_seq) WHERE scope = 'network';
         """,
     )
+
+
+@migrations()
+def m018_events_refs_by_statement(db: Database) -> None:
+    """Nothing changes on SQLite: its foreign keys on an event's kiosk and seal stay (checked
+    in the process by index look-ups). On PostgreSQL (``p018``) the same two rules move from
+    foreign keys, checked and locked row by row, to triggers checking a statement's rows at
+    once."""

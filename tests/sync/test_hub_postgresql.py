@@ -19,7 +19,9 @@ from sync_fixtures import record_notes, send, shared_events, shared_snapshot, sy
 from kiosk import store
 from kiosk.residents import residents
 from sync.errors import HubRefused
+from sync.hub import db as hubdb
 from sync.hub import schema, schema_pg
+from sync.hub import store as hub_store
 
 pytestmark = pytest.mark.both_stores
 
@@ -300,3 +302,67 @@ def test_a_pull_is_served_while_a_batch_holds_the_write_lock(hub, make_kiosk):
         writer.close()
     served = [event["type"] for _hub_seq, event in page["events"]]
     assert served.count("resident.updated") == 4 and waited < 5
+
+
+def _event_row(origin: str, seq: int, building: str, seal_id) -> tuple:
+    return (f"row-{origin}-{seq}", origin, seq, "resident.updated", "building", building, "{}",
+            "", "2026-01-01T00:00:00Z", seal_id)  # fmt: skip
+
+
+def test_an_event_naming_a_kiosk_or_a_seal_the_hub_does_not_hold_is_refused(hub, make_kiosk):
+    """The store itself refuses an event whose kiosk or seal it does not hold, whichever way
+    rows come in (one INSERT, a batch's COPY or multi-row INSERT, the one UPDATE events allow)
+    and refuses to delete a kiosk or a seal that events name: a foreign key on SQLite, a
+    check of each statement's rows on PostgreSQL (schema_pg.p018). Nothing of a refused
+    statement stays, not even its good rows."""
+    a = make_kiosk("a", enrol_at=hub)
+    record_notes(a, 3)
+    a.client().push()
+    building = a.config["building"]["name"]
+    db = hub.db
+    try:
+        seal = store.scalar(db, "SELECT MAX(seal_id) FROM events WHERE origin = ?", (a.origin,))
+        assert seal is not None
+        held = store.scalar(db, "SELECT COUNT(*) FROM events")
+        bad_batches = [
+            [_event_row(a.origin, 100, building, seal), _event_row("NOSUCH", 1, building, seal)],
+            [_event_row(a.origin, 101, building, seal), _event_row(a.origin, 102, building, seal + 99)],
+        ]  # fmt: skip
+        for rows in bad_batches:
+            with pytest.raises(hubdb.INTEGRITY_ERRORS):
+                with store.write(db):
+                    hub_store._insert_events(db.conn, rows)
+        with pytest.raises(hubdb.INTEGRITY_ERRORS):
+            with store.write(db):
+                db.execute(
+                    "INSERT INTO events (id, origin, seq, type, scope, building, body, digest, "
+                    "received_at, seal_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    _event_row("NOSUCH", 2, building, None),
+                )
+        assert store.scalar(db, "SELECT COUNT(*) FROM events") == held
+
+        with store.write(db):  # an event held without a seal: it may get one the hub holds
+            hub_store._insert_events(db.conn, [_event_row(a.origin, 200, building, None)])
+        with pytest.raises(hubdb.INTEGRITY_ERRORS):
+            with store.write(db):
+                db.execute("UPDATE events SET seal_id = ? WHERE seq = 200", (seal + 99,))
+        with store.write(db):
+            db.execute("UPDATE events SET seal_id = ? WHERE seq = 200", (seal,))
+        assert store.scalar(db, "SELECT seal_id FROM events WHERE seq = 200") == seal
+
+        for statement, value in (
+            ("DELETE FROM kiosks WHERE origin = ?", a.origin),
+            ("DELETE FROM seals WHERE id = ?", seal),
+            ("UPDATE kiosks SET origin = 'REKEY' WHERE origin = ?", a.origin),
+            ("UPDATE seals SET id = id + 1000 WHERE id = ?", seal),
+        ):
+            with pytest.raises(hubdb.INTEGRITY_ERRORS):
+                with store.write(db):
+                    db.execute(statement, (value,))
+        with store.write(db):  # a change that leaves the key as it is stays allowed
+            db.execute("UPDATE kiosks SET origin = origin WHERE origin = ?", (a.origin,))
+            db.execute("UPDATE seals SET id = id WHERE id = ?", (seal,))
+        assert store.scalar(db, "SELECT COUNT(*) FROM kiosks WHERE origin = ?", (a.origin,)) == 1
+        assert store.scalar(db, "SELECT COUNT(*) FROM seals WHERE id = ?", (seal,)) == 1
+    finally:
+        db.close()
