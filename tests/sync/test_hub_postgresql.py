@@ -366,3 +366,56 @@ def test_an_event_naming_a_kiosk_or_a_seal_the_hub_does_not_hold_is_refused(hub,
         assert store.scalar(db, "SELECT COUNT(*) FROM seals WHERE id = ?", (seal,)) == 1
     finally:
         db.close()
+
+
+_EVENTS_FOREIGN_KEYS = (
+    "SELECT conname FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'f'"
+)
+
+
+def test_a_postgresql_hub_holding_events_upgrades_to_checks_by_statement(
+    postgres, tmp_path, monkeypatch
+):
+    """A PostgreSQL hub migrated before p018, holding a kiosk, a seal and events, upgrades in
+    place: its rows stay, its two foreign keys on events are gone, and the triggers refuse
+    what they refused."""
+    url = postgres.new_database()
+    before = [(name, f) for name, f in schema_pg.MIGRATIONS if name < "p018"]
+    monkeypatch.setattr(schema_pg, "MIGRATIONS", before)
+    old = schema.connect_hub(url, files=tmp_path / "hub")
+    assert len(store.query(old, _EVENTS_FOREIGN_KEYS)) == 2  # origin and seal_id, before p018
+    with store.write(old):
+        old.execute(
+            "INSERT INTO kiosks (origin, building, public_key, acked_seq, enrolled_at) "
+            "VALUES ('OLDKSK', 'Les Lilas', 'key', 2, '2026-01-01T00:00:00Z')"
+        )
+        seal = store.scalar(
+            old,
+            "INSERT INTO seals (origin, first_seq, last_seq, body, received_at) "
+            "VALUES ('OLDKSK', 1, 2, '{}', '2026-01-01T00:00:00Z') RETURNING id",
+        )
+        hub_store._insert_events(
+            old.conn, [_event_row("OLDKSK", seq, "Les Lilas", seal) for seq in (1, 2)]
+        )
+    old.close()
+    monkeypatch.undo()
+    db = schema.connect_hub(url, files=tmp_path / "hub")
+    try:
+        assert (
+            store.scalar(db, "SELECT name FROM hub_migrations ORDER BY name DESC LIMIT 1")
+            == (schema_pg.MIGRATIONS[-1][0])
+        )
+        assert [tuple(r) for r in db.execute("SELECT origin, seq, seal_id FROM events WHERE origin = 'OLDKSK' ORDER BY seq")] == [
+            ("OLDKSK", 1, seal),
+            ("OLDKSK", 2, seal),
+        ]  # fmt: skip
+        assert not store.query(db, _EVENTS_FOREIGN_KEYS)
+        with pytest.raises(hubdb.INTEGRITY_ERRORS):
+            with store.write(db):
+                hub_store._insert_events(db.conn, [_event_row("NOSUCH", 1, "Les Lilas", seal)])
+        with pytest.raises(hubdb.INTEGRITY_ERRORS):
+            with store.write(db):
+                db.execute("DELETE FROM kiosks WHERE origin = 'OLDKSK'")
+        assert store.scalar(db, "SELECT COUNT(*) FROM events WHERE origin = 'OLDKSK'") == 2
+    finally:
+        db.close()
