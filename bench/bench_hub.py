@@ -43,58 +43,62 @@ process) shares the machine's two cores with the hub and the database.
 
 Figures at 1,000 kiosks (2 cores shared with other work; the machine's speed wandered by up
 to 1.7x within the hour, hence the ratios to a raw insert of the same run), on 2026-12-04,
-before and after the hub's server stopped spinning (kiosk/serving.py). A backlog of 50 events
-(about a day of a building offline; ``--events 50``, the default):
+after an event's kiosk and seal are checked once a statement on PostgreSQL (schema_pg.p018,
+not two foreign keys checking and locking each row). A backlog of 50 events (about a day of a
+building offline; ``--events 50``, the default):
 
 | store | push / raw | floor / raw | push / floor | pull / raw | both / raw | page p50 / p99 | hub peak |
 |---|---|---|---|---|---|---|---|
-| SQLite, 1 process | 0.111 | 0.49 | 0.23 | 0.255 | 0.154 | 0.07 s / 0.09 s | 119 MB |
-| PostgreSQL, 1 process | 0.057 | 0.35 | 0.16 | 0.161 | 0.084 | 0.14 s / 0.17 s | 88 MB |
-| PostgreSQL, 2 processes | 0.082 | 0.42 | 0.20 | 0.238 | 0.122 | 0.10 s / 0.15 s | 86 + 86 MB |
+| SQLite, 1 process | 0.123 | 0.57 | 0.22 | 0.244 | 0.164 | 0.08 s / 0.11 s | 119 MB |
+| PostgreSQL, 1 process | 0.068 | 0.45 | 0.15 | 0.201 | 0.101 | 0.13 s / 0.15 s | 88 MB |
+| PostgreSQL, 2 processes | 0.082 | 0.40 | 0.21 | 0.243 | 0.123 | 0.11 s / 0.20 s | 87 + 87 MB |
 
-Before, the same day: pull 0.135 / 0.092 / 0.217, page p99 0.39 / 0.62 / 0.18 s, push
-0.099 / 0.059 / 0.084, both 0.114 / 0.072 / 0.121. A backlog of 500 events, one full batch a
-kiosk (about two weeks offline; ``--events 500``):
+A backlog of 500 events, one full batch a kiosk (about two weeks offline; ``--events 500``):
 
 | store | push / raw | floor / raw | push / floor | pull / raw | both / raw | page p50 / p99 | hub peak |
 |---|---|---|---|---|---|---|---|
-| SQLite, 1 process | 0.241 | 0.81 | 0.30 | 0.84 | 0.374 | 0.22 s / 0.26 s | 119 MB |
-| PostgreSQL, 1 process | 0.162 | 0.85 | 0.19 | 0.66 | 0.261 | 0.34 s / 0.55 s | 89 MB |
-| PostgreSQL, 2 processes | 0.212 | 0.98 | 0.22 | 0.87 | 0.341 | 0.27 s / 0.68 s | 88 + 89 MB |
+| SQLite, 1 process | 0.270 | 0.81 | 0.34 | 0.78 | 0.402 | 0.26 s / 0.33 s | 122 MB |
+| PostgreSQL, 1 process | 0.211 | 0.94 | 0.22 | 0.70 | 0.324 | 0.28 s / 0.81 s | 90 MB |
+| PostgreSQL, 2 processes | 0.251 | 0.90 | 0.28 | 0.92 | 0.395 | 0.22 s / 0.54 s | 88 + 89 MB |
 
-(The day before, with waitress's own connection: push 0.179 / 0.153 / 0.175, pull 0.60 /
-0.63 / 0.36, both 0.277 / 0.246 / 0.235.) (Again after the authority check's trim, a 500-event
-batch's screen 6 -> 4 ms in process: push 0.248 / 0.173 / 0.203, pull 0.77 / 0.72 / 0.77,
-both 0.375 / 0.279 / 0.321: within the spread of runs.) (Raw inserts: SQLite 82,000-87,000 rows/s, PostgreSQL by COPY 66,000-70,000; the machine ran
-slower this day than on 2026-12-03, when they were 113,000-136,000 and 95,000-112,000.
-Absolute rates with 50-event backlogs: push 9,100 (SQLite) and 3,900-5,700 (PostgreSQL)
-events/s, pull 11,000-21,000; with 500: push 11,000-21,000, pull 47,000-73,000.) Met: memory
-everywhere; with 500-event backlogs pull and the burst as a whole on every store, push on
-SQLite and on two PostgreSQL processes; with 50, pull on SQLite and on two PostgreSQL
-processes. Not met: push on one PostgreSQL process with 500 (0.162); with 50-event backlogs,
-push everywhere, and pull and the burst as a whole on one PostgreSQL process.
+Before p018, the same morning, push with 500 events on one PostgreSQL process: 0.166 (and
+0.162-0.173, two processes 0.203-0.212, the day before); with 50 it did not move (0.057-0.059
+before). Earlier the same day, before the hub's server stopped spinning (kiosk/serving.py):
+pull 0.135 / 0.092 / 0.217 with 50 events, page p99 0.39 / 0.62 / 0.18 s; with 500, pull
+0.60 / 0.63 / 0.36. (Raw inserts: SQLite 75,000-82,000 rows/s, PostgreSQL by COPY
+59,000-78,000. Absolute rates with 50-event backlogs: push 10,100 (SQLite) and 4,000-4,900
+(PostgreSQL) events/s, pull 12,000-20,000; with 500: push 16,000-20,400, pull 53,000-72,000.)
+Met: memory everywhere; with 500-event backlogs push, pull and the burst as a whole on every
+store; with 50, pull on every store. Not met: with 50-event backlogs, push and the burst as a
+whole on every store.
 
 What limits it. The hub's server spun: waitress's loop thread, asked to write an answer while
 the worker sending it held the connection's buffer, gave up and asked again at once, and under
-load the worker waited there for the GIL. With 4 threads and 32 kiosks at once the loop used
-1-4 s of CPU for 300 pages, more than the four workers together, and pulls ran 2-5 times
-slower from one run to the next (pull-only runs: 3,000-8,000 events/s against 17,000 with one
-thread). kiosk/serving.py gives waitress a connection whose loop leaves the writing to the
-worker: pull-only runs then gave 17,000 events/s at 4 threads, push unchanged. What is left is
-the work itself. A 50-event page or batch costs the hub 3-5 ms of CPU whatever it holds (HTTP
-and Flask, the request's Ed25519 check, JSON, a dozen statements); in process, a 500-event
-batch costs 20 ms, of which the authority screen 7 ms (14 us an event), the INSERT 4.3 ms,
-the canonical bodies and their digests 2.5 ms, gunzip and JSON 1.7 ms, the seal 1 ms. On
-PostgreSQL the floor itself (one durable commit a batch, in order) is 0.35-0.42 of the raw
-insert with 50-event batches, and every batch's check holds the write lock for about ten
-round trips, so a second process adds little to push. SQLite uses one full core of Python.
-Tried and dropped in alternating runs, for want of a gain beyond the spread: the authority
-screen run before the lock and checked again under it (lock held 25.7 -> 23.8 ms a 500-event
-batch, push unchanged), a 0.2 ms GIL switch interval (and, for the spinning loop, 0.5 ms and
-50 ms, and waitress's poll() instead of select(): no better or worse), a group commit, a lock
-of the process's own in front of SQLite's busy handler. Kept: pages read two indexes (schema
-m017), a batch's events by COPY on PostgreSQL, its entities in one statement, a pull's
-counter used up without the write lock, and the server's connection (kiosk/serving.py).
+load the worker waited there for the GIL. With 4 threads and 32 kiosks at once the loop used 1-4
+s of CPU for 300 pages, more than the four workers together, and pulls ran 2-5 times slower from
+one run to the next (pull-only runs: 3,000-8,000 events/s against 17,000 with one thread).
+kiosk/serving.py gives waitress a connection whose loop leaves the writing to the worker:
+pull-only runs then gave 17,000 events/s at 4 threads, push unchanged. What is left is the work
+itself. A 50-event page or batch costs the hub 3-5 ms of CPU whatever it holds (HTTP and Flask,
+the request's Ed25519 check, JSON, a dozen statements); in process, a 500-event batch costs 18
+ms, of which the authority screen 4 ms (8 us an event), the INSERT 4.3 ms, the canonical bodies
+and their digests 2.5 ms, gunzip and JSON 1.7 ms, the seal 1 ms. On PostgreSQL the floor itself
+(one durable commit a batch, in order) is 0.40-0.45 of the raw insert with 50-event batches, and
+every batch's check holds the write lock for about ten round trips, so a second process adds
+little to push: in process, one at a time, a 50-event push holds the lock about 7.3 ms, 3.4 ms
+of Python (screen, seal, rows) and 3.9 ms waiting for ten statements and the commit (0.2-0.4 ms
+each, the commit 1 ms). With 500 events, until p018 the two foreign keys of events took half of
+the lock's time: COPY and commit of 500 rows 17 ms with them, 8.5 ms without (they check and
+lock each row on its own). SQLite uses one full core of Python. Tried and dropped in alternating
+runs, for want of a gain beyond the spread: the authority screen run before the lock and checked
+again under it (lock held 25.7 -> 23.8 ms a 500-event batch, push unchanged), a 0.2 ms GIL
+switch interval (and, for the spinning loop, 0.5 ms and 50 ms, and waitress's poll() instead of
+select(): no better or worse), a group commit, a lock of the process's own in front of SQLite's
+busy handler, one hub thread instead of four (500 events on one PostgreSQL process: push 0.181
+against 0.166, pull 0.58 against 0.74). Kept: pages read two indexes (schema m017), a batch's
+events by COPY on PostgreSQL, its entities in one statement, a pull's counter used up without
+the write lock, the server's connection (kiosk/serving.py), and on PostgreSQL an event's kiosk
+and seal checked once a statement (schema_pg.p018).
 """
 
 from __future__ import annotations
