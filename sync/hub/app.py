@@ -16,6 +16,7 @@ from kiosk.i18n import TRANSLATIONS_DIR
 from kiosk.store import ConnectionPool
 from sync.hub import home_routes, mail_routes, routes, signing
 from sync.hub.dashboard import PasswordThrottle
+from sync.hub.group_commit import GroupCommit
 from sync.hub.mail import MailSender, MailSettings
 from sync.hub.schema import connect_hub, open_hub
 from sync.hub.sms import SmsSender, SmsSettings
@@ -82,6 +83,7 @@ def create_hub_app(
     weakref.finalize(app, pool.close_all)
     app.extensions[routes.POOL] = pool
     app.extensions[routes.THROTTLE] = PasswordThrottle()
+    app.extensions[routes.GROUP_COMMIT] = GroupCommit()
     app.register_blueprint(routes.bp)
     app.register_blueprint(mail_routes.bp)
     app.register_blueprint(home_routes.bp)

@@ -20,14 +20,16 @@ from sync.hub import dashboard as hub_dashboard
 from sync.hub import db as hubdb
 from sync.hub import health, kiosks
 from sync.hub.db import is_postgresql
+from sync.hub.group_commit import GroupCommit
 from sync.hub.pages import events_page
 from sync.hub.refusals import BadRequest, HubRefusal, Unauthenticated
-from sync.hub.store import accept_batch
+from sync.hub.store import prepare
 
 ENROL_MAX_BYTES = 64 * 1024  # an enrolment is a code, an origin and a key: a few hundred bytes
 SQLITE_MAX_INTEGER = 2**63 - 1
 
 POOL = "hub_pool"  # app.extensions: the hub database's connections, one per server thread
+GROUP_COMMIT = "hub_group_commit"  # app.extensions: batches pushed at once, stored together
 MAIL = "hub_mail"  # app.extensions: the mail sender (sync/hub/mail.py), when a relay is set
 SMS = "hub_sms"  # app.extensions: the SMS sender (sync/hub/sms.py), when a gateway is set
 THROTTLE = "hub_password_throttle"  # app.extensions: wrong dashboard passwords (PasswordThrottle)
@@ -155,7 +157,9 @@ def push() -> Response:
     except BadRequest:
         kiosks.use_counter(hub_db(), kiosk, counter)
         raise
-    answer = accept_batch(hub_db(), kiosk, batch, counter=counter)
+    pending = prepare(hub_db(), kiosk, batch, counter=counter)
+    group_commit: GroupCommit = current_app.extensions[GROUP_COMMIT]
+    answer = group_commit.accept(hub_db(), pending)
     for name in (MAIL, SMS):
         sender = current_app.extensions.get(name)
         if sender is not None:

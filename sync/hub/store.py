@@ -6,11 +6,14 @@ reused); kiosks pull in that order. A kiosk's pushes must cover its seq numbers 
 re-sent instead of leaving a gap. Settlements of vouchers are judged as they are stored
 (``sync.hub.vouchers``). A batch's seal (its kiosk's signature, ``sync.seals``) is checked and
 stored with it (``sync.hub.signing``), and served with every page holding one of its events.
+Batches pushed at the same time are stored in one transaction (``accept_batches``, fed by
+``sync.hub.group_commit``).
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -37,70 +40,129 @@ from sync.hub.vouchers import SETTLEMENT_TYPES, judge_settlements
 MAX_BATCH_EVENTS = 5000
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A kiosk's batch checked and encoded (``prepare``), to be stored (``accept_batches``)."""
+
+    kiosk: Kiosk
+    batch: dict
+    counter: int | None  # the request's counter, used up when the batch is stored or refused
+    from_seq: int
+    to_seq: int
+    rows: list[tuple]  # ``_batch_rows``: 9 values an event, in seq order
+
+
+def prepare(db: Database, kiosk: Kiosk, batch: Any, *, counter: int | None = None) -> Pending:
+    """The batch checked and encoded (``_batch_rows``), outside any transaction: Python work
+    that needs nothing from the store. ``BadRequest`` if it is malformed (the request's counter
+    is used up)."""
+    try:
+        from_seq, to_seq, rows = _batch_rows(kiosk, batch, now_iso())
+    except HubRefusal:
+        if counter is not None:
+            use_counter(db, kiosk, counter)  # a refused request is used up too
+        raise
+    return Pending(kiosk, batch, counter, from_seq, to_seq, rows)
+
+
 def accept_batch(
     db: Database, kiosk: Kiosk, batch: Any, *, counter: int | None = None
 ) -> dict[str, int]:
-    """Store a kiosk's batch covering its seqs ``from_seq``..``to_seq``; idempotent.
+    """Store a kiosk's batch covering its seqs ``from_seq``..``to_seq``; idempotent. Its answer,
+    or the ``HubRefusal`` saying why it was refused (see ``accept_batches``)."""
+    (outcome,) = accept_batches(db, [prepare(db, kiosk, batch, counter=counter)])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
-    Each event is checked, then encoded once in canonical form (its stored body, served as is
-    to pullers) and hashed (``_batch_rows``). A batch that starts right after the acknowledged
-    seq, above every seq held for the kiosk (every push but a re-sent one), goes in whole
-    (``_insert_events``). Otherwise one query reads the digests already held in the range; a
-    held seq sent with another digest (or left out), or a seq at or below the acknowledged one
-    that the hub does not hold, is a fork, and only the events not held go in. The INSERT is
-    plain, under the write lock: an event id used by another (origin, seq) is refused, not
-    ignored.
+
+def accept_batches(db: Database, pending: list[Pending]) -> list[dict[str, int] | Exception]:
+    """Store batches (of one kiosk or several) in one write transaction, one commit for all;
+    each batch's answer, or the exception that refused it (a ``HubRefusal``) or stopped it.
+
+    This is the group commit of ``sync.hub.group_commit``: batches pushed at once share the
+    write lock's round trips and the durable commit. Their events get ``hub_seq`` numbers in
+    the list's order, all visible at the one commit, so the ordering rule holds as for one
+    batch. If any batch of the group is refused, nothing of the group's transaction stays and
+    each batch is stored again in a transaction of its own (``_accept_alone``): the refused one
+    gets its own answer, the others go in as if sent alone.
+
+    A batch (``_store``): a batch that starts right after the acknowledged seq, above every seq
+    held for the kiosk (every push but a re-sent one), goes in whole (``_insert_events``).
+    Otherwise one query reads the digests already held in the range; a held seq sent with
+    another digest (or left out), or a seq at or below the acknowledged one that the hub does
+    not hold, is a fork, and only the events not held go in. The INSERT is plain, under the
+    write lock: an event id used by another (origin, seq) is refused, not ignored.
     Each new event goes through the authority check (sync/hub/authority.py): a refused one is
     stored all the same (the kiosk's numbering stays whole) but marked, never served nor
     judged; the valid events of the batch go in as usual.
     Settlements among the new events are judged (``judge_settlements``) in the same transaction.
-
-    ``counter``: the request's counter (``verify_request``), used up in the same transaction
-    when the batch is stored, or on its own when the batch is refused.
+    The request's counter is used up in the same transaction when the batch is stored, or on
+    its own when the batch is refused.
     """
+    if len(pending) > 1:
+        try:
+            with dbmod.write(db):
+                return [_store(db, one) for one in pending]
+        except (HubRefusal, *hubdb.INTEGRITY_ERRORS):
+            pass  # rolled back: each batch alone below
+    return [_accept_alone(db, one) for one in pending]
+
+
+def _accept_alone(db: Database, one: Pending) -> dict[str, int] | Exception:
+    """One batch in its own transaction: its answer, or the exception that refused or stopped
+    it (every batch of a group gets its own answer, whatever befalls another)."""
     try:
-        return _accept_batch(db, kiosk, batch, counter)
+        try:
+            with dbmod.write(db):
+                return _store(db, one)
+        except hubdb.INTEGRITY_ERRORS as exc:  # an event id already used by another (origin, seq)
+            raise BadRequest(f"event refused: {exc}") from exc
+        except Fork as exc:
+            with dbmod.write(db):
+                insert_conflict(db, "fork", one.kiosk.origin, exc.extra["seq"], str(exc), {})
+            raise
     except HubRefusal as exc:
-        if counter is not None and not isinstance(exc, Replayed):
-            use_counter(db, kiosk, counter)  # a refused request is used up too (Replayed first)
-        raise
+        if one.counter is not None and not isinstance(exc, Replayed):
+            use_counter(db, one.kiosk, one.counter)  # a refused request is used up too
+        return exc
+    except Exception as exc:  # noqa: BLE001 - the store failed: this batch's answer (a 500)
+        return exc
 
 
-def _accept_batch(db: Database, kiosk: Kiosk, batch: Any, counter: int | None) -> dict[str, int]:
-    from_seq, to_seq, rows = _batch_rows(kiosk, batch, now_iso())
+def _store(db: Database, one: Pending) -> dict[str, int]:
+    """One batch, inside the caller's write transaction (see ``accept_batches``)."""
+    kiosk, batch, counter, from_seq, to_seq, rows = (
+        one.kiosk,
+        one.batch,
+        one.counter,
+        one.from_seq,
+        one.to_seq,
+        one.rows,
+    )
     sent = {data["seq"]: data for data in batch["events"]}
-    try:
-        with dbmod.write(db):
-            conn = db.conn
-            acked, held_top, before = conn.execute(_WHERE_WE_ARE, (kiosk.origin,) * 2).fetchone()
-            if from_seq > acked + 1:
-                raise Gap(f"expected seq {acked + 1}, got {from_seq}", acked_seq=acked)
-            new_acked = max(acked, to_seq)  # written now: anything refused below rolls it back
-            if counter is not None:
-                use_counter(db, kiosk, counter, acked_seq=new_acked)
-            else:
-                conn.execute(
-                    "UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin)
-                )
-            if from_seq > acked and from_seq > held_top:
-                new = rows  # nothing of the range can be held yet
-            else:
-                new = _rows_not_held(conn, kiosk, from_seq, to_seq, acked, rows)
-            new = _sealed(db, kiosk, batch, rows, new)
-            refused, screen = screen_batch(db, kiosk.origin, kiosk.building, new, sent)
-            _insert_events(conn, new)
-            refused_seqs = record_screened(db, kiosk.origin, refused, screen)
-            not_accepted = {row[2] for row, _reason in refused}
-            note_for_mail(db, new, sent, not_accepted)
-            note_for_home(db, new, sent, not_accepted)
-            if any(row[3] in SETTLEMENT_TYPES for row in new):
-                judge_settlements(db, after_hub_seq=before, skipping=refused_seqs)
-    except hubdb.INTEGRITY_ERRORS as exc:  # an event id already used by another (origin, seq)
-        raise BadRequest(f"event refused: {exc}") from exc
-    except Fork as exc:
-        with dbmod.write(db):
-            insert_conflict(db, "fork", kiosk.origin, exc.extra["seq"], str(exc), {})
-        raise
+    conn = db.conn
+    acked, held_top, before = conn.execute(_WHERE_WE_ARE, (kiosk.origin,) * 2).fetchone()
+    if from_seq > acked + 1:
+        raise Gap(f"expected seq {acked + 1}, got {from_seq}", acked_seq=acked)
+    new_acked = max(acked, to_seq)  # written now: anything refused below rolls it back
+    if counter is not None:
+        use_counter(db, kiosk, counter, acked_seq=new_acked)
+    else:
+        conn.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin))
+    if from_seq > acked and from_seq > held_top:
+        new = rows  # nothing of the range can be held yet
+    else:
+        new = _rows_not_held(conn, kiosk, from_seq, to_seq, acked, rows)
+    new = _sealed(db, kiosk, batch, rows, new)
+    refused, screen = screen_batch(db, kiosk.origin, kiosk.building, new, sent)
+    _insert_events(conn, new)
+    refused_seqs = record_screened(db, kiosk.origin, refused, screen)
+    not_accepted = {row[2] for row, _reason in refused}
+    note_for_mail(db, new, sent, not_accepted)
+    note_for_home(db, new, sent, not_accepted)
+    if any(row[3] in SETTLEMENT_TYPES for row in new):
+        judge_settlements(db, after_hub_seq=before, skipping=refused_seqs)
     return {
         "acked_seq": new_acked,
         "accepted": len(new) - len(refused),
