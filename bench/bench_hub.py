@@ -42,35 +42,48 @@ peak memory (VmHWM from /proc/<pid>/status; goal under 150 MB). The load generat
 process) shares the machine's two cores with the hub and the database.
 
 Figures at 1,000 kiosks (2 cores shared with other work; the machine's speed wandered by up
-to 1.7x within the hour, hence the ratios to a raw insert of the same run), on 2026-12-04,
-after an event's kiosk and seal are checked once a statement on PostgreSQL (schema_pg.p018,
-not two foreign keys checking and locking each row). A backlog of 50 events (about a day of a
-building offline; ``--events 50``, the default):
+to 1.7x within the hour, hence the ratios to a raw insert of the same run), on the afternoon
+of 2026-12-04, with the group commit (sync/hub/group_commit.py: batches pushed at once stored
+in one transaction). A backlog of 50 events (about a day of a building offline;
+``--events 50``, the default):
 
 | store | push / raw | floor / raw | push / floor | pull / raw | both / raw | page p50 / p99 | hub peak |
 |---|---|---|---|---|---|---|---|
-| SQLite, 1 process | 0.123 | 0.57 | 0.22 | 0.244 | 0.164 | 0.08 s / 0.11 s | 119 MB |
-| PostgreSQL, 1 process | 0.068 | 0.45 | 0.15 | 0.201 | 0.101 | 0.13 s / 0.15 s | 88 MB |
-| PostgreSQL, 2 processes | 0.082 | 0.40 | 0.21 | 0.243 | 0.123 | 0.11 s / 0.20 s | 87 + 87 MB |
+| SQLite, 1 process | 0.140 | 0.59 | 0.23 | 0.265 | 0.183 | 0.09 s / 0.10 s | 119 MB |
+| PostgreSQL, 1 process | 0.058 | 0.32 | 0.18 | 0.185 | 0.089 | 0.13 s / 0.18 s | 88 MB |
+| PostgreSQL, 2 processes | 0.084 | 0.38 | 0.22 | 0.258 | 0.127 | 0.11 s / 0.20 s | 86 + 86 MB |
 
 A backlog of 500 events, one full batch a kiosk (about two weeks offline; ``--events 500``):
 
 | store | push / raw | floor / raw | push / floor | pull / raw | both / raw | page p50 / p99 | hub peak |
 |---|---|---|---|---|---|---|---|
-| SQLite, 1 process | 0.270 | 0.81 | 0.34 | 0.78 | 0.402 | 0.26 s / 0.33 s | 122 MB |
-| PostgreSQL, 1 process | 0.211 | 0.94 | 0.22 | 0.70 | 0.324 | 0.28 s / 0.81 s | 90 MB |
-| PostgreSQL, 2 processes | 0.251 | 0.90 | 0.28 | 0.92 | 0.395 | 0.22 s / 0.54 s | 88 + 89 MB |
+| SQLite, 1 process | 0.280 | 0.83 | 0.34 | 0.93 | 0.430 | 0.23 s / 0.27 s | 121 MB |
+| PostgreSQL, 1 process | 0.185 | 0.74 | 0.25 | 0.66 | 0.289 | 0.37 s / 0.65 s | 91 MB |
+| PostgreSQL, 2 processes | 0.243 | 0.69 | 0.35 | 0.92 | 0.384 | 0.32 s / 0.80 s | 89 + 89 MB |
 
-Before p018, the same morning, push with 500 events on one PostgreSQL process: 0.166 (and
-0.162-0.173, two processes 0.203-0.212, the day before); with 50 it did not move (0.057-0.059
-before). Earlier the same day, before the hub's server stopped spinning (kiosk/serving.py):
-pull 0.135 / 0.092 / 0.217 with 50 events, page p99 0.39 / 0.62 / 0.18 s; with 500, pull
-0.60 / 0.63 / 0.36. (Raw inserts: SQLite 75,000-82,000 rows/s, PostgreSQL by COPY
-59,000-78,000. Absolute rates with 50-event backlogs: push 10,100 (SQLite) and 4,000-4,900
-(PostgreSQL) events/s, pull 12,000-20,000; with 500: push 16,000-20,400, pull 53,000-72,000.)
-Met: memory everywhere; with 500-event backlogs push, pull and the burst as a whole on every
-store; with 50, pull on every store. Not met: with 50-event backlogs, push and the burst as a
-whole on every store.
+The same morning, before the group commit: with 50 events push 0.123 / 0.068 / 0.082, pull
+0.244 / 0.201 / 0.243, both 0.164 / 0.101 / 0.123; with 500, push 0.270 / 0.211 / 0.251. The
+group commit in alternating runs (300 kiosks, old code then new, twice): SQLite push with 50
+events 0.123-0.125 -> 0.155-0.158; one PostgreSQL process, within the spread (50 events
+0.076 / 0.076 -> 0.069 / 0.073, 500 events 0.219 / 0.222 -> 0.225 / 0.208; push / floor 0.20-0.21
+-> 0.23-0.27 with 50). One PostgreSQL process with 500 events ranged 0.185-0.225 over the
+day's runs. (Raw inserts: SQLite 68,000-86,000 rows/s, PostgreSQL by COPY 53,000-78,000.
+Absolute rates with 50-event backlogs: push 9,500-10,900 (SQLite) and 3,700-5,000
+(PostgreSQL) events/s, pull 12,000-21,000; with 500: push 11,500-20,700, pull 41,000-72,000.)
+Met: memory everywhere; pull everywhere with 500-event backlogs and on SQLite and two
+PostgreSQL processes with 50; push and the burst as a whole with 500 on SQLite and two
+PostgreSQL processes (one PostgreSQL process about at the goal: 0.185-0.225). Not met: push
+and the burst as a whole with 50-event backlogs, on every store.
+
+The ceiling with 50-event backlogs, measured (hub patched for the run, not kept): a hub whose
+push does only what no trustworthy hub can skip (HTTP, the request's signature, gunzip and
+JSON, each event's canonical body and digest, one INSERT of the batch and a durable commit:
+no authority screen, no seal, no counter in the transaction) reached 0.174 (SQLite) and 0.158
+(PostgreSQL) of the raw insert, with its hub process using 0.96 of a core on SQLite; with the
+group commit too, 0.182 / 0.159 / 0.170 (two PostgreSQL processes). So 1/5 with 50-event
+batches is out of reach of a hub doing its work in Python a request at a time on these two
+cores shared with the load generator and PostgreSQL, whatever the checks cost: each request
+costs the hub about 3 ms of CPU before any check, the raw insert of its 50 rows about 0.7 ms.
 
 What limits it. The hub's server spun: waitress's loop thread, asked to write an answer while
 the worker sending it held the connection's buffer, gave up and asked again at once, and under
@@ -87,18 +100,20 @@ and their digests 2.5 ms, gunzip and JSON 1.7 ms, the seal 1 ms. On PostgreSQL t
 every batch's check holds the write lock for about ten round trips, so a second process adds
 little to push: in process, one at a time, a 50-event push holds the lock about 7.3 ms, 3.4 ms
 of Python (screen, seal, rows) and 3.9 ms waiting for ten statements and the commit (0.2-0.4 ms
-each, the commit 1 ms). With 500 events, until p018 the two foreign keys of events took half of
+each, the commit 1 ms); a group commit saves a batch only the lock's round trip and its share
+of the commit, and the ten statements stay, one batch after the other. With 500 events, until p018 the two foreign keys of events took half of
 the lock's time: COPY and commit of 500 rows 17 ms with them, 8.5 ms without (they check and
 lock each row on its own). SQLite uses one full core of Python. Tried and dropped in alternating
 runs, for want of a gain beyond the spread: the authority screen run before the lock and checked
 again under it (lock held 25.7 -> 23.8 ms a 500-event batch, push unchanged), a 0.2 ms GIL
 switch interval (and, for the spinning loop, 0.5 ms and 50 ms, and waitress's poll() instead of
-select(): no better or worse), a group commit, a lock of the process's own in front of SQLite's
-busy handler, one hub thread instead of four (500 events on one PostgreSQL process: push 0.181
+select(): no better or worse), a group leader handing the lead on after each group (SQLite push
+0.141 against 0.155-0.158 leading up to 1,000 groups), a lock of the process's own in front of
+SQLite's busy handler, one hub thread instead of four (500 events on one PostgreSQL process: push 0.181
 against 0.166, pull 0.58 against 0.74). Kept: pages read two indexes (schema m017), a batch's
 events by COPY on PostgreSQL, its entities in one statement, a pull's counter used up without
-the write lock, the server's connection (kiosk/serving.py), and on PostgreSQL an event's kiosk
-and seal checked once a statement (schema_pg.p018).
+the write lock, the server's connection (kiosk/serving.py), on PostgreSQL an event's kiosk
+and seal checked once a statement (schema_pg.p018), and the group commit.
 """
 
 from __future__ import annotations
