@@ -132,29 +132,22 @@ def _accept_alone(db: Database, one: Pending) -> dict[str, int] | Exception:
 
 def _store(db: Database, one: Pending) -> dict[str, int]:
     """One batch, inside the caller's write transaction (see ``accept_batches``)."""
-    kiosk, batch, counter, from_seq, to_seq, rows = (
-        one.kiosk,
-        one.batch,
-        one.counter,
-        one.from_seq,
-        one.to_seq,
-        one.rows,
-    )
-    sent = {data["seq"]: data for data in batch["events"]}
+    kiosk, from_seq, to_seq, rows = one.kiosk, one.from_seq, one.to_seq, one.rows
+    sent = {data["seq"]: data for data in one.batch["events"]}
     conn = db.conn
     acked, held_top, before = conn.execute(_WHERE_WE_ARE, (kiosk.origin,) * 2).fetchone()
     if from_seq > acked + 1:
         raise Gap(f"expected seq {acked + 1}, got {from_seq}", acked_seq=acked)
     new_acked = max(acked, to_seq)  # written now: anything refused below rolls it back
-    if counter is not None:
-        use_counter(db, kiosk, counter, acked_seq=new_acked)
+    if one.counter is not None:
+        use_counter(db, kiosk, one.counter, acked_seq=new_acked)
     else:
         conn.execute("UPDATE kiosks SET acked_seq = ? WHERE origin = ?", (new_acked, kiosk.origin))
     if from_seq > acked and from_seq > held_top:
         new = rows  # nothing of the range can be held yet
     else:
         new = _rows_not_held(conn, kiosk, from_seq, to_seq, acked, rows)
-    new = _sealed(db, kiosk, batch, rows, new)
+    new = _sealed(db, kiosk, one.batch, rows, new)
     refused, screen = screen_batch(db, kiosk.origin, kiosk.building, new, sent)
     _insert_events(conn, new)
     refused_seqs = record_screened(db, kiosk.origin, refused, screen)
