@@ -178,19 +178,24 @@ def test_a_refused_batch_in_a_group_is_refused_alone_and_the_others_go_in(hub, m
         db.close()
 
 
-def _slow_first_group(monkeypatch, pause: float = 0.3) -> list[int]:
-    """Groups' sizes, the first one stored after ``pause``: batches queue meanwhile."""
+def _first_group_waits(monkeypatch, group: GroupCommit, queued: int):
+    """(groups' sizes, set once the first group is being stored): the first group is stored
+    only when ``queued`` batches wait behind it (10 s at most), so the next group holds them."""
     sizes: list[int] = []
+    entered = threading.Event()
     real = group_module.accept_batches
 
     def spy(db, pending):
         if not sizes:
-            time.sleep(pause)
+            entered.set()
+            deadline = time.monotonic() + 10
+            while len(group._queue) < queued and time.monotonic() < deadline:
+                time.sleep(0.01)
         sizes.append(len(pending))
         return real(db, pending)
 
     monkeypatch.setattr(group_module, "accept_batches", spy)
-    return sizes
+    return sizes, entered
 
 
 @pytest.mark.parametrize("lead_groups", [1, 16])
@@ -206,8 +211,8 @@ def test_many_kiosks_pushing_at_once_are_each_told_what_was_committed(
     kiosks = [make_kiosk(f"k{i}", enrol_at=hub) for i in range(8)]
     for kiosk in kiosks:
         record_notes(kiosk, 10)
-    sizes = _slow_first_group(monkeypatch)
     group = GroupCommit()
+    sizes, _entered = _first_group_waits(monkeypatch, group, queued=len(kiosks) - 1)
     answers: dict[str, list[tuple[int, dict]]] = {k.origin: [] for k in kiosks}
 
     def push(kiosk) -> None:
@@ -258,9 +263,11 @@ def test_a_store_failing_mid_group_leaves_nothing_and_tells_every_kiosk(
         real_insert(conn, rows)
 
     monkeypatch.setattr(hub_store, "_insert_events", broken_disk)
-    sizes = _slow_first_group(monkeypatch)
     group = GroupCommit()
+    sizes, entered = _first_group_waits(monkeypatch, group, queued=len(kiosks))
     outcomes: dict[str, object] = {}
+    first = make_kiosk("first", enrol_at=hub)  # stored alone first: the four wait behind it
+    record_notes(first, 3)
 
     def push(kiosk) -> None:
         db = hub.db
@@ -272,7 +279,17 @@ def test_a_store_failing_mid_group_leaves_nothing_and_tells_every_kiosk(
         finally:
             db.close()
 
-    _at_once(push, kiosks, seconds=60)
+    db = hub.db
+    try:
+        blocker = threading.Thread(
+            target=group.accept, args=(db, _pending(db, first, 1)), daemon=True
+        )
+        blocker.start()
+        assert entered.wait(10)
+        _at_once(push, kiosks, seconds=60)
+        blocker.join(10)
+    finally:
+        db.close()
     assert len(outcomes) == 4 and max(sizes) > 1
     db = hub.db
     try:
